@@ -1,0 +1,107 @@
+/**
+ * The survey record as it travels between the phone and the sync server: one zod schema shared
+ * by the app (src/store, src/sync) and the server (server/), so both validate the same thing.
+ * Binary parts travel separately: the photo as JPEG bytes (PUT .../photo), the CAM grid inline
+ * as base64 of little-endian float32 values (small: a 7x7 to 16x16 grid).
+ */
+import { z } from 'zod';
+
+export const LABELS = ['pothole', 'normal'] as const;
+export type Verdict = (typeof LABELS)[number];
+
+/** UUID v4 as made by crypto.randomUUID(): never a path, never anything else. */
+export const surveyIdSchema = z.uuid({ version: 'v4' });
+
+export const positionSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  /** Radius of 68% confidence in metres, as the Geolocation API reports it; null from EXIF. */
+  accuracyM: z.number().nonnegative().nullable(),
+  source: z.enum(['gps', 'exif']),
+});
+export type Position = z.infer<typeof positionSchema>;
+
+export const verdictSchema = z.object({
+  label: z.enum(LABELS),
+  /** Probability of the pothole class, 0..1. */
+  potholeProbability: z.number().min(0).max(1),
+  /** True when the model was not sure (probability near 0.5); shown as such, never hidden. */
+  lowConfidence: z.boolean(),
+});
+export type SurveyVerdict = z.infer<typeof verdictSchema>;
+
+export const camGridSchema = z.object({
+  method: z.string().min(1).max(40),
+  layer: z.string().min(1).max(200),
+  width: z.number().int().min(1).max(64),
+  height: z.number().int().min(1).max(64),
+  /** base64 of width*height little-endian float32 values, normalised to 0..1. */
+  data: z.string().max(64 * 64 * 8),
+});
+export type CamGridWire = z.infer<typeof camGridSchema>;
+
+export const modelRefSchema = z.object({
+  id: z.string().min(1).max(100),
+  version: z.string().min(1).max(40),
+});
+
+export const photoMetaSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z
+    .number()
+    .int()
+    .positive()
+    .max(15 * 1024 * 1024),
+  width: z.number().int().positive().max(1600),
+  height: z.number().int().positive().max(1600),
+  type: z.literal('image/jpeg'),
+});
+
+/** What the server stores and the phone uploads; everything the engineer can edit included. */
+export const surveyRecordSchema = z.object({
+  id: surveyIdSchema,
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+  position: positionSchema.nullable(),
+  /** Null while the photo waits to be analysed (model missing or failed to load). */
+  verdict: verdictSchema.nullable(),
+  cam: camGridSchema.nullable(),
+  model: modelRefSchema.nullable(),
+  notes: z.string().max(5000),
+  severity: z.number().int().min(1).max(5).nullable(),
+  photo: photoMetaSchema,
+});
+export type SurveyRecordWire = z.infer<typeof surveyRecordSchema>;
+
+export const MAX_SURVEYS_PER_BATCH = 100;
+
+export const surveyBatchSchema = z.object({
+  surveys: z.array(z.unknown()).min(1).max(MAX_SURVEYS_PER_BATCH),
+});
+
+export type SurveyUploadStatus = 'created' | 'unchanged' | 'conflict' | 'invalid';
+
+export interface SurveyUploadResult {
+  id: string | null;
+  status: SurveyUploadStatus;
+  /** Why a record was rejected (status 'invalid'). */
+  reason?: string;
+}
+
+export function encodeFloat32Base64(values: Float32Array): string {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+export function decodeFloat32Base64(text: string): Float32Array {
+  const binary = atob(text);
+  const view = new DataView(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i++) view.setUint8(i, binary.charCodeAt(i));
+  const out = new Float32Array(binary.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
