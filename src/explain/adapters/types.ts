@@ -22,11 +22,12 @@ export interface LayerInfo {
  * `probabilities` are always what the model itself reports (or softmax of logits when the model
  * has no final activation).
  */
-export interface ModelOutputs {
+// A type alias (not an interface) so that tf.tidy accepts it as a TensorContainer.
+export type ModelOutputs = {
   logits: Tensor2D;
   probabilities: Tensor2D;
   activation: OutputActivation;
-}
+};
 
 /**
  * One interface over tfjs-layers and tfjs-converter models: list layers, choose a target layer,
@@ -53,7 +54,10 @@ export interface ModelAdapter {
   /** The output of `layerName` for input x. */
   activations(x: Tensor4D, layerName: string): Tensor;
   /** Activations at `layerName` and the model outputs, in one forward pass. */
-  activationsAndOutputs(x: Tensor4D, layerName: string): { activations: Tensor; outputs: ModelOutputs };
+  activationsAndOutputs(
+    x: Tensor4D,
+    layerName: string,
+  ): { activations: Tensor; outputs: ModelOutputs };
   /**
    * The head: model outputs when the output of `layerName` is replaced by `activations`. Other
    * branches (skip connections that bypass the layer) are computed from `x`, so that gradients

@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ExplainError } from '../errors';
+import type { LayerInfo, ModelOutputs, OutputActivation } from './types';
+
+/** A 4-D output with more than one spatial position can carry a class activation map. */
+export function isSpatialShape(shape: number[]): boolean {
+  return shape.length === 4 && shape[1] * shape[2] > 1;
+}
+
+export function layerNotFound(name: string, layers: LayerInfo[]): ExplainError {
+  const spatial = layers.filter((l) => l.spatial).map((l) => l.name);
+  return new ExplainError(
+    'unknown-layer',
+    `There is no layer named "${name}" in this model. Layers with a spatial output: ` +
+      `${spatial.join(', ') || '(none)'}.`,
+    `all layers: ${layers.map((l) => l.name).join(', ')}`,
+  );
+}
+
+export function checkInputShape(x: tf.Tensor, expected: [number, number, number]): void {
+  const [h, w, c] = expected;
+  if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) {
+    throw new ExplainError(
+      'bad-input-shape',
+      `The model expects images of ${h}x${w} with ${c} channel${c === 1 ? '' : 's'} ` +
+        `([batch, ${h}, ${w}, ${c}]); it was given ${JSON.stringify(x.shape)}.`,
+    );
+  }
+}
+
+/** Scores and probabilities from pre-activation logits, as the model's own head would make them. */
+export function outputsFromLogits(raw: tf.Tensor, activation: OutputActivation): ModelOutputs {
+  const logits = tf.reshape(raw, [raw.shape[0], -1]) as tf.Tensor2D;
+  let probabilities: tf.Tensor2D;
+  if (activation === 'sigmoid') probabilities = tf.sigmoid(logits);
+  else probabilities = tf.softmax(logits);
+  return { logits, probabilities, activation };
+}

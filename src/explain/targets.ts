@@ -1,0 +1,86 @@
+/**
+ * Targets say which score an explanation is about. They are small callables over the model's
+ * outputs that return one score per example, so that binary (one sigmoid unit) and multi-class
+ * models read the same: `classProbability(1)` is "the pothole probability" either way.
+ *
+ * Scores are picked with a one-hot mask rather than tf.gather: the gradient of gather needs
+ * UnsortedSegmentSum, and a mask keeps the backward pass to a multiply.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelOutputs } from './adapters/types';
+import { ExplainError } from './errors';
+
+export type Target = ((outputs: ModelOutputs) => tf.Tensor1D) & { readonly description: string };
+
+function makeTarget(description: string, fn: (o: ModelOutputs) => tf.Tensor1D): Target {
+  return Object.assign(fn, { description });
+}
+
+/**
+ * Two-column view of a single-unit sigmoid output, so class 0 and class 1 work as for softmax:
+ * logits [-z, z] (half-logits would also do; the sign is what matters for the gradient's
+ * direction, the scale only scales the map) and probabilities [1 - p, p].
+ */
+function asClasses(o: ModelOutputs, kind: 'logits' | 'probabilities'): tf.Tensor2D {
+  const t = o[kind];
+  if (t.shape[1] !== 1 || o.activation !== 'sigmoid') return t;
+  return kind === 'logits'
+    ? (tf.concat([tf.neg(t), t], 1) as tf.Tensor2D)
+    : (tf.concat([tf.sub(1, t), t], 1) as tf.Tensor2D);
+}
+
+function pick(scores: tf.Tensor2D, index: number): tf.Tensor1D {
+  const n = scores.shape[1];
+  if (!Number.isInteger(index) || index < 0 || index >= n) {
+    throw new ExplainError(
+      'bad-target',
+      `Class ${index} does not exist: this model has ${n} classes (0 to ${n - 1}).`,
+    );
+  }
+  const mask = tf.oneHot(tf.tensor1d([index], 'int32'), n);
+  return tf.sum(tf.mul(scores, mask), 1) as tf.Tensor1D;
+}
+
+/** The pre-softmax score of a class: the usual Grad-CAM target. */
+export function classLogit(index: number): Target {
+  return makeTarget(`logit of class ${index}`, (o) => pick(asClasses(o, 'logits'), index));
+}
+
+/** The probability the model reports for a class. */
+export function classProbability(index: number): Target {
+  return makeTarget(`probability of class ${index}`, (o) =>
+    pick(asClasses(o, 'probabilities'), index),
+  );
+}
+
+/** A sigmoid output unit (multi-label or binary models). */
+export function sigmoidOutput(unit = 0): Target {
+  return makeTarget(`sigmoid output ${unit}`, (o) => pick(tf.sigmoid(o.logits), unit));
+}
+
+/** Each example's own top class (by logit). */
+export function topClassLogit(): Target {
+  return makeTarget('logit of the top class', (o) => {
+    const logits = asClasses(o, 'logits');
+    // argMax has a zero gradient, so the mask is a constant of the backward pass.
+    const mask = tf.oneHot(tf.argMax(logits, 1), logits.shape[1]);
+    return tf.sum(tf.mul(logits, mask), 1) as tf.Tensor1D;
+  });
+}
+
+/** The probability of a named class, e.g. potholeProbability(['normal', 'pothole']). */
+export function labelProbability(labels: readonly string[], label: string): Target {
+  const index = labels.indexOf(label);
+  if (index < 0) {
+    throw new ExplainError(
+      'bad-target',
+      `This model has no class "${label}"; its classes are: ${labels.join(', ')}.`,
+    );
+  }
+  const t = classProbability(index);
+  return makeTarget(`probability of "${label}"`, t);
+}
+
+export function potholeProbability(labels: readonly string[]): Target {
+  return labelProbability(labels, 'pothole');
+}

@@ -1,0 +1,166 @@
+/**
+ * Loads a model with its manifest, in either TensorFlow.js format, and wraps it in the explain
+ * core's adapter. The same code serves the app's worker (over HTTP / from the SW cache), the lab
+ * (files the user picked) and the Node tools (files on disk), through tfjs IOHandlers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { createAdapter } from '../explain/adapters';
+import type { ModelAdapter } from '../explain/adapters/types';
+import { modelManifestSchema, type ModelManifest } from './manifest';
+
+export type ModelLoadErrorCode =
+  'manifest-missing' | 'manifest-invalid' | 'model-missing' | 'model-invalid' | 'model-mismatch';
+
+export class ModelLoadError extends Error {
+  readonly code: ModelLoadErrorCode;
+  readonly detail?: string;
+  constructor(code: ModelLoadErrorCode, message: string, detail?: string) {
+    super(message);
+    this.name = 'ModelLoadError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export interface LoadedModel {
+  manifest: ModelManifest;
+  adapter: ModelAdapter;
+  dispose(): void;
+}
+
+/** 'layers' when the topology is a Keras model config, 'graph' when it is a TF GraphDef. */
+export function detectModelFormat(modelTopology: unknown): 'layers' | 'graph' | undefined {
+  if (modelTopology == null || typeof modelTopology !== 'object') return undefined;
+  const t = modelTopology as Record<string, unknown>;
+  if (Array.isArray(t.node)) return 'graph';
+  if ('class_name' in t || 'model_config' in t || 'config' in t) return 'layers';
+  return undefined;
+}
+
+export function parseManifest(json: unknown, source = 'manifest.json'): ModelManifest {
+  const parsed = modelManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ModelLoadError(
+      'manifest-invalid',
+      `The model's ${source} is not valid: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}.`,
+      JSON.stringify(parsed.error.issues),
+    );
+  }
+  return parsed.data;
+}
+
+/** Loads the model behind `handler` and checks it against its manifest. */
+export async function loadModel(
+  manifest: ModelManifest,
+  handler: tf.io.IOHandler,
+): Promise<LoadedModel> {
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    if (!handler.load) throw new Error('handler cannot load');
+    artifacts = await handler.load();
+  } catch (e) {
+    throw new ModelLoadError(
+      'model-missing',
+      `The model files of "${manifest.name}" could not be read: ${(e as Error).message}`,
+      String(e),
+    );
+  }
+  const format = detectModelFormat(artifacts.modelTopology);
+  if (!format) {
+    throw new ModelLoadError(
+      'model-invalid',
+      'model.json is not a TensorFlow.js model (no layers topology and no graph).',
+    );
+  }
+  if (format !== manifest.format) {
+    throw new ModelLoadError(
+      'model-mismatch',
+      `The manifest says this is a ${manifest.format} model, but model.json holds a ${format} model.`,
+    );
+  }
+  const memory = tf.io.fromMemory(artifacts);
+  let adapter: ModelAdapter;
+  try {
+    const model =
+      format === 'layers' ? await loadLayersModel(memory) : await loadGraphModel(memory);
+    adapter = createAdapter(model, {
+      inputNode: manifest.input.inputNode,
+      outputNode: manifest.outputNode,
+      inputShape: [manifest.input.height, manifest.input.width, manifest.input.channels],
+    });
+  } catch (e) {
+    throw new ModelLoadError(
+      'model-invalid',
+      `The model "${manifest.name}" could not be built from its files: ${(e as Error).message}`,
+      String((e as Error).stack ?? e),
+    );
+  }
+  checkAgainstManifest(adapter, manifest);
+  return { manifest, adapter, dispose: () => adapter.dispose() };
+}
+
+function checkAgainstManifest(adapter: ModelAdapter, manifest: ModelManifest): void {
+  const [h, w, c] = adapter.inputShape;
+  const { input } = manifest;
+  const problems: string[] = [];
+  if (h !== input.height || w !== input.width || c !== input.channels) {
+    problems.push(
+      `the manifest says the input is ${input.width}x${input.height}x${input.channels}, the ` +
+        `model takes ${w}x${h}x${c}`,
+    );
+  }
+  const expected = manifest.labels.length + manifest.labelOffset;
+  const binarySigmoid = adapter.numOutputs === 1 && manifest.labels.length === 2;
+  if (!binarySigmoid && adapter.numOutputs !== expected) {
+    problems.push(
+      `the manifest lists ${manifest.labels.length} labels, the model has ${adapter.numOutputs} outputs`,
+    );
+  }
+  if (problems.length) {
+    adapter.dispose();
+    throw new ModelLoadError(
+      'model-mismatch',
+      `The model does not match its manifest: ${problems.join('; ')}.`,
+    );
+  }
+}
+
+/** Loads `manifest.json` and the model it names over HTTP (or the service worker's cache). */
+export async function loadModelFromUrl(manifestUrl: string): Promise<LoadedModel> {
+  let response: Response;
+  try {
+    response = await fetch(manifestUrl);
+  } catch (e) {
+    throw new ModelLoadError(
+      'manifest-missing',
+      'The model could not be downloaded. Open the app once with a network so it can keep the ' +
+        'model for offline use.',
+      `${manifestUrl}: ${String(e)}`,
+    );
+  }
+  if (!response.ok) {
+    throw new ModelLoadError(
+      'manifest-missing',
+      `The model's manifest is missing (HTTP ${response.status}).`,
+      manifestUrl,
+    );
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (e) {
+    throw new ModelLoadError(
+      'manifest-invalid',
+      'The model manifest is not valid JSON.',
+      String(e),
+    );
+  }
+  const manifest = parseManifest(json);
+  const modelUrl = new URL(manifest.modelUrl, new URL(manifestUrl, self.location.href)).href;
+  return loadModel(manifest, tf.io.http(modelUrl));
+}

@@ -1,0 +1,60 @@
+/**
+ * Photo -> model input: fit to the model's input size (stretch or centre crop), grey or RGB,
+ * normalised as the manifest says. Works on decoded RGBA pixels, so the worker (decoding with
+ * createImageBitmap) and Node tools (decoding with sharp) share it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { RgbaImage } from '../explain/heatmap/scalar-map';
+import type { ModelManifest, Normalization } from './manifest';
+
+export type InputSpec = Pick<ModelManifest['input'], 'width' | 'height' | 'channels' | 'resize'> & {
+  normalization: Normalization;
+};
+
+/** The crop (in photo pixels) that 'center-crop' takes to match the input's aspect ratio. */
+export function inputCrop(
+  photo: { width: number; height: number },
+  spec: Pick<InputSpec, 'width' | 'height' | 'resize'>,
+): { x: number; y: number; width: number; height: number } {
+  if (spec.resize !== 'center-crop')
+    return { x: 0, y: 0, width: photo.width, height: photo.height };
+  const target = spec.width / spec.height;
+  const actual = photo.width / photo.height;
+  if (actual > target) {
+    const width = Math.round(photo.height * target);
+    return { x: Math.floor((photo.width - width) / 2), y: 0, width, height: photo.height };
+  }
+  const height = Math.round(photo.width / target);
+  return { x: 0, y: Math.floor((photo.height - height) / 2), width: photo.width, height };
+}
+
+/** Normalises pixels in 0..255 (any shape ending in channels) as the manifest says. */
+export function normalizePixels(pixels: tf.Tensor, normalization: Normalization): tf.Tensor {
+  return tf.tidy(() => {
+    const channels = pixels.shape[pixels.rank - 1];
+    const pick = (v: number[]) => (v.length === 1 ? v[0] : v.slice(0, channels));
+    const mean = tf.tensor(pick(normalization.mean));
+    const std = tf.tensor(pick(normalization.std));
+    return tf.div(tf.sub(tf.div(pixels, 255), mean), std);
+  });
+}
+
+/** One photo as a [1, H, W, C] model input. */
+export function imageToModelInput(image: RgbaImage, spec: InputSpec): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rgba = tf.tensor3d(Int32Array.from(image.data), [image.height, image.width, 4], 'int32');
+    const crop = inputCrop(image, spec);
+    let rgb = tf.slice(rgba, [crop.y, crop.x, 0], [crop.height, crop.width, 3]);
+    if (spec.channels === 1) {
+      // ITU-R BT.601 luma, as most grey-scale training pipelines (PIL 'L') compute it.
+      rgb = tf.sum(tf.mul(tf.cast(rgb, 'float32'), tf.tensor1d([0.299, 0.587, 0.114])), 2, true);
+    }
+    const resized = tf.image.resizeBilinear(
+      tf.cast(rgb, 'float32') as tf.Tensor3D,
+      [spec.height, spec.width],
+      false,
+      true,
+    );
+    return tf.expandDims(normalizePixels(resized, spec.normalization), 0) as tf.Tensor4D;
+  });
+}
