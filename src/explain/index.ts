@@ -16,6 +16,11 @@ export {
   type CamResult,
 } from './cam/compute-cam';
 export { CAM_METHODS, type CamMethod, type CamInputs, type CamContext } from './cam/methods';
+export {
+  parameterRandomizationCheck,
+  type RandomizationCheckOptions,
+  type RandomizationStep,
+} from './cam/sanity-check';
 export * from './heatmap';
 export * from './metrics';
 export { registerWasmGradientKernels } from './kernels/wasm-gradients';

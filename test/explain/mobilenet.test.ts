@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   computeCam,
+  parameterRandomizationCheck,
   regionEnergyShares,
   targets,
   upsampleBilinear,
@@ -76,6 +77,30 @@ describe('MobileNet v1 from ../shared on the cat photo, in both formats (wasm)',
       // The cat's face fills the centre and the top; the bottom band is mostly chest and sheet.
       const shares = regionEnergyShares(upsampleBilinear(result.normalized[0], 224, 224)).energy;
       expect(shares.centre).toBeGreaterThan(shares.bottom);
+    },
+  );
+
+  it.each(['layers', 'graph'] as const)(
+    '%s: Grad-CAM passes the parameter-randomisation sanity check',
+    async (format) => {
+      const { manifest, adapter } = format === 'layers' ? layersModel : graphModel;
+      const photo = await readImageRgba(sharedPath('images', 'cat.jpg'), {
+        resizeTo: { width: 224, height: 224 },
+      });
+      const x = imageToModelInput(photo, manifest.input);
+      const cat = format === 'layers' ? 285 : 286; // "Egyptian cat"
+      const before = tf.tidy(() => adapter.predict(x).logits.dataSync());
+      const steps = await parameterRandomizationCheck(adapter, x, {
+        target: targets.classLogit(cat),
+        topLayers: 4,
+      });
+      expect(steps).toHaveLength(4);
+      // With the top layers' weights gone the map must change: low rank correlation.
+      expect(steps.at(-1)!.spearman[0]).toBeLessThan(0.5);
+      // And the model is restored exactly afterwards.
+      const after = tf.tidy(() => adapter.predict(x).logits.dataSync());
+      expect(Array.from(after)).toEqual(Array.from(before));
+      x.dispose();
     },
   );
 });

@@ -36,3 +36,13 @@ export function outputsFromLogits(raw: tf.Tensor, activation: OutputActivation):
   else probabilities = tf.softmax(logits);
   return { logits, probabilities, activation };
 }
+
+/** Gaussian noise with the mean and standard deviation of `w`: same scale, no learned structure. */
+export function noiseLike(w: tf.Tensor, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(w);
+    const m = mean.dataSync()[0];
+    const sd = Math.sqrt(variance.dataSync()[0]) || 1e-3;
+    return tf.randomNormal(w.shape, m, sd, 'float32', seed);
+  });
+}

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerOp, type GraphModel } from '@tensorflow/tfjs-converter';
 import { ExplainError } from '../errors';
-import { checkInputShape, isSpatialShape, layerNotFound, outputsFromLogits } from './common';
+import {
+  checkInputShape,
+  isSpatialShape,
+  layerNotFound,
+  noiseLike,
+  outputsFromLogits,
+} from './common';
 import type { LayerInfo, ModelAdapter, ModelOutputs, OutputActivation } from './types';
 
 // The parts of tfjs-converter's internal graph that the adapter reads and rewrites. GraphModel
@@ -14,6 +20,10 @@ interface GraphNode {
   inputs: GraphNode[];
   children: GraphNode[];
   attrParams: Record<string, { value: unknown; type: string } | undefined>;
+}
+interface ConverterExecutor {
+  graph: ConverterGraph;
+  weightMap: Record<string, tf.Tensor[]>;
 }
 interface ConverterGraph {
   nodes: Record<string, GraphNode>;
@@ -29,6 +39,18 @@ export interface GraphAdapterOptions {
   /** [height, width, channels], when the graph leaves them unknown (-1). */
   inputShape?: [number, number, number];
 }
+
+/** Ops whose constant inputs are learned kernels and biases. */
+const WEIGHTED_OPS = new Set([
+  'Conv2D',
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2d',
+  'MatMul',
+  'BiasAdd',
+  '_FusedConv2D',
+  'FusedDepthwiseConv2dNative',
+  '_FusedMatMul',
+]);
 
 /** Ops that produce no activation worth listing. */
 const SKIPPED_OPS = new Set(['Const', 'Placeholder', 'NoOp', 'Identity']);
@@ -175,11 +197,15 @@ export class GraphModelAdapter implements ModelAdapter {
   private readonly logitsNode: string;
   private readonly infos: LayerInfo[];
 
+  private get executor(): ConverterExecutor {
+    return (this.model as unknown as { executor: ConverterExecutor }).executor;
+  }
+
   constructor(
     readonly model: GraphModel,
     options: GraphAdapterOptions = {},
   ) {
-    const graph = (model as unknown as { executor: { graph: ConverterGraph } }).executor.graph;
+    const graph = this.executor.graph;
     if (!unfusedOpsRegistered) {
       registerUnfusedOps();
       unfusedOpsRegistered = true;
@@ -318,6 +344,38 @@ export class GraphModelAdapter implements ModelAdapter {
       ) as tf.Tensor;
       return outputsFromLogits(logits, this.outputActivation);
     });
+  }
+
+  weightedLayers(): string[] {
+    const graph = this.executor.graph;
+    return this.infos
+      .filter((l) => {
+        const node = graph.nodes[l.name];
+        const op = node.op.replace(UNFUSED_OP_PREFIX, '');
+        return WEIGHTED_OPS.has(op) && node.inputs.some((i) => i.op === 'Const');
+      })
+      .map((l) => l.name);
+  }
+
+  randomizeWeights(layerNames: string[], seed = 1): () => void {
+    const executor = this.executor;
+    const original = executor.weightMap;
+    const replaced: Record<string, tf.Tensor[]> = {};
+    for (const name of layerNames) {
+      this.layer(name);
+      for (const input of this.executor.graph.nodes[name].inputs) {
+        if (input.op !== 'Const' || replaced[input.name] || !original[input.name]) continue;
+        if (original[input.name][0].dtype !== 'float32') continue;
+        replaced[input.name] = [noiseLike(original[input.name][0], seed++)];
+      }
+    }
+    // Assign a new map (not a mutation): the setter records which tensors are weights, so the
+    // executor never disposes them as intermediates.
+    executor.weightMap = { ...original, ...replaced };
+    return () => {
+      executor.weightMap = original;
+      tf.dispose(Object.values(replaced).flat());
+    };
   }
 
   dispose(): void {

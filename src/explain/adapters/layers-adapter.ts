@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ExplainError } from '../errors';
-import { checkInputShape, isSpatialShape, layerNotFound, outputsFromLogits } from './common';
+import {
+  checkInputShape,
+  isSpatialShape,
+  layerNotFound,
+  noiseLike,
+  outputsFromLogits,
+} from './common';
 import type { LayerInfo, ModelAdapter, ModelOutputs, OutputActivation } from './types';
 
 // The structural parts of tfjs-layers that the adapter walks. They are public properties of
@@ -27,6 +33,9 @@ interface LayerLike {
   activation?: ActivationLike;
   getClassName(): string;
   getConfig(): Record<string, unknown>;
+  getWeights(): tf.Tensor[];
+  setWeights(weights: tf.Tensor[]): void;
+  weights: { originalName: string }[];
   apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[];
 }
 interface ContainerLike extends LayerLike {
@@ -292,9 +301,42 @@ export class LayersModelAdapter implements ModelAdapter {
     });
   }
 
+  weightedLayers(): string[] {
+    return this.infos
+      .map((l) => this.paths.get(l.name)!.at(-1)!)
+      .filter((layer) => !isContainer(layer) && layer.weights.some((w) => isKernel(w.originalName)))
+      .map((layer) => layer.name);
+  }
+
+  randomizeWeights(layerNames: string[], seed = 1): () => void {
+    const saved: { layer: LayerLike; weights: tf.Tensor[] }[] = [];
+    for (const name of layerNames) {
+      const layer = this.path(name).at(-1)!;
+      // getWeights() hands out the variables' own tensors: clone before overwriting.
+      const original = layer.getWeights().map((w) => tf.clone(w));
+      const noisy = original.map((w, i) =>
+        isKernel(layer.weights[i].originalName) ? noiseLike(w, seed++) : tf.clone(w),
+      );
+      layer.setWeights(noisy);
+      tf.dispose(noisy);
+      saved.push({ layer, weights: original });
+    }
+    return () => {
+      for (const { layer, weights } of saved.reverse()) {
+        layer.setWeights(weights);
+        tf.dispose(weights);
+      }
+    };
+  }
+
   dispose(): void {
     this.model.dispose();
   }
+}
+
+/** Learned kernels and biases (not batch-norm statistics, whose noise would not be a variance). */
+function isKernel(weightName: string): boolean {
+  return /(^|\/)(kernel|depthwise_kernel|pointwise_kernel|bias)(_\d+)?$/.test(weightName);
 }
 
 /** Evaluates only what the target layer needs (not the rest of the network). */

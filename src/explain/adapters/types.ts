@@ -65,5 +65,14 @@ export interface ModelAdapter {
    */
   headFrom(layerName: string, activations: Tensor, x: Tensor4D): ModelOutputs;
 
+  /** Layers / nodes with learned kernels (conv, depthwise, dense), in execution order. */
+  weightedLayers(): string[];
+  /**
+   * Replaces the kernels and biases of these layers with Gaussian noise of the same mean and
+   * standard deviation (the parameter-randomisation sanity check). Returns a function that
+   * restores the original weights.
+   */
+  randomizeWeights(layerNames: string[], seed?: number): () => void;
+
   dispose(): void;
 }

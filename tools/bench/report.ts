@@ -1,0 +1,62 @@
+/**
+ * Shared plumbing of the benchmark scripts: timing with medians, the machine description, and
+ * writing one section of docs/BENCHMARKS.md (between `<!-- NAME:begin -->` and
+ * `<!-- NAME:end -->`) without touching the other scripts' sections.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BENCHMARKS_MD = path.join(projectRoot, 'docs', 'BENCHMARKS.md');
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Runs `fn` `warmup` times unmeasured, then `runs` times; returns the median in ms. */
+export async function timeMedian(
+  fn: () => Promise<unknown> | unknown,
+  runs: number,
+  warmup = 2,
+): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+export function machineDescription(): string {
+  const cpus = os.cpus();
+  return (
+    `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +
+    `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, ` +
+    `Node ${process.version}`
+  );
+}
+
+export function writeBenchmarkSection(name: string, markdown: string): void {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${begin}\n${markdown.trim()}\n${end}`;
+  let doc = existsSync(BENCHMARKS_MD)
+    ? readFileSync(BENCHMARKS_MD, 'utf8')
+    : '# Benchmarks\n\nEvery figure here was measured by the command named beside it, on the machine named there.\n';
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  if (i >= 0 && j > i) doc = doc.slice(0, i) + block + doc.slice(j + end.length);
+  else doc = doc.trimEnd() + '\n\n' + block + '\n';
+  writeFileSync(BENCHMARKS_MD, doc);
+}
+
+export function markdownTable(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}

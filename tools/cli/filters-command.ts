@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { filterGrid, defaultActmaxOptions } from '../../src/explain';
+import { writePng } from '../lib/images';
+import { ensureDir, loadCliModel, UsageError, type CliValues } from './main';
+
+/** "0-15", "3,5,9" or "0-3,8" -> [0, 1, ...]. */
+export function parseFilterList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const range = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
+    if (!range) throw new UsageError(`--filters takes indices like 0-15 or 1,4,9; not "${text}".`);
+    const from = Number(range[1]);
+    const to = range[2] === undefined ? from : Number(range[2]);
+    if (to < from) throw new UsageError(`--filters range ${part} runs backwards.`);
+    for (let i = from; i <= to; i++) out.push(i);
+  }
+  if (out.length > 256) throw new UsageError('--filters asks for more than 256 images.');
+  return out;
+}
+
+export async function runFilters(rest: string[], v: CliValues): Promise<number> {
+  if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}" (filters takes options only).`);
+  if (!v.layer) throw new UsageError('Name the layer with --layer NAME.');
+  if (!v.out) throw new UsageError('Name the output image with --out FILE.png.');
+  const filters = parseFilterList(v.filters ?? '0-15');
+  const steps = v.steps === undefined ? undefined : Number(v.steps);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) {
+    throw new UsageError('--steps must be a positive whole number.');
+  }
+  const { manifest, adapter, dispose } = await loadCliModel(v);
+  try {
+    adapter.layer(v.layer); // clear error listing the layers when the name is wrong
+    const defaults = defaultActmaxOptions(adapter.inputShape);
+    const bar = new SingleBar({
+      format: `${v.layer} [{bar}] {value}/{total} steps | {eta_formatted} left`,
+      hideCursor: true,
+      stream: process.stderr,
+    });
+    let started = false;
+    const grid = await filterGrid(adapter, {
+      ...defaults,
+      layer: v.layer,
+      filters,
+      steps: steps ?? defaults.steps,
+      normalization: manifest.input.normalization,
+      onProgress: (done: number, total: number) => {
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
+    });
+    if (started) bar.stop();
+    ensureDir(path.dirname(path.resolve(v.out)));
+    await writePng(v.out, grid.image);
+    process.stdout.write(
+      `${v.layer}: ${filters.length} filter${filters.length === 1 ? '' : 's'} -> ${v.out}\n`,
+    );
+  } finally {
+    dispose();
+  }
+  return 0;
+}
