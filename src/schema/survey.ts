@@ -9,8 +9,13 @@ import { z } from 'zod';
 export const LABELS = ['pothole', 'normal'] as const;
 export type Verdict = (typeof LABELS)[number];
 
-/** UUID v4 as made by crypto.randomUUID(): never a path, never anything else. */
-export const surveyIdSchema = z.uuid({ version: 'v4' });
+/**
+ * UUID v4 as made by crypto.randomUUID() (lowercase): never a path, never anything else. Lowercase
+ * only, because the server names photo files by id and some file systems ignore case.
+ */
+export const surveyIdSchema = z
+  .uuid({ version: 'v4' })
+  .regex(/^[0-9a-f-]+$/, 'Survey ids are lowercase (as crypto.randomUUID() makes them)');
 
 export const positionSchema = z.object({
   lat: z.number().min(-90).max(90),
@@ -45,13 +50,12 @@ export const modelRefSchema = z.object({
   version: z.string().min(1).max(40),
 });
 
+/** The largest photo the server accepts (PUT .../photo answers 413 beyond). */
+export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
+
 export const photoMetaSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z
-    .number()
-    .int()
-    .positive()
-    .max(15 * 1024 * 1024),
+  bytes: z.number().int().positive().max(MAX_PHOTO_BYTES),
   width: z.number().int().positive().max(1600),
   height: z.number().int().positive().max(1600),
   type: z.literal('image/jpeg'),
@@ -82,10 +86,66 @@ export const surveyBatchSchema = z.object({
 export type SurveyUploadStatus = 'created' | 'unchanged' | 'conflict' | 'invalid';
 
 export interface SurveyUploadResult {
+  /** The record's id as sent (null when it had no string id); results[i] answers surveys[i]. */
   id: string | null;
   status: SurveyUploadStatus;
-  /** Why a record was rejected (status 'invalid'). */
+  /** Why a record was rejected (status 'invalid') or not stored (status 'conflict'). */
   reason?: string;
+}
+
+// ---- Sync API wire types (server/ answers these; src/sync reads them). See docs/SYNC.md. ----
+
+/** 200 answer of POST /api/v1/surveys. */
+export interface SurveyBatchResponse {
+  results: SurveyUploadResult[];
+}
+
+/** What the server holds for one survey: an item of GET /api/v1/surveys. */
+export interface SurveyServerState {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Server clock, ISO 8601 UTC: when the record was first stored. */
+  receivedAt: string;
+  /** Server clock: the last change (record stored or photo stored); `since` filters on it. */
+  changedAt: string;
+  /** SHA-256 (hex) of the record's canonical JSON (keys sorted at every depth, no spaces). */
+  contentSha256: string;
+  photo: {
+    /** The record's photo.sha256; when present is true the stored bytes have this hash. */
+    sha256: string;
+    bytes: number;
+    present: boolean;
+    storedAt: string | null;
+  };
+}
+
+/** 200 answer of GET /api/v1/surveys. */
+export interface SurveyListResponse {
+  surveys: SurveyServerState[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+  /** Server clock when the page was read: a safe `since` for the next incremental pull. */
+  serverTime: string;
+}
+
+/** 200 answer of GET /api/v1/surveys/:id. */
+export interface SurveyDetailResponse extends SurveyServerState {
+  survey: SurveyRecordWire;
+}
+
+/** 201/200 answer of PUT /api/v1/surveys/:id/photo. */
+export interface PhotoUploadResponse {
+  id: string;
+  status: 'created' | 'unchanged';
+  sha256: string;
+  bytes: number;
+}
+
+/** Every error answer of the sync API. `error` is a stable code, `message` is for people. */
+export interface SyncApiErrorBody {
+  error: string;
+  message: string;
 }
 
 export function encodeFloat32Base64(values: Float32Array): string {

@@ -1,0 +1,127 @@
+/**
+ * Entry point: `npm run server` serves the sync API (and the built app);
+ * `npm run server -- token ...` manages device tokens. See docs/SYNC.md.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, DATABASE_FILE_NAME, readConfig, type ServerConfig } from './config';
+import { PhotoFiles } from './photo-files';
+import { SqliteStore } from './store/sqlite-store';
+import { runTokenCommand, TOKEN_USAGE, UsageError } from './tokens-cli';
+
+const USAGE = `RoadCAM sync server
+
+  npm run server                     serve the sync API and the built app
+  ${TOKEN_USAGE.split('\n').slice(1).join('\n  ').trim()}
+
+Environment: PORT (8787), HOST (127.0.0.1; 0.0.0.0 for a team), ROADCAM_DATA_DIR
+(.roadcam-data/ in the project), ROADCAM_APP_DIR (dist/), TLS_CERT_FILE + TLS_KEY_FILE,
+TRUST_PROXY=1, LOG_LEVEL (info).`;
+
+function openStore(config: ServerConfig): SqliteStore {
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    return new SqliteStore(path.join(config.dataDir, DATABASE_FILE_NAME));
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot open the data directory ${config.dataDir}: ${(error as Error).message}. ` +
+        'Check that it exists and is writable, or set ROADCAM_DATA_DIR.',
+    );
+  }
+}
+
+async function serve(config: ServerConfig): Promise<void> {
+  // Loaded here so that the token commands start quickly, without Fastify.
+  const { buildServer } = await import('./app');
+  const { hasBuiltApp } = await import('./static-app');
+  const store = openStore(config);
+  const photos = new PhotoFiles(config.dataDir);
+  const leftovers = photos.removeLeftovers();
+  const app = await buildServer({
+    surveys: store,
+    tokens: store,
+    photos,
+    appDir: config.appDir,
+    logger: { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    https: config.https,
+  });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  const tokens = await store.listTokens();
+  app.log.info(
+    {
+      address,
+      dataDir: config.dataDir,
+      app: hasBuiltApp(config.appDir) ? config.appDir : null,
+      removedTempFiles: leftovers,
+    },
+    'RoadCAM sync server ready',
+  );
+  // One plain line for people and for test helpers that wait for it.
+  process.stdout.write(
+    `RoadCAM sync server listening on ${address}\n` +
+      `  data: ${config.dataDir}\n` +
+      `  app:  ${hasBuiltApp(config.appDir) ? config.appDir : 'not built (npm run build), API only'}\n` +
+      (tokens.some((t) => t.revokedAt === null)
+        ? ''
+        : '  no device tokens yet: npm run server -- token create --name NAME\n'),
+  );
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const config = readConfig();
+  if (args[0] === 'token') {
+    const store = openStore(config);
+    try {
+      return await runTokenCommand(args.slice(1), store, {
+        out: (line) => process.stdout.write(line + '\n'),
+        err: (line) => process.stderr.write(line + '\n'),
+      });
+    } finally {
+      store.close();
+    }
+  }
+  if (args.length > 0) throw new UsageError(`Unknown command "${args.join(' ')}".`);
+  await serve(config);
+  return -1; // keeps running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      process.stderr.write(
+        `The port is taken by another program: set PORT to a free one (${(error as Error).message}).\n`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`The server failed to start: ${(error as Error).stack ?? error}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,209 @@
+/**
+ * Survey records: POST /surveys (a batch, idempotent), GET /surveys (what the server holds),
+ * GET /surveys/:id (one record, e.g. to show a conflict to the engineer).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  MAX_SURVEYS_PER_BATCH,
+  surveyRecordSchema,
+  type SurveyBatchResponse,
+  type SurveyDetailResponse,
+  type SurveyListResponse,
+  type SurveyServerState,
+  type SurveyUploadResult,
+} from '../../src/schema/survey';
+import { canonicalJson, sha256Hex } from '../canonical-json';
+import { ApiError } from '../errors';
+import type {
+  PreparedSurvey,
+  StoredSurvey,
+  SurveyCursor,
+  SurveyStore,
+} from '../store/survey-store';
+import { parseSurveyIdParam } from './survey-id';
+
+/**
+ * A record is at most ~60 kB of JSON (a 64x64 CAM grid in base64 is 22 kB, notes up to 5,000
+ * characters of up to 4 UTF-8 bytes each, the rest is small); 100 of them fit in 8 MB.
+ */
+export const SURVEY_BATCH_BODY_LIMIT = 8 * 1024 * 1024;
+export const LIST_DEFAULT_LIMIT = 500;
+export const LIST_MAX_LIMIT = 1000;
+
+export interface SurveyRoutesOptions {
+  surveys: SurveyStore;
+  now: () => number;
+}
+
+const listQuerySchema = z.object({
+  since: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(LIST_MAX_LIMIT).optional(),
+  cursor: z.string().max(300).optional(),
+});
+
+export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOptions) {
+  const { surveys, now } = options;
+
+  app.post('/surveys', { bodyLimit: SURVEY_BATCH_BODY_LIMIT }, async (request) => {
+    const body = request.body as { surveys?: unknown } | null | undefined;
+    if (typeof body !== 'object' || body === null || !Array.isArray(body.surveys)) {
+      throw new ApiError(
+        400,
+        'invalid_batch',
+        'The body must be JSON: {"surveys": [record, ...]}.',
+      );
+    }
+    const records: unknown[] = body.surveys;
+    if (records.length === 0) {
+      throw new ApiError(400, 'invalid_batch', 'The batch is empty: send 1 to 100 surveys.');
+    }
+    if (records.length > MAX_SURVEYS_PER_BATCH) {
+      throw new ApiError(
+        413,
+        'batch_too_large',
+        `A batch holds at most ${MAX_SURVEYS_PER_BATCH} surveys; this one has ` +
+          `${records.length}. Split it.`,
+      );
+    }
+
+    const results: SurveyUploadResult[] = new Array(records.length);
+    const valid: { index: number; survey: PreparedSurvey }[] = [];
+    records.forEach((raw, index) => {
+      const parsed = surveyRecordSchema.safeParse(raw);
+      if (!parsed.success) {
+        results[index] = {
+          id: echoedId(raw),
+          status: 'invalid',
+          reason: describeIssues(parsed.error),
+        };
+        return;
+      }
+      const canonical = canonicalJson(parsed.data);
+      valid.push({
+        index,
+        survey: {
+          id: parsed.data.id,
+          record: parsed.data,
+          canonicalJson: canonical,
+          contentSha256: sha256Hex(canonical),
+        },
+      });
+    });
+
+    if (valid.length > 0) {
+      const outcomes = await surveys.putSurveys(
+        valid.map((v) => v.survey),
+        request.deviceName,
+        now(),
+      );
+      valid.forEach(({ index, survey }, i) => {
+        const status = outcomes[i];
+        results[index] =
+          status === 'conflict'
+            ? {
+                id: survey.id,
+                status,
+                reason:
+                  'The server already holds a different survey with this id; it was not ' +
+                  'changed. GET /api/v1/surveys/' +
+                  survey.id +
+                  ' shows it.',
+              }
+            : { id: survey.id, status };
+      });
+    }
+    const response: SurveyBatchResponse = { results };
+    return response;
+  });
+
+  app.get('/surveys', async (request) => {
+    const parsed = listQuerySchema.safeParse(request.query);
+    if (!parsed.success) {
+      throw new ApiError(
+        400,
+        'invalid_query',
+        'Query parameters: since=ISO 8601 date-time with a time zone (e.g. ' +
+          `2026-11-26T08:00:00Z), limit=1..${LIST_MAX_LIMIT}, cursor=a nextCursor value. ` +
+          describeIssues(parsed.error),
+      );
+    }
+    const { since, limit = LIST_DEFAULT_LIMIT, cursor } = parsed.data;
+    const readAt = now();
+    const page = await surveys.listSurveys({
+      since: since === undefined ? null : Date.parse(since),
+      after: cursor === undefined ? null : decodeCursor(cursor),
+      limit,
+    });
+    const last = page.at(-1);
+    const response: SurveyListResponse = {
+      surveys: page.map(toServerState),
+      nextCursor:
+        page.length === limit && last
+          ? encodeCursor({ changedAt: last.changedAt, id: last.id })
+          : null,
+      serverTime: new Date(readAt).toISOString(),
+    };
+    return response;
+  });
+
+  app.get('/surveys/:id', async (request) => {
+    const id = parseSurveyIdParam(request.params);
+    const stored = await surveys.getSurvey(id);
+    if (!stored) {
+      throw new ApiError(404, 'survey_not_found', `The server has no survey ${id}.`);
+    }
+    const response: SurveyDetailResponse = { ...toServerState(stored), survey: stored.record };
+    return response;
+  });
+}
+
+export function toServerState(stored: StoredSurvey): SurveyServerState {
+  return {
+    id: stored.id,
+    createdAt: stored.record.createdAt,
+    updatedAt: stored.record.updatedAt,
+    receivedAt: new Date(stored.receivedAt).toISOString(),
+    changedAt: new Date(stored.changedAt).toISOString(),
+    contentSha256: stored.contentSha256,
+    photo: {
+      sha256: stored.photo.sha256,
+      bytes: stored.photo.bytes,
+      present: stored.photo.storedAt !== null,
+      storedAt:
+        stored.photo.storedAt === null ? null : new Date(stored.photo.storedAt).toISOString(),
+    },
+  };
+}
+
+function echoedId(raw: unknown): string | null {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id.slice(0, 100) : null;
+}
+
+function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(record)';
+    return `${where}: ${issue.message}`;
+  });
+  const more = error.issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
+
+function encodeCursor(cursor: SurveyCursor): string {
+  return Buffer.from(JSON.stringify([cursor.changedAt, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(text: string): SurveyCursor {
+  try {
+    const [changedAt, id] = JSON.parse(
+      Buffer.from(text, 'base64url').toString('utf8'),
+    ) as unknown[];
+    if (Number.isSafeInteger(changedAt) && typeof id === 'string' && id.length <= 100) {
+      return { changedAt: changedAt as number, id };
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new ApiError(400, 'invalid_query', 'The cursor is not one this server gave out.');
+}

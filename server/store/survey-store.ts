@@ -1,0 +1,98 @@
+/**
+ * What the routes need from storage, and nothing more. SQLite (sqlite-store.ts) implements it
+ * today; a PostgreSQL store implements the same interfaces later without touching the routes.
+ * Methods are async so a networked database fits; each one is a single transaction.
+ *
+ * Invariants every implementation keeps:
+ * - A survey is stored once and never changed: a different record with the same id is a
+ *   conflict, reported and not stored.
+ * - `photo.storedAt` is set only after the photo file is complete and fsynced (the route
+ *   writes the file first, then calls markPhotoStored).
+ * - When a method resolves, its writes are durable (survive a crash or power loss).
+ */
+import type { SurveyRecordWire } from '../../src/schema/survey';
+
+/** A validated record with its canonical JSON (see canonical-json.ts) and that text's SHA-256. */
+export interface PreparedSurvey {
+  id: string;
+  record: SurveyRecordWire;
+  canonicalJson: string;
+  contentSha256: string;
+}
+
+export type PutSurveyOutcome = 'created' | 'unchanged' | 'conflict';
+
+export interface StoredSurvey {
+  id: string;
+  record: SurveyRecordWire;
+  contentSha256: string;
+  /** Server clock, ms since the epoch, when the record was first stored. */
+  receivedAt: number;
+  /** Name of the device token that uploaded it. */
+  receivedFrom: string;
+  /** Server clock: last change the server saw (record stored, or photo stored). */
+  changedAt: number;
+  photo: {
+    /** The SHA-256 the record declares; the stored bytes have exactly this hash. */
+    sha256: string;
+    bytes: number;
+    /** Null until the photo's bytes are stored. */
+    storedAt: number | null;
+  };
+}
+
+/** Keyset pagination position: the last (changedAt, id) a page ended with. */
+export interface SurveyCursor {
+  changedAt: number;
+  id: string;
+}
+
+export interface SurveyListQuery {
+  /** Only surveys with changedAt >= since (ms); null for all. */
+  since: number | null;
+  after: SurveyCursor | null;
+  limit: number;
+}
+
+export interface SurveyStore {
+  /** Stores the batch in one durable transaction; returns one outcome per record, in order. */
+  putSurveys(
+    surveys: readonly PreparedSurvey[],
+    receivedFrom: string,
+    now: number,
+  ): Promise<PutSurveyOutcome[]>;
+  getSurvey(id: string): Promise<StoredSurvey | null>;
+  /** Ordered by (changedAt, id). */
+  listSurveys(query: SurveyListQuery): Promise<StoredSurvey[]>;
+  /** Marks the photo present; false when it already was (a concurrent or repeated upload). */
+  markPhotoStored(id: string, now: number): Promise<boolean>;
+}
+
+export interface TokenInfo {
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export class TokenNameInUseError extends Error {
+  constructor(readonly tokenName: string) {
+    super(
+      `A token named "${tokenName}" already exists and is not revoked. Revoke it first ` +
+        `(token revoke ${tokenName}) or choose another name.`,
+    );
+    this.name = 'TokenNameInUseError';
+  }
+}
+
+export interface TokenStore {
+  /** Throws TokenNameInUseError when an unrevoked token has this name. */
+  createToken(name: string, tokenSha256: string, now: number): Promise<void>;
+  /** The unrevoked token with this hash, or null. */
+  findActiveToken(tokenSha256: string): Promise<{ name: string } | null>;
+  /** Records use; best effort (a read-only disk must not refuse reads because of it). */
+  touchToken(tokenSha256: string, now: number): Promise<void>;
+  listTokens(): Promise<TokenInfo[]>;
+  /** Revokes the unrevoked token with this name; false when there is none. */
+  revokeToken(name: string, now: number): Promise<boolean>;
+}
