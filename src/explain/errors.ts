@@ -10,6 +10,7 @@ export type ExplainErrorCode =
   | 'unsupported-model'
   | 'no-gradient'
   | 'bad-target'
+  | 'bad-argument'
   | 'cancelled';
 
 export class ExplainError extends Error {

@@ -24,3 +24,4 @@ export {
 export * from './heatmap';
 export * from './metrics';
 export { registerWasmGradientKernels } from './kernels/wasm-gradients';
+export * from './actmax';

@@ -10,12 +10,14 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  activationMaximization,
   CAM_METHOD_NAMES,
   computeCam,
   createAdapter,
   defaultActmaxOptions,
+  filter,
+  maximizeActivation,
   type ModelAdapter,
+  type PixelNormalization,
   targets,
 } from '../../src/explain';
 import { tf, useBackend, type NodeBackend } from '../lib/tf-node';
@@ -68,6 +70,7 @@ function seedCnn(): tfl.LayersModel {
 async function benchModel(
   name: string,
   adapter: ModelAdapter,
+  normalization: PixelNormalization,
   backend: NodeBackend,
   runs: number,
   filterLayer: string,
@@ -95,9 +98,9 @@ async function benchModel(
   const stepTimes: number[] = [];
   const steps = backend === 'cpu' ? 3 : 10;
   let last = performance.now();
-  await activationMaximization(adapter, {
+  await maximizeActivation(adapter, filter(filterLayer, 0), {
     ...defaultActmaxOptions(adapter.inputShape),
-    objective: { kind: 'filter', layer: filterLayer, index: 0 },
+    modelInput: normalization,
     steps,
     onProgress: () => {
       const now = performance.now();
@@ -124,7 +127,9 @@ async function main(): Promise<void> {
     );
     mobilenet.dispose();
     const seed = createAdapter(seedCnn());
-    rows.push(...(await benchModel('seed_cnn_128', seed, backend, n, 'conv2')));
+    rows.push(
+      ...(await benchModel('seed_cnn_128', seed, { mean: [0], std: [1] }, backend, n, 'conv2')),
+    );
     seed.dispose();
   }
 

@@ -21,7 +21,9 @@ const OVERLAY_MAX_SIDE = 1024;
 export function parseMethod(value: string | undefined): CamMethodName {
   const method = (value ?? 'gradcam') as CamMethodName;
   if (!CAM_METHOD_NAMES.includes(method)) {
-    throw new UsageError(`Unknown --method "${value}". Choose one of: ${CAM_METHOD_NAMES.join(', ')}.`);
+    throw new UsageError(
+      `Unknown --method "${value}". Choose one of: ${CAM_METHOD_NAMES.join(', ')}.`,
+    );
   }
   return method;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { filterGrid, defaultActmaxOptions } from '../../src/explain';
+import { defaultActmaxOptions, filterGrid } from '../../src/explain';
 import { writePng } from '../lib/images';
 import { ensureDir, loadCliModel, UsageError, type CliValues } from './main';
 
@@ -20,7 +20,8 @@ export function parseFilterList(text: string): number[] {
 }
 
 export async function runFilters(rest: string[], v: CliValues): Promise<number> {
-  if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}" (filters takes options only).`);
+  if (rest.length)
+    throw new UsageError(`Unexpected argument "${rest[0]}" (filters takes options only).`);
   if (!v.layer) throw new UsageError('Name the layer with --layer NAME.');
   if (!v.out) throw new UsageError('Name the output image with --out FILE.png.');
   const filters = parseFilterList(v.filters ?? '0-15');
@@ -43,7 +44,9 @@ export async function runFilters(rest: string[], v: CliValues): Promise<number> 
       layer: v.layer,
       filters,
       steps: steps ?? defaults.steps,
-      normalization: manifest.input.normalization,
+      modelInput: manifest.input.normalization,
+      // 28 px tiles (MNIST) are too small to see without enlarging.
+      tileScale: adapter.inputShape[0] <= 64 ? 4 : 1,
       onProgress: (done: number, total: number) => {
         if (!started) {
           bar.start(total, 0);

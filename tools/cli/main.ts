@@ -57,7 +57,9 @@ export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+export type CliValues = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
 
 function manifestFromFlags(dir: string, v: CliValues): ModelManifest {
   const missing = ['size', 'labels'].filter((k) => !v[k as keyof CliValues]);
