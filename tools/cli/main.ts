@@ -25,7 +25,7 @@ export const USAGE = `Usage:
 Model description, for a folder without manifest.json:
   --size WxH          input size, e.g. 224x224
   --channels 1|3      grey or RGB (default 3)
-  --range -1,1|0,1    the pixel range the model expects (default 0,1)
+  --range=-1,1|0,1    the pixel range the model expects (default 0,1; write it with "=")
   --labels FILE       JSON array of class names, in output order
   --label-offset N    index of the first label in the outputs (1 when index 0 is "background")
 Other options:
