@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Plugin } from 'vite';
@@ -24,14 +24,14 @@ export function copyTfjsWasm(publicDir: string): void {
   for (const file of TFJS_WASM_FILES) {
     const src = path.join(from, file);
     const dst = path.join(to, file);
-    let fresh = false;
-    try {
-      fresh = statSync(dst).size === statSync(src).size && statSync(dst).mtimeMs >= statSync(src).mtimeMs;
-    } catch {
-      fresh = false;
-    }
-    if (!fresh) copyFileSync(src, dst);
+    if (!isUpToDate(src, dst)) copyFileSync(src, dst);
   }
+}
+
+function isUpToDate(src: string, dst: string): boolean {
+  if (!existsSync(dst)) return false;
+  const [a, b] = [statSync(src), statSync(dst)];
+  return a.size === b.size && b.mtimeMs >= a.mtimeMs;
 }
 
 export function tfjsWasmPlugin(): Plugin {
