@@ -1,4 +1,7 @@
-import { defineConfig } from 'vite';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { tfjsWasmPlugin } from './tools/build/tfjs-wasm-plugin';
 
 // Cross-origin isolation lets tfjs use the threaded-SIMD wasm binary (SharedArrayBuffer).
@@ -7,8 +10,81 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/** The largest file the service worker precaches (the default models, the wasm binaries). */
+const MAX_PRECACHE_FILE_BYTES = 30 * 1024 * 1024;
+
+/**
+ * ROADCAM_EXTRA_MODELS=<dir> adds that folder's models to the build under /test-models/ (and so
+ * to the precache). The browser tests use it for the small models they make, so that nothing
+ * fake is ever committed under public/models.
+ */
+function extraModelsPlugin(dir: string | undefined): Plugin {
+  return {
+    name: 'roadcam:extra-models',
+    apply: 'build',
+    generateBundle() {
+      if (!dir) return;
+      const walk = (from: string): string[] =>
+        readdirSync(from).flatMap((name) => {
+          const full = path.join(from, name);
+          return statSync(full).isDirectory() ? walk(full) : [full];
+        });
+      for (const file of walk(dir)) {
+        this.emitFile({
+          type: 'asset',
+          fileName: path.posix.join(
+            'test-models',
+            path.relative(dir, file).split(path.sep).join('/'),
+          ),
+          source: readFileSync(file),
+        });
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [tfjsWasmPlugin()],
+  plugins: [
+    tfjsWasmPlugin(),
+    extraModelsPlugin(process.env.ROADCAM_EXTRA_MODELS),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'sw.ts',
+      // The page registers the worker itself (src/app/sw-update.ts) to drive the update prompt.
+      injectRegister: false,
+      registerType: 'prompt',
+      // The manifest's icons are matched by the glob below already.
+      includeManifestIcons: false,
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,wasm,bin,json,png,svg}'],
+        maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
+      },
+      manifest: {
+        id: '/',
+        name: 'RoadCAM road survey',
+        short_name: 'RoadCAM',
+        description:
+          'Photograph a road: the phone says pothole or good road and shows why, with a heatmap. Works offline.',
+        theme_color: '#1b2a3a',
+        background_color: '#1b2a3a',
+        display: 'standalone',
+        orientation: 'portrait',
+        start_url: '/',
+        scope: '/',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          {
+            src: '/icons/maskable-512.png',
+            sizes: '512x512',
+            type: 'image/png',
+            purpose: 'maskable',
+          },
+        ],
+      },
+    }),
+  ],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },

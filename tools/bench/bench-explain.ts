@@ -123,7 +123,14 @@ async function main(): Promise<void> {
     const mobilenet = await loadSharedMobilenet('layers');
     const n = backend === 'wasm' ? runs : cpuRuns;
     rows.push(
-      ...(await benchModel('mobilenet_v1_0.25_224', mobilenet.adapter, backend, n, 'conv_pw_6')),
+      ...(await benchModel(
+        'mobilenet_v1_0.25_224',
+        mobilenet.adapter,
+        mobilenet.manifest.input.normalization,
+        backend,
+        n,
+        'conv_pw_6_relu',
+      )),
     );
     mobilenet.dispose();
     const seed = createAdapter(seedCnn());

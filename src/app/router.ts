@@ -1,0 +1,25 @@
+/** Paths the app answers (the service worker serves the shell for each, offline too). */
+export type Route =
+  { name: 'survey' } | { name: 'list' } | { name: 'detail'; id: string } | { name: 'about' };
+
+export function parseRoute(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/surveys') return { name: 'list' };
+  const detail = /^\/surveys\/([0-9a-f-]{36})$/.exec(path);
+  if (detail) return { name: 'detail', id: detail[1] };
+  if (path === '/about') return { name: 'about' };
+  return { name: 'survey' };
+}
+
+export function routePath(route: Route): string {
+  switch (route.name) {
+    case 'list':
+      return '/surveys';
+    case 'detail':
+      return `/surveys/${route.id}`;
+    case 'about':
+      return '/about';
+    default:
+      return '/';
+  }
+}

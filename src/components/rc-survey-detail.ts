@@ -1,0 +1,197 @@
+/**
+ * One saved survey: the photo with its heatmap, what was recorded, notes and severity to edit,
+ * and delete with a confirmation. Notes are shown as text, never as HTML. Raises `notes-input`,
+ * `severity-change`, `delete-request`, `delete-confirm`, `delete-cancel`, `analyse-now`, `back`.
+ */
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { SurveyVerdict } from '../schema/survey';
+import './rc-explanation';
+import type { MethodChoice } from './rc-explanation';
+import type { Region } from './rc-heatmap';
+import { syncText } from './rc-survey-list';
+import { theme } from './theme';
+
+export interface SurveyDetailView {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  verdict: SurveyVerdict | null;
+  analysisError: string | null;
+  positionText: string;
+  modelText: string;
+  syncState: string;
+  syncReason?: string;
+  notes: string;
+  severity: number | null;
+}
+
+@customElement('rc-survey-detail')
+export class RcSurveyDetail extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: grid;
+        gap: 0.75rem;
+      }
+      dl {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        gap: 0.25rem 0.75rem;
+        margin: 0;
+      }
+      dt {
+        font-weight: 600;
+      }
+      dd {
+        margin: 0;
+      }
+      fieldset {
+        border: 2px solid var(--rc-border);
+        border-radius: 10px;
+        display: flex;
+        gap: 0.5rem;
+        flex-wrap: wrap;
+      }
+      textarea {
+        width: 100%;
+        min-height: 6rem;
+      }
+      .notes-label {
+        font-weight: 600;
+      }
+      .confirm {
+        border: 2px solid var(--rc-danger);
+        border-radius: 10px;
+        padding: 0.75rem;
+        display: grid;
+        gap: 0.5rem;
+      }
+      .row {
+        display: flex;
+        gap: 0.75rem;
+        flex-wrap: wrap;
+      }
+      .saved-notes {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) survey: SurveyDetailView | null = null;
+  @property({ attribute: false }) photo: ImageBitmap | null = null;
+  @property({ attribute: false }) heatmap: ImageBitmap | null = null;
+  @property({ attribute: false }) region: Region = { x: 0, y: 0, width: 1, height: 1 };
+  @property({ type: Number }) opacity = 0.5;
+  @property() method = 'gradcam';
+  @property({ attribute: false }) methods: MethodChoice[] = [];
+  @property() whereLooked = '';
+  @property({ type: Boolean }) explaining = false;
+  @property({ type: Boolean }) confirmingDelete = false;
+  @property({ type: Boolean }) canAnalyse = false;
+  @property() saveState = '';
+
+  private emit(name: string, detail?: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const s = this.survey;
+    if (!s) return html`<p>Loading the survey…</p>`;
+    return html`
+      <div class="row">
+        <button type="button" @click=${() => this.emit('back')}>← All surveys</button>
+      </div>
+      <rc-explanation
+        .verdict=${s.verdict}
+        verdictReason=${s.analysisError ?? ''}
+        .photo=${this.photo}
+        .heatmap=${this.heatmap}
+        .region=${this.region}
+        .opacity=${this.opacity}
+        method=${this.method}
+        .methods=${this.methods}
+        whereLooked=${this.whereLooked}
+        ?explaining=${this.explaining}
+      ></rc-explanation>
+      ${
+        !s.verdict && this.canAnalyse
+          ? html`<button
+              type="button"
+              class="primary"
+              @click=${() => this.emit('analyse-now', { id: s.id })}
+            >
+              Analyse now
+            </button>`
+          : nothing
+      }
+      <dl>
+        <dt>Taken</dt>
+        <dd>${new Date(s.createdAt).toLocaleString()}</dd>
+        <dt>Position</dt>
+        <dd data-testid="position">${s.positionText}</dd>
+        <dt>Model</dt>
+        <dd>${s.modelText}</dd>
+        <dt>Sync</dt>
+        <dd>${syncText(s.syncState)}${s.syncReason ? `: ${s.syncReason}` : ''}</dd>
+      </dl>
+      <fieldset>
+        <legend>Severity (1 minor – 5 dangerous)</legend>
+        ${[1, 2, 3, 4, 5].map(
+          (n) =>
+            html`<button
+              type="button"
+              aria-pressed=${String(s.severity === n)}
+              aria-label=${`Severity ${n}`}
+              @click=${() => this.emit('severity-change', { id: s.id, severity: s.severity === n ? null : n })}
+            >
+              ${n}
+            </button>`,
+        )}
+      </fieldset>
+      <label class="notes-label" for="notes">Notes</label>
+      <textarea
+        id="notes"
+        maxlength="5000"
+        .value=${s.notes}
+        @input=${(e: Event) => this.emit('notes-input', { id: s.id, notes: (e.target as HTMLTextAreaElement).value })}
+      ></textarea>
+      <p class="muted" aria-live="polite">${this.saveState}</p>
+      ${s.notes ? html`<p class="saved-notes" data-testid="notes-text">${s.notes}</p>` : nothing}
+      ${
+        this.confirmingDelete
+          ? html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
+              <p id="confirm-text">
+                Delete this survey and its photo from the phone?
+                ${s.syncState === 'synced' ? 'The server keeps its copy.' : 'It has not been synced: it will be lost.'}
+              </p>
+              <div class="row">
+                <button
+                  type="button"
+                  class="danger primary"
+                  @click=${() => this.emit('delete-confirm', { id: s.id })}
+                >
+                  Delete
+                </button>
+                <button type="button" @click=${() => this.emit('delete-cancel')}>Keep it</button>
+              </div>
+            </div>`
+          : html`<button
+              type="button"
+              class="danger"
+              @click=${() => this.emit('delete-request', { id: s.id })}
+            >
+              Delete survey…
+            </button>`
+      }
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rc-survey-detail': RcSurveyDetail;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The surveys on the phone, newest first, with filters by verdict and sync state and the
+ * storage used. Raises `filter-change` and `open-survey`.
+ */
+import { css, html, LitElement } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { theme } from './theme';
+
+export interface SurveyListItem {
+  id: string;
+  createdAt: string;
+  verdictKey: 'pothole' | 'normal' | 'unanalysed';
+  /** Probability of the verdict's label, 0..1, when analysed. */
+  probability: number | null;
+  lowConfidence: boolean;
+  syncState: string;
+  severity: number | null;
+  hasPosition: boolean;
+  notes: string;
+  thumbnailUrl: string;
+}
+
+const VERDICT_TEXT = { pothole: 'Pothole', normal: 'Good road', unanalysed: 'Not analysed yet' };
+
+@customElement('rc-survey-list')
+export class RcSurveyList extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      .filters {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 0.75rem;
+        margin-bottom: 0.75rem;
+      }
+      .filters label {
+        display: grid;
+        gap: 0.25rem;
+        font-weight: 600;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 0.5rem;
+      }
+      li button {
+        width: 100%;
+        display: grid;
+        grid-template-columns: 72px 1fr;
+        gap: 0.75rem;
+        text-align: left;
+        padding: 0.4rem;
+        border: 2px solid var(--rc-border);
+        color: var(--rc-fg);
+        font-weight: normal;
+        justify-content: stretch;
+      }
+      img {
+        width: 72px;
+        height: 72px;
+        object-fit: cover;
+        border-radius: 6px;
+        background: var(--rc-surface);
+      }
+      .title {
+        font-weight: 700;
+      }
+      .pothole {
+        color: var(--rc-pothole);
+      }
+      .normal {
+        color: var(--rc-normal);
+      }
+      .meta {
+        font-size: 0.9rem;
+        color: var(--rc-muted);
+      }
+      .storage {
+        margin: 0 0 0.75rem;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) items: SurveyListItem[] = [];
+  @property() verdictFilter = '';
+  @property() syncFilter = '';
+  @property() storageText = '';
+  @property({ type: Number }) total = 0;
+
+  private filterChanged(): void {
+    const root = this.renderRoot;
+    const verdict = (root.querySelector('#verdict-filter') as HTMLSelectElement).value;
+    const sync = (root.querySelector('#sync-filter') as HTMLSelectElement).value;
+    this.dispatchEvent(
+      new CustomEvent('filter-change', {
+        detail: { verdict, sync },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+  }
+
+  override render() {
+    return html`
+      <p class="storage muted" data-testid="storage">${this.storageText}</p>
+      <div class="filters">
+        <label
+          >Verdict
+          <select id="verdict-filter" .value=${this.verdictFilter} @change=${this.filterChanged}>
+            <option value="">All</option>
+            <option value="pothole">Pothole</option>
+            <option value="normal">Good road</option>
+            <option value="unanalysed">Not analysed yet</option>
+          </select>
+        </label>
+        <label
+          >Sync
+          <select id="sync-filter" .value=${this.syncFilter} @change=${this.filterChanged}>
+            <option value="">All</option>
+            <option value="local">On phone only</option>
+            <option value="queued">Waiting to sync</option>
+            <option value="uploading">Uploading</option>
+            <option value="synced">Synced</option>
+            <option value="failed">Sync failed</option>
+          </select>
+        </label>
+      </div>
+      ${
+        this.items.length === 0
+          ? html`<p class="muted">
+              ${this.total === 0 ? 'No surveys yet: take a photo of the road.' : 'No survey matches these filters.'}
+            </p>`
+          : html`<ul aria-label="Surveys, newest first">
+              ${repeat(
+                this.items,
+                (item) => item.id,
+                (item) =>
+                  html`<li
+                    data-testid="survey-item"
+                    data-id=${item.id}
+                    data-verdict=${item.verdictKey}
+                  >
+                    <button
+                      type="button"
+                      @click=${() => this.dispatchEvent(new CustomEvent('open-survey', { detail: { id: item.id }, bubbles: true, composed: true }))}
+                    >
+                      <img src=${item.thumbnailUrl} alt="" width="72" height="72" />
+                      <span>
+                        <span class="title ${item.verdictKey}">
+                          ${VERDICT_TEXT[item.verdictKey]}${item.probability !== null ? ` ${Math.round(item.probability * 100)}%` : ''}${item.lowConfidence ? ' (not sure)' : ''}
+                        </span>
+                        <br />
+                        <span class="meta">
+                          ${new Date(item.createdAt).toLocaleString()} ·
+                          ${item.hasPosition ? 'position kept' : 'no position'}
+                          ${item.severity ? ` · severity ${item.severity}` : ''} ·
+                          ${syncText(item.syncState)}
+                        </span>
+                        ${item.notes ? html`<br /><span class="meta">${item.notes.slice(0, 80)}</span>` : ''}
+                      </span>
+                    </button>
+                  </li>`,
+              )}
+            </ul>`
+      }
+    `;
+  }
+}
+
+export function syncText(state: string): string {
+  switch (state) {
+    case 'local':
+      return 'on phone only';
+    case 'queued':
+      return 'waiting to sync';
+    case 'uploading':
+      return 'uploading';
+    case 'synced':
+      return 'synced';
+    case 'failed':
+      return 'sync failed';
+    default:
+      return state;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rc-survey-list': RcSurveyList;
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * A chosen file becomes an upright photo the app can keep and analyse: bytes checked (empty,
+ * text, HEIC, cut short), decoded with its EXIF orientation applied, reduced while decoding so
+ * that a 100-megapixel file never sits in memory at full size, transparency flattened on white,
+ * re-encoded as a JPEG of at most 1600 px and a thumbnail. Runs in the worker (OffscreenCanvas).
+ */
+import { gps, orientation as readOrientation } from 'exifr/dist/mini.esm.mjs';
+import type { Position } from '../schema/survey';
+import { readJpegInfo, readPngInfo } from './jpeg-structure';
+import { HEIC_MESSAGE, PhotoError } from './photo-error';
+import { SNIFF_BYTES, sniffImage, type SniffedKind } from './sniff';
+
+export const PHOTO_LONG_SIDE = 1600;
+export const THUMBNAIL_LONG_SIDE = 192;
+export const PHOTO_JPEG_QUALITY = 0.88;
+export const THUMBNAIL_JPEG_QUALITY = 0.7;
+/** Beyond this a photo is refused rather than risk the tab (a 12000x9000 photo is 108 MP). */
+export const MAX_SOURCE_PIXELS = 250_000_000;
+export const MAX_SOURCE_BYTES = 100 * 1024 * 1024;
+/** Transparent parts of a PNG become this colour: white reads as "no road" and keeps the
+ * photo's look; the model input is built from the same flattened pixels. */
+export const FLATTEN_BACKGROUND = '#ffffff';
+
+/** What was done to the photo on the way in, said to the engineer in one short line each. */
+export type PhotoAdjustment = 'reduced' | 'rotated' | 'flattened' | 'greyscale' | 'cmyk';
+
+export interface SourceInfo {
+  kind: SniffedKind;
+  bytes: number;
+  /** Pixel size as stored in the file (before orientation). */
+  width: number;
+  height: number;
+  orientation: number;
+}
+
+export interface PreparedPhoto {
+  /** Upright, at most PHOTO_LONG_SIDE; kept for drawing the model input and the display. */
+  canvas: OffscreenCanvas;
+  jpeg: Blob;
+  thumbnail: Blob;
+  width: number;
+  height: number;
+  sha256: string;
+  exifPosition: Position | null;
+  adjustments: PhotoAdjustment[];
+  source: SourceInfo;
+}
+
+const NOT_A_PHOTO =
+  'This file is not a photo the app can read. Choose a JPEG or PNG photo, or take the photo again.';
+const DAMAGED = 'This photo could not be read: the file is damaged. Take the photo again.';
+
+async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function fitLongSide(
+  width: number,
+  height: number,
+  longSide: number,
+): { width: number; height: number } {
+  const scale = Math.min(1, longSide / Math.max(width, height));
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+  };
+}
+
+/** Checks the bytes and returns what the file is, or throws the PhotoError that says why not. */
+export function checkPhotoBytes(bytes: Uint8Array): {
+  kind: SniffedKind;
+  width: number | null;
+  height: number | null;
+  components: number | null;
+  mayHaveAlpha: boolean;
+} {
+  const kind = sniffImage(bytes.subarray(0, SNIFF_BYTES));
+  switch (kind) {
+    case 'empty':
+      throw new PhotoError('empty', 'The file is empty (0 bytes). Take the photo again.', 'size 0');
+    case 'text':
+      throw new PhotoError(
+        'not-a-photo',
+        'This file is not a photo: it contains text. Choose a JPEG or PNG photo.',
+        'first bytes are printable text',
+      );
+    case 'unknown':
+      throw new PhotoError(
+        'not-a-photo',
+        NOT_A_PHOTO,
+        `unrecognised header ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`,
+      );
+    case 'jpeg': {
+      const info = readJpegInfo(bytes);
+      if (!info) {
+        // A JPEG start with no readable frame header: either cut off early or garbage.
+        throw new PhotoError('truncated', TRUNCATED, 'no SOF/SOS segment before the end of file');
+      }
+      if (!info.complete) {
+        throw new PhotoError(
+          'truncated',
+          TRUNCATED,
+          `no End Of Image marker (${bytes.length} bytes)`,
+        );
+      }
+      return {
+        kind,
+        width: info.width,
+        height: info.height,
+        components: info.components,
+        mayHaveAlpha: false,
+      };
+    }
+    case 'png': {
+      const info = readPngInfo(bytes);
+      if (!info) throw new PhotoError('undecodable', DAMAGED, 'PNG without IHDR');
+      return {
+        kind,
+        width: info.width,
+        height: info.height,
+        components: null,
+        mayHaveAlpha: info.mayHaveAlpha,
+      };
+    }
+    default:
+      // GIF, WebP, BMP, AVIF, and HEIC where the browser reads it (Safari): the browser decodes
+      // them; their size is known after decoding.
+      return { kind, width: null, height: null, components: null, mayHaveAlpha: kind !== 'bmp' };
+  }
+}
+
+const TRUNCATED =
+  'This photo is incomplete: the file was cut short (a failed copy or a full memory card). ' +
+  'Take the photo again.';
+
+async function exifOf(
+  bytes: ArrayBuffer,
+  kind: SniffedKind,
+): Promise<{ orientation: number; position: Position | null }> {
+  if (kind !== 'jpeg' && kind !== 'png' && kind !== 'webp' && kind !== 'avif' && kind !== 'heic') {
+    return { orientation: 1, position: null };
+  }
+  // A photo with broken EXIF is still a photo: read what can be read, ignore the rest.
+  const [orientation, position] = await Promise.all([
+    readOrientation(bytes).catch(() => undefined),
+    gps(bytes).catch(() => undefined),
+  ]);
+  const lat = position?.latitude;
+  const lon = position?.longitude;
+  const valid =
+    typeof lat === 'number' &&
+    typeof lon === 'number' &&
+    Number.isFinite(lat) &&
+    Number.isFinite(lon) &&
+    Math.abs(lat) <= 90 &&
+    Math.abs(lon) <= 180 &&
+    !(lat === 0 && lon === 0);
+  return {
+    orientation: typeof orientation === 'number' ? orientation : 1,
+    position: valid ? { lat, lon, accuracyM: null, source: 'exif' } : null,
+  };
+}
+
+export function heicNotSupported(detail: string): PhotoError {
+  return new PhotoError('heic', HEIC_MESSAGE, detail);
+}
+
+async function decodeUpright(
+  file: Blob,
+  target: { width: number; height: number } | null,
+  kind: SniffedKind,
+): Promise<ImageBitmap> {
+  try {
+    return await createImageBitmap(file, {
+      imageOrientation: 'from-image',
+      premultiplyAlpha: 'default',
+      ...(target
+        ? { resizeWidth: target.width, resizeHeight: target.height, resizeQuality: 'high' }
+        : {}),
+    });
+  } catch (error) {
+    if (kind === 'heic')
+      throw heicNotSupported(`HEIF brand in ftyp; createImageBitmap: ${String(error)}`);
+    throw new PhotoError('undecodable', DAMAGED, `createImageBitmap: ${String(error)}`);
+  }
+}
+
+/**
+ * A large JPEG decoded at a fraction of its size (libjpeg's DCT scaling, through WebCodecs'
+ * ImageDecoder): a 12000x9000 photo is decoded at 3000x2250 in a small fraction of the time and
+ * memory createImageBitmap needs for the full 108 megapixels, then reduced to at most
+ * PHOTO_LONG_SIDE. The decoder applies the EXIF orientation itself. Null where WebCodecs is
+ * missing or refuses the file: the caller falls back to createImageBitmap.
+ */
+async function decodeJpegScaled(
+  file: Blob,
+  width: number,
+  height: number,
+): Promise<ImageBitmap | null> {
+  if (typeof ImageDecoder === 'undefined') return null;
+  let decoder: ImageDecoder | null = null;
+  let frame: VideoFrame | null = null;
+  try {
+    if (!(await ImageDecoder.isTypeSupported('image/jpeg'))) return null;
+    // Ask for about twice the final size: the decoder picks a scale n/8 at or below it, and the
+    // last step to PHOTO_LONG_SIDE is a high-quality resize.
+    const scale = Math.min(1, (2 * PHOTO_LONG_SIDE) / Math.max(width, height));
+    decoder = new ImageDecoder({
+      data: file.stream(),
+      type: 'image/jpeg',
+      desiredWidth: Math.round(width * scale),
+      desiredHeight: Math.round(height * scale),
+    });
+    frame = (await decoder.decode()).image;
+    const size = fitLongSide(frame.displayWidth, frame.displayHeight, PHOTO_LONG_SIDE);
+    return await createImageBitmap(frame, {
+      resizeWidth: size.width,
+      resizeHeight: size.height,
+      resizeQuality: 'high',
+    });
+  } catch {
+    return null;
+  } finally {
+    frame?.close();
+    decoder?.close();
+  }
+}
+
+export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
+  if (file.size === 0) {
+    throw new PhotoError('empty', 'The file is empty (0 bytes). Take the photo again.', 'size 0');
+  }
+  if (file.size > MAX_SOURCE_BYTES) {
+    throw new PhotoError(
+      'too-large',
+      `This file is too large (${Math.round(file.size / 1048576)} MB). Choose a photo under 100 MB.`,
+      `size ${file.size}`,
+    );
+  }
+  const buffer = await file.arrayBuffer();
+  const bytes = new Uint8Array(buffer);
+  const checked = checkPhotoBytes(bytes);
+  const exif = await exifOf(buffer, checked.kind);
+  const adjustments: PhotoAdjustment[] = [];
+
+  let bitmap: ImageBitmap;
+  if (checked.width && checked.height) {
+    if (checked.width * checked.height > MAX_SOURCE_PIXELS) {
+      throw new PhotoError(
+        'too-large',
+        `This photo is too large to open (${Math.round((checked.width * checked.height) / 1e6)} megapixels). ` +
+          'Use a photo of at most 250 megapixels.',
+        `${checked.width}x${checked.height}`,
+      );
+    }
+    const swap = exif.orientation >= 5 && exif.orientation <= 8;
+    const upright = swap
+      ? { width: checked.height, height: checked.width }
+      : { width: checked.width, height: checked.height };
+    const target = fitLongSide(upright.width, upright.height, PHOTO_LONG_SIDE);
+    const reduce = target.width !== upright.width || target.height !== upright.height;
+    bitmap =
+      (reduce && checked.kind === 'jpeg'
+        ? await decodeJpegScaled(file, checked.width, checked.height)
+        : null) ?? (await decodeUpright(file, reduce ? target : null, checked.kind));
+    if (reduce) adjustments.push('reduced');
+    if (swap || exif.orientation > 1) adjustments.push('rotated');
+  } else {
+    const full = await decodeUpright(file, null, checked.kind);
+    const target = fitLongSide(full.width, full.height, PHOTO_LONG_SIDE);
+    if (target.width !== full.width || target.height !== full.height) {
+      bitmap = await createImageBitmap(full, {
+        resizeWidth: target.width,
+        resizeHeight: target.height,
+        resizeQuality: 'high',
+      });
+      full.close();
+      adjustments.push('reduced');
+    } else {
+      bitmap = full;
+    }
+  }
+  if (checked.components === 1) adjustments.push('greyscale');
+  if (checked.components === 4) adjustments.push('cmyk');
+
+  const width = bitmap.width;
+  const height = bitmap.height;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new PhotoError('undecodable', DAMAGED, 'no 2d context on OffscreenCanvas');
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  if (checked.mayHaveAlpha) {
+    if (hasTransparency(ctx.getImageData(0, 0, width, height).data)) adjustments.push('flattened');
+  }
+  // Flatten: paint the background behind what is drawn, so JPEG and model see the same pixels.
+  ctx.globalCompositeOperation = 'destination-over';
+  ctx.fillStyle = FLATTEN_BACKGROUND;
+  ctx.fillRect(0, 0, width, height);
+  ctx.globalCompositeOperation = 'source-over';
+
+  const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY });
+  const thumbSize = fitLongSide(width, height, THUMBNAIL_LONG_SIDE);
+  const thumbCanvas = new OffscreenCanvas(thumbSize.width, thumbSize.height);
+  const thumbCtx = thumbCanvas.getContext('2d')!;
+  thumbCtx.imageSmoothingQuality = 'high';
+  thumbCtx.drawImage(canvas, 0, 0, thumbSize.width, thumbSize.height);
+  const thumbnail = await thumbCanvas.convertToBlob({
+    type: 'image/jpeg',
+    quality: THUMBNAIL_JPEG_QUALITY,
+  });
+
+  return {
+    canvas,
+    jpeg,
+    thumbnail,
+    width,
+    height,
+    sha256: await sha256Hex(await jpeg.arrayBuffer()),
+    exifPosition: exif.position,
+    adjustments,
+    source: {
+      kind: checked.kind,
+      bytes: file.size,
+      width: checked.width ?? width,
+      height: checked.height ?? height,
+      orientation: exif.orientation,
+    },
+  };
+}
+
+function hasTransparency(rgba: Uint8ClampedArray): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] < 255) return true;
+  return false;
+}

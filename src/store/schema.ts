@@ -1,0 +1,121 @@
+/**
+ * The IndexedDB schema of the survey store and its migrations. Each migration takes the
+ * database from `version - 1` to `version`; a phone that skipped versions runs them in order in
+ * one upgrade transaction. Never edit a released migration: add the next one.
+ */
+import {
+  openDB,
+  type DBSchema,
+  type IDBPDatabase,
+  type IDBPTransaction,
+  type StoreNames,
+} from 'idb';
+import type { SurveyRecord } from './survey-record';
+import { verdictKeyOf } from './survey-record';
+import { toStoreError } from './errors';
+
+export const DB_NAME = 'roadcam';
+
+export interface PhotoRow {
+  id: string;
+  /** The JPEG as saved (long side at most 1600 px). */
+  blob: Blob;
+}
+
+export interface RoadcamDB extends DBSchema {
+  surveys: {
+    key: string;
+    value: SurveyRecord;
+    indexes: {
+      'by-created': string;
+      'by-verdict': [string, string];
+      'by-sync': [string, string];
+    };
+  };
+  photos: {
+    key: string;
+    value: PhotoRow;
+  };
+}
+
+type UpgradeTx = IDBPTransaction<RoadcamDB, StoreNames<RoadcamDB>[], 'versionchange'>;
+
+export interface Migration {
+  version: number;
+  description: string;
+  migrate(db: IDBPDatabase<RoadcamDB>, tx: UpgradeTx): Promise<void> | void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'surveys (metadata, newest first by createdAt) and photos in separate stores',
+    migrate(db) {
+      const surveys = db.createObjectStore('surveys', { keyPath: 'id' });
+      surveys.createIndex('by-created', 'createdAt');
+      db.createObjectStore('photos', { keyPath: 'id' });
+    },
+  },
+  {
+    version: 2,
+    description:
+      'list filters: verdictKey and sync.state indexes (each paired with createdAt for order); ' +
+      'records written before get verdictKey and a sync status',
+    async migrate(_db, tx) {
+      const surveys = tx.objectStore('surveys');
+      // Backfill before indexing so that every record appears in the new indexes.
+      let cursor = await surveys.openCursor();
+      while (cursor) {
+        const record = cursor.value as Partial<SurveyRecord> & { id: string };
+        const next = {
+          ...record,
+          verdictKey: record.verdictKey ?? verdictKeyOf(record.verdict ?? null),
+          sync: record.sync ?? { state: 'local', attempts: 0 },
+        } as SurveyRecord;
+        await cursor.update(next);
+        cursor = await cursor.continue();
+      }
+      surveys.createIndex('by-verdict', ['verdictKey', 'createdAt']);
+      surveys.createIndex('by-sync', ['sync.state', 'createdAt']);
+    },
+  },
+];
+
+export const DB_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export interface OpenOptions {
+  name?: string;
+  /** Open at an older version (tests of the migrations). */
+  version?: number;
+  /** Another tab holds an older version open. */
+  onBlocked?: () => void;
+}
+
+/** Opens (creating or upgrading) the survey database. */
+export async function openSurveyDb(options: OpenOptions = {}): Promise<IDBPDatabase<RoadcamDB>> {
+  const version = options.version ?? DB_VERSION;
+  let migrationError: unknown = null;
+  try {
+    return await openDB<RoadcamDB>(options.name ?? DB_NAME, version, {
+      async upgrade(db, oldVersion, newVersion, tx) {
+        // The upgrade transaction stays open while its requests chain: a migration awaits only
+        // IndexedDB requests, never other promises, so it cannot commit half-way.
+        try {
+          for (const m of MIGRATIONS) {
+            if (m.version > oldVersion && m.version <= (newVersion ?? version)) {
+              await m.migrate(db, tx);
+            }
+          }
+        } catch (error) {
+          migrationError = error;
+          tx.abort();
+        }
+      },
+      blocked() {
+        options.onBlocked?.();
+      },
+    });
+  } catch (error) {
+    throw toStoreError(migrationError ?? error, 'open the survey store');
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The survey record as the phone keeps it in IndexedDB. It holds more than the wire form
+ * (src/schema/survey.ts): the CAM grid as a Float32Array, the thumbnail Blob, the class
+ * probabilities, why a photo has no verdict or no position, and the sync state the outbox
+ * drives. The full-size photo lives in its own object store (see schema.ts).
+ */
+import type { Position, SurveyVerdict, Verdict } from '../schema/survey';
+
+export type SyncState = 'local' | 'queued' | 'uploading' | 'synced' | 'failed';
+export const SYNC_STATES: readonly SyncState[] = [
+  'local',
+  'queued',
+  'uploading',
+  'synced',
+  'failed',
+] as const;
+
+export interface SyncStatus {
+  state: SyncState;
+  /** Why the last attempt failed (shown to the engineer), or the conflict found. */
+  reason?: string;
+  attempts: number;
+  /** ISO time of the last upload attempt. */
+  lastAttempt?: string;
+}
+
+/** 'unanalysed' when the photo was kept without a verdict (model missing or failed). */
+export type VerdictKey = Verdict | 'unanalysed';
+export const VERDICT_KEYS: readonly VerdictKey[] = ['pothole', 'normal', 'unanalysed'] as const;
+
+export interface CamGrid {
+  method: string;
+  layer: string;
+  width: number;
+  height: number;
+  /** Row-major, normalised to 0..1; rendered as a heatmap on demand. */
+  data: Float32Array;
+  /** The part of the photo the model saw, as fractions (absent: the whole photo). Local only:
+   * the wire form has no field for it. */
+  region?: { x: number; y: number; width: number; height: number };
+}
+
+export interface PhotoMeta {
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  type: 'image/jpeg';
+}
+
+/** Why a record has no position: the engineer sees this instead of a silent gap. */
+export type NoPositionReason = 'denied' | 'unavailable' | 'timeout' | 'unsupported';
+
+export interface SurveyRecord {
+  /** crypto.randomUUID(): made on the phone so that a replayed upload is recognised. */
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  position: Position | null;
+  noPositionReason: NoPositionReason | null;
+  verdict: SurveyVerdict | null;
+  /** Denormalised from `verdict` for the list filter index (IndexedDB cannot index null). */
+  verdictKey: VerdictKey;
+  /** The model's class probabilities by label, as it reported them. */
+  probabilities: Record<string, number> | null;
+  cam: CamGrid | null;
+  model: { id: string; version: string } | null;
+  /** Why the photo was not analysed (model failed to load...), when verdict is null. */
+  analysisError: string | null;
+  notes: string;
+  severity: 1 | 2 | 3 | 4 | 5 | null;
+  photo: PhotoMeta;
+  /** Small JPEG for the list; the full photo is in the `photos` store. */
+  thumbnail: Blob;
+  sync: SyncStatus;
+}
+
+export type Severity = NonNullable<SurveyRecord['severity']>;
+
+export function verdictKeyOf(verdict: SurveyVerdict | null): VerdictKey {
+  return verdict ? verdict.label : 'unanalysed';
+}

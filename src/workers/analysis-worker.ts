@@ -1,0 +1,173 @@
+/**
+ * The analysis worker: decoding, resizing, inference and CAM, off the main thread. One model,
+ * loaded once and kept warm; the page reaches it through comlink (protocol.ts).
+ */
+import * as Comlink from 'comlink';
+import type { CamMethodName } from '../explain/cam/compute-cam';
+import { preparePhoto } from '../image/prepare-photo';
+import type { CamGrid } from '../store/survey-record';
+import { failureOf, liveTensors, PotholeAnalyser, renderHeatmap } from './analysis';
+import { startBackend } from './backend';
+import type {
+  AnalysisWorkerApi,
+  EngineInfo,
+  Explanation,
+  ModelStatus,
+  Outcome,
+  PhotoAnalysis,
+  WorkerConfig,
+} from './protocol';
+
+let config: WorkerConfig | null = null;
+let engine: Promise<EngineInfo> | null = null;
+let analyser: Promise<PotholeAnalyser> | null = null;
+let status: ModelStatus = { state: 'loading' };
+// Photos are analysed one at a time: the model is shared and wasm runs one graph at a time.
+let queue: Promise<unknown> = Promise.resolve();
+
+function serial<T>(job: () => Promise<T>): Promise<T> {
+  const run = queue.then(job, job);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+function loadModel(): Promise<PotholeAnalyser> {
+  if (!config || !engine) throw new Error('start() first');
+  const url = config.modelUrl;
+  const started = performance.now();
+  status = { state: 'loading' };
+  const loading = engine.then(() => PotholeAnalyser.load(url));
+  loading.then(
+    (a) => {
+      status = {
+        state: 'ready',
+        model: a.info,
+        loadMs: performance.now() - started,
+        warmUpMs: a.warmUpMs,
+      };
+    },
+    (error) => {
+      const f = failureOf(error, 'model');
+      status = {
+        state: 'failed',
+        message: modelFailureMessage(f.message),
+        detail: f.detail ?? f.message,
+      };
+    },
+  );
+  return loading;
+}
+
+function modelFailureMessage(reason: string): string {
+  return `The road model could not be loaded, so photos are kept without a verdict for now. ${reason}`;
+}
+
+async function settledStatus(): Promise<ModelStatus> {
+  if (analyser) await analyser.catch(() => undefined);
+  return status;
+}
+
+const api: AnalysisWorkerApi = {
+  async start(next) {
+    if (!engine) {
+      config = next;
+      engine = startBackend(next.wasmUrl, next.backend);
+      analyser = loadModel();
+      analyser.catch(() => undefined);
+    }
+    return engine;
+  },
+
+  modelStatus: settledStatus,
+
+  async reloadModel() {
+    await settledStatus();
+    if (status.state === 'failed') {
+      analyser = loadModel();
+      analyser.catch(() => undefined);
+    }
+    return settledStatus();
+  },
+
+  analysePhoto(file: Blob, method?: CamMethodName) {
+    return serial(async (): Promise<Outcome<PhotoAnalysis>> => {
+      const started = performance.now();
+      let prepared;
+      try {
+        prepared = await preparePhoto(file);
+      } catch (error) {
+        return { ok: false, error: failureOf(error) };
+      }
+      const prepareMs = performance.now() - started;
+      let explanation: Explanation | null = null;
+      let analysisError = null;
+      try {
+        if (!analyser) throw new Error('start() first');
+        const model = await analyser.catch(() => null);
+        if (!model) {
+          analysisError = {
+            source: 'model' as const,
+            code: 'model-unavailable',
+            message: status.state === 'failed' ? status.message : 'The road model is not loaded.',
+            detail: status.state === 'failed' ? status.detail : undefined,
+          };
+        } else {
+          explanation = await model.explain(prepared.canvas, method);
+        }
+      } catch (error) {
+        analysisError = failureOf(error, 'model');
+      }
+      const display = prepared.canvas.transferToImageBitmap();
+      const value: PhotoAnalysis = {
+        jpeg: prepared.jpeg,
+        thumbnail: prepared.thumbnail,
+        photo: {
+          sha256: prepared.sha256,
+          bytes: prepared.jpeg.size,
+          width: prepared.width,
+          height: prepared.height,
+          type: 'image/jpeg',
+        },
+        display,
+        exifPosition: prepared.exifPosition,
+        adjustments: prepared.adjustments,
+        explanation,
+        analysisError,
+        timings: { prepareMs },
+      };
+      const transfers: Transferable[] = [display];
+      if (explanation?.heatmap) transfers.push(explanation.heatmap);
+      return Comlink.transfer({ ok: true, value }, transfers);
+    });
+  },
+
+  explainPhoto(jpeg: Blob, method?: CamMethodName) {
+    return serial(async (): Promise<Outcome<Explanation>> => {
+      try {
+        if (!analyser) throw new Error('start() first');
+        const model = await analyser;
+        const bitmap = await createImageBitmap(jpeg);
+        try {
+          const explanation = await model.explain(bitmap, method);
+          return Comlink.transfer(
+            { ok: true as const, value: explanation },
+            explanation.heatmap ? [explanation.heatmap] : [],
+          );
+        } finally {
+          bitmap.close();
+        }
+      } catch (error) {
+        return { ok: false, error: failureOf(error, 'model') };
+      }
+    });
+  },
+
+  async renderHeatmap(cam: CamGrid) {
+    const bitmap = renderHeatmap(cam);
+    return bitmap ? Comlink.transfer(bitmap, [bitmap]) : null;
+  },
+
+  liveTensors: async () => liveTensors(),
+};
+
+Comlink.expose(api);

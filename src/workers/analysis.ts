@@ -1,0 +1,234 @@
+/**
+ * The one place where the field app meets the model and the explain core: photo canvas ->
+ * model input -> probabilities and CAM -> verdict, CAM grid and colour heatmap.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { computeCam, CAM_METHOD_NAMES, type CamMethodName } from '../explain/cam/compute-cam';
+import { ExplainError } from '../explain/errors';
+import { colorize } from '../explain/heatmap/overlay';
+import type { ScalarMap } from '../explain/heatmap/scalar-map';
+import { upsampleBilinear } from '../explain/heatmap/upsample';
+import { topClassLogit } from '../explain/targets';
+import { drawModelInput, type PhotoRegion } from '../image/model-input';
+import { loadModelFromUrl, ModelLoadError, type LoadedModel } from '../model/load-model';
+import { imageToModelInput } from '../model/preprocess';
+import type { SurveyVerdict } from '../schema/survey';
+import type { CamGrid } from '../store/survey-record';
+import type { Explanation, FailureInfo, ModelInfo } from './protocol';
+
+/** Side of the colour heatmap bitmap sent to the page. */
+export const HEATMAP_SIZE = 256;
+
+export class AnalysisError extends Error {
+  readonly code: string;
+  readonly detail?: string;
+  constructor(code: string, message: string, detail?: string) {
+    super(message);
+    this.name = 'AnalysisError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** The class probabilities of a binary pothole model, whatever its label order or head. */
+function potholeIndexOf(labels: string[]): number {
+  const index = labels.findIndex((l) => /pothole/i.test(l));
+  if (index < 0 || labels.length !== 2) {
+    throw new ModelLoadError(
+      'model-mismatch',
+      `This model cannot drive the field app: it needs two classes, one of them "pothole" ` +
+        `(it has: ${labels.join(', ')}).`,
+    );
+  }
+  return index;
+}
+
+export function isCamMethod(name: string): name is CamMethodName {
+  return (CAM_METHOD_NAMES as string[]).includes(name);
+}
+
+export class PotholeAnalyser {
+  readonly info: ModelInfo;
+  private readonly potholeIndex: number;
+
+  private constructor(private readonly loaded: LoadedModel) {
+    const { manifest, adapter } = loaded;
+    this.potholeIndex = potholeIndexOf(manifest.labels);
+    const camMethod = isCamMethod(manifest.cam.method) ? manifest.cam.method : 'gradcam';
+    // Fail now, not on the first photo, when the manifest names a layer the model lacks.
+    adapter.layer(manifest.cam.layer);
+    this.info = {
+      id: manifest.id,
+      version: manifest.version,
+      name: manifest.name,
+      labels: manifest.labels,
+      camLayer: manifest.cam.layer,
+      camMethod,
+      inputWidth: manifest.input.width,
+      inputHeight: manifest.input.height,
+    };
+  }
+
+  /** Milliseconds the first (warm-up) pass took. */
+  warmUpMs = 0;
+
+  static async load(manifestUrl: string): Promise<PotholeAnalyser> {
+    const loaded = await loadModelFromUrl(manifestUrl);
+    try {
+      const analyser = new PotholeAnalyser(loaded);
+      const started = performance.now();
+      await analyser.warmUp();
+      analyser.warmUpMs = performance.now() - started;
+      return analyser;
+    } catch (error) {
+      loaded.dispose();
+      throw error;
+    }
+  }
+
+  /** One pass on a grey image so that the first photo does not pay for kernel set-up. */
+  private async warmUp(): Promise<void> {
+    const { width, height } = this.loaded.manifest.input;
+    const grey = new Uint8ClampedArray(width * height * 4).fill(128);
+    await this.explainPixels(
+      { width, height, data: grey },
+      { x: 0, y: 0, width: 1, height: 1 },
+      this.info.camMethod,
+      false,
+    );
+  }
+
+  async explain(
+    photo: OffscreenCanvas | ImageBitmap,
+    method: CamMethodName = this.info.camMethod,
+  ): Promise<Explanation> {
+    const { manifest } = this.loaded;
+    const { image, region } = drawModelInput(
+      photo,
+      manifest.input.width,
+      manifest.input.height,
+      manifest.input.resize,
+    );
+    return this.explainPixels(image, region, method, true);
+  }
+
+  private async explainPixels(
+    image: { width: number; height: number; data: Uint8ClampedArray },
+    region: PhotoRegion,
+    method: CamMethodName,
+    render: boolean,
+  ): Promise<Explanation> {
+    const { manifest, adapter } = this.loaded;
+    const started = performance.now();
+    // The photo is already fitted to the input size (drawModelInput), so no second resize.
+    const x = imageToModelInput(image, { ...manifest.input, resize: 'stretch' });
+    let result;
+    try {
+      // The verdict's own class: the map says where the model found its reason.
+      result = await computeCam(adapter, x, {
+        method,
+        target: topClassLogit(),
+        layer: manifest.cam.layer,
+      });
+    } catch (error) {
+      if (error instanceof ExplainError)
+        throw new AnalysisError(error.code, error.message, error.detail);
+      throw error;
+    } finally {
+      x.dispose();
+    }
+    const inferenceMs = performance.now() - started;
+    const probs = result.probabilities[0];
+    const pPothole =
+      probs.length === 1
+        ? this.potholeIndex === 1
+          ? probs[0]
+          : 1 - probs[0]
+        : probs[this.potholeIndex];
+    if (!Number.isFinite(pPothole)) {
+      throw new AnalysisError(
+        'bad-output',
+        'The model gave no usable answer for this photo.',
+        `p=${pPothole}`,
+      );
+    }
+    const probabilities: Record<string, number> = {};
+    manifest.labels.forEach((label, i) => {
+      probabilities[label] = i === this.potholeIndex ? pPothole : 1 - pPothole;
+    });
+    const confidence = Math.max(pPothole, 1 - pPothole);
+    const verdict: SurveyVerdict = {
+      label: pPothole >= 0.5 ? 'pothole' : 'normal',
+      potholeProbability: pPothole,
+      lowConfidence: confidence < manifest.lowConfidenceBelow,
+    };
+    const map = result.normalized[0];
+    const cam: CamGrid = {
+      method: result.method,
+      layer: result.layer,
+      width: map.width,
+      height: map.height,
+      data: map.data,
+      region,
+    };
+    const renderStart = performance.now();
+    const heatmap = render && !result.empty[0] ? renderHeatmap(map) : null;
+    return {
+      verdict,
+      probabilities,
+      cam,
+      camEmpty: result.empty[0],
+      region,
+      model: { id: manifest.id, version: manifest.version },
+      heatmap,
+      timings: { inferenceMs, renderMs: performance.now() - renderStart },
+    };
+  }
+
+  dispose(): void {
+    this.loaded.dispose();
+  }
+}
+
+/** A 0..1 map as a turbo-coloured bitmap; the page stretches it over the region the model
+ * saw (a CAM grid is smooth, so a small square bitmap loses nothing). */
+export function renderHeatmap(map: ScalarMap): ImageBitmap | null {
+  if (!map.data.some((v) => v > 0)) return null;
+  const size = HEATMAP_SIZE;
+  const rgba = colorize(upsampleBilinear(map, size, size), 'turbo');
+  const canvas = new OffscreenCanvas(size, size);
+  const pixels = new ImageData(size, size);
+  pixels.data.set(rgba.data);
+  canvas.getContext('2d')!.putImageData(pixels, 0, 0);
+  return canvas.transferToImageBitmap();
+}
+
+/** A failure as the page receives it. */
+export function failureOf(
+  error: unknown,
+  fallbackSource: FailureInfo['source'] = 'internal',
+): FailureInfo {
+  if (error && typeof error === 'object' && 'name' in error) {
+    const e = error as { name: string; message: string; code?: string; detail?: string };
+    if (e.name === 'PhotoError')
+      return { source: 'photo', code: e.code ?? 'photo', message: e.message, detail: e.detail };
+    if (e.name === 'ModelLoadError' || e.name === 'AnalysisError' || e.name === 'ExplainError') {
+      return { source: 'model', code: e.code ?? 'model', message: e.message, detail: e.detail };
+    }
+  }
+  return {
+    source: fallbackSource,
+    code: 'internal',
+    message:
+      'Something went wrong while analysing the photo. Try again; if it keeps happening, reload the app.',
+    detail:
+      error instanceof Error
+        ? `${error.name}: ${error.message}\n${error.stack ?? ''}`
+        : String(error),
+  };
+}
+
+/** Live tensors: tests check that analysing photos leaks none. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
+}

@@ -1,0 +1,79 @@
+/**
+ * Starts tfjs in the worker: the wasm backend with the best binary the browser allows
+ * (threaded SIMD when the page is cross-origin isolated, SIMD otherwise, plain wasm without
+ * SIMD), the cpu backend only when wasm cannot start at all.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradientKernels } from '../explain/kernels/wasm-gradients';
+import type { BackendFlavour, BackendPreference, EngineInfo } from './protocol';
+
+const BINARY_FLAVOURS: [string, BackendFlavour][] = [
+  ['tfjs-backend-wasm-threaded-simd.wasm', 'threaded-simd'],
+  ['tfjs-backend-wasm-simd.wasm', 'simd'],
+  ['tfjs-backend-wasm.wasm', 'plain'],
+];
+
+/** The binary actually fetched, from the worker's resource timing: evidence, not a guess. */
+function fetchedFlavour(): BackendFlavour | null {
+  const entries = performance.getEntriesByType('resource').map((e) => e.name);
+  for (const [file, flavour] of BINARY_FLAVOURS) {
+    if (entries.some((name) => name.endsWith('/' + file))) return flavour;
+  }
+  return null;
+}
+
+async function flagFlavour(): Promise<BackendFlavour> {
+  const [simd, threads] = await Promise.all([
+    tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+    tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+  ]);
+  if (simd && threads) return 'threaded-simd';
+  return simd ? 'simd' : 'plain';
+}
+
+export async function startBackend(
+  wasmUrl: string,
+  preference: BackendPreference,
+): Promise<EngineInfo> {
+  const started = performance.now();
+  const isolated = self.crossOriginIsolated === true;
+  let fallbackReason: string | undefined;
+  if (preference !== 'cpu') {
+    // The flags tfjs consults when it picks a binary; forcing them off picks a slower one.
+    if (preference === 'simd' || preference === 'plain') {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    }
+    if (preference === 'plain') tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
+    setWasmPaths(wasmUrl);
+    registerWasmGradientKernels();
+    try {
+      if (await tf.setBackend('wasm')) {
+        await tf.ready();
+        return {
+          backend: 'wasm',
+          flavour: fetchedFlavour() ?? (await flagFlavour()),
+          threads: getThreadsCount(),
+          crossOriginIsolated: isolated,
+          startMs: performance.now() - started,
+        };
+      }
+      fallbackReason = 'the wasm backend did not start';
+    } catch (error) {
+      fallbackReason = `the wasm backend failed: ${String(error)}`;
+    }
+  } else {
+    fallbackReason = 'cpu backend requested';
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return {
+    backend: 'cpu',
+    flavour: 'cpu',
+    threads: 1,
+    crossOriginIsolated: isolated,
+    fallbackReason,
+    startMs: performance.now() - started,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Which tfjs-backend-wasm binary runs: threaded SIMD when the page is cross-origin isolated,
+ * SIMD when it is not. A static host that sends no COOP/COEP headers is served here by a
+ * preview without them: the first visit is not isolated (SIMD); once the service worker
+ * controls the page it adds the headers itself, and after a reload threads are on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchProfile, removeProfile } from '../helpers/chromium';
+import { startPreview, type Preview } from '../helpers/preview-server';
+import { appUrl, backendText, modelSettled, openApp, serviceWorkerControls } from './app-page';
+
+let plainHost: Preview;
+let isolatedHost: Preview;
+
+beforeAll(async () => {
+  plainHost = await startPreview({ isolation: false });
+  isolatedHost = await startPreview({ isolation: true });
+});
+
+afterAll(async () => {
+  await plainHost?.close();
+  await isolatedHost?.close();
+});
+
+describe('wasm backend selection', () => {
+  it('without isolation headers: SIMD on the first visit, threaded SIMD once the service worker adds them', async () => {
+    const browser = await launchProfile();
+    try {
+      const page = await browser.context.newPage();
+      const response = await page.goto(appUrl(plainHost.origin));
+      expect(response?.headers()['cross-origin-embedder-policy']).toBeUndefined();
+      expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
+      expect(await modelSettled(page)).toMatch(/^Model ready/);
+      expect(await backendText(page)).toMatch(/^wasm \(SIMD\), 1 thread$/);
+
+      await serviceWorkerControls(page);
+      await page.reload();
+      expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+      expect(await modelSettled(page)).toMatch(/^Model ready/);
+      expect(await backendText(page)).toMatch(/^wasm \(threaded-SIMD\), \d+ threads?$/);
+    } finally {
+      await browser.close();
+      removeProfile(browser.userDataDir);
+    }
+  });
+
+  it('with isolation headers: threaded SIMD from the first visit; ?backend= forces SIMD or cpu', async () => {
+    const browser = await launchProfile();
+    try {
+      const page = await openApp(browser.context, isolatedHost.origin);
+      expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+      expect(await backendText(page)).toMatch(/^wasm \(threaded-SIMD\), \d+ threads?$/);
+
+      await openApp(browser.context, isolatedHost.origin, { backend: 'simd' });
+      expect(await backendText(page)).toMatch(/^wasm \(SIMD\), 1 thread$/);
+      expect(await modelSettled(page)).toMatch(/^Model ready/);
+
+      await openApp(browser.context, isolatedHost.origin, { backend: 'cpu' });
+      expect(await backendText(page)).toMatch(/^cpu /);
+      expect(await modelSettled(page)).toMatch(/^Model ready/);
+    } finally {
+      await browser.close();
+      removeProfile(browser.userDataDir);
+    }
+  });
+});

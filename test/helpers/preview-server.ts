@@ -1,0 +1,219 @@
+/**
+ * The production build of the app, served by `vite preview` on a free port, for the browser
+ * tests and benchmarks. The build runs once per source state: its folder is named by a hash of
+ * the sources, and a lock directory keeps two test files (two vitest workers) from building at
+ * the same time; the second waits for the first. The small test models (test-model.ts) are
+ * built into it under /test-models/.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { preview, type PreviewServer } from 'vite';
+import { projectRoot } from './shared-data';
+
+const BUILD_ROOT = path.join(projectRoot, '.test-output', 'app-build');
+const INPUTS = [
+  'index.html',
+  'vite.config.ts',
+  'package-lock.json',
+  'src',
+  'public',
+  'tools/build',
+  'test/helpers/test-model.ts',
+];
+const LOCK_STALE_MS = 15 * 60_000;
+const KEEP_OLD_BUILDS_MS = 60 * 60_000;
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+
+export const TINY_MODEL_URL = '/test-models/tiny/manifest.json';
+export const BROKEN_MODEL_URL = '/test-models/broken/manifest.json';
+export const DEFAULT_MODEL_FILE = path.join(
+  projectRoot,
+  'public',
+  'models',
+  'pothole',
+  'manifest.json',
+);
+
+/** The model the browser tests drive: the trained default when it is in the repo, else the
+ * tiny test model (plumbing only). */
+export function testModelUrl(): string | null {
+  return existsSync(DEFAULT_MODEL_FILE) ? null : TINY_MODEL_URL;
+}
+
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  const visit = (rel: string): void => {
+    const full = path.join(projectRoot, rel);
+    if (!existsSync(full)) return;
+    const st = statSync(full);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(full).sort()) visit(path.join(rel, name));
+    } else {
+      hash.update(`${rel}\0${st.size}\0${st.mtimeMs}\n`);
+    }
+  };
+  for (const input of INPUTS) visit(input);
+  return hash.digest('hex').slice(0, 16);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output.slice(-4000)}`),
+        );
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const building = new Map<string, Promise<string>>();
+
+export interface BuildOptions {
+  /** Add the small test models under /test-models/ (default true; false for a production
+   * build as `npm run build` makes it, used by Lighthouse and the benchmark). */
+  testModels?: boolean;
+}
+
+/** Builds the app (once per source state) and returns its dist folder. */
+export function buildApp(options: BuildOptions = {}): Promise<string> {
+  const variant = options.testModels === false ? 'prod' : 'test';
+  let pending = building.get(variant);
+  if (!pending) {
+    pending = buildOnce(variant);
+    building.set(variant, pending);
+  }
+  return pending;
+}
+
+async function buildOnce(variant: 'prod' | 'test'): Promise<string> {
+  const hash = sourceHash();
+  const dir = path.join(BUILD_ROOT, `${hash}-${variant}`);
+  const dist = path.join(dir, 'dist');
+  const done = path.join(dir, 'BUILD_OK');
+  const lock = `${dir}.lock`;
+  mkdirSync(BUILD_ROOT, { recursive: true });
+  for (;;) {
+    if (existsSync(done)) return dist;
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Another test file builds: wait for it, unless its lock is stale (a killed run).
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS)
+          rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // The lock went away between the two calls: try again.
+      }
+      await sleep(1000);
+    }
+  }
+  try {
+    if (existsSync(done)) return dist;
+    // Builds of older sources are of no use any more, once no test can still be serving them
+    // (another test file may have started on them just before the sources changed).
+    for (const name of readdirSync(BUILD_ROOT)) {
+      const other = path.join(BUILD_ROOT, name);
+      if (name.startsWith(hash) || name.endsWith('.lock')) continue;
+      if (Date.now() - statSync(other).mtimeMs > KEEP_OLD_BUILDS_MS)
+        rmSync(other, { recursive: true, force: true });
+    }
+    rmSync(dir, { recursive: true, force: true });
+    // An empty value turns the extra-models plugin off even if the caller's environment sets it.
+    const env: NodeJS.ProcessEnv = { ROADCAM_EXTRA_MODELS: '' };
+    if (variant === 'test') {
+      const models = path.join(dir, 'test-models');
+      await run(process.execPath, [
+        path.join(projectRoot, 'node_modules/tsx/dist/cli.mjs'),
+        'test/helpers/test-model.ts',
+        models,
+      ]);
+      env.ROADCAM_EXTRA_MODELS = models;
+    }
+    await run(
+      process.execPath,
+      [
+        path.join(projectRoot, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--outDir',
+        dist,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
+      env,
+    );
+    writeFileSync(done, new Date().toISOString());
+    return dist;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Preview {
+  /** Origin, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  origin: string;
+  close(): Promise<void>;
+}
+
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** Serves the built app; `isolation: false` serves it without COOP/COEP (a plain static host). */
+export async function startPreview(
+  options: { isolation?: boolean; dist?: string; port?: number } = {},
+): Promise<Preview> {
+  const dist = options.dist ?? (await buildApp());
+  const port = options.port ?? (await freePort());
+  const server: PreviewServer = await preview({
+    configFile: false,
+    root: projectRoot,
+    logLevel: 'silent',
+    build: { outDir: dist },
+    preview: {
+      host: '127.0.0.1',
+      port,
+      strictPort: true,
+      headers: options.isolation === false ? {} : ISOLATION_HEADERS,
+    },
+  });
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const http = server.httpServer as import('node:http').Server;
+        http.close(() => resolve());
+        http.closeAllConnections?.();
+      }),
+  };
+}
