@@ -2,13 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { appPageHeaders, crossOriginIsolationHeaders } from './server/security-headers';
 import { tfjsWasmPlugin } from './tools/build/tfjs-wasm-plugin';
-
-// Cross-origin isolation lets tfjs use the threaded-SIMD wasm binary (SharedArrayBuffer).
-const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
 
 /** The largest file the service worker precaches (the default models, the wasm binaries). */
 const MAX_PRECACHE_FILE_BYTES = 30 * 1024 * 1024;
@@ -85,8 +80,11 @@ export default defineConfig({
       },
     }),
   ],
-  server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  // Cross-origin isolation lets tfjs use the threaded-SIMD wasm binary (SharedArrayBuffer).
+  // The dev server cannot take the CSP (Vite's HMR injects <style> elements); the preview of
+  // the build gets exactly the headers the sync server sends with the app.
+  server: { headers: { ...crossOriginIsolationHeaders } },
+  preview: { headers: { ...appPageHeaders } },
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },
 });

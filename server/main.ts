@@ -71,13 +71,17 @@ async function serve(config: ServerConfig): Promise<void> {
     'RoadCAM sync server ready',
   );
   // One plain line for people and for test helpers that wait for it.
+  const live = tokens.filter((t) => t.revokedAt === null).length;
   process.stdout.write(
     `RoadCAM sync server listening on ${address}\n` +
       `  data: ${config.dataDir}\n` +
-      `  app:  ${hasBuiltApp(config.appDir) ? config.appDir : 'not built (npm run build), API only'}\n` +
-      (tokens.some((t) => t.revokedAt === null)
-        ? ''
-        : '  no device tokens yet: npm run server -- token create --name NAME\n'),
+      (hasBuiltApp(config.appDir)
+        ? `  app:  ${config.appDir}: open ${address}/ (sync settings: About > Sync)\n`
+        : '  app:  not built (npm run build), API only\n') +
+      (live > 0
+        ? `  device tokens: ${live} (npm run server -- token list)\n`
+        : '  no device tokens yet: npm run server -- token create --name NAME, then type the ' +
+          'token into the app (About > Sync)\n'),
   );
 }
 

@@ -14,11 +14,15 @@ export const crossOriginIsolationHeaders = {
 
 /**
  * Content-Security-Policy directives for the app's pages.
- * - script-src: only our own files; 'wasm-unsafe-eval' lets tfjs compile its wasm binaries and
- *   is the only relaxation. No 'unsafe-inline', no 'unsafe-eval'.
+ * - script-src: our own files; 'wasm-unsafe-eval' lets tfjs compile its wasm binaries; blob:
+ *   because each pthread worker of tfjs's threaded-SIMD backend runs `importScripts()` on a
+ *   Blob of the Emscripten main script that tfjs makes itself (hard-coded in tfjs-backend-wasm
+ *   4.22, `mainScriptUrlOrBlob`). A blob: URL can only be minted by script already running in
+ *   this origin, so injected markup gains nothing from it. No 'unsafe-inline', no 'unsafe-eval'.
  * - worker-src: our inference/Grad-CAM workers and the service worker come from 'self'; tfjs's
  *   threaded wasm starts its pthread workers from a blob: URL.
- * - img-src: photos are shown from IndexedDB Blobs (blob:), small icons may be data: URLs.
+ * - img-src: photos and thumbnails are shown from IndexedDB Blobs (blob:); the build inlines no
+ *   data: images, so none are allowed.
  * - style-src: Lit puts component styles in constructed stylesheets (not governed by CSP), the
  *   built CSS comes from 'self'; style="" attributes (heatmap overlay positions) are allowed,
  *   <style> elements are not.
@@ -26,10 +30,10 @@ export const crossOriginIsolationHeaders = {
  */
 export const contentSecurityPolicyDirectives: Readonly<Record<string, readonly string[]>> = {
   'default-src': ["'self'"],
-  'script-src': ["'self'", "'wasm-unsafe-eval'"],
+  'script-src': ["'self'", "'wasm-unsafe-eval'", 'blob:'],
   'worker-src': ["'self'", 'blob:'],
   'connect-src': ["'self'"],
-  'img-src': ["'self'", 'blob:', 'data:'],
+  'img-src': ["'self'", 'blob:'],
   'style-src': ["'self'"],
   'style-src-attr': ["'unsafe-inline'"],
   'font-src': ["'self'"],

@@ -98,19 +98,24 @@ export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOp
         now(),
       );
       valid.forEach(({ index, survey }, i) => {
-        const status = outcomes[i];
-        results[index] =
-          status === 'conflict'
-            ? {
-                id: survey.id,
-                status,
-                reason:
-                  'The server already holds a different survey with this id; it was not ' +
-                  'changed. GET /api/v1/surveys/' +
-                  survey.id +
-                  ' shows it.',
-              }
-            : { id: survey.id, status };
+        const outcome = outcomes[i];
+        if (outcome.status !== 'conflict') {
+          results[index] = { id: survey.id, status: outcome.status };
+          return;
+        }
+        const why =
+          outcome.why === 'immutable-changed'
+            ? `its ${outcome.fields.join(', ')} differ from the stored survey's, and they never change`
+            : `the server holds revision ${outcome.storedRevision} with other content, and this ` +
+              `upload is revision ${survey.record.revision} (an edit must raise the revision)`;
+        results[index] = {
+          id: survey.id,
+          status: 'conflict',
+          reason:
+            `The server already holds a different version of this survey (${why}); it was not ` +
+            `changed. GET /api/v1/surveys/${survey.id} shows it.`,
+          serverRevision: outcome.storedRevision,
+        };
       });
     }
     const response: SurveyBatchResponse = { results };
@@ -161,6 +166,7 @@ export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOp
 export function toServerState(stored: StoredSurvey): SurveyServerState {
   return {
     id: stored.id,
+    revision: stored.record.revision ?? 1,
     createdAt: stored.record.createdAt,
     updatedAt: stored.record.updatedAt,
     receivedAt: new Date(stored.receivedAt).toISOString(),

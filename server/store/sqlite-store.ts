@@ -8,7 +8,9 @@
  * of up to 100 surveys is one transaction, so the cost is one fsync per request.
  */
 import Database from 'better-sqlite3';
-import type { SurveyRecordWire } from '../../src/schema/survey';
+import { surveyRecordSchema, type SurveyRecordWire } from '../../src/schema/survey';
+import { canonicalJson, sha256Hex } from '../canonical-json';
+import { decideExistingSurvey } from '../survey-versions';
 import {
   TokenNameInUseError,
   type PreparedSurvey,
@@ -20,9 +22,10 @@ import {
   type TokenStore,
 } from './survey-store';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-const MIGRATIONS: Record<number, string> = {
+/** Each step takes the database from version - 1 to version, inside one transaction. */
+export const MIGRATIONS: Record<number, string | ((db: Database.Database) => void)> = {
   1: `
     CREATE TABLE surveys (
       id TEXT PRIMARY KEY,
@@ -48,6 +51,21 @@ const MIGRATIONS: Record<number, string> = {
     -- One live token per name; revoked ones stay for the record.
     CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL;
   `,
+  // Records gained `revision` (default 1). Stored records are rewritten as the schema now
+  // reads them, so that an old client's replay (no revision: read as 1) stays `unchanged`.
+  2: (db) => {
+    const rows = db
+      .prepare<[], { id: string; record_json: string }>('SELECT id, record_json FROM surveys')
+      .all();
+    const update = db.prepare<[string, string, string]>(
+      'UPDATE surveys SET record_json = ?, content_sha256 = ? WHERE id = ?',
+    );
+    for (const row of rows) {
+      const record = surveyRecordSchema.parse(JSON.parse(row.record_json));
+      const text = canonicalJson(record);
+      if (text !== row.record_json) update.run(text, sha256Hex(text), row.id);
+    }
+  },
 };
 
 interface SurveyRow {
@@ -90,7 +108,9 @@ export class SqliteStore implements SurveyStore, TokenStore {
     }
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version]);
+        const step = MIGRATIONS[version];
+        if (typeof step === 'string') this.db.exec(step);
+        else step(this.db);
         this.db.pragma(`user_version = ${version}`);
       })();
     }
@@ -107,12 +127,22 @@ export class SqliteStore implements SurveyStore, TokenStore {
     receivedFrom: string,
     now: number,
   ): Promise<PutSurveyOutcome[]> {
-    const { findRecordJson, insertSurvey } = this.sql;
+    const { findRecordJson, insertSurvey, updateSurvey } = this.sql;
     return this.db.transaction(() =>
       surveys.map((survey): PutSurveyOutcome => {
         const existing = findRecordJson.get(survey.id);
         if (existing) {
-          return existing.record_json === survey.canonicalJson ? 'unchanged' : 'conflict';
+          const decision = decideExistingSurvey(
+            {
+              record: JSON.parse(existing.record_json) as SurveyRecordWire,
+              canonicalJson: existing.record_json,
+            },
+            survey,
+          );
+          if (decision.status === 'updated') {
+            updateSurvey.run(survey.canonicalJson, survey.contentSha256, now, survey.id);
+          }
+          return decision;
         }
         insertSurvey.run(
           survey.id,
@@ -124,7 +154,7 @@ export class SqliteStore implements SurveyStore, TokenStore {
           survey.record.photo.sha256,
           survey.record.photo.bytes,
         );
-        return 'created';
+        return { status: 'created' };
       }),
     )();
   }
@@ -208,6 +238,10 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO surveys (id, record_json, content_sha256, received_at, received_from,
          changed_at, photo_sha256, photo_bytes, photo_stored_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+    ),
+    // The photo columns stay: an update never changes the photo (decideExistingSurvey).
+    updateSurvey: db.prepare<[string, string, number, string]>(
+      'UPDATE surveys SET record_json = ?, content_sha256 = ?, changed_at = ? WHERE id = ?',
     ),
     getSurvey: db.prepare<[string], SurveyRow>('SELECT * FROM surveys WHERE id = ?'),
     listSurveys: db.prepare<[number, number, string, number], SurveyRow>(

@@ -4,13 +4,15 @@
  * Methods are async so a networked database fits; each one is a single transaction.
  *
  * Invariants every implementation keeps:
- * - A survey is stored once and never changed: a different record with the same id is a
- *   conflict, reported and not stored.
+ * - A survey id is stored once. A record with a stored id replaces the stored one only when
+ *   decideExistingSurvey (../survey-versions.ts) says `updated` (a higher revision, same id,
+ *   createdAt and photo); any other difference is a conflict, reported and not stored.
  * - `photo.storedAt` is set only after the photo file is complete and fsynced (the route
  *   writes the file first, then calls markPhotoStored).
  * - When a method resolves, its writes are durable (survive a crash or power loss).
  */
 import type { SurveyRecordWire } from '../../src/schema/survey';
+import type { ExistingSurveyDecision } from '../survey-versions';
 
 /** A validated record with its canonical JSON (see canonical-json.ts) and that text's SHA-256. */
 export interface PreparedSurvey {
@@ -20,7 +22,7 @@ export interface PreparedSurvey {
   contentSha256: string;
 }
 
-export type PutSurveyOutcome = 'created' | 'unchanged' | 'conflict';
+export type PutSurveyOutcome = { status: 'created' } | ExistingSurveyDecision;
 
 export interface StoredSurvey {
   id: string;
@@ -28,9 +30,9 @@ export interface StoredSurvey {
   contentSha256: string;
   /** Server clock, ms since the epoch, when the record was first stored. */
   receivedAt: number;
-  /** Name of the device token that uploaded it. */
+  /** Name of the device token that uploaded it first. */
   receivedFrom: string;
-  /** Server clock: last change the server saw (record stored, or photo stored). */
+  /** Server clock: last change the server saw (record stored or updated, or photo stored). */
   changedAt: number;
   photo: {
     /** The SHA-256 the record declares; the stored bytes have exactly this hash. */

@@ -97,6 +97,7 @@ export function buildRecord(
   const at = now.toISOString();
   return {
     id: crypto.randomUUID(),
+    revision: 1,
     createdAt: at,
     updatedAt: at,
     position: 'position' in fix ? fix.position : null,

@@ -1,7 +1,9 @@
 /**
  * One saved survey: the photo with its heatmap, what was recorded, notes and severity to edit,
- * and delete with a confirmation. Notes are shown as text, never as HTML. Raises `notes-input`,
- * `severity-change`, `delete-request`, `delete-confirm`, `delete-cancel`, `analyse-now`, `back`.
+ * its sync state (a conflict shown with the server's version beside it), and delete with a
+ * confirmation. Notes are shown as text, never as HTML. Raises `notes-input`,
+ * `severity-change`, `delete-request`, `delete-confirm`, `delete-cancel`, `analyse-now`, `back`,
+ * `replace-server-version`.
  */
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -22,8 +24,20 @@ export interface SurveyDetailView {
   modelText: string;
   syncState: string;
   syncReason?: string;
+  /** The phone's revision (1 when made, +1 per edit). */
+  revision: number;
+  /** Set when the server holds another version this one cannot replace. */
+  conflict: SyncConflictView | null;
   notes: string;
   severity: number | null;
+}
+
+export interface SyncConflictView {
+  message: string;
+  /** What the server holds, when it could be asked; null offline. */
+  server: { revision: number; notes: string; severity: number | null; updatedAt: string } | null;
+  /** A replacement was asked for and is on its way. */
+  replacing: boolean;
 }
 
 @customElement('rc-survey-detail')
@@ -77,6 +91,26 @@ export class RcSurveyDetail extends LitElement {
         white-space: pre-wrap;
         overflow-wrap: anywhere;
       }
+      .conflict {
+        border: 2px solid var(--rc-danger);
+        background: #fdeceb;
+        color: #5c1510;
+        border-radius: 10px;
+        padding: 0.75rem 1rem;
+        display: grid;
+        gap: 0.5rem;
+      }
+      .conflict h3 {
+        margin: 0;
+        font-size: 1.05rem;
+      }
+      .conflict p {
+        margin: 0;
+      }
+      .conflict .text {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
     `,
   ];
 
@@ -95,6 +129,45 @@ export class RcSurveyDetail extends LitElement {
 
   private emit(name: string, detail?: unknown): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  private renderConflict(s: SurveyDetailView) {
+    const c = s.conflict;
+    if (!c) return nothing;
+    const server = c.server;
+    return html`<section
+      class="conflict"
+      data-testid="sync-conflict"
+      aria-labelledby="conflict-title"
+    >
+      <h3 id="conflict-title">Sync conflict: not uploaded</h3>
+      <p>${c.message}</p>
+      ${
+        server
+          ? html`<p data-testid="server-version">
+              On the server (revision ${server.revision},
+              ${new Date(server.updatedAt).toLocaleString()}): severity
+              ${server.severity ?? 'none'}; notes:
+              <span class="text">${server.notes || '(none)'}</span>
+            </p>`
+          : html`<p class="muted">The server’s version cannot be shown now (no connection).</p>`
+      }
+      <p>On this phone (revision ${s.revision}): severity ${s.severity ?? 'none'}; notes below.</p>
+      <p>
+        Nothing is overwritten unless you choose to. To keep this phone’s version on the server
+        instead:
+      </p>
+      <div class="row">
+        <button
+          type="button"
+          data-testid="replace-server-version"
+          ?disabled=${c.replacing}
+          @click=${() => this.emit('replace-server-version', { id: s.id })}
+        >
+          ${c.replacing ? 'Sending this version…' : 'Replace the server’s version with this one'}
+        </button>
+      </div>
+    </section>`;
   }
 
   override render() {
@@ -135,8 +208,11 @@ export class RcSurveyDetail extends LitElement {
         <dt>Model</dt>
         <dd>${s.modelText}</dd>
         <dt>Sync</dt>
-        <dd>${syncText(s.syncState)}${s.syncReason ? `: ${s.syncReason}` : ''}</dd>
+        <dd data-testid="sync-state" data-sync-state=${s.syncState}>
+          ${syncText(s.syncState)}${s.syncReason && !s.conflict ? `: ${s.syncReason}` : ''}
+        </dd>
       </dl>
+      ${this.renderConflict(s)}
       <fieldset>
         <legend>Severity (1 minor – 5 dangerous)</legend>
         ${[1, 2, 3, 4, 5].map(

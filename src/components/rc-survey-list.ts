@@ -1,6 +1,7 @@
 /**
- * The surveys on the phone, newest first, with filters by verdict and sync state and the
- * storage used. Raises `filter-change` and `open-survey`.
+ * The surveys on the phone, newest first, with filters by verdict and sync state, the storage
+ * used, and the sync header ("N waiting to sync", the last sync time, "Sync now"). Raises
+ * `filter-change`, `open-survey` and `sync-now`.
  */
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -15,11 +16,26 @@ export interface SurveyListItem {
   probability: number | null;
   lowConfidence: boolean;
   syncState: string;
+  /** Why sync failed, in a few words ("conflict with the server"), when it did. */
+  syncProblem?: string;
   severity: number | null;
   hasPosition: boolean;
   notes: string;
   thumbnailUrl: string;
 }
+
+/** The sync header's content (the shell words it from the outbox's status). */
+export interface SyncSummary {
+  waiting: number;
+  waitingText: string;
+  lastSyncText: string;
+  syncing: boolean;
+  /** Why sync is stopped or waiting, or null. */
+  problem: string | null;
+}
+
+// "Sync now" stays enabled while a sync runs: a tap then retries at once instead of waiting
+// out the backoff (the outbox shares the running sync).
 
 const VERDICT_TEXT = { pothole: 'Pothole', normal: 'Good road', unanalysed: 'Not analysed yet' };
 
@@ -81,6 +97,28 @@ export class RcSurveyList extends LitElement {
       .storage {
         margin: 0 0 0.75rem;
       }
+      .sync {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: center;
+        justify-content: space-between;
+        background: var(--rc-surface);
+        border-radius: 10px;
+        padding: 0.5rem 0.75rem;
+        margin-bottom: 0.75rem;
+      }
+      .sync p {
+        margin: 0;
+      }
+      .sync .problem {
+        flex-basis: 100%;
+        font-size: 0.9rem;
+      }
+      .failed {
+        color: var(--rc-danger);
+        font-weight: 600;
+      }
     `,
   ];
 
@@ -89,6 +127,7 @@ export class RcSurveyList extends LitElement {
   @property() syncFilter = '';
   @property() storageText = '';
   @property({ type: Number }) total = 0;
+  @property({ attribute: false }) sync: SyncSummary | null = null;
 
   private filterChanged(): void {
     const root = this.renderRoot;
@@ -103,8 +142,29 @@ export class RcSurveyList extends LitElement {
     );
   }
 
+  private renderSync() {
+    const s = this.sync;
+    if (!s) return '';
+    return html`<div class="sync">
+      <p data-testid="sync-summary" data-waiting=${s.waiting}>
+        <strong>${s.waitingText}</strong><br /><span class="muted">${s.lastSyncText}</span>
+      </p>
+      <button
+        type="button"
+        class="primary"
+        data-testid="sync-now"
+        @click=${() => this.dispatchEvent(new CustomEvent('sync-now', { bubbles: true, composed: true }))}
+      >
+        Sync now
+      </button>
+      ${s.syncing ? html`<p class="problem" role="status">Syncing…</p>` : ''}
+      ${s.problem ? html`<p class="problem" role="status" data-testid="sync-problem">${s.problem}</p>` : ''}
+    </div>`;
+  }
+
   override render() {
     return html`
+      ${this.renderSync()}
       <p class="storage muted" data-testid="storage">${this.storageText}</p>
       <div class="filters">
         <label
@@ -142,6 +202,7 @@ export class RcSurveyList extends LitElement {
                     data-testid="survey-item"
                     data-id=${item.id}
                     data-verdict=${item.verdictKey}
+                    data-sync-state=${item.syncState}
                   >
                     <button
                       type="button"
@@ -157,7 +218,11 @@ export class RcSurveyList extends LitElement {
                           ${new Date(item.createdAt).toLocaleString()} ·
                           ${item.hasPosition ? 'position kept' : 'no position'}
                           ${item.severity ? ` · severity ${item.severity}` : ''} ·
-                          ${syncText(item.syncState)}
+                          <span
+                            class=${item.syncState === 'failed' ? 'failed' : ''}
+                            data-testid="sync-state"
+                            >${syncText(item.syncState, item.syncProblem)}</span
+                          >
                         </span>
                         ${item.notes ? html`<br /><span class="meta">${item.notes.slice(0, 80)}</span>` : ''}
                       </span>
@@ -170,7 +235,8 @@ export class RcSurveyList extends LitElement {
   }
 }
 
-export function syncText(state: string): string {
+/** The sync state in words; a failure with its reason: "sync failed (photo refused)". */
+export function syncText(state: string, problem?: string): string {
   switch (state) {
     case 'local':
       return 'on phone only';
@@ -181,7 +247,7 @@ export function syncText(state: string): string {
     case 'synced':
       return 'synced';
     case 'failed':
-      return 'sync failed';
+      return problem ? `sync failed (${problem})` : 'sync failed';
     default:
       return state;
   }

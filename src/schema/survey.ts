@@ -61,9 +61,19 @@ export const photoMetaSchema = z.object({
   type: z.literal('image/jpeg'),
 });
 
-/** What the server stores and the phone uploads; everything the engineer can edit included. */
+/** The highest revision a record may carry (a safe integer, far beyond any real edit count). */
+export const MAX_REVISION = 1_000_000_000;
+
+/**
+ * What the server stores and the phone uploads; everything the engineer can edit included.
+ * `id`, `createdAt` and `photo` never change; the rest may be edited on the phone after upload,
+ * and each edit raises `revision` so that the server can tell a newer version (`updated`) from a
+ * replay (`unchanged`) or another version of the same revision (`conflict`). See docs/SYNC.md.
+ */
 export const surveyRecordSchema = z.object({
   id: surveyIdSchema,
+  /** 1 when made, +1 at each edit on the phone. Absent (clients before revisions): 1. */
+  revision: z.number().int().min(1).max(MAX_REVISION).default(1),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
   position: positionSchema.nullable(),
@@ -77,13 +87,21 @@ export const surveyRecordSchema = z.object({
 });
 export type SurveyRecordWire = z.infer<typeof surveyRecordSchema>;
 
+/** The fields a later revision may not change: the same survey is the same photo, taken once. */
+export const IMMUTABLE_SURVEY_FIELDS = ['id', 'createdAt', 'photo'] as const;
+
 export const MAX_SURVEYS_PER_BATCH = 100;
 
 export const surveyBatchSchema = z.object({
   surveys: z.array(z.unknown()).min(1).max(MAX_SURVEYS_PER_BATCH),
 });
 
-export type SurveyUploadStatus = 'created' | 'unchanged' | 'conflict' | 'invalid';
+/**
+ * `created`: stored now. `unchanged`: the same content is stored (a replay). `updated`: a higher
+ * revision of a stored survey replaced it. `conflict`: the server keeps another version (same or
+ * lower revision with other content, or a changed immutable field). `invalid`: fails the schema.
+ */
+export type SurveyUploadStatus = 'created' | 'unchanged' | 'updated' | 'conflict' | 'invalid';
 
 export interface SurveyUploadResult {
   /** The record's id as sent (null when it had no string id); results[i] answers surveys[i]. */
@@ -91,6 +109,8 @@ export interface SurveyUploadResult {
   status: SurveyUploadStatus;
   /** Why a record was rejected (status 'invalid') or not stored (status 'conflict'). */
   reason?: string;
+  /** With 'conflict': the revision the server keeps. */
+  serverRevision?: number;
 }
 
 // ---- Sync API wire types (server/ answers these; src/sync reads them). See docs/SYNC.md. ----
@@ -103,11 +123,13 @@ export interface SurveyBatchResponse {
 /** What the server holds for one survey: an item of GET /api/v1/surveys. */
 export interface SurveyServerState {
   id: string;
+  /** The revision the server holds (the highest it accepted). */
+  revision: number;
   createdAt: string;
   updatedAt: string;
   /** Server clock, ISO 8601 UTC: when the record was first stored. */
   receivedAt: string;
-  /** Server clock: the last change (record stored or photo stored); `since` filters on it. */
+  /** Server clock: the last change (record stored or updated, photo stored); `since` filters on it. */
   changedAt: string;
   /** SHA-256 (hex) of the record's canonical JSON (keys sorted at every depth, no spaces). */
   contentSha256: string;

@@ -79,6 +79,24 @@ export const MIGRATIONS: readonly Migration[] = [
       surveys.createIndex('by-sync', ['sync.state', 'createdAt']);
     },
   },
+  {
+    version: 3,
+    description:
+      'records carry a revision (1 when made, +1 at each edit) so that an edit after sync ' +
+      'reaches the server as a newer version; records written before get revision 1',
+    async migrate(_db, tx) {
+      // Revision 1 is right for every earlier record: the app had no sync before this version,
+      // so none of them is on a server in another form.
+      let cursor = await tx.objectStore('surveys').openCursor();
+      while (cursor) {
+        const record = cursor.value as Partial<SurveyRecord>;
+        if (record.revision === undefined) {
+          await cursor.update({ ...cursor.value, revision: 1 });
+        }
+        cursor = await cursor.continue();
+      }
+    },
+  },
 ];
 
 export const DB_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -54,6 +54,9 @@ export type NoPositionReason = 'denied' | 'unavailable' | 'timeout' | 'unsupport
 export interface SurveyRecord {
   /** crypto.randomUUID(): made on the phone so that a replayed upload is recognised. */
   id: string;
+  /** 1 when made, +1 at each edit (notes, severity, a new analysis): the server takes a higher
+   * revision of a survey it holds as an update, not a conflict. */
+  revision: number;
   createdAt: string;
   updatedAt: string;
   position: Position | null;

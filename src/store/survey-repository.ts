@@ -103,8 +103,8 @@ export class SurveyRepository {
     }
   }
 
-  /** Notes and severity, the two things the engineer edits. A record the server already has
-   * goes back to 'local' so the outbox sends the edit. */
+  /** Notes and severity, the two things the engineer edits. The revision goes up; a record the
+   * server already has goes back to 'local' so the outbox sends the edit. */
   async update(id: string, edit: SurveyEdit, now = new Date()): Promise<SurveyRecord> {
     if (edit.notes !== undefined && edit.notes.length > MAX_NOTES_LENGTH) {
       throw new StoreError(
@@ -120,8 +120,19 @@ export class SurveyRepository {
       ...record,
       ...(edit.notes !== undefined ? { notes: edit.notes } : {}),
       ...(edit.severity !== undefined ? { severity: edit.severity } : {}),
+      revision: record.revision + 1,
       updatedAt: now.toISOString(),
       sync: record.sync.state === 'synced' ? { ...record.sync, state: 'local' } : record.sync,
+    }));
+  }
+
+  /** For the outbox, when the engineer replaces the server's version of a survey in conflict:
+   * the revision goes above `above` (the server's), nothing else changes. */
+  async raiseRevision(id: string, above: number, now = new Date()): Promise<SurveyRecord> {
+    return this.modify(id, 'save your choice', (record) => ({
+      ...record,
+      revision: Math.max(record.revision, above) + 1,
+      updatedAt: now.toISOString(),
     }));
   }
 
@@ -174,6 +185,7 @@ export class SurveyRepository {
     return this.modify(id, 'save the analysis', (record) => ({
       ...record,
       ...analysis,
+      revision: record.revision + 1,
       updatedAt: now.toISOString(),
       sync: record.sync.state === 'synced' ? { ...record.sync, state: 'local' } : record.sync,
     }));

@@ -14,6 +14,7 @@ import { verdictKeyOf } from './survey-record';
 export function toWire(record: SurveyRecord): SurveyRecordWire {
   const wire: SurveyRecordWire = {
     id: record.id,
+    revision: record.revision,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     position: record.position,
@@ -42,6 +43,7 @@ export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord 
   const parsed = surveyRecordSchema.parse(wire);
   return {
     id: parsed.id,
+    revision: parsed.revision,
     createdAt: parsed.createdAt,
     updatedAt: parsed.updatedAt,
     position: parsed.position,

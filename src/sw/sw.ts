@@ -15,6 +15,8 @@ import {
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CacheFirst } from 'workbox-strategies';
+import { SurveyRepository } from '../store';
+import { createOutbox, flushForBackgroundSync, OUTBOX_SYNC_TAG } from '../sync';
 import { withIsolationHeaders } from './isolation';
 
 declare const self: ServiceWorkerGlobalScope & {
@@ -49,4 +51,25 @@ clientsClaim();
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') void self.skipWaiting();
+});
+
+// Background Sync (Chromium): the page registers OUTBOX_SYNC_TAG when surveys wait for the
+// network; the browser wakes this worker once it is back, even with the app closed. The same
+// outbox and Web Lock as the page, so a tab and this worker never upload at once.
+self.addEventListener('sync', (event) => {
+  const sync = event as ExtendableEvent & { tag: string };
+  if (sync.tag !== OUTBOX_SYNC_TAG) return;
+  sync.waitUntil(
+    (async () => {
+      const repository = await SurveyRepository.open();
+      // Short waits: the browser gives a sync event a few minutes at most, and retries itself.
+      const outbox = await createOutbox({ repository, maxWaitInFlushMs: 10_000 });
+      try {
+        await flushForBackgroundSync(outbox); // rejects while work remains: the browser retries
+      } finally {
+        await outbox.close();
+        repository.close();
+      }
+    })(),
+  );
 });

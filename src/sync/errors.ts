@@ -80,6 +80,8 @@ export interface SyncFailure {
   code: SyncFailureCode;
   message: string;
   detail?: string;
+  /** With 'conflict': the revision the server keeps, when it said. */
+  serverRevision?: number;
 }
 
 export function describeError(error: unknown): string {

@@ -98,6 +98,29 @@ export class OutboxDb {
   }
 
   /**
+   * Writes each entry unless `keep(existing)` says the entry already there must stay; one
+   * transaction, so a flush settling an entry meanwhile is seen. Returns the ids written.
+   */
+  async putUnless(
+    entries: readonly OutboxEntry[],
+    keep: (existing: OutboxEntry) => boolean,
+  ): Promise<Set<string>> {
+    const written = new Set<string>();
+    if (entries.length === 0) return written;
+    const tx = this.db.transaction('entries', 'readwrite');
+    const found = await Promise.all(entries.map((e) => tx.store.get(e.id)));
+    const writes: Promise<unknown>[] = [];
+    entries.forEach((entry, i) => {
+      const existing = found[i];
+      if (existing && keep(existing)) return;
+      writes.push(tx.store.put(entry));
+      written.add(entry.id);
+    });
+    await Promise.all([...writes, tx.done]);
+    return written;
+  }
+
+  /**
    * Applies `change` to each entry whose ticket is still `tickets.get(id)` (an entry re-queued
    * meanwhile is left alone): the result replaces it, or deletes it when null. One transaction.
    * Returns the ids that were changed.

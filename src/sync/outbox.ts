@@ -8,8 +8,10 @@
  * - Records go up in batches of at most 100, then each photo after its record.
  * - Network errors, timeouts, 5xx, 408 and 429 are retried with exponential backoff and jitter
  *   (Retry-After honoured); other 4xx are not retried. 401 stops sync until the token is fixed.
- * - `conflict` (the server holds another version) ends in `failed` with a reason; nothing is
- *   overwritten on either side. Sync never deletes anything from the phone.
+ * - An edit raises the record's revision (the store does it); the server takes a higher revision
+ *   of a survey it holds as `updated`. `conflict` (the server holds another version of the same
+ *   or a higher revision) ends in `failed` with a reason; nothing is overwritten on either side.
+ *   Sync never deletes anything from the phone.
  * - One flush at a time: concurrent calls share the running flush, and a Web Lock keeps other
  *   tabs and the service worker from uploading at the same moment.
  *
@@ -19,7 +21,11 @@
  * record `uploading` or `queued` (sent again: the server answers `unchanged`) or one already
  * done, never a record that was lost or one marked synced that the server lacks.
  */
-import { MAX_SURVEYS_PER_BATCH, type SurveyRecordWire } from '../schema/survey';
+import {
+  MAX_SURVEYS_PER_BATCH,
+  type SurveyDetailResponse,
+  type SurveyRecordWire,
+} from '../schema/survey';
 import type { SurveyRepository } from '../store/survey-repository';
 import type { SurveyRecord, SyncState, SyncStatus } from '../store/survey-record';
 import { toWire } from '../store/wire';
@@ -84,6 +90,8 @@ export interface FlushResult {
   synced: number;
   /** Records the server already had (`unchanged`: a replay after a lost answer or a crash). */
   replayed: number;
+  /** Records the server took as a newer revision of one it held (`updated`: an edit after sync). */
+  updated: number;
   /** Records that became `failed` in this flush. */
   failed: number;
   /** Requests sent again after a retryable failure. */
@@ -152,6 +160,7 @@ class RetryLater extends Error {
 interface Totals {
   synced: number;
   replayed: number;
+  updated: number;
   failed: number;
   retries: number;
   retriesInARow: number;
@@ -185,13 +194,15 @@ function newTicket(): string {
   return crypto.randomUUID();
 }
 
-export function conflictFailure(serverReason?: string): SyncFailure {
+export function conflictFailure(serverReason?: string, serverRevision?: number): SyncFailure {
+  const held = serverRevision !== undefined ? ` (revision ${serverRevision})` : '';
   return {
     code: 'conflict',
+    ...(serverRevision !== undefined ? { serverRevision } : {}),
     message:
-      'Conflict: the server already has a different version of this survey (it was changed ' +
-      'here after it was uploaded, or another phone sent the same survey). The server kept its ' +
-      'version; yours stays on this phone.',
+      `Conflict: the server already holds another version of this survey${held} that this ` +
+      'one cannot replace (it came from another phone, or this copy was restored from an ' +
+      'older backup). The server kept its version; yours stays on this phone.',
     detail: serverReason,
   };
 }
@@ -335,8 +346,15 @@ export class Outbox {
     if (this.triggersAttached > 0) this.kick();
   }
 
-  /** Freezes and queues; returns how many could not be put in wire form (now failed). */
-  private async enqueueRecords(records: readonly SurveyRecord[]): Promise<number> {
+  /**
+   * Freezes and queues; returns how many could not be put in wire form (now failed). A survey in
+   * conflict stays so, edited or not: its next revision could replace the server's version
+   * unseen. Only `replaceServerVersion` (the engineer's explicit choice) queues it again.
+   */
+  private async enqueueRecords(
+    records: readonly SurveyRecord[],
+    { overrideConflict = false } = {},
+  ): Promise<number> {
     if (records.length === 0) return 0;
     const queuedAt = new Date(this.clock.now()).toISOString();
     const entries: OutboxEntry[] = [];
@@ -361,20 +379,39 @@ export class Outbox {
       });
     }
     // The entry first: a crash after it leaves a queued entry whose record the next sweep fixes.
-    await this.db.putMany(entries);
-    await this.repository.updateSync(
-      records.map((r) => r.id),
-      (record): SyncStatus => {
-        const failure = invalid.get(record.id);
-        return failure
-          ? { state: 'failed', reason: failure.message, attempts: 0 }
-          : { state: 'queued', attempts: 0 };
-      },
+    const written = await this.db.putUnless(
+      entries,
+      (existing) =>
+        !overrideConflict && existing.stage === 'failed' && existing.failure?.code === 'conflict',
     );
-    const queued = records.filter((r) => !invalid.has(r.id)).map((r) => r.id);
+    if (written.size === 0) return 0;
+    await this.repository.updateSync([...written], (record): SyncStatus => {
+      const failure = invalid.get(record.id);
+      return failure
+        ? { state: 'failed', reason: failure.message, attempts: 0 }
+        : { state: 'queued', attempts: 0 };
+    });
+    const queued = records.filter((r) => written.has(r.id) && !invalid.has(r.id)).map((r) => r.id);
+    const failedIds = [...invalid.keys()].filter((id) => written.has(id));
     if (queued.length) this.emit({ type: 'records', ids: queued, state: 'queued' });
-    if (invalid.size) this.emit({ type: 'records', ids: [...invalid.keys()], state: 'failed' });
-    return invalid.size;
+    if (failedIds.length) this.emit({ type: 'records', ids: failedIds, state: 'failed' });
+    return failedIds.length;
+  }
+
+  /**
+   * The engineer chose to replace the server's version of a survey in conflict with the one on
+   * the phone: its revision is raised above the server's and it is queued again. The server then
+   * answers `updated`, unless the versions differ in what never changes (createdAt, photo).
+   * Throws a SyncError when the server cannot be asked for its current revision.
+   */
+  async replaceServerVersion(id: string): Promise<void> {
+    const held = await this.serverVersion(id);
+    const failure = await this.failureOf(id);
+    const above = Math.max(held?.revision ?? 0, failure?.serverRevision ?? 0);
+    const record = await this.repository.raiseRevision(id, above, new Date(this.clock.now()));
+    await this.enqueueRecords([record], { overrideConflict: true });
+    if (this.running) this.rerun = true;
+    if (this.triggersAttached > 0) this.kick();
   }
 
   // ---- Flushing ----
@@ -464,6 +501,7 @@ export class Outbox {
       outcome,
       synced: totals.synced,
       replayed: totals.replayed,
+      updated: totals.updated,
       failed: totals.failed,
       retries: totals.retries,
       waiting,
@@ -540,6 +578,9 @@ export class Outbox {
           throw new RetryLater(error, this.clock.now() + wait);
         }
         totals.retries++;
+        // While it waits, nothing is on the way: the list says "waiting to sync" and why, not
+        // "uploading" (the next attempt marks them uploading again).
+        await this.settleInterrupted(error);
         await this.sleep(wait);
       }
     }
@@ -614,9 +655,14 @@ export class Outbox {
       switch (answer.status) {
         case 'created':
         case 'unchanged':
+        case 'updated':
           return { ...entry, stage: 'photo' };
         case 'conflict':
-          return { ...entry, stage: 'photo', pendingFailure: conflictFailure(answer.reason) };
+          return {
+            ...entry,
+            stage: 'photo',
+            pendingFailure: conflictFailure(answer.reason, answer.serverRevision),
+          };
         default: {
           const failure = invalidFailure(answer.reason ?? `server status ${answer.status}`);
           failedNow.set(entry.id, failure);
@@ -625,6 +671,7 @@ export class Outbox {
       }
     });
     totals.replayed += results.filter((r) => r.status === 'unchanged').length;
+    totals.updated += results.filter((r) => r.status === 'updated').length;
     if (failedNow.size) {
       await this.markFailed(failedNow);
       totals.failed += failedNow.size;
@@ -853,6 +900,31 @@ export class Outbox {
     return entry?.stage === 'failed' && entry.failure ? entry.failure : null;
   }
 
+  /**
+   * What the server holds for one survey (to show a conflict: the server's version beside the
+   * phone's). Null when the server has none; throws a SyncError when it cannot be asked.
+   */
+  async serverVersion(id: string): Promise<SurveyDetailResponse | null> {
+    const settings = await this.settings.load();
+    if (!settings?.token) {
+      throw new SyncError('not-configured', 'Sync is not set up.', { detail: 'no settings' });
+    }
+    const api = new SyncApi({
+      settings: validateSettings(settings),
+      fetch: this.fetchFn,
+      timeoutMs: Math.min(this.timeoutMs, 15_000),
+      slowestUplinkBytesPerSecond: this.uplinkBytesPerSecond,
+      clock: this.clock,
+      signal: this.closer.signal,
+    });
+    try {
+      return await api.getSurvey(id);
+    } catch (error) {
+      if (error instanceof SyncError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   async getSettings(): Promise<SyncSettings | null> {
     return this.settings.load();
   }
@@ -1010,7 +1082,7 @@ export class Outbox {
 }
 
 function emptyTotals(): Totals {
-  return { synced: 0, replayed: 0, failed: 0, retries: 0, retriesInARow: 0 };
+  return { synced: 0, replayed: 0, updated: 0, failed: 0, retries: 0, retriesInARow: 0 };
 }
 
 /** Opens the outbox over the survey repository (and its own database). */

@@ -75,15 +75,21 @@ export class PotholeAnalyser {
   static async load(manifestUrl: string): Promise<PotholeAnalyser> {
     const loaded = await loadModelFromUrl(manifestUrl);
     try {
-      const analyser = new PotholeAnalyser(loaded);
-      const started = performance.now();
-      await analyser.warmUp();
-      analyser.warmUpMs = performance.now() - started;
-      return analyser;
+      return await PotholeAnalyser.fromModel(loaded);
     } catch (error) {
       loaded.dispose();
       throw error;
     }
+  }
+
+  /** An analyser over a model loaded elsewhere (the lab's re-analysis); it then owns the model.
+   * Throws, leaving the model to the caller, when the model cannot drive the field app. */
+  static async fromModel(loaded: LoadedModel): Promise<PotholeAnalyser> {
+    const analyser = new PotholeAnalyser(loaded);
+    const started = performance.now();
+    await analyser.warmUp();
+    analyser.warmUpMs = performance.now() - started;
+    return analyser;
   }
 
   /** One pass on a grey image so that the first photo does not pay for kernel set-up. */

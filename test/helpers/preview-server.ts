@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import net from 'node:net';
 import path from 'node:path';
 import { preview, type PreviewServer } from 'vite';
+import { appPageHeaders } from '../../server/security-headers';
 import { projectRoot } from './shared-data';
 
 const BUILD_ROOT = path.join(projectRoot, '.test-output', 'app-build');
@@ -184,12 +185,12 @@ export interface Preview {
   close(): Promise<void>;
 }
 
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+/** What the app is served with: the sync server's own page headers (COOP/COEP, the CSP with
+ * 'wasm-unsafe-eval' and nothing inline, nosniff...), as vite.config.ts's preview sends them. */
+export const APP_PAGE_HEADERS: Readonly<Record<string, string>> = appPageHeaders;
 
-/** Serves the built app; `isolation: false` serves it without COOP/COEP (a plain static host). */
+/** Serves the built app with the server's headers; `isolation: false` serves it with none at
+ * all (a plain static host without header control). */
 export async function startPreview(
   options: { isolation?: boolean; dist?: string; port?: number } = {},
 ): Promise<Preview> {
@@ -204,7 +205,7 @@ export async function startPreview(
       host: '127.0.0.1',
       port,
       strictPort: true,
-      headers: options.isolation === false ? {} : ISOLATION_HEADERS,
+      headers: options.isolation === false ? {} : { ...APP_PAGE_HEADERS },
     },
   });
   return {

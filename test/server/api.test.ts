@@ -116,8 +116,13 @@ describe('POST /api/v1/surveys', () => {
     const edited = { ...records[1], notes: 'edited on the phone after upload' };
     const conflict = await api.postSurveys<SurveyBatchResponse>([edited, records[2]]);
     expect(conflict.status).toBe(200);
-    expect(conflict.body.results[0]).toMatchObject({ id: edited.id, status: 'conflict' });
-    expect(conflict.body.results[0].reason).toMatch(/different survey/);
+    // Other content with the same revision: another version, not an update.
+    expect(conflict.body.results[0]).toMatchObject({
+      id: edited.id,
+      status: 'conflict',
+      serverRevision: 1,
+    });
+    expect(conflict.body.results[0].reason).toMatch(/different version .*revision 1/);
     expect(conflict.body.results[1]).toEqual({ id: records[2].id, status: 'unchanged' });
 
     const stored = await api.get<SurveyDetailResponse>(`/surveys/${edited.id}`);
@@ -125,6 +130,86 @@ describe('POST /api/v1/surveys', () => {
     expect(stored.body.survey).toEqual(records[1]);
     expect(stored.body.survey.notes).toBe('Survey 1');
     expect(stored.body.contentSha256).toBe(sha256(canonicalJson(records[1])));
+  });
+
+  it('takes a higher revision with the same id, createdAt and photo as updated; refuses the rest as conflicts', async () => {
+    const photo = await makeJpeg(40);
+    const v1 = makeRecord(40, photo);
+    expect((await api.postSurveys<SurveyBatchResponse>([v1])).body.results[0].status).toBe(
+      'created',
+    );
+    expect((await api.putPhoto(v1.id, photo)).status).toBe(201);
+    const before = await api.get<SurveyDetailResponse>(`/surveys/${v1.id}`);
+
+    const v2 = {
+      ...v1,
+      revision: 2,
+      notes: 'Edited in the evening: deeper than it looked',
+      severity: 5,
+      updatedAt: new Date(Date.parse(v1.updatedAt) + 3600_000).toISOString(),
+    };
+    const update = await api.postSurveys<SurveyBatchResponse>([v2]);
+    expect(update.body.results).toEqual([{ id: v1.id, status: 'updated' }]);
+    const after = await api.get<SurveyDetailResponse>(`/surveys/${v1.id}`);
+    expect(after.body.survey).toEqual(v2);
+    expect(after.body.revision).toBe(2);
+    expect(after.body.contentSha256).toBe(sha256(canonicalJson(v2)));
+    expect(after.body.receivedAt).toBe(before.body.receivedAt);
+    expect(Date.parse(after.body.changedAt)).toBeGreaterThanOrEqual(
+      Date.parse(before.body.changedAt),
+    );
+    // The photo stays: same bytes, still present, a repeat is 200.
+    expect(after.body.photo).toEqual(before.body.photo);
+    expect((await api.putPhoto(v1.id, photo)).status).toBe(200);
+
+    // Replays of the new revision are unchanged; the old revision or another version of the
+    // same revision is a conflict; a changed createdAt or photo is refused whatever the revision.
+    const answers = await api.postSurveys<SurveyBatchResponse>([
+      v2,
+      v1,
+      { ...v2, notes: 'another phone, same revision' },
+      { ...v2, revision: 3, createdAt: new Date(Date.parse(v1.createdAt) + 1000).toISOString() },
+      { ...v2, revision: 3, photo: { ...v2.photo, ...photoMetaFor(41) } },
+    ]);
+    expect(answers.body.results.map((r) => r.status)).toEqual([
+      'unchanged',
+      'conflict',
+      'conflict',
+      'conflict',
+      'conflict',
+    ]);
+    expect(answers.body.results[1].reason).toMatch(/revision 2 .*revision 1/);
+    expect(answers.body.results[3].reason).toMatch(/createdAt differ/);
+    expect(answers.body.results[4].reason).toMatch(/photo differ/);
+    expect(answers.body.results.slice(1).every((r) => r.serverRevision === 2)).toBe(true);
+    expect((await api.get<SurveyDetailResponse>(`/surveys/${v1.id}`)).body.survey).toEqual(v2);
+
+    // The exports and the list show the latest revision.
+    const list = await api.get<SurveyListResponse>('/surveys?limit=1000');
+    const listed = list.body.surveys.filter((x) => x.id === v1.id);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ revision: 2, contentSha256: sha256(canonicalJson(v2)) });
+    const geojson = await api.get<{ features: { properties: { id: string; notes: string } }[] }>(
+      '/export.geojson',
+    );
+    const feature = geojson.body.features.find((f) => f.properties.id === v1.id);
+    expect(feature?.properties.notes).toBe(v2.notes);
+  });
+
+  it('reads a record without a revision (an older client) as revision 1', async () => {
+    const { revision: _r, ...old } = makeRecord(42, photoMetaFor(42));
+    const first = await api.postSurveys<SurveyBatchResponse>([old]);
+    expect(first.body.results[0].status).toBe('created');
+    const stored = await api.get<SurveyDetailResponse>(`/surveys/${old.id}`);
+    expect(stored.body.revision).toBe(1);
+    expect(stored.body.survey).toEqual({ ...old, revision: 1 });
+    // The old client's replay and a new client's identical record are the same content.
+    const replays = await api.postSurveys<SurveyBatchResponse>([old, { ...old, revision: 1 }]);
+    expect(replays.body.results.map((r) => r.status)).toEqual(['unchanged', 'unchanged']);
+    const edit = await api.postSurveys<SurveyBatchResponse>([
+      { ...old, revision: 2, notes: 'now with a revision' },
+    ]);
+    expect(edit.body.results[0].status).toBe('updated');
   });
 
   it('lets a malformed record fail alone, with a reason, and stores the others', async () => {

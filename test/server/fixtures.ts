@@ -35,6 +35,7 @@ export function makeRecord(
   const grid = new Float32Array(49).map((_, i) => ((i * 7 + index) % 49) / 48);
   return {
     id: randomUUID(),
+    revision: 1,
     createdAt,
     updatedAt: createdAt,
     position: { lat: 48.85 + index * 1e-4, lon: 2.35 - index * 1e-4, accuracyM: 8, source: 'gps' },

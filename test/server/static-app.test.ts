@@ -84,8 +84,11 @@ describe('the built app on the same origin', () => {
     expect(h.get('referrer-policy')).toBe('no-referrer');
     expect(h.get('cache-control')).toBe('no-cache');
     const csp = directives(h.get('content-security-policy') ?? '');
-    expect(csp.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    // blob: scripts: tfjs's pthread workers importScripts() a Blob of their main script.
+    expect(csp.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'", 'blob:']);
     expect(csp.get('worker-src')).toEqual(["'self'", 'blob:']);
+    expect(csp.get('img-src')).toEqual(["'self'", 'blob:']);
+    expect(csp.get('connect-src')).toEqual(["'self'"]);
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
     expect(csp.get('object-src')).toEqual(["'none'"]);
     expect(csp.get('default-src')).toEqual(["'self'"]);

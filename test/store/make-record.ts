@@ -8,6 +8,7 @@ export function makeRecord(overrides: Partial<SurveyRecord> = {}): SurveyRecord 
   const created = new Date(Date.UTC(2026, 10, 1, 8, 0, counter)).toISOString();
   return {
     id: crypto.randomUUID(),
+    revision: 1,
     createdAt: created,
     updatedAt: created,
     position: { lat: 51.5 + counter * 1e-4, lon: -0.12, accuracyM: 8, source: 'gps' },

@@ -7,7 +7,9 @@ import {
   openSurveyDb,
   SurveyRepository,
   StoreError,
+  type SurveyRecord,
 } from '../../src/store';
+import { toWire } from '../../src/store/wire';
 import { makeRecord, photoBlob, uniqueDbName } from './make-record';
 
 describe('survey store migrations', () => {
@@ -29,30 +31,49 @@ describe('survey store migrations', () => {
     db.close();
   });
 
+  /** A record as the app wrote it at `version`: v1 had no verdictKey and no sync status, v2
+   * no revision. */
+  function writtenAt(version: number, record: SurveyRecord): Partial<SurveyRecord> {
+    const { verdictKey: _k, sync: _s, revision: _r, ...v1 } = record;
+    if (version === 1) return v1;
+    const { revision: _r2, ...v2 } = record;
+    if (version === 2) return v2;
+    return record;
+  }
+
   // Every starting version from 1 upgrades to the current one keeping what it held.
   for (let from = 1; from < DB_VERSION; from++) {
     it(`upgrades a store written at version ${from} and keeps every survey and photo`, async () => {
       const name = uniqueDbName();
       const old = await openSurveyDb({ name, version: from });
-      // Records as version 1 wrote them: no verdictKey, no sync status.
-      const v1 = [makeRecord(), makeRecord({ verdict: null, cam: null })];
-      for (const rec of v1) {
-        const { verdictKey: _k, sync: _s, ...legacy } = rec;
-        await old.put('surveys', legacy as never);
+      const written = [
+        makeRecord({ notes: 'kerb' }),
+        makeRecord({ verdict: null, verdictKey: 'unanalysed', cam: null }),
+      ];
+      for (const rec of written) {
+        await old.put('surveys', writtenAt(from, rec) as never);
         await old.put('photos', { id: rec.id, blob: photoBlob(321) });
       }
       old.close();
 
       const repo = await SurveyRepository.open({ name });
       const listed = await repo.list();
-      expect(listed.map((r) => r.id).sort()).toEqual(v1.map((r) => r.id).sort());
+      expect(listed.map((r) => r.id).sort()).toEqual(written.map((r) => r.id).sort());
       for (const rec of listed) {
         expect(rec.sync).toEqual({ state: 'local', attempts: 0 });
+        expect(rec.revision).toBe(1);
         expect((await repo.getPhoto(rec.id))?.size).toBe(321);
+        // What the engineer typed is kept, and the record is valid on the wire.
+        expect(rec.notes).toBe(written.find((w) => w.id === rec.id)!.notes);
+        expect(toWire(rec).revision).toBe(1);
       }
-      expect((await repo.list({ verdict: 'pothole' })).map((r) => r.id)).toEqual([v1[0].id]);
-      expect((await repo.list({ verdict: 'unanalysed' })).map((r) => r.id)).toEqual([v1[1].id]);
+      expect((await repo.list({ verdict: 'pothole' })).map((r) => r.id)).toEqual([written[0].id]);
+      expect((await repo.list({ verdict: 'unanalysed' })).map((r) => r.id)).toEqual([
+        written[1].id,
+      ]);
       expect((await repo.list({ syncState: 'local' })).length).toBe(2);
+      // An edit after the upgrade raises the revision from there.
+      expect((await repo.update(written[0].id, { severity: 3 })).revision).toBe(2);
       repo.close();
     });
   }

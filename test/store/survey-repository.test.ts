@@ -71,10 +71,28 @@ describe('SurveyRepository', () => {
     expect(edited.severity).toBe(4);
     expect(edited.updatedAt).toBe(now.toISOString());
     expect(edited.sync.state).toBe('local');
+    expect(edited.revision).toBe(2);
     expect((await r.get(record.id))?.severity).toBe(4);
     await r.update(record.id, { severity: null });
     expect((await r.get(record.id))?.severity).toBeNull();
     expect((await r.get(record.id))?.notes).toBe('<b>deep</b>');
+    expect((await r.get(record.id))?.revision).toBe(3);
+  });
+
+  it('raises the revision when a new analysis replaces the old one', async () => {
+    const r = await repo();
+    const record = makeRecord({ verdict: null, verdictKey: 'unanalysed', cam: null });
+    await r.save(record, photoBlob());
+    const analysed = await r.replaceAnalysis(record.id, {
+      verdict: { label: 'normal', potholeProbability: 0.2, lowConfidence: false },
+      verdictKey: 'normal',
+      probabilities: { normal: 0.8, pothole: 0.2 },
+      cam: null,
+      model: { id: 'pothole-cnn', version: '1.0.1' },
+      analysisError: null,
+    });
+    expect(analysed.revision).toBe(2);
+    expect((await r.get(record.id))?.revision).toBe(2);
   });
 
   it('refuses a severity outside 1..5 and notes that are too long, changing nothing', async () => {
@@ -86,6 +104,7 @@ describe('SurveyRepository', () => {
     );
     await expect(r.update(record.id, { notes: 'x'.repeat(5001) })).rejects.toThrow(/too long/);
     expect((await r.get(record.id))?.severity).toBe(2);
+    expect((await r.get(record.id))?.revision).toBe(1);
   });
 
   it('deletes a survey and its photo', async () => {

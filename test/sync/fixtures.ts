@@ -72,6 +72,7 @@ export async function makeSurvey(
   const createdAt = new Date(Date.UTC(2026, 10, 26, 7, 0, 0) + n * 1000).toISOString();
   const record: SurveyRecord = {
     id: crypto.randomUUID(),
+    revision: 1,
     createdAt,
     updatedAt: createdAt,
     position: { lat: 45.1 + n * 1e-5, lon: 5.7 + n * 1e-5, accuracyM: 6, source: 'gps' },

@@ -158,7 +158,7 @@ describe('frozen when queued', () => {
   });
 
   for (const withEnqueue of [true, false]) {
-    it(`an edit during the upload${withEnqueue ? ' (re-queued by the app)' : ''}: the server keeps what was sent, the edit shows as a conflict, the photo still goes up`, async () => {
+    it(`an edit during the upload${withEnqueue ? ' (re-queued by the app)' : ''}: the edit follows as a newer revision (updated), the photo goes up once`, async () => {
       const [survey] = await surveys(1);
       await rig.outbox.enqueue(survey.record.id);
       let edited: Awaited<ReturnType<typeof rig.repository.update>> | null = null;
@@ -167,20 +167,22 @@ describe('frozen when queued', () => {
         edited = await rig.repository.update(survey.record.id, { notes: 'edited while uploading' });
         if (withEnqueue) await rig.outbox.enqueue(survey.record.id);
       };
+      const mark = rig.sent.length;
       const result = await rig.outbox.flush();
-      expect(result).toMatchObject({ outcome: 'done', failed: 1, waiting: 0 });
+      expect(result).toMatchObject({ outcome: 'done', failed: 0, updated: 1, waiting: 0 });
+      const sent = sentSince(mark);
+      expect(sent.filter((r) => r.startsWith('POST'))).toEqual([
+        'POST /api/v1/surveys 200',
+        'POST /api/v1/surveys 200',
+      ]);
+      expect(sent.filter((r) => r === 'PUT /api/v1/surveys/:id/photo 201')).toHaveLength(1);
 
       const held = await rig.api<SurveyDetailResponse>(`/surveys/${survey.record.id}`);
-      expect(held.body.survey.notes).toBe(survey.record.notes);
-      expect(held.body.photo.present).toBe(true);
-      const photo = await rig.api(`/surveys/${survey.record.id}/photo`);
-      expect(sha256(photo.bytes)).toBe(sha256(survey.photo));
-
+      expect(held.body.survey.notes).toBe('edited while uploading');
+      expect(held.body.revision).toBe(2);
       const local = await rig.repository.get(survey.record.id);
-      expect(local?.notes).toBe('edited while uploading');
-      expect(local?.sync.state).toBe('failed');
-      expect(local?.sync.reason).toMatch(/conflict/i);
-      expect((await rig.outbox.failureOf(survey.record.id))?.code).toBe('conflict');
+      expect(local?.revision).toBe(2);
+      await expectSynced([{ record: local!, photo: survey.photo }]);
     });
   }
 });
@@ -224,17 +226,88 @@ describe('conflicts', () => {
     expect(await rig.repository.count()).toBe(1);
   });
 
-  it('an edit after sync is a new version: conflict, and neither side is overwritten', async () => {
+  it('an edit after sync is a newer revision: the server answers updated and keeps it; the photo is not sent twice', async () => {
     const [survey] = await surveys(1);
     await rig.outbox.flush();
+    const firstHeld = await rig.api<SurveyDetailResponse>(`/surveys/${survey.record.id}`);
+    expect(firstHeld.body.revision).toBe(1);
+
     const edited = await rig.repository.update(survey.record.id, { notes: 'added later' });
     expect(edited.sync.state).toBe('local');
+    expect(edited.revision).toBe(2);
+    const mark = rig.sent.length;
     const result = await rig.outbox.flush();
-    expect(result).toMatchObject({ outcome: 'done', failed: 1 });
+    expect(result).toMatchObject({ outcome: 'done', synced: 1, updated: 1, failed: 0 });
+    // The record goes up; the photo is already there (200, nothing stored again).
+    expect(sentSince(mark)).toEqual([
+      'POST /api/v1/surveys 200',
+      'PUT /api/v1/surveys/:id/photo 200',
+    ]);
     const held = await rig.api<SurveyDetailResponse>(`/surveys/${survey.record.id}`);
-    expect(held.body.survey.notes).toBe(survey.record.notes);
-    expect((await rig.repository.get(survey.record.id))?.notes).toBe('added later');
-    expect((await rig.outbox.failureOf(survey.record.id))?.code).toBe('conflict');
+    expect(held.body.survey.notes).toBe('added later');
+    expect(held.body.revision).toBe(2);
+    expect(held.body.receivedAt).toBe(firstHeld.body.receivedAt);
+    expect(Date.parse(held.body.changedAt)).toBeGreaterThanOrEqual(
+      Date.parse(firstHeld.body.changedAt),
+    );
+
+    // A second edit (a new analysis, say, then severity) goes up the same way.
+    const again = await rig.repository.update(survey.record.id, { severity: 5 });
+    expect((await rig.outbox.flush()).updated).toBe(1);
+    await expectSynced([{ record: again, photo: survey.photo }]);
+    expect(
+      (await rig.api<SurveyDetailResponse>(`/surveys/${survey.record.id}`)).body.revision,
+    ).toBe(3);
+  });
+
+  it('a newer revision on the server (another phone) is a conflict: shown, not overwritten, the server version readable', async () => {
+    const [survey] = await surveys(1);
+    await rig.outbox.flush();
+    const office = toWire({ ...survey.record, revision: 4, notes: 'the office corrected it' });
+    await postDirect([office]);
+
+    await rig.repository.update(survey.record.id, { notes: 'my own edit' });
+    const result = await rig.outbox.flush();
+    expect(result).toMatchObject({ outcome: 'done', failed: 1, updated: 0 });
+    const local = await rig.repository.get(survey.record.id);
+    expect(local?.notes).toBe('my own edit');
+    expect(local?.sync.state).toBe('failed');
+    expect(local?.sync.reason).toMatch(/^Conflict: .*revision 4/);
+    const failure = await rig.outbox.failureOf(survey.record.id);
+    expect(failure?.code).toBe('conflict');
+    expect(failure?.detail).toMatch(/revision 4 .* revision 2/);
+
+    const server = await rig.outbox.serverVersion(survey.record.id);
+    expect(server?.revision).toBe(4);
+    expect(server?.survey.notes).toBe('the office corrected it');
+    expect(await rig.outbox.serverVersion(crypto.randomUUID())).toBeNull();
+
+    // More edits push the phone's revision past the server's (5 > 4): still a conflict, nothing
+    // sent, so the server's version is never replaced unseen.
+    for (const severity of [2, 3, 4] as const) {
+      await rig.repository.update(survey.record.id, { severity });
+      await rig.outbox.enqueue(survey.record.id);
+    }
+    expect((await rig.repository.get(survey.record.id))?.revision).toBe(5);
+    const mark = rig.sent.length;
+    expect((await rig.outbox.flush()).outcome).toBe('done');
+    expect(sentSince(mark)).toEqual([]);
+    expect((await rig.repository.get(survey.record.id))?.sync.state).toBe('failed');
+    expect((await rig.outbox.status()).waiting).toBe(0);
+
+    // The engineer chooses to replace it: revision above the server's, sent, updated.
+    await rig.outbox.replaceServerVersion(survey.record.id);
+    const replaced = await rig.repository.get(survey.record.id);
+    expect(replaced?.revision).toBe(6);
+    expect(replaced?.sync.state).toBe('queued');
+    const result2 = await rig.outbox.flush();
+    expect(result2).toMatchObject({ outcome: 'done', updated: 1, failed: 0 });
+    const now = await rig.api<SurveyDetailResponse>(`/surveys/${survey.record.id}`);
+    expect(now.body.revision).toBe(6);
+    expect(now.body.survey.notes).toBe('my own edit');
+    await expectSynced([
+      { record: (await rig.repository.get(survey.record.id))!, photo: survey.photo },
+    ]);
   });
 });
 

@@ -61,6 +61,7 @@ function record(index: number, photo: Buffer): SurveyRecordWire {
   const grid = new Float32Array(49).map((_, i) => ((i + index) % 49) / 48);
   return {
     id: randomUUID(),
+    revision: 1,
     createdAt,
     updatedAt: createdAt,
     position: { lat: 45 + index * 1e-5, lon: 5 + index * 1e-5, accuracyM: 6, source: 'gps' },
