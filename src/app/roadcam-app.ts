@@ -22,9 +22,11 @@ import '../components/rc-capture';
 import '../components/rc-explanation';
 import type { Region } from '../components/rc-heatmap';
 import '../components/rc-survey-detail';
-import type { SurveyDetailView } from '../components/rc-survey-detail';
+import type { SurveyDetailView, SyncConflictView } from '../components/rc-survey-detail';
 import '../components/rc-survey-list';
-import type { SurveyListItem } from '../components/rc-survey-list';
+import type { SurveyListItem, SyncSummary } from '../components/rc-survey-list';
+import '../components/rc-sync-settings';
+import type { SyncSettingsView } from '../components/rc-sync-settings';
 import { theme } from '../components/theme';
 import { createAnalysisClient, type AnalysisClient } from './analysis-client';
 import { FIELD_CAM_METHODS, isFieldCamMethod } from './cam-methods';
@@ -35,6 +37,14 @@ import { parseRoute, routePath, type Route } from './router';
 import { formatBytes, readStorageInfo, requestPersistence, type StorageInfo } from './storage-info';
 import { SurveyService } from './survey-service';
 import { registerServiceWorker, type UpdateHandle } from './sw-update';
+import {
+  failureLabel,
+  INITIAL_SYNC_VIEW,
+  lastSyncText,
+  SyncService,
+  waitingText,
+  type SyncView,
+} from './sync-service';
 import { whereLooked } from './where-looked';
 
 const WHOLE: Region = { x: 0, y: 0, width: 1, height: 1 };
@@ -116,7 +126,7 @@ export class RoadcamApp extends LitElement {
         position: sticky;
         bottom: 0;
         display: grid;
-        grid-template-columns: repeat(3, 1fr);
+        grid-template-columns: repeat(4, 1fr);
         background: #1b2a3a;
         padding: 0.25rem;
         gap: 0.25rem;
@@ -204,6 +214,11 @@ export class RoadcamApp extends LitElement {
   @state() private updateReady = false;
   @state() private cameraOpen = false;
   @state() private installState: AboutView['install'] = 'unavailable';
+  @state() private syncView: SyncView = INITIAL_SYNC_VIEW;
+  @state() private syncSettings: SyncSettingsView | null = null;
+  @state() private detailConflict: SyncConflictView | null = null;
+  /** The lab, once opened, stays mounted (hidden) so a re-analysis goes on in the background. */
+  @state() private labOpened = false;
 
   private repo: SurveyRepository | null = null;
   private repoReady: Promise<SurveyRepository | null> | null = null;
@@ -216,6 +231,8 @@ export class RoadcamApp extends LitElement {
   private pendingNotes: { id: string; notes: string } | null = null;
   private notesTimer: ReturnType<typeof setTimeout> | null = null;
   private persistAsked = false;
+  private sync: SyncService | null = null;
+  private syncRefreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -240,6 +257,11 @@ export class RoadcamApp extends LitElement {
       this.startEngine();
       this.updates = registerServiceWorker();
       this.updates?.onUpdateReady(() => (this.updateReady = true));
+      void this.syncService();
+      // A re-analysis the lab was running before a reload goes on, in the hidden lab.
+      void import('../lab/reanalysis-pending')
+        .then((m) => m.hasRunningReanalysis())
+        .then((running) => (running ? this.openLab() : undefined));
     });
     void this.refreshStorage();
     void this.enterRoute(this.route);
@@ -300,7 +322,21 @@ export class RoadcamApp extends LitElement {
     this.confirmingDelete = false;
     if (route.name === 'list') await this.refreshList();
     if (route.name === 'detail') await this.openDetail(route.id);
-    if (route.name === 'about') await this.refreshStorage();
+    if (route.name === 'about') await Promise.all([this.refreshStorage(), this.loadSyncSettings()]);
+    if (route.name === 'lab') await this.openLab();
+  }
+
+  /** The lab is a separate chunk, loaded the first time it is needed. */
+  private async openLab(): Promise<void> {
+    try {
+      await import('../lab/lab-shell');
+      this.labOpened = true;
+    } catch (error) {
+      this.showError({
+        message: 'The model lab could not be loaded. Reload the app once with a network.',
+        detail: String(error),
+      });
+    }
   }
 
   // ---- errors ----
@@ -356,6 +392,7 @@ export class RoadcamApp extends LitElement {
         return;
       }
       performance.mark('roadcam:saved');
+      void this.enqueueForSync(outcome.draft.id);
       // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
       const shown = this.result as ShownResult | null;
       if (shown) this.result = { ...shown, recordId: outcome.draft.id };
@@ -473,6 +510,7 @@ export class RoadcamApp extends LitElement {
       probability: p,
       lowConfidence: r.verdict?.lowConfidence ?? false,
       syncState: r.sync.state,
+      syncProblem: failureLabel(this.syncView.failures.get(r.id)),
       severity: r.severity,
       hasPosition: !!r.position,
       notes: r.notes,
@@ -507,6 +545,7 @@ export class RoadcamApp extends LitElement {
     this.detail = null;
     this.detailPhoto = null;
     this.detailHeatmap = null;
+    this.detailConflict = null;
     this.saveState = '';
     try {
       const record = await repo.get(id);
@@ -516,6 +555,7 @@ export class RoadcamApp extends LitElement {
         return;
       }
       this.detail = record;
+      void this.loadConflict(record);
       this.detailMethod = record.cam?.method ?? this.method;
       this.detailWhere = record.cam ? whereLooked(record.cam) : '';
       const photo = await repo.getPhoto(id);
@@ -544,6 +584,8 @@ export class RoadcamApp extends LitElement {
       modelText: r.model ? `${r.model.id} ${r.model.version}` : 'none (not analysed yet)',
       syncState: r.sync.state,
       syncReason: r.sync.reason,
+      revision: r.revision,
+      conflict: r.sync.state === 'failed' ? this.detailConflict : null,
       notes: this.pendingNotes?.id === r.id ? this.pendingNotes.notes : r.notes,
       severity: r.severity,
     };
@@ -567,6 +609,7 @@ export class RoadcamApp extends LitElement {
       if (this.pendingNotes === pending) this.pendingNotes = null;
       if (this.detail?.id === record.id) this.detail = record;
       this.saveState = 'Notes saved.';
+      void this.enqueueForSync(record.id);
     } catch (error) {
       this.saveState = 'Notes not saved.';
       this.showError(error);
@@ -579,6 +622,7 @@ export class RoadcamApp extends LitElement {
     if (!this.repo) return;
     try {
       this.detail = await this.repo.update(event.detail.id, { severity: event.detail.severity });
+      void this.enqueueForSync(event.detail.id);
       this.saveState = event.detail.severity
         ? `Severity ${event.detail.severity} saved.`
         : 'Severity cleared.';
@@ -620,11 +664,120 @@ export class RoadcamApp extends LitElement {
         return;
       }
       this.detail = done.record;
+      void this.enqueueForSync(done.record.id);
       this.detailHeatmap = done.explanation.heatmap;
       this.detailWhere = whereLooked(done.explanation.cam);
     } finally {
       this.explaining = false;
     }
+  }
+
+  // ---- sync (src/sync through ./sync-service) ----
+
+  /** The outbox starts once the page has loaded and the survey store is open. */
+  private async syncService(): Promise<SyncService | null> {
+    if (this.sync) return this.sync;
+    const repo = await this.repoReady;
+    if (!repo) return null;
+    this.sync ??= new SyncService(
+      repo,
+      (view) => {
+        this.syncView = view;
+        this.scheduleSyncRefresh();
+      },
+      () => this.scheduleSyncRefresh(),
+    );
+    void this.sync.start();
+    return this.sync;
+  }
+
+  private async enqueueForSync(id: string): Promise<void> {
+    try {
+      await (await this.syncService())?.enqueue(id);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  /** Records changed sync state: re-read what is on screen, at most every 250 ms. */
+  private scheduleSyncRefresh(): void {
+    if (this.syncRefreshTimer) return;
+    this.syncRefreshTimer = setTimeout(() => {
+      this.syncRefreshTimer = null;
+      if (this.route.name === 'list') void this.refreshList();
+      if (this.route.name === 'detail') void this.refreshDetailSync(this.route.id);
+    }, 250);
+  }
+
+  private syncSummary(): SyncSummary {
+    const v = this.syncView;
+    return {
+      waiting: v.waiting,
+      waitingText: waitingText(v.waiting),
+      lastSyncText: lastSyncText(v.lastSyncAt),
+      syncing: v.syncing,
+      problem: v.problem,
+    };
+  }
+
+  private async onSyncNow(): Promise<void> {
+    const sync = await this.syncService();
+    await sync?.syncNow();
+    await this.refreshList();
+  }
+
+  /** The detail view's record and, for a conflict, the server's version beside it. */
+  private async refreshDetailSync(id: string): Promise<void> {
+    const record = await this.repo?.get(id);
+    if (!record || this.detail?.id !== id) return;
+    if (this.pendingNotes?.id !== id) this.detail = record;
+    else this.detail = { ...record, notes: this.detail.notes };
+    await this.loadConflict(record);
+  }
+
+  private async loadConflict(record: SurveyRecord): Promise<void> {
+    const conflict = await (await this.syncService())?.conflictOf(record);
+    if (this.detail?.id !== record.id) return;
+    this.detailConflict = conflict
+      ? { ...conflict, replacing: this.detailConflict?.replacing ?? false }
+      : null;
+  }
+
+  private async onReplaceServerVersion(event: CustomEvent<{ id: string }>): Promise<void> {
+    const sync = await this.syncService();
+    if (!sync || !this.detailConflict) return;
+    this.detailConflict = { ...this.detailConflict, replacing: true };
+    try {
+      await sync.replaceServerVersion(event.detail.id);
+      this.detailConflict = null;
+      await this.refreshDetailSync(event.detail.id);
+    } catch (error) {
+      this.detailConflict = this.detailConflict && { ...this.detailConflict, replacing: false };
+      this.showError(error);
+    }
+  }
+
+  private async loadSyncSettings(): Promise<void> {
+    const sync = await this.syncService();
+    const saved = await sync?.settings();
+    this.syncSettings = {
+      serverUrl: saved?.serverUrl ?? '',
+      token: saved?.token ?? '',
+      origin: location.origin,
+      result: this.syncSettings?.result ?? null,
+      busy: false,
+    };
+  }
+
+  private async onSyncSettings(
+    event: CustomEvent<{ serverUrl: string; token: string }>,
+    action: 'checkSettings' | 'storeSettings',
+  ): Promise<void> {
+    const sync = await this.syncService();
+    if (!sync || !this.syncSettings) return;
+    this.syncSettings = { ...this.syncSettings, ...event.detail, busy: true, result: null };
+    const answer = await sync[action](event.detail);
+    this.syncSettings = { ...this.syncSettings, ...answer.saved, busy: false, result: answer };
   }
 
   // ---- about ----
@@ -735,6 +888,8 @@ export class RoadcamApp extends LitElement {
             verdictFilter=${this.verdictFilter}
             syncFilter=${this.syncFilter}
             storageText=${this.storageText()}
+            .sync=${this.syncSummary()}
+            @sync-now=${this.onSyncNow}
             @filter-change=${this.onFilterChange}
             @open-survey=${(e: CustomEvent<{ id: string }>) => this.navigate({ name: 'detail', id: e.detail.id })}
           ></rc-survey-list>`;
@@ -762,9 +917,18 @@ export class RoadcamApp extends LitElement {
             @delete-cancel=${() => (this.confirmingDelete = false)}
             @delete-confirm=${this.onDeleteConfirm}
             @analyse-now=${this.onAnalyseNow}
+            @replace-server-version=${this.onReplaceServerVersion}
           ></rc-survey-detail>`;
+      case 'lab':
+        // Rendered beside renderMain(), so that it stays mounted when hidden.
+        return nothing;
       case 'about':
         return html`<h2>About this app</h2>
+          <rc-sync-settings
+            .view=${this.syncSettings}
+            @sync-test=${(e: CustomEvent) => this.onSyncSettings(e, 'checkSettings')}
+            @sync-save=${(e: CustomEvent) => this.onSyncSettings(e, 'storeSettings')}
+          ></rc-sync-settings>
           <rc-about
             .view=${this.aboutView()}
             @install=${() => void this.installer.install()}
@@ -799,10 +963,11 @@ export class RoadcamApp extends LitElement {
           ${this.error ? html`<p>${this.error.message}</p>` : nothing}
         </div>
         ${this.renderMain()}
+        ${this.labOpened ? html`<roadcam-lab ?hidden=${this.route.name !== 'lab'}></roadcam-lab>` : nothing}
       </main>
       <nav aria-label="Main">
         ${tab({ name: 'survey' }, 'Survey')} ${tab({ name: 'list' }, 'Surveys')}
-        ${tab({ name: 'about' }, 'About')}
+        ${tab({ name: 'lab' }, 'Lab')} ${tab({ name: 'about' }, 'About')}
       </nav>
       ${
         this.cameraOpen

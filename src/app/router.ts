@@ -1,6 +1,10 @@
 /** Paths the app answers (the service worker serves the shell for each, offline too). */
 export type Route =
-  { name: 'survey' } | { name: 'list' } | { name: 'detail'; id: string } | { name: 'about' };
+  | { name: 'survey' }
+  | { name: 'list' }
+  | { name: 'detail'; id: string }
+  | { name: 'about' }
+  | { name: 'lab' };
 
 export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
@@ -8,6 +12,7 @@ export function parseRoute(pathname: string): Route {
   const detail = /^\/surveys\/([0-9a-f-]{36})$/.exec(path);
   if (detail) return { name: 'detail', id: detail[1] };
   if (path === '/about') return { name: 'about' };
+  if (path === '/lab') return { name: 'lab' };
   return { name: 'survey' };
 }
 
@@ -19,6 +24,8 @@ export function routePath(route: Route): string {
       return `/surveys/${route.id}`;
     case 'about':
       return '/about';
+    case 'lab':
+      return '/lab';
     default:
       return '/';
   }

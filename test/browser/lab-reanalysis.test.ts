@@ -1,0 +1,258 @@
+/**
+ * Re-analysis in real Chromium: road photos are surveyed in the field view with the field
+ * model, then a second pothole model is installed in the lab (its files with their manifest,
+ * kept on the device). It re-analyses the stored surveys in the background: pausable, the pause
+ * survives a reload, and a run that was going when the app reloaded goes on by itself, even
+ * while the field view is shown. Each survey keeps its verdict; the new one is listed beside
+ * it. Then the region audit of four photos with the field model.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
+import { startPreview, type Preview } from '../helpers/preview-server';
+import { sharedPath } from '../helpers/shared-data';
+import {
+  analysisSettled,
+  appUrl,
+  choosePhoto,
+  modelSettled,
+  openApp,
+  pollUntil,
+  storedSurveys,
+  watchProblems,
+  type StoredSurvey,
+} from './app-page';
+import { labError, labReady, modelOpened, tab } from '../lab/lab-page';
+import {
+  buildSecondPotholeModel,
+  SECOND_POTHOLE_ID,
+  SECOND_POTHOLE_VERSION,
+} from '../lab/lab-test-models';
+
+const PHOTOS = [
+  ...['1', '2', '3', '4'].map((n) => sharedPath('data', 'potholes-kaggle', 'normal', `${n}.jpg`)),
+  ...['1', '2', '3', '4'].map((n) => sharedPath('data', 'potholes-kaggle', 'potholes', `${n}.jpg`)),
+];
+
+let preview: Preview;
+let browser: LaunchedProfile;
+let page: Page;
+let problems: string[];
+let secondModelDir: string;
+let surveysBefore: StoredSurvey[];
+
+beforeAll(async () => {
+  [preview, browser, secondModelDir] = await Promise.all([
+    startPreview(),
+    launchProfile(),
+    buildSecondPotholeModel(),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (browser) removeProfile(browser.userDataDir);
+  await preview?.close();
+});
+
+interface RunState {
+  state: string;
+  done: number;
+  total: number;
+}
+
+async function runState(p: Page): Promise<RunState | null> {
+  const run = p.getByTestId('reanalysis-run');
+  if ((await run.count()) === 0) return null;
+  return {
+    state: (await run.first().getAttribute('data-state')) ?? '',
+    done: Number(await run.first().getAttribute('data-done')),
+    total: Number(await run.first().getAttribute('data-total')),
+  };
+}
+
+/** The run as IndexedDB holds it (readable from any page of the app). */
+async function storedRun(p: Page): Promise<RunState | null> {
+  return p.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('roadcam-lab');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    if (!db.objectStoreNames.contains('reanalysis-runs')) return null;
+    const runs = await new Promise<RunState[]>((resolve, reject) => {
+      const req = db.transaction('reanalysis-runs').objectStore('reanalysis-runs').getAll();
+      req.onsuccess = () => resolve(req.result as RunState[]);
+      req.onerror = () => reject(req.error);
+    });
+    db.close();
+    return runs[0] ? { state: runs[0].state, done: runs[0].done, total: runs[0].total } : null;
+  });
+}
+
+describe('re-analysis of stored surveys by a new pothole model (real Chromium)', () => {
+  it('surveys eight road photos with the field model', async () => {
+    page = await openApp(browser.context, preview.origin);
+    problems = watchProblems(page);
+    expect(await modelSettled(page)).toMatch(/^Model ready/);
+    for (const photo of PHOTOS) {
+      await choosePhoto(page, photo);
+      expect(await analysisSettled(page)).toBe('verdict');
+    }
+    surveysBefore = await storedSurveys(page);
+    expect(surveysBefore).toHaveLength(8);
+    expect(surveysBefore.every((s) => s.verdict !== null)).toBe(true);
+  });
+
+  it('installing a second pothole model starts the re-analysis; pause holds across a reload', async () => {
+    await page.getByRole('link', { name: 'Lab' }).click();
+    await labReady(page);
+    await page
+      .getByTestId('model-files')
+      .setInputFiles(readdirSync(secondModelDir).map((f) => path.join(secondModelDir, f)));
+    await modelOpened(page, /Second pothole model/);
+    await tab(page, 'model');
+    await page.getByTestId('keep-model').click();
+    await pollUntil(
+      'the re-analysis to start',
+      async () =>
+        (await page
+          .getByTestId('lab-notice')
+          .textContent()
+          .catch(() => '')) ?? '',
+      (t) => /re-analysing the stored surveys/.test(t),
+    );
+    await tab(page, 'reanalyse');
+    await pollUntil(
+      'a first survey re-analysed',
+      () => runState(page),
+      (r) => (r?.done ?? 0) >= 1,
+    );
+    await page.getByTestId('reanalysis-pause').click();
+    const paused = await pollUntil(
+      'the run to pause',
+      () => runState(page),
+      (r) => r?.state === 'paused',
+    );
+    // The photo being analysed when Pause was pressed still finishes; then nothing moves.
+    await page.waitForTimeout(1500);
+    const held = (await runState(page))!;
+    expect(held.state).toBe('paused');
+    expect(held.done).toBeLessThanOrEqual(paused!.done + 1);
+    expect(held.done).toBeLessThan(8);
+    expect(held.total).toBe(8);
+
+    await page.reload();
+    await labReady(page);
+    await tab(page, 'reanalyse');
+    const afterReload = await pollUntil(
+      'the run after a reload',
+      () => runState(page),
+      (r) => !!r,
+    );
+    expect(afterReload).toEqual(held);
+    await page.waitForTimeout(1000);
+    expect(await runState(page)).toEqual(held);
+  });
+
+  it('resumed, a run that was going when the app reloaded finishes by itself in the field view', async () => {
+    const before = (await runState(page))!;
+    await page.getByTestId('reanalysis-resume').click();
+    await pollUntil(
+      'one more survey re-analysed',
+      () => storedRun(page),
+      (r) => (r?.done ?? 0) > before.done || r?.state === 'done',
+    );
+    // Reload into the field view: the lab is not open, the run goes on by itself.
+    await page.goto(appUrl(preview.origin));
+    await page.locator('rc-capture').waitFor();
+    const finished = await pollUntil(
+      'the run to finish in the background',
+      () => storedRun(page),
+      (r) => r?.state === 'done',
+      120_000,
+    );
+    expect(finished).toEqual({ state: 'done', done: 8, total: 8 });
+    expect(await page.locator('roadcam-lab').isHidden()).toBe(true);
+  });
+
+  it('lists each survey with its old verdict beside the new one; the surveys are unchanged', async () => {
+    await page.getByRole('link', { name: 'Lab' }).click();
+    await labReady(page);
+    await tab(page, 'reanalyse');
+    const rows = page.getByTestId('reanalysis-row');
+    await pollUntil(
+      'eight results',
+      () => rows.count(),
+      (n) => n === 8,
+    );
+    const listed = await rows.evaluateAll((els) =>
+      els.map((e) => ({
+        id: e.getAttribute('data-survey'),
+        old: e.getAttribute('data-old'),
+        new: e.getAttribute('data-new'),
+        disagree: e.hasAttribute('data-disagree'),
+      })),
+    );
+    const surveysAfter = await storedSurveys(page);
+    expect(surveysAfter).toEqual(surveysBefore);
+    for (const s of surveysAfter) {
+      const row = listed.find((r) => r.id === s.id)!;
+      expect(row.old).toBe(s.verdict!.label);
+      expect(row.new).toMatch(/^(pothole|normal)$/);
+      expect(row.disagree).toBe(row.old !== row.new);
+    }
+    const changed = listed.filter((r) => r.disagree).length;
+    const summary = (await page.getByTestId('reanalysis-disagreements').textContent()) ?? '';
+    expect(summary.replace(/\s+/g, ' ')).toContain(`${changed} of 8 verdicts changed`);
+    const run = page.getByTestId('reanalysis-run');
+    expect(await run.textContent()).toContain(`v${SECOND_POTHOLE_VERSION}`);
+    // The run is kept with the model id and version it ran with.
+    const stored = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const req = indexedDB.open('roadcam-lab');
+        req.onsuccess = () => resolve(req.result);
+      });
+      const runs = await new Promise<{ model: { id: string } }[]>((resolve) => {
+        const req = db.transaction('reanalysis-runs').objectStore('reanalysis-runs').getAll();
+        req.onsuccess = () => resolve(req.result);
+      });
+      db.close();
+      return runs.map((r) => r.model.id);
+    });
+    expect(stored).toEqual([SECOND_POTHOLE_ID]);
+  });
+
+  it('region audit: four photos give the share of heatmap energy by region', async () => {
+    await tab(page, 'model');
+    await page.locator('[data-testid="bundled-model"][data-id="pothole"] button').click();
+    await modelOpened(page, /test model|pothole/i);
+    await tab(page, 'audit');
+    await page.getByTestId('audit-files').setInputFiles(PHOTOS.slice(2, 6));
+    const sentence = await pollUntil(
+      'the audit summary',
+      async () =>
+        (await labError(page)) ||
+        ((await page
+          .getByTestId('audit-sentence')
+          .textContent()
+          .catch(() => '')) ??
+          ''),
+      (t) => t !== '',
+    );
+    expect(await labError(page)).toBe('');
+    expect(sentence).toMatch(/Over \d photos?, \d+% of the heatmap energy/);
+    const all = page.locator('[data-testid="audit-summary-row"]').first();
+    const measured = Number((await all.getAttribute('data-name'))!.match(/\((\d+)\)/)![1]);
+    const counts = (await page.getByTestId('audit-counts').textContent()) ?? '';
+    expect(counts.replace(/\s+/g, ' ')).toMatch(new RegExp(`${measured} of 4 photos measured`));
+    const energies = await all
+      .locator('td[data-region]')
+      .evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-energy'))));
+    expect(energies).toHaveLength(4);
+    expect(energies.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    expect(problems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+  });
+});
