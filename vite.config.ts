@@ -53,6 +53,8 @@ export default defineConfig({
       includeManifestIcons: false,
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,wasm,bin,json,png,svg}'],
+        // The training split lists the photos a model was trained on: for tools, not phones.
+        globIgnores: ['**/split.json'],
         maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
       },
       manifest: {
@@ -83,7 +85,12 @@ export default defineConfig({
   // Cross-origin isolation lets tfjs use the threaded-SIMD wasm binary (SharedArrayBuffer).
   // The dev server cannot take the CSP (Vite's HMR injects <style> elements); the preview of
   // the build gets exactly the headers the sync server sends with the app.
-  server: { headers: { ...crossOriginIsolationHeaders } },
+  // `npm run dev` beside `npm run server`: the sync API is proxied, so the app and its server
+  // share one origin as they do in production.
+  server: {
+    headers: { ...crossOriginIsolationHeaders },
+    proxy: { '/api': process.env.ROADCAM_SERVER_URL ?? 'http://127.0.0.1:8787' },
+  },
   preview: { headers: { ...appPageHeaders } },
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },

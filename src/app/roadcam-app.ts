@@ -154,7 +154,7 @@ export class RoadcamApp extends LitElement {
         border-radius: 10px;
         padding: 0.75rem 1rem;
       }
-      .error:empty {
+      .error.quiet {
         display: none;
       }
       .error p {
@@ -959,7 +959,8 @@ export class RoadcamApp extends LitElement {
               </div>`
             : nothing
         }
-        <div class="error" data-testid="error" role="alert">
+        <!-- The alert region stays in the page (screen readers watch it) but is hidden when quiet. -->
+        <div class="error ${this.error ? '' : 'quiet'}" data-testid="error" role="alert">
           ${this.error ? html`<p>${this.error.message}</p>` : nothing}
         </div>
         ${this.renderMain()}

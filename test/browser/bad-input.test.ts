@@ -197,18 +197,33 @@ describe('unusual photos: handled and kept', () => {
 
 describe('a full disk', () => {
   it('says "Storage full: sync or delete old surveys" and touches no survey saved before', async () => {
-    // A phone that fills up: a fresh profile whose quota for the app is a few megabytes
-    // (Chromium applies an overridden quota to storage opened after the override), then
-    // photos of about 1 MB each until one no longer fits.
+    // A phone that fills up: a fresh profile whose quota for the app is what the app itself
+    // (service worker precache: shell, wasm, models) already uses plus a few megabytes, then
+    // photos of about 1 MB each until one no longer fits. Measured rather than fixed, so the
+    // test keeps working as the precached app grows.
     const small = await launchProfile();
     try {
       const p = small.context.pages()[0] ?? (await small.context.newPage());
+      await p.goto(appUrl(preview.origin));
+      expect(await modelSettled(p)).toMatch(/Model ready/);
+      // Wait until the service worker controls the page and has cached everything (usage
+      // stops growing).
+      await p.waitForFunction(() => navigator.serviceWorker.controller !== null);
+      const usageNow = () =>
+        p.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+      let usage = await usageNow();
+      for (let stable = 0, i = 0; stable < 3 && i < 60; i++) {
+        await p.waitForTimeout(500);
+        const next = await usageNow();
+        stable = next === usage ? stable + 1 : 0;
+        usage = next;
+      }
       const cdp = await small.context.newCDPSession(p);
       await cdp.send('Storage.overrideQuotaForOrigin', {
         origin: preview.origin,
-        quotaSize: 10 * 1024 * 1024,
+        quotaSize: usage + 4 * 1024 * 1024,
       });
-      await p.goto(appUrl(preview.origin));
+      await p.reload();
       expect(await modelSettled(p)).toMatch(/Model ready/);
       const noisy = await noisyPhoto();
       let saved = await storedSurveys(p);
