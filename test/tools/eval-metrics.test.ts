@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { classificationSummary, rocAuc } from '../../tools/eval/classification-metrics';
+import { mapOntoPhoto, summarize, type PhotoResult } from '../../tools/eval/evaluate';
+import { modelManifestSchema } from '../../src/model/manifest';
+
+describe('classification figures', () => {
+  it('ROC AUC is 1 for a perfect ranking, 0 for a reversed one, 0.5 for ties', () => {
+    const labels = [0, 0, 1, 1, 0, 1] as const;
+    expect(rocAuc([...labels], [0.1, 0.2, 0.8, 0.9, 0.3, 0.7])).toBe(1);
+    expect(rocAuc([...labels], [0.9, 0.8, 0.2, 0.1, 0.7, 0.3])).toBe(0);
+    expect(rocAuc([...labels], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5])).toBe(0.5);
+    // The one pothole (0.5) outranks two of the three good roads.
+    expect(rocAuc([0, 0, 0, 1], [0.1, 0.2, 0.9, 0.5])).toBeCloseTo(2 / 3, 12);
+    expect(rocAuc([1, 1], [0.2, 0.9])).toBeNull();
+  });
+
+  it('counts the confusion matrix and derives accuracy, recall and specificity from it', () => {
+    // 3 good roads (one called pothole), 4 potholes (one missed).
+    const s = classificationSummary([0, 0, 0, 1, 1, 1, 1], [0.1, 0.4, 0.6, 0.9, 0.8, 0.2, 0.51]);
+    expect(s.confusion).toEqual([
+      [2, 1],
+      [1, 3],
+    ]);
+    expect(s.n).toBe(7);
+    expect(s.accuracy).toBeCloseTo(5 / 7, 12);
+    expect(s.pothole_recall).toBeCloseTo(3 / 4, 12);
+    expect(s.normal_specificity).toBeCloseTo(2 / 3, 12);
+    // Exactly 0.5 is not "above the threshold": a good road.
+    expect(classificationSummary([0], [0.5]).confusion).toEqual([
+      [1, 0],
+      [0, 0],
+    ]);
+  });
+
+  it('gives null, not a number, for figures a folder cannot support', () => {
+    const allPotholes = classificationSummary([1, 1, 1], [0.9, 0.7, 0.2]);
+    expect(allPotholes.normal_specificity).toBeNull();
+    expect(allPotholes.roc_auc).toBeNull();
+    expect(allPotholes.pothole_recall).toBeCloseTo(2 / 3, 12);
+  });
+});
+
+describe('evaluation report', () => {
+  const box = (hit: boolean, energy: number, centreHit: boolean, extra = {}) => ({
+    pointingHit: hit,
+    pointingHitTol15: true,
+    energyInBox: energy,
+    emptyMap: false,
+    centreHit,
+    centreHitTol15: true,
+    centreEnergyInBox: 0.3,
+    uniformEnergyInBox: 0.2,
+    ...extra,
+  });
+
+  it('averages the box figures over the boxed pothole photos only', () => {
+    const results: PhotoResult[] = [
+      {
+        id: 'a',
+        source: 's',
+        label: 1,
+        potholeProbability: 0.9,
+        box: box(true, 0.6, true, { deletionAuc: 0.2, insertionAuc: 0.8 }),
+      },
+      {
+        id: 'b',
+        source: 's',
+        label: 1,
+        potholeProbability: 0.8,
+        box: box(false, 0.2, true, { deletionAuc: 0.4, insertionAuc: 0.6 }),
+      },
+      { id: 'c', source: 's', label: 1, potholeProbability: 0.3 },
+      { id: 'd', source: 's', label: 0, potholeProbability: 0.1 },
+    ];
+    const r = summarize(results, 5, 1);
+    expect(r.n).toBe(4);
+    expect(r.accuracy).toBe(0.75);
+    expect(r.boxed_photos).toBe(2);
+    expect(r.pointing_game).toBe(0.5);
+    expect(r.pointing_game_tol15).toBe(1);
+    expect(r.centre_pointing_game).toBe(1);
+    expect(r.centre_pointing_game_tol15).toBe(1);
+    expect(r.energy_in_box).toBeCloseTo(0.4, 12);
+    expect(r.centre_energy_in_box).toBeCloseTo(0.3, 12);
+    expect(r.uniform_energy_in_box).toBeCloseTo(0.2, 12);
+    expect(r.deletion_auc).toBeCloseTo(0.3, 12);
+    expect(r.insertion_auc).toBeCloseTo(0.7, 12);
+    expect(r.excluded_seen).toBe(5);
+    expect(r.excluded_duplicates).toBe(1);
+
+    const noBoxes = summarize([results[2], results[3]], 0, 0);
+    expect(noBoxes.pointing_game).toBeNull();
+    expect(noBoxes.energy_in_box).toBeNull();
+    expect(noBoxes.boxed_photos).toBe(0);
+  });
+
+  it('lays a heatmap over the part of the photo the model saw', () => {
+    const manifest = (resize: 'stretch' | 'center-crop') =>
+      modelManifestSchema.parse({
+        id: 'm',
+        version: '1',
+        name: 'm',
+        task: 'pothole',
+        format: 'layers',
+        labels: ['normal', 'pothole'],
+        input: { width: 4, height: 4, channels: 3, normalization: { mean: [0], std: [1] }, resize },
+        cam: { layer: 'conv' },
+      });
+    const grid = { width: 2, height: 2, data: Float32Array.from([1, 1, 1, 1]) };
+    const stretched = mapOntoPhoto(grid, 12, 6, manifest('stretch'));
+    expect([stretched.width, stretched.height]).toEqual([12, 6]);
+    expect(Array.from(stretched.data).every((v) => v === 1)).toBe(true);
+    // A 12x6 photo centre-cropped to a square: the model saw columns 3..8.
+    const cropped = mapOntoPhoto(grid, 12, 6, manifest('center-crop'));
+    const row = Array.from(cropped.data.subarray(0, 12));
+    expect(row).toEqual([0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+  });
+});
+
+describe('shortcut audit', () => {
+  it('marks green pixels as vegetation, and grey, red or sky-blue ones not', async () => {
+    const { vegetationMask } = await import('../../tools/eval/audit');
+    const colours = [
+      [60, 140, 50], // grass
+      [30, 90, 40], // dark foliage
+      [120, 120, 120], // asphalt
+      [200, 60, 50], // red sign
+      [120, 170, 230], // sky
+      [90, 110, 90], // greyish green, below the threshold
+    ];
+    const data = new Uint8ClampedArray(colours.flatMap((c) => [...c, 255]));
+    const mask = vegetationMask({ width: 6, height: 1, data });
+    expect(Array.from(mask.data)).toEqual([1, 1, 0, 0, 0, 0]);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Classification figures for a binary pothole / good-road model, computed from the true labels
+ * and the model's pothole probabilities. Undefined figures (recall with no pothole photo,
+ * specificity with no good-road photo, ROC AUC without both) are null, never a made-up number.
+ */
+
+/** 1 = pothole, 0 = normal (good road). */
+export type BinaryLabel = 0 | 1;
+
+export interface ClassificationSummary {
+  n: number;
+  accuracy: number | null;
+  pothole_recall: number | null;
+  normal_specificity: number | null;
+  roc_auc: number | null;
+  /** Rows: true normal, true pothole; columns: predicted normal, predicted pothole. */
+  confusion: [[number, number], [number, number]];
+}
+
+/**
+ * Area under the ROC curve as the probability that a random positive scores above a random
+ * negative, ties counting one half (the Mann-Whitney U statistic, with average ranks).
+ */
+export function rocAuc(labels: readonly BinaryLabel[], scores: readonly number[]): number | null {
+  if (labels.length !== scores.length)
+    throw new Error('rocAuc: labels and scores differ in length');
+  const positives = labels.filter((l) => l === 1).length;
+  const negatives = labels.length - positives;
+  if (positives === 0 || negatives === 0) return null;
+  const order = scores.map((s, i) => ({ s, i })).sort((a, b) => a.s - b.s);
+  const ranks = new Float64Array(scores.length);
+  for (let start = 0; start < order.length;) {
+    let end = start;
+    while (end + 1 < order.length && order[end + 1].s === order[start].s) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) ranks[order[k].i] = rank;
+    start = end + 1;
+  }
+  let positiveRankSum = 0;
+  labels.forEach((l, i) => {
+    if (l === 1) positiveRankSum += ranks[i];
+  });
+  const u = positiveRankSum - (positives * (positives + 1)) / 2;
+  return u / (positives * negatives);
+}
+
+/** A photo is called a pothole when its pothole probability is above `threshold`. */
+export function classificationSummary(
+  labels: readonly BinaryLabel[],
+  potholeProbabilities: readonly number[],
+  threshold = 0.5,
+): ClassificationSummary {
+  const confusion: [[number, number], [number, number]] = [
+    [0, 0],
+    [0, 0],
+  ];
+  labels.forEach((l, i) => {
+    const predicted = potholeProbabilities[i] > threshold ? 1 : 0;
+    confusion[l][predicted]++;
+  });
+  const [[tn, fp], [fn, tp]] = confusion;
+  const n = labels.length;
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+  return {
+    n,
+    accuracy: ratio(tn + tp, n),
+    pothole_recall: ratio(tp, tp + fn),
+    normal_specificity: ratio(tn, tn + fp),
+    roc_auc: rocAuc(labels, potholeProbabilities),
+    confusion,
+  };
+}
