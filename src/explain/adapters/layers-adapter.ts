@@ -118,16 +118,16 @@ function evaluate(container: GraphView, inputs: tf.Tensor[], plan: EvaluationPla
     if (known) return known;
     const layer = s.sourceLayer;
     const node = layer.inboundNodes[s.nodeIndex];
-    const args = node.inputTensors.map(valueOf);
+    const replaced = layer === targetHere && targetBelow.length === 0 && plan.replaceWith;
+    // A replaced layer's inputs are not evaluated: the head alone runs, not the body again.
+    const args = replaced ? [] : node.inputTensors.map(valueOf);
     const preActivation = plan.preActivationOutput && layer === finalLayer;
     let outs: tf.Tensor[];
-    if (layer === targetHere && targetBelow.length === 0) {
-      if (plan.replaceWith) {
-        outs = [plan.replaceWith];
-      } else {
-        outs = applyLayer(layer, args, false);
-        captured = outs[0];
-      }
+    if (replaced) {
+      outs = [replaced];
+    } else if (layer === targetHere && targetBelow.length === 0) {
+      outs = applyLayer(layer, args, false);
+      captured = outs[0];
     } else if (isContainer(layer) && (layer === targetHere || preActivation)) {
       const inner = evaluate(layer, args, {
         target: layer === targetHere ? targetBelow : undefined,
