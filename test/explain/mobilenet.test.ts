@@ -7,6 +7,7 @@ import {
   upsampleBilinear,
   type CamResult,
 } from '../../src/explain';
+import type { LayersModelAdapter } from '../../src/explain/adapters/layers-adapter';
 import type { LoadedModel } from '../../src/model/load-model';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { readImageRgba } from '../../tools/lib/images';
@@ -79,6 +80,26 @@ describe('MobileNet v1 from ../shared on the cat photo, in both formats (wasm)',
       expect(shares.centre).toBeGreaterThan(shares.bottom);
     },
   );
+
+  it("layers: probabilities are the model's own, though its softmax sits before a reshape", async () => {
+    const adapter = layersModel.adapter as LayersModelAdapter;
+    expect(adapter.outputActivation).toBe('softmax');
+    const photo = await readImageRgba(sharedPath('images', 'cat.jpg'), {
+      resizeTo: { width: 224, height: 224 },
+    });
+    const x = imageToModelInput(photo, layersModel.manifest.input);
+    const ours = tf.tidy(() => adapter.predict(x).probabilities.dataSync());
+    const own = tf.tidy(() => (adapter.model.predict(x) as tf.Tensor).dataSync());
+    x.dispose();
+    expect(ours.length).toBe(own.length);
+    let largest = 0;
+    for (let i = 0; i < own.length; i++) {
+      expect(Math.abs(ours[i] - own[i])).toBeLessThan(1e-4);
+      largest = Math.max(largest, ours[i]);
+    }
+    // Softmax applied twice would flatten 1000 classes to about 0.001 each.
+    expect(largest).toBeGreaterThan(0.3);
+  });
 
   it.each(['layers', 'graph'] as const)(
     '%s: Grad-CAM passes the parameter-randomisation sanity check',

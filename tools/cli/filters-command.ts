@@ -29,6 +29,10 @@ export async function runFilters(rest: string[], v: CliValues): Promise<number> 
   if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) {
     throw new UsageError('--steps must be a positive whole number.');
   }
+  const initScale = v['init-scale'] === undefined ? undefined : Number(v['init-scale']);
+  if (initScale !== undefined && !(initScale > 0 && initScale <= 10)) {
+    throw new UsageError('--init-scale must be a number above 0 and at most 10.');
+  }
   const { manifest, adapter, dispose } = await loadCliModel(v);
   try {
     adapter.layer(v.layer); // clear error listing the layers when the name is wrong
@@ -44,6 +48,9 @@ export async function runFilters(rest: string[], v: CliValues): Promise<number> 
       layer: v.layer,
       filters,
       steps: steps ?? defaults.steps,
+      // A filter behind a ReLU that is zero on the near-grey start gets no gradient; a noisier
+      // start (docs/actmax.md) lets it respond.
+      initScale: initScale ?? defaults.initScale,
       modelInput: manifest.input.normalization,
       // 28 px tiles (MNIST) are too small to see without enlarging.
       tileScale: adapter.inputShape[0] <= 64 ? 4 : 1,

@@ -1,7 +1,8 @@
 /**
  * The `roadcam` command line:
- *   roadcam explain PHOTO... --model DIR [--method NAME] [--class NAME|top] [--out DIR]
- *   roadcam filters --model DIR --layer NAME [--filters 0-15] [--steps N] --out FILE.png
+ *   roadcam explain PHOTO... --model DIR [--method NAME] [--class NAME|top | --top K] [--out DIR]
+ *   roadcam filters --model DIR --layer NAME [--filters 0-15] [--steps N] [--init-scale X]
+ *                   --out FILE.png
  * A model folder needs model.json (+ shards) and manifest.json; for a converted model without a
  * manifest, describe it with --size, --channels, --range and --labels (see --help).
  */
@@ -19,8 +20,12 @@ import { useBackend } from '../lib/tf-node';
 export const USAGE = `Usage:
   roadcam explain PHOTO... --model DIR [--method gradcam] [--class NAME|top] [--out DIR]
       Prints each photo's verdict and writes its heatmap overlay as PNG (default --out .).
+      --top K instead of --class: one overlay per class of the K most probable
+      (PHOTO.gradcam.top1-LABEL.png, PHOTO.gradcam.top2-LABEL.png, ...).
   roadcam filters --model DIR --layer NAME [--filters 0-15] [--steps N] --out FILE.png
       Writes a grid of activation-maximization images, one per filter.
+      --init-scale X: noise of the start image (default 0.01); try 1 when tiles stay grey
+      (a filter behind a ReLU that is zero on a grey image gets no gradient).
 
 Model description, for a folder without manifest.json:
   --size WxH          input size, e.g. 224x224
@@ -42,10 +47,12 @@ export const OPTIONS = {
   manifest: { type: 'string' },
   method: { type: 'string', default: 'gradcam' },
   class: { type: 'string', default: 'top' },
+  top: { type: 'string' },
   out: { type: 'string' },
   layer: { type: 'string' },
   filters: { type: 'string', default: '0-15' },
   steps: { type: 'string' },
+  'init-scale': { type: 'string' },
   size: { type: 'string' },
   channels: { type: 'string', default: '3' },
   range: { type: 'string', default: '0,1' },

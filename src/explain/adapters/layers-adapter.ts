@@ -106,11 +106,33 @@ function toArray(t: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
  * output, which `model.predict` cannot do, while branches that bypass the layer (skip
  * connections) are still computed from the input.
  */
+/** Layers that only move values: a model's softmax may sit before them (MobileNet's reshape). */
+const VALUE_PRESERVING = new Set(['Reshape', 'Flatten', 'Dropout', 'SpatialDropout1D']);
+
+/**
+ * The layer that applies the model's output activation: the output layer, or the last layer
+ * before a chain of value-preserving layers whose last axis (the classes) stays the same.
+ */
+function outputActivationLayer(container: GraphView): LayerLike {
+  const output = container.outputs[0];
+  const classes = firstShape(output.sourceLayer.outputShape).at(-1);
+  let s = output;
+  while (VALUE_PRESERVING.has(s.sourceLayer.getClassName())) {
+    const node = s.sourceLayer.inboundNodes[s.nodeIndex];
+    if (node.inputTensors.length !== 1) break;
+    const input = node.inputTensors[0];
+    if (container.inputs.some((i) => i.id === input.id)) break;
+    if (firstShape(input.sourceLayer.outputShape).at(-1) !== classes) break;
+    s = input;
+  }
+  return s.sourceLayer;
+}
+
 function evaluate(container: GraphView, inputs: tf.Tensor[], plan: EvaluationPlan): Evaluation {
   const values = new Map<number, tf.Tensor>();
   container.inputs.forEach((s, i) => values.set(s.id, inputs[i]));
   const [targetHere, ...targetBelow] = plan.target ?? [];
-  const finalLayer = container.outputs[0].sourceLayer;
+  const finalLayer = outputActivationLayer(container);
   let captured: tf.Tensor | undefined;
 
   const valueOf = (s: SymbolicTensorLike): tf.Tensor => {
@@ -149,7 +171,7 @@ function evaluate(container: GraphView, inputs: tf.Tensor[], plan: EvaluationPla
 
 /** The activation a model's final layer applies, looking through nested models. */
 function finalActivation(container: ContainerLike): OutputActivation {
-  const last = container.outputs[0].sourceLayer;
+  const last = outputActivationLayer(container);
   if (isContainer(last)) return finalActivation(last);
   const name =
     last.getClassName() === 'Softmax'
