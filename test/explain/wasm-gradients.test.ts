@@ -104,6 +104,9 @@ const convCases: ConvCase[] = [
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
   { x: [1, 10, 11, 2], filter: [3, 3, 2, 5], strides: [2, 1], pad: 'valid' },
   { x: [2, 8, 8, 3], filter: [1, 1, 3, 4], strides: 1, pad: 'valid' },
+  // Pointwise after global pooling (a CAM head: few rows) and the same with many rows.
+  { x: [2, 1, 1, 24], filter: [1, 1, 24, 10], strides: 1, pad: 'valid' },
+  { x: [1, 3, 3, 5], filter: [1, 1, 5, 7], strides: 1, pad: 'same' },
   { x: [2, 8, 8, 3], filter: [1, 1, 3, 4], strides: 2, pad: 'same' },
   { x: [1, 7, 7, 2], filter: [3, 3, 2, 3], strides: 2, pad: 1 },
   { x: [1, 7, 7, 2], filter: [3, 3, 2, 3], strides: 1, pad: explicitPad },
