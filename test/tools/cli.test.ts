@@ -3,12 +3,12 @@
  * message and a non-zero exit code, never a stack trace.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/shared-data';
-import { tempDir, writeLabelledFolder } from './synthetic-photos';
+import { tempDir, writeLabelledFolder, writeRoadPhoto } from './synthetic-photos';
 
 const tsx = path.join(
   path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')),
@@ -72,6 +72,49 @@ describe('command line errors', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: .*no-model has no model\.json/);
   });
+
+  it('eval --json writes every figure as a plain number for photos with boxes', async () => {
+    // The committed default model on synthetic road photos: the figures' values are not the
+    // point here (the photos are not real roads), their presence, spelling and types are.
+    const data = path.join(root, 'annotated');
+    mkdirSync(path.join(data, 'images'), { recursive: true });
+    const boxes: Record<string, number[][]> = {};
+    for (let i = 0; i < 4; i++) {
+      const box = await writeRoadPhoto(path.join(data, 'images', `${i}.jpg`), 70 + i, true);
+      boxes[`images/${i}.jpg`] = [box!];
+    }
+    writeFileSync(path.join(data, 'boxes.json'), JSON.stringify(boxes));
+    const normal = path.join(root, 'roads');
+    await writeLabelledFolder(normal, 2, 80);
+    const json = path.join(root, 'eval.json');
+    const r = run('eval', [
+      '--model',
+      path.join(projectRoot, 'public/models/pothole'),
+      '--data',
+      data,
+      '--data',
+      normal,
+      '--json',
+      json,
+    ]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
+    expect(report.n).toBe(8);
+    const keys = ['accuracy', 'pothole_recall', 'normal_specificity', 'roc_auc'];
+    keys.push('pointing_game', 'pointing_game_tol15', 'centre_pointing_game', 'energy_in_box');
+    keys.push('centre_energy_in_box', 'uniform_energy_in_box', 'deletion_auc', 'insertion_auc');
+    for (const key of keys) {
+      expect(typeof report[key], key).toBe('number');
+      expect(report[key] as number, key).toBeGreaterThanOrEqual(0);
+      expect(report[key] as number, key).toBeLessThanOrEqual(1);
+    }
+    const confusion = report.confusion as number[][];
+    expect(confusion.flat().reduce((a, b) => a + b, 0)).toBe(8);
+    expect(confusion[0][0] + confusion[0][1]).toBe(2); // normal photos: 2 of 8
+    // The printed summary names the figures too.
+    expect(r.stdout).toMatch(/accuracy/);
+  }, 120_000);
 
   it('both commands answer a wrong command line with the usage and exit code 2', () => {
     const e = run('eval', ['--data', root]);

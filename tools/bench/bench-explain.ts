@@ -8,6 +8,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   CAM_METHOD_NAMES,
@@ -166,6 +167,17 @@ async function main(): Promise<void> {
       '"x inference" is the method\'s time over plain inference on the same backend.',
     '',
     table,
+    '',
+    ...models.map((m) => {
+      const camRatio = get(m, 'wasm', 'gradcam') / get(m, 'wasm', 'inference');
+      const speedUp = get(m, 'cpu', 'inference') / get(m, 'wasm', 'inference');
+      return (
+        `- ${m}: Grad-CAM ${camRatio.toFixed(2)}x inference (aim at most 1.2x: ` +
+        `${camRatio <= 1.2 ? 'met' : 'not met'}); wasm ${speedUp.toFixed(1)}x faster than cpu ` +
+        `for inference (aim at least 30x: ${speedUp >= 30 ? 'met' : 'not met'}).`
+      );
+    }),
+    `- Load average (1 min) at the end: ${loadavg()[0].toFixed(1)}.`,
   ].join('\n');
   console.log('\n' + md);
   writeBenchmarkSection('explain', md);
