@@ -1,16 +1,11 @@
-/** A small seeded random generator (mulberry32), so that splits and augmentation repeat. */
-export type Rng = () => number;
+/**
+ * Seeded randomness for splits and augmentation, so that they repeat: the explain core's
+ * mulberry32 generator (the same numbers for the same seed), plus a shuffle.
+ */
+import { seededRandom, type RandomSource } from '../../src/explain/actmax/random';
 
-export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type Rng = RandomSource;
+export const seededRng: (seed: number) => Rng = seededRandom;
 
 /** Fisher-Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], rng: Rng): T[] {

@@ -9,10 +9,26 @@ import type { ModelManifest } from '../../src/model/manifest';
 import type { EvalReport } from '../eval/evaluate';
 import type { MnistMetrics, MnistTraining } from './mnist';
 import type { PotholeMetrics, PotholeTraining } from './pothole';
+import type { EpochRecord } from './train-loop';
 
 const f4 = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(4));
 const f3 = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
 const millions = (n: number) => `${(n / 1e6).toFixed(1)} M`;
+
+/** The per-epoch table of a training run. */
+function historyTable(history: readonly EpochRecord[]): string {
+  return table(
+    ['epoch', 'loss', 'accuracy', 'validation loss', 'validation accuracy', 'seconds'],
+    history.map((h) => [
+      h.epoch,
+      f4(h.loss),
+      f4(h.accuracy),
+      f4(h.valLoss),
+      f4(h.valAccuracy),
+      h.seconds.toFixed(0),
+    ]),
+  );
+}
 
 function table(header: string[], rows: (string | number)[][]): string {
   return [
@@ -160,19 +176,7 @@ function potholeCard(m: ModelManifest): string {
       `${t.machine.loadAverageAfter.join(' / ')} after (1 / 5 / 15 min), since other work shared the machine.`,
   );
   out.push('');
-  out.push(
-    table(
-      ['epoch', 'loss', 'accuracy', 'validation loss', 'validation accuracy', 'seconds'],
-      t.history.map((h) => [
-        h.epoch,
-        f4(h.loss),
-        f4(h.accuracy),
-        f4(h.valLoss),
-        f4(h.valAccuracy),
-        h.seconds.toFixed(0),
-      ]),
-    ),
-  );
+  out.push(historyTable(t.history));
   out.push('');
   out.push('## Architecture comparison');
   out.push('');
@@ -339,19 +343,7 @@ function mnistCard(m: ModelManifest): string {
       `load average ${t.machine.loadAverageBefore.join(' / ')} before, ${t.machine.loadAverageAfter.join(' / ')} after.`,
   );
   out.push('');
-  out.push(
-    table(
-      ['epoch', 'loss', 'accuracy', 'validation loss', 'validation accuracy', 'seconds'],
-      t.history.map((h) => [
-        h.epoch,
-        f4(h.loss),
-        f4(h.accuracy),
-        f4(h.valLoss),
-        f4(h.valAccuracy),
-        h.seconds.toFixed(0),
-      ]),
-    ),
-  );
+  out.push(historyTable(t.history));
   out.push('');
   out.push('## Metrics on the held-out digits');
   out.push('');

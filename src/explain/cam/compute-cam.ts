@@ -11,20 +11,10 @@ import { normalizeMap } from '../heatmap/normalize';
 import type { ScalarMap } from '../heatmap/scalar-map';
 import type { Target } from '../targets';
 import { CAM_METHODS, type CamMethod } from './methods';
+import { CAM_METHOD_NAMES, type CamMethodName } from './method-names';
 import { scoreCam } from './score-cam';
 
-export type CamMethodName =
-  'gradcam' | 'gradcam++' | 'xgradcam' | 'layercam' | 'hirescam' | 'eigencam' | 'scorecam';
-
-export const CAM_METHOD_NAMES: CamMethodName[] = [
-  'gradcam',
-  'gradcam++',
-  'xgradcam',
-  'layercam',
-  'hirescam',
-  'eigencam',
-  'scorecam',
-];
+export { CAM_METHOD_NAMES, type CamMethodName } from './method-names';
 
 export interface CamOptions {
   method?: CamMethodName;
