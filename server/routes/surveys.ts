@@ -3,7 +3,7 @@
  * GET /surveys/:id (one record, e.g. to show a conflict to the engineer).
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from '../../src/schema/zod';
 import {
   MAX_SURVEYS_PER_BATCH,
   surveyRecordSchema,

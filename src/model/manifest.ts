@@ -3,7 +3,7 @@
  * know that the TensorFlow.js files do not say. The same format for the bundled pothole and
  * MNIST models and for a model builder's own.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod';
 
 export const normalizationSchema = z.object({
   /** Per-channel mean and std applied to pixel / 255: input = (pixel / 255 - mean) / std. */

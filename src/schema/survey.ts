@@ -4,7 +4,7 @@
  * Binary parts travel separately: the photo as JPEG bytes (PUT .../photo), the CAM grid inline
  * as base64 of little-endian float32 values (small: a 7x7 to 16x16 grid).
  */
-import { z } from 'zod';
+import { z } from './zod';
 
 export const LABELS = ['pothole', 'normal'] as const;
 export type Verdict = (typeof LABELS)[number];
