@@ -4,9 +4,6 @@
  * (files the user picked) and the Node tools (files on disk), through tfjs IOHandlers.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { createAdapter } from '../explain/adapters';
 import type { ModelAdapter } from '../explain/adapters/types';
 import { modelManifestSchema, type ModelManifest } from './manifest';
 
@@ -86,13 +83,7 @@ export async function loadModel(
   const memory = tf.io.fromMemory(artifacts);
   let adapter: ModelAdapter;
   try {
-    const model =
-      format === 'layers' ? await loadLayersModel(memory) : await loadGraphModel(memory);
-    adapter = createAdapter(model, {
-      inputNode: manifest.input.inputNode,
-      outputNode: manifest.outputNode,
-      inputShape: [manifest.input.height, manifest.input.width, manifest.input.channels],
-    });
+    adapter = await buildAdapter(format, memory, manifest);
   } catch (e) {
     throw new ModelLoadError(
       'model-invalid',
@@ -102,6 +93,33 @@ export async function loadModel(
   }
   checkAgainstManifest(adapter, manifest);
   return { manifest, adapter, dispose: () => adapter.dispose() };
+}
+
+/**
+ * The model and its adapter. Each format's code (tfjs-layers or tfjs-converter) is imported only
+ * when a model of that format loads, so that a worker starts without the other.
+ */
+async function buildAdapter(
+  format: 'layers' | 'graph',
+  memory: tf.io.IOHandler,
+  manifest: ModelManifest,
+): Promise<ModelAdapter> {
+  if (format === 'layers') {
+    const [{ loadLayersModel }, { LayersModelAdapter }] = await Promise.all([
+      import('@tensorflow/tfjs-layers'),
+      import('../explain/adapters/layers-adapter'),
+    ]);
+    return new LayersModelAdapter(await loadLayersModel(memory));
+  }
+  const [{ loadGraphModel }, { GraphModelAdapter }] = await Promise.all([
+    import('@tensorflow/tfjs-converter'),
+    import('../explain/adapters/graph-adapter'),
+  ]);
+  return new GraphModelAdapter(await loadGraphModel(memory), {
+    inputNode: manifest.input.inputNode,
+    outputNode: manifest.outputNode,
+    inputShape: [manifest.input.height, manifest.input.width, manifest.input.channels],
+  });
 }
 
 function checkAgainstManifest(adapter: ModelAdapter, manifest: ModelManifest): void {

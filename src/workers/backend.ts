@@ -4,7 +4,9 @@
  * SIMD), the cpu backend only when wasm cannot start at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// Gradients for Grad-CAM and activation maximization. tfjs-core's entry does not register them
+// (tfjs-layers does, but it now loads only with a layers model).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../explain/kernels/wasm-gradients';
 import type { BackendFlavour, BackendPreference, EngineInfo } from './protocol';
@@ -66,6 +68,8 @@ export async function startBackend(
   } else {
     fallbackReason = 'cpu backend requested';
   }
+  // The cpu backend's code loads only when it is needed: it is a large part of the worker.
+  await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
   await tf.ready();
   return {
