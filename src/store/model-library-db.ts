@@ -6,16 +6,10 @@
  * data can be wiped without touching a survey. Same rules as schema.ts: migrations in a list,
  * each from `version - 1` to `version`; never edit a released one.
  */
-import {
-  openDB,
-  type DBSchema,
-  type IDBPDatabase,
-  type IDBPTransaction,
-  type StoreNames,
-} from 'idb';
+import type { DBSchema, IDBPDatabase } from 'idb';
 import type { ModelManifest } from '../model/manifest';
 import type { SurveyVerdict } from '../schema/survey';
-import { toStoreError } from './errors';
+import { openMigratedDb, type DbMigration } from './migrated-db';
 import type { CamGrid } from './survey-record';
 
 export const LAB_DB_NAME = 'roadcam-lab';
@@ -89,13 +83,7 @@ export interface LabDB extends DBSchema {
   };
 }
 
-type UpgradeTx = IDBPTransaction<LabDB, StoreNames<LabDB>[], 'versionchange'>;
-
-export interface LabMigration {
-  version: number;
-  description: string;
-  migrate(db: IDBPDatabase<LabDB>, tx: UpgradeTx): Promise<void> | void;
-}
+export type LabMigration = DbMigration<LabDB>;
 
 export const LAB_MIGRATIONS: readonly LabMigration[] = [
   {
@@ -120,24 +108,10 @@ export const LAB_DB_VERSION = LAB_MIGRATIONS[LAB_MIGRATIONS.length - 1].version;
 export async function openLabDb(
   options: { name?: string; version?: number } = {},
 ): Promise<IDBPDatabase<LabDB>> {
-  const version = options.version ?? LAB_DB_VERSION;
-  let migrationError: unknown = null;
-  try {
-    return await openDB<LabDB>(options.name ?? LAB_DB_NAME, version, {
-      async upgrade(db, oldVersion, newVersion, tx) {
-        try {
-          for (const m of LAB_MIGRATIONS) {
-            if (m.version > oldVersion && m.version <= (newVersion ?? version)) {
-              await m.migrate(db, tx);
-            }
-          }
-        } catch (error) {
-          migrationError = error;
-          tx.abort();
-        }
-      },
-    });
-  } catch (error) {
-    throw toStoreError(migrationError ?? error, 'open the lab’s storage');
-  }
+  return openMigratedDb(
+    options.name ?? LAB_DB_NAME,
+    options.version ?? LAB_DB_VERSION,
+    LAB_MIGRATIONS,
+    'open the lab’s storage',
+  );
 }

@@ -3,16 +3,10 @@
  * database from `version - 1` to `version`; a phone that skipped versions runs them in order in
  * one upgrade transaction. Never edit a released migration: add the next one.
  */
-import {
-  openDB,
-  type DBSchema,
-  type IDBPDatabase,
-  type IDBPTransaction,
-  type StoreNames,
-} from 'idb';
+import type { DBSchema, IDBPDatabase } from 'idb';
+import { openMigratedDb, type DbMigration } from './migrated-db';
 import type { SurveyRecord } from './survey-record';
 import { verdictKeyOf } from './survey-record';
-import { toStoreError } from './errors';
 
 export const DB_NAME = 'roadcam';
 
@@ -38,13 +32,7 @@ export interface RoadcamDB extends DBSchema {
   };
 }
 
-type UpgradeTx = IDBPTransaction<RoadcamDB, StoreNames<RoadcamDB>[], 'versionchange'>;
-
-export interface Migration {
-  version: number;
-  description: string;
-  migrate(db: IDBPDatabase<RoadcamDB>, tx: UpgradeTx): Promise<void> | void;
-}
+export type Migration = DbMigration<RoadcamDB>;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -111,29 +99,11 @@ export interface OpenOptions {
 
 /** Opens (creating or upgrading) the survey database. */
 export async function openSurveyDb(options: OpenOptions = {}): Promise<IDBPDatabase<RoadcamDB>> {
-  const version = options.version ?? DB_VERSION;
-  let migrationError: unknown = null;
-  try {
-    return await openDB<RoadcamDB>(options.name ?? DB_NAME, version, {
-      async upgrade(db, oldVersion, newVersion, tx) {
-        // The upgrade transaction stays open while its requests chain: a migration awaits only
-        // IndexedDB requests, never other promises, so it cannot commit half-way.
-        try {
-          for (const m of MIGRATIONS) {
-            if (m.version > oldVersion && m.version <= (newVersion ?? version)) {
-              await m.migrate(db, tx);
-            }
-          }
-        } catch (error) {
-          migrationError = error;
-          tx.abort();
-        }
-      },
-      blocked() {
-        options.onBlocked?.();
-      },
-    });
-  } catch (error) {
-    throw toStoreError(migrationError ?? error, 'open the survey store');
-  }
+  return openMigratedDb(
+    options.name ?? DB_NAME,
+    options.version ?? DB_VERSION,
+    MIGRATIONS,
+    'open the survey store',
+    options.onBlocked,
+  );
 }
