@@ -3,33 +3,13 @@
  * `explain --top K` (one overlay per class of the K most probable) and `filters --init-scale X`
  * (a noisier start image, so filters that are zero on grey get a gradient).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { projectRoot, sharedPath } from '../helpers/shared-data';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function roadcam(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, 'tools/cli/roadcam.mjs'), ...args],
-      { cwd: projectRoot, timeout: 240_000 },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+import { roadcam } from '../helpers/run-roadcam';
 
 async function rawPixels(file: string): Promise<Buffer> {
   return sharp(file).removeAlpha().raw().toBuffer();

@@ -1,30 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { projectRoot, sharedPath } from '../helpers/shared-data';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function roadcam(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(projectRoot, 'tools/cli/roadcam.mjs'), ...args],
-      { cwd: projectRoot, timeout: 240_000 },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+import { sharedPath } from '../helpers/shared-data';
+import { roadcam } from '../helpers/run-roadcam';
 
 describe('roadcam command line', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'roadcam-cli-'));
