@@ -98,6 +98,34 @@ interface ConvCase {
   pad: Pad;
 }
 
+/**
+ * The input and filter gradients of `conv` on wasm equal the cpu backend's, for random x,
+ * filter and upstream gradient (seeds `seed`, `seed + 1`, `seed + 2`).
+ */
+async function expectConvGradientsMatchCpu(
+  conv: (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D,
+  x: number[],
+  filter: number[],
+  seed: number,
+): Promise<void> {
+  const dyShape = await forwardShape(
+    (xt, ft) => conv(xt as tf.Tensor4D, ft as tf.Tensor4D),
+    [x, filter],
+  );
+  const inputs: InputSpec[] = [
+    { values: randomValues(x, seed), shape: x },
+    { values: randomValues(filter, seed + 1), shape: filter },
+    { values: randomValues(dyShape, seed + 2), shape: dyShape },
+  ];
+  const { cpu, wasm } = await onBothBackends(inputs, (xt, ft, dy) =>
+    tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), dy)),
+    )([xt, ft]),
+  );
+  expectClose(wasm[0], cpu[0], 'dx');
+  expectClose(wasm[1], cpu[1], 'dfilter');
+}
+
 const convCases: ConvCase[] = [
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
   { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
@@ -118,24 +146,8 @@ const convCases: ConvCase[] = [
 describe('Conv2D gradients (Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
   it.each(convCases)(
     'x $x, filter $filter, strides $strides, pad $pad',
-    async ({ x, filter, strides, pad }) => {
-      const dyShape = await forwardShape(
-        (xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, strides, pad),
-        [x, filter],
-      );
-      const inputs: InputSpec[] = [
-        { values: randomValues(x, 1), shape: x },
-        { values: randomValues(filter, 2), shape: filter },
-        { values: randomValues(dyShape, 3), shape: dyShape },
-      ];
-      const { cpu, wasm } = await onBothBackends(inputs, (xt, ft, dy) =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), dy)),
-        )([xt, ft]),
-      );
-      expectClose(wasm[0], cpu[0], 'dx');
-      expectClose(wasm[1], cpu[1], 'dfilter');
-    },
+    ({ x, filter, strides, pad }) =>
+      expectConvGradientsMatchCpu((a, b) => tf.conv2d(a, b, strides, pad), x, filter, 1),
   );
 
   it.each([
@@ -185,24 +197,8 @@ const depthwiseCases: DepthwiseCase[] = [
 describe('DepthwiseConv2dNative gradients', () => {
   it.each(depthwiseCases)(
     'x $x, filter $filter, strides $strides, pad $pad',
-    async ({ x, filter, strides, pad }) => {
-      const dyShape = await forwardShape(
-        (xt, ft) => tf.depthwiseConv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, strides, pad),
-        [x, filter],
-      );
-      const inputs: InputSpec[] = [
-        { values: randomValues(x, 7), shape: x },
-        { values: randomValues(filter, 8), shape: filter },
-        { values: randomValues(dyShape, 9), shape: dyShape },
-      ];
-      const { cpu, wasm } = await onBothBackends(inputs, (xt, ft, dy) =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), dy)),
-        )([xt, ft]),
-      );
-      expectClose(wasm[0], cpu[0], 'dx');
-      expectClose(wasm[1], cpu[1], 'dfilter');
-    },
+    ({ x, filter, strides, pad }) =>
+      expectConvGradientsMatchCpu((a, b) => tf.depthwiseConv2d(a, b, strides, pad), x, filter, 7),
   );
 
   // tf.grad refuses dilations > 1 for depthwise convs and the cpu backprop kernels ignore them,
