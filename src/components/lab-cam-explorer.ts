@@ -35,12 +35,6 @@ export class LabCamExplorer extends LitElement {
         gap: 0.25rem;
         font-weight: 600;
       }
-      label.button input {
-        position: absolute;
-        opacity: 0;
-        width: 1px;
-        height: 1px;
-      }
       p {
         margin: 0;
       }

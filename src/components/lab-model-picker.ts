@@ -65,12 +65,6 @@ export class LabModelPicker extends LitElement {
         display: flex;
         gap: 0.5rem;
       }
-      label.button input {
-        position: absolute;
-        opacity: 0;
-        width: 1px;
-        height: 1px;
-      }
     `,
   ];
 

@@ -27,12 +27,6 @@ export class LabRegionAudit extends LitElement {
         gap: 0.75rem;
         align-items: center;
       }
-      label.button input {
-        position: absolute;
-        opacity: 0;
-        width: 1px;
-        height: 1px;
-      }
       table {
         border-collapse: collapse;
         width: 100%;

@@ -28,12 +28,6 @@ export class RcCapture extends LitElement {
         grid-template-columns: 1fr 1fr;
         gap: 0.75rem;
       }
-      input[type='file'] {
-        position: absolute;
-        width: 1px;
-        height: 1px;
-        opacity: 0;
-      }
     `,
   ];
 

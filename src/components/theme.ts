@@ -86,6 +86,13 @@ export const theme = css`
     background: var(--rc-bg);
     color: var(--rc-fg);
   }
+  /* A file input inside a label styled as a button: the label is what is seen and tapped. */
+  label.button input {
+    position: absolute;
+    opacity: 0;
+    width: 1px;
+    height: 1px;
+  }
   .visually-hidden {
     position: absolute;
     width: 1px;
