@@ -30,19 +30,10 @@ import {
 } from '../../test/helpers/preview-server';
 import { projectRoot, sharedPath } from '../../test/helpers/shared-data';
 import { writeSection } from '../lighthouse/benchmarks-md';
+import { arg, median } from './report';
 
 type Backend = 'threaded-simd' | 'simd';
 type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function roadPhotos(count: number): string[] {
   const take = (dir: string, n: number) =>

@@ -31,6 +31,7 @@ import { useBackend } from '../lib/tf-node';
 import { mobilenetClassifier } from '../train/architectures';
 import { saveLayersModelToDir } from '../train/model-files';
 import {
+  arg,
   machineDescription,
   markdownTable,
   median,
@@ -44,11 +45,6 @@ const STANDIN_DIR = path.join(projectRoot, '.test-output', 'bench-lab', 'pothole
 
 function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
 /** The trainer's pothole architecture with an untrained head: the same cost per step. */

@@ -22,6 +22,7 @@ import {
 } from '../../src/explain/kernels/wasm-gradients';
 // Also registers the gradients: tfjs-layers' Node build carries them, tfjs-core's does not.
 import { mobilenetClassifier, seedPotholeCnn } from '../train/architectures';
+import { median } from './report';
 
 interface Options {
   reps: number;
@@ -73,12 +74,6 @@ interface Row {
 }
 
 const rows: Row[] = [];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Median ms of `run` (after one warm-up call); `run` returns what it allocated, to dispose. */
 async function timeIt(

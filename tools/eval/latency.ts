@@ -6,17 +6,13 @@ import type { ModelAdapter } from '../../src/explain/adapters/types';
 import { computeCam } from '../../src/explain/cam/compute-cam';
 import { classProbability } from '../../src/explain/targets';
 import { tf } from '../lib/tf-node';
+import { median } from '../bench/report';
 
 export interface Latency {
   backend: string;
   classifyMs: number;
   gradcamMs: number;
   runs: number;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 export async function measureLatency(

@@ -15,19 +15,10 @@ import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../../test/helpers
 import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../../test/helpers/preview-server';
 import { projectRoot } from '../../test/helpers/shared-data';
 import { writeSection } from './benchmarks-md';
+import { arg, median } from '../bench/report';
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const AIMS: Record<string, number> = { performance: 95, accessibility: 100, 'best-practices': 100 };
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
