@@ -18,8 +18,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumVersion, launchProfile, removeProfile } from '../../test/helpers/chromium';
-import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../../test/helpers/preview-server';
+import { chromiumVersion, launchProfile, removeProfile } from '../lib/chromium';
+import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { actmaxSettingsFor, defaultPreset } from '../../src/lab/actmax-settings';
 import { middleConvLayer } from '../../src/lab/layer-choice';
 import { modelManifestSchema } from '../../src/model/manifest';
@@ -105,7 +105,7 @@ interface BrowserRun {
 }
 
 async function browserRuns(modelDir: string | null, runs: number): Promise<BrowserRun[]> {
-  const dist = await buildApp({ testModels: false });
+  const dist = await buildApp();
   const preview = await startPreview({ dist });
   const profile = await launchProfile();
   try {
