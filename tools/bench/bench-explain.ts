@@ -1,5 +1,5 @@
 /**
- * npm run bench:explain [-- --json FILE] [-- --runs N]
+ * npm run bench:explain [-- --json FILE] [-- --runs N] [-- --max-wait MINUTES]
  *
  * Side by side in one run, on the wasm (SIMD) and cpu backends: plain inference, every CAM
  * method and one activation-maximization step, for the MobileNet v1 0.25 in ../shared and a CNN
@@ -8,7 +8,6 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   CAM_METHOD_NAMES,
@@ -21,8 +20,10 @@ import {
   type PixelNormalization,
   targets,
 } from '../../src/explain';
+import { NORMALIZE_ZERO_TO_ONE } from '../../src/model/manifest';
 import { tf, useBackend, type NodeBackend } from '../lib/tf-node';
 import { machineDescription } from '../lib/machine';
+import { loadFields, loadSentence, parseMaxWait, waitForQuietMachine } from './quiet-machine';
 import { markdownTable, median, timeMedian, writeBenchmarkSection } from './report';
 import { loadSharedMobilenet } from '../lib/shared-models';
 
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     runs: { type: 'string', default: '15' },
     'cpu-runs': { type: 'string', default: '3' },
+    'max-wait': { type: 'string' },
   },
 });
 
@@ -113,6 +115,7 @@ async function benchModel(
 async function main(): Promise<void> {
   const runs = Number(args.runs);
   const cpuRuns = Number(args['cpu-runs']);
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: parseMaxWait(args['max-wait']) });
   const rows: Row[] = [];
   for (const backend of ['wasm', 'cpu'] as const) {
     await useBackend(backend);
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     mobilenet.dispose();
     const seed = createAdapter(seedCnn());
     rows.push(
-      ...(await benchModel('seed_cnn_128', seed, { mean: [0], std: [1] }, backend, n, 'conv2')),
+      ...(await benchModel('seed_cnn_128', seed, NORMALIZE_ZERO_TO_ONE, backend, n, 'conv2')),
     );
     seed.dispose();
   }
@@ -172,11 +175,21 @@ async function main(): Promise<void> {
         `for inference (aim at least 30x: ${speedUp >= 30 ? 'met' : 'not met'}).`
       );
     }),
-    `- Load average (1 min) at the end: ${loadavg()[0].toFixed(1)}.`,
+    `- ${loadSentence(quiet)}`,
   ].join('\n');
   console.log('\n' + md);
   writeBenchmarkSection('explain', md);
-  if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 2));
+  if (args.json) {
+    const load = loadFields(quiet);
+    writeFileSync(
+      args.json,
+      JSON.stringify(
+        rows.map((r) => ({ ...r, ...load })),
+        null,
+        2,
+      ),
+    );
+  }
 }
 
 await main();

@@ -1,6 +1,6 @@
 /**
  * npm run bench:sync [-- --records 2000] [-- --photos 40] [-- --concurrency 4] [-- --synced 400]
- *   [-- --write-docs]
+ *   [-- --write-docs] [-- --max-wait MINUTES]
  *
  * Upload throughput to a real local sync server (server/main.ts as a child process, temp data
  * directory, SQLite with synchronous=FULL, photos fsynced): survey records per second in
@@ -25,6 +25,7 @@ import { SurveyRepository, type SurveyRecord } from '../../src/store';
 import { createOutbox } from '../../src/sync';
 import { ServerProcess } from '../lib/server-process';
 import { machineDescription } from '../lib/machine';
+import { loadSentence, parseMaxWait, waitForQuietMachine } from './quiet-machine';
 import { markdownTable, median, writeBenchmarkSection } from './report';
 
 const { values: args } = parseArgs({
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     synced: { type: 'string', default: '400' },
     'write-docs': { type: 'boolean', default: false },
+    'max-wait': { type: 'string' },
   },
 });
 const RECORDS = Number(args.records);
@@ -135,6 +137,7 @@ async function main(): Promise<void> {
       batches.push(recordBench.slice(i, i + MAX_SURVEYS_PER_BATCH));
     }
 
+    const quiet = await waitForQuietMachine({ maxWaitMinutes: parseMaxWait(args['max-wait']) });
     const rows: (string | number)[][] = [];
     for (const [what, expected] of [
       ['records, first upload', 'created'],
@@ -316,7 +319,9 @@ async function main(): Promise<void> {
       '"photos" rows: the same requests in the same order through plain fetch and through the ' +
       'outbox (src/sync: IndexedDB reads and state writes around every request, here on ' +
       'fake-indexeddb in Node), two alternating rounds each; the outbox rows include its record ' +
-      'batch and the photos, the plain rows the same.\n\n' +
+      'batch and the photos, the plain rows the same. ' +
+      loadSentence(quiet) +
+      '\n\n' +
       table +
       '\n';
     process.stdout.write(report);
