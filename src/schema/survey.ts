@@ -43,7 +43,6 @@ export const camGridSchema = z.object({
   /** base64 of width*height little-endian float32 values, normalised to 0..1. */
   data: z.string().max(64 * 64 * 8),
 });
-export type CamGridWire = z.infer<typeof camGridSchema>;
 
 export const modelRefSchema = z.object({
   id: z.string().min(1).max(100),
@@ -91,10 +90,6 @@ export type SurveyRecordWire = z.infer<typeof surveyRecordSchema>;
 export const IMMUTABLE_SURVEY_FIELDS = ['id', 'createdAt', 'photo'] as const;
 
 export const MAX_SURVEYS_PER_BATCH = 100;
-
-export const surveyBatchSchema = z.object({
-  surveys: z.array(z.unknown()).min(1).max(MAX_SURVEYS_PER_BATCH),
-});
 
 /**
  * `created`: stored now. `unchanged`: the same content is stored (a replay). `updated`: a higher
