@@ -62,7 +62,9 @@ describe('waiting for a quiet machine before timing', () => {
     expect(start.load).toBe(4.5);
     expect(machine.minutes()).toBe(3);
     expect(machine.lines.at(-1)).toMatch(/^BUSY MACHINE: .*4\.5.*not below 1/);
-    expect(loadSentence(start, 4.8)).toMatch(/^\*\*Timed on a busy machine\*\*.*4\.5.*4\.8/);
+    expect(loadSentence(start, 4.8)).toBe(
+      '**Timed on a busy machine**: 1-minute load average 4.5 when timing began (the 3-minute wait for it to fall below 1, 2 cores - 1 ran out) and 4.8 at the end; other work slowed these figures.',
+    );
     expect(loadFields(start, 4.8)).toEqual({
       load_1m_start: 4.5,
       load_1m: 4.8,
@@ -75,6 +77,10 @@ describe('waiting for a quiet machine before timing', () => {
     const start = await waitForQuietMachine({ ...busy.options, maxWaitMinutes: 0 });
     expect(start.busy).toBe(true);
     expect(busy.minutes()).toBe(0);
+    expect(busy.lines.at(-1)).toMatch(/\(--max-wait 0: no wait\); timing anyway/);
+    expect(loadSentence(start, 2.5)).toMatch(
+      /^\*\*Timed on a busy machine\*\*: .*--max-wait 0: no wait/,
+    );
     const eight = await waitForQuietMachine({ ...simulated([6.5], 8).options, maxWaitMinutes: 0 });
     expect(eight).toMatchObject({ threshold: 7, busy: false });
     const one = await waitForQuietMachine({ ...simulated([0.5], 1).options, maxWaitMinutes: 0 });

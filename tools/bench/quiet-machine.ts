@@ -113,10 +113,14 @@ export function loadFields(
 /** What the load was when timing began, in a sentence. */
 export function startSentence(start: QuietStart): string {
   const waited = start.waitedMinutes > 0 ? ` after waiting ${start.waitedMinutes} min` : '';
+  const why =
+    start.maxWaitMinutes > 0
+      ? `when the wait ran out (--max-wait ${start.maxWaitMinutes})`
+      : '(--max-wait 0: no wait)';
   return start.busy
     ? `BUSY MACHINE: the 1-minute load average was ${start.load}${waited}, not below ` +
-        `${start.threshold} (${start.cores} cores - 1) when the wait ran out ` +
-        `(--max-wait ${start.maxWaitMinutes}); timing anyway: these figures are slowed by other work.`
+        `${start.threshold} (${start.cores} cores - 1) ${why}; timing anyway: these figures ` +
+        'are slowed by other work.'
     : `Quiet machine: 1-minute load average ${start.load}${waited}, below ${start.threshold} ` +
         `(${start.cores} cores - 1); timing.`;
 }
@@ -125,13 +129,19 @@ export function startSentence(start: QuietStart): string {
  * the machine was busy. */
 export function loadSentence(start: QuietStart, loadNow: number = os.loadavg()[0]): string {
   const end = round2(loadNow);
-  return start.busy
-    ? `**Timed on a busy machine**: the 1-minute load average was still ${start.load} when the ` +
-        `${start.maxWaitMinutes}-minute wait for it to fall below ${start.threshold} ` +
-        `(${start.cores} cores - 1) ran out, and ${end} at the end; other work slowed these figures.`
-    : `1-minute load average ${start.load} when timing began (below ${start.threshold}, ` +
-        `${start.cores} cores - 1${start.waitedMinutes > 0 ? `, after waiting ${start.waitedMinutes} min` : ''}) ` +
-        `and ${end} at the end.`;
+  const aim = `below ${start.threshold}, ${start.cores} cores - 1`;
+  if (!start.busy) {
+    const waited = start.waitedMinutes > 0 ? `, after waiting ${start.waitedMinutes} min` : '';
+    return `1-minute load average ${start.load} when timing began (${aim}${waited}) and ${end} at the end.`;
+  }
+  const why =
+    start.maxWaitMinutes > 0
+      ? `the ${start.maxWaitMinutes}-minute wait for it to fall ${aim} ran out`
+      : `--max-wait 0: no wait for it to fall ${aim}`;
+  return (
+    `**Timed on a busy machine**: 1-minute load average ${start.load} when timing began ` +
+    `(${why}) and ${end} at the end; other work slowed these figures.`
+  );
 }
 
 function round2(value: number): number {
