@@ -26,7 +26,8 @@ import { projectRoot } from '../lib/project-root';
 import { sharedRoot } from '../lib/shared-models';
 import { machineDescription } from '../lib/machine';
 import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
-import { arg, median, writeBenchmarkSection } from './report';
+import { median } from '../lib/median';
+import { arg, writeBenchmarkSection } from './report';
 
 type Backend = 'threaded-simd' | 'simd';
 type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';

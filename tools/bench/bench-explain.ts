@@ -24,7 +24,8 @@ import { NORMALIZE_ZERO_TO_ONE } from '../../src/model/manifest';
 import { tf, useBackend, type NodeBackend } from '../lib/tf-node';
 import { machineDescription } from '../lib/machine';
 import { loadFields, loadSentence, parseMaxWait, waitForQuietMachine } from './quiet-machine';
-import { markdownTable, median, timeMedian, writeBenchmarkSection } from './report';
+import { median } from '../lib/median';
+import { markdownTable, timeMedian, writeBenchmarkSection } from './report';
 import { loadSharedMobilenet } from '../lib/shared-models';
 
 interface Row {

@@ -32,7 +32,8 @@ import { saveLayersModelToDir } from '../train/model-files';
 import { machineDescription } from '../lib/machine';
 import { projectRoot } from '../lib/project-root';
 import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
-import { arg, markdownTable, median, writeBenchmarkSection } from './report';
+import { median } from '../lib/median';
+import { arg, markdownTable, writeBenchmarkSection } from './report';
 
 const FILTERS = 16;
 const BUDGET_S = 30;

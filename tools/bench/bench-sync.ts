@@ -26,7 +26,8 @@ import { createOutbox } from '../../src/sync';
 import { ServerProcess } from '../lib/server-process';
 import { machineDescription } from '../lib/machine';
 import { loadSentence, parseMaxWait, waitForQuietMachine } from './quiet-machine';
-import { markdownTable, median, writeBenchmarkSection } from './report';
+import { median } from '../lib/median';
+import { markdownTable, writeBenchmarkSection } from './report';
 
 const { values: args } = parseArgs({
   options: {

@@ -30,7 +30,7 @@ import {
   parseMaxWait,
   waitForQuietMachine,
 } from './quiet-machine';
-import { median } from './report';
+import { median } from '../lib/median';
 
 interface Options {
   reps: number;

@@ -14,7 +14,8 @@ import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../lib/chromium';
 import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { projectRoot } from '../lib/project-root';
 import { loadSentence, maxWaitMinutesArg, waitForQuietMachine } from '../bench/quiet-machine';
-import { arg, median, writeBenchmarkSection } from '../bench/report';
+import { arg, writeBenchmarkSection } from '../bench/report';
+import { median } from '../lib/median';
 import { machineDescription } from '../lib/machine';
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
