@@ -1,6 +1,9 @@
 import { surveyIdSchema } from '../../src/schema/survey';
 import { ApiError } from '../errors';
 
+export const INVALID_ID_MESSAGE =
+  'A survey id is a lowercase UUID v4 (as crypto.randomUUID() makes them).';
+
 /** The `:id` of a route, checked to be a survey UUID: `../x` and friends end here with 400. */
 export function parseSurveyIdParam(params: unknown): string {
   const id = (params as { id?: unknown } | null)?.id;
@@ -8,7 +11,7 @@ export function parseSurveyIdParam(params: unknown): string {
   throw new ApiError(
     400,
     'invalid_id',
-    'A survey id is a lowercase UUID v4 (as crypto.randomUUID() makes them).',
-    { id },
+    INVALID_ID_MESSAGE,
+    { id: typeof id === 'string' ? id.slice(0, 100) : id },
   );
 }
