@@ -209,10 +209,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError
   // the connection closes with the answer, so nobody can hold it open by trickling bytes.
   if (!request.raw.complete) reply.header('Connection', 'close');
   securityHeaders(request, reply);
-  return reply
-    .code(error.statusCode)
-    .type('application/json; charset=utf-8')
-    .send(error.toJSON());
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toJSON());
 }
 
 const INVALID_JSON_MESSAGE =

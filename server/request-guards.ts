@@ -55,8 +55,7 @@ export function refuseTokenInQuery(request: FastifyRequest): void {
 export function declaresBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return (
-    request.headers['transfer-encoding'] !== undefined ||
-    (length !== undefined && length !== '0')
+    request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
   );
 }
 

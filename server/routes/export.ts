@@ -177,11 +177,9 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
       }
       yield ']}';
     }
-    return download(
-      reply,
-      'application/geo+json; charset=utf-8',
-      'roadcam-surveys.geojson',
-    ).send(Readable.from(body()));
+    return download(reply, 'application/geo+json; charset=utf-8', 'roadcam-surveys.geojson').send(
+      Readable.from(body()),
+    );
   });
 
   app.get('/export.csv', async (_request, reply) => {
@@ -189,13 +187,13 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
     async function* body() {
       yield CSV_COLUMNS.join(',') + '\r\n';
       for await (const page of surveyPages(surveys)) {
-        yield page.map((survey) => surveyCsvRow(survey, photoUrl(publicUrl, survey)) + '\r\n').join('');
+        yield page
+          .map((survey) => surveyCsvRow(survey, photoUrl(publicUrl, survey)) + '\r\n')
+          .join('');
       }
     }
-    return download(
-      reply,
-      'text/csv; charset=utf-8; header=present',
-      'roadcam-surveys.csv',
-    ).send(Readable.from(body()));
+    return download(reply, 'text/csv; charset=utf-8; header=present', 'roadcam-surveys.csv').send(
+      Readable.from(body()),
+    );
   });
 }

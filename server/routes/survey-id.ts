@@ -8,10 +8,7 @@ export const INVALID_ID_MESSAGE =
 export function parseSurveyIdParam(params: unknown): string {
   const id = (params as { id?: unknown } | null)?.id;
   if (typeof id === 'string' && surveyIdSchema.safeParse(id).success) return id;
-  throw new ApiError(
-    400,
-    'invalid_id',
-    INVALID_ID_MESSAGE,
-    { id: typeof id === 'string' ? id.slice(0, 100) : id },
-  );
+  throw new ApiError(400, 'invalid_id', INVALID_ID_MESSAGE, {
+    id: typeof id === 'string' ? id.slice(0, 100) : id,
+  });
 }

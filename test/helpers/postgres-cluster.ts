@@ -235,7 +235,11 @@ export class PostgresCluster {
 
   /** A connection to the cluster's `postgres` database, for administration in tests. */
   private adminPool(): pg.Pool {
-    this.admin ??= new pg.Pool({ connectionString: this.url('postgres'), max: 2 });
+    if (!this.admin) {
+      this.admin = new pg.Pool({ connectionString: this.url('postgres'), max: 2 });
+      // A stop of the server ends its connections: expected here, not an error.
+      this.admin.on('error', () => undefined);
+    }
     return this.admin;
   }
 
@@ -252,7 +256,9 @@ export class PostgresCluster {
   }
 
   async dropDatabase(name: string): Promise<void> {
-    await this.adminPool().query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await this.adminPool().query(
+      `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`,
+    );
   }
 
   /** Runs `program` (pg_dump, pg_restore, psql) from the same installation against this server. */
@@ -275,15 +281,28 @@ export class PostgresCluster {
 
   /** Connection arguments for the client tools. */
   clientArgs(database: string): string[] {
-    return ['--host', '127.0.0.1', '--port', String(this.port), '--username', SUPERUSER, '--dbname', database];
+    return [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--username',
+      SUPERUSER,
+      '--dbname',
+      database,
+    ];
   }
 
   stopNowSync(): void {
-    spawnSync(path.join(this.binDir, 'pg_ctl'), ['--pgdata', this.dataDir, '--mode', 'immediate', 'stop'], {
-      uid: this.runAs.uid,
-      gid: this.runAs.gid,
-      stdio: 'ignore',
-    });
+    spawnSync(
+      path.join(this.binDir, 'pg_ctl'),
+      ['--pgdata', this.dataDir, '--mode', 'immediate', 'stop'],
+      {
+        uid: this.runAs.uid,
+        gid: this.runAs.gid,
+        stdio: 'ignore',
+      },
+    );
     running.delete(this);
   }
 

@@ -146,10 +146,10 @@ export class PgSurveyStore implements SurveyStore {
       );
       if (row.rowCount === 0 || row.rows[0].photo_stored_at !== null) return false;
       const changed = await nextChange(client);
-      await client.query(
-        'UPDATE surveys SET photo_stored_at = $1, changed_at = $1 WHERE id = $2',
-        [changed, id],
-      );
+      await client.query('UPDATE surveys SET photo_stored_at = $1, changed_at = $1 WHERE id = $2', [
+        changed,
+        id,
+      ]);
       return true;
     });
   }

@@ -15,7 +15,6 @@ import type {
   SurveyStore,
 } from '../survey-store';
 
-
 export class SqliteSurveyStore implements SurveyStore {
   private readonly sql: ReturnType<typeof prepareStatements>;
   private lastChange: number;
