@@ -87,7 +87,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // backstop for the slowest body that deadline allows.
     http: {
       headersTimeout: 20_000,
-      requestTimeout: body.graceMs + (MAX_PHOTO_BYTES / body.minBytesPerSecond) * 1000 + 60_000,
+      requestTimeout: Math.ceil(
+        body.graceMs + (MAX_PHOTO_BYTES / body.minBytesPerSecond) * 1000 + 60_000,
+      ),
     },
     // Errors the router raises before any hook (a too-long or undecodable path) get the same
     // JSON answer and headers as every other error.
