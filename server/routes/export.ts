@@ -26,6 +26,9 @@ async function* surveyPages(surveys: SurveyStore): AsyncGenerator<StoredSurvey[]
   for (;;) {
     const page = await surveys.listSurveysById(after, EXPORT_PAGE);
     yield page;
+    // A synchronous store (SQLite) answers without giving up the event loop: wait a turn, so
+    // that other requests (and /health) are served between pages.
+    await new Promise((resolve) => setImmediate(resolve));
     if (page.length < EXPORT_PAGE) return;
     after = page[page.length - 1].id;
   }
