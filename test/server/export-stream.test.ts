@@ -39,8 +39,17 @@ function bulkLoad(dir: string): void {
       const id = `${(i + 0x10000000).toString(16)}-0000-4000-8000-000000000000`;
       const json = `${before}"${id}"${after}`.replace('"NOTES"', `"Bulk survey ${i}"`);
       const storedAt = i === 0 ? 1_700_000_000_000 : null;
-      insert.run(id, json, sha256Hex(json), 1_700_000_000_000, 'bulk', 1_700_000_000_000 + i,
-        template.photo.sha256, template.photo.bytes, storedAt);
+      insert.run(
+        id,
+        json,
+        sha256Hex(json),
+        1_700_000_000_000,
+        'bulk',
+        1_700_000_000_000 + i,
+        template.photo.sha256,
+        template.photo.bytes,
+        storedAt,
+      );
       if (i === 0) withPhoto = id;
     }
   })();

@@ -268,7 +268,20 @@ describe('8. owner-only files', () => {
 
 describe('9. exports and records', () => {
   it('defuses CSV cells a spreadsheet would run, and drops NUL', () => {
-    for (const text of ['=1+2', '+1', '-1', '@SUM(A1)', '\t=1', '\r=1', '\n=1', ' =1', '＝1+2', '＋1', '－1', '＠A']) {
+    for (const text of [
+      '=1+2',
+      '+1',
+      '-1',
+      '@SUM(A1)',
+      '\t=1',
+      '\r=1',
+      '\n=1',
+      ' =1',
+      '＝1+2',
+      '＋1',
+      '－1',
+      '＠A',
+    ]) {
       expect(csvField(text).replace(/^"/, '').startsWith("'"), JSON.stringify(text)).toBe(true);
     }
     expect(csvField('a\0b\0')).toBe('ab');
@@ -317,7 +330,11 @@ describe('9. exports and records', () => {
     const good = makeRecord(95, photoMetaFor(95));
     const cam = good.cam!;
     const wrong: SurveyRecordWire[] = [
-      { ...good, id: randomUUID(), cam: { ...cam, data: encodeFloat32Base64(new Float32Array(48)) } },
+      {
+        ...good,
+        id: randomUUID(),
+        cam: { ...cam, data: encodeFloat32Base64(new Float32Array(48)) },
+      },
       { ...good, id: randomUUID(), cam: { ...cam, width: 8 } },
       { ...good, id: randomUUID(), cam: { ...cam, data: cam.data.replace(/^./, '*') } },
       { ...good, id: randomUUID(), cam: { ...cam, data: cam.data + '====' } },
