@@ -107,10 +107,11 @@ export class PostgresCluster {
     return path.join(this.dir, 'postgres.log');
   }
 
-  static async start(): Promise<PostgresCluster> {
+  /** `onDisk`: in the temp folder on disk, not tmpfs (benchmarks: fsync costs what it costs). */
+  static async start(options: { onDisk?: boolean } = {}): Promise<PostgresCluster> {
     const binDir = postgresBinDir();
     const runAs = unprivilegedUser();
-    const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+    const base = existsSync('/dev/shm') && !options.onDisk ? '/dev/shm' : os.tmpdir();
     const dir = mkdtempSync(path.join(base, 'roadcam-pg-'));
     chmodSync(dir, 0o700);
     chownSync(dir, runAs.uid, runAs.gid);

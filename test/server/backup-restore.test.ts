@@ -13,7 +13,7 @@ import { ServerProcess } from '../helpers/server-process';
 import { apiClient, makeJpeg, makeRecord, sha256 } from './fixtures';
 
 let cluster: PostgresCluster;
-let servers: ServerProcess[] = [];
+const servers: ServerProcess[] = [];
 let dumpDir: string;
 
 beforeAll(async () => {
