@@ -40,6 +40,8 @@ export interface ServerOptions {
   surveys: SurveyStore;
   tokens: TokenStore;
   photos: PhotoStore;
+  /** Checks the database for GET /api/v1/ready. */
+  ping?: () => Promise<void>;
   /** The built app to serve (dist/); null or a folder without index.html: API only. */
   appDir: string | null;
   /** Log level of the JSON log on stdout; none: no log. */
@@ -149,6 +151,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.get('/api/v1/health', async () => ({ ok: true }));
+  // For a balancer's health check: this process answers and reaches its database.
+  app.get('/api/v1/ready', async () => {
+    await options.ping?.();
+    return { ok: true };
+  });
 
   await app.register(
     async (api) => {

@@ -55,6 +55,7 @@ async function serve(config: ServerConfig): Promise<void> {
     surveys: storage.surveys,
     tokens: storage.tokens,
     photos: storage.photos,
+    ping: () => storage.ping(),
     appDir: config.appDir,
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,

@@ -41,6 +41,8 @@ export interface Storage {
   readonly surveys: SurveyStore;
   readonly tokens: TokenStore;
   readonly photos: PhotoStore;
+  /** Resolves when the database answers a query; rejects with its error otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       surveys: new SqliteSurveyStore(db),
       tokens: new SqliteTokenStore(db),
       photos,
+      ping: async () => {
+        db.prepare('SELECT 1').get();
+      },
       close: async () => {
         if (db.open) db.close();
       },
@@ -102,6 +107,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     surveys: new PgSurveyStore(db),
     tokens: new PgTokenStore(db),
     photos,
+    ping: async () => {
+      await db.query('SELECT 1');
+    },
     close: () => db.close(),
   };
 }

@@ -61,6 +61,7 @@ async function postBatchThenKill(
   delayMs: number,
 ): Promise<{ status: number | null }> {
   const body = Buffer.from(JSON.stringify({ surveys: records }));
+  let killTimer: NodeJS.Timeout | undefined;
   const answer = new Promise<{ status: number | null }>((resolve) => {
     const request = http.request(
       {
@@ -82,11 +83,13 @@ async function postBatchThenKill(
     );
     request.on('error', () => resolve({ status: null }));
     request.end(body, () => {
-      setTimeout(() => void server.kill('SIGKILL'), delayMs);
+      killTimer = setTimeout(() => void server.kill('SIGKILL'), delayMs);
     });
   });
   const result = await answer;
-  await server.kill('SIGKILL'); // in case the answer came first
+  // The answer may come first: then the timer must not kill the server started after this.
+  clearTimeout(killTimer);
+  await server.kill('SIGKILL');
   return result;
 }
 

@@ -113,4 +113,27 @@ describe('two servers, one PostgreSQL database', () => {
       expect(sha256(download.body)).toBe(sha256(photo));
     }
   });
+
+  it('answers 503 while PostgreSQL is down, stores nothing, and carries on when it is back', async () => {
+    const api = apiClient(servers[1].url, token);
+    const record = makeRecord(9000, await makeJpeg(9000, 24, 16));
+    await cluster.crash();
+    try {
+      const ready = await fetch(`${servers[1].url}/api/v1/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { error: string }).error).toBe('storage_unavailable');
+      expect((await fetch(`${servers[1].url}/api/v1/health`)).status).toBe(200);
+      // The token check needs the database too: the answer is a retryable 503, never a 401.
+      const refused = await api.postSurveys<{ error: string }>([record]);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toBe('storage_unavailable');
+    } finally {
+      await cluster.start();
+    }
+    // The pools reconnect by themselves.
+    expect((await fetch(`${servers[1].url}/api/v1/ready`)).status).toBe(200);
+    const stored = await api.postSurveys<SurveyBatchResponse>([record]);
+    expect(stored.status).toBe(200);
+    expect(stored.body.results[0].status).toBe('created');
+  });
 });
