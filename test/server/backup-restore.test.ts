@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresCluster } from '../helpers/postgres-cluster';
-import { ServerProcess } from '../helpers/server-process';
+import { PostgresCluster } from '../../tools/lib/postgres-cluster';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, sha256 } from './fixtures';
 
 let cluster: PostgresCluster;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../server/canonical-json';
 import { openSqliteDatabase } from '../../server/store/sqlite/sqlite-database';
 import { DATABASE_FILE_NAME, prepareDataDir } from '../../server/store/storage';
-import { ServerProcess } from '../helpers/server-process';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { makeRecord, photoMetaFor } from './fixtures';
 
 const SURVEYS = 100_000;

@@ -18,7 +18,7 @@ import type {
 } from '../../src/schema/survey';
 import { encodeFloat32Base64 } from '../../src/schema/survey';
 import { csvField } from '../../server/routes/export';
-import { ServerProcess } from '../helpers/server-process';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, photoMetaFor, rawRequest, sha256 } from './fixtures';
 import { slowRequest } from './slow-request';
 

@@ -13,8 +13,8 @@ import type {
   SurveyRecordWire,
   SurveyServerState,
 } from '../../src/schema/survey';
-import { PostgresCluster } from '../helpers/postgres-cluster';
-import { ServerProcess } from '../helpers/server-process';
+import { PostgresCluster } from '../../tools/lib/postgres-cluster';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, sha256 } from './fixtures';
 
 const SURVEYS = 400;

@@ -20,9 +20,10 @@ import sharp from 'sharp';
 import { MAX_SURVEYS_PER_BATCH, type SurveyRecordWire } from '../../src/schema/survey';
 import { SurveyRepository, type SurveyRecord } from '../../src/store';
 import { createOutbox } from '../../src/sync';
-import { PostgresCluster } from '../../test/helpers/postgres-cluster';
-import { ServerProcess } from '../../test/helpers/server-process';
-import { machineDescription, markdownTable, writeBenchmarkSection } from './report';
+import { PostgresCluster } from '../lib/postgres-cluster';
+import { ServerProcess } from '../lib/server-process';
+import { machineDescription } from '../lib/machine';
+import { markdownTable, writeBenchmarkSection } from './report';
 import {
   benchClient,
   benchRecord as record,

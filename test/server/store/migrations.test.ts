@@ -11,7 +11,7 @@ import { migratePostgres, PG_SCHEMA_VERSION } from '../../../server/store/postgr
 import { PG_MIGRATIONS } from '../../../server/store/postgres/pg-migrations';
 import { SQLITE_MIGRATIONS } from '../../../server/store/sqlite/sqlite-migrations';
 import { openStorage } from '../../../server/store/storage';
-import { PostgresCluster } from '../../helpers/postgres-cluster';
+import { PostgresCluster } from '../../../tools/lib/postgres-cluster';
 
 let cluster: PostgresCluster;
 beforeAll(async () => {

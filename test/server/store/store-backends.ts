@@ -1,6 +1,6 @@
 /**
  * The two storage backends as the contract tests open them: SQLite in a temp data directory,
- * PostgreSQL in a new database of a real server (test/helpers/postgres-cluster.ts) with its
+ * PostgreSQL in a new database of a real server (tools/lib/postgres-cluster.ts) with its
  * photos in the database. `open()` may be called several times on one backend: for PostgreSQL
  * each call is another process's view of the same database (another server).
  */
@@ -11,7 +11,7 @@ import { surveyRecordSchema } from '../../../src/schema/survey';
 import { canonicalJson, sha256Hex } from '../../../server/canonical-json';
 import { openStorage, type Storage, type StorageOptions } from '../../../server/store/storage';
 import type { PreparedSurvey } from '../../../server/store/survey-store';
-import { PostgresCluster } from '../../helpers/postgres-cluster';
+import { PostgresCluster } from '../../../tools/lib/postgres-cluster';
 
 export interface Backend {
   name: 'SQLite' | 'PostgreSQL';

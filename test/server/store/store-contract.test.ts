@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../server/store/storage';
 import { TokenNameInUseError } from '../../../server/store/survey-store';
-import { PostgresCluster } from '../../helpers/postgres-cluster';
+import { PostgresCluster } from '../../../tools/lib/postgres-cluster';
 import { makeJpeg, makeRecord, photoMetaFor, sha256 } from '../fixtures';
 import { postgresBackend, prepared, sqliteBackend, type Backend } from './store-backends';
 

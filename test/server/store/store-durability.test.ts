@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../helpers/shared-data';
-import { PostgresCluster } from '../../helpers/postgres-cluster';
+import { projectRoot } from '../../../tools/lib/project-root';
+import { PostgresCluster } from '../../../tools/lib/postgres-cluster';
 import { postgresBackend, sqliteBackend, type Backend } from './store-backends';
 
 let cluster: PostgresCluster;

@@ -1,5 +1,5 @@
 /**
- * A real PostgreSQL server for tests: Debian's `postgresql` binaries (initdb, pg_ctl) run into
+ * A real PostgreSQL server for tests and benchmarks: Debian's `postgresql` binaries (initdb, pg_ctl) run into
  * a temporary folder, on a free port of 127.0.0.1, as an unprivileged user, and removed after.
  *
  * PostgreSQL refuses to run as root, and CI runs as root: then the cluster runs as the system
@@ -21,7 +21,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from './server-process';
+import { freePort } from './free-port';
 
 const SYSTEM_USER = 'roadcam-pg';
 const SUPERUSER = 'roadcam';
