@@ -51,17 +51,21 @@ afterAll(async () => {
   if (dataDir) rmSync(path.dirname(dataDir), { recursive: true, force: true });
 });
 
-const head = (lines: string[]) => lines.join('\r\n');
+/** The head of a batch upload announcing `length` bytes, with or without the token. */
+function batchHead(length: number, withToken: boolean): string {
+  return [
+    'POST /api/v1/surveys HTTP/1.1',
+    'Host: 127.0.0.1',
+    ...(withToken ? [`Authorization: Bearer ${token}`] : []),
+    'Content-Type: application/json',
+    `Content-Length: ${length}`,
+  ].join('\r\n');
+}
 
 describe('1. slow bodies', () => {
   it('refuses an unauthenticated body before reading it and closes the connection', async () => {
     const result = await slowRequest(server.url, {
-      head: head([
-        'POST /api/v1/surveys HTTP/1.1',
-        'Host: 127.0.0.1',
-        'Content-Type: application/json',
-        'Content-Length: 100000',
-      ]),
+      head: batchHead(100_000, false),
       firstBytes: '{"surveys":[',
       chunk: ' ',
       everyMs: 100,
@@ -75,13 +79,7 @@ describe('1. slow bodies', () => {
 
   it('cuts off an authenticated body that trickles (408 body_timeout) and closes the connection', async () => {
     const result = await slowRequest(server.url, {
-      head: head([
-        'POST /api/v1/surveys HTTP/1.1',
-        'Host: 127.0.0.1',
-        `Authorization: Bearer ${token}`,
-        'Content-Type: application/json',
-        'Content-Length: 100000',
-      ]),
+      head: batchHead(100_000, true),
       firstBytes: '{"surveys":[',
       chunk: '          ', // 10 bytes every 100 ms: never idle, never done
       everyMs: 100,
@@ -95,13 +93,7 @@ describe('1. slow bodies', () => {
 
   it('cuts off an authenticated body that stops coming (408 body_timeout)', async () => {
     const result = await slowRequest(server.url, {
-      head: head([
-        'POST /api/v1/surveys HTTP/1.1',
-        'Host: 127.0.0.1',
-        `Authorization: Bearer ${token}`,
-        'Content-Type: application/json',
-        'Content-Length: 5000',
-      ]),
+      head: batchHead(5000, true),
       firstBytes: '{"surveys":[',
       stopAfterBytes: 12,
       giveUpMs: 90_000,

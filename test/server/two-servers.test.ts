@@ -9,13 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   PhotoUploadResponse,
   SurveyBatchResponse,
-  SurveyListResponse,
   SurveyRecordWire,
   SurveyServerState,
 } from '../../src/schema/survey';
 import { PostgresCluster } from '../../tools/lib/postgres-cluster';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { apiClient, makeJpeg, makeRecord, sha256 } from './fixtures';
+import { apiClient, listAllSurveys, makeJpeg, makeRecord, sha256 } from './fixtures';
 
 const SURVEYS = 400;
 const CLIENTS = 50;
@@ -39,19 +38,8 @@ afterAll(async () => {
   await cluster?.dispose();
 });
 
-async function listAll(server: ServerProcess): Promise<SurveyServerState[]> {
-  const api = apiClient(server.url, token);
-  const all: SurveyServerState[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { status: number; body: SurveyListResponse } = await api.get<SurveyListResponse>(
-      `/surveys?limit=150${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    expect(page.status).toBe(200);
-    all.push(...page.body.surveys);
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return all;
+function listAll(server: ServerProcess): Promise<SurveyServerState[]> {
+  return listAllSurveys(apiClient(server.url, token), 150);
 }
 
 describe('two servers, one PostgreSQL database', () => {

@@ -23,10 +23,10 @@ import { createOutbox } from '../../src/sync';
 import { PostgresCluster } from '../lib/postgres-cluster';
 import { ServerProcess } from '../lib/server-process';
 import { machineDescription } from '../lib/machine';
+import { makeRecord as record } from '../lib/sample-survey';
 import { markdownTable, writeBenchmarkSection } from './report';
 import {
   benchClient,
-  benchRecord as record,
   measureUploads,
   photoLikeJpeg,
   type UploadFigures,

@@ -4,19 +4,14 @@
  * running sync server, whatever its database. bench-sync.ts runs it on SQLite and on
  * PostgreSQL and prints them side by side.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import {
-  encodeFloat32Base64,
   MAX_SURVEYS_PER_BATCH,
   type SurveyBatchResponse,
   type SurveyRecordWire,
 } from '../../src/schema/survey';
+import { makeRecord } from '../lib/sample-survey';
 import { median } from './report';
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /** A 1600x1200 JPEG at quality 85 with smooth random content: about the size of a phone's. */
 export async function photoLikeJpeg(): Promise<Buffer> {
@@ -28,40 +23,6 @@ export async function photoLikeJpeg(): Promise<Buffer> {
     .blur(2)
     .jpeg({ quality: 85 })
     .toBuffer();
-}
-
-export function benchRecord(index: number, photo: Buffer): SurveyRecordWire {
-  const createdAt = new Date(Date.UTC(2026, 10, 1) + index * 30_000).toISOString();
-  const grid = new Float32Array(49).map((_, i) => ((i + index) % 49) / 48);
-  return {
-    id: randomUUID(),
-    revision: 1,
-    createdAt,
-    updatedAt: createdAt,
-    position: { lat: 45 + index * 1e-5, lon: 5 + index * 1e-5, accuracyM: 6, source: 'gps' },
-    verdict: {
-      label: index % 2 ? 'pothole' : 'normal',
-      potholeProbability: (index % 97) / 97,
-      lowConfidence: false,
-    },
-    cam: {
-      method: 'gradcam',
-      layer: 'conv_pw_13_relu',
-      width: 7,
-      height: 7,
-      data: encodeFloat32Base64(grid),
-    },
-    model: { id: 'pothole-mobilenet', version: '1.0.0' },
-    notes: `Benchmark survey ${index}: crack along the kerb, about 40 cm.`,
-    severity: (index % 5) + 1,
-    photo: {
-      sha256: sha256(photo),
-      bytes: photo.length,
-      width: 1600,
-      height: 1200,
-      type: 'image/jpeg',
-    },
-  };
 }
 
 /** The two calls the benchmark makes, checked: anything unexpected stops it. */
@@ -114,7 +75,7 @@ export async function measureUploads(
   const client = benchClient(url, token);
   const { photoSet } = options;
   const records = Array.from({ length: options.records + 2 * options.photos }, (_, i) =>
-    benchRecord(i, photoSet[i % photoSet.length]),
+    makeRecord(i, photoSet[i % photoSet.length]),
   );
   const photoById = new Map(records.map((r, i) => [r.id, photoSet[i % photoSet.length]]));
   const batches: SurveyRecordWire[][] = [];

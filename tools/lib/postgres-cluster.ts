@@ -14,7 +14,7 @@
  *                                               // process), then recovery from the WAL
  *   await pg.dispose();                         // in afterAll
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -81,6 +81,22 @@ function unprivilegedUser(): RunAs {
   return { uid: Number(found.stdout.trim()), gid, user: SYSTEM_USER };
 }
 
+/** Runs a program to its end; resolves with its output, rejects with it on a non-zero exit. */
+function runProgram(file: string, args: string[], options: SpawnOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.setEncoding('utf8').on('data', (t: string) => (output += t));
+    child.stderr?.setEncoding('utf8').on('data', (t: string) => (output += t));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const name = path.basename(file);
+      if (code === 0) resolve(output);
+      else reject(new Error(`${name} ${args.join(' ')} failed (exit ${code}):\n${output}`));
+    });
+  });
+}
+
 /** Every cluster this process started, stopped at exit even when a test run is cut short. */
 const running = new Set<PostgresCluster>();
 process.once('exit', () => {
@@ -144,24 +160,13 @@ export class PostgresCluster {
     }
   }
 
-  /** Runs a PostgreSQL program as the unprivileged user; rejects with its output. */
+  /** Runs a PostgreSQL server program (initdb, pg_ctl) as the unprivileged user. */
   private run(program: string, args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(path.join(this.binDir, program), args, {
-        uid: this.runAs.uid,
-        gid: this.runAs.gid,
-        cwd: this.dir,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8', HOME: this.dir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (t: string) => (output += t));
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (output += t));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        if (code === 0) resolve(output);
-        else reject(new Error(`${program} ${args.join(' ')} failed (exit ${code}):\n${output}`));
-      });
+    return runProgram(path.join(this.binDir, program), args, {
+      uid: this.runAs.uid,
+      gid: this.runAs.gid,
+      cwd: this.dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8', HOME: this.dir },
     });
   }
 
@@ -264,19 +269,8 @@ export class PostgresCluster {
 
   /** Runs `program` (pg_dump, pg_restore, psql) from the same installation against this server. */
   clientTool(program: string, args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(path.join(this.binDir, program), args, {
-        env: { ...process.env, PGPASSWORD: this.password },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (t: string) => (output += t));
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (output += t));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        if (code === 0) resolve(output);
-        else reject(new Error(`${program} ${args.join(' ')} failed (exit ${code}):\n${output}`));
-      });
+    return runProgram(path.join(this.binDir, program), args, {
+      env: { ...process.env, PGPASSWORD: this.password },
     });
   }
 

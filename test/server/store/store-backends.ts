@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { surveyRecordSchema } from '../../../src/schema/survey';
 import { canonicalJson, sha256Hex } from '../../../server/canonical-json';
 import { openStorage, type Storage, type StorageOptions } from '../../../server/store/storage';
@@ -20,35 +21,10 @@ export interface Backend {
   dispose(): Promise<void>;
 }
 
-export async function sqliteBackend(): Promise<Backend> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-store-'));
-  const options: StorageOptions = { dataDir, databaseUrl: null, photoStore: 'folder' };
+async function backend(name: Backend['name'], options: StorageOptions): Promise<Backend> {
   const opened: Storage[] = [];
   return {
-    name: 'SQLite',
-    options,
-    open: async () => {
-      const storage = await openStorage(options);
-      opened.push(storage);
-      return storage;
-    },
-    dispose: async () => {
-      for (const s of opened) await s.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function postgresBackend(cluster: PostgresCluster): Promise<Backend> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-store-'));
-  const options: StorageOptions = {
-    dataDir,
-    databaseUrl: await cluster.createDatabase(),
-    photoStore: 'postgres',
-  };
-  const opened: Storage[] = [];
-  return {
-    name: 'PostgreSQL',
+    name,
     options,
     open: async () => {
       const storage = await openStorage(options);
@@ -57,9 +33,41 @@ export async function postgresBackend(cluster: PostgresCluster): Promise<Backend
     },
     dispose: async () => {
       for (const s of opened) await s.close().catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(options.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export function sqliteBackend(): Promise<Backend> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-store-'));
+  return backend('SQLite', { dataDir, databaseUrl: null, photoStore: 'folder' });
+}
+
+export async function postgresBackend(cluster: PostgresCluster): Promise<Backend> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-store-'));
+  const databaseUrl = await cluster.createDatabase();
+  return backend('PostgreSQL', { dataDir, databaseUrl, photoStore: 'postgres' });
+}
+
+/**
+ * For a test file: a PostgreSQL server and both backends, made in beforeAll and removed in
+ * afterAll. The returned object is filled when the file's tests run.
+ */
+export function useBothBackends(): { cluster: PostgresCluster; backends: Record<string, Backend> } {
+  const both = {
+    cluster: undefined as unknown as PostgresCluster,
+    backends: {} as Record<string, Backend>,
+  };
+  beforeAll(async () => {
+    both.cluster = await PostgresCluster.start();
+    both.backends.SQLite = await sqliteBackend();
+    both.backends.PostgreSQL = await postgresBackend(both.cluster);
+  });
+  afterAll(async () => {
+    for (const b of Object.values(both.backends)) await b.dispose();
+    await both.cluster?.dispose();
+  });
+  return both;
 }
 
 /** A record as the route hands it to the store: validated, with its canonical JSON. */

@@ -5,26 +5,14 @@
  * database, photos, tokens. Durable acknowledgements: store-durability.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../server/store/storage';
 import { TokenNameInUseError } from '../../../server/store/survey-store';
-import { PostgresCluster } from '../../../tools/lib/postgres-cluster';
 import { makeJpeg, makeRecord, photoMetaFor, sha256 } from '../fixtures';
-import { postgresBackend, prepared, sqliteBackend, type Backend } from './store-backends';
+import { prepared, useBothBackends } from './store-backends';
 
-let cluster: PostgresCluster;
-const backends: Record<string, Backend> = {};
-
-beforeAll(async () => {
-  cluster = await PostgresCluster.start();
-  backends.SQLite = await sqliteBackend();
-  backends.PostgreSQL = await postgresBackend(cluster);
-});
-
-afterAll(async () => {
-  for (const backend of Object.values(backends)) await backend.dispose();
-  await cluster?.dispose();
-});
+const both = useBothBackends();
+const backends = both.backends;
 
 /** All surveys through the list, page by page, as a client pulls them. */
 async function pullAll(storage: Storage, limit: number, since: number | null = null) {

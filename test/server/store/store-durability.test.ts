@@ -6,24 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../tools/lib/project-root';
-import { PostgresCluster } from '../../../tools/lib/postgres-cluster';
-import { postgresBackend, sqliteBackend, type Backend } from './store-backends';
+import { useBothBackends, type Backend } from './store-backends';
 
-let cluster: PostgresCluster;
-const backends: Record<string, Backend> = {};
-
-beforeAll(async () => {
-  cluster = await PostgresCluster.start();
-  backends.SQLite = await sqliteBackend();
-  backends.PostgreSQL = await postgresBackend(cluster);
-});
-
-afterAll(async () => {
-  for (const backend of Object.values(backends)) await backend.dispose();
-  await cluster?.dispose();
-});
+const both = useBothBackends();
+const backends = both.backends;
 
 /** Runs the writer until it acknowledged `batches` batches, then SIGKILLs it. */
 function writeThenKill(backend: Backend, batches: number): Promise<string[][]> {
@@ -63,8 +51,8 @@ describe.each(['SQLite', 'PostgreSQL'])('%s store', (name) => {
     const backend = backends[name];
     const acked = await writeThenKill(backend, 15);
     if (name === 'PostgreSQL') {
-      await cluster.crash();
-      await cluster.start();
+      await both.cluster.crash();
+      await both.cluster.start();
     }
     const storage = await backend.open();
     for (const batch of acked) {
