@@ -32,14 +32,17 @@ const TOKEN_LIKE_VALUE = /rcd_[A-Za-z0-9_-]{8,}/;
 
 /**
  * A token in the address ends up in proxy logs, browser history and Referer headers: refuse
- * it (and never log the query, see pathForLog), whatever the route.
+ * it (and never log the query, see pathForLog). A device token's value is refused on every
+ * route; a parameter named like a credential on the API's routes (the app's pages have their
+ * own parameters, such as ?model=).
  */
 export function refuseTokenInQuery(request: FastifyRequest): void {
   const i = request.url.indexOf('?');
   if (i < 0) return;
+  const api = isApiPath(request.url);
   const params = new URLSearchParams(request.url.slice(i + 1));
   for (const [name, value] of params) {
-    if (TOKEN_LIKE_NAME.test(name) || TOKEN_LIKE_VALUE.test(value) || TOKEN_LIKE_VALUE.test(name)) {
+    if ((api && TOKEN_LIKE_NAME.test(name)) || TOKEN_LIKE_VALUE.test(`${name}=${value}`)) {
       throw new ApiError(
         400,
         'token_in_query',

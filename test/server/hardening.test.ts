@@ -231,6 +231,13 @@ describe('7. tokens in the query string', () => {
         expect(((await response.json()) as SyncApiErrorBody).error).toBe('token_in_query');
       }
     }
+    // On the app's pages too, a token's value is refused; their own parameters are not.
+    const page = await fetch(`${server.url}/?t=${secret}`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(400);
+    const model = await fetch(`${server.url}/?model=/models/x.json&backend=cpu`, {
+      headers: { accept: 'text/html' },
+    });
+    expect(model.status).not.toBe(400);
     // Requests are logged, with the query left out.
     expect(server.output()).toContain('/api/v1/health?[query not logged]');
     expect(server.output()).not.toContain('QQQQQQQQ');
