@@ -2,15 +2,18 @@
  * Entry point: `npm run server` serves the sync API (and the built app);
  * `npm run server -- token ...` manages device tokens. See docs/SYNC.md.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, readConfig, type ServerConfig } from './config';
 import { SchemaTooNewError } from './store/migration';
-import { openStorage, StorageConfigError, type Storage } from './store/storage';
+import { DATABASE_FILE_NAME, openStorage, StorageConfigError, type Storage } from './store/storage';
 import { runTokenCommand, TOKEN_USAGE, UsageError } from './tokens-cli';
 
 const USAGE = `RoadCAM sync server
 
   npm run server                     serve the sync API and the built app
   ${TOKEN_USAGE.split('\n').slice(1).join('\n  ').trim()}
+  npm run server -- import-sqlite DIR  copy a SQLite data directory into DATABASE_URL's database
 
 Environment: PORT (8787), HOST (127.0.0.1; 0.0.0.0 for a team), ROADCAM_DATA_DIR
 (.roadcam-data/ in the project), ROADCAM_APP_DIR (dist/), TLS_CERT_FILE + TLS_KEY_FILE,
@@ -103,6 +106,48 @@ async function serve(config: ServerConfig): Promise<void> {
   );
 }
 
+/** `import-sqlite DIR`: a SQLite data directory into the PostgreSQL database (DEPLOY.md). */
+async function importSqlite(config: ServerConfig, sourceDir: string | undefined): Promise<number> {
+  if (!sourceDir) throw new UsageError('import-sqlite needs the SQLite data directory.');
+  if (config.databaseUrl === null) {
+    throw new ConfigError(
+      'import-sqlite copies into PostgreSQL: set DATABASE_URL to the target database.',
+    );
+  }
+  const source = path.resolve(sourceDir);
+  if (!existsSync(path.join(source, DATABASE_FILE_NAME))) {
+    throw new ConfigError(
+      `${source} holds no ${DATABASE_FILE_NAME}: name a RoadCAM data directory.`,
+    );
+  }
+  const { importSqliteDataDir } = await import('./store/postgres/pg-import');
+  const report = await importSqliteDataDir({
+    sourceDir: source,
+    databaseUrl: config.databaseUrl,
+    photoStore: config.photoStore,
+    targetDataDir: config.dataDir,
+  });
+  const { surveys, photos, tokens } = report;
+  process.stdout.write(
+    `Imported from ${source}:\n` +
+      `  surveys: ${surveys.imported} new, ${surveys.alreadyThere} already there` +
+      (surveys.differentThere > 0
+        ? `, ${surveys.differentThere} held with other content by the database (kept as they are)`
+        : '') +
+      `\n  photos: ${photos.imported} copied` +
+      (photos.missingOrDamaged.length > 0
+        ? `, ${photos.missingOrDamaged.length} missing or damaged in the folder (their surveys ` +
+          `show no photo): ${photos.missingOrDamaged.slice(0, 10).join(', ')}`
+        : '') +
+      `\n  device tokens: ${tokens.imported} new` +
+      (tokens.skipped.length > 0
+        ? `; not imported (a live token of that name exists): ${tokens.skipped.join(', ')}`
+        : '') +
+      '\n',
+  );
+  return surveys.differentThere > 0 || photos.missingOrDamaged.length > 0 ? 1 : 0;
+}
+
 async function main(args: string[]): Promise<number> {
   if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
     process.stdout.write(USAGE + '\n');
@@ -122,6 +167,7 @@ async function main(args: string[]): Promise<number> {
       await storage.close();
     }
   }
+  if (args[0] === 'import-sqlite') return importSqlite(config, args[1]);
   if (args.length > 0) throw new UsageError(`Unknown command "${args.join(' ')}".`);
   await serve(config);
   return -1; // keeps running
