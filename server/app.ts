@@ -14,6 +14,7 @@ import { MAX_PHOTO_BYTES } from '../src/schema/survey';
 import { bodyDeadline, type BodyDeadlineOptions } from './body-deadline';
 import { ApiError, storageErrorToApiError } from './errors';
 import {
+  declaresBody,
   isApiPath,
   pathForLog,
   refuseTokenInQuery,
@@ -112,6 +113,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onRequest', async (request) => {
     refuseTokenInQuery(request);
     refuseUnsupportedEncoding(request);
+    // Only the API takes bodies (and checks the token first): a body anywhere else is refused
+    // before it is read.
+    if (declaresBody(request) && !isApiPath(request.url)) {
+      throw new ApiError(404, 'not_found', 'Nothing here takes a request body.');
+    }
   });
   app.addHook('preParsing', bodyDeadline(body));
   app.addHook('onSend', async (request, reply, payload) => {

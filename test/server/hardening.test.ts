@@ -77,6 +77,23 @@ describe('1. slow bodies', () => {
     expect(result.bytesSent).toBeLessThan(100_000);
   });
 
+  it('refuses a body outside the API before reading it', async () => {
+    const result = await slowRequest(server.url, {
+      head: [
+        'POST /some/page HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/x-www-form-urlencoded',
+        'Content-Length: 100000',
+      ].join('\r\n'),
+      chunk: 'a',
+      everyMs: 100,
+      giveUpMs: 60_000,
+    });
+    expect(result.closedByServer).toBe(true);
+    expect(result.status).toBe(404);
+    expect(result.bytesSent).toBeLessThan(100_000);
+  });
+
   it('cuts off an authenticated body that trickles (408 body_timeout) and closes the connection', async () => {
     const result = await slowRequest(server.url, {
       head: batchHead(100_000, true),
