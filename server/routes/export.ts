@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
+import { csvField } from '../../src/geo/export/csv';
 import { ApiError } from '../errors';
 import type { StoredSurvey, SurveyStore } from '../store/survey-store';
 
@@ -97,25 +98,11 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
- * What a spreadsheet may take for the start of a formula: = + - @, their full-width forms
- * (＝ ＋ － ＠, which some spreadsheets read as the same), and any leading white space (tab, CR,
- * LF, space: spreadsheets skip it and find the = behind it).
+ * One CSV field (RFC 4180), from the location core's export writers: quoted when it holds a
+ * comma, quote, CR or LF; text a spreadsheet would run as a formula (= + - @, their full-width
+ * forms, or leading white space) gets a leading apostrophe; NUL characters are dropped.
  */
-const FORMULA_START = /^[\s=+\-@\uff1d\uff0b\uff0d\uff20]/;
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, quotes doubled.
- * Text that a spreadsheet would run as a formula gets a leading apostrophe: notes come from
- * phones, and the office opens the file in Excel. NUL characters are dropped (they cut the
- * line short in some readers).
- */
-export function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  if (typeof value !== 'string') return String(value);
-  let text = value.replace(/\0/g, '');
-  if (FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export { csvField };
 
 export function surveyCsvRow(survey: StoredSurvey, photo: string | null): string {
   const { record } = survey;
