@@ -1,0 +1,227 @@
+/**
+ * A ModelAdapter that runs a compiled program for everything a forward pass does (predict,
+ * activations, the forward half of every CAM) and the model's own differentiable head for the
+ * gradients (`headFrom`). Layer lists, weight randomisation and the rest go to the adapter it
+ * wraps. The program is compiled once per model; a split at a layer that a fusion swallowed
+ * gets its own program (compiled once, kept). When the model's weights change (training, the
+ * sanity check's randomisation) the programs are compiled again before the next run.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { checkInputShape, outputsFromLogits } from '../adapters/common';
+import { GraphModelAdapter } from '../adapters/graph-adapter';
+import { LayersModelAdapter } from '../adapters/layers-adapter';
+import type { LayerInfo, ModelAdapter, ModelOutputs } from '../adapters/types';
+import { CompileError } from './compile-error';
+import { readGraphModel } from './from-graph';
+import { readLayersModel } from './from-layers';
+import type { IrGraph } from './ir';
+import { findLinearHead, type LinearHead } from './linear-head';
+import { optimize, type PassCounts } from './passes';
+import { Program } from './program';
+
+/** What the compiler made of a model: for tests, the docs and the lab's model panel. */
+export interface CompileReport extends PassCounts {
+  /** Ops read from the model, before the passes (a layer with an activation counts two). */
+  opsBefore: number;
+  /** Ops one inference runs after the passes. */
+  ops: number;
+  /** Layers / nodes that run as themselves: `name (type)`. */
+  fallbacks: string[];
+}
+
+interface Compiled {
+  program: Program;
+  isFresh(): boolean;
+  /** Linear heads found so far, by target layer (null: the head is not linear). */
+  heads: Map<string, LinearHead | null>;
+}
+
+function disposeCompiled({ program, heads }: Compiled): void {
+  program.dispose();
+  for (const head of heads.values()) head?.weights.dispose();
+  heads.clear();
+}
+
+function read(source: ModelAdapter, keep: Set<string>): { graph: IrGraph; isFresh(): boolean } {
+  if (source instanceof LayersModelAdapter) return readLayersModel(source, keep);
+  if (source instanceof GraphModelAdapter) return readGraphModel(source, keep);
+  throw new CompileError(`no compiler for ${source.format} adapters of this kind`);
+}
+
+export class CompiledModelAdapter implements ModelAdapter {
+  readonly format: ModelAdapter['format'];
+  readonly inputShape: ModelAdapter['inputShape'];
+  readonly outputActivation: ModelAdapter['outputActivation'];
+  readonly numOutputs: number;
+  /** The report of the whole-model program (no layer kept). */
+  readonly report: CompileReport;
+  /** Programs by kept layer ('' = none). */
+  private readonly programs = new Map<string, Compiled>();
+
+  private constructor(
+    readonly source: ModelAdapter,
+    first: Compiled,
+    report: CompileReport,
+  ) {
+    this.format = source.format;
+    this.inputShape = source.inputShape;
+    this.outputActivation = source.outputActivation;
+    this.numOutputs = source.numOutputs;
+    this.programs.set('', first);
+    this.report = report;
+  }
+
+  /** Compiles `source`; throws CompileError when the model cannot be compiled as a whole. */
+  static compile(source: ModelAdapter): CompiledModelAdapter {
+    const { compiled, report } = compileProgram(source, new Set());
+    return new CompiledModelAdapter(source, compiled, report);
+  }
+
+  listLayers(): LayerInfo[] {
+    return this.source.listLayers();
+  }
+
+  defaultTargetLayer(): string {
+    return this.source.defaultTargetLayer();
+  }
+
+  layer(name: string): LayerInfo {
+    return this.source.layer(name);
+  }
+
+  weightedLayers(): string[] {
+    return this.source.weightedLayers();
+  }
+
+  randomizeWeights(layerNames: string[], seed?: number): () => void {
+    // The programs notice the new weights themselves (isFresh) and compile again.
+    return this.source.randomizeWeights(layerNames, seed);
+  }
+
+  predict(x: tf.Tensor4D): ModelOutputs {
+    checkInputShape(x, this.inputShape);
+    const { program } = this.programFor('');
+    return tf.tidy(() => {
+      const [logits] = program.run(new Map([[program.graph.input, x]]), [program.graph.output]);
+      return outputsFromLogits(logits, this.outputActivation);
+    });
+  }
+
+  activations(x: tf.Tensor4D, layerName: string): tf.Tensor {
+    checkInputShape(x, this.inputShape);
+    this.layer(layerName);
+    const program = this.programKeeping(layerName);
+    const id = program?.valueOf(layerName);
+    if (!program || id === undefined) return this.source.activations(x, layerName);
+    return tf.tidy(() => program.run(new Map([[program.graph.input, x]]), [id])[0]);
+  }
+
+  activationsAndOutputs(
+    x: tf.Tensor4D,
+    layerName: string,
+  ): { activations: tf.Tensor; outputs: ModelOutputs } {
+    checkInputShape(x, this.inputShape);
+    this.layer(layerName);
+    const program = this.programKeeping(layerName);
+    const id = program?.valueOf(layerName);
+    if (!program || id === undefined) return this.source.activationsAndOutputs(x, layerName);
+    return tf.tidy(() => {
+      const [activations, logits] = program.run(new Map([[program.graph.input, x]]), [
+        id,
+        program.graph.output,
+      ]);
+      return { activations, outputs: outputsFromLogits(logits, this.outputActivation) };
+    });
+  }
+
+  /**
+   * The head from `layerName`: compiled, with its constant gradient, when it is pooling and one
+   * linear map (linear-head.ts); otherwise the model's own head, differentiated by tf.grad.
+   */
+  headFrom(layerName: string, activations: tf.Tensor, x: tf.Tensor4D): ModelOutputs {
+    const head = this.linearHead(layerName);
+    if (!head) return this.source.headFrom(layerName, activations, x);
+    return tf.tidy(() => outputsFromLogits(head.run(activations), this.outputActivation));
+  }
+
+  private linearHead(layerName: string): LinearHead | undefined {
+    const compiled = this.programFor('');
+    if (!compiled.heads.has(layerName)) {
+      const id = compiled.program.valueOf(layerName);
+      const head = id === undefined ? undefined : findLinearHead(compiled.program, id);
+      compiled.heads.set(layerName, head ?? null);
+    }
+    return compiled.heads.get(layerName) ?? undefined;
+  }
+
+  dispose(): void {
+    for (const compiled of this.programs.values()) disposeCompiled(compiled);
+    this.programs.clear();
+    this.source.dispose();
+  }
+
+  /** The whole-model program, or one that keeps `layerName`'s output when a fusion took it. */
+  private programKeeping(layerName: string): Program | undefined {
+    const whole = this.programFor('').program;
+    if (whole.valueOf(layerName) !== undefined) return whole;
+    try {
+      return this.programFor(layerName).program;
+    } catch (error) {
+      if (error instanceof CompileError) return undefined;
+      throw error;
+    }
+  }
+
+  private programFor(keep: string): Compiled {
+    let compiled = this.programs.get(keep);
+    if (compiled && !compiled.isFresh()) {
+      // Weights were assigned since compiling: every program is stale.
+      for (const stale of this.programs.values()) disposeCompiled(stale);
+      this.programs.clear();
+      compiled = undefined;
+    }
+    if (!compiled) {
+      compiled = compileProgram(this.source, new Set(keep ? [keep] : [])).compiled;
+      this.programs.set(keep, compiled);
+    }
+    return compiled;
+  }
+}
+
+function compileProgram(
+  source: ModelAdapter,
+  keep: Set<string>,
+): { compiled: Compiled; report: CompileReport } {
+  const { graph, isFresh } = read(source, keep);
+  const opsBefore = graph.nodes.length;
+  let counts: PassCounts;
+  try {
+    counts = optimize(graph);
+  } catch (error) {
+    tf.dispose(graph.owned);
+    throw error;
+  }
+  const fallbacks = graph.nodes.flatMap((n) =>
+    n.op.kind === 'opaque' && !n.op.type.endsWith('(tfjs op)')
+      ? [`${n.covers.at(-1) ?? n.id} (${n.op.type})`]
+      : [],
+  );
+  return {
+    compiled: { program: new Program(graph), isFresh, heads: new Map() },
+    report: { ...counts, opsBefore, ops: graph.nodes.length, fallbacks },
+  };
+}
+
+/**
+ * The fastest equivalent of `adapter` for inference and CAM: a compiled adapter, or the adapter
+ * itself when its model cannot be compiled (several inputs, control flow, an unknown adapter).
+ */
+export function compileAdapter(adapter: ModelAdapter): ModelAdapter {
+  if (adapter instanceof CompiledModelAdapter) return adapter;
+  try {
+    return CompiledModelAdapter.compile(adapter);
+  } catch (error) {
+    if (error instanceof CompileError) return adapter;
+    throw error;
+  }
+}
