@@ -78,7 +78,11 @@ interface Evaluation {
   captured?: tf.Tensor;
 }
 
-export function applyLayer(layer: LayerLike, inputs: tf.Tensor[], preActivation: boolean): tf.Tensor[] {
+export function applyLayer(
+  layer: LayerLike,
+  inputs: tf.Tensor[],
+  preActivation: boolean,
+): tf.Tensor[] {
   const arg = inputs.length === 1 ? inputs[0] : inputs;
   const activation = layer.activation;
   const unfuse =

@@ -8,12 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInputShape, outputsFromLogits } from '../adapters/common';
-import { GraphModelAdapter } from '../adapters/graph-adapter';
-import { LayersModelAdapter } from '../adapters/layers-adapter';
 import type { LayerInfo, ModelAdapter, ModelOutputs } from '../adapters/types';
 import { CompileError } from './compile-error';
-import { readGraphModel } from './from-graph';
-import { readLayersModel } from './from-layers';
 import type { IrGraph } from './ir';
 import { findLinearHead, type LinearHead } from './linear-head';
 import { optimize, type PassCounts } from './passes';
@@ -42,11 +38,8 @@ function disposeCompiled({ program, heads }: Compiled): void {
   heads.clear();
 }
 
-function read(source: ModelAdapter, keep: Set<string>): { graph: IrGraph; isFresh(): boolean } {
-  if (source instanceof LayersModelAdapter) return readLayersModel(source, keep);
-  if (source instanceof GraphModelAdapter) return readGraphModel(source, keep);
-  throw new CompileError(`no compiler for ${source.format} adapters of this kind`);
-}
+/** Reads the model into a graph keeping these layers' outputs (from-layers.ts, from-graph.ts). */
+export type ModelReader = (keep: Set<string>) => { graph: IrGraph; isFresh(): boolean };
 
 export class CompiledModelAdapter implements ModelAdapter {
   readonly format: ModelAdapter['format'];
@@ -60,6 +53,7 @@ export class CompiledModelAdapter implements ModelAdapter {
 
   private constructor(
     readonly source: ModelAdapter,
+    private readonly read: ModelReader,
     first: Compiled,
     report: CompileReport,
   ) {
@@ -72,9 +66,9 @@ export class CompiledModelAdapter implements ModelAdapter {
   }
 
   /** Compiles `source`; throws CompileError when the model cannot be compiled as a whole. */
-  static compile(source: ModelAdapter): CompiledModelAdapter {
-    const { compiled, report } = compileProgram(source, new Set());
-    return new CompiledModelAdapter(source, compiled, report);
+  static compile(source: ModelAdapter, read: ModelReader): CompiledModelAdapter {
+    const { compiled, report } = compileProgram(read, new Set());
+    return new CompiledModelAdapter(source, read, compiled, report);
   }
 
   listLayers(): LayerInfo[] {
@@ -149,6 +143,8 @@ export class CompiledModelAdapter implements ModelAdapter {
     if (!compiled.heads.has(layerName)) {
       const id = compiled.program.valueOf(layerName);
       const head = id === undefined ? undefined : findLinearHead(compiled.program, id);
+      // Made inside the caller's tidy / tf.grad scope: the head keeps its weights.
+      if (head) tf.keep(head.weights);
       compiled.heads.set(layerName, head ?? null);
     }
     return compiled.heads.get(layerName) ?? undefined;
@@ -181,7 +177,7 @@ export class CompiledModelAdapter implements ModelAdapter {
       compiled = undefined;
     }
     if (!compiled) {
-      compiled = compileProgram(this.source, new Set(keep ? [keep] : [])).compiled;
+      compiled = compileProgram(this.read, new Set(keep ? [keep] : [])).compiled;
       this.programs.set(keep, compiled);
     }
     return compiled;
@@ -189,10 +185,10 @@ export class CompiledModelAdapter implements ModelAdapter {
 }
 
 function compileProgram(
-  source: ModelAdapter,
+  read: ModelReader,
   keep: Set<string>,
 ): { compiled: Compiled; report: CompileReport } {
-  const { graph, isFresh } = read(source, keep);
+  const { graph, isFresh } = read(keep);
   const opsBefore = graph.nodes.length;
   let counts: PassCounts;
   try {
@@ -213,15 +209,14 @@ function compileProgram(
 }
 
 /**
- * The fastest equivalent of `adapter` for inference and CAM: a compiled adapter, or the adapter
- * itself when its model cannot be compiled (several inputs, control flow, an unknown adapter).
+ * The fastest equivalent of `source` for inference and CAM: a compiled adapter, or `source`
+ * itself when its model cannot be compiled as a whole (several outputs, control flow).
  */
-export function compileAdapter(adapter: ModelAdapter): ModelAdapter {
-  if (adapter instanceof CompiledModelAdapter) return adapter;
+export function compileWith(source: ModelAdapter, read: ModelReader): ModelAdapter {
   try {
-    return CompiledModelAdapter.compile(adapter);
+    return CompiledModelAdapter.compile(source, read);
   } catch (error) {
-    if (error instanceof CompileError) return adapter;
+    if (error instanceof CompileError) return source;
     throw error;
   }
 }

@@ -13,6 +13,8 @@ import {
   type GraphModelAdapter,
   type GraphNode,
 } from '../adapters/graph-adapter';
+import type { ModelAdapter } from '../adapters/types';
+import { compileWith } from './compiled-adapter';
 import { CompileError } from './compile-error';
 import type { ActivationName, ConvPadding, FusedActivation, IrGraph, IrOp } from './ir';
 
@@ -120,7 +122,8 @@ export function readGraphModel(adapter: GraphModelAdapter, keep: Set<string>): G
   }
   return {
     graph,
-    isFresh: () => [...constants].every(([name, t]) => weightMap[name]?.[0] === t),
+    // randomizeWeights() assigns a new weight map: read the executor's current one.
+    isFresh: () => [...constants].every(([name, t]) => executor.weightMap[name]?.[0] === t),
   };
 }
 
@@ -327,4 +330,9 @@ function opaque(
       return model.execute(feeds, node.name) as tf.Tensor;
     },
   };
+}
+
+/** A graph model's adapter, compiled (or itself when it cannot be: see compileWith). */
+export function compileGraphAdapter(adapter: GraphModelAdapter): ModelAdapter {
+  return compileWith(adapter, (keep) => readGraphModel(adapter, keep));
 }

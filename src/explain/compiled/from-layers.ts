@@ -15,6 +15,8 @@ import {
   type SymbolicTensorLike,
 } from '../adapters/layers-adapter';
 import type { LayersModelAdapter } from '../adapters/layers-adapter';
+import type { ModelAdapter } from '../adapters/types';
+import { compileWith } from './compiled-adapter';
 import { CompileError } from './compile-error';
 import type { ActivationName, IrGraph, IrNode, IrOp } from './ir';
 
@@ -307,4 +309,9 @@ function outputShape(layer: LayerLike): number[] | undefined {
   const shape = layer.outputShape;
   if (Array.isArray(shape[0])) return undefined;
   return (shape as (number | null)[]).map((d) => (d == null ? -1 : d));
+}
+
+/** A layers model's adapter, compiled (or itself when it cannot be: see compileWith). */
+export function compileLayersAdapter(adapter: LayersModelAdapter): ModelAdapter {
+  return compileWith(adapter, (keep) => readLayersModel(adapter, keep));
 }
