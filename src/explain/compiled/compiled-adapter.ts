@@ -71,6 +71,11 @@ export class CompiledModelAdapter implements ModelAdapter {
     return new CompiledModelAdapter(source, read, compiled, report);
   }
 
+  /** The whole-model program as compiled now (read-only: for inspection and export). */
+  programGraph(): Readonly<IrGraph> {
+    return this.programFor('').program.graph;
+  }
+
   listLayers(): LayerInfo[] {
     return this.source.listLayers();
   }
