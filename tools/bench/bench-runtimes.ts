@@ -181,7 +181,14 @@ async function main(): Promise<void> {
       `(NCHW input). Median of ${rounds} interleaved rounds, each the median of ${runs} runs.`,
     '',
     markdownTable(
-      ['model', 'tfjs-wasm ms', 'ort-web ms', 'ort / tfjs', 'tfjs kernels', 'largest logit difference'],
+      [
+        'model',
+        'tfjs-wasm ms',
+        'ort-web ms',
+        'ort / tfjs',
+        'tfjs kernels',
+        'largest logit difference',
+      ],
       lines,
     ),
     '',
