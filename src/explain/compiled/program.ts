@@ -5,12 +5,15 @@
  * substituted value (the head of a split), and computes only what the wanted values need.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DirectKernels, hasDirectForm } from './direct-kernels';
 import type { IrGraph, IrNode, IrOp } from './ir';
 
 interface Plan {
   nodes: IrNode[];
   /** For each node (same order): the inputs whose last reader it is. */
   lastReads: string[][];
+  /** Every node has a direct kernel form (direct-kernels.ts). */
+  direct: boolean;
 }
 
 function runOp(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
@@ -115,8 +118,15 @@ function recordingGradients(): boolean {
   return state.gradientDepth > 0 || state.activeTape != null;
 }
 
+/** True inside tf.profile, which sees only kernels run through the engine. */
+function profiling(): boolean {
+  return (tf.engine().state as unknown as { profiling: boolean }).profiling;
+}
+
 export class Program {
   private readonly plans = new Map<string, Plan>();
+  /** The backend the weights live on: direct kernel calls cannot move data between backends. */
+  private readonly backendName = tf.getBackend();
 
   constructor(readonly graph: IrGraph) {}
 
@@ -131,8 +141,17 @@ export class Program {
    */
   run(given: Map<string, tf.Tensor>, wanted: string[]): tf.Tensor[] {
     const plan = this.plan([...given.keys()], wanted);
-    const values = new Map(given);
     const keepAlive = recordingGradients();
+    if (
+      plan.direct &&
+      !keepAlive &&
+      !profiling() &&
+      tf.getBackend() === this.backendName &&
+      DirectKernels.available()
+    ) {
+      return this.runDirect(plan, given, wanted);
+    }
+    const values = new Map(given);
     const protectedTensors = new Set<tf.Tensor>([...given.values()]);
     for (let i = 0; i < plan.nodes.length; i++) {
       const node = plan.nodes[i];
@@ -149,6 +168,35 @@ export class Program {
       }
     }
     return wanted.map((id) => values.get(id)!);
+  }
+
+  /** The same plan as direct kernel calls: only the wanted values become tensors. */
+  private runDirect(plan: Plan, given: Map<string, tf.Tensor>, wanted: string[]): tf.Tensor[] {
+    const kernels = new DirectKernels();
+    const values = new Map<string, tf.TensorInfo>(given);
+    const made = new Set<tf.TensorInfo>();
+    try {
+      for (let i = 0; i < plan.nodes.length; i++) {
+        const node = plan.nodes[i];
+        const out = kernels.run(
+          node.op,
+          node.inputs.map((id) => values.get(id)!),
+        );
+        values.set(node.id, out);
+        made.add(out);
+        for (const id of plan.lastReads[i]) {
+          if (wanted.includes(id)) continue;
+          const t = values.get(id)!;
+          values.delete(id);
+          if (made.delete(t)) kernels.free(t);
+        }
+      }
+      const outputs = wanted.map((id) => values.get(id)!);
+      outputs.forEach((t) => made.delete(t));
+      return outputs.map((t) => kernels.adopt(t));
+    } finally {
+      made.forEach((t) => kernels.free(t));
+    }
   }
 
   private plan(given: string[], wanted: string[]): Plan {
@@ -171,7 +219,9 @@ export class Program {
     nodes.forEach((n, i) => n.inputs.forEach((id) => lastReader.set(id, i)));
     const lastReads = nodes.map(() => [] as string[]);
     for (const [id, i] of lastReader) lastReads[i].push(id);
-    const plan = { nodes, lastReads };
+    const direct =
+      nodes.every((n) => hasDirectForm(n.op)) && wanted.every((id) => !given.includes(id));
+    const plan = { nodes, lastReads, direct };
     this.plans.set(key, plan);
     return plan;
   }
