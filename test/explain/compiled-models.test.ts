@@ -38,7 +38,7 @@ const CASES: Case[] = [
   {
     name: 'mnist (public/models, layers)',
     load: (compile) => loadModelDir(`${projectRoot}/public/models/mnist`, undefined, { compile }),
-    report: { fusedActivations: 3, fallbacks: ['pool1 (MaxPooling2D)', 'pool2 (MaxPooling2D)'] },
+    report: { fusedActivations: 3, fallbacks: [] },
     range: [0, 1],
   },
   {

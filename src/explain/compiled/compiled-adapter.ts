@@ -203,9 +203,7 @@ function compileProgram(
     throw error;
   }
   const fallbacks = graph.nodes.flatMap((n) =>
-    n.op.kind === 'opaque' && !n.op.type.endsWith('(tfjs op)')
-      ? [`${n.covers.at(-1) ?? n.id} (${n.op.type})`]
-      : [],
+    n.op.kind === 'opaque' ? [`${n.covers.at(-1) ?? n.id} (${n.op.type})`] : [],
   );
   return {
     compiled: { program: new Program(graph), isFresh, heads: new Map() },

@@ -138,6 +138,18 @@ export class DirectKernels {
           x,
           x.shape.filter((d, i) => (op.axes.length ? !op.axes.includes(i) : d !== 1)),
         );
+      case 'pool':
+        return this.kernel(
+          op.type === 'max' ? 'MaxPool' : 'AvgPool',
+          { x },
+          { filterSize: op.size, strides: op.strides, pad: op.pad },
+        );
+      case 'pad':
+        return this.kernel(
+          'PadV2',
+          { x },
+          { paddings: [[0, 0], ...op.spatial, [0, 0]], constantValue: 0 },
+        );
       case 'binary': {
         const [a, b] =
           op.constant === undefined

@@ -223,15 +223,10 @@ function translate(
     const s = attr<number[]>(node, 'strides');
     const pad = attr<string>(node, 'pad') as 'same' | 'valid';
     if (pad !== 'same' && pad !== 'valid') return undefined;
-    const pool = op === 'AvgPool' ? tf.avgPool : tf.maxPool;
-    return native(op, ([x]) => pool(x as tf.Tensor4D, [k[1], k[2]], [s[1], s[2]], pad));
+    const type = op === 'AvgPool' ? 'avg' : 'max';
+    return { kind: 'pool', type, size: [k[1], k[2]], strides: [s[1], s[2]], pad };
   }
   return undefined;
-}
-
-/** A plain tfjs-core op for a node the passes leave alone. */
-function native(type: string, run: (inputs: tf.Tensor[]) => tf.Tensor): IrOp {
-  return { kind: 'opaque', type: `${type} (tfjs op)`, run };
 }
 
 function convPadding(node: GraphNode): ConvPadding {

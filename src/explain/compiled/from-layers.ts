@@ -251,6 +251,20 @@ class LayersReader {
           { kind: 'activation', activation: 'leakyrelu', alpha: Number(config.alpha ?? 0.3) },
           covers,
         );
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        const padding = config.padding;
+        if (!channelsLast || (padding !== 'same' && padding !== 'valid')) return opaque();
+        const size = pair(config.poolSize);
+        const strides = config.strides == null ? size : pair(config.strides);
+        const type = kind === 'MaxPooling2D' ? 'max' : 'avg';
+        return this.emit(id, args, { kind: 'pool', type, size, strides, pad: padding }, covers);
+      }
+      case 'ZeroPadding2D': {
+        const p = config.padding as [[number, number], [number, number]] | undefined;
+        if (!channelsLast || !Array.isArray(p?.[0])) return opaque();
+        return this.emit(id, args, { kind: 'pad', spatial: [p[0], p[1]] }, covers);
+      }
       case 'GlobalAveragePooling2D':
         if (!channelsLast || config.keepDims) return opaque();
         return this.emit(id, args, { kind: 'mean', axes: [1, 2], keepDims: false }, covers);

@@ -78,6 +78,21 @@ export interface ReshapeOp {
   shape: number[];
 }
 
+/** Max or average pooling, NHWC. */
+export interface PoolOp {
+  kind: 'pool';
+  type: 'max' | 'avg';
+  size: [number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid';
+}
+
+/** Zero padding of the spatial axes (ZeroPadding2D): [[top, bottom], [left, right]]. */
+export interface PadOp {
+  kind: 'pad';
+  spatial: [[number, number], [number, number]];
+}
+
 export interface SqueezeOp {
   kind: 'squeeze';
   axes: number[];
@@ -115,6 +130,8 @@ export type IrOp =
   | MeanOp
   | ReshapeOp
   | SqueezeOp
+  | PoolOp
+  | PadOp
   | BinaryOp
   | OpaqueOp
   | IdentityOp;

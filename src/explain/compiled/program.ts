@@ -62,6 +62,15 @@ function runOp(op: IrOp, inputs: tf.Tensor[]): tf.Tensor {
     }
     case 'squeeze':
       return tf.squeeze(x, op.axes.length ? op.axes : undefined);
+    case 'pool':
+      return (op.type === 'max' ? tf.maxPool : tf.avgPool)(
+        x as tf.Tensor4D,
+        op.size,
+        op.strides,
+        op.pad,
+      );
+    case 'pad':
+      return tf.pad(x, [[0, 0], ...op.spatial, [0, 0]]);
     case 'binary': {
       const [a, b] =
         op.constant === undefined
