@@ -3,8 +3,8 @@
  * activations, the forward half of every CAM) and the model's own differentiable head for the
  * gradients (`headFrom`). Layer lists, weight randomisation and the rest go to the adapter it
  * wraps. The program is compiled once per model; a split at a layer that a fusion swallowed
- * gets its own program (compiled once, kept). When the model's weights change (training, the
- * sanity check's randomisation) the programs are compiled again before the next run.
+ * runs the model itself. When the model's weights change (training, the sanity check's
+ * randomisation) the program is compiled again before the next run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInputShape, outputsFromLogits } from '../adapters/common';
@@ -48,8 +48,8 @@ export class CompiledModelAdapter implements ModelAdapter {
   readonly numOutputs: number;
   /** The report of the whole-model program (no layer kept). */
   readonly report: CompileReport;
-  /** Programs by kept layer ('' = none). */
-  private readonly programs = new Map<string, Compiled>();
+  /** The compiled program (undefined after its weights went stale, until the next run). */
+  private compiled: Compiled | undefined;
 
   private constructor(
     readonly source: ModelAdapter,
@@ -61,7 +61,7 @@ export class CompiledModelAdapter implements ModelAdapter {
     this.inputShape = source.inputShape;
     this.outputActivation = source.outputActivation;
     this.numOutputs = source.numOutputs;
-    this.programs.set('', first);
+    this.compiled = first;
     this.report = report;
   }
 
@@ -73,7 +73,7 @@ export class CompiledModelAdapter implements ModelAdapter {
 
   /** The whole-model program as compiled now (read-only: for inspection and export). */
   programGraph(): Readonly<IrGraph> {
-    return this.programFor('').program.graph;
+    return this.programFor().program.graph;
   }
 
   listLayers(): LayerInfo[] {
@@ -99,7 +99,7 @@ export class CompiledModelAdapter implements ModelAdapter {
 
   predict(x: tf.Tensor4D): ModelOutputs {
     checkInputShape(x, this.inputShape);
-    const { program } = this.programFor('');
+    const { program } = this.programFor();
     return tf.tidy(() => {
       const [logits] = program.run(new Map([[program.graph.input, x]]), [program.graph.output]);
       return outputsFromLogits(logits, this.outputActivation);
@@ -109,7 +109,7 @@ export class CompiledModelAdapter implements ModelAdapter {
   activations(x: tf.Tensor4D, layerName: string): tf.Tensor {
     checkInputShape(x, this.inputShape);
     this.layer(layerName);
-    const program = this.programKeeping(layerName);
+    const program = this.programWith(layerName);
     const id = program?.valueOf(layerName);
     if (!program || id === undefined) return this.source.activations(x, layerName);
     return tf.tidy(() => program.run(new Map([[program.graph.input, x]]), [id])[0]);
@@ -121,7 +121,7 @@ export class CompiledModelAdapter implements ModelAdapter {
   ): { activations: tf.Tensor; outputs: ModelOutputs } {
     checkInputShape(x, this.inputShape);
     this.layer(layerName);
-    const program = this.programKeeping(layerName);
+    const program = this.programWith(layerName);
     const id = program?.valueOf(layerName);
     if (!program || id === undefined) return this.source.activationsAndOutputs(x, layerName);
     return tf.tidy(() => {
@@ -144,7 +144,7 @@ export class CompiledModelAdapter implements ModelAdapter {
   }
 
   private linearHead(layerName: string): LinearHead | undefined {
-    const compiled = this.programFor('');
+    const compiled = this.programFor();
     if (!compiled.heads.has(layerName)) {
       const id = compiled.program.valueOf(layerName);
       const head = id === undefined ? undefined : findLinearHead(compiled.program, id);
@@ -156,36 +156,29 @@ export class CompiledModelAdapter implements ModelAdapter {
   }
 
   dispose(): void {
-    for (const compiled of this.programs.values()) disposeCompiled(compiled);
-    this.programs.clear();
+    if (this.compiled) disposeCompiled(this.compiled);
+    this.compiled = undefined;
     this.source.dispose();
   }
 
-  /** The whole-model program, or one that keeps `layerName`'s output when a fusion took it. */
-  private programKeeping(layerName: string): Program | undefined {
-    const whole = this.programFor('').program;
-    if (whole.valueOf(layerName) !== undefined) return whole;
-    try {
-      return this.programFor(layerName).program;
-    } catch (error) {
-      if (error instanceof CompileError) return undefined;
-      throw error;
-    }
+  /**
+   * The program, when it computes `layerName`'s output. A layer whose output a fusion swallowed
+   * (a convolution before its batch norm) is left to the model as tfjs runs it: a program of
+   * its own per such layer would hold a second copy of the weights.
+   */
+  private programWith(layerName: string): Program | undefined {
+    const { program } = this.programFor();
+    return program.valueOf(layerName) === undefined ? undefined : program;
   }
 
-  private programFor(keep: string): Compiled {
-    let compiled = this.programs.get(keep);
-    if (compiled && !compiled.isFresh()) {
-      // Weights were assigned since compiling: every program is stale.
-      for (const stale of this.programs.values()) disposeCompiled(stale);
-      this.programs.clear();
-      compiled = undefined;
+  private programFor(): Compiled {
+    if (this.compiled && !this.compiled.isFresh()) {
+      // Weights were assigned since compiling (training, randomisation): compile again.
+      disposeCompiled(this.compiled);
+      this.compiled = undefined;
     }
-    if (!compiled) {
-      compiled = compileProgram(this.read, new Set(keep ? [keep] : [])).compiled;
-      this.programs.set(keep, compiled);
-    }
-    return compiled;
+    this.compiled ??= compileProgram(this.read, new Set()).compiled;
+    return this.compiled;
   }
 }
 
@@ -202,6 +195,9 @@ function compileProgram(
     tf.dispose(graph.owned);
     throw error;
   }
+  // Programs are compiled when first needed, often inside the caller's tf.tidy or tf.grad:
+  // their weights must outlive that scope.
+  for (const t of graph.owned) tf.keep(t);
   const fallbacks = graph.nodes.flatMap((n) =>
     n.op.kind === 'opaque' ? [`${n.covers.at(-1) ?? n.id} (${n.op.type})`] : [],
   );

@@ -96,10 +96,12 @@ export function readGraphModel(adapter: GraphModelAdapter, keep: Set<string>): G
     if (t) constants.set(id, t);
     return t;
   };
-  const own = (t: tf.Tensor): tf.Tensor => {
-    const copy = tf.clone(t);
-    graph.owned.push(copy);
-    return copy;
+  /** The graph owns a copy of a model weight (the same data until a pass folds it). */
+  const own = (t: tf.Tensor): tf.Tensor => adopt(tf.clone(t));
+  /** The graph owns a tensor made here. */
+  const adopt = (t: tf.Tensor): tf.Tensor => {
+    graph.owned.push(t);
+    return t;
   };
 
   try {
@@ -111,7 +113,7 @@ export function readGraphModel(adapter: GraphModelAdapter, keep: Set<string>): G
       if (UNCOMPILABLE_CATEGORIES.has(node.category)) {
         throw new CompileError(`node ${node.name} (${node.op}) needs the graph executor`);
       }
-      const op = translate(node, constant, own) ?? opaque(node, model, constant);
+      const op = translate(node, constant, own, adopt) ?? opaque(node, model, constant);
       const inputs = dynamicInputs(node, op, constant);
       graph.nodes.push({ id: node.name, inputs, op, covers: [node.name] });
       graph.valueOf.set(node.name, node.name);
@@ -148,6 +150,7 @@ function translate(
   node: GraphNode,
   constant: (name: string) => tf.Tensor | undefined,
   own: (t: tf.Tensor) => tf.Tensor,
+  adopt: (t: tf.Tensor) => tf.Tensor,
 ): IrOp | undefined {
   const op = node.op.startsWith(UNFUSED_OP_PREFIX)
     ? node.op.slice(UNFUSED_OP_PREFIX.length)
@@ -178,7 +181,7 @@ function translate(
       a[c] = s[c] / Math.sqrt(v[c] + epsilon);
       b[c] = o[c] - m[c] * a[c];
     }
-    return { kind: 'affine', scale: own(tf.tensor1d(a)), offset: own(tf.tensor1d(b)) };
+    return { kind: 'affine', scale: adopt(tf.tensor1d(a)), offset: adopt(tf.tensor1d(b)) };
   }
   if (op in BINARY_OPS) {
     const kind = BINARY_OPS[op];
@@ -196,7 +199,7 @@ function translate(
         : { kind: 'affine', offset: own(c) };
     }
     if (perChannel && kind === 'sub' && constantIndex === 1) {
-      return { kind: 'affine', offset: own(tf.neg(c)) };
+      return { kind: 'affine', offset: adopt(tf.neg(c)) };
     }
     return { kind: 'binary', op: kind, constant: own(c), constantIndex };
   }
