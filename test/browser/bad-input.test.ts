@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
 import { startPreview, type Preview } from '../helpers/preview-server';
-import { sharedPath } from '../helpers/shared-data';
+import { potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -186,9 +186,7 @@ describe('unusual photos: handled and kept', () => {
     await kept({
       name: 'road.jpg',
       mimeType: 'image/jpeg',
-      buffer: (await import('node:fs')).readFileSync(
-        sharedPath('data', 'potholes-kaggle', 'potholes', '5.jpg'),
-      ),
+      buffer: (await import('node:fs')).readFileSync(potholePhotos()[4]),
     });
     expect(await page.getByTestId('heatmap').getAttribute('data-drawn')).toBe('heatmap');
     expect(problems.filter((p) => !p.startsWith('console:'))).toEqual([]);

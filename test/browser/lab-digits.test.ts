@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
 import { startPreview, type Preview } from '../helpers/preview-server';
-import { projectRoot } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 import { pollUntil, watchProblems } from './app-page';
 import { labError, labWorkerTensors, modelOpened, openLab, tab } from '../lab/lab-page';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
 import { BROKEN_MODEL_URL, startPreview, type Preview } from '../helpers/preview-server';
-import { sharedPath } from '../helpers/shared-data';
+import { potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -45,7 +45,7 @@ describe('a model that fails to load', () => {
     await choosePhoto(page, {
       name: 'road.jpg',
       mimeType: 'image/jpeg',
-      buffer: readFileSync(sharedPath('data', 'potholes-kaggle', 'potholes', '20.jpg')),
+      buffer: readFileSync(potholePhotos()[7]),
     });
     expect(await analysisSettled(page)).toBe('verdict');
     const verdict = page.getByTestId('verdict');

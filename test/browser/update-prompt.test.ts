@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
 import { buildApp, freePort, startPreview, type Preview } from '../helpers/preview-server';
-import { sharedPath } from '../helpers/shared-data';
+import { goodRoadPhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -48,7 +48,7 @@ describe('updates', () => {
     await choosePhoto(page, {
       name: 'road.jpg',
       mimeType: 'image/jpeg',
-      buffer: readFileSync(sharedPath('data', 'potholes-kaggle', 'normal', '2.jpg')),
+      buffer: readFileSync(goodRoadPhotos()[1]),
     });
     expect(await analysisSettled(page)).toBe('verdict');
     const [survey] = await storedSurveys(page);

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { mobilenetClassifier } from '../../tools/train/architectures';
 import { readModelArtifacts } from '../../tools/train/model-files';
-import { sharedPath } from '../helpers/shared-data';
+import { fixturePath } from '../helpers/fixtures';
 
 const MOBILENET_LAYERS = ['models', 'mobilenet_v1_0.25_224'];
 const MOBILENET_GRAPH = ['models', 'mobilenet_v1_0.25_224_graph'];
@@ -53,7 +53,7 @@ const NUDGE = 1 + 1e-6;
 
 /** The cat photo as MobileNet's layers model wants it: [1, 224, 224, 3] in [-1, 1]. */
 async function catPixels(): Promise<Float32Array> {
-  const { data } = await sharp(sharedPath('images', 'cat.jpg'))
+  const { data } = await sharp(fixturePath('images', 'cat.jpg'))
     .resize(224, 224, { fit: 'fill' })
     .removeAlpha()
     .raw()
@@ -63,12 +63,14 @@ async function catPixels(): Promise<Float32Array> {
 
 async function loadMobileNet(backend: NodeBackend): Promise<tfl.LayersModel> {
   await useBackend(backend);
-  return tfl.loadLayersModel(tf.io.fromMemory(readModelArtifacts(sharedPath(...MOBILENET_LAYERS))));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory(readModelArtifacts(fixturePath(...MOBILENET_LAYERS))),
+  );
 }
 
 async function loadMobileNetGraph(backend: NodeBackend): Promise<tfc.GraphModel> {
   await useBackend(backend);
-  return tfc.loadGraphModel(tf.io.fromMemory(readModelArtifacts(sharedPath(...MOBILENET_GRAPH))));
+  return tfc.loadGraphModel(tf.io.fromMemory(readModelArtifacts(fixturePath(...MOBILENET_GRAPH))));
 }
 
 describe('MobileNet class-score gradients (workload: Grad-CAM and activation maximization)', () => {
@@ -269,7 +271,7 @@ describe('tfjs-layers training on wasm (workload: training)', () => {
     for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
       const { model } = await mobilenetClassifier(
-        sharedPath(...MOBILENET_LAYERS),
+        fixturePath(...MOBILENET_LAYERS),
         size,
         2,
         undefined,

@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { preview, type PreviewServer } from 'vite';
 import { appPageHeaders } from '../../server/security-headers';
-import { projectRoot } from './shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 
 const BUILD_ROOT = path.join(projectRoot, '.test-output', 'app-build');
 const INPUTS = [

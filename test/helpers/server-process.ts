@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from './shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 
 const execFileAsync = promisify(execFile);
 const SERVER_ENTRY = path.join(projectRoot, 'server', 'main.ts');

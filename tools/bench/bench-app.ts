@@ -28,7 +28,7 @@ import {
   testModelUrl,
   DEFAULT_MODEL_FILE,
 } from '../../test/helpers/preview-server';
-import { projectRoot, sharedPath } from '../../test/helpers/shared-data';
+import { projectRoot, sharedPath } from '../lib/paths';
 import { writeSection } from '../lighthouse/benchmarks-md';
 import { arg, median } from './report';
 

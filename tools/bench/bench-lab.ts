@@ -26,18 +26,11 @@ import { modelManifestSchema } from '../../src/model/manifest';
 import { labGrid } from '../../src/workers/lab-analysis';
 import { describeLayers } from '../../src/workers/lab-models';
 import { loadModelDir } from '../lib/model-dir';
-import { sharedRoot } from '../lib/shared-models';
+import { projectRoot, sharedPath } from '../lib/paths';
 import { useBackend } from '../lib/tf-node';
 import { mobilenetClassifier } from '../train/architectures';
 import { saveLayersModelToDir } from '../train/model-files';
-import {
-  arg,
-  machineDescription,
-  markdownTable,
-  median,
-  projectRoot,
-  writeBenchmarkSection,
-} from './report';
+import { arg, machineDescription, markdownTable, median, writeBenchmarkSection } from './report';
 
 const FILTERS = 16;
 const BUDGET_S = 30;
@@ -52,7 +45,7 @@ async function buildStandin(): Promise<string> {
   if (existsSync(path.join(STANDIN_DIR, 'manifest.json'))) return STANDIN_DIR;
   await useBackend('wasm');
   const built = await mobilenetClassifier(
-    path.join(sharedRoot(), 'models', 'mobilenet_v1_0.25_224'),
+    sharedPath('models', 'mobilenet_v1_0.25_224'),
     160,
     2,
     'conv_pw_13_relu',

@@ -6,9 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../lib/paths';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCHMARKS_MD = path.join(projectRoot, 'docs', 'BENCHMARKS.md');
 
 /** The value after `--name` on the command line, or `fallback`. */

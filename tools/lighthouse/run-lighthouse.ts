@@ -13,7 +13,7 @@ import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../../test/helpers/chromium';
 import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../../test/helpers/preview-server';
-import { projectRoot } from '../../test/helpers/shared-data';
+import { projectRoot } from '../lib/paths';
 import { writeSection } from './benchmarks-md';
 import { arg, median } from '../bench/report';
 

@@ -8,7 +8,8 @@ import { modelManifestSchema, type ModelManifest } from '../../src/model/manifes
 import { ToolError } from '../data/errors';
 import { readPhotoFolder } from '../data/photo-folder';
 import { DEFAULT_FRAME_BLOCK, DEFAULT_SPLIT_SEED } from '../data/split-options';
-import { parseNumber, runCli, sharedDir, usageError } from './cli';
+import { sharedDir } from '../lib/paths';
+import { parseNumber, runCli, usageError } from './cli';
 import { POTHOLE_ARCHITECTURES, type PotholeArchitecture } from './options';
 import type { ComparisonRow, PotholeMetrics, PotholeTraining } from './pothole';
 
