@@ -1,10 +1,10 @@
 /**
- * Shared plumbing of the benchmark scripts: timing with medians, the machine description, and
- * writing one section of docs/BENCHMARKS.md (between `<!-- NAME:begin -->` and
- * `<!-- NAME:end -->`) without touching the other scripts' sections.
+ * Shared plumbing of the benchmark scripts: timing with medians, and writing one section of
+ * docs/BENCHMARKS.md (between `<!-- NAME:begin -->` and `<!-- NAME:end -->`) without touching
+ * the other scripts' sections. The machine is described by tools/lib/machine.ts, the load by
+ * quiet-machine.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 
@@ -36,15 +36,6 @@ export async function timeMedian(
     times.push(performance.now() - t0);
   }
   return median(times);
-}
-
-export function machineDescription(): string {
-  const cpus = os.cpus();
-  return (
-    `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +
-    `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, ` +
-    `Node ${process.version}`
-  );
 }
 
 export function writeBenchmarkSection(name: string, markdown: string): void {

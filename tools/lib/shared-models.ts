@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedModel } from '../../src/model/load-model';
-import { modelManifestSchema, type ModelManifest } from '../../src/model/manifest';
+import {
+  modelManifestSchema,
+  NORMALIZE_MINUS_ONE_TO_ONE,
+  NORMALIZE_ZERO_TO_ONE,
+  type ModelManifest,
+} from '../../src/model/manifest';
 import { loadModelDir } from './model-dir';
 import { sharedPath } from './paths';
 
@@ -42,7 +47,7 @@ export function mobilenetManifestFor(
       width: 224,
       height: 224,
       channels: 3,
-      normalization: format === 'graph' ? { mean: [0], std: [1] } : { mean: [0.5], std: [0.5] },
+      normalization: format === 'graph' ? NORMALIZE_ZERO_TO_ONE : NORMALIZE_MINUS_ONE_TO_ONE,
     },
     cam: { layer: MOBILENET_CAM_LAYER[format] },
   });
