@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { createAdapter } from '../explain/adapters';
+import { compileAdapter } from '../explain/compiled';
 import type { LayerInfo, ModelAdapter } from '../explain/adapters/types';
 import { camLayer, computeCam } from '../explain/cam/compute-cam';
 import { ExplainError } from '../explain/errors';
@@ -124,11 +125,13 @@ async function openWithAnswers(
     const memory = tf.io.fromMemory(artifacts);
     const model =
       format === 'layers' ? await loadLayersModel(memory) : await loadGraphModel(memory);
-    adapter = createAdapter(model, {
-      inputShape,
-      inputNode: answers.inputNode || undefined,
-      outputNode: answers.outputNode || undefined,
-    });
+    adapter = compileAdapter(
+      createAdapter(model, {
+        inputShape,
+        inputNode: answers.inputNode || undefined,
+        outputNode: answers.outputNode || undefined,
+      }),
+    );
   } catch (e) {
     if (e instanceof ExplainError) throw e;
     throw new ModelLoadError(

@@ -10,10 +10,9 @@
  * roadcam:heatmap-shown; cold start from navigation start). Unthrottled: Chrome's CPU throttling
  * does not reach Web Workers, where all the work runs.
  *
- *   npm run bench:app [-- --photos 24] [-- --cold 10] [-- --json FILE]
+ *   npm run bench:app [-- --photos 24] [-- --cold 10] [-- --json FILE] [-- --max-wait MINUTES]
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
@@ -25,7 +24,9 @@ import {
 import { buildApp, startPreview, DEFAULT_MODEL_FILE } from '../lib/preview-server';
 import { projectRoot, sharedPath } from '../lib/paths';
 import { machineDescription } from '../lib/machine';
-import { arg, median, writeBenchmarkSection } from './report';
+import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
+import { median } from '../lib/median';
+import { arg, writeBenchmarkSection } from './report';
 
 type Backend = 'threaded-simd' | 'simd';
 type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
   const photos = roadPhotos(photoCount);
   const dist = await buildApp();
   const preview = await startPreview({ dist });
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: maxWaitMinutesArg() });
   const rows: { backend: Backend; what: What; median_ms: number }[] = [];
   const detail: string[] = [];
   try {
@@ -195,7 +197,16 @@ async function main(): Promise<void> {
   } finally {
     await preview.close();
   }
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify(rows, null, 2));
+  const load = loadFields(quiet);
+  if (jsonFile)
+    writeFileSync(
+      jsonFile,
+      JSON.stringify(
+        rows.map((r) => ({ ...r, ...load })),
+        null,
+        2,
+      ),
+    );
 
   const model = path.relative(projectRoot, DEFAULT_MODEL_FILE);
   const get = (b: Backend, w: What) => rows.find((r) => r.backend === b && r.what === w)!.median_ms;
@@ -203,7 +214,7 @@ async function main(): Promise<void> {
     '## Field app: speed (`npm run bench:app`)',
     '',
     `Command: \`npm run bench:app\` (${photos.length} road photos from potholes-kaggle per backend after one warm-up photo; ${colds} cold starts per backend). Production build served by \`vite preview\` with the isolation headers, headless Chromium, model: ${model}. Medians, in ms, from the app's own user-timing marks. **Unthrottled**: Chrome's CPU throttling does not reach Web Workers, where decoding, inference and CAM run.`,
-    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
+    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}. ${loadSentence(quiet, load.load_1m)}`,
     '',
     '| Backend | photo → verdict | photo → heatmap | cold start (offline, SW cached) → first verdict |',
     '|---|---|---|---|',

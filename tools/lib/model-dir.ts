@@ -11,6 +11,7 @@ import {
   ModelLoadError,
   parseManifest,
   type LoadedModel,
+  type LoadOptions,
 } from '../../src/model/load-model';
 import type { ModelManifest } from '../../src/model/manifest';
 
@@ -111,12 +112,16 @@ export function readManifest(dir: string): ModelManifest {
 }
 
 /** A model folder with its manifest (or a manifest given for a folder that has none). */
-export async function loadModelDir(dir: string, manifest?: ModelManifest): Promise<LoadedModel> {
+export async function loadModelDir(
+  dir: string,
+  manifest?: ModelManifest,
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
   if (!existsSync(dir)) {
     throw new ModelLoadError('model-missing', `The model folder ${dir} does not exist.`);
   }
   if (!existsSync(path.join(dir, 'model.json'))) {
     throw new ModelLoadError('model-missing', `There is no model.json in ${dir}.`);
   }
-  return loadModel(manifest ?? readManifest(dir), modelDirHandler(dir));
+  return loadModel(manifest ?? readManifest(dir), modelDirHandler(dir), options);
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadedModel } from '../../src/model/load-model';
+import type { LoadedModel, LoadOptions } from '../../src/model/load-model';
 import {
   modelManifestSchema,
   NORMALIZE_MINUS_ONE_TO_ONE,
@@ -62,7 +62,12 @@ export function mobilenetDir(format: 'layers' | 'graph', modelsDir = sharedModel
 
 export function loadSharedMobilenet(
   format: 'layers' | 'graph',
+  options: LoadOptions = {},
   modelsDir = sharedModelsDir(),
 ): Promise<LoadedModel> {
-  return loadModelDir(mobilenetDir(format, modelsDir), mobilenetManifestFor(format, modelsDir));
+  return loadModelDir(
+    mobilenetDir(format, modelsDir),
+    mobilenetManifestFor(format, modelsDir),
+    options,
+  );
 }
