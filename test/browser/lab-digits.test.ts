@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { projectRoot } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 import { pollUntil, watchProblems } from './app-page';
 import { labError, labWorkerTensors, modelOpened, openLab, tab } from '../lab/lab-page';
 

@@ -1,6 +1,6 @@
 /**
  * The model lab in real Chromium with a model builder's own converted model: MobileNet v1 0.25
- * from ../shared, opened through the file picker with all its files, the manifest form filled
+ * from test/fixtures, opened through the file picker with all its files, the manifest form filled
  * in (input size, normalisation, the ImageNet labels file). Its layers are listed with the
  * default CAM target marked; a 4-filter grid of conv_pw_1 is computed in the worker while the
  * page answers clicks within 100 ms; the filter images differ from each other and from their
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { sharedPath } from '../helpers/shared-data';
+import { fixturePath } from '../helpers/fixtures';
 import { pollUntil, serviceWorkerControls, watchProblems } from './app-page';
 import {
   canvasPixels,
@@ -29,9 +29,9 @@ import {
   tab,
 } from '../lab/lab-page';
 
-const LAYERS_DIR = sharedPath('models', 'mobilenet_v1_0.25_224');
-const GRAPH_DIR = sharedPath('models', 'mobilenet_v1_0.25_224_graph');
-const LABELS = sharedPath('models', 'imagenet-labels.json');
+const LAYERS_DIR = fixturePath('models', 'mobilenet_v1_0.25_224');
+const GRAPH_DIR = fixturePath('models', 'mobilenet_v1_0.25_224_graph');
+const LABELS = fixturePath('models', 'imagenet-labels.json');
 const CAT = /cat|tabby|persian|siamese|egyptian/i;
 
 const filesIn = (dir: string) => readdirSync(dir).map((f) => path.join(dir, f));
@@ -73,7 +73,7 @@ async function setSetting(p: Page, key: string, value: string): Promise<void> {
   await input.dispatchEvent('change');
 }
 
-describe('model lab with MobileNet from ../shared (real Chromium)', () => {
+describe('model lab with MobileNet from test/fixtures (real Chromium)', () => {
   it('opens the layers model from all its files and the manifest form; lists its layers', async () => {
     page = await openLab(browser.context, preview.origin);
     problems = watchProblems(page);
@@ -202,7 +202,7 @@ describe('model lab with MobileNet from ../shared (real Chromium)', () => {
 
   it('explains cat.jpg: a cat class in the top 3, each class with its heatmap drawn', async () => {
     await tab(page, 'cam');
-    await page.getByTestId('explore-photo').setInputFiles(sharedPath('images', 'cat.jpg'));
+    await page.getByTestId('explore-photo').setInputFiles(fixturePath('images', 'cat.jpg'));
     const cards = page.getByTestId('class-card');
     await pollUntil(
       'three classes',

@@ -27,7 +27,7 @@ import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/
 import { FaultProxy } from '../helpers/fault-proxy';
 import { buildTestApp } from '../helpers/test-app';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { sharedPath } from '../helpers/shared-data';
+import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -39,10 +39,7 @@ import {
   watchProblems,
 } from './app-page';
 
-const PHOTOS = [
-  ...[1, 2, 3, 4, 5, 6].map((n) => sharedPath('data', 'potholes-kaggle', 'potholes', `${n}.jpg`)),
-  ...[1, 2, 3, 4, 5, 6].map((n) => sharedPath('data', 'potholes-kaggle', 'normal', `${n}.jpg`)),
-];
+const PHOTOS = [...potholePhotos().slice(0, 6), ...goodRoadPhotos().slice(0, 6)];
 const API = /^\/api\//;
 
 let ramDir: string | null = null;

@@ -27,7 +27,7 @@ import { summariseAudit, type AuditRow } from '../../src/lab/region-audit';
 import { actmaxOptionsFrom, responds } from '../../src/workers/lab-analysis';
 import { labelsFor } from '../../src/workers/lab-models';
 import type { LabLayer } from '../../src/workers/lab-protocol';
-import { sharedPath } from '../helpers/shared-data';
+import { fixturePath } from '../helpers/fixtures';
 
 const file = (name: string, text = '') => ({ name, blob: new Blob([text]) });
 
@@ -68,13 +68,13 @@ describe('picked model files', () => {
 
   it('reads both MobileNet model.json files: format, input shape, weight files', () => {
     const layers = summariseModelJson(
-      readFileSync(sharedPath('models', 'mobilenet_v1_0.25_224', 'model.json'), 'utf8'),
+      readFileSync(fixturePath('models', 'mobilenet_v1_0.25_224', 'model.json'), 'utf8'),
     );
     expect(layers.format).toBe('layers');
     expect(layers.inputShape).toEqual([224, 224, 3]);
     expect(layers.weightFiles).toHaveLength(55);
     const graph = summariseModelJson(
-      readFileSync(sharedPath('models', 'mobilenet_v1_0.25_224_graph', 'model.json'), 'utf8'),
+      readFileSync(fixturePath('models', 'mobilenet_v1_0.25_224_graph', 'model.json'), 'utf8'),
     );
     expect(graph.format).toBe('graph');
     expect(graph.inputNodes).toEqual(['images']);
@@ -115,7 +115,7 @@ describe('picked model files', () => {
 describe('labels', () => {
   it('reads a JSON list, an index map (also Keras style) and plain lines', () => {
     const imagenet = parseLabels(
-      readFileSync(sharedPath('models', 'imagenet-labels.json'), 'utf8'),
+      readFileSync(fixturePath('models', 'imagenet-labels.json'), 'utf8'),
     );
     expect(imagenet).toHaveLength(1000);
     expect(imagenet[0]).toMatch(/^tench/);

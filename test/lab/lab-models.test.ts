@@ -1,6 +1,6 @@
 /**
  * The lab worker's model handling and computations in Node (wasm), as the worker runs them:
- * MobileNet from ../shared opened from its files with the form's answers (both formats through
+ * MobileNet from test/fixtures opened from its files with the form's answers (both formats through
  * the same code), layers and the default CAM target, top-k classes with a heatmap each, filter
  * grids, and the clear messages for what cannot work (a missing shard, labels that do not fit,
  * an op without gradient, a layer without spatial output). Tensors are counted.
@@ -17,7 +17,7 @@ import type { ManifestAnswers, NamedBlob } from '../../src/workers/lab-protocol'
 import { readImageRgba } from '../../tools/lib/images';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 import { GraphBuilder, CONV_ATTRS } from '../helpers/graph-builder';
-import { sharedPath } from '../helpers/shared-data';
+import { fixturePath } from '../helpers/fixtures';
 
 function filesOf(dir: string): NamedBlob[] {
   return readdirSync(dir).map((name) => ({
@@ -26,7 +26,7 @@ function filesOf(dir: string): NamedBlob[] {
   }));
 }
 
-const labelsText = () => readFileSync(sharedPath('models', 'imagenet-labels.json'), 'utf8');
+const labelsText = () => readFileSync(fixturePath('models', 'imagenet-labels.json'), 'utf8');
 
 function answers(format: 'layers' | 'graph'): ManifestAnswers {
   return {
@@ -61,12 +61,12 @@ describe('lab models from picked files (wasm)', () => {
     await useBackend('wasm');
     layers = await loadLabModel({
       kind: 'answers',
-      files: filesOf(sharedPath('models', 'mobilenet_v1_0.25_224')),
+      files: filesOf(fixturePath('models', 'mobilenet_v1_0.25_224')),
       answers: answers('layers'),
     });
     graph = await loadLabModel({
       kind: 'answers',
-      files: filesOf(sharedPath('models', 'mobilenet_v1_0.25_224_graph')),
+      files: filesOf(fixturePath('models', 'mobilenet_v1_0.25_224_graph')),
       answers: answers('graph'),
     });
   });
@@ -98,7 +98,7 @@ describe('lab models from picked files (wasm)', () => {
     '%s: a cat class is in the top 3 of cat.jpg, each class with its own heatmap',
     async (format) => {
       const loaded = format === 'layers' ? layers : graph;
-      const image = await readImageRgba(sharedPath('images', 'cat.jpg'), {
+      const image = await readImageRgba(fixturePath('images', 'cat.jpg'), {
         resizeTo: { width: 224, height: 224 },
       });
       const before = tf.memory().numTensors;
@@ -129,7 +129,7 @@ describe('lab models from picked files (wasm)', () => {
   );
 
   it('one class alone (the region audit asks for the top class only)', async () => {
-    const image = await readImageRgba(sharedPath('images', 'cat.jpg'), {
+    const image = await readImageRgba(fixturePath('images', 'cat.jpg'), {
       resizeTo: { width: 224, height: 224 },
     });
     const x = pixelsToInput(layers, image);
@@ -209,7 +209,7 @@ describe('lab models: clear messages for what cannot work (wasm)', () => {
   beforeAll(() => useBackend('wasm'));
 
   it('a missing weight file is named', async () => {
-    const files = filesOf(sharedPath('models', 'mobilenet_v1_0.25_224')).filter(
+    const files = filesOf(fixturePath('models', 'mobilenet_v1_0.25_224')).filter(
       (f) => f.name !== 'group10-shard1of1',
     );
     const error = await loadLabModel({ kind: 'answers', files, answers: answers('layers') }).catch(
@@ -221,7 +221,7 @@ describe('lab models: clear messages for what cannot work (wasm)', () => {
   });
 
   it('labels that do not fit the outputs, and an input size the model does not take', async () => {
-    const files = filesOf(sharedPath('models', 'mobilenet_v1_0.25_224'));
+    const files = filesOf(fixturePath('models', 'mobilenet_v1_0.25_224'));
     const fewLabels = await loadLabModel({
       kind: 'answers',
       files,

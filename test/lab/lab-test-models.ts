@@ -14,7 +14,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelManifestInput } from '../../src/model/manifest';
 import { useBackend } from '../../tools/lib/tf-node';
 import { saveLayersModelToDir } from '../../tools/train/model-files';
-import { projectRoot } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 
 export const LAB_TEST_MODELS_DIR = path.join(projectRoot, '.test-output', 'lab-test-models');
 export const SECOND_POTHOLE_ID = 'lab-test-pothole';

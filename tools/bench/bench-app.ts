@@ -22,8 +22,7 @@ import {
   type LaunchedProfile,
 } from '../lib/chromium';
 import { buildApp, startPreview, DEFAULT_MODEL_FILE } from '../lib/preview-server';
-import { projectRoot } from '../lib/project-root';
-import { sharedRoot } from '../lib/shared-models';
+import { projectRoot, sharedPath } from '../lib/paths';
 import { machineDescription } from '../lib/machine';
 import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
 import { median } from '../lib/median';
@@ -34,7 +33,7 @@ type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
 
 function roadPhotos(count: number): string[] {
   const take = (dir: string, n: number) => {
-    const folder = path.join(sharedRoot(), 'data', 'potholes-kaggle', dir);
+    const folder = sharedPath('data', 'potholes-kaggle', dir);
     return readdirSync(folder)
       .filter((f) => f.endsWith('.jpg'))
       .sort((a, b) => parseInt(a) - parseInt(b))

@@ -31,7 +31,7 @@ import { median } from '../lib/median';
 import { markdownTable, timeMedian, writeBenchmarkSection } from './report';
 import { loadSharedMobilenet } from '../lib/shared-models';
 import { loadModelDir } from '../lib/model-dir';
-import { projectRoot } from '../lib/project-root';
+import { projectRoot } from '../lib/paths';
 import { compileAdapter } from '../../src/explain/compiled';
 import type { LoadedModel } from '../../src/model/load-model';
 import path from 'node:path';

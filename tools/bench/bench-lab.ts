@@ -25,12 +25,11 @@ import { modelManifestSchema, NORMALIZE_MINUS_ONE_TO_ONE } from '../../src/model
 import { labGrid } from '../../src/workers/lab-analysis';
 import { describeLayers } from '../../src/workers/lab-models';
 import { loadModelDir } from '../lib/model-dir';
-import { sharedRoot } from '../lib/shared-models';
+import { projectRoot, sharedPath } from '../lib/paths';
 import { useBackend } from '../lib/tf-node';
 import { mobilenetClassifier } from '../train/architectures';
 import { saveLayersModelToDir } from '../train/model-files';
 import { machineDescription } from '../lib/machine';
-import { projectRoot } from '../lib/project-root';
 import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
 import { median } from '../lib/median';
 import { arg, markdownTable, writeBenchmarkSection } from './report';
@@ -48,7 +47,7 @@ async function buildStandin(): Promise<string> {
   if (existsSync(path.join(STANDIN_DIR, 'manifest.json'))) return STANDIN_DIR;
   await useBackend('wasm');
   const built = await mobilenetClassifier(
-    path.join(sharedRoot(), 'models', 'mobilenet_v1_0.25_224'),
+    sharedPath('models', 'mobilenet_v1_0.25_224'),
     160,
     2,
     'conv_pw_13_relu',

@@ -3,16 +3,7 @@
  * messages, and one place that turns any error into a message and an exit code (1: the data or
  * model is at fault, 2: the command line is), without a stack trace for expected errors.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ToolError } from '../data/errors';
-
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** ../shared beside the project, or ROADCAM_SHARED. */
-export function sharedDir(): string {
-  return path.resolve(process.env.ROADCAM_SHARED ?? path.join(projectRoot, '..', 'shared'));
-}
 
 export function usageError(message: string, usage: string): ToolError {
   return new ToolError('bad-argument', `${message}\n\n${usage}`);

@@ -8,7 +8,8 @@ import { modelManifestSchema, type ModelManifest } from '../../src/model/manifes
 import { ToolError } from '../data/errors';
 import { readPhotoFolder } from '../data/photo-folder';
 import { DEFAULT_FRAME_BLOCK, DEFAULT_SPLIT_SEED } from '../data/split-options';
-import { parseNumber, runCli, sharedDir, usageError } from './cli';
+import { sharedDir } from '../lib/paths';
+import { parseNumber, runCli, usageError } from './cli';
 import { POTHOLE_ARCHITECTURES, type PotholeArchitecture } from './options';
 import type { ComparisonRow, PotholeMetrics, PotholeTraining } from './pothole';
 
@@ -173,16 +174,6 @@ async function main(): Promise<void> {
         USAGE,
       );
     }
-    const mobilenetDir = path.resolve(
-      o.mobilenet ?? path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224'),
-    );
-    if (architecture === 'mobilenet' && !existsSync(path.join(mobilenetDir, 'model.json'))) {
-      throw new ToolError(
-        'missing-folder',
-        `The pretrained MobileNet is not at ${mobilenetDir}: give --mobilenet DIR (a layers-format ` +
-          `MobileNet v1 0.25) or set ROADCAM_SHARED to the shared material's folder.`,
-      );
-    }
     const backend = backendOf(o.backend);
     const args = {
       data: o.data,
@@ -202,7 +193,7 @@ async function main(): Promise<void> {
       outputStride: outputStrideOf(o['output-stride']),
       negativeCropRate: num('negative-crops', 0.15, { integer: false, min: 0 }),
       boxLoss: num('box-loss', architecture === 'mobilenet' ? 1 : 0, { integer: false, min: 0 }),
-      mobilenetDir,
+      mobilenetDir: '',
       evaluate: !o['no-eval'],
       maxBatchesPerEpoch: maxBatches,
       id: o.id ?? 'roadcam-pothole',
@@ -210,7 +201,20 @@ async function main(): Promise<void> {
       command: commandLine(argv),
       progress: true,
     };
-    // A missing or empty folder is reported before anything heavy loads.
+    // The command line is checked first, then the folders it names (the default MobileNet only
+    // when it is used), before anything heavy loads.
+    if (architecture === 'mobilenet') {
+      args.mobilenetDir = path.resolve(
+        o.mobilenet ?? path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224'),
+      );
+      if (!existsSync(path.join(args.mobilenetDir, 'model.json'))) {
+        throw new ToolError(
+          'missing-folder',
+          `The pretrained MobileNet is not at ${args.mobilenetDir}: give --mobilenet DIR (a ` +
+            `layers-format MobileNet v1 0.25) or set ROADCAM_SHARED to the shared material's folder.`,
+        );
+      }
+    }
     for (const d of o.data) readPhotoFolder(d);
     await startBackend(backend);
     const { trainPothole } = await import('./pothole');
