@@ -17,7 +17,7 @@ export const surveyIdSchema = z
   .uuid({ version: 'v4' })
   .regex(/^[0-9a-f-]+$/, 'Survey ids are lowercase (as crypto.randomUUID() makes them)');
 
-export const positionSchema = z.object({
+const positionSchema = z.object({
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
   /** Radius of 68% confidence in metres, as the Geolocation API reports it; null from EXIF. */
@@ -26,7 +26,7 @@ export const positionSchema = z.object({
 });
 export type Position = z.infer<typeof positionSchema>;
 
-export const verdictSchema = z.object({
+const verdictSchema = z.object({
   label: z.enum(LABELS),
   /** Probability of the pothole class, 0..1. */
   potholeProbability: z.number().min(0).max(1),
@@ -35,7 +35,7 @@ export const verdictSchema = z.object({
 });
 export type SurveyVerdict = z.infer<typeof verdictSchema>;
 
-export const camGridSchema = z.object({
+const camGridSchema = z.object({
   method: z.string().min(1).max(40),
   layer: z.string().min(1).max(200),
   width: z.number().int().min(1).max(64),
@@ -43,9 +43,7 @@ export const camGridSchema = z.object({
   /** base64 of width*height little-endian float32 values, normalised to 0..1. */
   data: z.string().max(64 * 64 * 8),
 });
-export type CamGridWire = z.infer<typeof camGridSchema>;
-
-export const modelRefSchema = z.object({
+const modelRefSchema = z.object({
   id: z.string().min(1).max(100),
   version: z.string().min(1).max(40),
 });
@@ -53,7 +51,7 @@ export const modelRefSchema = z.object({
 /** The largest photo the server accepts (PUT .../photo answers 413 beyond). */
 export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
 
-export const photoMetaSchema = z.object({
+const photoMetaSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().positive().max(MAX_PHOTO_BYTES),
   width: z.number().int().positive().max(1600),
@@ -62,7 +60,7 @@ export const photoMetaSchema = z.object({
 });
 
 /** The highest revision a record may carry (a safe integer, far beyond any real edit count). */
-export const MAX_REVISION = 1_000_000_000;
+const MAX_REVISION = 1_000_000_000;
 
 /**
  * What the server stores and the phone uploads; everything the engineer can edit included.
@@ -91,10 +89,6 @@ export type SurveyRecordWire = z.infer<typeof surveyRecordSchema>;
 export const IMMUTABLE_SURVEY_FIELDS = ['id', 'createdAt', 'photo'] as const;
 
 export const MAX_SURVEYS_PER_BATCH = 100;
-
-export const surveyBatchSchema = z.object({
-  surveys: z.array(z.unknown()).min(1).max(MAX_SURVEYS_PER_BATCH),
-});
 
 /**
  * `created`: stored now. `unchanged`: the same content is stored (a replay). `updated`: a higher

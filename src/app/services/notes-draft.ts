@@ -8,7 +8,7 @@ import type { SurveyRecord } from '../../store/survey-record';
 export type NotesSettled =
   { ok: true; id: string; record: SurveyRecord } | { ok: false; id: string; error: unknown };
 
-export const NOTES_SAVE_DELAY_MS = 600;
+const NOTES_SAVE_DELAY_MS = 600;
 
 export class NotesDraft extends EventTarget {
   private pending: { id: string; notes: string } | null = null;

@@ -9,7 +9,7 @@ import type { NoPositionReason } from '../../store/survey-record';
 export type PositionResult = { position: Position } | { reason: NoPositionReason };
 
 /** A fix older than this is not used for a new survey. */
-export const MAX_FIX_AGE_MS = 60_000;
+const MAX_FIX_AGE_MS = 60_000;
 
 export class PositionTracker {
   private latest: { position: Position; at: number } | null = null;

@@ -12,7 +12,7 @@ import type { AnalysisClient } from './analysis-client';
 import type { PositionTracker } from './position';
 
 /** How long a new survey waits for a first GPS fix before it is saved without one. */
-export const POSITION_WAIT_MS = 3000;
+const POSITION_WAIT_MS = 3000;
 
 export type SurveyOutcome =
   | {

@@ -54,7 +54,7 @@ export interface SettingsAnswer {
  * the server answers no cross-origin requests (no CORS): the phone syncs with the server it
  * loaded the app from. Anything else is refused here with what to do instead.
  */
-export function checkSameOrigin(serverUrl: string, origin = location.origin): void {
+function checkSameOrigin(serverUrl: string, origin = location.origin): void {
   const url = serverBase(serverUrl, origin);
   if (url.origin !== origin) {
     throw new SyncError(
