@@ -6,9 +6,11 @@ export const aboutPageStyles = [
   css`
     :host {
       display: grid;
+      /* A column that may be narrower than its content's widest line: text wraps instead of
+         pushing the page past a 360 px screen. */
+      grid-template-columns: minmax(0, 1fr);
       gap: 1rem;
       align-content: start;
-      min-width: 0;
     }
     h2 {
       margin: 0;

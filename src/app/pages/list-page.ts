@@ -2,10 +2,11 @@
  * The surveys on the phone, newest first, filtered by verdict and sync state, with the sync
  * header. Surveys are read by a task: when the filters change, or sync changes surveys, while
  * an earlier read is still on its way, only the latest read is shown (an older, unfiltered
- * answer arriving last once showed every survey under the "Sync failed" filter).
+ * answer arriving last once showed every survey under the "Sync failed" filter). The list is
+ * `aria-busy` while a read is on its way.
  */
 import { consume } from '@lit/context';
-import { Task } from '@lit/task';
+import { Task, TaskStatus } from '@lit/task';
 import { html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import '../../components/rc-survey-list';
@@ -77,6 +78,7 @@ export class RcListPage extends LitElement {
     );
     return html`<h2>Surveys</h2>
       <rc-survey-list
+        aria-busy=${this.surveys.status === TaskStatus.PENDING ? 'true' : 'false'}
         .items=${items}
         .total=${total}
         verdictFilter=${this.verdictFilter}
