@@ -49,6 +49,9 @@ export class LabFilters extends LitElement {
       }
       label {
         display: grid;
+        /* A select with a long option shrinks to the phone's width instead of widening it. */
+        grid-template-columns: minmax(0, 1fr);
+        max-width: 100%;
         gap: 0.25rem;
         font-weight: 600;
       }

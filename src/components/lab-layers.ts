@@ -14,6 +14,9 @@ export class LabLayers extends LitElement {
     css`
       .scroll {
         overflow-x: auto;
+        /* The containing block of what is positioned inside (the visually hidden header
+           text), so that it scrolls with the table instead of widening the page. */
+        position: relative;
       }
       table {
         border-collapse: collapse;

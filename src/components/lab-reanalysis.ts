@@ -51,7 +51,15 @@ export class LabReanalysis extends LitElement {
     css`
       :host {
         display: grid;
+        /* Long model names wrap or shrink their select: the page stays within a 360 px screen. */
+        grid-template-columns: minmax(0, 1fr);
         gap: 0.75rem;
+      }
+      .row > label {
+        max-width: 100%;
+      }
+      select {
+        max-width: 100%;
       }
       ul {
         list-style: none;

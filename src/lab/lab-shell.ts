@@ -128,6 +128,8 @@ export class RoadcamLab extends LitElement {
     css`
       :host {
         display: grid;
+        /* Wide tables scroll in their own box; the page stays within a 360 px screen. */
+        grid-template-columns: minmax(0, 1fr);
         gap: 1rem;
       }
       :host([hidden]) {

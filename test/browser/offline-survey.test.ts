@@ -58,7 +58,10 @@ async function listedIds(p: Page): Promise<string[]> {
   await p.locator('rc-survey-list').waitFor();
   // The list renders after IndexedDB answers.
   await p.waitForFunction(() => {
-    const list = document.querySelector('roadcam-app')?.shadowRoot?.querySelector('rc-survey-list');
+    const list = document
+      .querySelector('roadcam-app')
+      ?.shadowRoot?.querySelector('rc-list-page')
+      ?.shadowRoot?.querySelector('rc-survey-list');
     return !!list && (list as unknown as { updateComplete: Promise<boolean> }).updateComplete;
   });
   await p.waitForTimeout(200);

@@ -124,14 +124,20 @@ async function benchBackend(origin: string, backend: Backend, photos: string[], 
       const m = await surveyOne(cold, photos[i % photos.length]);
       samples.cold_start_to_verdict.push(m['roadcam:verdict-shown']);
       const inside = await cold.evaluate(() => {
-        const app = document.querySelector('roadcam-app') as unknown as {
-          engine: { startMs: number } | null;
-          modelStatus: { loadMs?: number; warmUpMs?: number };
-        };
+        const { state } = (
+          document.querySelector('roadcam-app') as unknown as {
+            services: {
+              state: {
+                engine: { startMs: number } | null;
+                modelStatus: { loadMs?: number; warmUpMs?: number };
+              };
+            };
+          }
+        ).services;
         return {
-          wasm: app.engine?.startMs ?? NaN,
-          model: app.modelStatus.loadMs ?? NaN,
-          warmUp: app.modelStatus.warmUpMs ?? NaN,
+          wasm: state.engine?.startMs ?? NaN,
+          model: state.modelStatus.loadMs ?? NaN,
+          warmUp: state.modelStatus.warmUpMs ?? NaN,
         };
       });
       for (const [key, value] of Object.entries({

@@ -3,13 +3,13 @@
  * reason there is none. Permission is asked on the first photo, never on page load; after that
  * a watch keeps a recent fix so that the next survey does not wait for the GPS.
  */
-import type { Position } from '../schema/survey';
-import type { NoPositionReason } from '../store/survey-record';
+import type { Position } from '../../schema/survey';
+import type { NoPositionReason } from '../../store/survey-record';
 
 export type PositionResult = { position: Position } | { reason: NoPositionReason };
 
 /** A fix older than this is not used for a new survey. */
-export const MAX_FIX_AGE_MS = 60_000;
+const MAX_FIX_AGE_MS = 60_000;
 
 export class PositionTracker {
   private latest: { position: Position; at: number } | null = null;
@@ -87,18 +87,5 @@ export class PositionTracker {
     const waiting = this.waiting;
     this.waiting = [];
     for (const w of waiting) w(result);
-  }
-}
-
-export function describeNoPosition(reason: NoPositionReason): string {
-  switch (reason) {
-    case 'denied':
-      return 'No position: location permission was refused.';
-    case 'unsupported':
-      return 'No position: this browser has no location service.';
-    case 'timeout':
-      return 'No position: no GPS fix yet.';
-    default:
-      return 'No position: the GPS could not find one.';
   }
 }

@@ -3,8 +3,8 @@
  * centre, left and right edges) with the most heatmap energy for its area. A model that keys on
  * the sky or the verge instead of the road shows it here at a glance.
  */
-import { regionEnergyShares, type RegionShares } from '../explain/metrics/energy';
-import type { ScalarMap } from '../explain/heatmap/scalar-map';
+import { regionEnergyShares, type RegionShares } from '../../explain/metrics/energy';
+import type { ScalarMap } from '../../explain/heatmap/scalar-map';
 
 const REGION_NAMES: Record<keyof RegionShares, string> = {
   centre: 'the centre',

@@ -3,16 +3,16 @@
  * the position, becomes a survey record saved at once. Nothing is saved for a photo the worker
  * refused; a photo the model could not analyse is saved without a verdict.
  */
-import type { CamMethodName } from '../explain/cam/compute-cam';
-import { StoreError, type SurveyRepository } from '../store';
-import type { NoPositionReason, SurveyRecord } from '../store/survey-record';
-import { verdictKeyOf } from '../store/survey-record';
-import type { Explanation, FailureInfo, PhotoAnalysis } from '../workers/protocol';
+import type { CamMethodName } from '../../explain/cam/compute-cam';
+import { StoreError, type SurveyRepository } from '../../store';
+import type { NoPositionReason, SurveyRecord } from '../../store/survey-record';
+import { verdictKeyOf } from '../../store/survey-record';
+import type { Explanation, FailureInfo, PhotoAnalysis } from '../../workers/protocol';
 import type { AnalysisClient } from './analysis-client';
 import type { PositionTracker } from './position';
 
 /** How long a new survey waits for a first GPS fix before it is saved without one. */
-export const POSITION_WAIT_MS = 3000;
+const POSITION_WAIT_MS = 3000;
 
 export type SurveyOutcome =
   | {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { surveyRecordSchema } from '../../src/schema/survey';
-import { buildRecord } from '../../src/app/survey-service';
-import { toWire } from '../../src/store/wire';
-import type { PhotoAnalysis } from '../../src/workers/protocol';
+import { surveyRecordSchema } from '../../../src/schema/survey';
+import { buildRecord } from '../../../src/app/services/survey-service';
+import { toWire } from '../../../src/store/wire';
+import type { PhotoAnalysis } from '../../../src/workers/protocol';
 
 function analysis(explained: boolean): PhotoAnalysis {
   return {

@@ -45,7 +45,7 @@ export class InstallService extends EventTarget {
   }
 }
 
-export function isIosSafari(nav: Navigator): boolean {
+function isIosSafari(nav: Navigator): boolean {
   const ua = nav.userAgent;
   const ios = /iPad|iPhone|iPod/.test(ua) || (ua.includes('Macintosh') && nav.maxTouchPoints > 1);
   return ios && !('standalone' in nav && (nav as { standalone?: boolean }).standalone);

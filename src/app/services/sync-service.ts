@@ -5,11 +5,11 @@
  * Background Sync, and turns the outbox's events into one `SyncView` for the shell to render.
  * The shell calls `enqueue(id)` after every save and edit.
  */
-import type { SurveyDetailResponse } from '../schema/survey';
-import type { SurveyRecord, SurveyRepository } from '../store';
-import type { ConnectionCheck, FlushResult, Outbox, OutboxEvent } from '../sync';
-import { SyncError, type SyncFailure, type SyncFailureCode } from '../sync/errors';
-import { serverBase, type SyncSettings } from '../sync/settings';
+import type { SurveyDetailResponse } from '../../schema/survey';
+import type { SurveyRecord, SurveyRepository } from '../../store';
+import type { ConnectionCheck, FlushResult, Outbox, OutboxEvent } from '../../sync';
+import { SyncError, type SyncFailure } from '../../sync/errors';
+import { serverBase, type SyncSettings } from '../../sync/settings';
 
 export interface SyncView {
   /** The outbox is open (false until the page has loaded, or when it failed to open). */
@@ -36,16 +36,6 @@ export const INITIAL_SYNC_VIEW: SyncView = {
   failures: new Map(),
 };
 
-/** Short words for a failed survey in the list: "sync failed (conflict)". */
-const FAILURE_LABEL: Record<SyncFailureCode, string> = {
-  conflict: 'conflict with the server',
-  invalid: 'incomplete survey',
-  'photo-conflict': 'photo conflict',
-  'photo-rejected': 'photo refused',
-  'photo-missing': 'photo missing',
-  rejected: 'refused by the server',
-};
-
 /** A survey in conflict as the detail view shows it (see rc-survey-detail's SyncConflictView). */
 export interface ConflictInfo {
   message: string;
@@ -59,25 +49,12 @@ export interface SettingsAnswer {
   saved?: SyncSettings;
 }
 
-export function failureLabel(failure: SyncFailure | undefined): string | undefined {
-  return failure ? FAILURE_LABEL[failure.code] : undefined;
-}
-
-/** "3 waiting to sync", "Nothing waiting to sync". */
-export function waitingText(waiting: number): string {
-  return waiting === 0 ? 'Nothing waiting to sync' : `${waiting} waiting to sync`;
-}
-
-export function lastSyncText(lastSyncAt: string | null): string {
-  return lastSyncAt ? `Last sync: ${new Date(lastSyncAt).toLocaleString()}` : 'Never synced yet';
-}
-
 /**
  * The app's pages allow connections to their own origin only (CSP `connect-src 'self'`), and
  * the server answers no cross-origin requests (no CORS): the phone syncs with the server it
  * loaded the app from. Anything else is refused here with what to do instead.
  */
-export function checkSameOrigin(serverUrl: string, origin = location.origin): void {
+function checkSameOrigin(serverUrl: string, origin = location.origin): void {
   const url = serverBase(serverUrl, origin);
   if (url.origin !== origin) {
     throw new SyncError(
@@ -112,7 +89,7 @@ export class SyncService {
 
   private async open(): Promise<Outbox | null> {
     try {
-      const { createOutbox, backgroundSyncOnRetry } = await import('../sync');
+      const { createOutbox, backgroundSyncOnRetry } = await import('../../sync');
       const outbox = await createOutbox({ repository: this.repository });
       if (this.closed) {
         await outbox.close();
@@ -120,7 +97,7 @@ export class SyncService {
       }
       this.outbox = outbox;
       this.detachers.push(outbox.subscribe((event) => this.onEvent(event)));
-      this.detachers.push(outbox.attachTriggers(window));
+      this.detachers.push(outbox.triggers.attach(window));
       // Background Sync needs an active service worker; `ready` waits for one (forever where
       // none registers, which is harmless here).
       void navigator.serviceWorker?.ready.then((registration) => {
@@ -191,7 +168,7 @@ export class SyncService {
   }
 
   async settings(): Promise<SyncSettings | null> {
-    return (await this.start())?.getSettings() ?? null;
+    return (await this.start())?.connection.load() ?? null;
   }
 
   /** "Test connection", worded for the settings panel. */
@@ -245,7 +222,7 @@ export class SyncService {
     }
     const outbox = await this.start();
     if (!outbox) return { ok: false, code: 'storage', message: 'Sync could not start.' };
-    return outbox.testConnection(settings);
+    return outbox.connection.test(settings);
   }
 
   /** Throws a SyncError whose message says what to fix. */
@@ -263,7 +240,7 @@ export class SyncService {
   /** The server's version of a survey in conflict; null when unknown or unreachable. */
   async serverVersion(id: string): Promise<SurveyDetailResponse | null> {
     const outbox = await this.start();
-    return outbox ? outbox.serverVersion(id).catch(() => null) : null;
+    return outbox ? outbox.connection.serverVersion(id).catch(() => null) : null;
   }
 
   async replaceServerVersion(id: string): Promise<void> {

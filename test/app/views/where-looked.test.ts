@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { whereLooked } from '../../src/app/where-looked';
+import { whereLooked } from '../../../src/app/views/where-looked';
 
 function map(width: number, height: number, hot: (x: number, y: number) => boolean) {
   const data = new Float32Array(width * height);

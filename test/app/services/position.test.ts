@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PositionTracker } from '../../src/app/position';
+import { PositionTracker } from '../../../src/app/services/position';
 
 /** A Geolocation that answers as a test tells it to (the browser tests use the real one). */
 function fakeGeolocation() {
