@@ -4,6 +4,7 @@
  * MNIST models and for a model builder's own.
  */
 import { z } from '../schema/zod';
+import { ModelLoadError } from './model-load-error';
 
 export const normalizationSchema = z.object({
   /** Per-channel mean and std applied to pixel / 255: input = (pixel / 255 - mean) / std. */
@@ -55,3 +56,19 @@ export const modelManifestSchema = z.object({
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 export type ModelManifestInput = z.input<typeof modelManifestSchema>;
+
+/** A manifest from its JSON. Throws ModelLoadError naming the first problems. */
+export function parseManifest(json: unknown, source = 'manifest.json'): ModelManifest {
+  const parsed = modelManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ModelLoadError(
+      'manifest-invalid',
+      `The model's ${source} is not valid: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}.`,
+      JSON.stringify(parsed.error.issues),
+    );
+  }
+  return parsed.data;
+}

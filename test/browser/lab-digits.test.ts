@@ -12,7 +12,7 @@ import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/c
 import { startPreview, type Preview } from '../helpers/preview-server';
 import { projectRoot } from '../helpers/shared-data';
 import { pollUntil, watchProblems } from './app-page';
-import { labError, labWorkerTensors, modelOpened, openLab, tab } from '../lab/lab-page';
+import { labError, labWorkerTensors, modelOpened, openLab, tab } from '../features/lab/lab-page';
 
 const MNIST_MANIFEST = path.join(projectRoot, 'public', 'models', 'mnist', 'manifest.json');
 

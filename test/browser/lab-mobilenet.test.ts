@@ -26,7 +26,7 @@ import {
   modelOpened,
   openLab,
   tab,
-} from '../lab/lab-page';
+} from '../features/lab/lab-page';
 
 const LAYERS_DIR = sharedPath('models', 'mobilenet_v1_0.25_224');
 const GRAPH_DIR = sharedPath('models', 'mobilenet_v1_0.25_224_graph');

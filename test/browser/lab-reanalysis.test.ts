@@ -24,12 +24,12 @@ import {
   watchProblems,
   type StoredSurvey,
 } from './app-page';
-import { labError, labReady, modelOpened, tab } from '../lab/lab-page';
+import { labError, labReady, modelOpened, tab } from '../features/lab/lab-page';
 import {
   buildSecondPotholeModel,
   SECOND_POTHOLE_ID,
   SECOND_POTHOLE_VERSION,
-} from '../lab/lab-test-models';
+} from '../features/lab/lab-test-models';
 
 const PHOTOS = [
   ...['1', '2', '3', '4'].map((n) => sharedPath('data', 'potholes-kaggle', 'normal', `${n}.jpg`)),

@@ -11,7 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { mobilenetClassifier } from '../../tools/train/architectures';
-import { readModelArtifacts } from '../../tools/train/model-files';
+import { readModelDir } from '../../tools/lib/model-dir';
 import { sharedPath } from '../helpers/shared-data';
 
 const MOBILENET_LAYERS = ['models', 'mobilenet_v1_0.25_224'];
@@ -63,12 +63,12 @@ async function catPixels(): Promise<Float32Array> {
 
 async function loadMobileNet(backend: NodeBackend): Promise<tfl.LayersModel> {
   await useBackend(backend);
-  return tfl.loadLayersModel(tf.io.fromMemory(readModelArtifacts(sharedPath(...MOBILENET_LAYERS))));
+  return tfl.loadLayersModel(tf.io.fromMemory(readModelDir(sharedPath(...MOBILENET_LAYERS))));
 }
 
 async function loadMobileNetGraph(backend: NodeBackend): Promise<tfc.GraphModel> {
   await useBackend(backend);
-  return tfc.loadGraphModel(tf.io.fromMemory(readModelArtifacts(sharedPath(...MOBILENET_GRAPH))));
+  return tfc.loadGraphModel(tf.io.fromMemory(readModelDir(sharedPath(...MOBILENET_GRAPH))));
 }
 
 describe('MobileNet class-score gradients (workload: Grad-CAM and activation maximization)', () => {

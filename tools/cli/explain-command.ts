@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   CAM_METHOD_NAMES,
@@ -13,7 +13,8 @@ import { labelledProbabilities, topClasses } from '../../src/model/labels';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { readImageRgba, writePng } from '../lib/images';
 import { tf } from '../lib/tf-node';
-import { ensureDir, loadCliModel, UsageError, type CliValues } from './main';
+import { loadCliModel } from './cli-model';
+import { UsageError, type CliValues } from './usage';
 
 /** Overlays are written at most this large: enough to see, small enough to share. */
 const OVERLAY_MAX_SIDE = 1024;
@@ -70,7 +71,7 @@ export async function runExplain(photos: string[], v: CliValues): Promise<number
   const top = parseTop(v);
   const { manifest, adapter, dispose } = await loadCliModel(v);
   const outDir = v.out ?? '.';
-  ensureDir(outDir);
+  mkdirSync(outDir, { recursive: true });
   let failures = 0;
   try {
     for (const file of photos) {
