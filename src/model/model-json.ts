@@ -112,7 +112,7 @@ function graphInputs(topology: Json): { nodes: string[]; shape: ModelJsonSummary
 }
 
 /** The weight files model.json lists, as base names, in the order tfjs reads them. */
-export function weightFileNames(json: ModelJson): string[] {
+function weightFileNames(json: ModelJson): string[] {
   return json.weightsManifest.flatMap((group) => {
     const paths = asObject(group)?.paths;
     return Array.isArray(paths) ? paths.map((p) => baseName(String(p))) : [];

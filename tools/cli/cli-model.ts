@@ -16,7 +16,7 @@ import { loadModelDir, loadModelDirWithAnswers } from '../lib/model-dir';
 import { UsageError, type CliValues } from './usage';
 
 /** --size, --channels, --range, --labels and --label-offset as answers. */
-export function answersFromFlags(dir: string, v: CliValues): ManifestAnswers {
+function answersFromFlags(dir: string, v: CliValues): ManifestAnswers {
   const missing = ['size', 'labels'].filter((k) => !v[k as keyof CliValues]);
   if (missing.length) {
     throw new UsageError(

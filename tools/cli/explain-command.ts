@@ -19,7 +19,7 @@ import { UsageError, type CliValues } from './usage';
 /** Overlays are written at most this large: enough to see, small enough to share. */
 const OVERLAY_MAX_SIDE = 1024;
 
-export function parseMethod(value: string | undefined): CamMethodName {
+function parseMethod(value: string | undefined): CamMethodName {
   const method = (value ?? 'gradcam') as CamMethodName;
   if (!CAM_METHOD_NAMES.includes(method)) {
     throw new UsageError(
@@ -29,7 +29,7 @@ export function parseMethod(value: string | undefined): CamMethodName {
   return method;
 }
 
-export function parseOverlayLook(v: CliValues): { colormap: ColormapName; alpha: number } {
+function parseOverlayLook(v: CliValues): { colormap: ColormapName; alpha: number } {
   const colormap = v.colormap as ColormapName;
   if (!COLORMAP_NAMES.includes(colormap)) {
     throw new UsageError(`--colormap must be one of ${COLORMAP_NAMES.join(', ')}.`);
@@ -40,7 +40,7 @@ export function parseOverlayLook(v: CliValues): { colormap: ColormapName; alpha:
 }
 
 /** `--top K`: how many of the most probable classes get an overlay each (undefined: one). */
-export function parseTop(v: CliValues): number | undefined {
+function parseTop(v: CliValues): number | undefined {
   if (v.top === undefined) return undefined;
   const k = Number(v.top);
   if (!(Number.isInteger(k) && k >= 1 && k <= 20)) {
@@ -53,7 +53,7 @@ export function parseTop(v: CliValues): number | undefined {
 }
 
 /** A class name as a file-name part: "Persian cat" -> "persian-cat". */
-export function labelSlug(label: string): string {
+function labelSlug(label: string): string {
   const slug = label
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

@@ -7,7 +7,7 @@ import { loadCliModel } from './cli-model';
 import { UsageError, type CliValues } from './usage';
 
 /** "0-15", "3,5,9" or "0-3,8" -> [0, 1, ...]. */
-export function parseFilterList(text: string): number[] {
+function parseFilterList(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',')) {
     const range = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);

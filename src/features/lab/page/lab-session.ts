@@ -24,7 +24,7 @@ export interface LabStores {
   surveys: SurveyRepository;
 }
 
-export type LabHost = ReactiveControllerHost & HTMLElement;
+type LabHost = ReactiveControllerHost & HTMLElement;
 
 export class LabSession {
   client: LabClient | null = null;

@@ -17,7 +17,7 @@ export const ACTMAX_PRESETS: { id: ActmaxPreset; label: string }[] = [
 ];
 
 /** MNIST-sized inputs (up to this side) get the small-image defaults. */
-export const SMALL_INPUT_SIDE = 64;
+const SMALL_INPUT_SIDE = 64;
 
 /** The preset the lab starts with: small inputs are cheap enough for the core's defaults. */
 export function defaultPreset(inputShape: readonly number[]): ActmaxPreset {

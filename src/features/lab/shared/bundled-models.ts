@@ -13,7 +13,7 @@ export interface BundledModel {
   manifestUrl: string;
 }
 
-export const MNIST_MODEL_PATH = '/models/mnist/manifest.json';
+const MNIST_MODEL_PATH = '/models/mnist/manifest.json';
 
 export function bundledModels(location: { href: string; search: string }): BundledModel[] {
   const base = new URL(import.meta.env.BASE_URL ?? '/', location.href);

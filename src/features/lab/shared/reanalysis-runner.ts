@@ -36,7 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class ReanalysisRunner extends EventTarget {
   private looping: Promise<void> | null = null;
   private readonly pauseRequested = new Set<string>();
-  /** Why the loop stopped last, when it failed (shown in the panel). */
+  /** Why the loop stopped last, when it failed. Not shown yet (docs/LAB.md, known gaps). */
   lastError: string | null = null;
 
   constructor(private readonly deps: ReanalysisDeps) {

@@ -138,21 +138,4 @@ export class ReanalysisStore {
       throw toStoreError(error, 'read the re-analysis results');
     }
   }
-
-  /** Deletes a run and its results (the surveys are not touched). */
-  async removeRun(runId: string): Promise<void> {
-    const tx = this.db.transaction(['reanalysis-runs', 'reanalysis-results'], 'readwrite');
-    try {
-      const results = tx.objectStore('reanalysis-results');
-      let cursor = await results.index('by-run').openCursor(IDBKeyRange.only(runId));
-      while (cursor) {
-        await cursor.delete();
-        cursor = await cursor.continue();
-      }
-      await Promise.all([tx.objectStore('reanalysis-runs').delete(runId), tx.done]);
-    } catch (error) {
-      tx.done.catch(() => undefined);
-      throw toStoreError(error, 'remove the re-analysis');
-    }
-  }
 }

@@ -77,7 +77,7 @@ function opWithoutGradient(message: string): string | null {
 }
 
 /** Turns a failure to differentiate into a message that names the op and what still works. */
-export function gradientFailure(error: unknown): FailureInfo | null {
+function gradientFailure(error: unknown): FailureInfo | null {
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof ExplainError ? error.code : null;
   if (
@@ -116,7 +116,7 @@ interface EngineState {
 }
 
 /** Can a heatmap be drawn for this model? One Grad-CAM on a grey image says. */
-export async function camProblemOf(loaded: LoadedModel): Promise<FailureInfo | null> {
+async function camProblemOf(loaded: LoadedModel): Promise<FailureInfo | null> {
   const { adapter, manifest } = loaded;
   let layer: string;
   try {
@@ -172,7 +172,7 @@ export function failureOf(error: unknown): FailureInfo {
 }
 
 /** The CAM layer to use: the manifest's when it is spatial, else the adapter's default. */
-export function usableCamLayer(loaded: LoadedModel): string | null {
+function usableCamLayer(loaded: LoadedModel): string | null {
   for (const name of [loaded.manifest.cam.layer, undefined]) {
     try {
       return camLayer(loaded.adapter, name);
