@@ -3,8 +3,8 @@
  * from ../shared, opened through the file picker with all its files, the manifest form filled
  * in (input size, normalisation, the ImageNet labels file). Its layers are listed with the
  * default CAM target marked; a 4-filter grid of conv_pw_1 is computed in the worker while the
- * page answers clicks (how fast: npm run bench:lab); the filter images differ from each other and from their
- * start noise; the grid saves as PNG; cat.jpg puts a cat in the top 3 with its heatmap drawn;
+ * page answers clicks (how fast it answers: npm run bench:lab); the filter images differ from
+ * each other and from their start noise; the grid saves as PNG; cat.jpg puts a cat in the top 3 with its heatmap drawn;
  * the model is kept, opened again offline, and removed; the graph format opens through the same
  * picker; missing weight files are named.
  */
@@ -13,8 +13,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { startTestApp } from '../helpers/test-app';
 import { sharedPath } from '../helpers/shared-data';
 import { pollUntil, serviceWorkerControls, watchProblems } from './app-page';
 import {
@@ -41,7 +42,7 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  preview = await startPreview();
+  preview = await startTestApp();
   browser = await launchProfile();
 });
 

@@ -12,7 +12,7 @@
  *
  *   npm run bench:app [-- --photos 24] [-- --cold 10] [-- --json FILE]
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -21,14 +21,10 @@ import {
   launchProfile,
   removeProfile,
   type LaunchedProfile,
-} from '../../test/helpers/chromium';
-import {
-  buildApp,
-  startPreview,
-  testModelUrl,
-  DEFAULT_MODEL_FILE,
-} from '../../test/helpers/preview-server';
-import { projectRoot, sharedPath } from '../../test/helpers/shared-data';
+} from '../lib/chromium';
+import { buildApp, startPreview, DEFAULT_MODEL_FILE } from '../lib/preview-server';
+import { projectRoot } from '../lib/project-root';
+import { sharedRoot } from '../lib/shared-models';
 import { writeSection } from '../lighthouse/benchmarks-md';
 import { arg, median } from './report';
 
@@ -36,19 +32,19 @@ type Backend = 'threaded-simd' | 'simd';
 type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
 
 function roadPhotos(count: number): string[] {
-  const take = (dir: string, n: number) =>
-    readdirSync(sharedPath('data', 'potholes-kaggle', dir))
+  const take = (dir: string, n: number) => {
+    const folder = path.join(sharedRoot(), 'data', 'potholes-kaggle', dir);
+    return readdirSync(folder)
       .filter((f) => f.endsWith('.jpg'))
       .sort((a, b) => parseInt(a) - parseInt(b))
       .slice(0, n)
-      .map((f) => sharedPath('data', 'potholes-kaggle', dir, f));
+      .map((f) => path.join(folder, f));
+  };
   return [...take('potholes', Math.ceil(count / 2)), ...take('normal', Math.floor(count / 2))];
 }
 
 function url(origin: string, backend: Backend): string {
   const params = new URLSearchParams();
-  const model = testModelUrl();
-  if (model) params.set('model', model);
   if (backend === 'simd') params.set('backend', 'simd');
   const q = params.toString();
   return `${origin}/${q ? `?${q}` : ''}`;
@@ -163,6 +159,12 @@ async function main(): Promise<void> {
   const photoCount = Number(arg('photos', '24'));
   const colds = Number(arg('cold', '10'));
   const jsonFile = process.argv.includes('--json') ? arg('json', '') : '';
+  if (!existsSync(DEFAULT_MODEL_FILE)) {
+    throw new Error(
+      `bench:app measures the app with its default model, and ${DEFAULT_MODEL_FILE} is missing: ` +
+        'restore it (git checkout public/models/pothole) or train one (npm run train).',
+    );
+  }
   const photos = roadPhotos(photoCount);
   const dist = await buildApp();
   const preview = await startPreview({ dist });
@@ -196,9 +198,7 @@ async function main(): Promise<void> {
   }
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(rows, null, 2));
 
-  const model = testModelUrl()
-    ? `the tiny test model (test/helpers/test-model.ts, 96x96 input; ${DEFAULT_MODEL_FILE.replace(projectRoot + '/', '')} absent)`
-    : DEFAULT_MODEL_FILE.replace(projectRoot + '/', '');
+  const model = path.relative(projectRoot, DEFAULT_MODEL_FILE);
   const get = (b: Backend, w: What) => rows.find((r) => r.backend === b && r.what === w)!.median_ms;
   const body = [
     '## Field app: speed (`npm run bench:app`)',

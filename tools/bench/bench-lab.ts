@@ -20,8 +20,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumVersion, launchProfile, removeProfile } from '../../test/helpers/chromium';
-import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../../test/helpers/preview-server';
+import { chromiumVersion, launchProfile, removeProfile } from '../lib/chromium';
+import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { actmaxSettingsFor, defaultPreset } from '../../src/features/lab/shared/actmax-settings';
 import { middleConvLayer } from '../../src/features/lab/shared/layer-choice';
 import { modelManifestSchema } from '../../src/model/manifest';
@@ -147,7 +147,7 @@ async function clicksDuringGrid(page: Page): Promise<number[]> {
 }
 
 async function browserRuns(modelDir: string | null, runs: number): Promise<BrowserRun[]> {
-  const dist = await buildApp({ testModels: false });
+  const dist = await buildApp();
   const preview = await startPreview({ dist });
   const profile = await launchProfile();
   try {

@@ -23,7 +23,7 @@ import {
 } from '../../src/schema/survey';
 import { SurveyRepository, type SurveyRecord } from '../../src/store';
 import { createOutbox } from '../../src/sync';
-import { ServerProcess } from '../../test/helpers/server-process';
+import { ServerProcess } from '../lib/server-process';
 import { machineDescription, markdownTable, median, writeBenchmarkSection } from './report';
 
 const { values: args } = parseArgs({

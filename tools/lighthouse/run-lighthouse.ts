@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
-import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../../test/helpers/chromium';
-import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../../test/helpers/preview-server';
-import { projectRoot } from '../../test/helpers/shared-data';
+import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../lib/chromium';
+import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
+import { projectRoot } from '../lib/project-root';
 import { writeSection } from './benchmarks-md';
 import { arg, median } from '../bench/report';
 
@@ -23,7 +23,7 @@ const AIMS: Record<string, number> = { performance: 95, accessibility: 100, 'bes
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const urlPath = arg('url-path', '/');
-  const dist = await buildApp({ testModels: false });
+  const dist = await buildApp();
   const preview = await startPreview({ dist });
   const chrome = await chromeLauncher.launch({
     chromePath: findChromium(),
