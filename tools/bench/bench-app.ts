@@ -25,8 +25,8 @@ import {
 import { buildApp, startPreview, DEFAULT_MODEL_FILE } from '../lib/preview-server';
 import { projectRoot } from '../lib/project-root';
 import { sharedRoot } from '../lib/shared-models';
-import { writeSection } from '../lighthouse/benchmarks-md';
-import { arg, median } from './report';
+import { machineDescription } from '../lib/machine';
+import { arg, median, writeBenchmarkSection } from './report';
 
 type Backend = 'threaded-simd' | 'simd';
 type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     '## Field app: speed (`npm run bench:app`)',
     '',
     `Command: \`npm run bench:app\` (${photos.length} road photos from potholes-kaggle per backend after one warm-up photo; ${colds} cold starts per backend). Production build served by \`vite preview\` with the isolation headers, headless Chromium, model: ${model}. Medians, in ms, from the app's own user-timing marks. **Unthrottled**: Chrome's CPU throttling does not reach Web Workers, where decoding, inference and CAM run.`,
-    `Machine: ${chromiumVersion()}, Node ${process.version}, ${os.cpus().length} CPU cores (shared with other jobs while measured; load average ${os.loadavg()[0].toFixed(1)} at the end), ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
     '',
     '| Backend | photo → verdict | photo → heatmap | cold start (offline, SW cached) → first verdict |',
     '|---|---|---|---|',
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     `Ratio SIMD / threaded-SIMD, photo → heatmap: ${(get('simd', 'photo_to_heatmap') / get('threaded-simd', 'photo_to_heatmap')).toFixed(2)}. Aims (issue 3): heatmap within 100 ms of the photo, cold start to first verdict within 1500 ms.`,
     ...detail,
   ].join('\n');
-  writeSection('bench-app', body);
+  writeBenchmarkSection('bench-app', body);
   console.log(`\n${body}\n\nWritten to docs/BENCHMARKS.md (section "bench-app").`);
 }
 

@@ -32,14 +32,9 @@ import { sharedRoot } from '../lib/shared-models';
 import { useBackend } from '../lib/tf-node';
 import { mobilenetClassifier } from '../train/architectures';
 import { saveLayersModelToDir } from '../train/model-files';
-import {
-  arg,
-  machineDescription,
-  markdownTable,
-  median,
-  projectRoot,
-  writeBenchmarkSection,
-} from './report';
+import { machineDescription } from '../lib/machine';
+import { projectRoot } from '../lib/project-root';
+import { arg, markdownTable, median, writeBenchmarkSection } from './report';
 
 const FILTERS = 16;
 const BUDGET_S = 30;
@@ -328,7 +323,7 @@ async function main(): Promise<void> {
       [
         '## Model lab: a grid of 16 filters',
         '',
-        `\`npm run bench:lab\` (${new Date().toISOString().slice(0, 10)}; ${machineDescription()}; ${chromiumVersion()}). ` +
+        `\`npm run bench:lab\` (${new Date().toISOString().slice(0, 10)}; ${machineDescription(chromiumVersion())}). ` +
           `Model: the ${modelText}. Layer ${b.layer} (the middle conv layer, ` +
           `the lab's default), ${FILTERS} filters, the lab's default settings for its input ` +
           `(${b.steps} steps), one batch of ${FILTERS}. Browser time: the page's clock from ` +

@@ -24,7 +24,8 @@ import {
 import { SurveyRepository, type SurveyRecord } from '../../src/store';
 import { createOutbox } from '../../src/sync';
 import { ServerProcess } from '../lib/server-process';
-import { machineDescription, markdownTable, median, writeBenchmarkSection } from './report';
+import { machineDescription } from '../lib/machine';
+import { markdownTable, median, writeBenchmarkSection } from './report';
 
 const { values: args } = parseArgs({
   options: {

@@ -6,6 +6,7 @@
  */
 import type { ModelManifest } from '../../src/model/manifest';
 import type { LoadedModel } from '../../src/model/load-model';
+import { normalizePixels } from '../../src/model/preprocess';
 import { computeCam, type CamMethodName } from '../../src/explain/cam/compute-cam';
 import { classProbability } from '../../src/explain/targets';
 import { upsampleBilinear } from '../../src/explain/heatmap/upsample';
@@ -23,7 +24,6 @@ import { decodePhoto, mapLimit, type DecodedPhoto } from '../data/decode';
 import { DUPLICATE_MAX_DISTANCE, hammingDistance, perceptualHashes } from '../data/perceptual-hash';
 import { photoId, type Box, type PhotoFolder, type PhotoRecord } from '../data/photo-folder';
 import { tf } from '../lib/tf-node';
-import { normalizeInput } from '../train/photo-examples';
 import {
   classificationSummary,
   type BinaryLabel,
@@ -174,7 +174,7 @@ export function inputTensor(photos: readonly DecodedPhoto[], manifest: ModelMani
     photos.forEach((p, i) => data.set(p.data, i * one));
     let x = tf.tensor4d(data, [photos.length, height, width, 3]);
     if (manifest.input.channels === 1) x = tf.mean(x, 3, true) as tf.Tensor4D;
-    return normalizeInput(x, manifest.input.normalization);
+    return normalizePixels(x, manifest.input.normalization);
   });
 }
 

@@ -14,8 +14,8 @@ import lighthouse from 'lighthouse';
 import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../lib/chromium';
 import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { projectRoot } from '../lib/project-root';
-import { writeSection } from './benchmarks-md';
-import { arg, median } from '../bench/report';
+import { arg, median, writeBenchmarkSection } from '../bench/report';
+import { machineDescription } from '../lib/machine';
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const AIMS: Record<string, number> = { performance: 95, accessibility: 100, 'best-practices': 100 };
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     '## Field app: Lighthouse (mobile)',
     '',
     `Command: \`npm run lighthouse\` (${runs} runs, medians). Lighthouse 12.2.3, mobile mode (emulated phone, simulated slow 4G, 4x CPU slowdown), against the production build served by \`vite preview\` with the isolation headers, fresh profile each run. Page: \`${urlPath}\`; model: ${model}.`,
-    `Machine: ${chromiumVersion()}, Node ${process.version}, ${os.cpus().length} CPU cores (shared with other jobs while measured; load average ${os.loadavg()[0].toFixed(1)} at the end), ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
     '',
     ...table,
     '',
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       ? `Audits not passed in at least one run:\n${misses.join('\n')}`
       : 'Every weighted audit passed in every run.',
   ].join('\n');
-  writeSection('app', body);
+  writeBenchmarkSection('app', body);
   console.log(`\n${body}\n\nWritten to docs/BENCHMARKS.md (section "app"); reports in ${outDir}.`);
 }
 

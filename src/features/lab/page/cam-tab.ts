@@ -3,7 +3,7 @@
  * target layer. Its method and layer are also the ones the Draw and Region audit tabs use.
  */
 import { html, nothing } from 'lit';
-import { FIELD_CAM_METHODS } from '../../../app/cam-methods';
+import { FIELD_CAM_METHODS } from '../../../ui/cam-methods';
 import type { CamMethodName } from '../../../explain/cam/compute-cam';
 import type { ImageExplanation, LabModelInfo } from '../shared/lab-protocol';
 import './lab-cam-explorer';

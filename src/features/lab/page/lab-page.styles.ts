@@ -25,17 +25,6 @@ export const labPageStyles = [
       min-height: 44px;
       padding: 0 0.75rem;
     }
-    .error {
-      border: 2px solid var(--rc-danger);
-      background: #fdeceb;
-      color: #5c1510;
-      border-radius: 10px;
-      padding: 0.75rem 1rem;
-    }
-    .error.empty {
-      display: none;
-    }
-    .error p,
     p {
       margin: 0;
     }

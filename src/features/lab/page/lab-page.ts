@@ -7,6 +7,8 @@
  */
 import { html, LitElement, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
+import '../../../components/rc-error-message';
+import { engineText } from '../../../ui/engine-text';
 import { AuditTab } from './audit-tab';
 import { CamTab } from './cam-tab';
 import { DigitsTab } from './digits-tab';
@@ -72,35 +74,24 @@ export class RoadcamLab extends LitElement {
     });
   }
 
-  private engineText(): string {
-    const e = this.session.engine;
-    if (!e) return 'starting…';
-    const flavour = { 'threaded-simd': 'threaded-SIMD', simd: 'SIMD', plain: 'plain', cpu: 'cpu' }[
-      e.flavour
-    ];
-    return `${e.backend} (${flavour}), ${e.threads} thread${e.threads === 1 ? '' : 's'}`;
-  }
-
   private openTab(id: LabTab): void {
     this.session.show(id);
     this.tabs[id].shown();
   }
 
   override render() {
-    const { model, error, notice, tab } = this.session;
+    const { model, error, notice, tab, engine } = this.session;
     return html`
       <h2>Model lab</h2>
       <p class="muted">
         Open a TensorFlow.js model, see what its filters respond to and where it looks. Lab engine:
-        <span data-testid="lab-backend">${this.engineText()}</span>${
+        <span data-testid="lab-backend">${engineText(engine)}</span>${
           model
             ? html` · Model: <strong data-testid="lab-model">${model.manifest.name}</strong>`
             : nothing
         }
       </p>
-      <div class=${error ? 'error' : 'error empty'} data-testid="lab-error" role="alert">
-        ${error ? html`<p>${error.message}</p>` : nothing}
-      </div>
+      <rc-error-message testid="lab-error" .error=${error}></rc-error-message>
       ${
         notice
           ? html`<p class="notice" role="status" data-testid="lab-notice">${notice}</p>`

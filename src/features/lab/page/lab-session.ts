@@ -4,19 +4,15 @@
  * hands it to each tab's controller; a controller changes it and asks the page to redraw.
  */
 import type { ReactiveControllerHost } from 'lit';
-import { workerConfigFrom } from '../../../app/config';
+import { workerConfigFrom } from '../../../model/worker-config';
 import { SurveyRepository } from '../../../store/survey-repository';
-import type { EngineInfo, FailureInfo, LabModelInfo } from '../shared/lab-protocol';
+import { toShownError, type ShownError } from '../../../ui/shown-error';
+import type { EngineInfo, LabModelInfo } from '../shared/lab-protocol';
 import { ModelLibrary } from '../store/model-library';
 import { ReanalysisStore } from '../store/reanalysis-store';
 import { createLabClient, type LabClient } from '../worker/lab-client';
 
 export type LabTab = 'model' | 'layers' | 'filters' | 'cam' | 'digits' | 'audit' | 'reanalyse';
-
-export interface ShownError {
-  message: string;
-  detail?: string;
-}
 
 export interface LabStores {
   library: ModelLibrary;
@@ -86,10 +82,7 @@ export class LabSession {
   }
 
   showError(error: unknown): void {
-    if (error && typeof error === 'object' && 'message' in error) {
-      const e = error as FailureInfo;
-      this.error = { message: e.message, detail: e.detail };
-    } else this.error = { message: String(error) };
+    this.error = toShownError(error);
     if (this.error.detail)
       console.warn('RoadCAM lab:', this.error.message, '\n', this.error.detail);
     this.changed();

@@ -4,7 +4,7 @@
  * pothole model starts a re-analysis of the stored surveys.
  */
 import { html, nothing } from 'lit';
-import { formatBytes } from '../../../app/storage-info';
+import { formatBytes } from '../../../ui/format-bytes';
 import { parseLabels } from '../../../model/labels-file';
 import type { ModelManifestInput } from '../../../model/manifest';
 import { ModelLoadError } from '../../../model/model-load-error';

@@ -5,6 +5,8 @@
  */
 import { html } from 'lit';
 import type { SurveyRecord } from '../../../store/survey-record';
+import { ThumbnailUrls } from '../../../ui/thumbnail-urls';
+import { verdictProbability } from '../../../ui/verdict-probability';
 import { ReanalysisRunner } from '../shared/reanalysis-runner';
 import type { ReanalysisModelRef } from '../store/lab-db';
 import type { ReanalysisResult, ReanalysisRun } from '../store/reanalysis-store';
@@ -25,7 +27,8 @@ export class ReanalyseTab extends TabController {
   private disagreementsOnly = false;
   private surveyCount = 0;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  private thumbnailUrls = new Map<string, string>();
+  /** One object URL per thumbnail shown; those no longer shown are revoked. */
+  private readonly thumbnails = new ThumbnailUrls();
 
   constructor(
     session: LabSession,
@@ -70,6 +73,15 @@ export class ReanalyseTab extends TabController {
     void this.refresh();
   }
 
+  override hostConnected(): void {
+    // Back in the page after being removed: the thumbnails get fresh URLs.
+    if (this.runs.length) void this.refresh();
+  }
+
+  hostDisconnected(): void {
+    this.thumbnails.clear();
+  }
+
   private scheduleRefresh(): void {
     if (this.refreshTimer) return;
     this.refreshTimer = setTimeout(() => {
@@ -106,24 +118,10 @@ export class ReanalyseTab extends TabController {
     }
   }
 
-  private thumbnailUrl(survey: SurveyRecord): string {
-    let url = this.thumbnailUrls.get(survey.id);
-    if (!url) {
-      url = URL.createObjectURL(survey.thumbnail);
-      this.thumbnailUrls.set(survey.id, url);
-    }
-    return url;
-  }
-
   private resultViews(results: ReanalysisResult[], surveys: SurveyRecord[]): ResultView[] {
     const byId = new Map(surveys.map((s) => [s.id, s]));
     const view = (v: { label: string; potholeProbability: number } | null) =>
-      v
-        ? {
-            label: v.label,
-            probability: v.label === 'pothole' ? v.potholeProbability : 1 - v.potholeProbability,
-          }
-        : null;
+      v ? { label: v.label, probability: verdictProbability(v)! } : null;
     const views: ResultView[] = [];
     for (const r of results) {
       const survey = byId.get(r.surveyId);
@@ -131,7 +129,7 @@ export class ReanalyseTab extends TabController {
       views.push({
         surveyId: r.surveyId,
         createdAt: survey.createdAt,
-        thumbnailUrl: this.thumbnailUrl(survey),
+        thumbnailUrl: this.thumbnails.urlFor(survey.id, survey.thumbnail),
         old: view(r.old.verdict),
         oldModel: r.old.model ? `${r.old.model.id} ${r.old.model.version}` : 'not analysed',
         new: r.new ? view(r.new.verdict) : null,
@@ -139,6 +137,8 @@ export class ReanalyseTab extends TabController {
         disagree: r.disagree,
       });
     }
+    // The thumbnails of surveys no longer among the results are freed.
+    this.thumbnails.keepOnly(views.map((v) => v.surveyId));
     // Disagreements first, then newest first.
     return views.sort(
       (a, b) => Number(b.disagree) - Number(a.disagree) || b.createdAt.localeCompare(a.createdAt),
