@@ -5,6 +5,7 @@
  */
 import { z } from '../schema/zod';
 import { ModelLoadError } from './model-load-error';
+import { presetNormalization } from './normalization-presets';
 
 export const normalizationSchema = z.object({
   /** Per-channel mean and std applied to pixel / 255: input = (pixel / 255 - mean) / std. */
@@ -15,8 +16,8 @@ export type Normalization = z.infer<typeof normalizationSchema>;
 
 /** [-1, 1] as MobileNet v1 expects; [0, 1] as most small models expect. Applied by
  * normalizePixels (preprocess.ts). */
-export const NORMALIZE_MINUS_ONE_TO_ONE: Normalization = { mean: [0.5], std: [0.5] };
-export const NORMALIZE_ZERO_TO_ONE: Normalization = { mean: [0], std: [1] };
+export const NORMALIZE_MINUS_ONE_TO_ONE: Normalization = presetNormalization('minus-one-one');
+export const NORMALIZE_ZERO_TO_ONE: Normalization = presetNormalization('zero-one');
 
 export const modelManifestSchema = z.object({
   id: z.string().min(1).max(100),

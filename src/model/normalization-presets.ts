@@ -1,9 +1,14 @@
 /**
  * The normalisations a model builder picks from, by what their model was trained with: the
- * lab's form offers them, the command line's --range names two of them. Plain data, so that the
+ * lab's form offers them, the command line's --range names two of them, and manifest.ts's
+ * NORMALIZE_MINUS_ONE_TO_ONE / NORMALIZE_ZERO_TO_ONE are two of them. Plain data, so that the
  * lab's page can list them without loading the manifest schema.
  */
-import type { Normalization } from './manifest';
+/** Per-channel mean and std (the manifest's `input.normalization`). */
+interface Normalization {
+  mean: number[];
+  std: number[];
+}
 
 export const NORMALIZATION_PRESETS = {
   'zero-one': { label: '[0, 1] (pixel / 255)', normalization: { mean: [0], std: [1] } },
