@@ -1,21 +1,33 @@
 /**
  * The sync server as a Fastify instance: the API under /api/v1 and, when built, the app.
- * Storage comes in through interfaces (SurveyStore, TokenStore, PhotoFiles); nothing here knows
- * it is SQLite.
+ * Storage comes in through interfaces (SurveyStore, TokenStore, PhotoStore); nothing here knows
+ * which database holds it.
  */
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { MAX_PHOTO_BYTES } from '../src/schema/survey';
+import { bodyDeadline, type BodyDeadlineOptions } from './body-deadline';
 import { ApiError, storageErrorToApiError } from './errors';
-import type { PhotoFiles } from './photo-files';
+import {
+  declaresBody,
+  isApiPath,
+  pathForLog,
+  refuseTokenInQuery,
+  refuseUnsupportedEncoding,
+} from './request-guards';
 import { exportRoutes } from './routes/export';
 import { photoRoutes } from './routes/photos';
 import { surveyRoutes } from './routes/surveys';
-import { apiHeaders, appPageHeaders } from './security-headers';
+import { apiHeaders, appPageHeaders, strictTransportSecurity } from './security-headers';
 import { hasBuiltApp, isAppNavigation, registerStaticApp, sendIndexHtml } from './static-app';
+import type { PhotoStore } from './store/photo-store';
 import type { SurveyStore, TokenStore } from './store/survey-store';
+import { INVALID_ID_MESSAGE } from './routes/survey-id';
 import { bearerToken, hashDeviceToken } from './tokens';
 
 declare module 'fastify' {
@@ -28,35 +40,88 @@ declare module 'fastify' {
 export interface ServerOptions {
   surveys: SurveyStore;
   tokens: TokenStore;
-  photos: PhotoFiles;
+  photos: PhotoStore;
+  /** Checks the database for GET /api/v1/ready. */
+  ping?: () => Promise<void>;
   /** The built app to serve (dist/); null or a folder without index.html: API only. */
   appDir: string | null;
-  logger?: FastifyServerOptions['logger'];
+  /** Log level of the JSON log on stdout; none: no log. */
+  logLevel?: string;
   /** Honour X-Forwarded-* (behind a reverse proxy that terminates TLS). */
   trustProxy?: boolean;
   https?: { key: Buffer; cert: Buffer } | null;
-  now?: () => number;
+  /** The address people use (https://roadcam.example.org): links in exports start with it. */
+  publicUrl?: string | null;
+  maxConcurrentExports?: number;
+  body?: BodyDeadlineOptions;
 }
 
 /** Bodies of routes that do not declare their own limit (JSON batches: 8 MB, photos: 15 MB). */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
+const DEFAULT_BODY_DEADLINE: BodyDeadlineOptions = {
+  idleMs: 15_000,
+  graceMs: 30_000,
+  minBytesPerSecond: 16 * 1024,
+};
+
+function logger(level: string | undefined): FastifyServerOptions['logger'] {
+  if (level === undefined) return false;
+  return {
+    level,
+    serializers: {
+      // Fastify's own fields, with the query string left out: it may hold a token.
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: pathForLog(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+      }),
+    },
+  };
+}
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const now = options.now ?? Date.now;
+  const body = options.body ?? DEFAULT_BODY_DEADLINE;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: logger(options.logLevel),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // Request head within 20 s; the body has its own deadline (body-deadline.ts); this is the
+    // backstop for the slowest body that deadline allows.
+    http: {
+      headersTimeout: 20_000,
+      requestTimeout: Math.ceil(
+        body.graceMs + (MAX_PHOTO_BYTES / body.minBytesPerSecond) * 1000 + 60_000,
+      ),
+    },
+    // Errors the router raises before any hook (a too-long or undecodable path) get the same
+    // JSON answer and headers as every other error.
+    frameworkErrors: (error, request, reply) => {
+      const apiError =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ApiError(400, 'invalid_id', INVALID_ID_MESSAGE)
+          : new ApiError(400, 'bad_request', 'The address is not a valid URL path.');
+      sendError(request, reply, apiError);
+    },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('deviceName', '');
+  // Bodies come as JSON (surveys) or JPEG (photos) only: text/plain is a 415 like any other.
+  app.removeContentTypeParser('text/plain');
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const headers = request.url.startsWith('/api/') ? apiHeaders : appPageHeaders;
-    for (const [name, value] of Object.entries(headers)) {
-      if (!reply.hasHeader(name)) reply.header(name, value);
+  app.addHook('onRequest', async (request) => {
+    refuseTokenInQuery(request);
+    refuseUnsupportedEncoding(request);
+    // Only the API takes bodies (and checks the token first): a body anywhere else is refused
+    // before it is read.
+    if (declaresBody(request) && !isApiPath(request.url)) {
+      throw new ApiError(404, 'not_found', 'Nothing here takes a request body.');
     }
+  });
+  app.addHook('preParsing', bodyDeadline(body));
+  app.addHook('onSend', async (request, reply, payload) => {
+    securityHeaders(request, reply);
     return payload;
   });
 
@@ -67,11 +132,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     } else if (apiError.detail !== undefined) {
       request.log.info({ code: apiError.code, detail: apiError.detail }, apiError.message);
     }
-    if (apiError.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer realm="roadcam"');
-    return reply
-      .code(apiError.statusCode)
-      .type('application/json; charset=utf-8')
-      .send(apiError.toJSON());
+    return sendError(request, reply, apiError);
   });
 
   const appDir = hasBuiltApp(options.appDir) ? options.appDir : null;
@@ -90,12 +151,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const error = new ApiError(
       404,
       'not_found',
-      `Nothing at ${request.method} ${request.url.split('?')[0]}.`,
+      `Nothing at ${request.method} ${request.url.split('?')[0].slice(0, 200)}.`,
     );
     return reply.code(404).type('application/json; charset=utf-8').send(error.toJSON());
   });
 
   app.get('/api/v1/health', async () => ({ ok: true }));
+  // For a balancer's health check: this process answers and reaches its database.
+  app.get('/api/v1/ready', async () => {
+    await options.ping?.();
+    return { ok: true };
+  });
 
   await app.register(
     async (api) => {
@@ -119,19 +185,46 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           );
         }
         request.deviceName = found.name;
-        await options.tokens.touchToken(tokenSha256, now()).catch((error: unknown) => {
+        await options.tokens.touchToken(tokenSha256).catch((error: unknown) => {
           request.log.warn({ err: error }, 'could not record token use (read-only disk?)');
         });
       });
-      await api.register(surveyRoutes, { surveys: options.surveys, now });
-      await api.register(photoRoutes, { surveys: options.surveys, photos: options.photos, now });
-      await api.register(exportRoutes, { surveys: options.surveys });
+      await api.register(surveyRoutes, { surveys: options.surveys });
+      await api.register(photoRoutes, { surveys: options.surveys, photos: options.photos });
+      await api.register(exportRoutes, {
+        surveys: options.surveys,
+        publicUrl: options.publicUrl ?? null,
+        maxConcurrent: options.maxConcurrentExports ?? 2,
+      });
     },
     { prefix: '/api/v1' },
   );
 
   if (appDir !== null) await registerStaticApp(app, appDir);
   return app;
+}
+
+/**
+ * Headers by what the request reached: the API's for a path that decodes to /api/...
+ * (the router decodes `/%61pi/...` too), the app's for the rest; HSTS on HTTPS.
+ */
+function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  const headers = isApiPath(request.url) ? apiHeaders : appPageHeaders;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!reply.hasHeader(name)) reply.header(name, value);
+  }
+  if (request.protocol === 'https') {
+    reply.header('Strict-Transport-Security', strictTransportSecurity);
+  }
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
+  if (error.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer realm="roadcam"');
+  // A body still on its way (refused before it was read, or too slow) is not read to the end:
+  // the connection closes with the answer, so nobody can hold it open by trickling bytes.
+  if (!request.raw.complete) reply.header('Connection', 'close');
+  securityHeaders(request, reply);
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toJSON());
 }
 
 const INVALID_JSON_MESSAGE =

@@ -18,6 +18,10 @@ export type ApiErrorCode =
   | 'photo_not_found'
   | 'photo_conflict'
   | 'photo_sha256_mismatch'
+  | 'photo_size_mismatch'
+  | 'token_in_query'
+  | 'body_timeout'
+  | 'too_many_exports'
   | 'not_found'
   | 'bad_request'
   | 'storage_unavailable'
@@ -43,11 +47,38 @@ export class ApiError extends Error {
 
 /** System errors that mean "the disk refused the write"; anything else is a bug (500). */
 const READ_ONLY_CODES = new Set(['EROFS', 'EPERM', 'EACCES', 'SQLITE_READONLY']);
-const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+/** PostgreSQL's SQLSTATE 53100 is disk_full. */
+const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', '53100']);
+/**
+ * The database server cannot be reached or refuses work for now: connection refused or lost,
+ * shutting down or starting (57P01-57P03), too many connections (53300), out of memory (53200),
+ * read-only (25006: a standby), connection exceptions (class 08). Nothing was committed.
+ */
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '53200',
+  '25006',
+]);
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** node-postgres reports a dropped or timed-out connection without a code. */
+function lostConnectionCode(error: unknown): string | undefined {
+  const message = (error as Error | null)?.message ?? '';
+  return /^(Connection terminated|timeout exceeded when trying to connect)/i.test(message)
+    ? 'ECONNRESET'
+    : undefined;
 }
 
 /**
@@ -55,7 +86,7 @@ function errorCode(error: unknown): string | undefined {
  * outbox, and nothing was acknowledged, so nothing is lost. Returns null for other errors.
  */
 export function storageErrorToApiError(error: unknown): ApiError | null {
-  const code = errorCode(error);
+  const code = errorCode(error) ?? lostConnectionCode(error);
   if (code === undefined) return null;
   if (FULL_CODES.has(code)) {
     return new ApiError(
@@ -63,6 +94,15 @@ export function storageErrorToApiError(error: unknown): ApiError | null {
       'storage_full',
       'The server’s disk is full: nothing from this request was stored. Retry later; the ' +
         'server’s administrator must free space.',
+      { code, message: (error as Error).message },
+    );
+  }
+  if (DATABASE_UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) {
+    return new ApiError(
+      503,
+      'storage_unavailable',
+      'The server cannot reach its database just now: nothing from this request was stored. ' +
+        'Retry later; the server’s administrator must check the database.',
       { code, message: (error as Error).message },
     );
   }

@@ -2,27 +2,45 @@
  * Entry point: `npm run server` serves the sync API (and the built app);
  * `npm run server -- token ...` manages device tokens. See docs/SYNC.md.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DATABASE_FILE_NAME, readConfig, type ServerConfig } from './config';
-import { PhotoFiles } from './photo-files';
-import { SqliteStore } from './store/sqlite-store';
+import { ConfigError, readConfig, type ServerConfig } from './config';
+import { SchemaTooNewError } from './store/migration';
+import { DATABASE_FILE_NAME, openStorage, StorageConfigError, type Storage } from './store/storage';
 import { runTokenCommand, TOKEN_USAGE, UsageError } from './tokens-cli';
 
 const USAGE = `RoadCAM sync server
 
   npm run server                     serve the sync API and the built app
   ${TOKEN_USAGE.split('\n').slice(1).join('\n  ').trim()}
+  npm run server -- import-sqlite DIR  copy a SQLite data directory into DATABASE_URL's database
 
 Environment: PORT (8787), HOST (127.0.0.1; 0.0.0.0 for a team), ROADCAM_DATA_DIR
 (.roadcam-data/ in the project), ROADCAM_APP_DIR (dist/), TLS_CERT_FILE + TLS_KEY_FILE,
-TRUST_PROXY=1, LOG_LEVEL (info).`;
+TRUST_PROXY=1, LOG_LEVEL (info), DATABASE_URL (postgres://...; unset: SQLite in the data
+directory), ROADCAM_PHOTO_STORE (folder | postgres), ROADCAM_PUBLIC_URL (links in exports).
+See docs/SYNC.md and docs/DEPLOY.md.`;
 
-function openStore(config: ServerConfig): SqliteStore {
+async function openConfiguredStorage(config: ServerConfig): Promise<Storage> {
   try {
-    mkdirSync(config.dataDir, { recursive: true });
-    return new SqliteStore(path.join(config.dataDir, DATABASE_FILE_NAME));
+    return await openStorage({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      photoStore: config.photoStore,
+      poolSize: config.dbPoolSize,
+      warn: (message, error) => process.stderr.write(`${message}: ${error.message}\n`),
+    });
   } catch (error) {
+    if (error instanceof SchemaTooNewError || error instanceof StorageConfigError) {
+      throw new ConfigError(error.message);
+    }
+    if (config.databaseUrl !== null) {
+      throw new ConfigError(
+        `Cannot use the PostgreSQL database of DATABASE_URL: ${(error as Error).message}. ` +
+          'Check that PostgreSQL runs, that the database exists and that the user may create ' +
+          'tables in it (docs/DEPLOY.md).',
+      );
+    }
     throw new ConfigError(
       `Cannot open the data directory ${config.dataDir}: ${(error as Error).message}. ` +
         'Check that it exists and is writable, or set ROADCAM_DATA_DIR.',
@@ -34,17 +52,20 @@ async function serve(config: ServerConfig): Promise<void> {
   // Loaded here so that the token commands start quickly, without Fastify.
   const { buildServer } = await import('./app');
   const { hasBuiltApp } = await import('./static-app');
-  const store = openStore(config);
-  const photos = new PhotoFiles(config.dataDir);
-  const leftovers = photos.removeLeftovers();
+  const storage = await openConfiguredStorage(config);
+  const leftovers = await storage.photos.removeLeftovers();
   const app = await buildServer({
-    surveys: store,
-    tokens: store,
-    photos,
+    surveys: storage.surveys,
+    tokens: storage.tokens,
+    photos: storage.photos,
+    ping: () => storage.ping(),
     appDir: config.appDir,
-    logger: { level: config.logLevel },
+    logLevel: config.logLevel,
     trustProxy: config.trustProxy,
     https: config.https,
+    publicUrl: config.publicUrl,
+    maxConcurrentExports: config.maxConcurrentExports,
+    body: config.body,
   });
 
   let closing = false;
@@ -53,18 +74,18 @@ async function serve(config: ServerConfig): Promise<void> {
     closing = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
-    store.close();
+    await storage.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
-  const tokens = await store.listTokens();
+  const tokens = await storage.tokens.listTokens();
   app.log.info(
     {
       address,
-      dataDir: config.dataDir,
+      storage: storage.description,
       app: hasBuiltApp(config.appDir) ? config.appDir : null,
       removedTempFiles: leftovers,
     },
@@ -74,7 +95,7 @@ async function serve(config: ServerConfig): Promise<void> {
   const live = tokens.filter((t) => t.revokedAt === null).length;
   process.stdout.write(
     `RoadCAM sync server listening on ${address}\n` +
-      `  data: ${config.dataDir}\n` +
+      `  data: ${storage.description}\n` +
       (hasBuiltApp(config.appDir)
         ? `  app:  ${config.appDir}: open ${address}/ (sync settings: About > Sync)\n`
         : '  app:  not built (npm run build), API only\n') +
@@ -85,23 +106,68 @@ async function serve(config: ServerConfig): Promise<void> {
   );
 }
 
+/** `import-sqlite DIR`: a SQLite data directory into the PostgreSQL database (DEPLOY.md). */
+async function importSqlite(config: ServerConfig, sourceDir: string | undefined): Promise<number> {
+  if (!sourceDir) throw new UsageError('import-sqlite needs the SQLite data directory.');
+  if (config.databaseUrl === null) {
+    throw new ConfigError(
+      'import-sqlite copies into PostgreSQL: set DATABASE_URL to the target database.',
+    );
+  }
+  const source = path.resolve(sourceDir);
+  if (!existsSync(path.join(source, DATABASE_FILE_NAME))) {
+    throw new ConfigError(
+      `${source} holds no ${DATABASE_FILE_NAME}: name a RoadCAM data directory.`,
+    );
+  }
+  const { importSqliteDataDir } = await import('./store/postgres/pg-import');
+  const report = await importSqliteDataDir({
+    sourceDir: source,
+    databaseUrl: config.databaseUrl,
+    photoStore: config.photoStore,
+    targetDataDir: config.dataDir,
+  });
+  const { surveys, photos, tokens } = report;
+  process.stdout.write(
+    `Imported from ${source}:\n` +
+      `  surveys: ${surveys.imported} new, ${surveys.alreadyThere} already there` +
+      (surveys.differentThere > 0
+        ? `, ${surveys.differentThere} held with other content by the database (kept as they are)`
+        : '') +
+      `\n  photos: ${photos.imported} copied` +
+      (photos.missingOrDamaged.length > 0
+        ? `, ${photos.missingOrDamaged.length} missing or damaged in the folder (their surveys ` +
+          `show no photo): ${photos.missingOrDamaged.slice(0, 10).join(', ')}`
+        : '') +
+      `\n  device tokens: ${tokens.imported} new` +
+      (tokens.skipped.length > 0
+        ? `; not imported (a live token of that name exists): ${tokens.skipped.join(', ')}`
+        : '') +
+      '\n',
+  );
+  return surveys.differentThere > 0 || photos.missingOrDamaged.length > 0 ? 1 : 0;
+}
+
 async function main(args: string[]): Promise<number> {
   if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
+  // Everything this process creates (database, photos, temp files) is for its owner only.
+  process.umask(0o077);
   const config = readConfig();
   if (args[0] === 'token') {
-    const store = openStore(config);
+    const storage = await openConfiguredStorage(config);
     try {
-      return await runTokenCommand(args.slice(1), store, {
+      return await runTokenCommand(args.slice(1), storage.tokens, {
         out: (line) => process.stdout.write(line + '\n'),
         err: (line) => process.stderr.write(line + '\n'),
       });
     } finally {
-      store.close();
+      await storage.close();
     }
   }
+  if (args[0] === 'import-sqlite') return importSqlite(config, args[1]);
   if (args.length > 0) throw new UsageError(`Unknown command "${args.join(' ')}".`);
   await serve(config);
   return -1; // keeps running

@@ -81,6 +81,13 @@ export const apiHeaders: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
 };
 
+/**
+ * Sent on answers over HTTPS (the server's own TLS, or a trusted proxy's): browsers then refuse
+ * plain HTTP to this host for a year. No includeSubDomains: the agency's other hosts are not ours
+ * to decide for.
+ */
+export const strictTransportSecurity = 'max-age=31536000';
+
 /** Cache-Control for the built app: Vite's hashed files never change; the rest revalidates. */
 export const cacheControl = {
   /** dist/assets/*-[hash].* */

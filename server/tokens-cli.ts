@@ -32,7 +32,6 @@ export async function runTokenCommand(
   args: readonly string[],
   tokens: TokenStore,
   io: Output,
-  now: () => number = Date.now,
 ): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
@@ -47,7 +46,7 @@ export async function runTokenCommand(
       }
       const token = newDeviceToken();
       try {
-        await tokens.createToken(name, hashDeviceToken(token), now());
+        await tokens.createToken(name, hashDeviceToken(token));
       } catch (error) {
         if (error instanceof TokenNameInUseError) {
           io.err(error.message);
@@ -78,7 +77,7 @@ export async function runTokenCommand(
     case 'revoke': {
       const name = rest[0];
       if (!name) throw new UsageError('token revoke needs a NAME.');
-      if (await tokens.revokeToken(name, now())) {
+      if (await tokens.revokeToken(name)) {
         io.err(`Device token "${name}" revoked: its requests now get 401.`);
         return 0;
       }

@@ -1,28 +1,48 @@
 /**
- * Exports for the office's GIS: GeoJSON (RFC 7946) and CSV (RFC 4180).
+ * Exports for the office's GIS: GeoJSON (RFC 7946) and CSV (RFC 4180), streamed.
+ *
+ * An export reads the database in pages of 500 (by id: an edit does not move a survey, so each
+ * survey stored before the export began comes once) and writes each page as it comes, at the
+ * pace the client reads (the stream waits while the socket's buffer is full): memory stays at
+ * a page, and other requests run between pages. At most `maxConcurrent` exports run at once in
+ * a process; more get 429 with Retry-After.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { StoredSurvey, SurveyCursor, SurveyStore } from '../store/survey-store';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
+import { csvField } from '../../src/geo/export/csv';
+import { ApiError } from '../errors';
+import type { StoredSurvey, SurveyStore } from '../store/survey-store';
 
 export interface ExportRoutesOptions {
   surveys: SurveyStore;
+  /** Base of the photo links; null: links are relative (/api/v1/...), never from Host. */
+  publicUrl: string | null;
+  maxConcurrent: number;
 }
 
-/** Reads every survey in pages, so a long export never holds one huge query open. */
-async function* allSurveys(surveys: SurveyStore): AsyncGenerator<StoredSurvey> {
-  let after: SurveyCursor | null = null;
+const EXPORT_PAGE = 500;
+
+async function* surveyPages(surveys: SurveyStore): AsyncGenerator<StoredSurvey[]> {
+  let after: string | null = null;
   for (;;) {
-    const page = await surveys.listSurveys({ since: null, after, limit: 500 });
-    yield* page;
-    if (page.length < 500) return;
-    const last = page[page.length - 1];
-    after = { changedAt: last.changedAt, id: last.id };
+    const page = await surveys.listSurveysById(after, EXPORT_PAGE);
+    yield page;
+    // A synchronous store (SQLite) answers without giving up the event loop: wait a turn, so
+    // that other requests (and /health) are served between pages.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (page.length < EXPORT_PAGE) return;
+    after = page[page.length - 1].id;
   }
 }
 
-function photoUrl(request: FastifyRequest, survey: StoredSurvey): string | null {
+/**
+ * The Host header is whatever the client typed (or forged): copied into links, it would send
+ * the office to another server with its token. Links are absolute only under a configured
+ * public URL.
+ */
+function photoUrl(publicUrl: string | null, survey: StoredSurvey): string | null {
   if (survey.photo.storedAt === null) return null;
-  return `${request.protocol}://${request.host}/api/v1/surveys/${survey.id}/photo`;
+  return `${publicUrl ?? ''}/api/v1/surveys/${survey.id}/photo`;
 }
 
 function modelName(survey: StoredSurvey): string | null {
@@ -78,16 +98,11 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, quotes doubled.
- * Free text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
- * leading apostrophe: notes come from phones, and the office opens the file in Excel.
+ * One CSV field (RFC 4180), from the location core's export writers: quoted when it holds a
+ * comma, quote, CR or LF; text a spreadsheet would run as a formula (= + - @, their full-width
+ * forms, or leading white space) gets a leading apostrophe; NUL characters are dropped.
  */
-export function csvField(value: string | number | boolean | null, freeText = false): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (freeText && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export { csvField };
 
 export function surveyCsvRow(survey: StoredSurvey, photo: string | null): string {
   const { record } = survey;
@@ -102,37 +117,73 @@ export function surveyCsvRow(survey: StoredSurvey, photo: string | null): string
     csvField(record.verdict?.potholeProbability ?? null),
     csvField(record.verdict?.lowConfidence ?? null),
     csvField(record.severity),
-    csvField(record.notes, true),
-    csvField(modelName(survey), true),
+    csvField(record.notes),
+    csvField(modelName(survey)),
     csvField(photo),
     csvField(new Date(survey.receivedAt).toISOString()),
   ];
   return fields.join(',');
 }
 
-export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOptions) {
-  const { surveys } = options;
+function download(reply: FastifyReply, type: string, fileName: string): FastifyReply {
+  return reply.type(type).header('Content-Disposition', `attachment; filename="${fileName}"`);
+}
 
-  app.get('/export.geojson', async (request, reply) => {
-    const features: GeoJsonFeature[] = [];
-    for await (const survey of allSurveys(surveys)) {
-      const feature = surveyFeature(survey, photoUrl(request, survey));
-      if (feature) features.push(feature);
+export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOptions) {
+  const { surveys, publicUrl } = options;
+  let running = 0;
+
+  /** Counts the export from here until its answer is sent or the client goes away. */
+  function admit(reply: FastifyReply): void {
+    if (running >= options.maxConcurrent) {
+      reply.header('Retry-After', '30');
+      throw new ApiError(
+        429,
+        'too_many_exports',
+        `${running} exports are running on this server; try again in a minute.`,
+      );
     }
-    reply
-      .type('application/geo+json; charset=utf-8')
-      .header('Content-Disposition', 'attachment; filename="roadcam-surveys.geojson"');
-    return JSON.stringify({ type: 'FeatureCollection', features });
+    running++;
+    let counted = true;
+    reply.raw.once('close', () => {
+      if (counted) running--;
+      counted = false;
+    });
+  }
+
+  app.get('/export.geojson', async (_request, reply) => {
+    admit(reply);
+    async function* body() {
+      yield '{"type":"FeatureCollection","features":[';
+      let first = true;
+      for await (const page of surveyPages(surveys)) {
+        const features = page
+          .map((survey) => surveyFeature(survey, photoUrl(publicUrl, survey)))
+          .filter((feature) => feature !== null)
+          .map((feature) => JSON.stringify(feature));
+        if (features.length === 0) continue;
+        yield (first ? '' : ',') + features.join(',');
+        first = false;
+      }
+      yield ']}';
+    }
+    return download(reply, 'application/geo+json; charset=utf-8', 'roadcam-surveys.geojson').send(
+      Readable.from(body()),
+    );
   });
 
-  app.get('/export.csv', async (request, reply) => {
-    const lines: string[] = [CSV_COLUMNS.join(',')];
-    for await (const survey of allSurveys(surveys)) {
-      lines.push(surveyCsvRow(survey, photoUrl(request, survey)));
+  app.get('/export.csv', async (_request, reply) => {
+    admit(reply);
+    async function* body() {
+      yield CSV_COLUMNS.join(',') + '\r\n';
+      for await (const page of surveyPages(surveys)) {
+        yield page
+          .map((survey) => surveyCsvRow(survey, photoUrl(publicUrl, survey)) + '\r\n')
+          .join('');
+      }
     }
-    reply
-      .type('text/csv; charset=utf-8; header=present')
-      .header('Content-Disposition', 'attachment; filename="roadcam-surveys.csv"');
-    return lines.join('\r\n') + '\r\n';
+    return download(reply, 'text/csv; charset=utf-8; header=present', 'roadcam-surveys.csv').send(
+      Readable.from(body()),
+    );
   });
 }

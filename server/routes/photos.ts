@@ -7,21 +7,22 @@
  * - The record's photo.sha256 names the only bytes that may be stored. No photo yet and other
  *   bytes: 422 (the phone sends something it did not record: a bug or a corrupted file, retrying
  *   cannot help). Photo stored and other bytes: 409, like a record conflict. Same bytes: 200.
- * - The body is read whole (at most 15 MB) before anything touches the disk, so an upload cut
- *   off mid-body leaves no file behind and the photo stays absent.
+ * - The record's photo.bytes is the only size that may be stored: a Content-Length that differs
+ *   is refused before the body is read, and so are bytes of another length (422).
+ * - The body is read whole (at most 15 MB) before anything is stored, so an upload cut off
+ *   mid-body leaves nothing behind and the photo stays absent.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MAX_PHOTO_BYTES, type PhotoUploadResponse } from '../../src/schema/survey';
 import { sha256Hex } from '../canonical-json';
 import { ApiError } from '../errors';
-import type { PhotoFiles } from '../photo-files';
-import type { SurveyStore } from '../store/survey-store';
+import type { PhotoStore } from '../store/photo-store';
+import type { StoredSurvey, SurveyStore } from '../store/survey-store';
 import { parseSurveyIdParam } from './survey-id';
 
 export interface PhotoRoutesOptions {
   surveys: SurveyStore;
-  photos: PhotoFiles;
-  now: () => number;
+  photos: PhotoStore;
 }
 
 /** JPEG files start with the SOI marker followed by another marker: FF D8 FF. */
@@ -30,7 +31,7 @@ export function looksLikeJpeg(bytes: Uint8Array): boolean {
 }
 
 export async function photoRoutes(app: FastifyInstance, options: PhotoRoutesOptions) {
-  const { surveys, photos, now } = options;
+  const { surveys, photos } = options;
 
   // Scoped to this plugin: only the photo route accepts raw bytes.
   app.addContentTypeParser('image/jpeg', { parseAs: 'buffer' }, (_request, body, done) => {
@@ -56,7 +57,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRoutesOpti
       bodyLimit: MAX_PHOTO_BYTES,
       // Before the body is read: cheap refusals first.
       preParsing: async (request, _reply, payload) => {
-        await requireSurvey(request);
+        const stored = await requireSurvey(request);
         const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
         if (type !== 'image/jpeg') {
           throw new ApiError(
@@ -64,6 +65,15 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRoutesOpti
             'unsupported_media_type',
             'Send the photo as the request body with Content-Type: image/jpeg.',
           );
+        }
+        const declared = Number(request.headers['content-length']);
+        if (
+          stored.photo.storedAt === null &&
+          Number.isInteger(declared) &&
+          declared <= MAX_PHOTO_BYTES &&
+          declared !== stored.photo.bytes
+        ) {
+          throw sizeMismatch(stored, declared);
         }
         return payload;
       },
@@ -95,6 +105,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRoutesOpti
           { stored: stored.photo.sha256, sent: sha256 },
         );
       }
+      if (bytes.length !== stored.photo.bytes) throw sizeMismatch(stored, bytes.length);
       if (sha256 !== stored.photo.sha256) {
         throw new ApiError(
           422,
@@ -105,7 +116,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRoutesOpti
         );
       }
       await photos.write(stored.id, bytes);
-      const firstTime = await surveys.markPhotoStored(stored.id, now());
+      const firstTime = await surveys.markPhotoStored(stored.id);
       return reply.code(firstTime ? 201 : 200).send(answer(firstTime ? 'created' : 'unchanged'));
     },
   );
@@ -127,6 +138,23 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRoutesOpti
       .header('Content-Disposition', `inline; filename="${stored.id}.jpg"`);
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     const bytes = await photos.read(stored.id);
+    if (bytes === null) {
+      // Marked stored but not in this photo store: ROADCAM_PHOTO_STORE changed without moving
+      // the photos, or the photo folder was not restored from the backup.
+      throw new Error(
+        `The photo of survey ${stored.id} is marked stored but missing from the photo store`,
+      );
+    }
     return reply.type('image/jpeg').send(bytes);
   });
+}
+
+function sizeMismatch(stored: StoredSurvey, sent: number): ApiError {
+  return new ApiError(
+    422,
+    'photo_size_mismatch',
+    `These are not the photo the survey record names: the record says ${stored.photo.bytes} ` +
+      `bytes, this upload has ${sent}. Nothing was stored.`,
+    { expected: stored.photo.bytes, sent },
+  );
 }

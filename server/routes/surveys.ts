@@ -33,7 +33,6 @@ export const LIST_MAX_LIMIT = 1000;
 
 export interface SurveyRoutesOptions {
   surveys: SurveyStore;
-  now: () => number;
 }
 
 const listQuerySchema = z.object({
@@ -43,7 +42,7 @@ const listQuerySchema = z.object({
 });
 
 export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOptions) {
-  const { surveys, now } = options;
+  const { surveys } = options;
 
   app.post('/surveys', { bodyLimit: SURVEY_BATCH_BODY_LIMIT }, async (request) => {
     const body = request.body as { surveys?: unknown } | null | undefined;
@@ -95,7 +94,6 @@ export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOp
       const outcomes = await surveys.putSurveys(
         valid.map((v) => v.survey),
         request.deviceName,
-        now(),
       );
       valid.forEach(({ index, survey }, i) => {
         const outcome = outcomes[i];
@@ -134,8 +132,7 @@ export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOp
       );
     }
     const { since, limit = LIST_DEFAULT_LIMIT, cursor } = parsed.data;
-    const readAt = now();
-    const page = await surveys.listSurveys({
+    const { surveys: page, readAt } = await surveys.listSurveys({
       since: since === undefined ? null : Date.parse(since),
       after: cursor === undefined ? null : decodeCursor(cursor),
       limit,

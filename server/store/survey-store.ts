@@ -1,7 +1,8 @@
 /**
- * What the routes need from storage, and nothing more. SQLite (sqlite-store.ts) implements it
- * today; a PostgreSQL store implements the same interfaces later without touching the routes.
- * Methods are async so a networked database fits; each one is a single transaction.
+ * What the routes need from storage for surveys and device tokens, and nothing more. SQLite
+ * (sqlite/) and PostgreSQL (postgres/) implement it; both pass one contract suite
+ * (test/server/store-contract/). Methods are async so a networked database fits; each one is a
+ * single transaction.
  *
  * Invariants every implementation keeps:
  * - A survey id is stored once. A record with a stored id replaces the stored one only when
@@ -10,6 +11,10 @@
  * - `photo.storedAt` is set only after the photo file is complete and fsynced (the route
  *   writes the file first, then calls markPhotoStored).
  * - When a method resolves, its writes are durable (survive a crash or power loss).
+ * - `changedAt` comes from the store's change clock: it only grows, and a change committed
+ *   after another has a higher changedAt (PostgreSQL: one clock row taken at the end of each
+ *   writing transaction, so several servers share it; SQLite: one writer process). So paging
+ *   by (changedAt, id) never misses a change, whatever runs at the same time.
  */
 import type { SurveyRecordWire } from '../../src/schema/survey';
 import type { ExistingSurveyDecision } from '../survey-versions';
@@ -28,11 +33,11 @@ export interface StoredSurvey {
   id: string;
   record: SurveyRecordWire;
   contentSha256: string;
-  /** Server clock, ms since the epoch, when the record was first stored. */
+  /** Store clock, ms since the epoch, when the record was first stored. */
   receivedAt: number;
   /** Name of the device token that uploaded it first. */
   receivedFrom: string;
-  /** Server clock: last change the server saw (record stored or updated, or photo stored). */
+  /** Change clock: last change the server saw (record stored or updated, or photo stored). */
   changedAt: number;
   photo: {
     /** The SHA-256 the record declares; the stored bytes have exactly this hash. */
@@ -56,18 +61,31 @@ export interface SurveyListQuery {
   limit: number;
 }
 
-export interface SurveyStore {
-  /** Stores the batch in one durable transaction; returns one outcome per record, in order. */
-  putSurveys(
-    surveys: readonly PreparedSurvey[],
-    receivedFrom: string,
-    now: number,
-  ): Promise<PutSurveyOutcome[]>;
-  getSurvey(id: string): Promise<StoredSurvey | null>;
+export interface SurveyPage {
   /** Ordered by (changedAt, id). */
-  listSurveys(query: SurveyListQuery): Promise<StoredSurvey[]>;
+  surveys: StoredSurvey[];
+  /**
+   * Every change committed after this read has changedAt >= readAt: a safe `since` for the
+   * next incremental pull (the API's serverTime).
+   */
+  readAt: number;
+}
+
+export interface SurveyStore {
+  /**
+   * Stores the batch in one durable transaction; returns one outcome per record, in order. The
+   * same id may come twice in a batch: the later one is decided against the earlier.
+   */
+  putSurveys(surveys: readonly PreparedSurvey[], receivedFrom: string): Promise<PutSurveyOutcome[]>;
+  getSurvey(id: string): Promise<StoredSurvey | null>;
+  listSurveys(query: SurveyListQuery): Promise<SurveyPage>;
+  /**
+   * Up to `limit` surveys with id > afterId, ordered by id: the export's pages. An update does
+   * not move a survey, so an export in pages lists each survey stored before it began once.
+   */
+  listSurveysById(afterId: string | null, limit: number): Promise<StoredSurvey[]>;
   /** Marks the photo present; false when it already was (a concurrent or repeated upload). */
-  markPhotoStored(id: string, now: number): Promise<boolean>;
+  markPhotoStored(id: string): Promise<boolean>;
 }
 
 export interface TokenInfo {
@@ -75,6 +93,22 @@ export interface TokenInfo {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+}
+
+/** A tokens row (integers may come as strings from PostgreSQL) as TokenInfo. */
+export function tokenInfoFromRow(row: {
+  name: string;
+  created_at: number | string;
+  last_used_at: number | string | null;
+  revoked_at: number | string | null;
+}): TokenInfo {
+  const ms = (v: number | string | null) => (v === null ? null : Number(v));
+  return {
+    name: row.name,
+    createdAt: Number(row.created_at),
+    lastUsedAt: ms(row.last_used_at),
+    revokedAt: ms(row.revoked_at),
+  };
 }
 
 export class TokenNameInUseError extends Error {
@@ -89,12 +123,12 @@ export class TokenNameInUseError extends Error {
 
 export interface TokenStore {
   /** Throws TokenNameInUseError when an unrevoked token has this name. */
-  createToken(name: string, tokenSha256: string, now: number): Promise<void>;
+  createToken(name: string, tokenSha256: string): Promise<void>;
   /** The unrevoked token with this hash, or null. */
   findActiveToken(tokenSha256: string): Promise<{ name: string } | null>;
   /** Records use; best effort (a read-only disk must not refuse reads because of it). */
-  touchToken(tokenSha256: string, now: number): Promise<void>;
+  touchToken(tokenSha256: string): Promise<void>;
   listTokens(): Promise<TokenInfo[]>;
   /** Revokes the unrevoked token with this name; false when there is none. */
-  revokeToken(name: string, now: number): Promise<boolean>;
+  revokeToken(name: string): Promise<boolean>;
 }

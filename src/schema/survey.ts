@@ -35,14 +35,29 @@ export const verdictSchema = z.object({
 });
 export type SurveyVerdict = z.infer<typeof verdictSchema>;
 
-export const camGridSchema = z.object({
-  method: z.string().min(1).max(40),
-  layer: z.string().min(1).max(200),
-  width: z.number().int().min(1).max(64),
-  height: z.number().int().min(1).max(64),
-  /** base64 of width*height little-endian float32 values, normalised to 0..1. */
-  data: z.string().max(64 * 64 * 8),
-});
+/** Padded base64 (as btoa writes it) of exactly `bytes` bytes. */
+export function isBase64OfLength(text: string, bytes: number): boolean {
+  const padding = (3 - (bytes % 3)) % 3;
+  return (
+    text.length === Math.ceil(bytes / 3) * 4 &&
+    /^[A-Za-z0-9+/]*={0,2}$/.test(text) &&
+    text.length - text.replace(/=+$/, '').length === padding
+  );
+}
+
+export const camGridSchema = z
+  .object({
+    method: z.string().min(1).max(40),
+    layer: z.string().min(1).max(200),
+    width: z.number().int().min(1).max(64),
+    height: z.number().int().min(1).max(64),
+    /** base64 of width*height little-endian float32 values, normalised to 0..1. */
+    data: z.string().max(64 * 64 * 8),
+  })
+  .refine((cam) => isBase64OfLength(cam.data, cam.width * cam.height * 4), {
+    path: ['data'],
+    message: 'Not base64 of width x height float32 values (4 bytes each)',
+  });
 export type CamGridWire = z.infer<typeof camGridSchema>;
 
 export const modelRefSchema = z.object({

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   SurveyBatchResponse,
   SurveyDetailResponse,
-  SurveyListResponse,
   SurveyRecordWire,
   SurveyServerState,
   SyncApiErrorBody,
@@ -21,7 +20,7 @@ import type {
 import { canonicalJson } from '../../server/canonical-json';
 import { FaultProxy } from '../helpers/fault-proxy';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { apiClient, makeJpeg, makeRecord, photoMetaFor, sha256 } from './fixtures';
+import { apiClient, listAllSurveys, makeJpeg, makeRecord, photoMetaFor, sha256 } from './fixtures';
 
 let server: ServerProcess;
 let token: string;
@@ -37,18 +36,8 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-async function listAll(): Promise<SurveyServerState[]> {
-  const all: SurveyServerState[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { status: number; body: SurveyListResponse } = await api.get<SurveyListResponse>(
-      `/surveys?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    expect(page.status).toBe(200);
-    all.push(...page.body.surveys);
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return all;
+function listAll(): Promise<SurveyServerState[]> {
+  return listAllSurveys(api, 1000);
 }
 
 /**
@@ -61,6 +50,7 @@ async function postBatchThenKill(
   delayMs: number,
 ): Promise<{ status: number | null }> {
   const body = Buffer.from(JSON.stringify({ surveys: records }));
+  let killTimer: NodeJS.Timeout | undefined;
   const answer = new Promise<{ status: number | null }>((resolve) => {
     const request = http.request(
       {
@@ -82,11 +72,13 @@ async function postBatchThenKill(
     );
     request.on('error', () => resolve({ status: null }));
     request.end(body, () => {
-      setTimeout(() => void server.kill('SIGKILL'), delayMs);
+      killTimer = setTimeout(() => void server.kill('SIGKILL'), delayMs);
     });
   });
   const result = await answer;
-  await server.kill('SIGKILL'); // in case the answer came first
+  // The answer may come first: then the timer must not kill the server started after this.
+  clearTimeout(killTimer);
+  await server.kill('SIGKILL');
   return result;
 }
 

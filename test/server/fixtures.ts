@@ -1,14 +1,12 @@
 /**
  * Survey records, real JPEG bytes and a small authenticated client for the server tests.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import sharp from 'sharp';
-import { encodeFloat32Base64, type SurveyRecordWire } from '../../src/schema/survey';
+import type { SurveyListResponse, SurveyServerState } from '../../src/schema/survey';
+import { sha256 } from '../../tools/lib/sample-survey';
 
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { makeRecord, sha256 } from '../../tools/lib/sample-survey';
 
 /** A real JPEG of `width` x `height` noise: different `seed`, different bytes. */
 export async function makeJpeg(seed: number, width = 64, height = 48): Promise<Buffer> {
@@ -23,40 +21,6 @@ export async function makeJpeg(seed: number, width = 64, height = 48): Promise<B
   return sharp(pixels, { raw: { width, height, channels: 3 } })
     .jpeg({ quality: 80 })
     .toBuffer();
-}
-
-export function makeRecord(
-  index: number,
-  photo: Buffer | { sha256: string; bytes: number },
-  overrides: Partial<SurveyRecordWire> = {},
-): SurveyRecordWire {
-  const photoMeta = Buffer.isBuffer(photo) ? { sha256: sha256(photo), bytes: photo.length } : photo;
-  const createdAt = new Date(Date.UTC(2026, 10, 20, 8, 0, 0) + index * 60_000).toISOString();
-  const grid = new Float32Array(49).map((_, i) => ((i * 7 + index) % 49) / 48);
-  return {
-    id: randomUUID(),
-    revision: 1,
-    createdAt,
-    updatedAt: createdAt,
-    position: { lat: 48.85 + index * 1e-4, lon: 2.35 - index * 1e-4, accuracyM: 8, source: 'gps' },
-    verdict: {
-      label: index % 3 === 0 ? 'pothole' : 'normal',
-      potholeProbability: (index % 100) / 100,
-      lowConfidence: false,
-    },
-    cam: {
-      method: 'gradcam',
-      layer: 'conv_pw_13_relu',
-      width: 7,
-      height: 7,
-      data: encodeFloat32Base64(grid),
-    },
-    model: { id: 'pothole-mobilenet', version: '1.0.0' },
-    notes: `Survey ${index}`,
-    severity: (index % 5) + 1,
-    photo: { ...photoMeta, width: 64, height: 48, type: 'image/jpeg' },
-    ...overrides,
-  };
 }
 
 /** Fake photo metadata for tests that never upload the photo. */
@@ -147,4 +111,21 @@ export function rawRequest(
     if (options.complete === false) request.write(options.body ?? Buffer.alloc(0));
     else request.end(options.body);
   });
+}
+
+/** Everything the server lists, following nextCursor with pages of `limit`. */
+export async function listAllSurveys(
+  api: ReturnType<typeof apiClient>,
+  limit: number,
+): Promise<SurveyServerState[]> {
+  const all: SurveyServerState[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `/surveys?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+    const page = await api.get<SurveyListResponse>(query);
+    if (page.status !== 200) throw new Error(`GET ${query} answered ${page.status}`);
+    all.push(...page.body.surveys);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return all;
 }

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { surveyRecordSchema } from '../../src/schema/survey';
 import { canonicalJson, sha256Hex } from '../../server/canonical-json';
-import { MIGRATIONS, SqliteStore } from '../../server/store/sqlite-store';
+import { openSqliteDatabase } from '../../server/store/sqlite/sqlite-database';
+import { SQLITE_MIGRATIONS } from '../../server/store/sqlite/sqlite-migrations';
+import { SqliteSurveyStore } from '../../server/store/sqlite/sqlite-surveys';
+import { SqliteTokenStore } from '../../server/store/sqlite/sqlite-tokens';
 import type { PreparedSurvey } from '../../server/store/survey-store';
 import { hashDeviceToken } from '../../server/tokens';
 import { makeRecord, photoMetaFor } from './fixtures';
@@ -36,7 +39,7 @@ describe('SQLite store migrations', () => {
     const { revision: _r, ...oldRecord } = makeRecord(1, photoMetaFor(1));
     const oldJson = canonicalJson(oldRecord);
     const v1 = new Database(file);
-    v1.exec(MIGRATIONS[1] as string);
+    v1.exec(SQLITE_MIGRATIONS[0].up as string);
     v1.pragma('user_version = 1');
     v1.prepare(
       `INSERT INTO surveys (id, record_json, content_sha256, received_at, received_from,
@@ -59,7 +62,9 @@ describe('SQLite store migrations', () => {
     );
     v1.close();
 
-    const store = new SqliteStore(file);
+    const db = openSqliteDatabase(file);
+    const store = new SqliteSurveyStore(db);
+    const tokens = new SqliteTokenStore(db);
     try {
       const stored = await store.getSurvey(oldRecord.id);
       expect(stored?.record).toEqual({ ...oldRecord, revision: 1 });
@@ -70,7 +75,7 @@ describe('SQLite store migrations', () => {
         changedAt: 2000,
         photo: { storedAt: 2000 },
       });
-      expect(await store.findActiveToken(hashDeviceToken('rcd_old-token'))).toEqual({
+      expect(await tokens.findActiveToken(hashDeviceToken('rcd_old-token'))).toEqual({
         name: 'old-phone',
       });
 
@@ -81,15 +86,14 @@ describe('SQLite store migrations', () => {
           prepared({ ...oldRecord, revision: 2, notes: 'edited after the upgrade' }),
         ],
         'old-phone',
-        3000,
       );
       expect(outcomes.map((o) => o.status)).toEqual(['unchanged', 'unchanged', 'updated']);
       expect((await store.getSurvey(oldRecord.id))?.record.notes).toBe('edited after the upgrade');
     } finally {
-      store.close();
+      db.close();
     }
     const after = new Database(file, { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(Object.keys(MIGRATIONS).length);
+    expect(after.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
     after.close();
   });
 });

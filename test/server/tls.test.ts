@@ -74,9 +74,12 @@ describe('HTTPS', () => {
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toEqual({ ok: true });
     expect(health.headers['x-content-type-options']).toBe('nosniff');
+    // The server terminates TLS itself: browsers are told to use HTTPS only (HSTS).
+    expect(health.headers['strict-transport-security']).toBe('max-age=31536000');
 
     const unauthorized = await get(`${server.url}/api/v1/surveys`, cert);
     expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers['strict-transport-security']).toBe('max-age=31536000');
 
     // Without trusting that certificate, a client refuses the connection.
     await expect(get(`${server.url}/api/v1/health`, undefined)).rejects.toThrow(/self.signed/i);

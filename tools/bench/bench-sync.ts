@@ -2,30 +2,35 @@
  * npm run bench:sync [-- --records 2000] [-- --photos 40] [-- --concurrency 4] [-- --synced 400]
  *   [-- --write-docs]
  *
- * Upload throughput to a real local sync server (server/main.ts as a child process, temp data
- * directory, SQLite with synchronous=FULL, photos fsynced): survey records per second in
- * batches of 100 (first upload and idempotent replay), and photo MB/s, one upload at a time as
- * the outbox sends them and with several in parallel. Then the same work through the outbox
- * (src/sync, on fake-indexeddb) side by side with plain fetch doing the same requests in the
- * same order: `--synced` surveys with a small photo each (record batch, then each photo), and
- * `--photos` surveys with phone-size photos. Prints the figures; --write-docs also writes them
- * to docs/BENCHMARKS.md.
+ * Upload throughput to a real local sync server (server/main.ts as a child process), on SQLite
+ * (the embedded default: WAL with synchronous=FULL, photos fsynced in the data directory) and
+ * on PostgreSQL (a server started for the run from Debian's postgresql package, photos in the
+ * database), side by side in one run: survey records per second in batches of 100 (first
+ * upload and idempotent replay) and photo MiB/s, one upload at a time as the outbox sends them
+ * and with several in parallel. Then, on SQLite, the same work through the outbox (src/sync, on
+ * fake-indexeddb) side by side with plain fetch doing the same requests in the same order:
+ * `--synced` surveys with a small photo each (record batch, then each photo), and `--photos`
+ * surveys with phone-size photos. Prints the figures; --write-docs also writes them to
+ * docs/BENCHMARKS.md.
  */
 import 'fake-indexeddb/auto';
-import { randomUUID, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import {
-  encodeFloat32Base64,
-  MAX_SURVEYS_PER_BATCH,
-  type SurveyBatchResponse,
-  type SurveyRecordWire,
-} from '../../src/schema/survey';
+import { MAX_SURVEYS_PER_BATCH, type SurveyRecordWire } from '../../src/schema/survey';
 import { SurveyRepository, type SurveyRecord } from '../../src/store';
 import { createOutbox } from '../../src/sync';
+import { PostgresCluster } from '../lib/postgres-cluster';
 import { ServerProcess } from '../lib/server-process';
 import { machineDescription } from '../lib/machine';
-import { markdownTable, median, writeBenchmarkSection } from './report';
+import { makeRecord as record } from '../lib/sample-survey';
+import { markdownTable, writeBenchmarkSection } from './report';
+import {
+  benchClient,
+  measureUploads,
+  photoLikeJpeg,
+  type UploadFigures,
+} from './sync-upload-figures';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,155 +46,73 @@ const PHOTOS = Number(args.photos);
 const CONCURRENCY = Number(args.concurrency);
 const SYNCED = Number(args.synced);
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** A 1600x1200 JPEG at quality 85 with smooth random content: about the size of a phone's. */
-async function photoLikeJpeg(): Promise<Buffer> {
-  const [w, h] = [400, 300];
-  const pixels = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(Math.random() * 256);
-  return sharp(pixels, { raw: { width: w, height: h, channels: 3 } })
-    .resize(1600, 1200, { kernel: 'cubic' })
-    .blur(2)
-    .jpeg({ quality: 85 })
-    .toBuffer();
-}
-
-function record(index: number, photo: Buffer): SurveyRecordWire {
-  const createdAt = new Date(Date.UTC(2026, 10, 1) + index * 30_000).toISOString();
-  const grid = new Float32Array(49).map((_, i) => ((i + index) % 49) / 48);
-  return {
-    id: randomUUID(),
-    revision: 1,
-    createdAt,
-    updatedAt: createdAt,
-    position: { lat: 45 + index * 1e-5, lon: 5 + index * 1e-5, accuracyM: 6, source: 'gps' },
-    verdict: {
-      label: index % 2 ? 'pothole' : 'normal',
-      potholeProbability: (index % 97) / 97,
-      lowConfidence: false,
-    },
-    cam: {
-      method: 'gradcam',
-      layer: 'conv_pw_13_relu',
-      width: 7,
-      height: 7,
-      data: encodeFloat32Base64(grid),
-    },
-    model: { id: 'pothole-mobilenet', version: '1.0.0' },
-    notes: `Benchmark survey ${index}: crack along the kerb, about 40 cm.`,
-    severity: (index % 5) + 1,
-    photo: {
-      sha256: sha256(photo),
-      bytes: photo.length,
-      width: 1600,
-      height: 1200,
-      type: 'image/jpeg',
-    },
-  };
+/** Upload figures on one database; the server and its database are stopped after. */
+async function figuresOn(env: Record<string, string>, photoSet: Buffer[]): Promise<UploadFigures> {
+  const server = await ServerProcess.start({ env });
+  try {
+    const token = await server.createToken('bench');
+    return await measureUploads(server.url, token, {
+      records: RECORDS,
+      photos: PHOTOS,
+      concurrency: CONCURRENCY,
+      photoSet,
+    });
+  } finally {
+    await server.dispose();
+  }
 }
 
 async function main(): Promise<void> {
+  // Four distinct photos, shared by the records (a survey's photo need not be unique).
+  const photos = await Promise.all([0, 1, 2, 3].map(() => photoLikeJpeg()));
+  const sqlite = await figuresOn({}, photos);
+  // On disk like the SQLite server's data directory, so both pay for their fsyncs.
+  const cluster = await PostgresCluster.start({ onDisk: true });
+  let postgres: UploadFigures;
+  try {
+    postgres = await figuresOn({ DATABASE_URL: await cluster.createDatabase() }, photos);
+  } finally {
+    await cluster.dispose();
+  }
+  const meanKb = Math.round(sqlite.meanPhotoKiB);
+  const side = (f: (u: UploadFigures) => string) => [f(sqlite), f(postgres)];
+  const databaseTable = markdownTable(
+    ['what', 'load', 'SQLite', 'PostgreSQL'],
+    [
+      [
+        'records, first upload',
+        `${RECORDS} in batches of ${MAX_SURVEYS_PER_BATCH}`,
+        ...side(
+          (u) =>
+            `${Math.round(u.recordsPerSecond)} records/s (${u.batchMedianMs.toFixed(1)} ms/batch)`,
+        ),
+      ],
+      [
+        'records, replay (unchanged)',
+        `${RECORDS} in batches of ${MAX_SURVEYS_PER_BATCH}`,
+        ...side(
+          (u) =>
+            `${Math.round(u.replayPerSecond)} records/s (${u.replayBatchMedianMs.toFixed(1)} ms/batch)`,
+        ),
+      ],
+      [
+        'photos, one at a time',
+        `${PHOTOS} JPEGs of ${meanKb} KiB (1600x1200)`,
+        ...side((u) => `${u.photoMiBPerSecond.toFixed(1)} MiB/s`),
+      ],
+      [
+        `photos, ${CONCURRENCY} in parallel`,
+        `${PHOTOS} JPEGs of ${meanKb} KiB (1600x1200)`,
+        ...side((u) => `${u.parallelPhotoMiBPerSecond.toFixed(1)} MiB/s`),
+      ],
+    ],
+  );
+
   const server = await ServerProcess.start();
   try {
     const token = await server.createToken('bench');
-    const headers = { authorization: `Bearer ${token}` };
-
-    async function postBatch(batch: SurveyRecordWire[], expected: string): Promise<number> {
-      const t0 = performance.now();
-      const response = await fetch(`${server.url}/api/v1/surveys`, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ surveys: batch }),
-      });
-      const body = (await response.json()) as SurveyBatchResponse;
-      const ms = performance.now() - t0;
-      if (response.status !== 200 || body.results.some((r) => r.status !== expected)) {
-        throw new Error(
-          `Unexpected answer ${response.status}: ${JSON.stringify(body).slice(0, 300)}`,
-        );
-      }
-      return ms;
-    }
-
-    async function putPhoto(id: string, bytes: Buffer): Promise<void> {
-      const response = await fetch(`${server.url}/api/v1/surveys/${id}/photo`, {
-        method: 'PUT',
-        headers: { ...headers, 'content-type': 'image/jpeg' },
-        body: bytes as Uint8Array<ArrayBuffer>, // a Buffer on a plain ArrayBuffer
-      });
-      await response.arrayBuffer();
-      if (response.status !== 201) throw new Error(`Photo upload answered ${response.status}`);
-    }
-
-    // Four distinct photos, shared by the records (a survey's photo need not be unique).
-    const photos = await Promise.all([0, 1, 2, 3].map(() => photoLikeJpeg()));
-    const records = Array.from({ length: RECORDS + 2 * PHOTOS }, (_, i) =>
-      record(i, photos[i % 4]),
-    );
-    const recordBench = records.slice(0, RECORDS);
-    const batches: SurveyRecordWire[][] = [];
-    for (let i = 0; i < recordBench.length; i += MAX_SURVEYS_PER_BATCH) {
-      batches.push(recordBench.slice(i, i + MAX_SURVEYS_PER_BATCH));
-    }
-
+    const { postBatch, putPhoto } = benchClient(server.url, token);
     const rows: (string | number)[][] = [];
-    for (const [what, expected] of [
-      ['records, first upload', 'created'],
-      ['records, replay (unchanged)', 'unchanged'],
-    ] as const) {
-      const t0 = performance.now();
-      const latencies: number[] = [];
-      for (const batch of batches) latencies.push(await postBatch(batch, expected));
-      const seconds = (performance.now() - t0) / 1000;
-      rows.push([
-        what,
-        `${RECORDS} in batches of ${MAX_SURVEYS_PER_BATCH}`,
-        `${Math.round(RECORDS / seconds)} records/s`,
-        `${median(latencies).toFixed(1)} ms per batch (median)`,
-      ]);
-    }
-
-    const photoRecords = records.slice(RECORDS);
-    await Promise.all(
-      [photoRecords.slice(0, 100), photoRecords.slice(100)]
-        .filter((b) => b.length)
-        .map((b) => postBatch(b, 'created')),
-    );
-    const sequential = photoRecords.slice(0, PHOTOS);
-    const parallel = photoRecords.slice(PHOTOS);
-    const bytesOf = (list: SurveyRecordWire[]) => list.reduce((sum, r) => sum + r.photo.bytes, 0);
-    const photoById = new Map(records.map((r, i) => [r.id, photos[i % 4]]));
-
-    let t0 = performance.now();
-    for (const r of sequential) await putPhoto(r.id, photoById.get(r.id)!);
-    let seconds = (performance.now() - t0) / 1000;
-    const meanKb = Math.round(bytesOf(sequential) / sequential.length / 1024);
-    rows.push([
-      'photos, one at a time',
-      `${PHOTOS} JPEGs of ${meanKb} KiB (1600x1200)`,
-      `${(bytesOf(sequential) / 2 ** 20 / seconds).toFixed(1)} MiB/s`,
-      `${(PHOTOS / seconds).toFixed(1)} photos/s`,
-    ]);
-
-    t0 = performance.now();
-    const queue = [...parallel];
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        for (let r = queue.shift(); r; r = queue.shift())
-          await putPhoto(r.id, photoById.get(r.id)!);
-      }),
-    );
-    seconds = (performance.now() - t0) / 1000;
-    rows.push([
-      `photos, ${CONCURRENCY} in parallel`,
-      `${PHOTOS} JPEGs of ${meanKb} KiB (1600x1200)`,
-      `${(bytesOf(parallel) / 2 ** 20 / seconds).toFixed(1)} MiB/s`,
-      `${(PHOTOS / seconds).toFixed(1)} photos/s`,
-    ]);
-
     // ---- The outbox beside plain fetch: the same requests (a batch, then each photo in turn).
     const smallPhoto = await sharp({
       create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } },
@@ -311,12 +234,16 @@ async function main(): Promise<void> {
     const report =
       `## Sync upload to a local server\n\n` +
       `\`${command}\` on ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}. ` +
-      'Server on 127.0.0.1 (no network in between), SQLite WAL with synchronous=FULL (one fsync ' +
-      'per batch), each photo written to a temp file, fsynced and renamed. "Full sync" and ' +
-      '"photos" rows: the same requests in the same order through plain fetch and through the ' +
-      'outbox (src/sync: IndexedDB reads and state writes around every request, here on ' +
-      'fake-indexeddb in Node), two alternating rounds each; the outbox rows include its record ' +
-      'batch and the photos, the plain rows the same.\n\n' +
+      'Server on 127.0.0.1 (no network in between). SQLite: WAL with synchronous=FULL (one ' +
+      'fsync per batch), each photo written to a temp file, fsynced and renamed. PostgreSQL: ' +
+      'a local server started for the run (fsync on, synchronous_commit=on: a commit waits for ' +
+      'its WAL flush), photos as rows of the database; one server process in front of each.\n\n' +
+      databaseTable +
+      '\n\nOn SQLite, the outbox beside plain fetch. "Full sync" and "photos" rows: the same ' +
+      'requests in the same order through plain fetch and through the outbox (src/sync: ' +
+      'IndexedDB reads and state writes around every request, here on fake-indexeddb in Node), ' +
+      'two alternating rounds each; the outbox rows include its record batch and the photos, ' +
+      'the plain rows the same.\n\n' +
       table +
       '\n';
     process.stdout.write(report);

@@ -1,0 +1,61 @@
+/** Device tokens in PostgreSQL (hashes only; see ../../tokens.ts). Times on the database clock. */
+import {
+  tokenInfoFromRow,
+  TokenNameInUseError,
+  type TokenInfo,
+  type TokenStore,
+} from '../survey-store';
+import { TokenTouchThrottle } from '../token-touch-throttle';
+import { DB_NOW_MS, type PgDatabase } from './pg-database';
+
+const UNIQUE_VIOLATION = '23505';
+
+export class PgTokenStore implements TokenStore {
+  private readonly touches = new TokenTouchThrottle();
+
+  constructor(private readonly db: PgDatabase) {}
+
+  async createToken(name: string, tokenSha256: string): Promise<void> {
+    try {
+      await this.db.query(
+        `INSERT INTO tokens (name, token_sha256, created_at) VALUES ($1, $2, ${DB_NOW_MS})`,
+        [name, tokenSha256],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new TokenNameInUseError(name);
+      }
+      throw error;
+    }
+  }
+
+  async findActiveToken(tokenSha256: string): Promise<{ name: string } | null> {
+    const result = await this.db.query<{ name: string }>(
+      'SELECT name FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL',
+      [tokenSha256],
+    );
+    return result.rows[0] ?? null;
+  }
+
+  async touchToken(tokenSha256: string): Promise<void> {
+    if (!this.touches.due(tokenSha256, Date.now())) return;
+    await this.db.query(`UPDATE tokens SET last_used_at = ${DB_NOW_MS} WHERE token_sha256 = $1`, [
+      tokenSha256,
+    ]);
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    const result = await this.db.query<Parameters<typeof tokenInfoFromRow>[0]>(
+      'SELECT name, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id',
+    );
+    return result.rows.map(tokenInfoFromRow);
+  }
+
+  async revokeToken(name: string): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE tokens SET revoked_at = ${DB_NOW_MS} WHERE name = $1 AND revoked_at IS NULL`,
+      [name],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+}

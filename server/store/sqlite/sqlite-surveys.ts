@@ -1,0 +1,136 @@
+/**
+ * Surveys in the embedded SQLite file. better-sqlite3 is synchronous and one process owns the
+ * file, so transactions never interleave: the change clock is a number in memory (the latest
+ * changed_at at start), raised by every write.
+ */
+import type Database from 'better-sqlite3';
+import { planSurveyBatch, storedVersion, type StoredVersion } from '../survey-batch-plan';
+import { toStoredSurvey, type SurveyRow } from '../survey-row';
+import type {
+  PreparedSurvey,
+  PutSurveyOutcome,
+  StoredSurvey,
+  SurveyListQuery,
+  SurveyPage,
+  SurveyStore,
+} from '../survey-store';
+
+export class SqliteSurveyStore implements SurveyStore {
+  private readonly sql: ReturnType<typeof prepareStatements>;
+  private lastChange: number;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sql = prepareStatements(db);
+    this.lastChange = this.sql.lastChange.get()?.last ?? 0;
+  }
+
+  /** Strictly after every earlier change, and the wall clock when it has not gone back. */
+  private nextChange(): number {
+    this.lastChange = Math.max(this.lastChange + 1, this.now());
+    return this.lastChange;
+  }
+
+  async putSurveys(
+    surveys: readonly PreparedSurvey[],
+    receivedFrom: string,
+  ): Promise<PutSurveyOutcome[]> {
+    const { findRecordJson, insertSurvey, updateSurvey } = this.sql;
+    return this.db.transaction(() => {
+      const stored = new Map<string, StoredVersion>();
+      for (const { id } of surveys) {
+        const row = findRecordJson.get(id);
+        if (row) stored.set(id, storedVersion(row.record_json));
+      }
+      const plan = planSurveyBatch(surveys, stored);
+      if (plan.writes.size === 0) return plan.outcomes;
+      const received = this.now();
+      const changed = this.nextChange();
+      for (const { survey, created } of plan.writes.values()) {
+        if (!created) {
+          updateSurvey.run(survey.canonicalJson, survey.contentSha256, changed, survey.id);
+          continue;
+        }
+        insertSurvey.run(
+          survey.id,
+          survey.canonicalJson,
+          survey.contentSha256,
+          received,
+          receivedFrom,
+          changed,
+          survey.record.photo.sha256,
+          survey.record.photo.bytes,
+        );
+      }
+      return plan.outcomes;
+    })();
+  }
+
+  async getSurvey(id: string): Promise<StoredSurvey | null> {
+    const row = this.sql.getSurvey.get(id);
+    return row ? toStoredSurvey(row) : null;
+  }
+
+  async listSurveys(query: SurveyListQuery): Promise<SurveyPage> {
+    // Read before the page: a write after this read gets a changedAt above both.
+    const readAt = Math.max(this.lastChange + 1, this.now());
+    const rows = this.sql.listSurveys.all(
+      query.since ?? Number.MIN_SAFE_INTEGER,
+      query.after?.changedAt ?? Number.MIN_SAFE_INTEGER,
+      query.after?.id ?? '',
+      query.limit,
+    );
+    return { surveys: rows.map(toStoredSurvey), readAt };
+  }
+
+  async listSurveysById(afterId: string | null, limit: number): Promise<StoredSurvey[]> {
+    return this.sql.listById.all(afterId ?? '', limit).map(toStoredSurvey);
+  }
+
+  async markPhotoStored(id: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.sql.photoStoredAt.get(id);
+      if (!row || row.photo_stored_at !== null) return false;
+      const changed = this.nextChange();
+      this.sql.markPhotoStored.run(changed, changed, id);
+      return true;
+    })();
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    lastChange: db.prepare<[], { last: number | null }>(
+      'SELECT MAX(changed_at) AS last FROM surveys',
+    ),
+    findRecordJson: db.prepare<[string], { record_json: string }>(
+      'SELECT record_json FROM surveys WHERE id = ?',
+    ),
+    insertSurvey: db.prepare<[string, string, string, number, string, number, string, number]>(
+      `INSERT INTO surveys (id, record_json, content_sha256, received_at, received_from,
+         changed_at, photo_sha256, photo_bytes, photo_stored_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+    ),
+    // The photo columns stay: an update never changes the photo (decideExistingSurvey).
+    updateSurvey: db.prepare<[string, string, number, string]>(
+      'UPDATE surveys SET record_json = ?, content_sha256 = ?, changed_at = ? WHERE id = ?',
+    ),
+    getSurvey: db.prepare<[string], SurveyRow>('SELECT * FROM surveys WHERE id = ?'),
+    listSurveys: db.prepare<[number, number, string, number], SurveyRow>(
+      `SELECT * FROM surveys
+       WHERE changed_at >= ? AND (changed_at, id) > (?, ?)
+       ORDER BY changed_at, id LIMIT ?`,
+    ),
+    listById: db.prepare<[string, number], SurveyRow>(
+      'SELECT * FROM surveys WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    photoStoredAt: db.prepare<[string], { photo_stored_at: number | null }>(
+      'SELECT photo_stored_at FROM surveys WHERE id = ?',
+    ),
+    markPhotoStored: db.prepare<[number, number, string]>(
+      'UPDATE surveys SET photo_stored_at = ?, changed_at = ? WHERE id = ?',
+    ),
+  };
+}
