@@ -53,11 +53,6 @@ export function classProbability(index: number): Target {
   );
 }
 
-/** A sigmoid output unit (multi-label or binary models). */
-export function sigmoidOutput(unit = 0): Target {
-  return makeTarget(`sigmoid output ${unit}`, (o) => pick(tf.sigmoid(o.logits), unit));
-}
-
 /** Each example's own top class (by logit). */
 export function topClassLogit(): Target {
   return makeTarget('logit of the top class', (o) => {
@@ -68,7 +63,7 @@ export function topClassLogit(): Target {
   });
 }
 
-/** The probability of a named class, e.g. potholeProbability(['normal', 'pothole']). */
+/** The probability of a named class, e.g. labelProbability(['normal', 'pothole'], 'pothole'). */
 export function labelProbability(labels: readonly string[], label: string): Target {
   const index = labels.indexOf(label);
   if (index < 0) {
@@ -79,8 +74,4 @@ export function labelProbability(labels: readonly string[], label: string): Targ
   }
   const t = classProbability(index);
   return makeTarget(`probability of "${label}"`, t);
-}
-
-export function potholeProbability(labels: readonly string[]): Target {
-  return labelProbability(labels, 'pothole');
 }

@@ -18,10 +18,19 @@ export interface LoadedModel {
   dispose(): void;
 }
 
+export interface LoadOptions {
+  /**
+   * Compile the model into fused tfjs ops (src/explain/compiled; default true). False gives the
+   * model as tfjs runs it, for comparisons.
+   */
+  compile?: boolean;
+}
+
 /** Loads the model behind `handler` and checks it against its manifest. */
 export async function loadModel(
   manifest: ModelManifest,
   handler: tf.io.IOHandler,
+  options: LoadOptions = {},
 ): Promise<LoadedModel> {
   let artifacts: tf.io.ModelArtifacts;
   try {
@@ -50,11 +59,16 @@ export async function loadModel(
   const memory = tf.io.fromMemory(artifacts);
   let adapter: ModelAdapter;
   try {
-    adapter = await buildAdapter(format, memory, {
-      inputNode: manifest.input.inputNode,
-      outputNode: manifest.outputNode,
-      inputShape: [manifest.input.height, manifest.input.width, manifest.input.channels],
-    });
+    adapter = await buildAdapter(
+      format,
+      memory,
+      {
+        inputNode: manifest.input.inputNode,
+        outputNode: manifest.outputNode,
+        inputShape: [manifest.input.height, manifest.input.width, manifest.input.channels],
+      },
+      options.compile ?? true,
+    );
   } catch (e) {
     throw new ModelLoadError(
       'model-invalid',
@@ -67,26 +81,33 @@ export async function loadModel(
 }
 
 /**
- * The model and its adapter. Each format's code (tfjs-layers or tfjs-converter) is imported only
- * when a model of that format loads, so that a worker starts without the other.
+ * The model and its adapter, compiled unless asked not to. Each format's code (tfjs-layers or
+ * tfjs-converter) is imported only when a model of that format loads, so that a worker starts
+ * without the other.
  */
 export async function buildAdapter(
   format: 'layers' | 'graph',
   memory: tf.io.IOHandler,
   graphOptions: GraphAdapterOptions,
+  compile: boolean,
 ): Promise<ModelAdapter> {
   if (format === 'layers') {
-    const [{ loadLayersModel }, { LayersModelAdapter }] = await Promise.all([
-      import('@tensorflow/tfjs-layers'),
-      import('../explain/adapters/layers-adapter'),
-    ]);
-    return new LayersModelAdapter(await loadLayersModel(memory));
+    const [{ loadLayersModel }, { LayersModelAdapter }, { compileLayersAdapter }] =
+      await Promise.all([
+        import('@tensorflow/tfjs-layers'),
+        import('../explain/adapters/layers-adapter'),
+        import('../explain/compiled/from-layers'),
+      ]);
+    const adapter = new LayersModelAdapter(await loadLayersModel(memory));
+    return compile ? compileLayersAdapter(adapter) : adapter;
   }
-  const [{ loadGraphModel }, { GraphModelAdapter }] = await Promise.all([
+  const [{ loadGraphModel }, { GraphModelAdapter }, { compileGraphAdapter }] = await Promise.all([
     import('@tensorflow/tfjs-converter'),
     import('../explain/adapters/graph-adapter'),
+    import('../explain/compiled/from-graph'),
   ]);
-  return new GraphModelAdapter(await loadGraphModel(memory), graphOptions);
+  const adapter = new GraphModelAdapter(await loadGraphModel(memory), graphOptions);
+  return compile ? compileGraphAdapter(adapter) : adapter;
 }
 
 function checkAgainstManifest(adapter: ModelAdapter, manifest: ModelManifest): void {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ExplainError } from '../explain/errors';
 import type { ModelAdapter } from '../explain/adapters/types';
-import { buildAdapter, type LoadedModel } from './load-model';
+import { buildAdapter, type LoadedModel, type LoadOptions } from './load-model';
 import {
   checkAnswers,
   checkInputShape,
@@ -22,6 +22,7 @@ export async function loadModelWithAnswers(
   artifacts: tf.io.ModelArtifacts,
   answers: ManifestAnswers,
   giver: AnswersGiver = 'form',
+  options: LoadOptions = {},
 ): Promise<LoadedModel> {
   checkAnswers(answers);
   const format = detectModelFormat(artifacts.modelTopology);
@@ -33,11 +34,16 @@ export async function loadModelWithAnswers(
   }
   let adapter: ModelAdapter;
   try {
-    adapter = await buildAdapter(format, tf.io.fromMemory(artifacts), {
-      inputShape: [answers.height, answers.width, answers.channels],
-      inputNode: answers.inputNode || undefined,
-      outputNode: answers.outputNode || undefined,
-    });
+    adapter = await buildAdapter(
+      format,
+      tf.io.fromMemory(artifacts),
+      {
+        inputShape: [answers.height, answers.width, answers.channels],
+        inputNode: answers.inputNode || undefined,
+        outputNode: answers.outputNode || undefined,
+      },
+      options.compile ?? true,
+    );
   } catch (e) {
     // The explain core's own messages (several inputs, no such node) say what to answer.
     if (e instanceof ExplainError) throw e;

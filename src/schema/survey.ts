@@ -58,7 +58,6 @@ export const camGridSchema = z
     path: ['data'],
     message: 'Not base64 of width x height float32 values (4 bytes each)',
   });
-export type CamGridWire = z.infer<typeof camGridSchema>;
 
 export const modelRefSchema = z.object({
   id: z.string().min(1).max(100),
@@ -106,10 +105,6 @@ export type SurveyRecordWire = z.infer<typeof surveyRecordSchema>;
 export const IMMUTABLE_SURVEY_FIELDS = ['id', 'createdAt', 'photo'] as const;
 
 export const MAX_SURVEYS_PER_BATCH = 100;
-
-export const surveyBatchSchema = z.object({
-  surveys: z.array(z.unknown()).min(1).max(MAX_SURVEYS_PER_BATCH),
-});
 
 /**
  * `created`: stored now. `unchanged`: the same content is stored (a replay). `updated`: a higher

@@ -7,13 +7,6 @@
 import type { Position, SurveyVerdict, Verdict } from '../schema/survey';
 
 export type SyncState = 'local' | 'queued' | 'uploading' | 'synced' | 'failed';
-export const SYNC_STATES: readonly SyncState[] = [
-  'local',
-  'queued',
-  'uploading',
-  'synced',
-  'failed',
-] as const;
 
 export interface SyncStatus {
   state: SyncState;
@@ -26,7 +19,6 @@ export interface SyncStatus {
 
 /** 'unanalysed' when the photo was kept without a verdict (model missing or failed). */
 export type VerdictKey = Verdict | 'unanalysed';
-export const VERDICT_KEYS: readonly VerdictKey[] = ['pothole', 'normal', 'unanalysed'] as const;
 
 export interface CamGrid {
   method: string;

@@ -8,6 +8,7 @@ import {
   type CamResult,
 } from '../../src/explain';
 import type { LayersModelAdapter } from '../../src/explain/adapters/layers-adapter';
+import type { CompiledModelAdapter } from '../../src/explain/compiled';
 import type { LoadedModel } from '../../src/model/load-model';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { readImageRgba } from '../../tools/lib/images';
@@ -82,14 +83,16 @@ describe('MobileNet v1 from ../shared on the cat photo, in both formats (wasm)',
   );
 
   it("layers: probabilities are the model's own, though its softmax sits before a reshape", async () => {
-    const adapter = layersModel.adapter as LayersModelAdapter;
+    // Loaded models are compiled; the layers model itself is behind the compiled adapter.
+    const adapter = layersModel.adapter as CompiledModelAdapter;
+    const model = (adapter.source as LayersModelAdapter).model;
     expect(adapter.outputActivation).toBe('softmax');
     const photo = await readImageRgba(sharedPath('images', 'cat.jpg'), {
       resizeTo: { width: 224, height: 224 },
     });
     const x = imageToModelInput(photo, layersModel.manifest.input);
     const ours = tf.tidy(() => adapter.predict(x).probabilities.dataSync());
-    const own = tf.tidy(() => (adapter.model.predict(x) as tf.Tensor).dataSync());
+    const own = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
     x.dispose();
     expect(ours.length).toBe(own.length);
     let largest = 0;

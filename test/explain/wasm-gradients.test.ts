@@ -49,13 +49,23 @@ describe('registration', () => {
         'DepthwiseConv2dNativeBackpropInput',
         'MaxPoolGrad',
         'UnsortedSegmentSum',
+        // Not gradients: the fast tensor-with-scalar path of tfjs-layers' ReLU6 (and its
+        // gradient's forward pass in training), see wasm-scalar-min-max.test.ts.
+        'Minimum',
+        'Maximum',
       ].sort(),
     );
     const before = names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
     expect(registerWasmGradientKernels().sort()).toEqual(names.sort());
     expect(names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc)).toEqual(before);
     // The three kernels that shipped are replaced, not wrapped.
-    for (const name of ['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad']) {
+    for (const name of [
+      'Conv2DBackpropInput',
+      'MaxPoolGrad',
+      'AvgPoolGrad',
+      'Minimum',
+      'Maximum',
+    ]) {
       const shipped = shippedWasmKernel(name);
       expect(shipped, name).toBeDefined();
       expect(tf.getKernel(name, 'wasm')?.kernelFunc).not.toBe(shipped?.kernelFunc);

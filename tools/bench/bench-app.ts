@@ -10,10 +10,9 @@
  * roadcam:heatmap-shown; cold start from navigation start). Unthrottled: Chrome's CPU throttling
  * does not reach Web Workers, where all the work runs.
  *
- *   npm run bench:app [-- --photos 24] [-- --cold 10] [-- --json FILE]
+ *   npm run bench:app [-- --photos 24] [-- --cold 10] [-- --json FILE] [-- --max-wait MINUTES]
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
@@ -26,7 +25,9 @@ import { buildApp, startPreview, DEFAULT_MODEL_FILE } from '../lib/preview-serve
 import { projectRoot } from '../lib/project-root';
 import { sharedRoot } from '../lib/shared-models';
 import { machineDescription } from '../lib/machine';
-import { arg, median, writeBenchmarkSection } from './report';
+import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
+import { median } from '../lib/median';
+import { arg, writeBenchmarkSection } from './report';
 
 type Backend = 'threaded-simd' | 'simd';
 type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
@@ -168,6 +169,7 @@ async function main(): Promise<void> {
   const photos = roadPhotos(photoCount);
   const dist = await buildApp();
   const preview = await startPreview({ dist });
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: maxWaitMinutesArg() });
   const rows: { backend: Backend; what: What; median_ms: number }[] = [];
   const detail: string[] = [];
   try {
@@ -196,7 +198,16 @@ async function main(): Promise<void> {
   } finally {
     await preview.close();
   }
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify(rows, null, 2));
+  const load = loadFields(quiet);
+  if (jsonFile)
+    writeFileSync(
+      jsonFile,
+      JSON.stringify(
+        rows.map((r) => ({ ...r, ...load })),
+        null,
+        2,
+      ),
+    );
 
   const model = path.relative(projectRoot, DEFAULT_MODEL_FILE);
   const get = (b: Backend, w: What) => rows.find((r) => r.backend === b && r.what === w)!.median_ms;
@@ -204,7 +215,7 @@ async function main(): Promise<void> {
     '## Field app: speed (`npm run bench:app`)',
     '',
     `Command: \`npm run bench:app\` (${photos.length} road photos from potholes-kaggle per backend after one warm-up photo; ${colds} cold starts per backend). Production build served by \`vite preview\` with the isolation headers, headless Chromium, model: ${model}. Medians, in ms, from the app's own user-timing marks. **Unthrottled**: Chrome's CPU throttling does not reach Web Workers, where decoding, inference and CAM run.`,
-    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
+    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}. ${loadSentence(quiet, load.load_1m)}`,
     '',
     '| Backend | photo → verdict | photo → heatmap | cold start (offline, SW cached) → first verdict |',
     '|---|---|---|---|',

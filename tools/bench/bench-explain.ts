@@ -1,14 +1,19 @@
 /**
- * npm run bench:explain [-- --json FILE] [-- --runs N]
+<<<<<<< HEAD
+ * npm run bench:explain [-- --json FILE] [-- --runs N] [-- --max-wait MINUTES]
+=======
+ * npm run bench:explain [-- --json FILE] [-- --runs N] [-- --cpu-runs N (0: wasm only)]
+>>>>>>> compiled-inference
  *
  * Side by side in one run, on the wasm (SIMD) and cpu backends: plain inference, every CAM
- * method and one activation-maximization step, for the MobileNet v1 0.25 in ../shared and a CNN
- * like the seed's (3 conv layers of 64/32/16 filters at 128x128). Prints medians and ratios
- * (CAM / inference, cpu / wasm) and writes them to docs/BENCHMARKS.md.
+ * method and one activation-maximization step, for the MobileNet v1 0.25 in ../shared, the
+ * default pothole model and a CNN like the seed's (3 conv layers of 64/32/16 filters at
+ * 128x128). On wasm each is timed twice, method by method: compiled (src/explain/compiled, what
+ * the app and the tools run) and uncompiled (the model as tfjs runs it). Prints medians and
+ * ratios (CAM / inference, cpu / wasm, uncompiled / compiled) and writes docs/BENCHMARKS.md.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   CAM_METHOD_NAMES,
@@ -21,14 +26,28 @@ import {
   type PixelNormalization,
   targets,
 } from '../../src/explain';
+import { NORMALIZE_ZERO_TO_ONE } from '../../src/model/manifest';
 import { tf, useBackend, type NodeBackend } from '../lib/tf-node';
 import { machineDescription } from '../lib/machine';
-import { markdownTable, median, timeMedian, writeBenchmarkSection } from './report';
+import { loadFields, loadSentence, parseMaxWait, waitForQuietMachine } from './quiet-machine';
+import { median } from '../lib/median';
+import { markdownTable, timeMedian, writeBenchmarkSection } from './report';
 import { loadSharedMobilenet } from '../lib/shared-models';
+import { loadModelDir } from '../lib/model-dir';
+import { projectRoot } from '../lib/project-root';
+import { compileAdapter } from '../../src/explain/compiled';
+import type { LoadedModel } from '../../src/model/load-model';
+import path from 'node:path';
+
+const POTHOLE_DIR = path.join(projectRoot, 'public', 'models', 'pothole');
+
+type Path = 'compiled' | 'uncompiled';
 
 interface Row {
   model: string;
   backend: NodeBackend;
+  /** The compiled program or the model as tfjs runs it. */
+  path: Path;
   what: string;
   median_ms: number;
 }
@@ -38,6 +57,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     runs: { type: 'string', default: '15' },
     'cpu-runs': { type: 'string', default: '3' },
+    'max-wait': { type: 'string' },
   },
 });
 
@@ -65,31 +85,43 @@ function seedCnn(): tfl.LayersModel {
 
 async function benchModel(
   name: string,
-  adapter: ModelAdapter,
+  adapters: Partial<Record<Path, ModelAdapter>>,
   normalization: PixelNormalization,
   backend: NodeBackend,
   runs: number,
   filterLayer: string,
 ): Promise<Row[]> {
   const rows: Row[] = [];
+  const adapter = adapters.compiled!;
   const x = tf.randomUniform([1, ...adapter.inputShape], -1, 1) as tf.Tensor4D;
   const target = targets.classLogit(0);
-  const record = (what: string, ms: number) => {
-    rows.push({ model: name, backend, what, median_ms: Math.round(ms * 100) / 100 });
-    console.log(`${name.padEnd(22)} ${backend.padEnd(5)} ${what.padEnd(12)} ${ms.toFixed(1)} ms`);
+  const record = (path: Path, what: string, ms: number) => {
+    rows.push({ model: name, backend, path, what, median_ms: Math.round(ms * 100) / 100 });
+    console.log(
+      `${name.padEnd(22)} ${backend.padEnd(5)} ${path.padEnd(10)} ${what.padEnd(12)} ` +
+        `${ms.toFixed(1)} ms`,
+    );
   };
-  record(
+  // Each measurement on both paths, one after the other, so that both see the same load.
+  const both = async (what: string, fn: (a: ModelAdapter) => Promise<unknown>, n: number) => {
+    for (const path of ['uncompiled', 'compiled'] as const) {
+      const a = adapters[path];
+      if (a) record(path, what, await timeMedian(() => fn(a), n, what === 'inference' ? 2 : 1));
+    }
+  };
+  await both(
     'inference',
-    await timeMedian(async () => {
-      const out = adapter.predict(x);
+    async (a) => {
+      const out = a.predict(x);
       await out.probabilities.data();
       tf.dispose(out);
-    }, runs),
+    },
+    runs,
   );
   for (const method of CAM_METHOD_NAMES) {
     // Score-CAM runs one forward pass per channel: fewer repetitions keep the cpu run bearable.
     const n = method === 'scorecam' ? Math.max(1, Math.ceil(runs / 5)) : runs;
-    record(method, await timeMedian(() => computeCam(adapter, x, { method, target }), n, 1));
+    await both(method, (a) => computeCam(a, x, { method, target }), n);
   }
   const stepTimes: number[] = [];
   const steps = backend === 'cpu' ? 3 : 10;
@@ -105,7 +137,7 @@ async function benchModel(
     },
   });
   // The first step pays for building the optimiser's state.
-  record('actmax_step', median(stepTimes.slice(1)));
+  record('compiled', 'actmax_step', median(stepTimes.slice(1)));
   x.dispose();
   return rows;
 }
@@ -113,43 +145,84 @@ async function benchModel(
 async function main(): Promise<void> {
   const runs = Number(args.runs);
   const cpuRuns = Number(args['cpu-runs']);
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: parseMaxWait(args['max-wait']) });
   const rows: Row[] = [];
-  for (const backend of ['wasm', 'cpu'] as const) {
+  const backends = cpuRuns > 0 ? (['wasm', 'cpu'] as const) : (['wasm'] as const);
+  for (const backend of backends) {
     await useBackend(backend);
-    const mobilenet = await loadSharedMobilenet('layers');
     const n = backend === 'wasm' ? runs : cpuRuns;
-    rows.push(
-      ...(await benchModel(
+    // Uncompiled copies on wasm only: the cpu column is there for the cpu / wasm ratio.
+    const pair = async (load: (compile: boolean) => Promise<LoadedModel>) => {
+      const compiled = await load(true);
+      const uncompiled = backend === 'wasm' ? await load(false) : undefined;
+      return { compiled, uncompiled };
+    };
+    for (const [name, load, filterLayer] of [
+      [
         'mobilenet_v1_0.25_224',
-        mobilenet.adapter,
-        mobilenet.manifest.input.normalization,
-        backend,
-        n,
+        (c: boolean) => loadSharedMobilenet('layers', { compile: c }),
         'conv_pw_6_relu',
-      )),
-    );
-    mobilenet.dispose();
-    const seed = createAdapter(seedCnn());
+      ],
+      [
+        'pothole_160',
+        (c: boolean) => loadModelDir(POTHOLE_DIR, undefined, { compile: c }),
+        'conv_pw_6_relu',
+      ],
+    ] as const) {
+      const { compiled, uncompiled } = await pair(load);
+      rows.push(
+        ...(await benchModel(
+          name,
+          { compiled: compiled.adapter, uncompiled: uncompiled?.adapter },
+          compiled.manifest.input.normalization,
+          backend,
+          n,
+          filterLayer,
+        )),
+      );
+      compiled.dispose();
+      uncompiled?.dispose();
+    }
+    const seedModel = seedCnn();
+    const seed = createAdapter(seedModel);
+    const adapters = {
+      compiled: compileAdapter(seed),
+      uncompiled: backend === 'wasm' ? seed : undefined,
+    };
     rows.push(
-      ...(await benchModel('seed_cnn_128', seed, { mean: [0], std: [1] }, backend, n, 'conv2')),
+      ...(await benchModel('seed_cnn_128', adapters, NORMALIZE_ZERO_TO_ONE, backend, n, 'conv2')),
     );
-    seed.dispose();
+    adapters.compiled.dispose();
   }
 
-  const get = (model: string, backend: string, what: string) =>
-    rows.find((r) => r.model === model && r.backend === backend && r.what === what)!.median_ms;
-  const models = ['mobilenet_v1_0.25_224', 'seed_cnn_128'];
+  const get = (model: string, backend: string, what: string, path: Path = 'compiled') =>
+    rows.find(
+      (r) => r.model === model && r.backend === backend && r.what === what && r.path === path,
+    )?.median_ms ?? NaN;
+  const models = ['mobilenet_v1_0.25_224', 'pothole_160', 'seed_cnn_128'];
   const whats = ['inference', ...CAM_METHOD_NAMES, 'actmax_step'];
+  const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
   const table = markdownTable(
-    ['model', 'what', 'wasm ms', 'cpu ms', 'cpu / wasm', 'wasm: x inference'],
+    [
+      'model',
+      'what',
+      'wasm ms',
+      'wasm uncompiled ms',
+      'uncompiled / compiled',
+      'cpu ms',
+      'cpu / wasm',
+      'wasm: x inference',
+    ],
     models.flatMap((m) =>
       whats.map((w) => [
         m,
         w,
-        get(m, 'wasm', w).toFixed(1),
-        get(m, 'cpu', w).toFixed(1),
-        (get(m, 'cpu', w) / get(m, 'wasm', w)).toFixed(1),
-        w === 'inference' ? '1.00' : (get(m, 'wasm', w) / get(m, 'wasm', 'inference')).toFixed(2),
+        fixed(get(m, 'wasm', w), 1),
+        fixed(get(m, 'wasm', w, 'uncompiled'), 1),
+        fixed(get(m, 'wasm', w, 'uncompiled') / get(m, 'wasm', w), 2),
+        fixed(get(m, 'cpu', w), 1),
+        fixed(get(m, 'cpu', w) / get(m, 'wasm', w), 1),
+        w === 'inference' ? '1.00' : fixed(get(m, 'wasm', w) / get(m, 'wasm', 'inference'), 2),
       ]),
     ),
   );
@@ -158,25 +231,42 @@ async function main(): Promise<void> {
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machineDescription()}, tfjs wasm with SIMD, ` +
       `single-threaded (Node), and the tfjs cpu backend. Medians of ${runs} runs on wasm and ` +
-      `${cpuRuns} on cpu (Score-CAM: a fifth of that), batch of 1, random input. ` +
-      '"x inference" is the method\'s time over plain inference on the same backend.',
+      `${cpuRuns} on cpu (Score-CAM: a fifth of that), batch of 1, random input. "wasm ms" and ` +
+      '"cpu ms" are the compiled path (src/explain/compiled: what the app and the tools run); ' +
+      '"wasm uncompiled" is the same model as tfjs runs it, timed right after it. ' +
+      '"x inference" is the method\'s time over plain inference on the same path and backend.',
     '',
     table,
     '',
     ...models.map((m) => {
       const camRatio = get(m, 'wasm', 'gradcam') / get(m, 'wasm', 'inference');
       const speedUp = get(m, 'cpu', 'inference') / get(m, 'wasm', 'inference');
+      const compiledGain = get(m, 'wasm', 'inference', 'uncompiled') / get(m, 'wasm', 'inference');
       return (
         `- ${m}: Grad-CAM ${camRatio.toFixed(2)}x inference (aim at most 1.2x: ` +
-        `${camRatio <= 1.2 ? 'met' : 'not met'}); wasm ${speedUp.toFixed(1)}x faster than cpu ` +
-        `for inference (aim at least 30x: ${speedUp >= 30 ? 'met' : 'not met'}).`
+        `${camRatio <= 1.2 ? 'met' : 'not met'}); compiled inference ${compiledGain.toFixed(2)}x ` +
+        `faster than uncompiled; ` +
+        (Number.isFinite(speedUp)
+          ? `wasm ${speedUp.toFixed(1)}x faster than cpu for inference ` +
+            `(aim at least 30x: ${speedUp >= 30 ? 'met' : 'not met'}).`
+          : 'cpu not measured in this run (--cpu-runs 0).')
       );
     }),
-    `- Load average (1 min) at the end: ${loadavg()[0].toFixed(1)}.`,
+    `- ${loadSentence(quiet)}`,
   ].join('\n');
   console.log('\n' + md);
   writeBenchmarkSection('explain', md);
-  if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 2));
+  if (args.json) {
+    const load = loadFields(quiet);
+    writeFileSync(
+      args.json,
+      JSON.stringify(
+        rows.map((r) => ({ ...r, ...load })),
+        null,
+        2,
+      ),
+    );
+  }
 }
 
 await main();

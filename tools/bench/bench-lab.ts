@@ -14,17 +14,16 @@
  * a manifest.json the same way.
  *
  *   npm run bench:lab [-- --runs 3] [-- --standin] [-- --model DIR] [-- --no-node]
- *                     [-- --json FILE] [-- --no-write]
+ *                     [-- --json FILE] [-- --no-write] [-- --max-wait MINUTES]
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumVersion, launchProfile, removeProfile } from '../lib/chromium';
 import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { actmaxSettingsFor, defaultPreset } from '../../src/features/lab/shared/actmax-settings';
 import { middleConvLayer } from '../../src/features/lab/shared/layer-choice';
-import { modelManifestSchema } from '../../src/model/manifest';
+import { modelManifestSchema, NORMALIZE_MINUS_ONE_TO_ONE } from '../../src/model/manifest';
 import { labGrid } from '../../src/features/lab/worker/lab-analysis';
 import { describeLayers } from '../../src/features/lab/worker/lab-models';
 import { loadModelDir } from '../lib/model-dir';
@@ -34,7 +33,9 @@ import { mobilenetClassifier } from '../train/architectures';
 import { saveLayersModelToDir } from '../train/model-files';
 import { machineDescription } from '../lib/machine';
 import { projectRoot } from '../lib/project-root';
-import { arg, markdownTable, median, writeBenchmarkSection } from './report';
+import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
+import { median } from '../lib/median';
+import { arg, markdownTable, writeBenchmarkSection } from './report';
 
 const FILTERS = 16;
 const BUDGET_S = 30;
@@ -67,7 +68,7 @@ async function buildStandin(): Promise<string> {
     task: 'pothole',
     format: 'layers',
     labels: ['normal', 'pothole'],
-    input: { width: 160, height: 160, channels: 3, normalization: { mean: [0.5], std: [0.5] } },
+    input: { width: 160, height: 160, channels: 3, normalization: NORMALIZE_MINUS_ONE_TO_ONE },
     cam: { layer: 'conv_pw_13_relu' },
   });
   writeFileSync(path.join(STANDIN_DIR, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -265,11 +266,12 @@ async function main(): Promise<void> {
       ? `bundled pothole model (${JSON.parse(readFileSync(DEFAULT_MODEL_FILE, 'utf8')).name})`
       : 'stand-in of the trainer’s pothole architecture (MobileNet v1 0.25, 160 px, output stride 16, untrained head): public/models/pothole was not there';
   console.log(`bench:lab: ${FILTERS} filters of the middle conv layer of the ${modelText}`);
-  // Other jobs share these cores; the load average says how much the wall times are inflated.
-  const loadBefore = os.loadavg()[0];
+  // Build first: the build loads the machine, and the wait for a quiet one comes after it.
+  await buildApp();
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: maxWaitMinutesArg() });
   const browser = await browserRuns(modelDir, runs);
   const node = flag('no-node') ? null : await nodeRun(nodeDir);
-  const loadAfter = os.loadavg()[0];
+  const load = loadFields(quiet);
   const chromiumMedian = median(browser.map((r) => r.seconds));
   const verdict = chromiumMedian < BUDGET_S ? 'within' : 'OVER';
   const clicks = browser.flatMap((r) => r.clickDelaysMs);
@@ -288,8 +290,9 @@ async function main(): Promise<void> {
         ? `; Node: ${node.seconds.toFixed(1)} s wall, ${node.cpuSeconds.toFixed(1)} s CPU; ` +
           `Chromium / Node ${(chromiumMedian / node.seconds).toFixed(2)}`
         : '') +
-      `; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
+      '.',
   );
+  console.log(loadSentence(quiet, load.load_1m));
   const rows = [
     ...browser.map((r, i) => ({
       where: 'chromium',
@@ -298,6 +301,7 @@ async function main(): Promise<void> {
       layer: r.layer,
       steps: r.steps,
       engine: r.engine,
+      ...load,
     })),
     ...clicks.map((ms, i) => ({ where: 'chromium-click', run: i + 1, ms })),
     ...(node
@@ -310,6 +314,7 @@ async function main(): Promise<void> {
             layer: node.layer,
             steps: node.steps,
             engine: 'wasm (SIMD), 1 thread',
+            ...load,
           },
         ]
       : []),
@@ -328,8 +333,7 @@ async function main(): Promise<void> {
           `the lab's default), ${FILTERS} filters, the lab's default settings for its input ` +
           `(${b.steps} steps), one batch of ${FILTERS}. Browser time: the page's clock from ` +
           '"Show filters" to the finished grid, the lab worker computing. Budget: 30 s. ' +
-          `The cores were shared with other jobs: 1-minute load average ${loadBefore.toFixed(1)} ` +
-          `before and ${loadAfter.toFixed(1)} after; the Node run's CPU time is what its wall ` +
+          `${loadSentence(quiet, load.load_1m)} The Node run's CPU time is what its wall ` +
           'time would be on an idle machine (single-threaded).',
         '',
         markdownTable(

@@ -1,6 +1,6 @@
 /**
  * npm run bench:sync [-- --records 2000] [-- --photos 40] [-- --concurrency 4] [-- --synced 400]
- *   [-- --write-docs]
+ *   [-- --write-docs] [-- --max-wait MINUTES]
  *
  * Upload throughput to a real local sync server (server/main.ts as a child process), on SQLite
  * (the embedded default: WAL with synchronous=FULL, photos fsynced in the data directory) and
@@ -24,6 +24,7 @@ import { PostgresCluster } from '../lib/postgres-cluster';
 import { ServerProcess } from '../lib/server-process';
 import { machineDescription } from '../lib/machine';
 import { makeRecord as record } from '../lib/sample-survey';
+import { loadSentence, parseMaxWait, waitForQuietMachine } from './quiet-machine';
 import { markdownTable, writeBenchmarkSection } from './report';
 import {
   benchClient,
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     synced: { type: 'string', default: '400' },
     'write-docs': { type: 'boolean', default: false },
+    'max-wait': { type: 'string' },
   },
 });
 const RECORDS = Number(args.records);
@@ -65,6 +67,7 @@ async function figuresOn(env: Record<string, string>, photoSet: Buffer[]): Promi
 async function main(): Promise<void> {
   // Four distinct photos, shared by the records (a survey's photo need not be unique).
   const photos = await Promise.all([0, 1, 2, 3].map(() => photoLikeJpeg()));
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: parseMaxWait(args['max-wait']) });
   const sqlite = await figuresOn({}, photos);
   // On disk like the SQLite server's data directory, so both pay for their fsyncs.
   const cluster = await PostgresCluster.start({ onDisk: true });
@@ -245,6 +248,8 @@ async function main(): Promise<void> {
       'two alternating rounds each; the outbox rows include its record batch and the photos, ' +
       'the plain rows the same.\n\n' +
       table +
+      '\n\n' +
+      loadSentence(quiet) +
       '\n';
     process.stdout.write(report);
     if (args['write-docs']) writeBenchmarkSection('bench-sync', report);

@@ -6,13 +6,13 @@
  *     on wasm with our kernels, on wasm with the shipped kernels where there are some, and on cpu.
  *
  *   npx tsx tools/bench/bench-wasm-gradients.ts [--reps 5] [--cpu-reps 1] [--batch 16] [--json out.json]
+ *     [--max-wait MINUTES]   (the wait for a quiet machine, default 10; see quiet-machine.ts)
  *     [--profile]   (also: the largest kernels of one seed-CNN and one MobileNet fine-tuning step)
  *
  * The cpu step is long (12 minutes measured here on a loaded 2-core VM): --cpu-reps 0 skips it.
  * The shipped MaxPoolGrad is timed only; its results are wrong on ties (see docs/kernels.md).
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { tf, useBackend } from '../lib/tf-node';
@@ -23,19 +23,33 @@ import {
 // Also registers the gradients: tfjs-layers' Node build carries them, tfjs-core's does not.
 import { mobilenetClassifier, seedPotholeCnn } from '../train/architectures';
 import { machineDescription } from '../lib/machine';
-import { median } from './report';
+import {
+  DEFAULT_MAX_WAIT_MINUTES,
+  loadFields,
+  loadSentence,
+  parseMaxWait,
+  waitForQuietMachine,
+} from './quiet-machine';
+import { median } from '../lib/median';
 
 interface Options {
   reps: number;
   cpuReps: number;
   batch: number;
   json?: string;
+  maxWaitMinutes: number;
   /** Also print where one wasm training step spends its time, kernel by kernel. */
   profile: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { reps: 5, cpuReps: 1, batch: 16, profile: false };
+  const options: Options = {
+    reps: 5,
+    cpuReps: 1,
+    batch: 16,
+    profile: false,
+    maxWaitMinutes: DEFAULT_MAX_WAIT_MINUTES,
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       const v = argv[++i];
@@ -58,9 +72,12 @@ function parseOptions(argv: string[]): Options {
       case '--profile':
         options.profile = true;
         break;
+      case '--max-wait':
+        options.maxWaitMinutes = parseMaxWait(value());
+        break;
       default:
         throw new Error(
-          `Unknown option ${argv[i]}. Usage: --reps N --cpu-reps N --batch N --json FILE --profile`,
+          `Unknown option ${argv[i]}. Usage: --reps N --cpu-reps N --batch N --json FILE --profile --max-wait MINUTES`,
         );
     }
   }
@@ -314,16 +331,25 @@ async function profileSteps(batch: number): Promise<void> {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   await useBackend('wasm');
-  const [load1] = os.loadavg();
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: options.maxWaitMinutes });
   console.log(
     `wasm gradient kernels benchmark: ${machineDescription()}, wasm binary: ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'plain'}` +
-      `${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? ' + threads' : ''}, load average ${load1.toFixed(1)}`,
+      `${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? ' + threads' : ''}`,
   );
   await benchKernels(options);
   await benchTraining(options);
   if (options.profile) await profileSteps(options.batch);
+  const load = loadFields(quiet);
+  console.log(`\n${loadSentence(quiet, load.load_1m)}`);
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify(rows, null, 2));
+    writeFileSync(
+      options.json,
+      JSON.stringify(
+        rows.map((r) => ({ ...r, ...load })),
+        null,
+        2,
+      ),
+    );
     console.log(`\nRows written to ${options.json}`);
   }
 }

@@ -2,10 +2,11 @@
  * Shared plumbing of the benchmark scripts: timing with medians, and writing one section of
  * docs/BENCHMARKS.md (between `<!-- NAME:begin -->` and `<!-- NAME:end -->`) without touching
  * the other scripts' sections. The machine is described by tools/lib/machine.ts, the load by
- * quiet-machine.ts.
+ * quiet-machine.ts; the median itself is tools/lib/median.ts (evaluation uses it too).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { median } from '../lib/median';
 import { projectRoot } from '../lib/project-root';
 
 const BENCHMARKS_MD = path.join(projectRoot, 'docs', 'BENCHMARKS.md');
@@ -14,12 +15,6 @@ const BENCHMARKS_MD = path.join(projectRoot, 'docs', 'BENCHMARKS.md');
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Runs `fn` `warmup` times unmeasured, then `runs` times; returns the median in ms. */

@@ -11,7 +11,7 @@ import {
   type SurveyRecordWire,
 } from '../../src/schema/survey';
 import { makeRecord } from '../lib/sample-survey';
-import { median } from './report';
+import { median } from '../lib/median';
 
 /** A 1600x1200 JPEG at quality 85 with smooth random content: about the size of a phone's. */
 export async function photoLikeJpeg(): Promise<Buffer> {

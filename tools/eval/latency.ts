@@ -6,7 +6,7 @@ import type { ModelAdapter } from '../../src/explain/adapters/types';
 import { computeCam } from '../../src/explain/cam/compute-cam';
 import { classProbability } from '../../src/explain/targets';
 import { tf } from '../lib/tf-node';
-import { median } from '../bench/report';
+import { median } from '../lib/median';
 
 export interface Latency {
   backend: string;

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadModel, type LoadedModel } from '../../src/model/load-model';
+import { loadModel, type LoadedModel, type LoadOptions } from '../../src/model/load-model';
 import { parseManifest } from '../../src/model/manifest';
 import { loadModelWithAnswers } from '../../src/model/load-with-answers';
 import type { ManifestAnswers } from '../../src/model/manifest-answers';
@@ -65,16 +65,21 @@ export function readManifest(dir: string): ModelManifest {
 }
 
 /** A model folder with its manifest (or a manifest given for a folder that has none). */
-export async function loadModelDir(dir: string, manifest?: ModelManifest): Promise<LoadedModel> {
+export async function loadModelDir(
+  dir: string,
+  manifest?: ModelManifest,
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
   modelJsonIn(dir);
   const described = manifest ?? readManifest(dir);
-  return loadModel(described, tf.io.fromMemory(readModelDir(dir)));
+  return loadModel(described, tf.io.fromMemory(readModelDir(dir)), options);
 }
 
 /** A model folder without a manifest, described by answers (the command line's flags). */
 export async function loadModelDirWithAnswers(
   dir: string,
   answers: ManifestAnswers,
+  options: LoadOptions = {},
 ): Promise<LoadedModel> {
-  return loadModelWithAnswers(readModelDir(dir), answers, 'flags');
+  return loadModelWithAnswers(readModelDir(dir), answers, 'flags', options);
 }

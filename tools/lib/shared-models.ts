@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadedModel } from '../../src/model/load-model';
+import type { LoadedModel, LoadOptions } from '../../src/model/load-model';
 import {
   modelManifestSchema,
   NORMALIZE_MINUS_ONE_TO_ONE,
@@ -66,6 +66,9 @@ export function mobilenetDir(format: 'layers' | 'graph'): string {
   );
 }
 
-export function loadSharedMobilenet(format: 'layers' | 'graph'): Promise<LoadedModel> {
-  return loadModelDir(mobilenetDir(format), mobilenetManifestFor(format));
+export function loadSharedMobilenet(
+  format: 'layers' | 'graph',
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
+  return loadModelDir(mobilenetDir(format), mobilenetManifestFor(format), options);
 }

@@ -4,17 +4,18 @@
  * simulated slow 4G and 4x CPU slowdown) a few times in Debian's Chromium, and writes the
  * median scores to docs/BENCHMARKS.md (section "app").
  *
- *   npm run lighthouse [-- --runs 3] [-- --url-path "/?model=..."]
+ *   npm run lighthouse [-- --runs 3] [-- --url-path "/?model=..."] [-- --max-wait MINUTES]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../lib/chromium';
 import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { projectRoot } from '../lib/project-root';
-import { arg, median, writeBenchmarkSection } from '../bench/report';
+import { loadSentence, maxWaitMinutesArg, waitForQuietMachine } from '../bench/quiet-machine';
+import { arg, writeBenchmarkSection } from '../bench/report';
+import { median } from '../lib/median';
 import { machineDescription } from '../lib/machine';
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const metrics: Record<string, number[]> = { FCP: [], LCP: [], TBT: [], CLS: [] };
   const failing = new Map<string, string>();
   const benchmarkIndex: number[] = [];
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: maxWaitMinutesArg() });
   try {
     for (let i = 0; i < runs; i++) {
       const result = await lighthouse(`${preview.origin}${urlPath}`, {
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
     '## Field app: Lighthouse (mobile)',
     '',
     `Command: \`npm run lighthouse\` (${runs} runs, medians). Lighthouse 12.2.3, mobile mode (emulated phone, simulated slow 4G, 4x CPU slowdown), against the production build served by \`vite preview\` with the isolation headers, fresh profile each run. Page: \`${urlPath}\`; model: ${model}.`,
-    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
+    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}. ${loadSentence(quiet)}`,
     '',
     ...table,
     '',

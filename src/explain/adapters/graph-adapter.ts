@@ -12,7 +12,7 @@ import type { LayerInfo, ModelAdapter, ModelOutputs, OutputActivation } from './
 
 // The parts of tfjs-converter's internal graph that the adapter reads and rewrites. GraphModel
 // keeps them on `executor.graph`; they are stable across the 4.x releases.
-interface GraphNode {
+export interface GraphNode {
   name: string;
   op: string;
   category: string;
@@ -21,11 +21,11 @@ interface GraphNode {
   children: GraphNode[];
   attrParams: Record<string, { value: unknown; type: string } | undefined>;
 }
-interface ConverterExecutor {
+export interface ConverterExecutor {
   graph: ConverterGraph;
   weightMap: Record<string, tf.Tensor[]>;
 }
-interface ConverterGraph {
+export interface ConverterGraph {
   nodes: Record<string, GraphNode>;
   inputs: GraphNode[];
   outputs: GraphNode[];
@@ -55,7 +55,7 @@ const WEIGHTED_OPS = new Set([
 /** Ops that produce no activation worth listing. */
 const SKIPPED_OPS = new Set(['Const', 'Placeholder', 'NoOp', 'Identity']);
 
-const UNFUSED_OP_PREFIX = 'RoadCAMUnfused';
+export const UNFUSED_OP_PREFIX = 'RoadCAMUnfused';
 const FUSED_OPS = ['_FusedConv2D', 'FusedDepthwiseConv2dNative', '_FusedMatMul'];
 
 /**
@@ -158,7 +158,7 @@ function unfuseActivations(graph: ConverterGraph): string[] {
 }
 
 /** Nodes in an order where every node comes after its inputs. */
-function topologicalOrder(graph: ConverterGraph, outputs: GraphNode[]): GraphNode[] {
+export function topologicalOrder(graph: ConverterGraph, outputs: GraphNode[]): GraphNode[] {
   const order: GraphNode[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: { node: GraphNode; expanded: boolean }[] = outputs.map((node) => ({
@@ -192,9 +192,9 @@ export class GraphModelAdapter implements ModelAdapter {
   readonly numOutputs: number;
   /** Nodes re-routed so that their fused activation has a gradient. */
   readonly unfusedNodes: string[];
-  private readonly inputName: string;
+  readonly inputName: string;
   /** The node whose output are the scores before a final softmax / sigmoid. */
-  private readonly logitsNode: string;
+  readonly logitsNode: string;
   private readonly infos: LayerInfo[];
 
   private get executor(): ConverterExecutor {

@@ -12,21 +12,21 @@ import type { LayerInfo, ModelAdapter, ModelOutputs, OutputActivation } from './
 
 // The structural parts of tfjs-layers that the adapter walks. They are public properties of
 // Layer / Node / SymbolicTensor, typed loosely here to keep the walk readable.
-interface SymbolicTensorLike {
+export interface SymbolicTensorLike {
   id: number;
   sourceLayer: LayerLike;
   nodeIndex: number;
   tensorIndex: number;
 }
-interface NodeLike {
+export interface NodeLike {
   inputTensors: SymbolicTensorLike[];
   outputTensors: SymbolicTensorLike[];
 }
-interface ActivationLike {
+export interface ActivationLike {
   getClassName(): string;
   apply(x: tf.Tensor): tf.Tensor;
 }
-interface LayerLike {
+export interface LayerLike {
   name: string;
   inboundNodes: NodeLike[];
   outputShape: (number | null)[] | (number | null)[][];
@@ -38,13 +38,13 @@ interface LayerLike {
   weights: { originalName: string }[];
   apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[];
 }
-interface ContainerLike extends LayerLike {
+export interface ContainerLike extends LayerLike {
   inputs: SymbolicTensorLike[];
   outputs: SymbolicTensorLike[];
   layers: LayerLike[];
 }
 
-function isContainer(layer: LayerLike): layer is ContainerLike {
+export function isContainer(layer: LayerLike): layer is ContainerLike {
   const c = layer as Partial<ContainerLike>;
   return Array.isArray(c.layers) && Array.isArray(c.inputs) && Array.isArray(c.outputs);
 }
@@ -59,7 +59,7 @@ const LINEAR: ActivationLike = { getClassName: () => 'linear', apply: (x) => x }
 const FUSED_WITHOUT_GRADIENT = new Set(['elu']);
 
 /** The part of a model's graph to run: from these inputs to these outputs. */
-type GraphView = Pick<ContainerLike, 'inputs' | 'outputs'>;
+export type GraphView = Pick<ContainerLike, 'inputs' | 'outputs'>;
 
 /** A path from the top model down to a layer, through nested models. */
 type LayerPath = LayerLike[];
@@ -78,7 +78,11 @@ interface Evaluation {
   captured?: tf.Tensor;
 }
 
-function applyLayer(layer: LayerLike, inputs: tf.Tensor[], preActivation: boolean): tf.Tensor[] {
+export function applyLayer(
+  layer: LayerLike,
+  inputs: tf.Tensor[],
+  preActivation: boolean,
+): tf.Tensor[] {
   const arg = inputs.length === 1 ? inputs[0] : inputs;
   const activation = layer.activation;
   const unfuse =
@@ -113,7 +117,7 @@ const VALUE_PRESERVING = new Set(['Reshape', 'Flatten', 'Dropout', 'SpatialDropo
  * The layer that applies the model's output activation: the output layer, or the last layer
  * before a chain of value-preserving layers whose last axis (the classes) stays the same.
  */
-function outputActivationLayer(container: GraphView): LayerLike {
+export function outputActivationLayer(container: GraphView): LayerLike {
   const output = container.outputs[0];
   const classes = firstShape(output.sourceLayer.outputShape).at(-1);
   let s = output;

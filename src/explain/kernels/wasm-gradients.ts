@@ -2,7 +2,9 @@
  * Gradient kernels that tfjs-backend-wasm 4.22 lacks, runs slowly or gets wrong, registered for
  * 'wasm'. The arithmetic-heavy ones (conv and depthwise-conv gradients) are composed from the
  * backend's own XNNPACK kernels; the ones that only move data (pooling gradients) are single
- * passes over the wasm heap. Nothing falls back to the ~35x slower cpu backend.
+ * passes over the wasm heap. Nothing falls back to the ~35x slower cpu backend. With them, the
+ * Minimum / Maximum kernels whose tensor-with-scalar case (tfjs-layers' ReLU6) the shipped
+ * ones run slowly (scalar-min-max.ts).
  * See docs/kernels.md for how each one is built and what it gains.
  */
 import {
@@ -17,10 +19,14 @@ import {
   depthwiseConv2dNativeBackpropInputConfig,
 } from './depthwise-backprop';
 import { avgPoolGradConfig, maxPoolGradConfig } from './pool-grad';
+import { scalarMinMaxConfig } from './scalar-min-max';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 
 /** Marks configs registered by this module, even when it is loaded twice (e.g. ESM and CJS). */
 const OURS = Symbol.for('roadcam.wasmGradientKernel');
+
+/** The kernels tfjs-backend-wasm shipped under the names replaced here, for benchmarks. */
+const shippedKernels = new Map<string, KernelConfig>();
 
 type TaggedConfig = KernelConfig & { [OURS]?: true };
 
@@ -32,10 +38,9 @@ const kernelConfigs: TaggedConfig[] = [
   maxPoolGradConfig,
   avgPoolGradConfig,
   unsortedSegmentSumConfig,
+  scalarMinMaxConfig('Minimum', () => shippedKernels.get('Minimum')),
+  scalarMinMaxConfig('Maximum', () => shippedKernels.get('Maximum')),
 ].map((config) => ({ ...config, [OURS]: true as const }));
-
-/** The kernels tfjs-backend-wasm shipped under the names replaced here, for benchmarks. */
-const shippedKernels = new Map<string, KernelConfig>();
 
 /**
  * Registers the kernels for the 'wasm' backend (replacing a shipped kernel of the same name) and
