@@ -50,7 +50,7 @@ export class RoadcamApp extends LitElement {
     afterLoad(() => {
       this.services.start();
       // A re-analysis the lab was running before a reload goes on, in the hidden lab.
-      void import('../lab/reanalysis-pending')
+      void import('../features/lab/store/reanalysis-pending')
         .then((m) => m.hasRunningReanalysis())
         .then((running) => (running ? this.openLab() : undefined));
     });
@@ -85,7 +85,7 @@ export class RoadcamApp extends LitElement {
   /** The lab is a separate chunk, loaded the first time it is needed. */
   private async openLab(): Promise<void> {
     try {
-      await import('../lab/lab-shell');
+      await import('../features/lab/page/lab-page');
       this.labOpened = true;
     } catch (error) {
       this.services.reportError({

@@ -4,6 +4,8 @@
  * MNIST models and for a model builder's own.
  */
 import { z } from '../schema/zod';
+import { ModelLoadError } from './model-load-error';
+import { presetNormalization } from './normalization-presets';
 
 export const normalizationSchema = z.object({
   /** Per-channel mean and std applied to pixel / 255: input = (pixel / 255 - mean) / std. */
@@ -14,8 +16,8 @@ export type Normalization = z.infer<typeof normalizationSchema>;
 
 /** [-1, 1] as MobileNet v1 expects; [0, 1] as most small models expect. Applied by
  * normalizePixels (preprocess.ts). */
-export const NORMALIZE_MINUS_ONE_TO_ONE: Normalization = { mean: [0.5], std: [0.5] };
-export const NORMALIZE_ZERO_TO_ONE: Normalization = { mean: [0], std: [1] };
+export const NORMALIZE_MINUS_ONE_TO_ONE: Normalization = presetNormalization('minus-one-one');
+export const NORMALIZE_ZERO_TO_ONE: Normalization = presetNormalization('zero-one');
 
 export const modelManifestSchema = z.object({
   id: z.string().min(1).max(100),
@@ -56,3 +58,19 @@ export const modelManifestSchema = z.object({
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 export type ModelManifestInput = z.input<typeof modelManifestSchema>;
+
+/** A manifest from its JSON. Throws ModelLoadError naming the first problems. */
+export function parseManifest(json: unknown, source = 'manifest.json'): ModelManifest {
+  const parsed = modelManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ModelLoadError(
+      'manifest-invalid',
+      `The model's ${source} is not valid: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}.`,
+      JSON.stringify(parsed.error.issues),
+    );
+  }
+  return parsed.data;
+}

@@ -25,12 +25,12 @@ import {
   watchProblems,
   type StoredSurvey,
 } from './app-page';
-import { labError, labReady, modelOpened, tab } from '../lab/lab-page';
+import { labError, labReady, modelOpened, tab } from '../features/lab/lab-page';
 import {
   buildSecondPotholeModel,
   SECOND_POTHOLE_ID,
   SECOND_POTHOLE_VERSION,
-} from '../lab/lab-test-models';
+} from '../features/lab/lab-test-models';
 
 const PHOTOS = [...goodRoadPhotos().slice(0, 4), ...potholePhotos().slice(0, 4)];
 

@@ -17,7 +17,7 @@ import {
 } from '../../src/model/manifest';
 import { normalizePixels } from '../../src/model/preprocess';
 import { mobilenetClassifier } from '../../tools/train/architectures';
-import { readModelArtifacts } from '../../tools/train/model-files';
+import { readModelDir } from '../../tools/lib/model-dir';
 import { fixturePath } from '../helpers/fixtures';
 
 const MOBILENET_LAYERS = ['models', 'mobilenet_v1_0.25_224'];
@@ -75,14 +75,12 @@ async function catPixels(normalization: Normalization): Promise<Float32Array> {
 
 async function loadMobileNet(backend: NodeBackend): Promise<tfl.LayersModel> {
   await useBackend(backend);
-  return tfl.loadLayersModel(
-    tf.io.fromMemory(readModelArtifacts(fixturePath(...MOBILENET_LAYERS))),
-  );
+  return tfl.loadLayersModel(tf.io.fromMemory(readModelDir(fixturePath(...MOBILENET_LAYERS))));
 }
 
 async function loadMobileNetGraph(backend: NodeBackend): Promise<tfc.GraphModel> {
   await useBackend(backend);
-  return tfc.loadGraphModel(tf.io.fromMemory(readModelArtifacts(fixturePath(...MOBILENET_GRAPH))));
+  return tfc.loadGraphModel(tf.io.fromMemory(readModelDir(fixturePath(...MOBILENET_GRAPH))));
 }
 
 // Whole-MobileNet gradients on the cpu backend take minutes when the 2-core machine is shared

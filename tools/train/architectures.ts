@@ -4,7 +4,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../lib/tf-node';
-import { readModelArtifacts } from './model-files';
+import { readModelDir } from '../lib/model-dir';
 
 export { POTHOLE_ARCHITECTURES, type PotholeArchitecture } from './options';
 
@@ -180,7 +180,7 @@ export async function mobilenetClassifier(
   /** Seed of the dense layer's initial weights (none: random). */
   seed: number | null = null,
 ): Promise<BuiltModel> {
-  const artifacts = readModelArtifacts(mobilenetDir);
+  const artifacts = readModelDir(mobilenetDir);
   const topology = JSON.parse(JSON.stringify(artifacts.modelTopology)) as
     KerasModelJson | { model_config: KerasModelJson };
   const keras = 'model_config' in topology ? topology.model_config : topology;
