@@ -3,8 +3,11 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../tools/lib/paths';
+import { fileURLToPath } from 'node:url';
 import type { PhotoStoreKind } from './store/storage';
+
+/** The project's root: dist/ and the default data folder are found from here. */
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ServerConfig {
   port: number;

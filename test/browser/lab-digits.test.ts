@@ -13,7 +13,7 @@ import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
 import { projectRoot } from '../../tools/lib/paths';
 import { pollUntil, watchProblems } from './app-page';
-import { labError, labWorkerTensors, modelOpened, openLab, tab } from '../features/lab/lab-page';
+import { labError, labWorkerTensors, modelOpened, openLab, tab } from './lab-page';
 
 const MNIST_MANIFEST = path.join(projectRoot, 'public', 'models', 'mnist', 'manifest.json');
 

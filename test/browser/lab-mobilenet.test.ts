@@ -27,7 +27,7 @@ import {
   modelOpened,
   openLab,
   tab,
-} from '../features/lab/lab-page';
+} from './lab-page';
 
 const LAYERS_DIR = fixturePath('models', 'mobilenet_v1_0.25_224');
 const GRAPH_DIR = fixturePath('models', 'mobilenet_v1_0.25_224_graph');

@@ -25,7 +25,7 @@ import {
   watchProblems,
   type StoredSurvey,
 } from './app-page';
-import { labError, labReady, modelOpened, tab } from '../features/lab/lab-page';
+import { labError, labReady, modelOpened, tab } from './lab-page';
 import {
   buildSecondPotholeModel,
   SECOND_POTHOLE_ID,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { modelOpened, tab } from '../features/lab/lab-page';
+import { modelOpened, tab } from './lab-page';
 import { roadPixels } from '../tools/synthetic-photos';
 import {
   analysisSettled,

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageToModelInput } from '../../src/model/preprocess';
 import type { LoadedModel } from '../../src/model/load-model';
-import { ToolError } from '../../tools/data/errors';
+import { ToolError } from '../../tools/lib/tool-error';
 import { loadMnistSplit, MNIST_SIDE, type MnistSplit } from '../../tools/data/mnist';
 import { writeContactSheet, sheetLayout } from '../../tools/figures/contact-sheet';
 import { firstOfEachDigit, writeDigitSamples } from '../../tools/figures/mnist-digits';

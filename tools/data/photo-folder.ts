@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ToolError } from './errors';
+import { ToolError } from '../lib/tool-error';
 
 export type PhotoLabel = 'normal' | 'pothole';
 export const PHOTO_LABELS: readonly PhotoLabel[] = ['normal', 'pothole'];

@@ -6,7 +6,7 @@
  * The plan is plain JSON so the trainer writes it beside the model and eval reads it back.
  */
 import path from 'node:path';
-import { ToolError } from './errors';
+import { ToolError } from '../lib/tool-error';
 import {
   DUPLICATE_MAX_DISTANCE,
   NEAR_DUPLICATE_MAX_DISTANCE,

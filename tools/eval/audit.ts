@@ -21,7 +21,7 @@ import {
   regionEnergyShares,
   uniformMap,
 } from '../../src/explain/metrics';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { mapLimit } from '../data/decode';
 import { perceptualHashes, hammingDistance } from '../data/perceptual-hash';
 import { photoId, type Box, type PhotoFolder, type PhotoRecord } from '../data/photo-folder';

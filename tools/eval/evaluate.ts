@@ -19,7 +19,7 @@ import {
   pointingGame,
   uniformMap,
 } from '../../src/explain/metrics';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { decodePhoto, mapLimit, type DecodedPhoto } from '../data/decode';
 import { DUPLICATE_MAX_DISTANCE, hammingDistance, perceptualHashes } from '../data/perceptual-hash';
 import { photoId, type Box, type PhotoFolder, type PhotoRecord } from '../data/photo-folder';

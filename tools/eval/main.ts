@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAM_METHOD_NAMES, type CamMethodName } from '../../src/explain/cam/method-names';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder } from '../data/photo-folder';
 import { parseNumber, runCli, usageError } from '../train/cli';
 import type { EvalReport } from './evaluate';

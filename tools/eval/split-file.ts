@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { hammingDistance } from '../data/perceptual-hash';
 import type { SplitEntry, SplitName, SplitPlan } from '../data/split';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import type { ModelManifest } from '../../src/model/manifest';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { loadMnistSplit } from '../data/mnist';
 import { readSplitPlan } from '../eval/split-file';
 import { machineDescription } from '../lib/machine';

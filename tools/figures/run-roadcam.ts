@@ -4,7 +4,7 @@
  * and the libraries start once, not once per figure), with its stdout kept for the captions.
  */
 import path from 'node:path';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { main } from '../cli/main';
 import { projectRoot } from '../lib/paths';
 

@@ -1,7 +1,8 @@
 /**
  * Where things are, for every tool and test: the project's root, and the shared material (data
  * sets and pretrained models, see ../shared/README.md) that sits beside it as `../shared` or
- * wherever ROADCAM_SHARED points. Nothing else works these out.
+ * wherever ROADCAM_SHARED points. Nothing else in the tools works these out (the server, which
+ * never imports the tools, finds its own root).
  *
  * `npm test` must pass without the shared material, so its Vitest config sets
  * ROADCAM_NO_SHARED=1 and any reach for it fails loudly there (and in the commands a test
@@ -10,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolError } from '../data/errors';
+import { ToolError } from './tool-error';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelManifestSchema, type ModelManifest } from '../../src/model/manifest';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder } from '../data/photo-folder';
 import { DEFAULT_FRAME_BLOCK, DEFAULT_SPLIT_SEED } from '../data/split-options';
 import { sharedDir } from '../lib/paths';

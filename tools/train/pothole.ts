@@ -16,7 +16,7 @@ import {
 import { loadModelDir } from '../lib/model-dir';
 import { tf } from '../lib/tf-node';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder, type PhotoFolder, type PhotoLabel } from '../data/photo-folder';
 import { DEFAULT_SPLIT_OPTIONS, planSplit, SPLIT_NAMES, type SplitEntry } from '../data/split';
 import { sourceInfo } from '../data/sources';

@@ -7,7 +7,7 @@
  * Marks the `roadcam:*` start-up timings that the app benchmark reads.
  */
 import type { CamMethodName } from '../../explain/cam/compute-cam';
-import { workerConfigFrom } from '../../model/worker-config';
+import { workerConfigFrom } from '../../workers/worker-config';
 import { SurveyRepository } from '../../store';
 import { readStorageInfo, requestPersistence, type StorageInfo } from '../../store/storage-info';
 import type { SurveyRecord } from '../../store/survey-record';

@@ -4,7 +4,7 @@
  * hands it to each tab's controller; a controller changes it and asks the page to redraw.
  */
 import type { ReactiveControllerHost } from 'lit';
-import { workerConfigFrom } from '../../../model/worker-config';
+import { workerConfigFrom } from '../../../workers/worker-config';
 import { SurveyRepository } from '../../../store/survey-repository';
 import { toShownError, type ShownError } from '../../../ui/shown-error';
 import type { EngineInfo, LabModelInfo } from '../shared/lab-protocol';

@@ -4,7 +4,7 @@
  * another manifest (tests, a model builder trying a model), `?backend=simd|plain|cpu` forces a
  * slower backend (benchmarks, diagnosis).
  */
-import type { BackendPreference, WorkerConfig } from '../workers/protocol';
+import type { BackendPreference, WorkerConfig } from './protocol';
 
 export const DEFAULT_MODEL_URL = '/models/pothole/manifest.json';
 export const WASM_PATH = '/wasm/';

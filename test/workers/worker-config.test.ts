@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_URL, workerConfigFrom } from '../../src/model/worker-config';
+import { DEFAULT_MODEL_URL, workerConfigFrom } from '../../src/workers/worker-config';
 
 describe('worker config', () => {
   const at = (search: string) =>

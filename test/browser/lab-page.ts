@@ -4,7 +4,7 @@
  * which a person does with their eyes.
  */
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { appUrl, pollUntil } from '../../browser/app-page';
+import { appUrl, pollUntil } from './app-page';
 
 export async function openLab(
   context: BrowserContext,
