@@ -20,7 +20,13 @@ import {
 } from '../../src/explain/metrics';
 import { ToolError } from '../data/errors';
 import { decodePhoto, mapLimit, type DecodedPhoto } from '../data/decode';
-import { DUPLICATE_MAX_DISTANCE, hammingDistance, perceptualHashes } from '../data/perceptual-hash';
+import {
+  DUPLICATE_MAX_DISTANCE,
+  FIELD_COPY_MAX_DISTANCE,
+  hammingDistance,
+  perceptualHashes,
+} from '../data/perceptual-hash';
+import { isFieldPhoto } from '../data/split';
 import { photoId, type Box, type PhotoFolder, type PhotoRecord } from '../data/photo-folder';
 import { tf } from '../lib/tf-node';
 import { normalizeInput } from '../train/photo-examples';
@@ -205,18 +211,23 @@ export async function excludeSeen(
   const hashes = await perceptualHashes(photos.map((p) => p.path));
   const seenPhotos = plan ? new SeenPhotos(plan) : undefined;
   const maxDistance = plan?.options.duplicateMaxDistance ?? DUPLICATE_MAX_DISTANCE;
+  const fieldDistance = plan?.options.field?.copyMaxDistance ?? FIELD_COPY_MAX_DISTANCE;
   const evaluate: PhotoRecord[] = [];
-  const evaluatedHashes: string[] = [];
+  const evaluated: { hash: string; field: boolean }[] = [];
   const seen: PhotoRecord[] = [];
   const duplicates: PhotoRecord[] = [];
   photos.forEach((p, i) => {
-    if (validation ? !validation.match(hashes[i]) : !includeSeen && seenPhotos?.match(hashes[i])) {
+    const key = { hash: hashes[i], id: photoId(p), field: isFieldPhoto(p) };
+    // Field photos of one place are alike but not copies: only a true copy counts twice.
+    const isCopyOf = (e: { hash: string; field: boolean }) =>
+      hammingDistance(e.hash, key.hash) <= (e.field || key.field ? fieldDistance : maxDistance);
+    if (validation ? !validation.match(key) : !includeSeen && seenPhotos?.match(key)) {
       seen.push(p);
-    } else if (evaluatedHashes.some((h) => hammingDistance(h, hashes[i]) <= maxDistance)) {
+    } else if (evaluated.some(isCopyOf)) {
       duplicates.push(p);
     } else {
       evaluate.push(p);
-      evaluatedHashes.push(hashes[i]);
+      evaluated.push({ hash: key.hash, field: key.field });
     }
   });
   return { evaluate, seen, duplicates, splitKnown: plan !== undefined };
