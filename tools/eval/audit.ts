@@ -355,8 +355,10 @@ export async function runAudit(o: AuditOptions): Promise<void> {
     }
     const sources = o.folders.map((f) => f.source);
     const reports: ModelAuditReport[] = models.map((m, k) => {
-      const training = m.manifest.training as
-        { data?: { source: string }[]; command?: string } | undefined;
+      const training =
+        m.manifest.task === 'pothole' || m.manifest.task === 'road-damage'
+          ? m.manifest.training
+          : undefined;
       return {
         model: [o.modelDir, o.compareDir][k],
         name: m.manifest.name,

@@ -17,7 +17,7 @@ import { loadMnistSplit } from '../data/mnist';
 import { readSplitPlan } from '../eval/split-file';
 import { loadModelDir, readManifest } from '../lib/model-dir';
 import { useBackend } from '../lib/tf-node';
-import { projectRoot, runCli, sharedDir } from '../train/cli';
+import { projectRoot, runCli, sharedDir } from '../lib/cli';
 import { writeContactSheet, type SheetRow, type SheetTile } from './contact-sheet';
 import { writeDigitSamples } from './mnist-digits';
 import {

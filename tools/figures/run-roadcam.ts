@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ToolError } from '../data/errors';
 import { main } from '../cli/main';
-import { projectRoot } from '../train/cli';
+import { projectRoot } from '../lib/cli';
 
 export interface RoadcamRun {
   /** The command as a user would type it (paths relative to the project where they can be). */

@@ -93,6 +93,11 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
   };
 }
 
+/** Writes DIR/manifest.json (two-space JSON, as committed). */
+export function writeManifest(dir: string, manifest: ModelManifest): void {
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
 export function readManifest(dir: string): ModelManifest {
   const file = path.join(dir, 'manifest.json');
   if (!existsSync(file)) {
