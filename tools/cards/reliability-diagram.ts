@@ -14,7 +14,7 @@ export interface DiagramBin {
   positiveShare: number | null;
 }
 
-const W = 560;
+const W = 640;
 const H = 460;
 const PLOT = { left: 70, top: 50, size: 340 };
 

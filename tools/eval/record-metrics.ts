@@ -46,7 +46,7 @@ export async function recordMetrics(args: {
       notRoad: args.notRoad ?? manifest.metrics?.notRoad,
     });
     await writeReliabilityDiagram(path.join(modelDir, RELIABILITY_DIAGRAM), {
-      title: `${manifest.name}: held-out photos, every type`,
+      title: `Reliability on held-out photos (every output), ${manifest.id} ${manifest.version}`,
       before: metrics.calibration.binsBefore,
       after: metrics.calibration.binsAfter,
       eceBefore: metrics.calibration.eceBefore,
