@@ -66,12 +66,7 @@ function syntheticExamples(n: number, seed: number): DamageExamples {
       { present: i % 4 < 2 ? (crack ? 1 : 0) : null, boxes: [] },
     ]);
   }
-  const ctor = DamageExamples as unknown as new (
-    p: Uint8Array,
-    l: typeof labels,
-    o: ConstructorParameters<typeof DamageExamples>[2],
-  ) => DamageExamples;
-  return new ctor(pixels, labels, {
+  return DamageExamples.fromPixels(pixels, labels, {
     size: 32,
     storedSize: 32,
     normalization: { mean: [0.5], std: [0.5] },

@@ -7,7 +7,9 @@
  */
 import type { ModelManifest } from '../../src/model/manifest';
 import type { DamageTypeName } from '../../src/model/damage-types';
+import type { ModelOutputs } from '../../src/explain/adapters/types';
 import { classLogit, classProbability, type Target } from '../../src/explain/targets';
+import { tf } from '../lib/tf-node';
 import { ToolError } from '../data/errors';
 
 export interface OutputSpec {
@@ -58,4 +60,17 @@ export function potholeSpec(specs: readonly OutputSpec[]): OutputSpec {
     );
   }
   return spec;
+}
+
+/**
+ * What a heatmap of "good road" explains: the normal class of a pothole model; for a road-damage
+ * model, which has no such output, the evidence against a pothole (minus its logit).
+ */
+export function goodRoadTarget(manifest: ModelManifest): Target {
+  const pothole = potholeSpec(outputSpecs(manifest));
+  if (manifest.task !== 'road-damage') return classProbability(1 - pothole.index);
+  const logit = classLogit(pothole.index);
+  return Object.assign((o: ModelOutputs) => tf.neg(logit(o)) as tf.Tensor1D, {
+    description: `minus the logit of output ${pothole.index} (no pothole)`,
+  });
 }

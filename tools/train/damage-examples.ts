@@ -121,6 +121,19 @@ export class DamageExamples {
     return new DamageExamples(pixels, normalized, options);
   }
 
+  /** Photos already decoded: RGB bytes at options.storedSize, labels with normalised boxes. */
+  static fromPixels(
+    pixels: Uint8Array,
+    labels: { present: 0 | 1 | null; boxes: NormalizedBox[] }[][],
+    options: DamageExamplesOptions,
+  ): DamageExamples {
+    const one = options.storedSize * options.storedSize * 3;
+    if (pixels.length !== labels.length * one) {
+      throw new Error(`fromPixels: ${pixels.length} bytes for ${labels.length} photos of ${one}`);
+    }
+    return new DamageExamples(pixels, labels, options);
+  }
+
   /** Targets and known-masks of whole photos (no crop), [count * outputs]. */
   photoTargets(indices: readonly number[]): { targets: Float32Array; known: Float32Array } {
     const t = new Float32Array(indices.length * this.outputs);

@@ -16,11 +16,7 @@ import { writeModelCard } from '../cards/model-card';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { writeManifest } from '../lib/model-dir';
-import {
-  predictExamples,
-  trainClassifier,
-  type LabelledExamples,
-} from './train-loop';
+import { predictExamples, trainClassifier, type LabelledExamples } from './train-loop';
 import { trainingMachine } from './machine';
 import type { MnistTraining } from '../../src/model/training-records';
 import type { MnistMetrics } from '../../src/model/metrics-records';
