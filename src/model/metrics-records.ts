@@ -102,3 +102,25 @@ export const mnistMetricsSchema = z.object({
   confusion: z.array(z.array(z.number())),
 });
 export type MnistMetrics = z.infer<typeof mnistMetricsSchema>;
+
+/** One step of `eval --quality`: held-out photos darkened or blurred, and what it did. */
+export const qualityStepSchema = z.object({
+  kind: z.enum(['exposure', 'blur']),
+  /** Exposure factor, or blur sigma in pixels of the stored photo (at most 256 px). */
+  level: z.number(),
+  auc: z.record(z.string(), z.number().nullable()),
+  meanBrightness: z.number(),
+  meanSharpness: z.number(),
+  /** Share of the photos the quality check calls too dark, too blurred. */
+  flaggedDark: z.number(),
+  flaggedBlurred: z.number(),
+});
+export type QualityStep = z.infer<typeof qualityStepSchema>;
+
+export const qualityRecordSchema = z.object({
+  command: z.string(),
+  photos: z.number(),
+  thresholds: z.object({ minBrightness: z.number(), minSharpness: z.number() }),
+  steps: z.array(qualityStepSchema),
+});
+export type QualityRecord = z.infer<typeof qualityRecordSchema>;

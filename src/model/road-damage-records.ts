@@ -4,7 +4,12 @@
  * network) and what it achieved on held-out photos (per type, calibration, not-a-road).
  */
 import { z } from '../schema/zod';
-import { foldersReportSchema, latencySchema, mistakeSchema } from './metrics-records';
+import {
+  foldersReportSchema,
+  latencySchema,
+  mistakeSchema,
+  qualityRecordSchema,
+} from './metrics-records';
 import {
   augmentOptionsSchema,
   boxCropsRecordSchema,
@@ -105,5 +110,7 @@ export const roadDamageMetricsSchema = z.object({
     .optional(),
   /** Held-out photos with a wrong pothole verdict at the pothole threshold. */
   mistakes: z.array(mistakeSchema),
+  /** How darkening and blurring the held-out photos moves the model (the quality thresholds). */
+  quality: qualityRecordSchema.optional(),
 });
 export type RoadDamageMetrics = z.infer<typeof roadDamageMetricsSchema>;

@@ -284,6 +284,7 @@ export function roadDamageCard(m: RoadDamageManifest): string {
     '',
   );
   out.push(...metricsSection(m));
+  out.push(...qualitySection(m));
   out.push('## Aims', '');
   out.push(table(['aim', 'reached', 'met'], aimRows(m)), '');
   out.push(...limitsSection(m));
@@ -361,6 +362,56 @@ function dataSection(m: RoadDamageManifest): string[] {
       rows.push([split, `\`${source}\``, c.normal, c.pothole]);
   }
   out.push(table(['split', 'data set', 'without a pothole', 'with a pothole'], rows), '');
+  return out;
+}
+
+function qualitySection(m: RoadDamageManifest): string[] {
+  const q = m.metrics?.quality;
+  const out: string[] = ['## Photo quality', ''];
+  out.push(
+    'Before a verdict the app checks the photo (`src/image/photo-quality.ts`, on a copy at most ' +
+      '256 px on its long side): mean luma below ' +
+      `${q?.thresholds.minBrightness ?? 'the threshold'} is "too dark", and a Laplacian standard ` +
+      `deviation below ${q?.thresholds.minSharpness ?? 'the threshold'}% of the mean luma "too ` +
+      'blurred" (relative to the exposure, so a dark but sharp photo is called dark, not blurred).',
+    '',
+  );
+  if (!q) return [...out, 'Not measured for this model yet (`npm run eval -- --quality`).', ''];
+  out.push(
+    `Why there: the ${q.photos} held-out photos darkened and blurred step by step, with what the ` +
+      'model and the check make of them:',
+    '',
+    '```sh',
+    q.command,
+    '```',
+    '',
+  );
+  const types = Object.keys(q.steps[0]?.auc ?? {});
+  out.push(
+    table(
+      [
+        'photos',
+        'mean brightness',
+        'mean sharpness',
+        ...types.map((t) => `${t} AUC`),
+        'flagged too dark',
+        'flagged too blurred',
+      ],
+      q.steps.map((st) => [
+        st.kind === 'exposure'
+          ? st.level === 1
+            ? 'as taken'
+            : `exposure x ${st.level}`
+          : `blurred, sigma ${st.level} px`,
+        st.meanBrightness.toFixed(0),
+        st.meanSharpness.toFixed(1),
+        ...types.map((t) => f3(st.auc[t])),
+        pct(st.flaggedDark),
+        pct(st.flaggedBlurred),
+      ]),
+    ),
+    '',
+  );
   return out;
 }
 

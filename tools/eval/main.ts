@@ -27,6 +27,9 @@ const USAGE = `Usage:
       uniform_energy_in_box, ...), "ece" and "not_road_rate" (road photos it turns away).
       --not-road DIR      a folder of photos that are not roads: adds {"n", "not_road_rate"} (the
                           share it turns away) as "not_road", or prints it alone without --data
+      --quality           instead: the held-out photos darkened and blurred step by step, with the
+                          model's pothole and crack AUC and the share the photo-quality check flags
+                          (why its thresholds are where they are)
       --boxes FILE        pothole boxes for a single --data folder (default DATA/boxes.json)
       --method NAME       CAM method: ${CAM_METHOD_NAMES.join(', ')} (default: the manifest's)
       --layer NAME        CAM layer (default: the manifest's)
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
         'no-perturbation': { type: 'boolean' },
         'update-model': { type: 'boolean' },
         'not-road': { type: 'string' },
+        quality: { type: 'boolean' },
         audit: { type: 'boolean' },
         compare: { type: 'string' },
         figures: { type: 'string' },
@@ -194,6 +198,31 @@ async function main(): Promise<void> {
       const json = JSON.stringify(notRoad, null, 2);
       console.log(json);
       if (o.json) writeJson(o.json, json);
+      return;
+    }
+    if (o.quality) {
+      const { excludeSeen } = await import('./evaluate');
+      const { qualitySteps } = await import('./quality');
+      const { evaluate } = await excludeSeen(
+        folders.flatMap((f) => f.photos),
+        o.model,
+        o['include-seen'] ?? false,
+      );
+      const command = [
+        'npm run eval --',
+        ...process.argv.slice(2).filter((a) => a !== '--update-model'),
+      ].join(' ');
+      const quality = await qualitySteps(loaded, evaluate, command, log);
+      const json = JSON.stringify(quality, null, 2);
+      console.log(json);
+      if (o.json) writeJson(o.json, json);
+      if (o['update-model']) {
+        const { recordQuality } = await import('./record-metrics');
+        recordQuality(o.model, quality);
+        log(
+          `recorded the quality figures in ${path.join(o.model, 'manifest.json')} and MODEL_CARD.md`,
+        );
+      }
       return;
     }
     const { evaluateFolders } = await import('./evaluate');

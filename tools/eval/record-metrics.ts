@@ -26,6 +26,7 @@ export async function recordMetrics(args: {
   results: readonly PhotoResult[];
   command: string;
   notRoad?: RoadDamageMetrics['notRoad'];
+  quality?: RoadDamageMetrics['quality'];
 }): Promise<ModelManifest> {
   const { loaded, modelDir } = args;
   const manifest = readManifest(modelDir);
@@ -45,6 +46,8 @@ export async function recordMetrics(args: {
       diagram: RELIABILITY_DIAGRAM,
       notRoad: args.notRoad ?? manifest.metrics?.notRoad,
     });
+    const quality = args.quality ?? manifest.metrics?.quality;
+    if (quality) metrics.quality = quality;
     await writeReliabilityDiagram(path.join(modelDir, RELIABILITY_DIAGRAM), {
       title: `Reliability on held-out photos (every output), ${manifest.id} ${manifest.version}`,
       before: metrics.calibration.binsBefore,
@@ -64,4 +67,24 @@ export async function recordMetrics(args: {
   writeManifest(modelDir, updated);
   writeModelCard(modelDir, updated);
   return updated;
+}
+
+/** Records `eval --quality` figures in a road-damage model's manifest and card. */
+export function recordQuality(
+  modelDir: string,
+  quality: NonNullable<RoadDamageMetrics['quality']>,
+): void {
+  const manifest = readManifest(modelDir);
+  if (manifest.task !== 'road-damage' || !manifest.metrics) {
+    throw new Error(
+      `${modelDir} is not an evaluated road-damage model: record its held-out figures first ` +
+        '(npm run eval -- --update-model).',
+    );
+  }
+  const updated = modelManifestSchema.parse({
+    ...manifest,
+    metrics: { ...manifest.metrics, quality },
+  });
+  writeManifest(modelDir, updated);
+  writeModelCard(modelDir, updated);
 }
