@@ -7,14 +7,8 @@ import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { CamMethodName } from '../explain/cam/compute-cam';
 import type { SurveyVerdict } from '../schema/survey';
-import {
-  StoreError,
-  SurveyRepository,
-  type SurveyRecord,
-  type VerdictKey,
-  type SyncState,
-} from '../store';
-import type { EngineInfo, FailureInfo, ModelStatus } from '../workers/protocol';
+import { SurveyRepository, type SurveyRecord, type VerdictKey, type SyncState } from '../store';
+import type { EngineInfo, ModelStatus } from '../workers/protocol';
 import '../components/rc-about';
 import type { AboutView } from '../components/rc-about';
 import '../components/rc-camera';
@@ -27,14 +21,20 @@ import '../components/rc-survey-list';
 import type { SurveyListItem, SyncSummary } from '../components/rc-survey-list';
 import '../components/rc-sync-settings';
 import type { SyncSettingsView } from '../components/rc-sync-settings';
+import '../components/rc-error-message';
 import { theme } from '../components/theme';
+import { workerConfigFrom } from '../model/worker-config';
+import { readStorageInfo, requestPersistence, type StorageInfo } from '../store/storage-info';
+import { FIELD_CAM_METHODS, isFieldCamMethod } from '../ui/cam-methods';
+import { engineText } from '../ui/engine-text';
+import { formatBytes } from '../ui/format-bytes';
+import { toShownError, type ShownError } from '../ui/shown-error';
+import { ThumbnailUrls } from '../ui/thumbnail-urls';
+import { verdictProbability } from '../ui/verdict-probability';
 import { createAnalysisClient, type AnalysisClient } from './analysis-client';
-import { FIELD_CAM_METHODS, isFieldCamMethod } from './cam-methods';
-import { workerConfigFrom } from './config';
 import { InstallService } from './install';
 import { describeNoPosition, PositionTracker } from './position';
 import { parseRoute, routePath, type Route } from './router';
-import { formatBytes, readStorageInfo, requestPersistence, type StorageInfo } from './storage-info';
 import { SurveyService } from './survey-service';
 import { registerServiceWorker, type UpdateHandle } from './sw-update';
 import {
@@ -67,11 +67,6 @@ interface ShownResult {
   region: Region;
   whereLooked: string;
   method: string;
-}
-
-interface ShownError {
-  message: string;
-  detail?: string;
 }
 
 const ADJUSTMENT_TEXT: Record<string, string> = {
@@ -147,19 +142,6 @@ export class RoadcamApp extends LitElement {
       nav a:focus-visible {
         outline: 3px solid #f0a400;
       }
-      .error {
-        border: 2px solid var(--rc-danger);
-        background: #fdeceb;
-        color: #5c1510;
-        border-radius: 10px;
-        padding: 0.75rem 1rem;
-      }
-      .error.quiet {
-        display: none;
-      }
-      .error p {
-        margin: 0;
-      }
       .notice {
         background: var(--rc-surface);
         border-radius: 10px;
@@ -227,7 +209,7 @@ export class RoadcamApp extends LitElement {
   private readonly positions = new PositionTracker();
   private readonly installer = new InstallService();
   private updates: UpdateHandle | null = null;
-  private thumbnailUrls = new Map<string, string>();
+  private readonly thumbnails = new ThumbnailUrls();
   private pendingNotes: { id: string; notes: string } | null = null;
   private notesTimer: ReturnType<typeof setTimeout> | null = null;
   private persistAsked = false;
@@ -342,11 +324,7 @@ export class RoadcamApp extends LitElement {
   // ---- errors ----
 
   private showError(error: unknown): void {
-    if (error instanceof StoreError) this.error = { message: error.message, detail: error.detail };
-    else if (error && typeof error === 'object' && 'message' in error) {
-      const e = error as FailureInfo;
-      this.error = { message: e.message, detail: e.detail };
-    } else this.error = { message: String(error) };
+    this.error = toShownError(error);
     if (this.error.detail) console.warn('RoadCAM:', this.error.message, '\n', this.error.detail);
   }
 
@@ -478,13 +456,7 @@ export class RoadcamApp extends LitElement {
         }),
         repo.count(),
       ]);
-      const keep = new Set(records.map((r) => r.id));
-      for (const [id, url] of this.thumbnailUrls) {
-        if (!keep.has(id)) {
-          URL.revokeObjectURL(url);
-          this.thumbnailUrls.delete(id);
-        }
-      }
+      this.thumbnails.keepOnly(records.map((r) => r.id));
       this.items = records.map((r) => this.listItem(r));
       this.total = total;
     } catch (error) {
@@ -493,28 +465,18 @@ export class RoadcamApp extends LitElement {
   }
 
   private listItem(r: SurveyRecord): SurveyListItem {
-    let url = this.thumbnailUrls.get(r.id);
-    if (!url) {
-      url = URL.createObjectURL(r.thumbnail);
-      this.thumbnailUrls.set(r.id, url);
-    }
-    const p = r.verdict
-      ? r.verdict.label === 'pothole'
-        ? r.verdict.potholeProbability
-        : 1 - r.verdict.potholeProbability
-      : null;
     return {
       id: r.id,
       createdAt: r.createdAt,
       verdictKey: r.verdictKey,
-      probability: p,
+      probability: verdictProbability(r.verdict),
       lowConfidence: r.verdict?.lowConfidence ?? false,
       syncState: r.sync.state,
       syncProblem: failureLabel(this.syncView.failures.get(r.id)),
       severity: r.severity,
       hasPosition: !!r.position,
       notes: r.notes,
-      thumbnailUrl: url,
+      thumbnailUrl: this.thumbnails.urlFor(r.id, r.thumbnail),
     };
   }
 
@@ -782,17 +744,6 @@ export class RoadcamApp extends LitElement {
 
   // ---- about ----
 
-  private backendText(): string {
-    const e = this.engine;
-    if (!e) return 'starting…';
-    const flavour = { 'threaded-simd': 'threaded-SIMD', simd: 'SIMD', plain: 'plain', cpu: 'cpu' }[
-      e.flavour
-    ];
-    return e.backend === 'wasm'
-      ? `wasm (${flavour}), ${e.threads} thread${e.threads === 1 ? '' : 's'}`
-      : `cpu (slow fallback${e.fallbackReason ? `: ${e.fallbackReason}` : ''}), 1 thread`;
-  }
-
   private modelText(): string {
     const m = this.modelStatus;
     if (m.state === 'loading') return 'loading…';
@@ -803,7 +754,7 @@ export class RoadcamApp extends LitElement {
   private aboutView(): AboutView {
     const persisted = this.storage.persisted;
     return {
-      backendText: this.backendText(),
+      backendText: engineText(this.engine),
       isolated: self.crossOriginIsolated === true,
       modelText: this.modelText(),
       modelFailed: this.modelStatus.state === 'failed',
@@ -846,7 +797,7 @@ export class RoadcamApp extends LitElement {
         <span data-testid="model-status"
           >${m.state === 'ready' ? `Model ready: ${m.model.name}` : m.state === 'loading' ? 'Model loading…' : 'Model not loaded: photos are kept without a verdict.'}</span
         >
-        · <span data-testid="backend">${this.backendText()}</span>
+        · <span data-testid="backend">${engineText(this.engine)}</span>
       </p>
       <rc-capture
         ?busy=${this.busy}
@@ -959,10 +910,7 @@ export class RoadcamApp extends LitElement {
               </div>`
             : nothing
         }
-        <!-- The alert region stays in the page (screen readers watch it) but is hidden when quiet. -->
-        <div class="error ${this.error ? '' : 'quiet'}" data-testid="error" role="alert">
-          ${this.error ? html`<p>${this.error.message}</p>` : nothing}
-        </div>
+        <rc-error-message .error=${this.error}></rc-error-message>
         ${this.renderMain()}
         ${this.labOpened ? html`<roadcam-lab ?hidden=${this.route.name !== 'lab'}></roadcam-lab>` : nothing}
       </main>

@@ -3,7 +3,7 @@
  * build (or the service worker's cache) has, and says which are missing. The pothole entry is
  * the field app's own model, including a `?model=` override, so both views read the same model.
  */
-import { workerConfigFrom } from '../app/config';
+import { workerConfigFrom } from '../model/worker-config';
 
 export interface BundledModel {
   id: 'pothole' | 'mnist';

@@ -7,9 +7,6 @@
 import * as Comlink from 'comlink';
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { FIELD_CAM_METHODS } from '../app/cam-methods';
-import { workerConfigFrom } from '../app/config';
-import { formatBytes } from '../app/storage-info';
 import '../components/lab-cam-explorer';
 import type { CamSettingsView } from '../components/lab-cam-explorer';
 import '../components/lab-digit-pad';
@@ -22,18 +19,25 @@ import type { BundledEntry, KeptEntry } from '../components/lab-model-picker';
 import '../components/lab-reanalysis';
 import type { PotholeModelChoice, ResultView, RunView } from '../components/lab-reanalysis';
 import '../components/lab-region-audit';
+import '../components/rc-error-message';
 import { theme } from '../components/theme';
 import type { CamMethodName } from '../explain/cam/compute-cam';
 import type { ModelManifestInput } from '../model/manifest';
+import { workerConfigFrom } from '../model/worker-config';
 import { ModelLibrary, type KeptModelSummary } from '../store/model-library';
 import type { ReanalysisModelRef } from '../store/model-library-db';
 import { ReanalysisStore, type ReanalysisRun } from '../store/reanalysis-store';
 import { SurveyRepository } from '../store/survey-repository';
 import type { SurveyRecord } from '../store/survey-record';
+import { FIELD_CAM_METHODS } from '../ui/cam-methods';
+import { engineText } from '../ui/engine-text';
+import { formatBytes } from '../ui/format-bytes';
+import { toShownError, type ShownError } from '../ui/shown-error';
+import { ThumbnailUrls } from '../ui/thumbnail-urls';
+import { verdictProbability } from '../ui/verdict-probability';
 import type {
   ActmaxPlainSettings,
   EngineInfo,
-  FailureInfo,
   GridKind,
   GridProgress,
   GridTileResult,
@@ -74,11 +78,6 @@ const LAB_CAM_METHODS = [
   ...FIELD_CAM_METHODS.map((m) => ({ id: m.name, label: m.label })),
   { id: 'scorecam', label: 'Score-CAM (slow)' },
 ];
-
-interface ShownError {
-  message: string;
-  detail?: string;
-}
 
 interface PendingFiles {
   files: NamedBlob[];
@@ -147,17 +146,6 @@ export class RoadcamLab extends LitElement {
         min-height: 44px;
         padding: 0 0.75rem;
       }
-      .error {
-        border: 2px solid var(--rc-danger);
-        background: #fdeceb;
-        color: #5c1510;
-        border-radius: 10px;
-        padding: 0.75rem 1rem;
-      }
-      .error.empty {
-        display: none;
-      }
-      .error p,
       p {
         margin: 0;
       }
@@ -246,7 +234,7 @@ export class RoadcamLab extends LitElement {
   private digitInFlight = false;
   private digitPending: RgbaPixels | null = null;
   private auditCancelled = false;
-  private thumbnailUrls = new Map<string, string>();
+  private readonly thumbnails = new ThumbnailUrls();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   override connectedCallback(): void {
@@ -338,10 +326,7 @@ export class RoadcamLab extends LitElement {
   }
 
   private showError(error: unknown): void {
-    if (error && typeof error === 'object' && 'message' in error) {
-      const e = error as FailureInfo;
-      this.error = { message: e.message, detail: e.detail };
-    } else this.error = { message: String(error) };
+    this.error = toShownError(error);
     if (this.error.detail)
       console.warn('RoadCAM lab:', this.error.message, '\n', this.error.detail);
   }
@@ -886,22 +871,12 @@ export class RoadcamLab extends LitElement {
     for (const r of results) {
       const survey = byId.get(r.surveyId);
       if (!survey) continue; // deleted since
-      let url = this.thumbnailUrls.get(survey.id) ?? null;
-      if (!url) {
-        url = URL.createObjectURL(survey.thumbnail);
-        this.thumbnailUrls.set(survey.id, url);
-      }
       const view = (v: { label: string; potholeProbability: number } | null) =>
-        v
-          ? {
-              label: v.label,
-              probability: v.label === 'pothole' ? v.potholeProbability : 1 - v.potholeProbability,
-            }
-          : null;
+        v ? { label: v.label, probability: verdictProbability(v)! } : null;
       views.push({
         surveyId: r.surveyId,
         createdAt: survey.createdAt,
-        thumbnailUrl: url,
+        thumbnailUrl: this.thumbnails.urlFor(survey.id, survey.thumbnail),
         old: view(r.old.verdict),
         oldModel: r.old.model ? `${r.old.model.id} ${r.old.model.version}` : 'not analysed',
         new: r.new ? view(r.new.verdict) : null,
@@ -909,6 +884,8 @@ export class RoadcamLab extends LitElement {
         disagree: r.disagree,
       });
     }
+    // The thumbnails of surveys no longer among the results are freed.
+    this.thumbnails.keepOnly(views.map((v) => v.surveyId));
     // Disagreements first, then newest first.
     return views.sort(
       (a, b) => Number(b.disagree) - Number(a.disagree) || b.createdAt.localeCompare(a.createdAt),
@@ -957,15 +934,6 @@ export class RoadcamLab extends LitElement {
   }
 
   // ---- rendering ----
-
-  private engineText(): string {
-    const e = this.engine;
-    if (!e) return 'starting…';
-    const flavour = { 'threaded-simd': 'threaded-SIMD', simd: 'SIMD', plain: 'plain', cpu: 'cpu' }[
-      e.flavour
-    ];
-    return `${e.backend} (${flavour}), ${e.threads} thread${e.threads === 1 ? '' : 's'}`;
-  }
 
   private renderModelTab() {
     const m = this.model;
@@ -1156,15 +1124,13 @@ export class RoadcamLab extends LitElement {
       <h2>Model lab</h2>
       <p class="muted">
         Open a TensorFlow.js model, see what its filters respond to and where it looks. Lab engine:
-        <span data-testid="lab-backend">${this.engineText()}</span>${
+        <span data-testid="lab-backend">${engineText(this.engine)}</span>${
           this.model
             ? html` · Model: <strong data-testid="lab-model">${this.model.manifest.name}</strong>`
             : nothing
         }
       </p>
-      <div class=${this.error ? 'error' : 'error empty'} data-testid="lab-error" role="alert">
-        ${this.error ? html`<p>${this.error.message}</p>` : nothing}
-      </div>
+      <rc-error-message testid="lab-error" .error=${this.error}></rc-error-message>
       ${
         this.notice
           ? html`<p class="notice" role="status" data-testid="lab-notice">${this.notice}</p>`

@@ -16,7 +16,8 @@ export const normalizationSchema = z.object({
 });
 export type Normalization = z.infer<typeof normalizationSchema>;
 
-/** [-1, 1] as MobileNet v1 expects; [0, 1] as most small models expect. */
+/** [-1, 1] as MobileNet v1 expects; [0, 1] as most small models expect. Applied by
+ * normalizePixels (preprocess.ts). */
 export const NORMALIZE_MINUS_ONE_TO_ONE: Normalization = { mean: [0.5], std: [0.5] };
 export const NORMALIZE_ZERO_TO_ONE: Normalization = { mean: [0], std: [1] };
 

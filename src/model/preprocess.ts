@@ -28,14 +28,18 @@ export function inputCrop(
   return { x: 0, y: Math.floor((photo.height - height) / 2), width: photo.width, height };
 }
 
-/** Normalises pixels in 0..255 (any shape ending in channels) as the manifest says. */
-export function normalizePixels(pixels: tf.Tensor, normalization: Normalization): tf.Tensor {
+/**
+ * Normalises pixels in 0..255 (any shape ending in channels) as the manifest says:
+ * (pixel / 255 - mean) / std, e.g. [-1, 1] for NORMALIZE_MINUS_ONE_TO_ONE. The one definition:
+ * the worker (through imageToModelInput), training, evaluation and the tests all use it.
+ */
+export function normalizePixels<T extends tf.Tensor>(pixels: T, normalization: Normalization): T {
   return tf.tidy(() => {
     const channels = pixels.shape[pixels.rank - 1];
     const pick = (v: number[]) => (v.length === 1 ? v[0] : v.slice(0, channels));
     const mean = tf.tensor(pick(normalization.mean));
     const std = tf.tensor(pick(normalization.std));
-    return tf.div(tf.sub(tf.div(pixels, 255), mean), std);
+    return tf.div(tf.sub(tf.div(pixels, 255), mean), std) as T;
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_URL, workerConfigFrom } from '../../src/app/config';
+import { DEFAULT_MODEL_URL, workerConfigFrom } from '../../src/model/worker-config';
 import { parseRoute, routePath } from '../../src/app/router';
 
 describe('routes', () => {

@@ -4,7 +4,7 @@
  * IndexedDB and the pixels of a stored photo.
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import { testModelUrl } from '../helpers/preview-server';
+import { testModelUrl } from '../helpers/test-app';
 
 export interface OpenOptions {
   /** Model manifest path; default: the default model, or the tiny test model without it. */

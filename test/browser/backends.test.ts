@@ -5,16 +5,17 @@
  * controls the page it adds the headers itself, and after a reload threads are on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile } from '../helpers/chromium';
-import { startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { startTestApp } from '../helpers/test-app';
 import { appUrl, backendText, modelSettled, openApp, serviceWorkerControls } from './app-page';
 
 let plainHost: Preview;
 let isolatedHost: Preview;
 
 beforeAll(async () => {
-  plainHost = await startPreview({ isolation: false });
-  isolatedHost = await startPreview({ isolation: true });
+  plainHost = await startTestApp({ isolation: false });
+  isolatedHost = await startTestApp({ isolation: true });
 });
 
 afterAll(async () => {

@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { startTestApp } from '../helpers/test-app';
 import { sharedPath } from '../helpers/shared-data';
 import {
   analysisSettled,
@@ -39,7 +40,7 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  preview = await startPreview();
+  preview = await startTestApp();
   browser = await launchProfile();
   page = await openApp(browser.context, preview.origin);
   problems = watchProblems(page);

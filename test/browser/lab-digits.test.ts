@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { startTestApp } from '../helpers/test-app';
 import { projectRoot } from '../helpers/shared-data';
 import { pollUntil, watchProblems } from './app-page';
 import { labError, labWorkerTensors, modelOpened, openLab, tab } from '../lab/lab-page';
@@ -27,7 +28,7 @@ beforeAll(async () => {
         '(train mnist --out public/models/mnist) before running the digit pad test.',
     );
   }
-  preview = await startPreview();
+  preview = await startTestApp();
   browser = await launchProfile();
 });
 

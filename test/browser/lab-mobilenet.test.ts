@@ -13,8 +13,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { startTestApp } from '../helpers/test-app';
 import { sharedPath } from '../helpers/shared-data';
 import { pollUntil, serviceWorkerControls, watchProblems } from './app-page';
 import {
@@ -41,7 +42,7 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  preview = await startPreview();
+  preview = await startTestApp();
   browser = await launchProfile();
 });
 

@@ -10,8 +10,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { startTestApp } from '../helpers/test-app';
 import { sharedPath } from '../helpers/shared-data';
 import {
   analysisSettled,
@@ -45,7 +46,7 @@ let surveysBefore: StoredSurvey[];
 
 beforeAll(async () => {
   [preview, browser, secondModelDir] = await Promise.all([
-    startPreview(),
+    startTestApp(),
     launchProfile(),
     buildSecondPotholeModel(),
   ]);

@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { BROKEN_MODEL_URL, startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { BROKEN_MODEL_URL, startTestApp } from '../helpers/test-app';
 import { sharedPath } from '../helpers/shared-data';
 import {
   analysisSettled,
@@ -21,7 +22,7 @@ let preview: Preview;
 let browser: LaunchedProfile;
 
 beforeAll(async () => {
-  preview = await startPreview();
+  preview = await startTestApp();
   browser = await launchProfile();
 });
 

@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import type { Preview } from '../../tools/lib/preview-server';
+import { startTestApp } from '../helpers/test-app';
 import { sharedPath } from '../helpers/shared-data';
 import {
   analysisSettled,
@@ -33,7 +34,7 @@ let problems: string[];
 let surveyId = '';
 
 beforeAll(async () => {
-  preview = await startPreview();
+  preview = await startTestApp();
   browser = await launchProfile();
 });
 

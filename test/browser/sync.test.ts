@@ -23,10 +23,10 @@ import type {
   SurveyListResponse,
   SurveyRecordWire,
 } from '../../src/schema/survey';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { buildApp } from '../helpers/preview-server';
-import { ServerProcess } from '../helpers/server-process';
+import { buildTestApp } from '../helpers/test-app';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { sharedPath } from '../helpers/shared-data';
 import {
   analysisSettled,
@@ -57,7 +57,7 @@ let photosTaken = 0;
 const batchAnswers: { status: string; id: string }[] = [];
 
 beforeAll(async () => {
-  const dist = await buildApp();
+  const dist = await buildTestApp();
   ramDir = existsSync('/dev/shm') ? mkdtempSync(path.join('/dev/shm', 'roadcam-sync-ui-')) : null;
   server = await ServerProcess.start({ appDir: dist, ...(ramDir ? { dataDir: ramDir } : {}) });
   proxy = await FaultProxy.start({ target: server.url });

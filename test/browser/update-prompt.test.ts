@@ -7,8 +7,10 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../helpers/chromium';
-import { buildApp, freePort, startPreview, type Preview } from '../helpers/preview-server';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { freePort } from '../../tools/lib/free-port';
+import { startPreview, type Preview } from '../../tools/lib/preview-server';
+import { buildTestApp } from '../helpers/test-app';
 import { sharedPath } from '../helpers/shared-data';
 import {
   analysisSettled,
@@ -28,7 +30,7 @@ let browser: LaunchedProfile;
 beforeAll(async () => {
   // A private copy of the build, so that "deploying" a new version touches no other test.
   dist = mkdtempSync(path.join(os.tmpdir(), 'roadcam-dist-'));
-  cpSync(await buildApp(), dist, { recursive: true });
+  cpSync(await buildTestApp(), dist, { recursive: true });
   preview = await startPreview({ dist, port: await freePort() });
   browser = await launchProfile();
 });

@@ -25,7 +25,7 @@ import {
   unit,
   type ActmaxOptions,
 } from '../../src/explain/actmax';
-import { NORMALIZE_ZERO_TO_ONE } from '../../src/model/manifest';
+import { NORMALIZE_MINUS_ONE_TO_ONE, NORMALIZE_ZERO_TO_ONE } from '../../src/model/manifest';
 import { normalizePixels } from '../../src/model/preprocess';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 import { mnistExamples, trainedMnistCnn } from './actmax-models';
@@ -489,7 +489,7 @@ describe('activation maximization on a random-weight RGB CNN (wasm backend)', ()
       filters: 'first 6',
       batchSize: 4,
       steps: 40,
-      modelInput: { mean: [0.5], std: [0.5] },
+      modelInput: NORMALIZE_MINUS_ONE_TO_ONE,
       onProgress: (done, total) => {
         expect(done).toBeGreaterThan(lastDone);
         lastDone = done;
@@ -521,7 +521,7 @@ describe('activation maximization on a random-weight RGB CNN (wasm backend)', ()
       filterGrid(adapter, {
         layer: 'conv1',
         tileScale: 0,
-        modelInput: { mean: [0.5], std: [0.5] },
+        modelInput: NORMALIZE_MINUS_ONE_TO_ONE,
         onProgress: () => (progressed = true),
       }),
       'bad-argument',

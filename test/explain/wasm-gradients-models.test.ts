@@ -10,6 +10,12 @@ import * as tfc from '@tensorflow/tfjs-converter';
 import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import {
+  NORMALIZE_MINUS_ONE_TO_ONE,
+  NORMALIZE_ZERO_TO_ONE,
+  type Normalization,
+} from '../../src/model/manifest';
+import { normalizePixels } from '../../src/model/preprocess';
 import { mobilenetClassifier } from '../../tools/train/architectures';
 import { readModelArtifacts } from '../../tools/train/model-files';
 import { sharedPath } from '../helpers/shared-data';
@@ -51,14 +57,20 @@ function expectWithinNoise(
 
 const NUDGE = 1 + 1e-6;
 
-/** The cat photo as MobileNet's layers model wants it: [1, 224, 224, 3] in [-1, 1]. */
-async function catPixels(): Promise<Float32Array> {
+/** The cat photo as a MobileNet wants it, [1, 224, 224, 3] normalised by the app's own
+ * normalizePixels: [-1, 1] for the layers model, [0, 1] for the graph model. */
+async function catPixels(normalization: Normalization): Promise<Float32Array> {
   const { data } = await sharp(sharedPath('images', 'cat.jpg'))
     .resize(224, 224, { fit: 'fill' })
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return Float32Array.from(data, (v) => v / 127.5 - 1);
+  await useBackend('cpu');
+  const pixels = tf.tensor3d(Float32Array.from(data), [224, 224, 3]);
+  const input = normalizePixels(pixels, normalization);
+  const values = input.dataSync() as Float32Array;
+  tf.dispose([pixels, input]);
+  return values;
 }
 
 async function loadMobileNet(backend: NodeBackend): Promise<tfl.LayersModel> {
@@ -73,7 +85,7 @@ async function loadMobileNetGraph(backend: NodeBackend): Promise<tfc.GraphModel>
 
 describe('MobileNet class-score gradients (workload: Grad-CAM and activation maximization)', () => {
   it('layers format: d(score)/d(input) and d(score)/d(conv_pw_13_relu) match the cpu backend', async () => {
-    const image = await catPixels();
+    const image = await catPixels(NORMALIZE_MINUS_ONE_TO_ONE);
     const results: Record<
       NodeBackend,
       { input: Float32Array; feature: Float32Array; top: number }
@@ -125,7 +137,7 @@ describe('MobileNet class-score gradients (workload: Grad-CAM and activation max
 
   it('graph format: d(logit)/d(input) and d(logit)/d(Conv2d_13_pointwise) match the cpu backend', async () => {
     // The graph model takes [0, 1] pixels and returns 1001 logits (0 is "background").
-    const image = Float32Array.from(await catPixels(), (v) => (v + 1) / 2);
+    const image = await catPixels(NORMALIZE_ZERO_TO_ONE);
     const results: Record<NodeBackend, { input: Float32Array; feature: Float32Array }> =
       {} as never;
     let features: { values: Float32Array; shape: number[] } | undefined;

@@ -13,7 +13,7 @@ import type {
   SyncApiErrorBody,
 } from '../../src/schema/survey';
 import { canonicalJson } from '../../server/canonical-json';
-import { ServerProcess } from '../helpers/server-process';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, photoMetaFor, rawRequest, sha256 } from './fixtures';
 
 let server: ServerProcess;

@@ -20,7 +20,7 @@ import type {
 } from '../../src/schema/survey';
 import { canonicalJson } from '../../server/canonical-json';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { ServerProcess } from '../helpers/server-process';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, photoMetaFor, sha256 } from './fixtures';
 
 let server: ServerProcess;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SurveyBatchResponse, SurveyDetailResponse } from '../../src/schema/survey';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { ServerProcess } from '../helpers/server-process';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, photoMetaFor } from './fixtures';
 
 let server: ServerProcess;

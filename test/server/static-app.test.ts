@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium';
-import { ServerProcess } from '../helpers/server-process';
+import { CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
+import { ServerProcess } from '../../tools/lib/server-process';
 import { rawRequest } from './fixtures';
 
 const INDEX_HTML = `<!doctype html>

@@ -8,7 +8,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServerProcess } from '../helpers/server-process';
+import { ServerProcess } from '../../tools/lib/server-process';
 
 let certDir: string;
 let cert: Buffer;

@@ -17,7 +17,7 @@ import { toWire } from '../../src/store/wire';
 import { createOutbox, type Outbox, type OutboxOptions } from '../../src/sync';
 import type { FetchLike } from '../../src/sync/sync-api';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { ServerProcess } from '../helpers/server-process';
+import { ServerProcess } from '../../tools/lib/server-process';
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -12,7 +12,7 @@
  *
  *   npm run bench:app [-- --photos 24] [-- --cold 10] [-- --json FILE]
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -21,34 +21,30 @@ import {
   launchProfile,
   removeProfile,
   type LaunchedProfile,
-} from '../../test/helpers/chromium';
-import {
-  buildApp,
-  startPreview,
-  testModelUrl,
-  DEFAULT_MODEL_FILE,
-} from '../../test/helpers/preview-server';
-import { projectRoot, sharedPath } from '../../test/helpers/shared-data';
-import { writeSection } from '../lighthouse/benchmarks-md';
-import { arg, median } from './report';
+} from '../lib/chromium';
+import { buildApp, startPreview, DEFAULT_MODEL_FILE } from '../lib/preview-server';
+import { projectRoot } from '../lib/project-root';
+import { sharedRoot } from '../lib/shared-models';
+import { machineDescription } from '../lib/machine';
+import { arg, median, writeBenchmarkSection } from './report';
 
 type Backend = 'threaded-simd' | 'simd';
 type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
 
 function roadPhotos(count: number): string[] {
-  const take = (dir: string, n: number) =>
-    readdirSync(sharedPath('data', 'potholes-kaggle', dir))
+  const take = (dir: string, n: number) => {
+    const folder = path.join(sharedRoot(), 'data', 'potholes-kaggle', dir);
+    return readdirSync(folder)
       .filter((f) => f.endsWith('.jpg'))
       .sort((a, b) => parseInt(a) - parseInt(b))
       .slice(0, n)
-      .map((f) => sharedPath('data', 'potholes-kaggle', dir, f));
+      .map((f) => path.join(folder, f));
+  };
   return [...take('potholes', Math.ceil(count / 2)), ...take('normal', Math.floor(count / 2))];
 }
 
 function url(origin: string, backend: Backend): string {
   const params = new URLSearchParams();
-  const model = testModelUrl();
-  if (model) params.set('model', model);
   if (backend === 'simd') params.set('backend', 'simd');
   const q = params.toString();
   return `${origin}/${q ? `?${q}` : ''}`;
@@ -163,6 +159,12 @@ async function main(): Promise<void> {
   const photoCount = Number(arg('photos', '24'));
   const colds = Number(arg('cold', '10'));
   const jsonFile = process.argv.includes('--json') ? arg('json', '') : '';
+  if (!existsSync(DEFAULT_MODEL_FILE)) {
+    throw new Error(
+      `bench:app measures the app with its default model, and ${DEFAULT_MODEL_FILE} is missing: ` +
+        'restore it (git checkout public/models/pothole) or train one (npm run train).',
+    );
+  }
   const photos = roadPhotos(photoCount);
   const dist = await buildApp();
   const preview = await startPreview({ dist });
@@ -196,15 +198,13 @@ async function main(): Promise<void> {
   }
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(rows, null, 2));
 
-  const model = testModelUrl()
-    ? `the tiny test model (test/helpers/test-model.ts, 96x96 input; ${DEFAULT_MODEL_FILE.replace(projectRoot + '/', '')} absent)`
-    : DEFAULT_MODEL_FILE.replace(projectRoot + '/', '');
+  const model = path.relative(projectRoot, DEFAULT_MODEL_FILE);
   const get = (b: Backend, w: What) => rows.find((r) => r.backend === b && r.what === w)!.median_ms;
   const body = [
     '## Field app: speed (`npm run bench:app`)',
     '',
     `Command: \`npm run bench:app\` (${photos.length} road photos from potholes-kaggle per backend after one warm-up photo; ${colds} cold starts per backend). Production build served by \`vite preview\` with the isolation headers, headless Chromium, model: ${model}. Medians, in ms, from the app's own user-timing marks. **Unthrottled**: Chrome's CPU throttling does not reach Web Workers, where decoding, inference and CAM run.`,
-    `Machine: ${chromiumVersion()}, Node ${process.version}, ${os.cpus().length} CPU cores (shared with other jobs while measured; load average ${os.loadavg()[0].toFixed(1)} at the end), ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
     '',
     '| Backend | photo → verdict | photo → heatmap | cold start (offline, SW cached) → first verdict |',
     '|---|---|---|---|',
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     `Ratio SIMD / threaded-SIMD, photo → heatmap: ${(get('simd', 'photo_to_heatmap') / get('threaded-simd', 'photo_to_heatmap')).toFixed(2)}. Aims (issue 3): heatmap within 100 ms of the photo, cold start to first verdict within 1500 ms.`,
     ...detail,
   ].join('\n');
-  writeSection('bench-app', body);
+  writeBenchmarkSection('bench-app', body);
   console.log(`\n${body}\n\nWritten to docs/BENCHMARKS.md (section "bench-app").`);
 }
 

@@ -22,13 +22,8 @@ import {
   targets,
 } from '../../src/explain';
 import { tf, useBackend, type NodeBackend } from '../lib/tf-node';
-import {
-  machineDescription,
-  markdownTable,
-  median,
-  timeMedian,
-  writeBenchmarkSection,
-} from './report';
+import { machineDescription } from '../lib/machine';
+import { markdownTable, median, timeMedian, writeBenchmarkSection } from './report';
 import { loadSharedMobilenet } from '../lib/shared-models';
 
 interface Row {

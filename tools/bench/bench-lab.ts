@@ -18,8 +18,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumVersion, launchProfile, removeProfile } from '../../test/helpers/chromium';
-import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../../test/helpers/preview-server';
+import { chromiumVersion, launchProfile, removeProfile } from '../lib/chromium';
+import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { actmaxSettingsFor, defaultPreset } from '../../src/lab/actmax-settings';
 import { middleConvLayer } from '../../src/lab/layer-choice';
 import { modelManifestSchema } from '../../src/model/manifest';
@@ -30,14 +30,9 @@ import { sharedRoot } from '../lib/shared-models';
 import { useBackend } from '../lib/tf-node';
 import { mobilenetClassifier } from '../train/architectures';
 import { saveLayersModelToDir } from '../train/model-files';
-import {
-  arg,
-  machineDescription,
-  markdownTable,
-  median,
-  projectRoot,
-  writeBenchmarkSection,
-} from './report';
+import { machineDescription } from '../lib/machine';
+import { projectRoot } from '../lib/project-root';
+import { arg, markdownTable, median, writeBenchmarkSection } from './report';
 
 const FILTERS = 16;
 const BUDGET_S = 30;
@@ -105,7 +100,7 @@ interface BrowserRun {
 }
 
 async function browserRuns(modelDir: string | null, runs: number): Promise<BrowserRun[]> {
-  const dist = await buildApp({ testModels: false });
+  const dist = await buildApp();
   const preview = await startPreview({ dist });
   const profile = await launchProfile();
   try {
@@ -263,7 +258,7 @@ async function main(): Promise<void> {
       [
         '## Model lab: a grid of 16 filters',
         '',
-        `\`npm run bench:lab\` (${new Date().toISOString().slice(0, 10)}; ${machineDescription()}; ${chromiumVersion()}). ` +
+        `\`npm run bench:lab\` (${new Date().toISOString().slice(0, 10)}; ${machineDescription(chromiumVersion())}). ` +
           `Model: the ${modelText}. Layer ${b.layer} (the middle conv layer, ` +
           `the lab's default), ${FILTERS} filters, the lab's default settings for its input ` +
           `(${b.steps} steps), one batch of ${FILTERS}. Browser time: the page's clock from ` +

@@ -23,8 +23,9 @@ import {
 } from '../../src/schema/survey';
 import { SurveyRepository, type SurveyRecord } from '../../src/store';
 import { createOutbox } from '../../src/sync';
-import { ServerProcess } from '../../test/helpers/server-process';
-import { machineDescription, markdownTable, median, writeBenchmarkSection } from './report';
+import { ServerProcess } from '../lib/server-process';
+import { machineDescription } from '../lib/machine';
+import { markdownTable, median, writeBenchmarkSection } from './report';
 
 const { values: args } = parseArgs({
   options: {

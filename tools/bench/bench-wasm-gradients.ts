@@ -22,6 +22,7 @@ import {
 } from '../../src/explain/kernels/wasm-gradients';
 // Also registers the gradients: tfjs-layers' Node build carries them, tfjs-core's does not.
 import { mobilenetClassifier, seedPotholeCnn } from '../train/architectures';
+import { machineDescription } from '../lib/machine';
 import { median } from './report';
 
 interface Options {
@@ -315,8 +316,7 @@ async function main(): Promise<void> {
   await useBackend('wasm');
   const [load1] = os.loadavg();
   console.log(
-    `wasm gradient kernels benchmark: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ` +
-      `Node ${process.version}, wasm binary: ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'plain'}` +
+    `wasm gradient kernels benchmark: ${machineDescription()}, wasm binary: ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'plain'}` +
       `${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? ' + threads' : ''}, load average ${load1.toFixed(1)}`,
   );
   await benchKernels(options);

@@ -1,14 +1,13 @@
 /**
- * Shared plumbing of the benchmark scripts: timing with medians, the machine description, and
- * writing one section of docs/BENCHMARKS.md (between `<!-- NAME:begin -->` and
- * `<!-- NAME:end -->`) without touching the other scripts' sections.
+ * Shared plumbing of the benchmark scripts: timing with medians, and writing one section of
+ * docs/BENCHMARKS.md (between `<!-- NAME:begin -->` and `<!-- NAME:end -->`) without touching
+ * the other scripts' sections. The machine is described by tools/lib/machine.ts, the load by
+ * quiet-machine.ts.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../lib/project-root';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCHMARKS_MD = path.join(projectRoot, 'docs', 'BENCHMARKS.md');
 
 /** The value after `--name` on the command line, or `fallback`. */
@@ -37,15 +36,6 @@ export async function timeMedian(
     times.push(performance.now() - t0);
   }
   return median(times);
-}
-
-export function machineDescription(): string {
-  const cpus = os.cpus();
-  return (
-    `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +
-    `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, ` +
-    `Node ${process.version}`
-  );
 }
 
 export function writeBenchmarkSection(name: string, markdown: string): void {

@@ -75,7 +75,7 @@ export function inputTensor(photos: readonly DecodedPhoto[], manifest: ModelMani
     photos.forEach((p, i) => data.set(p.data, i * one));
     let x = tf.tensor4d(data, [photos.length, height, width, 3]);
     if (manifest.input.channels === 1) x = tf.mean(x, 3, true) as tf.Tensor4D;
-    return normalizePixels(x, manifest.input.normalization) as tf.Tensor4D;
+    return normalizePixels(x, manifest.input.normalization);
   });
 }
 

@@ -15,6 +15,7 @@ import type { ModelManifest } from '../../src/model/manifest';
 import { ToolError } from '../data/errors';
 import { loadMnistSplit } from '../data/mnist';
 import { readSplitPlan } from '../eval/split-file';
+import { machineDescription } from '../lib/machine';
 import { loadModelDir, readManifest } from '../lib/model-dir';
 import { useBackend } from '../lib/tf-node';
 import { projectRoot, runCli, sharedDir } from '../lib/cli';
@@ -542,11 +543,6 @@ async function potholeFigures(ctx: Context): Promise<void> {
   );
 }
 
-function machineLine(): string {
-  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-}
-
 function figuresBytes(): number {
   return TOPIC_FILES.reduce((sum, f) => {
     const file = path.join(FIGURES_DIR, f);
@@ -592,7 +588,7 @@ async function writeReadme(
       'are those images scaled into labelled sheets with a 256-colour palette, to keep the ' +
       'repository small.',
     '',
-    `Last run: ${date}, ${run.minutes.toFixed(1)} min wall time for all figures on ${machineLine()}; ` +
+    `Last run: ${date}, ${run.minutes.toFixed(1)} min wall time for all figures on ${machineDescription()}; ` +
       `load average (1 / 5 / 15 min) ${load(run.loadBefore)} before and ${load(run.loadAfter)} after. ` +
       `The PNGs total ${(figuresBytes() / 1024).toFixed(0)} KiB.`,
     '',

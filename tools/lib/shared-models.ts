@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadedModel } from '../../src/model/load-model';
-import { modelManifestSchema, type ModelManifest } from '../../src/model/manifest';
+import {
+  modelManifestSchema,
+  NORMALIZE_MINUS_ONE_TO_ONE,
+  NORMALIZE_ZERO_TO_ONE,
+  type ModelManifest,
+} from '../../src/model/manifest';
 import { loadModelDir } from './model-dir';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,7 +52,7 @@ export function mobilenetManifestFor(format: 'layers' | 'graph'): ModelManifest 
       width: 224,
       height: 224,
       channels: 3,
-      normalization: format === 'graph' ? { mean: [0], std: [1] } : { mean: [0.5], std: [0.5] },
+      normalization: format === 'graph' ? NORMALIZE_ZERO_TO_ONE : NORMALIZE_MINUS_ONE_TO_ONE,
     },
     cam: { layer: MOBILENET_CAM_LAYER[format] },
   });

@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
-import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../../test/helpers/chromium';
-import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../../test/helpers/preview-server';
-import { projectRoot } from '../../test/helpers/shared-data';
-import { writeSection } from './benchmarks-md';
-import { arg, median } from '../bench/report';
+import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../lib/chromium';
+import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
+import { projectRoot } from '../lib/project-root';
+import { arg, median, writeBenchmarkSection } from '../bench/report';
+import { machineDescription } from '../lib/machine';
 
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const AIMS: Record<string, number> = { performance: 95, accessibility: 100, 'best-practices': 100 };
@@ -23,7 +23,7 @@ const AIMS: Record<string, number> = { performance: 95, accessibility: 100, 'bes
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const urlPath = arg('url-path', '/');
-  const dist = await buildApp({ testModels: false });
+  const dist = await buildApp();
   const preview = await startPreview({ dist });
   const chrome = await chromeLauncher.launch({
     chromePath: findChromium(),
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     '## Field app: Lighthouse (mobile)',
     '',
     `Command: \`npm run lighthouse\` (${runs} runs, medians). Lighthouse 12.2.3, mobile mode (emulated phone, simulated slow 4G, 4x CPU slowdown), against the production build served by \`vite preview\` with the isolation headers, fresh profile each run. Page: \`${urlPath}\`; model: ${model}.`,
-    `Machine: ${chromiumVersion()}, Node ${process.version}, ${os.cpus().length} CPU cores (shared with other jobs while measured; load average ${os.loadavg()[0].toFixed(1)} at the end), ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
     '',
     ...table,
     '',
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       ? `Audits not passed in at least one run:\n${misses.join('\n')}`
       : 'Every weighted audit passed in every run.',
   ].join('\n');
-  writeSection('app', body);
+  writeBenchmarkSection('app', body);
   console.log(`\n${body}\n\nWritten to docs/BENCHMARKS.md (section "app"); reports in ${outDir}.`);
 }
 

@@ -19,7 +19,8 @@ import type { TypeLabel } from '../data/damage-labels';
 import { decodePhoto, mapLimit } from '../data/decode';
 import type { Rng } from '../data/rng';
 import { tf } from '../lib/tf-node';
-import { boxCoverage, normalizeInput } from './photo-examples';
+import { normalizePixels } from '../../src/model/preprocess';
+import { boxCoverage } from './photo-examples';
 
 export interface DamageExamplesOptions {
   /** Model input side. */
@@ -190,7 +191,7 @@ export class DamageExamples {
       return box;
     });
     const x = tf.tidy(() =>
-      normalizeInput(
+      normalizePixels(
         augmentBatch(this.pixelsOf(indices), this.options.size, rng, augment, cropBoxes),
         this.options.normalization,
       ),
@@ -215,7 +216,7 @@ export class DamageExamples {
     return tf.tidy(() => {
       let x = this.pixelsOf(indices);
       if (storedSize !== size) x = tf.image.resizeBilinear(x, [size, size]);
-      return normalizeInput(x, normalization);
+      return normalizePixels(x, normalization);
     });
   }
 }

@@ -1,5 +1,5 @@
 /** The machine a training run used, recorded in the manifest: its figures depend on it. */
-import os from 'node:os';
+import { loadAverages, machineFacts } from '../lib/machine';
 
 export interface TrainingMachine {
   cpus: number;
@@ -9,14 +9,13 @@ export interface TrainingMachine {
   loadAverageAfter: number[];
 }
 
-const rounded = (values: number[]) => values.map((v) => Number(v.toFixed(2)));
-
 /** This machine now, given the load averages taken when training started. */
 export function trainingMachine(loadAverageBefore: number[]): TrainingMachine {
+  const machine = machineFacts();
   return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    loadAverageBefore: rounded(loadAverageBefore),
-    loadAverageAfter: rounded(os.loadavg()),
+    cpus: machine.cores,
+    cpuModel: machine.cpuModel,
+    loadAverageBefore: loadAverageBefore.map((v) => Number(v.toFixed(2))),
+    loadAverageAfter: loadAverages(),
   };
 }

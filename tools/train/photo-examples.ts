@@ -4,6 +4,7 @@
  * crops keep detail; evaluation photos are decoded straight to the input size, as the app does.
  */
 import type { Normalization } from '../../src/model/manifest';
+import { normalizePixels } from '../../src/model/preprocess';
 import {
   augmentBatch,
   boxAwareCrop,
@@ -17,16 +18,6 @@ import { decodePhoto, mapLimit, type FitMode } from '../data/decode';
 import type { Rng } from '../data/rng';
 import { tf } from '../lib/tf-node';
 import type { BoxMasks, LabelledExamples } from './train-loop';
-
-export function normalizeInput(pixels: tf.Tensor4D, normalization: Normalization): tf.Tensor4D {
-  return tf.tidy(() => {
-    const channels = pixels.shape[3];
-    const expand = (v: number[]) => (v.length === channels ? v : new Array(channels).fill(v[0]));
-    const mean = tf.tensor1d(expand(normalization.mean));
-    const std = tf.tensor1d(expand(normalization.std));
-    return tf.div(tf.sub(tf.div(pixels, 255), mean), std);
-  });
-}
 
 export interface PhotoExamplesOptions {
   /** Model input side. */
@@ -112,7 +103,7 @@ export class PhotoExamples implements LabelledExamples {
       return box;
     });
     const x = tf.tidy(() =>
-      normalizeInput(
+      normalizePixels(
         augmentBatch(this.pixelsOf(indices), this.options.size, rng, augment, cropBoxes),
         this.options.normalization,
       ),
@@ -140,7 +131,7 @@ export class PhotoExamples implements LabelledExamples {
       } else if (storedSize !== size) {
         x = tf.image.resizeBilinear(x, [size, size]);
       }
-      return normalizeInput(x, normalization);
+      return normalizePixels(x, normalization);
     });
   }
 }

@@ -32,11 +32,3 @@ export async function requestPersistence(
     return false;
   }
 }
-
-export function formatBytes(bytes: number | null): string {
-  if (bytes === null) return 'unknown';
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-}

@@ -1,10 +1,11 @@
 /**
- * Real Chromium for the browser tests, driven by playwright-core. Finds Debian's chromium
+ * Real Chromium for the browser tests, the benchmarks and Lighthouse, driven by playwright-core
+ * (Lighthouse by chrome-launcher with the same binary and flags). Finds Debian's chromium
  * (CHROME_PATH, /usr/bin/chromium); when none is installed and we run as root on Debian, installs
  * the `chromium` package; otherwise fails with a message saying what to do. Never skips.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type LaunchOptions } from 'playwright-core';
@@ -64,7 +65,7 @@ export interface LaunchedProfile {
   close(): Promise<void>;
 }
 
-export function newProfileDir(): string {
+function newProfileDir(): string {
   const base = path.join(os.tmpdir(), 'roadcam-chromium-');
   return mkdtempSync(base);
 }
@@ -111,8 +112,4 @@ export function chromiumVersion(): string {
   } catch {
     return 'unknown';
   }
-}
-
-export function readText(file: string): string {
-  return readFileSync(file, 'utf8');
 }

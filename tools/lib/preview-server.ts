@@ -1,18 +1,19 @@
 /**
  * The production build of the app, served by `vite preview` on a free port, for the browser
- * tests and benchmarks. The build runs once per source state: its folder is named by a hash of
- * the sources, and a lock directory keeps two test files (two vitest workers) from building at
- * the same time; the second waits for the first. The small test models (test-model.ts) are
- * built into it under /test-models/.
+ * tests, the benchmarks and Lighthouse. The build runs once per source state: its folder is
+ * named by a hash of the sources, and a lock directory keeps two test files (two vitest workers)
+ * from building at the same time; the second waits for the first. A caller may add models of
+ * its own under /test-models/ (the browser tests add their small test models; see
+ * test/helpers/test-app.ts).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { preview, type PreviewServer } from 'vite';
 import { appPageHeaders } from '../../server/security-headers';
-import { projectRoot } from './shared-data';
+import { freePort } from './free-port';
+import { projectRoot } from './project-root';
 
 const BUILD_ROOT = path.join(projectRoot, '.test-output', 'app-build');
 const INPUTS = [
@@ -22,14 +23,11 @@ const INPUTS = [
   'src',
   'public',
   'tools/build',
-  'test/helpers/test-model.ts',
 ];
 const LOCK_STALE_MS = 15 * 60_000;
 const KEEP_OLD_BUILDS_MS = 60 * 60_000;
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 
-export const TINY_MODEL_URL = '/test-models/tiny/manifest.json';
-export const BROKEN_MODEL_URL = '/test-models/broken/manifest.json';
 export const DEFAULT_MODEL_FILE = path.join(
   projectRoot,
   'public',
@@ -38,13 +36,7 @@ export const DEFAULT_MODEL_FILE = path.join(
   'manifest.json',
 );
 
-/** The model the browser tests drive: the trained default when it is in the repo, else the
- * tiny test model (plumbing only). */
-export function testModelUrl(): string | null {
-  return existsSync(DEFAULT_MODEL_FILE) ? null : TINY_MODEL_URL;
-}
-
-function sourceHash(): string {
+function sourceHash(extraInputs: readonly string[]): string {
   const hash = createHash('sha256');
   const visit = (rel: string): void => {
     const full = path.join(projectRoot, rel);
@@ -56,11 +48,17 @@ function sourceHash(): string {
       hash.update(`${rel}\0${st.size}\0${st.mtimeMs}\n`);
     }
   };
-  for (const input of INPUTS) visit(input);
+  for (const input of [...INPUTS, ...extraInputs]) visit(input);
   return hash.digest('hex').slice(0, 16);
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+/** Runs a command in the project root (killed after 10 minutes); rejects with the end of its
+ * output when it fails. */
+export function runInProject(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: projectRoot,
@@ -86,25 +84,34 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const building = new Map<string, Promise<string>>();
 
+/** Models added to a build under /test-models/ (vite.config.ts's ROADCAM_EXTRA_MODELS). */
+export interface ExtraModels {
+  /** Names the build (its folder), e.g. 'test'. */
+  variant: string;
+  /** Files or folders (relative to the project root) whose changes call for a new build. */
+  inputs: readonly string[];
+  /** Writes the models into `dir`. */
+  make(dir: string): Promise<void>;
+}
+
 export interface BuildOptions {
-  /** Add the small test models under /test-models/ (default true; false for a production
-   * build as `npm run build` makes it, used by Lighthouse and the benchmark). */
-  testModels?: boolean;
+  /** Models to add under /test-models/; none by default: the build `npm run build` makes. */
+  extraModels?: ExtraModels;
 }
 
 /** Builds the app (once per source state) and returns its dist folder. */
 export function buildApp(options: BuildOptions = {}): Promise<string> {
-  const variant = options.testModels === false ? 'prod' : 'test';
+  const variant = options.extraModels?.variant ?? 'prod';
   let pending = building.get(variant);
   if (!pending) {
-    pending = buildOnce(variant);
+    pending = buildOnce(variant, options.extraModels);
     building.set(variant, pending);
   }
   return pending;
 }
 
-async function buildOnce(variant: 'prod' | 'test'): Promise<string> {
-  const hash = sourceHash();
+async function buildOnce(variant: string, extraModels?: ExtraModels): Promise<string> {
+  const hash = sourceHash(extraModels?.inputs ?? []);
   const dir = path.join(BUILD_ROOT, `${hash}-${variant}`);
   const dist = path.join(dir, 'dist');
   const done = path.join(dir, 'BUILD_OK');
@@ -139,16 +146,12 @@ async function buildOnce(variant: 'prod' | 'test'): Promise<string> {
     rmSync(dir, { recursive: true, force: true });
     // An empty value turns the extra-models plugin off even if the caller's environment sets it.
     const env: NodeJS.ProcessEnv = { ROADCAM_EXTRA_MODELS: '' };
-    if (variant === 'test') {
+    if (extraModels) {
       const models = path.join(dir, 'test-models');
-      await run(process.execPath, [
-        path.join(projectRoot, 'node_modules/tsx/dist/cli.mjs'),
-        'test/helpers/test-model.ts',
-        models,
-      ]);
+      await extraModels.make(models);
       env.ROADCAM_EXTRA_MODELS = models;
     }
-    await run(
+    await runInProject(
       process.execPath,
       [
         path.join(projectRoot, 'node_modules/vite/bin/vite.js'),
@@ -168,32 +171,23 @@ async function buildOnce(variant: 'prod' | 'test'): Promise<string> {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface Preview {
   /** Origin, e.g. http://127.0.0.1:41234 (no trailing slash). */
   origin: string;
   close(): Promise<void>;
 }
 
-/** What the app is served with: the sync server's own page headers (COOP/COEP, the CSP with
- * 'wasm-unsafe-eval' and nothing inline, nosniff...), as vite.config.ts's preview sends them. */
-export const APP_PAGE_HEADERS: Readonly<Record<string, string>> = appPageHeaders;
+export interface PreviewOptions {
+  /** false: no headers at all (a plain static host without header control). */
+  isolation?: boolean;
+  /** The built app; default: buildApp() (the production build). */
+  dist?: string;
+  port?: number;
+}
 
-/** Serves the built app with the server's headers; `isolation: false` serves it with none at
- * all (a plain static host without header control). */
-export async function startPreview(
-  options: { isolation?: boolean; dist?: string; port?: number } = {},
-): Promise<Preview> {
+/** Serves the built app with the sync server's own page headers (COOP/COEP, the CSP with
+ * 'wasm-unsafe-eval' and nothing inline, nosniff...), as vite.config.ts's preview sends them. */
+export async function startPreview(options: PreviewOptions = {}): Promise<Preview> {
   const dist = options.dist ?? (await buildApp());
   const port = options.port ?? (await freePort());
   const server: PreviewServer = await preview({
@@ -205,7 +199,7 @@ export async function startPreview(
       host: '127.0.0.1',
       port,
       strictPort: true,
-      headers: options.isolation === false ? {} : { ...APP_PAGE_HEADERS },
+      headers: options.isolation === false ? {} : { ...appPageHeaders },
     },
   });
   return {

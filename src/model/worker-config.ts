@@ -1,7 +1,8 @@
 /**
- * Where the app finds its model and wasm binaries. One constant for the default model; a
- * `?model=` URL parameter points the app at another manifest (tests, a model builder trying a
- * model), `?backend=simd|plain|cpu` forces a slower backend (benchmarks, diagnosis).
+ * Where the page finds its model and the wasm binaries, for the field app's worker and the
+ * lab's alike. One constant for the default model; a `?model=` URL parameter points the app at
+ * another manifest (tests, a model builder trying a model), `?backend=simd|plain|cpu` forces a
+ * slower backend (benchmarks, diagnosis).
  */
 import type { BackendPreference, WorkerConfig } from '../workers/protocol';
 

@@ -1,5 +1,5 @@
 /**
- * The real sync server (server/main.ts) as a child process for tests: a free port on
+ * The real sync server (server/main.ts) as a child process for tests and bench:sync: a free port on
  * 127.0.0.1, a temp data directory, device tokens made through the real CLI, SIGKILL and
  * restart on the same data directory, and a data directory made read-only for real.
  *
@@ -15,11 +15,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from './shared-data';
+import { freePort } from './free-port';
+import { projectRoot } from './project-root';
 
 const execFileAsync = promisify(execFile);
 const SERVER_ENTRY = path.join(projectRoot, 'server', 'main.ts');
@@ -44,20 +44,6 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export class ServerProcess {

@@ -1,0 +1,173 @@
+/**
+ * <rc-map-view>: the map the phone's Map page and the office's map page will both show.
+ * Data in, events out, no business logic: `markers` (surveys as MapMarker), `track` (where the
+ * engineer went), `sections` (coloured road sections of a segment report), `position` (where
+ * I am, with the GPS accuracy circle), `basemap` (an opened PMTiles archive, or null for a
+ * plain grid). Raises `marker-select` with the survey id when a marker is tapped. Leaflet draws
+ * with the 2D canvas and CSS transforms, so it needs no WebGL (docs/DEPENDENCIES.md).
+ */
+import * as L from 'leaflet';
+import leafletCss from 'leaflet/dist/leaflet.css?inline';
+import { css, html, LitElement, unsafeCSS, type PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { MapMarker } from '../../geo/markers';
+import type { Coordinate } from '../../geo/road-network';
+import { basemapLayer, PlainGridLayer, type Basemap } from './basemap';
+import { MarkerLayer } from './marker-layer';
+
+export interface MapSection {
+  /** The section's lines, [lon, lat] (segment-report roadBetween). */
+  lines: Coordinate[][];
+  colour: string;
+  /** Dashed for "no damage found", so the state does not rest on colour alone. */
+  dashed?: boolean;
+  label: string;
+}
+
+export interface MapPosition {
+  lat: number;
+  lon: number;
+  accuracyM: number | null;
+}
+
+const toLatLng = ([lon, lat]: Coordinate): L.LatLngTuple => [lat, lon];
+
+@customElement('rc-map-view')
+export class RcMapView extends LitElement {
+  static override styles = [
+    unsafeCSS(leafletCss),
+    css`
+      :host {
+        display: block;
+        position: relative;
+        min-height: 240px;
+      }
+      .map {
+        position: absolute;
+        inset: 0;
+        background: #f2efe9;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) markers: readonly MapMarker[] = [];
+  @property({ attribute: false }) track: readonly Coordinate[] = [];
+  @property({ attribute: false }) sections: readonly MapSection[] = [];
+  @property({ attribute: false }) position: MapPosition | null = null;
+  @property({ attribute: false }) basemap: Basemap | null = null;
+  /** Initial view: [lat, lon] and zoom (the basemap's centre when there is one). */
+  @property({ attribute: false }) center: [number, number] = [0, 0];
+  @property({ type: Number }) zoom = 2;
+
+  /** The Leaflet map, once rendered (tests and the page read the view from it). */
+  map: L.Map | null = null;
+  readonly markerLayer = new MarkerLayer({
+    select: (marker) =>
+      this.dispatchEvent(
+        new CustomEvent('marker-select', {
+          detail: { id: marker.id },
+          bubbles: true,
+          composed: true,
+        }),
+      ),
+  });
+  private background: L.GridLayer | null = null;
+  private readonly overlays = L.layerGroup();
+  private readonly here = L.layerGroup();
+
+  override render() {
+    return html`<div class="map" role="application" aria-label="Map of surveys"></div>`;
+  }
+
+  override firstUpdated(): void {
+    const container = this.renderRoot.querySelector('.map') as HTMLElement;
+    this.map = L.map(container, {
+      center: this.center,
+      zoom: this.zoom,
+      // Vector overlays (track, sections, accuracy circle) on one canvas, not SVG elements.
+      preferCanvas: true,
+      zoomControl: true,
+      attributionControl: true,
+    });
+    L.control.scale({ metric: true, imperial: false }).addTo(this.map);
+    this.overlays.addTo(this.map);
+    this.here.addTo(this.map);
+    this.markerLayer.addTo(this.map);
+    // The host's size is known only once it is laid out.
+    new ResizeObserver(() => this.map?.invalidateSize()).observe(container);
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    if (!this.map) return;
+    if (changed.has('basemap')) this.showBasemap();
+    if (changed.has('markers')) this.markerLayer.setMarkers(this.markers);
+    if (changed.has('track') || changed.has('sections')) this.showOverlays();
+    if (changed.has('position')) this.showPosition();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.map?.remove();
+    this.map = null;
+  }
+
+  private showBasemap(): void {
+    const map = this.map!;
+    if (this.background) map.removeLayer(this.background);
+    this.background = this.basemap ? basemapLayer(this.basemap) : new PlainGridLayer();
+    this.background.addTo(map);
+    this.background.bringToBack();
+  }
+
+  private showOverlays(): void {
+    this.overlays.clearLayers();
+    for (const section of this.sections)
+      L.polyline(
+        section.lines.map((line) => line.map(toLatLng)),
+        {
+          color: section.colour,
+          weight: 7,
+          opacity: 0.85,
+          dashArray: section.dashed ? '4 8' : undefined,
+        },
+      )
+        .bindTooltip(section.label)
+        .addTo(this.overlays);
+    if (this.track.length >= 2)
+      L.polyline(this.track.map(toLatLng), {
+        color: '#1b2a3a',
+        weight: 3,
+        dashArray: '1 6',
+        lineCap: 'round',
+        interactive: false,
+      }).addTo(this.overlays);
+  }
+
+  private showPosition(): void {
+    this.here.clearLayers();
+    const p = this.position;
+    if (!p) return;
+    if (p.accuracyM !== null)
+      L.circle([p.lat, p.lon], {
+        radius: p.accuracyM,
+        color: '#1a73e8',
+        weight: 1,
+        fillOpacity: 0.15,
+        interactive: false,
+      }).addTo(this.here);
+    L.circleMarker([p.lat, p.lon], {
+      radius: 7,
+      color: '#ffffff',
+      weight: 3,
+      fillColor: '#1a73e8',
+      fillOpacity: 1,
+      interactive: false,
+    }).addTo(this.here);
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rc-map-view': RcMapView;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * One survey as every export writes it (GeoJSON, CSV, KML, GeoPackage), on the phone and on the
+ * server. The verdict is a list of types found and each type's probability, so new damage types
+ * flow through without a code change. `exportRowFromSurvey` maps today's survey record (verdict
+ * pothole|normal with a pothole probability); the record of issue 10 will map the same way.
+ */
+import type { SurveyRecordWire } from '../schema/survey';
+import { GOOD_ROAD } from './damage-types';
+import type { RoadMatch } from './road-matcher';
+
+export interface TypeProbability {
+  type: string;
+  probability: number;
+}
+
+export interface ExportRoad {
+  id: string;
+  name: string | null;
+  /** Metres from the road's start. */
+  chainageM: number;
+  /** Metres from the survey's position to the road. */
+  distanceM: number;
+}
+
+export interface ExportRow {
+  id: string;
+  /** When the survey was taken, ISO 8601. */
+  time: string;
+  lat: number | null;
+  lon: number | null;
+  accuracyM: number | null;
+  positionSource: 'gps' | 'exif' | null;
+  /** Types the model found: damage types, or `good_road`, or `not_road`; empty before analysis. */
+  found: string[];
+  /** Each type's probability (0..1) as the model gave it. */
+  probabilities: TypeProbability[];
+  /** How far the photo is from looking like a road, 0..1; null from models without the check. */
+  notRoadScore: number | null;
+  /** True when the model was not sure. */
+  lowConfidence: boolean | null;
+  /** The engineer's severity, 1 (minor) to 5 (severe). */
+  severity: number | null;
+  notes: string;
+  /** The model as id@version. */
+  model: string | null;
+  road: ExportRoad | null;
+  photoUrl: string | null;
+}
+
+export interface SurveyRowOptions {
+  /** The photo's link (the server makes it from its public URL; the phone may leave it null). */
+  photoUrl?: string | null;
+  /** The road the survey was matched to (RoadMatcher.match). */
+  road?: RoadMatch | null;
+}
+
+/** Today's survey record as an export row. */
+export function exportRowFromSurvey(
+  record: SurveyRecordWire,
+  options: SurveyRowOptions = {},
+): ExportRow {
+  const { position, verdict, model } = record;
+  const road = options.road ?? null;
+  return {
+    id: record.id,
+    time: record.createdAt,
+    lat: position?.lat ?? null,
+    lon: position?.lon ?? null,
+    accuracyM: position?.accuracyM ?? null,
+    positionSource: position?.source ?? null,
+    found: verdict ? [verdict.label === 'pothole' ? 'pothole' : GOOD_ROAD] : [],
+    probabilities: verdict ? [{ type: 'pothole', probability: verdict.potholeProbability }] : [],
+    notRoadScore: null,
+    lowConfidence: verdict?.lowConfidence ?? null,
+    severity: record.severity,
+    notes: record.notes,
+    model: model ? `${model.id}@${model.version}` : null,
+    road: road
+      ? {
+          id: road.road.id,
+          name: road.road.name,
+          chainageM: road.chainageM,
+          distanceM: road.distanceM,
+        }
+      : null,
+    photoUrl: options.photoUrl ?? null,
+  };
+}

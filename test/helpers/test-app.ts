@@ -1,0 +1,50 @@
+/**
+ * The app as the browser tests serve it: the production build (tools/lib/preview-server.ts)
+ * plus the small test models of test-model.ts under /test-models/, so a test can open the tiny
+ * or the broken model by URL.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  buildApp,
+  DEFAULT_MODEL_FILE,
+  runInProject,
+  startPreview,
+  type ExtraModels,
+  type Preview,
+  type PreviewOptions,
+} from '../../tools/lib/preview-server';
+import { projectRoot } from '../../tools/lib/project-root';
+
+export const TINY_MODEL_URL = '/test-models/tiny/manifest.json';
+export const BROKEN_MODEL_URL = '/test-models/broken/manifest.json';
+
+const TEST_MODEL_SCRIPT = 'test/helpers/test-model.ts';
+
+const TEST_MODELS: ExtraModels = {
+  variant: 'test',
+  inputs: [TEST_MODEL_SCRIPT],
+  // Its own process: building them loads tfjs-layers, which the test process may not want.
+  make: (dir) =>
+    runInProject(process.execPath, [
+      path.join(projectRoot, 'node_modules/tsx/dist/cli.mjs'),
+      TEST_MODEL_SCRIPT,
+      dir,
+    ]),
+};
+
+/** The model the browser tests drive: the trained default when it is in the repo, else the
+ * tiny test model (plumbing only). */
+export function testModelUrl(): string | null {
+  return existsSync(DEFAULT_MODEL_FILE) ? null : TINY_MODEL_URL;
+}
+
+/** Builds the app with the test models (once per source state); returns its dist folder. */
+export function buildTestApp(): Promise<string> {
+  return buildApp({ extraModels: TEST_MODELS });
+}
+
+/** Serves the app with the test models (the given dist, or buildTestApp()'s). */
+export async function startTestApp(options: PreviewOptions = {}): Promise<Preview> {
+  return startPreview({ ...options, dist: options.dist ?? (await buildTestApp()) });
+}

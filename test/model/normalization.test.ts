@@ -1,0 +1,82 @@
+/**
+ * The one [-1, 1] (and [0, 1], and per-channel) input normalisation: src/model's normalizePixels,
+ * which the worker reaches through imageToModelInput and the tools through training's and
+ * evaluation's inputs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RgbaImage } from '../../src/explain/heatmap/scalar-map';
+import {
+  modelManifestSchema,
+  NORMALIZE_MINUS_ONE_TO_ONE,
+  NORMALIZE_ZERO_TO_ONE,
+} from '../../src/model/manifest';
+import { imageToModelInput, normalizePixels } from '../../src/model/preprocess';
+import { inputTensor } from '../../tools/eval/evaluate';
+import { tf, useBackend } from '../../tools/lib/tf-node';
+
+const values = async (t: tf.Tensor) => {
+  const v = Array.from(await t.data());
+  t.dispose();
+  return v;
+};
+
+describe('input normalisation (src/model/preprocess.ts)', () => {
+  it('[-1, 1]: black is -1, white is 1, mid-grey 0; [0, 1]: pixel / 255', async () => {
+    await useBackend('cpu');
+    const before = tf.memory().numTensors;
+    const pixels = tf.tensor2d([0, 127.5, 255, 51, 102, 204], [2, 3]);
+    const minusOne = await values(normalizePixels(pixels, NORMALIZE_MINUS_ONE_TO_ONE));
+    expect(minusOne.map((v) => Number(v.toFixed(6)))).toEqual([-1, 0, 1, -0.6, -0.2, 0.6]);
+    const zeroOne = await values(normalizePixels(pixels, NORMALIZE_ZERO_TO_ONE));
+    expect(zeroOne.map((v) => Number(v.toFixed(6)))).toEqual([0, 0.5, 1, 0.2, 0.4, 0.8]);
+    pixels.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('per-channel mean and std apply channel by channel; a grey input takes the first', async () => {
+    await useBackend('cpu');
+    const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const rgb = tf.tensor2d([[255, 255, 255]]);
+    const got = await values(normalizePixels(rgb, imagenet));
+    got.forEach((v, c) => expect(v).toBeCloseTo((1 - imagenet.mean[c]) / imagenet.std[c], 5));
+    const grey = tf.tensor2d([[255]]);
+    expect((await values(normalizePixels(grey, imagenet)))[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
+    tf.dispose([rgb, grey]);
+  });
+
+  it('the app (imageToModelInput) and evaluation (inputTensor) give the same model input', async () => {
+    await useBackend('cpu');
+    const before = tf.memory().numTensors;
+    const width = 4;
+    const height = 2;
+    const rgb = Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37) % 256);
+    const rgba = new Uint8ClampedArray(width * height * 4);
+    for (let p = 0; p < width * height; p++) {
+      rgba.set(rgb.subarray(p * 3, p * 3 + 3), p * 4);
+      rgba[p * 4 + 3] = 255;
+    }
+    const manifest = modelManifestSchema.parse({
+      id: 'm',
+      version: '1',
+      name: 'm',
+      task: 'pothole',
+      format: 'layers',
+      labels: ['normal', 'pothole'],
+      input: { width, height, channels: 3, normalization: NORMALIZE_MINUS_ONE_TO_ONE },
+      cam: { layer: 'conv' },
+    });
+    const image = { width, height, data: rgba } as RgbaImage;
+    const app = await values(imageToModelInput(image, manifest.input));
+    const evaluation = await values(
+      inputTensor(
+        [{ data: rgb, width, height, originalWidth: width, originalHeight: height }],
+        manifest,
+      ),
+    );
+    expect(app).toEqual(evaluation);
+    expect(Math.min(...app)).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...app)).toBeLessThanOrEqual(1);
+    expect(app[0]).toBeCloseTo(-1, 6);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
