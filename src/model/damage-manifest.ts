@@ -82,5 +82,12 @@ export const notRoadSchema = z.object({
   }),
   /** Training photos whose features made the statistics. */
   fittedOn: z.number().int().positive(),
+  /**
+   * How many directions to keep, chosen by the mean log-likelihood of the validation road
+   * photos' features (higher: the statistics describe road photos better).
+   */
+  componentsChosenBy: z
+    .array(z.object({ components: z.number(), logLikelihood: z.number() }))
+    .optional(),
 });
 export type NotRoad = z.infer<typeof notRoadSchema>;

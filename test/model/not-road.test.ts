@@ -8,6 +8,7 @@ import {
 import { seededRng } from '../../tools/data/rng';
 import {
   fitNotRoadStats,
+  meanLogLikelihood,
   notRoadScores,
   symmetricEigen,
   thresholdForRejection,
@@ -74,6 +75,25 @@ describe('not-a-road statistics', () => {
     const threshold = thresholdForRejection(road, 0.02);
     expect(road.filter((s) => s > threshold).length).toBeLessThanOrEqual(6);
     expect(other.filter((s) => s > threshold).length).toBeGreaterThan(285);
+  });
+
+  it('prefers, by held-out likelihood, as many directions as the features really vary in', () => {
+    // 16 values driven by 4 hidden factors plus faint noise.
+    const make = (n: number, seed: number) => {
+      const rng = seededRng(seed);
+      const normal = () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
+      const out = new Float32Array(n * 16);
+      for (let i = 0; i < n; i++) {
+        const f = [normal(), normal(), normal(), normal()];
+        for (let j = 0; j < 16; j++) out[i * 16 + j] = 3 * f[j % 4] * (1 + j / 16) + 0.1 * normal();
+      }
+      return out;
+    };
+    const [train, held] = [make(2000, 7), make(500, 8)];
+    const ll = [1, 2, 4, 8].map((k) =>
+      meanLogLikelihood(held, 500, fitNotRoadStats(train, 2000, 16, k, 0)),
+    );
+    expect(ll.indexOf(Math.max(...ll))).toBe(2);
   });
 
   it('round-trips the stats file, and refuses one of the wrong size', () => {

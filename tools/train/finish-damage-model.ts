@@ -19,7 +19,12 @@ import {
 import { tf } from '../lib/tf-node';
 import { chooseCalibration, notSureBand } from './calibration';
 import type { DamageExamples } from './damage-examples';
-import { fitNotRoadStats, notRoadScores, thresholdForRejection } from './not-road-fit';
+import {
+  fitNotRoadStats,
+  meanLogLikelihood,
+  notRoadScores,
+  thresholdForRejection,
+} from './not-road-fit';
 
 /** Pooled features [count x channels] of whole photos, and the head's logits from them. */
 export function featuresAndLogits(
@@ -161,17 +166,20 @@ export function fitNotRoad(args: {
   validationFeatures: Float32Array;
   validationCount: number;
   channels: number;
-  components: number;
+  /** Principal directions kept; the one of these with the highest validation likelihood. */
+  components: readonly number[];
   maxRoadRejection: number;
   layer: string;
   statsUrl: string;
 }): { stats: NotRoadStats; spec: NotRoad; validationScores: number[] } {
-  const stats = fitNotRoadStats(
-    args.trainFeatures,
-    args.trainCount,
-    args.channels,
-    args.components,
-  );
+  const candidates = args.components.map((k) => {
+    const fitted = fitNotRoadStats(args.trainFeatures, args.trainCount, args.channels, k);
+    return {
+      stats: fitted,
+      logLikelihood: meanLogLikelihood(args.validationFeatures, args.validationCount, fitted),
+    };
+  });
+  const { stats } = candidates.reduce((a, b) => (b.logLikelihood > a.logLikelihood ? b : a));
   const validationScores = notRoadScores(args.validationFeatures, args.validationCount, stats);
   const threshold = thresholdForRejection(validationScores, args.maxRoadRejection);
   return {
@@ -191,6 +199,10 @@ export function fitNotRoad(args: {
         validationRoadRejected: validationScores.filter((s) => s > threshold).length,
       },
       fittedOn: args.trainCount,
+      componentsChosenBy: candidates.map((c) => ({
+        components: c.stats.components,
+        logLikelihood: c.logLikelihood,
+      })),
     },
   };
 }

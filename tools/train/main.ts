@@ -68,7 +68,9 @@ const USAGE = `Usage:
                             validation photos without it below (default 0.9)
       --sure-confidence X   below this calibrated chance of being right a verdict is "not
                             sure" (default 0.8)
-      --not-road-components N  principal directions of the not-a-road statistics (default 64)
+      --not-road-components LIST  numbers of principal directions of the not-a-road statistics
+                            to choose from by the validation road photos' likelihood
+                            (default 8,16,32,64,128)
       --max-road-rejection X   share of validation road photos the not-a-road threshold may
                             turn away (default 0.02)
       --not-road DIR        photos that are not roads, to check the answer on (never to tune
@@ -332,7 +334,9 @@ async function main(): Promise<void> {
       boxLoss: num('box-loss', 1, { integer: false, min: 0 }),
       targetSpecificity: specificity,
       sureConfidence: num('sure-confidence', 0.8, { integer: false, min: 0.5 }),
-      notRoadComponents: num('not-road-components', 64),
+      notRoadComponents: (o['not-road-components'] ?? '8,16,32,64,128')
+        .split(',')
+        .map((v) => parseNumber('not-road-components', v.trim(), 0, USAGE)),
       maxRoadRejection: num('max-road-rejection', 0.02, { integer: false, min: 0 }),
       ...(sharedNotRoad ? { notRoadCheck: sharedNotRoad } : {}),
       splitFrom:

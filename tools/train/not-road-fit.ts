@@ -142,3 +142,22 @@ export function thresholdForRejection(roadScores: readonly number[], maxRejectio
   if (rejected === 0) return sorted[0] * 1.0001 + 1e-9;
   return (sorted[rejected - 1] + sorted[rejected]) / 2;
 }
+
+/**
+ * Mean log-likelihood of features under the statistics' Gaussian (probabilistic PCA: the kept
+ * directions at their variance, the rest at the residual variance). Higher on held-out road
+ * photos means the statistics describe road photos better: how the number of directions is
+ * chosen, with no photo that is not a road.
+ */
+export function meanLogLikelihood(
+  features: Float32Array,
+  count: number,
+  stats: NotRoadStats,
+): number {
+  const d = stats.dimensions;
+  let logDet = (d - stats.components) * Math.log(stats.residualVariance);
+  for (let c = 0; c < stats.components; c++) logDet += Math.log(stats.variance[c]);
+  const scores = notRoadScores(features, count, stats);
+  const meanScore = scores.reduce((s, x) => s + x, 0) / Math.max(1, count);
+  return -0.5 * (d * Math.log(2 * Math.PI) + logDet + meanScore);
+}

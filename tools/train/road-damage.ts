@@ -50,7 +50,8 @@ export interface RoadDamageTrainArgs {
   targetSpecificity: Record<string, number>;
   /** Calibrated chance of being right below which a verdict is "not sure". */
   sureConfidence: number;
-  notRoadComponents: number;
+  /** Candidate numbers of principal directions for the not-a-road statistics. */
+  notRoadComponents: number[];
   /** At most this share of validation road photos is called "not a road". */
   maxRoadRejection: number;
   /** Photos that are not roads, to check (never tune) the not-a-road answer on. */
