@@ -10,6 +10,11 @@ import { readPhotoFolder } from '../data/photo-folder';
 import { DEFAULT_FRAME_BLOCK, DEFAULT_SPLIT_SEED } from '../data/split-options';
 import { parseNumber, projectRoot, runCli, sharedDir, usageError } from '../lib/cli';
 
+/** A path as the card should show it: relative to where the command runs (../shared/...). */
+function relativeToHere(p: string): string {
+  return path.relative(process.cwd(), p) || '.';
+}
+
 /** A folder of the shared material when it is there (an optional default). */
 function optionalShared(...parts: string[]): string | undefined {
   const p = path.join(sharedDir(), ...parts);
@@ -273,7 +278,7 @@ async function main(): Promise<void> {
   } else if (command === 'road-damage') {
     const data = o.data?.length
       ? o.data
-      : DEFAULT_DAMAGE_DATA.map((d) => path.join(sharedDir(), 'data', d));
+      : DEFAULT_DAMAGE_DATA.map((d) => relativeToHere(path.join(sharedDir(), 'data', d)));
     const types = (o.types ?? DEFAULT_DAMAGE_TYPES.join(',')).split(',').map((t) => t.trim());
     const unknown = types.filter((t) => !isDamageTypeName(t));
     if (unknown.length || types.length === 0 || new Set(types).size !== types.length) {
@@ -314,7 +319,8 @@ async function main(): Promise<void> {
       else if (types.includes(k.trim())) specificity[k.trim()] = x;
       else throw usageError(`--target-specificity names ${k}, which is not in --types.`, USAGE);
     }
-    const sharedNotRoad = o['not-road'] ?? optionalShared('data', 'not-road');
+    const notRoadDefault = optionalShared('data', 'not-road');
+    const sharedNotRoad = o['not-road'] ?? (notRoadDefault && relativeToHere(notRoadDefault));
     const fixtures = path.join(projectRoot, 'test', 'fixtures');
     const pothole = path.join(projectRoot, 'public', 'models', 'pothole', 'split.json');
     const args = {
