@@ -27,8 +27,11 @@ import {
 } from '../../src/model/damage-types';
 import {
   DEFAULT_DAMAGE_DATA,
+  DEFAULT_DAMAGE_EPOCHS,
   DEFAULT_DAMAGE_TYPES,
+  DEFAULT_FROZEN_BLOCKS,
   DEFAULT_INPUT_SIZES,
+  DEFAULT_TARGET_SPECIFICITY,
   POTHOLE_ARCHITECTURES,
   type PotholeArchitecture,
 } from './options';
@@ -68,9 +71,9 @@ const USAGE = `Usage:
                             best pothole AUC ships (default ${DEFAULT_INPUT_SIZES.join(',')});
                             --input-size N compares none
       --train-size N        input side in training, on random crops (default 224)
-      --frozen-blocks N     MobileNet blocks kept as trained on ImageNet (default 0)
+      --frozen-blocks N     MobileNet blocks kept as trained on ImageNet (default ${DEFAULT_FROZEN_BLOCKS})
       --target-specificity X or TYPE=X,...  each type's threshold keeps this share of the
-                            validation photos without it below (default 0.9)
+                            validation photos without it below (default ${DEFAULT_TARGET_SPECIFICITY})
       --sure-confidence X   below this calibrated chance of being right a verdict is "not
                             sure" (default 0.8)
       --not-road-components LIST  numbers of principal directions of the not-a-road statistics
@@ -85,7 +88,7 @@ const USAGE = `Usage:
                             it exists)
       --split-from FILE     default public/models/pothole/split.json when it exists (so the
                             pothole model's held-out photos stay held out)
-      --split-from FILE, --negative-crops R, --box-loss W, --epochs N, --patience N,
+      --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --split-from FILE, --negative-crops R, --box-loss W, --patience N,
       --batch-size N, --lr X, --seed N, --frame-block N, --mobilenet DIR, --id, --version: as above
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
       Trains the seed's MNIST network on the mnist package's digits (default out public/models/mnist).
@@ -311,7 +314,7 @@ async function main(): Promise<void> {
     const fraction = (name: string, value: string) =>
       parseNumber(name, value, 0, USAGE, { integer: false, min: 0 });
     const specificity: Record<string, number> = {};
-    for (const part of (o['target-specificity'] ?? '0.9').split(',')) {
+    for (const part of (o['target-specificity'] ?? DEFAULT_TARGET_SPECIFICITY).split(',')) {
       const [k, v] = part.includes('=') ? part.split('=') : ['*', part];
       const x = fraction('target-specificity', v.trim());
       if (x > 1) throw usageError('--target-specificity values are shares between 0 and 1.', USAGE);
@@ -329,8 +332,8 @@ async function main(): Promise<void> {
       types: types as DamageTypeName[],
       inputSizes,
       trainSize: num('train-size', Math.min(224, ...inputSizes), { min: 32 }),
-      frozenBlocks: num('frozen-blocks', 0, { min: 0 }),
-      epochs: num('epochs', 12),
+      frozenBlocks: num('frozen-blocks', DEFAULT_FROZEN_BLOCKS, { min: 0 }),
+      epochs: num('epochs', DEFAULT_DAMAGE_EPOCHS),
       batchSize: num('batch-size', 32),
       learningRate: num('lr', 5e-4, { integer: false, min: 1e-7 }),
       patience: num('patience', 6),
