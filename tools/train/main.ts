@@ -88,7 +88,7 @@ const USAGE = `Usage:
                             it exists)
       --split-from FILE     default public/models/pothole/split.json when it exists (so the
                             pothole model's held-out photos stay held out)
-      --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --split-from FILE, --negative-crops R, --box-loss W, --patience N,
+      --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --negative-crops R, --box-loss W, --patience N,
       --batch-size N, --lr X, --seed N, --frame-block N, --mobilenet DIR, --id, --version: as above
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
       Trains the seed's MNIST network on the mnist package's digits (default out public/models/mnist).
