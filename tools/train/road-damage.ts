@@ -109,7 +109,12 @@ async function chooseInputSize(
       outputStride: 16,
       seed: args.seed,
     });
-    candidate.model.setWeights(trained.model.getWeights());
+    // Layer by layer, by name: a model's getWeights() lists trainable weights first, so the
+    // frozen blocks of the trained network come in another order than in a fresh one (and the
+    // candidate has no dropout layer).
+    for (const layer of candidate.model.layers) {
+      layer.setWeights(trained.model.getLayer(layer.name).getWeights());
+    }
     const validation = await loadDamageExamples(data, data.plan.validation, args.types, {
       size,
       storedSize: size,
