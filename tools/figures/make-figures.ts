@@ -19,7 +19,7 @@ import { machineDescription } from '../lib/machine';
 import { loadModelDir, readManifest } from '../lib/model-dir';
 import { useBackend } from '../lib/tf-node';
 import { projectRoot, sharedDir } from '../lib/paths';
-import { runCli } from '../train/cli';
+import { runCli } from '../lib/cli';
 import { writeContactSheet, type SheetRow, type SheetTile } from './contact-sheet';
 import { writeDigitSamples } from './mnist-digits';
 import {

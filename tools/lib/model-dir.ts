@@ -4,7 +4,7 @@
  * be installed). The files are read by the one reader in src/model.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModel, type LoadedModel, type LoadOptions } from '../../src/model/load-model';
 import { parseManifest } from '../../src/model/manifest';
@@ -45,6 +45,11 @@ function modelJsonIn(dir: string): string {
 export function readModelDir(dir: string): tf.io.ModelArtifacts {
   const file = modelJsonIn(dir);
   return readModelArtifacts(readFileSync(file, 'utf8'), folderWeightFiles(dir), file);
+}
+
+/** Writes DIR/manifest.json (two-space JSON, as committed). */
+export function writeManifest(dir: string, manifest: ModelManifest): void {
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
 export function readManifest(dir: string): ModelManifest {

@@ -5,45 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ModelManifest } from '../../src/model/manifest';
-import type { EvalReport } from '../eval/evaluate';
-import type { MnistMetrics, MnistTraining } from './mnist';
-import type { PotholeMetrics, PotholeTraining } from './pothole';
-import type { EpochRecord } from './train-loop';
-
-const f4 = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(4));
-const f3 = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
-const millions = (n: number) => `${(n / 1e6).toFixed(1)} M`;
-
-/** The per-epoch table of a training run. */
-function historyTable(history: readonly EpochRecord[]): string {
-  return table(
-    ['epoch', 'loss', 'accuracy', 'validation loss', 'validation accuracy', 'seconds'],
-    history.map((h) => [
-      h.epoch,
-      f4(h.loss),
-      f4(h.accuracy),
-      f4(h.valLoss),
-      f4(h.valAccuracy),
-      h.seconds.toFixed(0),
-    ]),
-  );
-}
-
-function table(header: string[], rows: (string | number)[][]): string {
-  return [
-    `| ${header.join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-}
-
-function normalisationText(m: ModelManifest): string {
-  const { mean, std } = m.input.normalization;
-  if (mean[0] === 0.5 && std[0] === 0.5) return 'pixels scaled to [-1, 1] (`x / 127.5 - 1`)';
-  if (mean[0] === 0 && std[0] === 1) return 'pixels scaled to [0, 1] (`x / 255`)';
-  return `(x / 255 - ${JSON.stringify(mean)}) / ${JSON.stringify(std)}`;
-}
+import type { DigitsManifest, ModelManifest, PotholeManifest } from '../../src/model/manifest';
+import type { EvalReport } from '../../src/model/metrics-records';
+import { f3, f4, historyTable, millions, normalisationText, table } from './markdown';
+import { writeRoadDamageCard } from './road-damage-card';
 
 const METRIC_ROWS: [keyof EvalReport, string][] = [
   ['n', 'photos evaluated'],
@@ -74,9 +39,10 @@ function metricCell(report: EvalReport, key: keyof EvalReport): string {
   return 'n/a';
 }
 
-function potholeCard(m: ModelManifest): string {
-  const t = m.training as unknown as PotholeTraining;
-  const metrics = m.metrics as unknown as PotholeMetrics | undefined;
+function potholeCard(m: PotholeManifest): string {
+  const t = m.training;
+  const metrics = m.metrics;
+  if (!t) throw new Error(`The manifest of ${m.name} has no training record to write a card from.`);
   const out: string[] = [];
   out.push(`# Model card: ${m.name}`);
   out.push('');
@@ -301,9 +267,10 @@ function potholeCard(m: ModelManifest): string {
   return out.join('\n');
 }
 
-function mnistCard(m: ModelManifest): string {
-  const t = m.training as unknown as MnistTraining;
-  const metrics = m.metrics as unknown as MnistMetrics | undefined;
+function mnistCard(m: DigitsManifest): string {
+  const t = m.training;
+  const metrics = m.metrics;
+  if (!t) throw new Error(`The manifest of ${m.name} has no training record to write a card from.`);
   const out: string[] = [];
   out.push(`# Model card: ${m.name}`);
   out.push('');
@@ -382,7 +349,12 @@ function mnistCard(m: ModelManifest): string {
   return out.join('\n');
 }
 
+/** Writes DIR/MODEL_CARD.md from the manifest of a model the train command made. */
 export function writeModelCard(dir: string, manifest: ModelManifest): void {
+  if (manifest.task === 'road-damage') return writeRoadDamageCard(dir, manifest);
+  if (manifest.task === 'classification') {
+    throw new Error(`A model card is written for the bundled models only, not "${manifest.name}".`);
+  }
   const text = manifest.task === 'digits' ? mnistCard(manifest) : potholeCard(manifest);
   writeFileSync(path.join(dir, 'MODEL_CARD.md'), text);
 }

@@ -3,7 +3,7 @@
  * messages, and one place that turns any error into a message and an exit code (1: the data or
  * model is at fault, 2: the command line is), without a stack trace for expected errors.
  */
-import { ToolError } from '../lib/tool-error';
+import { ToolError } from './tool-error';
 
 export function usageError(message: string, usage: string): ToolError {
   return new ToolError('bad-argument', `${message}\n\n${usage}`);
