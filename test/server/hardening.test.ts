@@ -17,7 +17,7 @@ import type {
   SyncApiErrorBody,
 } from '../../src/schema/survey';
 import { encodeFloat32Base64 } from '../../src/schema/survey';
-import { csvField } from '../../server/routes/export';
+import { csvField } from '../../src/geo/export/csv';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, photoMetaFor, rawRequest, sha256 } from './fixtures';
 import { slowRequest } from './slow-request';

@@ -18,11 +18,7 @@ import { storeBasemap, storedBasemap, type Basemap } from '../../features/map/ba
 import '../../features/map/map-view';
 import type { MapPosition, MapSection, RcMapView } from '../../features/map/map-view';
 import { markerStyle } from '../../features/map/marker-style';
-import {
-  reportSections,
-  segmentRows,
-  type SegmentRow,
-} from '../../features/map/report-sections';
+import { reportSections, segmentRows, type SegmentRow } from '../../features/map/report-sections';
 import '../../features/map/segment-table';
 import type { SyncState, VerdictKey } from '../../store/survey-record';
 import { appServicesContext, FollowAppState } from '../app-context';
@@ -227,9 +223,8 @@ export class RcMapPage extends LitElement {
         aria-busy=${this.surveys.status === TaskStatus.PENDING ? 'true' : 'false'}
         aria-live="polite"
       >
-        ${markers.length} surveys on the map${withoutPosition > 0
-          ? html`, ${withoutPosition} without a position`
-          : nothing}.
+        ${markers.length} surveys on the
+        map${withoutPosition > 0 ? html`, ${withoutPosition} without a position` : nothing}.
         ${this.basemap ? `Basemap: ${this.basemap.name}.` : 'No basemap loaded: a plain grid.'}
         ${roads ? `Road network: ${roads.name} (${roads.network.roads.length} roads).` : nothing}
       </p>
@@ -271,16 +266,20 @@ export class RcMapPage extends LitElement {
           Load road network
         </label>
       </div>
-      ${this.busy || this.positionNote
-        ? html`<p role="status" data-testid="map-status">${this.busy || this.positionNote}</p>`
-        : nothing}
-      ${roads && report
-        ? html`<rc-segment-table
-            .rows=${rows}
-            .unmatched=${report.unmatched}
-            caption=${`Segment report, ${report.sectionLengthM} m sections`}
-          ></rc-segment-table>`
-        : nothing}`;
+      ${
+        this.busy || this.positionNote
+          ? html`<p role="status" data-testid="map-status">${this.busy || this.positionNote}</p>`
+          : nothing
+      }
+      ${
+        roads && report
+          ? html`<rc-segment-table
+              .rows=${rows}
+              .unmatched=${report.unmatched}
+              caption=${`Segment report, ${report.sectionLengthM} m sections`}
+            ></rc-segment-table>`
+          : nothing
+      }`;
   }
 }
 

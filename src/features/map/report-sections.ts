@@ -29,9 +29,7 @@ function damageFound(section: RoadSection): boolean {
 /** "pothole 2, crack 1" (types by rank, then name). */
 export function countsText(counts: Record<string, number>): string {
   return Object.entries(counts)
-    .sort(
-      ([a], [b]) => markerStyle(b).rank - markerStyle(a).rank || a.localeCompare(b, 'en'),
-    )
+    .sort(([a], [b]) => markerStyle(b).rank - markerStyle(a).rank || a.localeCompare(b, 'en'))
     .map(([type, n]) => `${markerStyle(type).label.toLowerCase()} ${n}`)
     .join(', ');
 }

@@ -42,8 +42,7 @@ export class RcSegmentTable extends LitElement {
   @property({ type: Number }) unmatched = 0;
 
   override render() {
-    if (this.rows.length === 0)
-      return html`<p>No survey lies on a road of this network yet.</p>`;
+    if (this.rows.length === 0) return html`<p>No survey lies on a road of this network yet.</p>`;
     return html`<table data-testid="segment-table">
         <caption>
           ${this.caption}
@@ -70,9 +69,11 @@ export class RcSegmentTable extends LitElement {
           )}
         </tbody>
       </table>
-      ${this.unmatched > 0
-        ? html`<p>${this.unmatched} surveys are not within reach of a road of this network.</p>`
-        : nothing}`;
+      ${
+        this.unmatched > 0
+          ? html`<p>${this.unmatched} surveys are not within reach of a road of this network.</p>`
+          : nothing
+      }`;
   }
 }
 
