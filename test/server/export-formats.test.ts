@@ -101,6 +101,12 @@ const all = () => [pothole, goodRoad, farPothole, elsewhere, nowhere];
 const photoOf = (r: SurveyRecordWire) =>
   r.id === pothole.id ? `/api/v1/surveys/${pothole.id}/photo` : null;
 
+interface Placemark {
+  description?: string;
+  Point?: { coordinates: string };
+  ExtendedData: { SchemaData: { SimpleData: Record<string, string>[] } };
+}
+
 describe('KML and GeoPackage exports', () => {
   it('exports KML 2.2 that parses, a Placemark per survey with its point and typed data', async () => {
     const answer = await api.get<Buffer>('/export.kml');
@@ -117,19 +123,15 @@ describe('KML and GeoPackage exports', () => {
       htmlEntities: true,
       isArray: (name) => ['Placemark', 'SimpleData'].includes(name),
     }).parse(kml);
-    const placemarks = doc.kml.Document.Placemark as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const placemarks = doc.kml.Document.Placemark as Placemark[];
     expect(placemarks).toHaveLength(5);
-    const data = (p: Record<string, any>) =>
-      // eslint-disable-line @typescript-eslint/no-explicit-any
+    const data = (p: Placemark) =>
       Object.fromEntries(
-        (p.ExtendedData.SchemaData.SimpleData as Record<string, string>[]).map((d) => [
-          d['@name'],
-          d['#text'] ?? '',
-        ]),
+        p.ExtendedData.SchemaData.SimpleData.map((d) => [d['@name'], d['#text'] ?? '']),
       );
     const byId = new Map(placemarks.map((p) => [data(p).id, p]));
     const placed = byId.get(pothole.id)!;
-    expect(placed.Point.coordinates).toBe('2.3514,48.85001');
+    expect(placed.Point?.coordinates).toBe('2.3514,48.85001');
     expect(placed.description).toBe(pothole.notes);
     expect(data(placed)).toMatchObject({
       found: 'pothole',
