@@ -1,15 +1,12 @@
 /**
  * The road network on this phone, for the Map page (coloured sections, the segment report) and
  * the survey detail (road and chainage): read once from the origin-private file system, then
- * kept with its matcher (a spatial index over every road segment) until another is loaded.
+ * kept with its matcher (a spatial index over every road segment) until another is loaded. The
+ * reader and the matcher are loaded when first needed, not with the app's first screen.
  */
-import { RoadMatcher, type RoadMatch } from '../../geo/road-matcher';
+import type { RoadMatch, RoadMatcher } from '../../geo/road-matcher';
 import type { RoadNetwork } from '../../geo/road-network';
-import {
-  storedRoadNetwork,
-  storeRoadNetwork,
-  type StoredRoadNetwork,
-} from '../../features/map/road-network-file';
+import type { StoredRoadNetwork } from '../../features/map/road-network-file';
 
 export interface LoadedRoads {
   name: string;
@@ -17,19 +14,28 @@ export interface LoadedRoads {
   matcher: RoadMatcher;
 }
 
+async function withMatcher(stored: StoredRoadNetwork): Promise<LoadedRoads> {
+  const { RoadMatcher } = await import('../../geo/road-matcher');
+  return { ...stored, matcher: new RoadMatcher(stored.network) };
+}
+
+const files = () => import('../../features/map/road-network-file');
+
 export class RoadService extends EventTarget {
   private loaded: Promise<LoadedRoads | null> | null = null;
 
   /** The network kept on the phone, or null; a failed read is thrown (and tried again next time). */
   current(): Promise<LoadedRoads | null> {
-    this.loaded ??= storedRoadNetwork().then((stored) => (stored ? withMatcher(stored) : null));
+    this.loaded ??= files()
+      .then((f) => f.storedRoadNetwork())
+      .then((stored) => (stored ? withMatcher(stored) : null));
     this.loaded.catch(() => (this.loaded = null));
     return this.loaded;
   }
 
   /** Keeps a chosen GeoJSON file (after checking it) in place of the one before. */
   async load(file: File): Promise<LoadedRoads> {
-    const roads = withMatcher(await storeRoadNetwork(file));
+    const roads = await withMatcher(await (await files()).storeRoadNetwork(file));
     this.loaded = Promise.resolve(roads);
     this.dispatchEvent(new Event('change'));
     return roads;
@@ -41,8 +47,4 @@ export class RoadService extends EventTarget {
     const roads = await this.current().catch(() => null);
     return roads?.matcher.match({ lon: position.lon, lat: position.lat }) ?? null;
   }
-}
-
-function withMatcher(stored: StoredRoadNetwork): LoadedRoads {
-  return { ...stored, matcher: new RoadMatcher(stored.network) };
 }

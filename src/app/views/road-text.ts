@@ -1,6 +1,6 @@
 /** The road a survey lies on, in words, for the survey's detail. */
 import type { RoadMatch } from '../../geo/road-matcher';
-import { chainageText } from '../../features/map/report-sections';
+import { chainageText } from '../../geo/chainage-text';
 
 /** "Road A12 Main Street, chainage 1+234 (6 m from the road)". */
 export function roadText(match: RoadMatch): string {

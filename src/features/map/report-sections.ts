@@ -5,17 +5,14 @@
  * was found, so the state does not rest on colour alone; and one table row per such section.
  * Sections without surveys are not drawn: "not surveyed" is not "no damage".
  */
+import { chainageText } from '../../geo/chainage-text';
 import { GOOD_ROAD, NOT_ROAD } from '../../geo/damage-types';
 import type { RoadNetwork } from '../../geo/road-network';
 import { roadBetween, type RoadSection, type SegmentReport } from '../../geo/segment-report';
 import type { MapSection } from './map-view';
 import { clusterKind, markerStyle } from './marker-style';
 
-/** "0+250": kilometres + metres, as road agencies write chainage. */
-export function chainageText(metres: number): string {
-  const m = Math.max(0, Math.round(metres));
-  return `${Math.floor(m / 1000)}+${String(m % 1000).padStart(3, '0')}`;
-}
+export { chainageText };
 
 /** The kind a section is drawn as: the highest-ranked type found in it (as for a cluster). */
 export function sectionKind(section: RoadSection): string {
