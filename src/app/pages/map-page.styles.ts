@@ -1,18 +1,12 @@
 import { css } from 'lit';
-import { theme } from '../../components/theme';
+import { pageStyles } from './page.styles';
 
+/** The Map page: the app's page styles, plus the map's height, the filters and the legend. */
 export const mapPageStyles = [
-  theme,
+  ...pageStyles,
   css`
     :host {
-      display: grid;
-      grid-template-columns: minmax(0, 1fr);
       gap: 0.75rem;
-      align-content: start;
-    }
-    h2 {
-      margin: 0;
-      font-size: 1.2rem;
     }
     .filters,
     .actions {
