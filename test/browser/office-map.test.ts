@@ -1,8 +1,7 @@
 /**
  * The office map in real headless Chromium, served by the real sync server with the production
  * build: a device token entered, the synced surveys appear as markers; a road network file is
- * loaded and the segment report table lists the surveyed sections; a tapped survey shows its
- * road and chainage.
+ * loaded and the segment report table lists the surveyed sections.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
