@@ -9,7 +9,10 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
+import { KNOWN_DAMAGE_TYPES } from '../../src/geo/damage-types';
 import { csvField } from '../../src/geo/export/csv';
+import { probabilityColumnName } from '../../src/geo/export/columns';
+import { verdictColumns } from '../../src/geo/export-row';
 import { ApiError } from '../errors';
 import type { StoredSurvey, SurveyStore } from '../store/survey-store';
 
@@ -56,9 +59,34 @@ export interface GeoJsonFeature {
   properties: Record<string, string | number | boolean | null>;
 }
 
+/**
+ * The damage columns (issue 10), after the pothole-era ones so that older scripts keep their
+ * column positions: the types found (';'-joined: damage types, good_road or not_road), each
+ * known type's probability, and the not-a-road score and whether the engineer kept the photo.
+ */
+export const DAMAGE_COLUMNS = [
+  'found',
+  ...KNOWN_DAMAGE_TYPES.map(probabilityColumnName),
+  'not_road_score',
+  'not_road_kept',
+] as const;
+
+function damageFields(survey: StoredSurvey): (string | number | boolean | null)[] {
+  const v = verdictColumns(survey.record);
+  const p = (type: string) => v.probabilities.find((x) => x.type === type)?.probability ?? null;
+  return [
+    v.found.join(';') || null,
+    ...KNOWN_DAMAGE_TYPES.map(p),
+    v.notRoadScore,
+    survey.record.damage?.notRoad?.kept ?? null,
+  ];
+}
+
 export function surveyFeature(survey: StoredSurvey, photo: string | null): GeoJsonFeature | null {
   const { record } = survey;
   if (!record.position) return null;
+  const fields = damageFields(survey);
+  const damage = Object.fromEntries(DAMAGE_COLUMNS.map((name, i) => [name, fields[i]]));
   return {
     type: 'Feature',
     // RFC 7946 section 3.1.1: longitude first, then latitude, WGS 84.
@@ -76,6 +104,7 @@ export function surveyFeature(survey: StoredSurvey, photo: string | null): GeoJs
       photoUrl: photo,
       accuracyM: record.position.accuracyM,
       positionSource: record.position.source,
+      ...damage,
     },
   };
 }
@@ -95,6 +124,7 @@ export const CSV_COLUMNS = [
   'model',
   'photo_url',
   'received_at',
+  ...DAMAGE_COLUMNS,
 ] as const;
 
 /**
@@ -121,6 +151,7 @@ export function surveyCsvRow(survey: StoredSurvey, photo: string | null): string
     csvField(modelName(survey)),
     csvField(photo),
     csvField(new Date(survey.receivedAt).toISOString()),
+    ...damageFields(survey).map(csvField),
   ];
   return fields.join(',');
 }

@@ -35,18 +35,24 @@ export class RcListPage extends LitElement {
   @property({ type: Number }) visit = 0;
   @state() private verdictFilter: VerdictKey | '' = '';
   @state() private syncFilter: SyncState | '' = '';
+  @state() private typeFilter = '';
   /** Sync changed surveys: read them again. */
   @state() private reads = 0;
 
   private readonly thumbnails = new ThumbnailUrls();
 
   private readonly surveys = new Task(this, {
-    args: () => [this.verdictFilter, this.syncFilter, this.visit, this.reads] as const,
-    task: async ([verdict, syncState]) => {
+    args: () =>
+      [this.verdictFilter, this.syncFilter, this.typeFilter, this.visit, this.reads] as const,
+    task: async ([verdict, syncState, type]) => {
       const repo = await this.app.repository();
       if (!repo) return { records: [], total: 0 };
       const [records, total] = await Promise.all([
-        repo.list({ verdict: verdict || undefined, syncState: syncState || undefined }),
+        repo.list({
+          verdict: verdict || undefined,
+          syncState: syncState || undefined,
+          type: type || undefined,
+        }),
         repo.count(),
       ]);
       return { records, total };
@@ -60,9 +66,12 @@ export class RcListPage extends LitElement {
     this.thumbnails.clear();
   }
 
-  private onFilterChange(event: CustomEvent<{ verdict: string; sync: string }>): void {
+  private onFilterChange(
+    event: CustomEvent<{ verdict: string; sync: string; type: string }>,
+  ): void {
     this.verdictFilter = event.detail.verdict as VerdictKey | '';
     this.syncFilter = event.detail.sync as SyncState | '';
+    this.typeFilter = event.detail.type;
   }
 
   private async onSyncNow(): Promise<void> {
@@ -83,6 +92,7 @@ export class RcListPage extends LitElement {
         .total=${total}
         verdictFilter=${this.verdictFilter}
         syncFilter=${this.syncFilter}
+        typeFilter=${this.typeFilter}
         storageText=${storageText(storage)}
         .sync=${syncSummary(sync)}
         @sync-now=${this.onSyncNow}
