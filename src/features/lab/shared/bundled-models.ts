@@ -7,6 +7,8 @@ import { POTHOLE_MODEL_URL, workerConfigFrom } from '../../../workers/worker-con
 
 export interface BundledModel {
   id: 'field' | 'pothole' | 'mnist';
+  /** The field app's own model (what its surveys were analysed with). */
+  field: boolean;
   title: string;
   /** What it is for, in the lab. */
   purpose: string;
@@ -19,26 +21,28 @@ export function bundledModels(location: { href: string; search: string }): Bundl
   const base = new URL(import.meta.env.BASE_URL ?? '/', location.href);
   const fieldUrl = workerConfigFrom(location).modelUrl;
   const potholeUrl = new URL(POTHOLE_MODEL_URL.replace(/^\//, ''), base).href;
+  const pothole = {
+    id: 'pothole' as const,
+    purpose: 'Filters, Grad-CAM of road photos, region audit',
+    manifestUrl: potholeUrl,
+  };
   return [
-    {
-      id: 'field',
-      title: 'Road damage model (the field app’s)',
-      purpose: 'Filters, Grad-CAM of each damage type, region audit',
-      manifestUrl: fieldUrl,
-    },
-    // The first field model, kept for comparison (unless ?model= already made it the app's).
+    // With ?model= pointing at the pothole model, it is the field app's and listed once.
+    fieldUrl === potholeUrl
+      ? { ...pothole, field: true, title: 'Pothole model (the field app’s)' }
+      : {
+          id: 'field',
+          field: true,
+          title: 'Field model (the app’s; road damage by default)',
+          purpose: 'Filters, Grad-CAM of road photos, region audit',
+          manifestUrl: fieldUrl,
+        },
     ...(fieldUrl === potholeUrl
       ? []
-      : [
-          {
-            id: 'pothole' as const,
-            title: 'Pothole model (the first field model)',
-            purpose: 'Filters, Grad-CAM of road photos, region audit',
-            manifestUrl: potholeUrl,
-          },
-        ]),
+      : [{ ...pothole, field: false, title: 'Pothole model (the first field model)' }]),
     {
       id: 'mnist',
+      field: false,
       title: 'MNIST digits',
       purpose: 'Draw a digit; filters of a small CNN',
       manifestUrl: new URL(MNIST_MODEL_PATH.replace(/^\//, ''), base).href,
