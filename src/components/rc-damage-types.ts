@@ -94,8 +94,7 @@ export class RcDamageTypes extends LitElement {
         this.lines.length
           ? html`<ul aria-label="Each damage type" data-testid="type-lines">
               ${this.lines.map(
-                (l) =>
-                  html`<li class=${l.found ? 'found' : ''} data-type=${l.type}>${l.text}</li>`,
+                (l) => html`<li class=${l.found ? 'found' : ''} data-type=${l.type}>${l.text}</li>`,
               )}
             </ul>`
           : nothing

@@ -7,12 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelAdapter } from '../explain/adapters/types';
 import type { NotRoad } from './damage-manifest';
-import {
-  notRoadScore,
-  parseNotRoadStats,
-  pooledFeatures,
-  type NotRoadStats,
-} from './not-road';
+import { notRoadScore, parseNotRoadStats, pooledFeatures, type NotRoadStats } from './not-road';
 
 /** The model folder's not-a-road statistics with the manifest's threshold and layer. */
 export interface NotRoadScorer {

@@ -89,7 +89,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 4,
     description:
-      'damage types (issue 10): records may carry `damage` (every type\'s probability, the ' +
+      "damage types (issue 10): records may carry `damage` (every type's probability, the " +
       'types found, not-a-road); a multi-entry index on `typesFound` lets the list filter by ' +
       'type; records written before get typesFound from their verdict (pothole -> [pothole])',
     async migrate(_db, tx) {

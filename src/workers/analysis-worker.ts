@@ -12,8 +12,7 @@ import { startBackend } from './backend';
 import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
 import {
   explanationBitmaps,
-  type
-  AnalysisWorkerApi,
+  type AnalysisWorkerApi,
   type EngineInfo,
   type Explanation,
   type ModelStatus,

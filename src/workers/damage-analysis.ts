@@ -72,7 +72,8 @@ export function surveyVerdictOf(verdict: PhotoVerdict): SurveyVerdict {
 export function heatmapTypes(verdict: PhotoVerdict): PhotoVerdict['types'] {
   const byProbability = (a: { probability: number }, b: { probability: number }) =>
     b.probability - a.probability;
-  const found = verdict.kind === 'not-a-road' ? [] : verdict.types.filter((t) => t.state === 'found');
+  const found =
+    verdict.kind === 'not-a-road' ? [] : verdict.types.filter((t) => t.state === 'found');
   const others = verdict.types.filter((t) => !t.parent && !found.includes(t));
   return [...found.sort(byProbability), ...others.sort(byProbability)];
 }

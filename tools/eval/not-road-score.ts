@@ -7,11 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedModel } from '../../src/model/load-model';
 import type { RoadDamageManifest } from '../../src/model/manifest';
-import {
-  notRoadScorerOf,
-  scoreNotRoad,
-  type NotRoadScorer,
-} from '../../src/model/damage-forward';
+import { notRoadScorerOf, scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
 import { ToolError } from '../lib/tool-error';
 import { mapLimit } from '../data/decode';
 import { listPictures } from '../data/pictures';

@@ -183,55 +183,55 @@ export class RcSurveyPage extends LitElement {
       ${
         r
           ? html`${
-              r.qualityHint
-                ? html`<p class="notice quality" role="alert" data-testid="quality-hint">
-                    ${r.qualityHint}
-                  </p>`
-                : nothing
-            }
-            ${
-              r.damage?.notRoad
-                ? html`<rc-not-road
-                    text=${r.damage.notRoad.text}
-                    detail=${r.damage.notRoad.detail}
-                    ?kept=${r.damage.notRoad.kept}
-                    ?busy=${this.busy}
-                    @keep-not-road=${this.onKeepNotRoad}
-                    @discard-not-road=${this.onDiscardNotRoad}
-                  ></rc-not-road>`
-                : nothing
-            }
-            <rc-explanation
-              .verdict=${r.verdict}
-              .summary=${r.damage?.headline ?? null}
-              heatmapOf=${heatmapOf(r)}
-              verdictReason=${r.verdictReason}
-              .photo=${r.photo}
-              .heatmap=${r.heatmap}
-              .region=${r.region}
-              .opacity=${opacity}
-              method=${r.method}
-              .methods=${FIELD_CAM_METHODS}
-              whereLooked=${r.whereLooked}
-              ?explaining=${this.explaining}
-              @opacity-change=${(e: CustomEvent<{ opacity: number }>) => this.app.setOpacity(e.detail.opacity)}
-              @method-change=${this.onMethodChange}
-              @heatmap-drawn=${this.onHeatmapDrawn}
-            >
-              ${
-                r.damage
-                  ? html`<rc-damage-types
-                      slot="before-photo"
-                      .toggles=${r.damage.toggles}
-                      .lines=${r.damage.lines}
-                      selected=${r.damage.selected}
-                      ?busy=${this.explaining}
-                      @type-select=${(e: CustomEvent<{ type: string }>) =>
-                        (this.result = this.result && withType(this.result, e.detail.type))}
-                    ></rc-damage-types>`
+                r.qualityHint
+                  ? html`<p class="notice quality" role="alert" data-testid="quality-hint">
+                      ${r.qualityHint}
+                    </p>`
                   : nothing
               }
-            </rc-explanation>`
+              ${
+                r.damage?.notRoad
+                  ? html`<rc-not-road
+                      text=${r.damage.notRoad.text}
+                      detail=${r.damage.notRoad.detail}
+                      ?kept=${r.damage.notRoad.kept}
+                      ?busy=${this.busy}
+                      @keep-not-road=${this.onKeepNotRoad}
+                      @discard-not-road=${this.onDiscardNotRoad}
+                    ></rc-not-road>`
+                  : nothing
+              }
+              <rc-explanation
+                .verdict=${r.verdict}
+                .summary=${r.damage?.headline ?? null}
+                heatmapOf=${heatmapOf(r)}
+                verdictReason=${r.verdictReason}
+                .photo=${r.photo}
+                .heatmap=${r.heatmap}
+                .region=${r.region}
+                .opacity=${opacity}
+                method=${r.method}
+                .methods=${FIELD_CAM_METHODS}
+                whereLooked=${r.whereLooked}
+                ?explaining=${this.explaining}
+                @opacity-change=${(e: CustomEvent<{ opacity: number }>) => this.app.setOpacity(e.detail.opacity)}
+                @method-change=${this.onMethodChange}
+                @heatmap-drawn=${this.onHeatmapDrawn}
+              >
+                ${
+                  r.damage
+                    ? html`<rc-damage-types
+                        slot="before-photo"
+                        .toggles=${r.damage.toggles}
+                        .lines=${r.damage.lines}
+                        selected=${r.damage.selected}
+                        ?busy=${this.explaining}
+                        @type-select=${(e: CustomEvent<{ type: string }>) =>
+                          (this.result = this.result && withType(this.result, e.detail.type))}
+                      ></rc-damage-types>`
+                    : nothing
+                }
+              </rc-explanation>`
           : nothing
       }
       ${

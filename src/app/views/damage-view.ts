@@ -63,7 +63,9 @@ export function damageHeadline(d: DamageFacts): DamageHeadline {
       return {
         outcome: d.outcome,
         title: 'Good road',
-        detail: top ? `No damage found (highest: ${typeTitle(top[0]).toLowerCase()} ${pct(top[1])}).` : 'No damage found.',
+        detail: top
+          ? `No damage found (highest: ${typeTitle(top[0]).toLowerCase()} ${pct(top[1])}).`
+          : 'No damage found.',
       };
     }
   }
@@ -73,11 +75,7 @@ export function damageHeadline(d: DamageFacts): DamageHeadline {
 export function typeLines(d: DamageFacts): { type: string; text: string; found: boolean }[] {
   return Object.entries(d.probabilities).map(([type, p]) => {
     const found = d.found.includes(type);
-    const state = found
-      ? 'found'
-      : d.notSure.includes(type)
-        ? 'not sure'
-        : 'not found';
+    const state = found ? 'found' : d.notSure.includes(type) ? 'not sure' : 'not found';
     return { type, text: `${typeTitle(type)} ${pct(p)} (${state})`, found };
   });
 }
@@ -101,7 +99,8 @@ export function heatmapChoices(
 }
 
 const QUALITY_HINTS: Record<QualityProblem, string> = {
-  'too-dark': 'This photo is too dark to judge: use the flash or wait for more light, then take it again.',
+  'too-dark':
+    'This photo is too dark to judge: use the flash or wait for more light, then take it again.',
   'too-blurred':
     'This photo is too blurred to judge: hold the phone still (or stop the motorbike) and take it again.',
 };

@@ -132,7 +132,10 @@ export function withExplanation(result: ShownResult, e: Explanation): ShownResul
   };
   const damage = shownDamage(e, result.damage?.selected);
   if (!damage || !result.damage) return next;
-  return withType({ ...next, damage: { ...damage, notRoad: result.damage.notRoad } }, damage.selected);
+  return withType(
+    { ...next, damage: { ...damage, notRoad: result.damage.notRoad } },
+    damage.selected,
+  );
 }
 
 const ADJUSTMENT_TEXT: Record<PhotoAdjustment, string> = {
