@@ -21,11 +21,11 @@ import { typeTitle } from '../views/damage-view';
 import { detailView, savedHeatmapTypes } from '../views/detail-view';
 import { WHOLE_PHOTO } from '../views/survey-result';
 import { whereLooked } from '../views/where-looked';
-import { detailPageStyles } from './detail-page.styles';
+import { pageStyles } from './page.styles';
 
 @customElement('rc-detail-page')
 export class RcDetailPage extends LitElement {
-  static override styles = detailPageStyles;
+  static override styles = pageStyles;
 
   @consume({ context: appServicesContext }) private app!: AppServices;
   private readonly follow = new FollowAppState(
