@@ -226,7 +226,7 @@ describe('road damage, not a road and photo quality (real Chromium, default mode
     expect(cached).not.toContain('/models/road-damage/split.json');
   });
 
-  it("the cat gets the answer of the model's own not-a-road score, and is never saved as good road unless the model says road", async () => {
+  it("the cat gets the answer of the model's own not-a-road score", async () => {
     // Decode and resize differ a little between Node and the browser: only a clear margin counts.
     expect(Math.abs(catScore - notRoadThreshold) / notRoadThreshold).toBeGreaterThan(0.1);
     await choosePhoto(page, CAT);
