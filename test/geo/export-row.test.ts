@@ -50,6 +50,7 @@ describe("today's survey record as an export row", () => {
       found: ['pothole'],
       probabilities: [{ type: 'pothole', probability: 0.88 }],
       notRoadScore: null,
+      notRoadKept: null,
       lowConfidence: false,
       severity: 3,
       notes: 'by the kerb',
