@@ -46,6 +46,10 @@ export interface PreparedPhoto {
   source: SourceInfo;
 }
 
+/** Times one stage of the work (the worker's stage clock); by default nothing is timed. */
+export type TimeStage = <T>(stage: string, run: () => Promise<T> | T) => Promise<T>;
+const untimed: TimeStage = async (_stage, run) => run();
+
 const NOT_A_PHOTO =
   'This file is not a photo the app can read. Choose a JPEG or PNG photo, or take the photo again.';
 const DAMAGED = 'This photo could not be read: the file is damaged. Take the photo again.';
@@ -227,7 +231,7 @@ async function decodeJpegScaled(
   }
 }
 
-export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
+export async function preparePhoto(file: Blob, time: TimeStage = untimed): Promise<PreparedPhoto> {
   if (file.size === 0) {
     throw new PhotoError('empty', 'The file is empty (0 bytes). Take the photo again.', 'size 0');
   }
@@ -238,12 +242,42 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
       `size ${file.size}`,
     );
   }
-  const buffer = await file.arrayBuffer();
-  const bytes = new Uint8Array(buffer);
-  const checked = checkPhotoBytes(bytes);
-  const exif = await exifOf(buffer, checked.kind);
-  const adjustments: PhotoAdjustment[] = [];
+  const { checked, exif } = await time('read', async () => {
+    const buffer = await file.arrayBuffer();
+    const checked = checkPhotoBytes(new Uint8Array(buffer));
+    return { checked, exif: await exifOf(buffer, checked.kind) };
+  });
+  const { bitmap, adjustments } = await time('decode', () => decode(file, checked, exif));
+  const width = bitmap.width;
+  const height = bitmap.height;
+  const canvas = await time('draw', () => uprightCanvas(bitmap, checked.mayHaveAlpha, adjustments));
+  const { jpeg, thumbnail, sha256 } = await time('encode', () => encodePhoto(canvas));
+  return {
+    canvas,
+    jpeg,
+    thumbnail,
+    width,
+    height,
+    sha256,
+    exifPosition: exif.position,
+    adjustments,
+    source: {
+      kind: checked.kind,
+      bytes: file.size,
+      width: checked.width ?? width,
+      height: checked.height ?? height,
+      orientation: exif.orientation,
+    },
+  };
+}
 
+/** The photo decoded upright and reduced to at most PHOTO_LONG_SIDE, and what was done to it. */
+async function decode(
+  file: Blob,
+  checked: ReturnType<typeof checkPhotoBytes>,
+  exif: { orientation: number },
+): Promise<{ bitmap: ImageBitmap; adjustments: PhotoAdjustment[] }> {
+  const adjustments: PhotoAdjustment[] = [];
   let bitmap: ImageBitmap;
   if (checked.width && checked.height) {
     if (checked.width * checked.height > MAX_SOURCE_PIXELS) {
@@ -283,15 +317,22 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
   }
   if (checked.components === 1) adjustments.push('greyscale');
   if (checked.components === 4) adjustments.push('cmyk');
+  return { bitmap, adjustments };
+}
 
-  const width = bitmap.width;
-  const height = bitmap.height;
+/** The decoded photo on a canvas, transparency flattened on white (noted in adjustments). */
+function uprightCanvas(
+  bitmap: ImageBitmap,
+  mayHaveAlpha: boolean,
+  adjustments: PhotoAdjustment[],
+): OffscreenCanvas {
+  const { width, height } = bitmap;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new PhotoError('undecodable', DAMAGED, 'no 2d context on OffscreenCanvas');
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
-  if (checked.mayHaveAlpha) {
+  if (mayHaveAlpha) {
     if (hasTransparency(ctx.getImageData(0, 0, width, height).data)) adjustments.push('flattened');
   }
   // Flatten: paint the background behind what is drawn, so JPEG and model see the same pixels.
@@ -299,7 +340,14 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
   ctx.fillStyle = FLATTEN_BACKGROUND;
   ctx.fillRect(0, 0, width, height);
   ctx.globalCompositeOperation = 'source-over';
+  return canvas;
+}
 
+/** The JPEG that is kept, its thumbnail and its SHA-256 (what the survey record stores). */
+async function encodePhoto(
+  canvas: OffscreenCanvas,
+): Promise<{ jpeg: Blob; thumbnail: Blob; sha256: string }> {
+  const { width, height } = canvas;
   const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY });
   const thumbSize = fitLongSide(width, height, THUMBNAIL_LONG_SIDE);
   const thumbCanvas = new OffscreenCanvas(thumbSize.width, thumbSize.height);
@@ -311,23 +359,7 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
     quality: THUMBNAIL_JPEG_QUALITY,
   });
 
-  return {
-    canvas,
-    jpeg,
-    thumbnail,
-    width,
-    height,
-    sha256: await sha256Hex(await jpeg.arrayBuffer()),
-    exifPosition: exif.position,
-    adjustments,
-    source: {
-      kind: checked.kind,
-      bytes: file.size,
-      width: checked.width ?? width,
-      height: checked.height ?? height,
-      orientation: exif.orientation,
-    },
-  };
+  return { jpeg, thumbnail, sha256: await sha256Hex(await jpeg.arrayBuffer()) };
 }
 
 function hasTransparency(rgba: Uint8ClampedArray): boolean {

@@ -8,6 +8,7 @@ import { preparePhoto } from '../image/prepare-photo';
 import type { CamGrid } from '../store/survey-record';
 import { failureOf, liveTensors, PotholeAnalyser, renderHeatmap } from './analysis';
 import { startBackend } from './backend';
+import { StageClock } from './stage-clock';
 import type {
   AnalysisWorkerApi,
   EngineInfo,
@@ -71,7 +72,7 @@ const api: AnalysisWorkerApi = {
   async start(next) {
     if (!engine) {
       config = next;
-      engine = startBackend(next.wasmUrl, next.backend);
+      engine = startBackend(next.wasmUrl, next.backend, next.threads);
       analyser = loadModel();
       analyser.catch(() => undefined);
     }
@@ -92,9 +93,10 @@ const api: AnalysisWorkerApi = {
   analysePhoto(file: Blob, method?: CamMethodName) {
     return serial(async (): Promise<Outcome<PhotoAnalysis>> => {
       const started = performance.now();
+      const clock = new StageClock();
       let prepared;
       try {
-        prepared = await preparePhoto(file);
+        prepared = await preparePhoto(file, clock.time);
       } catch (error) {
         return { ok: false, error: failureOf(error) };
       }
@@ -112,7 +114,7 @@ const api: AnalysisWorkerApi = {
             detail: status.state === 'failed' ? status.detail : undefined,
           };
         } else {
-          explanation = await model.explain(prepared.canvas, method);
+          explanation = await model.explain(prepared.canvas, method, clock);
         }
       } catch (error) {
         analysisError = failureOf(error, 'model');
@@ -133,7 +135,7 @@ const api: AnalysisWorkerApi = {
         adjustments: prepared.adjustments,
         explanation,
         analysisError,
-        timings: { prepareMs },
+        timings: { prepareMs, stages: clock.stages },
       };
       const transfers: Transferable[] = [display];
       if (explanation?.heatmap) transfers.push(explanation.heatmap);

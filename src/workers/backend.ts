@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Gradients for Grad-CAM and activation maximization. tfjs-core's entry does not register them
 // (tfjs-layers does, but it now loads only with a layers model).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../explain/kernels/wasm-gradients';
 import type { BackendFlavour, BackendPreference, EngineInfo } from './protocol';
 
@@ -38,6 +38,7 @@ async function flagFlavour(): Promise<BackendFlavour> {
 export async function startBackend(
   wasmUrl: string,
   preference: BackendPreference,
+  threads?: number,
 ): Promise<EngineInfo> {
   const started = performance.now();
   const isolated = self.crossOriginIsolated === true;
@@ -49,6 +50,8 @@ export async function startBackend(
     }
     if (preference === 'plain') tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
     setWasmPaths(wasmUrl);
+    // Read once, when the threaded build starts its pool: it must be set before that.
+    if (threads) setThreadsCount(threads);
     registerWasmGradientKernels();
     try {
       if (await tf.setBackend('wasm')) {

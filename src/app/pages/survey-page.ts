@@ -2,7 +2,8 @@
  * The survey page: choose or take a photo; the verdict and heatmap appear as soon as the worker
  * answers, and the survey is saved at once. The photo's result stays shown while the engineer
  * visits other pages (the shell keeps the page), until the next photo or its survey is deleted.
- * Marks the `roadcam:*` user timings of one photo that the app benchmark reads.
+ * Marks the `roadcam:*` user timings of one photo that the app benchmark reads, and measures
+ * its stages (services/photo-timings.ts).
  */
 import { consume } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
@@ -15,6 +16,7 @@ import { engineText } from '../../ui/engine-text';
 import type { ShownError } from '../../ui/shown-error';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
+import { clearPhotoStages, measureStage, measureWorkerStages } from '../services/photo-timings';
 import { modelStatusLine } from '../views/model-text';
 import {
   adjustmentsNotice,
@@ -45,6 +47,8 @@ export class RcSurveyPage extends LitElement {
   @state() private busy = false;
   @state() private explaining = false;
   @state() private cameraOpen = false;
+  /** When the worker's answer for the current photo reached the page (for the stage timings). */
+  private answeredAt: number | null = null;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -59,7 +63,9 @@ export class RcSurveyPage extends LitElement {
 
   private async onPhotoChosen(event: CustomEvent<{ file: Blob }>): Promise<void> {
     for (const mark of PHOTO_MARKS) performance.clearMarks(mark);
-    performance.mark('roadcam:photo-chosen');
+    clearPhotoStages();
+    const chosenAt = performance.mark('roadcam:photo-chosen').startTime;
+    this.answeredAt = null;
     this.app.clearMessages();
     // The last result goes: a verdict must never be read as the answer for the new photo.
     this.result = null;
@@ -71,6 +77,8 @@ export class RcSurveyPage extends LitElement {
       if (!s) return;
       const method = this.app.state.method;
       const outcome = await s.service.survey(event.detail.file, method, (analysis) => {
+        this.answeredAt = performance.now();
+        measureWorkerStages(analysis.timings.stages, chosenAt, this.answeredAt);
         this.result = shownResult(analysis, method);
         void this.markWhenShown('roadcam:verdict-shown');
         const adjusted = adjustmentsNotice(analysis.adjustments);
@@ -107,7 +115,14 @@ export class RcSurveyPage extends LitElement {
   private onHeatmapDrawn(event: Event): void {
     const heatmap = event.composedPath()[0] as HTMLElement & { heatmap: ImageBitmap | null };
     if (heatmap.heatmap && performance.getEntriesByName('roadcam:heatmap-shown').length === 0) {
-      requestAnimationFrame(() => performance.mark('roadcam:heatmap-shown'));
+      const drawnAt = performance.now();
+      const answeredAt = this.answeredAt;
+      if (answeredAt !== null) measureStage('render and draw', answeredAt, drawnAt);
+      this.answeredAt = null;
+      requestAnimationFrame(() => {
+        const shown = performance.mark('roadcam:heatmap-shown').startTime;
+        if (answeredAt !== null) measureStage('until the next frame', drawnAt, shown);
+      });
     }
   }
 

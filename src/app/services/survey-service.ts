@@ -9,6 +9,7 @@ import type { NoPositionReason, SurveyRecord } from '../../store/survey-record';
 import { verdictKeyOf } from '../../store/survey-record';
 import type { Explanation, FailureInfo, PhotoAnalysis } from '../../workers/protocol';
 import type { AnalysisClient } from './analysis-client';
+import { measureStage } from './photo-timings';
 import type { PositionTracker } from './position';
 
 /** How long a new survey waits for a first GPS fix before it is saved without one. */
@@ -49,8 +50,10 @@ export class SurveyService {
     // EXIF GPS belongs to the photo itself (a gallery photo may come from elsewhere).
     const fix = analysis.exifPosition ? { position: analysis.exifPosition } : await position;
     const draft = buildRecord(analysis, fix, new Date());
+    const storing = performance.now();
     try {
       await this.repo.save(draft, analysis.jpeg);
+      measureStage('storing', storing, performance.now());
       return { ok: true, analysis, record: draft, draft, saveError: null };
     } catch (error) {
       const saveError =
