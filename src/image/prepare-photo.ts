@@ -36,14 +36,21 @@ export interface SourceInfo {
 export interface PreparedPhoto {
   /** Upright, at most PHOTO_LONG_SIDE; kept for drawing the model input and the display. */
   canvas: OffscreenCanvas;
-  jpeg: Blob;
-  thumbnail: Blob;
+  /** The JPEG to keep, its thumbnail and hash: encoded while the model runs (the encoder works
+   * on a snapshot taken at once, so the canvas may be transferred meanwhile). */
+  encoded: Promise<EncodedPhoto>;
   width: number;
   height: number;
-  sha256: string;
   exifPosition: Position | null;
   adjustments: PhotoAdjustment[];
   source: SourceInfo;
+}
+
+/** What the survey record stores of the photo. */
+export interface EncodedPhoto {
+  jpeg: Blob;
+  thumbnail: Blob;
+  sha256: string;
 }
 
 /** Times one stage of the work (the worker's stage clock); by default nothing is timed. */
@@ -251,14 +258,14 @@ export async function preparePhoto(file: Blob, time: TimeStage = untimed): Promi
   const width = bitmap.width;
   const height = bitmap.height;
   const canvas = await time('draw', () => uprightCanvas(bitmap, checked.mayHaveAlpha, adjustments));
-  const { jpeg, thumbnail, sha256 } = await time('encode', () => encodePhoto(canvas));
+  // Started, not awaited: the caller runs the model meanwhile and awaits it before replying.
+  const encoded = time('encode', () => encodePhoto(canvas));
+  encoded.catch(() => undefined);
   return {
     canvas,
-    jpeg,
-    thumbnail,
+    encoded,
     width,
     height,
-    sha256,
     exifPosition: exif.position,
     adjustments,
     source: {
@@ -343,23 +350,30 @@ function uprightCanvas(
   return canvas;
 }
 
-/** The JPEG that is kept, its thumbnail and its SHA-256 (what the survey record stores). */
-async function encodePhoto(
-  canvas: OffscreenCanvas,
-): Promise<{ jpeg: Blob; thumbnail: Blob; sha256: string }> {
+/**
+ * The JPEG that is kept, its thumbnail and its SHA-256 (what the survey record stores). Both
+ * images are snapshotted before the first await, so the caller may draw from or transfer the
+ * canvas while they are encoded.
+ */
+async function encodePhoto(canvas: OffscreenCanvas): Promise<EncodedPhoto> {
   const { width, height } = canvas;
-  const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY });
   const thumbSize = fitLongSide(width, height, THUMBNAIL_LONG_SIDE);
   const thumbCanvas = new OffscreenCanvas(thumbSize.width, thumbSize.height);
   const thumbCtx = thumbCanvas.getContext('2d')!;
   thumbCtx.imageSmoothingQuality = 'high';
   thumbCtx.drawImage(canvas, 0, 0, thumbSize.width, thumbSize.height);
-  const thumbnail = await thumbCanvas.convertToBlob({
+  const thumbnail = thumbCanvas.convertToBlob({
     type: 'image/jpeg',
     quality: THUMBNAIL_JPEG_QUALITY,
   });
-
-  return { jpeg, thumbnail, sha256: await sha256Hex(await jpeg.arrayBuffer()) };
+  // Awaited below, after the photo's; it must not reject unobserved meanwhile.
+  thumbnail.catch(() => undefined);
+  const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY });
+  return {
+    jpeg,
+    thumbnail: await thumbnail,
+    sha256: await sha256Hex(await jpeg.arrayBuffer()),
+  };
 }
 
 function hasTransparency(rgba: Uint8ClampedArray): boolean {

@@ -120,12 +120,21 @@ const api: AnalysisWorkerApi = {
         analysisError = failureOf(error, 'model');
       }
       const display = prepared.canvas.transferToImageBitmap();
+      let encoded;
+      try {
+        // Encoded while the model ran (preparePhoto started it).
+        encoded = await prepared.encoded;
+      } catch (error) {
+        display.close();
+        explanation?.heatmap?.close();
+        return { ok: false, error: failureOf(error) };
+      }
       const value: PhotoAnalysis = {
-        jpeg: prepared.jpeg,
-        thumbnail: prepared.thumbnail,
+        jpeg: encoded.jpeg,
+        thumbnail: encoded.thumbnail,
         photo: {
-          sha256: prepared.sha256,
-          bytes: prepared.jpeg.size,
+          sha256: encoded.sha256,
+          bytes: encoded.jpeg.size,
           width: prepared.width,
           height: prepared.height,
           type: 'image/jpeg',

@@ -86,6 +86,8 @@ export interface PhotoAnalysis {
   /** Null when the photo could not be analysed (see analysisError): it is kept all the same. */
   explanation: Explanation | null;
   analysisError: FailureInfo | null;
+  /** prepareMs: reading, decoding and drawing the photo (its encoding runs beside the model);
+   * stages: every stage, for the app benchmark's breakdown. */
   timings: { prepareMs: number; stages: StageTiming[] };
 }
 
