@@ -88,7 +88,7 @@ describe('input normalisation (src/model/preprocess.ts)', () => {
       const height = 5;
       const data = Uint8ClampedArray.from({ length: width * height * 4 }, (_, i) => (i * 53) % 256);
       const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-      const spec = { width, height, channels: 3, resize: 'stretch' as const };
+      const spec = { width, height, channels: 3 as const, resize: 'stretch' as const };
       for (const normalization of [NORMALIZE_MINUS_ONE_TO_ONE, imagenet]) {
         const got = await values(
           imageToModelInput({ width, height, data }, { ...spec, normalization }),
