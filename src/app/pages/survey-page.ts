@@ -16,6 +16,7 @@ import { engineText } from '../../ui/engine-text';
 import type { ShownError } from '../../ui/shown-error';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
+import type { SurveyOutcome, SurveyService } from '../services/survey-service';
 import { clearPhotoStages, measureStage, measureWorkerStages } from '../services/photo-timings';
 import { modelStatusLine } from '../views/model-text';
 import {
@@ -66,6 +67,9 @@ export class RcSurveyPage extends LitElement {
     clearPhotoStages();
     const chosenAt = performance.mark('roadcam:photo-chosen').startTime;
     this.answeredAt = null;
+    // The photo goes to the worker first (at once when the store is open), then the page
+    // re-renders while the worker works, not before it starts.
+    const surveying = this.startSurvey(event.detail.file, chosenAt);
     this.app.clearMessages();
     // The last result goes: a verdict must never be read as the answer for the new photo.
     this.result = null;
@@ -73,22 +77,13 @@ export class RcSurveyPage extends LitElement {
     this.busy = true;
     this.cameraOpen = false;
     try {
-      const s = await this.app.surveys();
-      if (!s) return;
-      const method = this.app.state.method;
-      const outcome = await s.service.survey(event.detail.file, method, (analysis) => {
-        this.answeredAt = performance.now();
-        measureWorkerStages(analysis.timings.stages, chosenAt, this.answeredAt);
-        this.result = shownResult(analysis, method);
-        void this.markWhenShown('roadcam:verdict-shown');
-        const adjusted = adjustmentsNotice(analysis.adjustments);
-        if (adjusted) this.app.notify(adjusted);
-      });
+      const outcome = await surveying;
+      if (!outcome) return;
       if (!outcome.ok) return this.app.reportError(outcome.error);
       if (outcome.saveError) return this.app.reportError(outcome.saveError);
       performance.mark('roadcam:saved');
       void this.app.enqueueForSync(outcome.draft.id);
-      // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
+      // (Set in startSurvey's onAnalysed callback, which TypeScript's narrowing cannot see.)
       const shown = this.result as ShownResult | null;
       if (shown) this.result = { ...shown, recordId: outcome.draft.id };
       this.app.notify(savedNotice(this.app.state.notice, outcome.draft));
@@ -105,11 +100,33 @@ export class RcSurveyPage extends LitElement {
     }
   }
 
-  /** User timing for the app benchmark: the frame after the result view has rendered. */
+  /** Runs the survey of a photo; null when the store is shut. */
+  private startSurvey(file: Blob, chosenAt: number): Promise<SurveyOutcome | null> {
+    const method = this.app.state.method;
+    const run = (s: { service: SurveyService }) =>
+      s.service.survey(file, method, (analysis) => {
+        this.answeredAt = performance.now();
+        measureWorkerStages(analysis.timings.stages, chosenAt, this.answeredAt);
+        this.result = shownResult(analysis, method);
+        const adjusted = adjustmentsNotice(analysis.adjustments);
+        if (adjusted) this.app.notify(adjusted);
+        // Saving waits for this: the verdict and heatmap are drawn first.
+        return this.markWhenShown('roadcam:verdict-shown');
+      });
+    const open = this.app.openSurveys();
+    return open ? run(open) : this.app.surveys().then((s) => (s ? run(s) : null));
+  }
+
+  /** The frame after the result view has rendered (user timing for the app benchmark). */
   private async markWhenShown(name: string): Promise<void> {
     await this.updateComplete;
     await this.renderRoot.querySelector('rc-explanation')?.updateComplete;
-    requestAnimationFrame(() => performance.mark(name));
+    await new Promise<void>((resolve) =>
+      requestAnimationFrame(() => {
+        performance.mark(name);
+        resolve();
+      }),
+    );
   }
 
   private onHeatmapDrawn(event: Event): void {
