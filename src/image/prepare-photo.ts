@@ -205,7 +205,7 @@ async function decodeUpright(
  * missing or refuses the file: the caller falls back to createImageBitmap.
  */
 async function decodeJpegScaled(
-  file: Blob,
+  bytes: ArrayBuffer,
   width: number,
   height: number,
 ): Promise<ImageBitmap | null> {
@@ -218,7 +218,9 @@ async function decodeJpegScaled(
     // last step to PHOTO_LONG_SIDE is a high-quality resize.
     const scale = Math.min(1, (2 * PHOTO_LONG_SIDE) / Math.max(width, height));
     decoder = new ImageDecoder({
-      data: file.stream(),
+      // The bytes already read (a copy in this worker), not the file again: reading a chosen
+      // file goes through the browser process.
+      data: bytes,
       type: 'image/jpeg',
       desiredWidth: Math.round(width * scale),
       desiredHeight: Math.round(height * scale),
@@ -249,12 +251,12 @@ export async function preparePhoto(file: Blob, time: TimeStage = untimed): Promi
       `size ${file.size}`,
     );
   }
-  const { checked, exif } = await time('read', async () => {
+  const { buffer, checked, exif } = await time('read', async () => {
     const buffer = await file.arrayBuffer();
     const checked = checkPhotoBytes(new Uint8Array(buffer));
-    return { checked, exif: await exifOf(buffer, checked.kind) };
+    return { buffer, checked, exif: await exifOf(buffer, checked.kind) };
   });
-  const { bitmap, adjustments } = await time('decode', () => decode(file, checked, exif));
+  const { bitmap, adjustments } = await time('decode', () => decode(file, buffer, checked, exif));
   const width = bitmap.width;
   const height = bitmap.height;
   const canvas = await time('draw', () => uprightCanvas(bitmap, checked.mayHaveAlpha, adjustments));
@@ -281,6 +283,7 @@ export async function preparePhoto(file: Blob, time: TimeStage = untimed): Promi
 /** The photo decoded upright and reduced to at most PHOTO_LONG_SIDE, and what was done to it. */
 async function decode(
   file: Blob,
+  bytes: ArrayBuffer,
   checked: ReturnType<typeof checkPhotoBytes>,
   exif: { orientation: number },
 ): Promise<{ bitmap: ImageBitmap; adjustments: PhotoAdjustment[] }> {
@@ -303,7 +306,7 @@ async function decode(
     const reduce = target.width !== upright.width || target.height !== upright.height;
     bitmap =
       (reduce && checked.kind === 'jpeg'
-        ? await decodeJpegScaled(file, checked.width, checked.height)
+        ? await decodeJpegScaled(bytes, checked.width, checked.height)
         : null) ?? (await decodeUpright(file, reduce ? target : null, checked.kind));
     if (reduce) adjustments.push('reduced');
     if (swap || exif.orientation > 1) adjustments.push('rotated');
