@@ -10,6 +10,7 @@ import type { CamGrid } from '../store/survey-record';
 import { failureOf, liveTensors, renderHeatmap } from './analysis';
 import { startBackend } from './backend';
 import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
+import { StageClock } from './stage-clock';
 import {
   explanationBitmaps,
   type AnalysisWorkerApi,
@@ -87,7 +88,7 @@ const api: AnalysisWorkerApi = {
   async start(next) {
     if (!engine) {
       config = next;
-      engine = startBackend(next.wasmUrl, next.backend);
+      engine = startBackend(next.wasmUrl, next.backend, next.threads);
       analyser = loadModel();
       analyser.catch(() => undefined);
     }
@@ -108,14 +109,16 @@ const api: AnalysisWorkerApi = {
   analysePhoto(file: Blob, method?: CamMethodName) {
     return serial(async (): Promise<Outcome<PhotoAnalysis>> => {
       const started = performance.now();
+      const clock = new StageClock();
       let prepared;
       try {
-        prepared = await preparePhoto(file);
+        prepared = await preparePhoto(file, clock.time);
       } catch (error) {
         return { ok: false, error: failureOf(error) };
       }
       const prepareMs = performance.now() - started;
-      const quality = qualityOf(prepared.canvas);
+      const canvas = prepared.canvas;
+      const quality = await clock.time('quality', () => qualityOf(canvas));
       let explanation: Explanation | null = null;
       let analysisError = null;
       try {
@@ -129,18 +132,27 @@ const api: AnalysisWorkerApi = {
             detail: status.state === 'failed' ? status.detail : undefined,
           };
         } else {
-          explanation = await model.explain(prepared.canvas, method);
+          explanation = await model.explain(prepared.canvas, method, clock);
         }
       } catch (error) {
         analysisError = failureOf(error, 'model');
       }
       const display = prepared.canvas.transferToImageBitmap();
+      let encoded;
+      try {
+        // Encoded while the model ran (preparePhoto started it).
+        encoded = await prepared.encoded;
+      } catch (error) {
+        display.close();
+        for (const bitmap of explanationBitmaps(explanation)) bitmap.close();
+        return { ok: false, error: failureOf(error) };
+      }
       const value: PhotoAnalysis = {
-        jpeg: prepared.jpeg,
-        thumbnail: prepared.thumbnail,
+        jpeg: encoded.jpeg,
+        thumbnail: encoded.thumbnail,
         photo: {
-          sha256: prepared.sha256,
-          bytes: prepared.jpeg.size,
+          sha256: encoded.sha256,
+          bytes: encoded.jpeg.size,
           width: prepared.width,
           height: prepared.height,
           type: 'image/jpeg',
@@ -151,7 +163,7 @@ const api: AnalysisWorkerApi = {
         quality,
         explanation,
         analysisError,
-        timings: { prepareMs },
+        timings: { prepareMs, stages: clock.stages },
       };
       const transfers: Transferable[] = [display, ...explanationBitmaps(explanation)];
       return Comlink.transfer({ ok: true, value }, transfers);

@@ -18,6 +18,7 @@ import { imageToModelInput } from '../model/preprocess';
 import type { SurveyVerdict } from '../schema/survey';
 import { AnalysisError, isCamMethod, renderHeatmap } from './analysis';
 import type { DamageExplanation, Explanation, ModelInfo, TypeHeatmap } from './protocol';
+import type { StageClock } from './stage-clock';
 
 type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
 
@@ -122,13 +123,17 @@ export class DamageAnalyser {
     return analyser;
   }
 
+  /** The photo's damage verdict and a heatmap per type; `clock` (the worker's) times each stage. */
   async explain(
     photo: OffscreenCanvas | ImageBitmap,
     method: CamMethodName = this.info.camMethod,
+    clock?: StageClock,
   ): Promise<Explanation> {
     const { input } = this.loaded.manifest;
+    const started = performance.now();
     const { image, region } = drawModelInput(photo, input.width, input.height, input.resize);
-    return this.explainPixels(image, region, method, true);
+    clock?.record('resize', started, performance.now());
+    return this.explainPixels(image, region, method, true, clock);
   }
 
   private async explainPixels(
@@ -136,10 +141,14 @@ export class DamageAnalyser {
     region: PhotoRegion,
     method: CamMethodName,
     render: boolean,
+    clock?: StageClock,
   ): Promise<Explanation> {
     const { manifest, adapter } = this.loaded;
     const started = performance.now();
     const x = imageToModelInput(image, { ...manifest.input, resize: 'stretch' });
+    const forwardStarted = performance.now();
+    clock?.record('model input', started, forwardStarted);
+    let camStarted = forwardStarted;
     let verdict: PhotoVerdict;
     let cams;
     let types: PhotoVerdict['types'];
@@ -154,6 +163,8 @@ export class DamageAnalyser {
         );
       }
       const outputs = types.map((t) => manifest.types.find((m) => m.name === t.name)!.output);
+      camStarted = performance.now();
+      clock?.record('inference', forwardStarted, camStarted);
       const batch = tf.tile(x, [outputs.length, 1, 1, 1]) as tf.Tensor4D;
       try {
         cams = await computeCam(adapter, batch, {
@@ -174,6 +185,7 @@ export class DamageAnalyser {
     }
     const inferenceMs = performance.now() - started;
     const renderStart = performance.now();
+    clock?.record('CAM', camStarted, renderStart);
     const heatmaps = types.map((t, i): TypeHeatmap => {
       const map = cams.normalized[i];
       return {
@@ -204,6 +216,7 @@ export class DamageAnalyser {
           : null,
       heatmaps,
     };
+    clock?.record('heatmap', renderStart, performance.now());
     const first = heatmaps[0];
     return {
       verdict: surveyVerdictOf(verdict),

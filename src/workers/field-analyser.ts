@@ -8,11 +8,16 @@ import type { RoadDamageManifest } from '../model/manifest';
 import { PotholeAnalyser } from './analysis';
 import { DamageAnalyser } from './damage-analysis';
 import type { Explanation, ModelInfo } from './protocol';
+import type { StageClock } from './stage-clock';
 
 export interface FieldAnalyser {
   readonly info: ModelInfo;
   readonly warmUpMs: number;
-  explain(photo: OffscreenCanvas | ImageBitmap, method?: CamMethodName): Promise<Explanation>;
+  explain(
+    photo: OffscreenCanvas | ImageBitmap,
+    method?: CamMethodName,
+    clock?: StageClock,
+  ): Promise<Explanation>;
   dispose(): void;
 }
 

@@ -21,6 +21,8 @@ export interface WorkerConfig {
   /** Absolute URL of the folder holding the three tfjs wasm binaries, ending in '/'. */
   wasmUrl: string;
   backend: BackendPreference;
+  /** Threads of the threaded wasm build (set before it starts); unset: tfjs's own choice. */
+  threads?: number;
 }
 
 export interface EngineInfo {
@@ -126,7 +128,16 @@ export interface PhotoAnalysis {
   /** Null when the photo could not be analysed (see analysisError): it is kept all the same. */
   explanation: Explanation | null;
   analysisError: FailureInfo | null;
-  timings: { prepareMs: number };
+  /** prepareMs: reading, decoding and drawing the photo (its encoding runs beside the model);
+   * stages: every stage, for the app benchmark's breakdown. */
+  timings: { prepareMs: number; stages: StageTiming[] };
+}
+
+/** One stage of a photo's way through the worker, in wall-clock ms (timeOrigin + now). */
+export interface StageTiming {
+  stage: string;
+  start: number;
+  end: number;
 }
 
 export interface AnalysisWorkerApi {

@@ -10,7 +10,9 @@ export type ToolErrorCode =
   | 'bad-boxes'
   | 'bad-model-folder'
   | 'bad-argument'
-  | 'single-class';
+  | 'single-class'
+  | 'not-root'
+  | 'no-cgroup';
 
 export class ToolError extends Error {
   readonly code: ToolErrorCode;

@@ -2,7 +2,8 @@
  * The survey page: choose or take a photo; the verdict and heatmap appear as soon as the worker
  * answers, and the survey is saved at once. The photo's result stays shown while the engineer
  * visits other pages (the shell keeps the page), until the next photo or its survey is deleted.
- * Marks the `roadcam:*` user timings of one photo that the app benchmark reads.
+ * Marks the `roadcam:*` user timings of one photo that the app benchmark reads, and measures
+ * its stages (services/photo-timings.ts).
  */
 import { consume } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
@@ -18,6 +19,8 @@ import { engineText } from '../../ui/engine-text';
 import type { ShownError } from '../../ui/shown-error';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
+import type { SurveyOutcome, SurveyService } from '../services/survey-service';
+import { clearPhotoStages, measureStage, measureWorkerStages } from '../services/photo-timings';
 import { modelStatusLine } from '../views/model-text';
 import {
   adjustmentsNotice,
@@ -53,6 +56,8 @@ export class RcSurveyPage extends LitElement {
   @state() private cameraOpen = false;
   /** A not-a-road photo held, unsaved, until the engineer keeps it anyway. */
   private held: { draft: SurveyRecord; jpeg: Blob } | null = null;
+  /** When the worker's answer for the current photo reached the page (for the stage timings). */
+  private answeredAt: number | null = null;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -67,7 +72,12 @@ export class RcSurveyPage extends LitElement {
 
   private async onPhotoChosen(event: CustomEvent<{ file: Blob }>): Promise<void> {
     for (const mark of PHOTO_MARKS) performance.clearMarks(mark);
-    performance.mark('roadcam:photo-chosen');
+    clearPhotoStages();
+    const chosenAt = performance.mark('roadcam:photo-chosen').startTime;
+    this.answeredAt = null;
+    // The photo goes to the worker first (at once when the store is open), then the page
+    // re-renders while the worker works, not before it starts.
+    const surveying = this.startSurvey(event.detail.file, chosenAt);
     this.app.clearMessages();
     // The last result goes: a verdict must never be read as the answer for the new photo.
     this.result = null;
@@ -76,15 +86,8 @@ export class RcSurveyPage extends LitElement {
     this.busy = true;
     this.cameraOpen = false;
     try {
-      const s = await this.app.surveys();
-      if (!s) return;
-      const method = this.app.state.method;
-      const outcome = await s.service.survey(event.detail.file, method, (analysis) => {
-        this.result = shownResult(analysis, method);
-        void this.markWhenShown('roadcam:verdict-shown');
-        const adjusted = adjustmentsNotice(analysis.adjustments);
-        if (adjusted) this.app.notify(adjusted);
-      });
+      const outcome = await surveying;
+      if (!outcome) return;
       if (!outcome.ok) return this.app.reportError(outcome.error);
       if (outcome.held) {
         this.held = { draft: outcome.draft, jpeg: outcome.analysis.jpeg };
@@ -137,17 +140,46 @@ export class RcSurveyPage extends LitElement {
     this.app.notify('Photo discarded: nothing was saved.');
   }
 
-  /** User timing for the app benchmark: the frame after the result view has rendered. */
+  /** Runs the survey of a photo; null when the store is shut. */
+  private startSurvey(file: Blob, chosenAt: number): Promise<SurveyOutcome | null> {
+    const method = this.app.state.method;
+    const run = (s: { service: SurveyService }) =>
+      s.service.survey(file, method, (analysis) => {
+        this.answeredAt = performance.now();
+        measureWorkerStages(analysis.timings.stages, chosenAt, this.answeredAt);
+        this.result = shownResult(analysis, method);
+        const adjusted = adjustmentsNotice(analysis.adjustments);
+        if (adjusted) this.app.notify(adjusted);
+        // Saving waits for this: the verdict and heatmap are drawn first.
+        return this.markWhenShown('roadcam:verdict-shown');
+      });
+    const open = this.app.openSurveys();
+    return open ? run(open) : this.app.surveys().then((s) => (s ? run(s) : null));
+  }
+
+  /** The frame after the result view has rendered (user timing for the app benchmark). */
   private async markWhenShown(name: string): Promise<void> {
     await this.updateComplete;
     await this.renderRoot.querySelector('rc-explanation')?.updateComplete;
-    requestAnimationFrame(() => performance.mark(name));
+    await new Promise<void>((resolve) =>
+      requestAnimationFrame(() => {
+        performance.mark(name);
+        resolve();
+      }),
+    );
   }
 
   private onHeatmapDrawn(event: Event): void {
     const heatmap = event.composedPath()[0] as HTMLElement & { heatmap: ImageBitmap | null };
     if (heatmap.heatmap && performance.getEntriesByName('roadcam:heatmap-shown').length === 0) {
-      requestAnimationFrame(() => performance.mark('roadcam:heatmap-shown'));
+      const drawnAt = performance.now();
+      const answeredAt = this.answeredAt;
+      if (answeredAt !== null) measureStage('render and draw', answeredAt, drawnAt);
+      this.answeredAt = null;
+      requestAnimationFrame(() => {
+        const shown = performance.mark('roadcam:heatmap-shown').startTime;
+        if (answeredAt !== null) measureStage('until the next frame', drawnAt, shown);
+      });
     }
   }
 

@@ -72,6 +72,7 @@ export class AppServices extends EventTarget {
   private repoReady: Promise<SurveyRepository | null> | null = null;
   private client: AnalysisClient | null = null;
   private surveyService: SurveyService | null = null;
+  private openedSurveys: { repo: SurveyRepository; service: SurveyService } | null = null;
   private sync: SyncService | null = null;
   private installer: InstallService | null = null;
   private updates: UpdateHandle | null = null;
@@ -156,7 +157,13 @@ export class AppServices extends EventTarget {
     const repo = await this.repository();
     if (!repo || !this.client) return null;
     this.surveyService ??= new SurveyService(repo, this.client, this.positions);
-    return { repo, service: this.surveyService };
+    return (this.openedSurveys = { repo, service: this.surveyService });
+  }
+
+  /** The same, without waiting, once surveys() has opened them (else null): the survey page
+   * sends a photo to the worker before it re-renders. */
+  openSurveys(): { repo: SurveyRepository; service: SurveyService } | null {
+    return this.openedSurveys;
   }
 
   async reloadModel(): Promise<ModelStatus | null> {

@@ -11,10 +11,14 @@ import type { NoPositionReason, SurveyDamage, SurveyRecord } from '../../store/s
 import { typesFoundOf, verdictKeyOf } from '../../store/survey-record';
 import type { Explanation, FailureInfo, PhotoAnalysis } from '../../workers/protocol';
 import type { AnalysisClient } from './analysis-client';
+import { measureStage } from './photo-timings';
 import type { PositionTracker } from './position';
 
 /** How long a new survey waits for a first GPS fix before it is saved without one. */
 const POSITION_WAIT_MS = 3000;
+/** How long saving waits for the verdict and heatmap to be on screen (a hidden page draws no
+ * frames: it saves after this). */
+export const SHOWN_WAIT_MS = 250;
 
 export type SurveyOutcome =
   | {
@@ -37,21 +41,23 @@ export class SurveyService {
   ) {}
 
   /**
-   * Runs the photo through the worker; `onAnalysed` sees the result before it is saved, so the
-   * verdict is on screen while IndexedDB writes.
+   * Runs the photo through the worker; `onAnalysed` sees the result before it is saved. When it
+   * returns a promise (settled once the result is on screen), saving waits for it, at most
+   * SHOWN_WAIT_MS: IndexedDB's work would otherwise compete with drawing the heatmap.
    */
   async survey(
     file: Blob,
     method: CamMethodName | undefined,
-    onAnalysed?: (analysis: PhotoAnalysis) => void,
+    onAnalysed?: (analysis: PhotoAnalysis) => void | Promise<unknown>,
   ): Promise<SurveyOutcome> {
     const position = this.positions.current(POSITION_WAIT_MS);
     const outcome = await this.analysis.analysePhoto(file, method);
     if (!outcome.ok) return outcome;
     const analysis = outcome.value;
-    onAnalysed?.(analysis);
+    const shown = onAnalysed?.(analysis);
     // EXIF GPS belongs to the photo itself (a gallery photo may come from elsewhere).
     const fix = analysis.exifPosition ? { position: analysis.exifPosition } : await position;
+    if (shown) await settledWithin(shown, SHOWN_WAIT_MS);
     const draft = buildRecord(analysis, fix, new Date());
     if (draft.damage?.outcome === 'not-a-road') {
       return { ok: true, analysis, record: null, draft, saveError: null, held: true };
@@ -71,8 +77,10 @@ export class SurveyService {
   }
 
   private async saveDraft(draft: SurveyRecord, jpeg: Blob): Promise<StoreError | null> {
+    const storing = performance.now();
     try {
       await this.repo.save(draft, jpeg);
+      measureStage('storing', storing, performance.now());
       return null;
     } catch (error) {
       return error instanceof StoreError
@@ -130,6 +138,18 @@ export function keptAnyway(draft: SurveyRecord): SurveyRecord {
   const notRoad = draft.damage?.notRoad;
   if (!draft.damage || !notRoad) return draft;
   return { ...draft, damage: { ...draft.damage, notRoad: { ...notRoad, kept: true } } };
+}
+
+/** Waits for `promise` to settle (either way), or `ms`, whichever comes first. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 export function buildRecord(

@@ -38,7 +38,7 @@ function analysis(explained: boolean): PhotoAnalysis {
           code: 'model-unavailable',
           message: 'The road model could not be loaded.',
         },
-    timings: { prepareMs: 1 },
+    timings: { prepareMs: 1, stages: [] },
   };
 }
 
