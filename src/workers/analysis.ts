@@ -104,9 +104,11 @@ export class PotholeAnalyser {
     );
   }
 
+  /** `render: false` skips the colour heatmap (drive frames: the grid is kept, drawn later). */
   async explain(
     photo: OffscreenCanvas | ImageBitmap,
     method: CamMethodName = this.info.camMethod,
+    render = true,
   ): Promise<Explanation> {
     const { manifest } = this.loaded;
     const { image, region } = drawModelInput(
@@ -115,7 +117,7 @@ export class PotholeAnalyser {
       manifest.input.height,
       manifest.input.resize,
     );
-    return this.explainPixels(image, region, method, true);
+    return this.explainPixels(image, region, method, render);
   }
 
   private async explainPixels(

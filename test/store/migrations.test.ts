@@ -21,7 +21,7 @@ describe('survey store migrations', () => {
   it('creates the current schema on a fresh phone', async () => {
     const db = await openSurveyDb({ name: uniqueDbName() });
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['photos', 'surveys']);
+    expect([...db.objectStoreNames].sort()).toEqual(['photos', 'runs', 'surveys']);
     const tx = db.transaction('surveys');
     expect([...tx.objectStore('surveys').indexNames].sort()).toEqual([
       'by-created',
