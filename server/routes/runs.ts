@@ -72,7 +72,12 @@ export async function runRoutes(app: FastifyInstance, options: { runs: RunStore 
       const canonical = canonicalJson(parsed.data);
       valid.push({
         index,
-        run: { id: parsed.data.id, record: parsed.data, canonicalJson: canonical, contentSha256: sha256Hex(canonical) },
+        run: {
+          id: parsed.data.id,
+          record: parsed.data,
+          canonicalJson: canonical,
+          contentSha256: sha256Hex(canonical),
+        },
       });
     });
     if (valid.length > 0) {

@@ -13,6 +13,7 @@ import { afterLoad } from './after-load';
 import { appServicesContext, FollowAppState } from './app-context';
 import './pages/about-page';
 import './pages/detail-page';
+import './pages/drive-page';
 import './pages/list-page';
 import './pages/survey-page';
 import { shellStyles } from './roadcam-app.styles';
@@ -21,6 +22,7 @@ import { AppServices } from './services/app-services';
 
 const TABS: { route: Route; label: string }[] = [
   { route: { name: 'survey' }, label: 'Survey' },
+  { route: { name: 'drive' }, label: 'Drive' },
   { route: { name: 'list' }, label: 'Surveys' },
   { route: { name: 'lab' }, label: 'Lab' },
   { route: { name: 'about' }, label: 'About' },
@@ -105,6 +107,8 @@ export class RoadcamApp extends LitElement {
         return html`<rc-detail-page .surveyId=${route.id} .visit=${this.visit}></rc-detail-page>`;
       case 'about':
         return html`<rc-about-page .visit=${this.visit}></rc-about-page>`;
+      case 'drive':
+        return html`<rc-drive-page .visit=${this.visit}></rc-drive-page>`;
       case 'lab':
         // Rendered beside the pages, so that it stays mounted when hidden.
         return nothing;

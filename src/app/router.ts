@@ -4,6 +4,7 @@ export type Route =
   | { name: 'list' }
   | { name: 'detail'; id: string }
   | { name: 'about' }
+  | { name: 'drive' }
   | { name: 'lab' };
 
 export function parseRoute(pathname: string): Route {
@@ -13,6 +14,7 @@ export function parseRoute(pathname: string): Route {
   if (detail) return { name: 'detail', id: detail[1] };
   if (path === '/about') return { name: 'about' };
   if (path === '/lab') return { name: 'lab' };
+  if (path === '/drive') return { name: 'drive' };
   return { name: 'survey' };
 }
 
@@ -26,6 +28,8 @@ export function routePath(route: Route): string {
       return '/about';
     case 'lab':
       return '/lab';
+    case 'drive':
+      return '/drive';
     default:
       return '/';
   }

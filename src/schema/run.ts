@@ -44,7 +44,9 @@ export const runRecordSchema = z
       maxFps: z.number().positive().max(30),
       sameDamageM: z.number().positive().max(1000),
     }),
-    model: z.object({ id: z.string().min(1).max(100), version: z.string().min(1).max(40) }).nullable(),
+    model: z
+      .object({ id: z.string().min(1).max(100), version: z.string().min(1).max(40) })
+      .nullable(),
   })
   .refine((run) => Date.parse(run.endedAt) >= Date.parse(run.startedAt), {
     path: ['endedAt'],

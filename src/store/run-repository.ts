@@ -59,7 +59,8 @@ export class RunRepository {
     const tx = this.db.transaction('runs', 'readwrite');
     try {
       const run = await tx.store.get(id);
-      if (!run) throw new StoreError('not-found', 'This run is no longer on the phone.', `id ${id}`);
+      if (!run)
+        throw new StoreError('not-found', 'This run is no longer on the phone.', `id ${id}`);
       const next = change(run);
       await Promise.all([tx.store.put(next), tx.done]);
       return next;
@@ -80,7 +81,8 @@ export class RunRepository {
     const requests: Promise<unknown>[] = [];
     try {
       const run = await tx.objectStore('runs').get(runId);
-      if (!run) throw new StoreError('not-found', 'This run is no longer on the phone.', `id ${runId}`);
+      if (!run)
+        throw new StoreError('not-found', 'This run is no longer on the phone.', `id ${runId}`);
       const next: RunRecord = {
         ...run,
         surveyIds: [...run.surveyIds, survey.id],

@@ -43,7 +43,9 @@ export async function analyseFrame(
   };
 }
 
-async function encodeFramePhoto(canvas: OffscreenCanvas): Promise<NonNullable<FrameAnalysis['photo']>> {
+async function encodeFramePhoto(
+  canvas: OffscreenCanvas,
+): Promise<NonNullable<FrameAnalysis['photo']>> {
   const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY });
   const thumbSize = fitLongSide(canvas.width, canvas.height, THUMBNAIL_LONG_SIDE);
   const thumbCanvas = new OffscreenCanvas(thumbSize.width, thumbSize.height);

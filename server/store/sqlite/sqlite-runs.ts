@@ -4,7 +4,14 @@
  */
 import type Database from 'better-sqlite3';
 import { planRunBatch, storedRunVersion, type StoredRunVersion } from '../run-batch-plan';
-import { toStoredRun, type PreparedRun, type PutRunOutcome, type RunRow, type RunStore, type StoredRun } from '../run-store';
+import {
+  toStoredRun,
+  type PreparedRun,
+  type PutRunOutcome,
+  type RunRow,
+  type RunStore,
+  type StoredRun,
+} from '../run-store';
 
 export class SqliteRunStore implements RunStore {
   private readonly sql: ReturnType<typeof prepareStatements>;
@@ -36,7 +43,14 @@ export class SqliteRunStore implements RunStore {
       const changed = this.nextChange();
       for (const { run, created } of plan.writes.values()) {
         if (created) {
-          this.sql.insert.run(run.id, run.canonicalJson, run.contentSha256, received, receivedFrom, changed);
+          this.sql.insert.run(
+            run.id,
+            run.canonicalJson,
+            run.contentSha256,
+            received,
+            receivedFrom,
+            changed,
+          );
         } else {
           this.sql.update.run(run.canonicalJson, run.contentSha256, changed, run.id);
         }
@@ -69,6 +83,8 @@ function prepareStatements(db: Database.Database) {
       'UPDATE runs SET record_json = ?, content_sha256 = ?, changed_at = ? WHERE id = ?',
     ),
     get: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
-    listById: db.prepare<[string, number], RunRow>('SELECT * FROM runs WHERE id > ? ORDER BY id LIMIT ?'),
+    listById: db.prepare<[string, number], RunRow>(
+      'SELECT * FROM runs WHERE id > ? ORDER BY id LIMIT ?',
+    ),
   };
 }

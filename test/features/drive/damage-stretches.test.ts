@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DamageStretches, type StretchFrame } from '../../../src/features/drive/shared/damage-stretches';
+import {
+  DamageStretches,
+  type StretchFrame,
+} from '../../../src/features/drive/shared/damage-stretches';
 import { findingOf } from '../../../src/features/drive/shared/frame-finding';
 import { distanceMetres, localScale } from '../../../src/geo/ruler';
 
@@ -81,9 +84,7 @@ describe('DamageStretches', () => {
 
 describe('findingOf', () => {
   it('reads the pothole model verdict', () => {
-    expect(
-      findingOf({ label: 'pothole', potholeProbability: 0.8, lowConfidence: false }),
-    ).toEqual({
+    expect(findingOf({ label: 'pothole', potholeProbability: 0.8, lowConfidence: false })).toEqual({
       damage: true,
       found: [{ type: 'pothole', probability: 0.8 }],
       score: 0.8,

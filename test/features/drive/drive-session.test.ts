@@ -41,7 +41,11 @@ function frameAnswer(p: number, tag: string): FrameAnalysis {
   const damage = p >= 0.5;
   return {
     explanation: {
-      verdict: { label: damage ? 'pothole' : 'normal', potholeProbability: p, lowConfidence: false },
+      verdict: {
+        label: damage ? 'pothole' : 'normal',
+        potholeProbability: p,
+        lowConfidence: false,
+      },
       probabilities: { pothole: p, normal: 1 - p },
       cam: {
         method: 'gradcam',
@@ -61,7 +65,13 @@ function frameAnswer(p: number, tag: string): FrameAnalysis {
       ? {
           jpeg: new Blob([tag], { type: 'image/jpeg' }),
           thumbnail: new Blob(['t'], { type: 'image/jpeg' }),
-          meta: { sha256: tag.padEnd(64, '0'), bytes: 1000, width: 640, height: 480, type: 'image/jpeg' },
+          meta: {
+            sha256: tag.padEnd(64, '0'),
+            bytes: 1000,
+            width: 640,
+            height: 480,
+            type: 'image/jpeg',
+          },
         }
       : null,
     timings: { totalMs: 40, inferenceMs: 30, encodeMs: 10 },
@@ -143,7 +153,11 @@ describe('DriveSession', () => {
     const reopened = await RunRepository.open({ name });
     const ended = await endAbandonedRuns(reopened, new Date(T0 + 60_000));
     expect(ended).toHaveLength(1);
-    expect(ended[0]).toMatchObject({ state: 'ended', endReason: 'reloaded', surveyIds: [expect.any(String)] });
+    expect(ended[0]).toMatchObject({
+      state: 'ended',
+      endReason: 'reloaded',
+      surveyIds: [expect.any(String)],
+    });
     expect(ended[0].distanceM).toBeCloseTo(30, 3);
     expect(ended[0].endedAt).toBe(new Date(T0 + 6000).toISOString());
     expect(await endAbandonedRuns(reopened)).toEqual([]);

@@ -39,7 +39,8 @@ describe('FrameScheduler', () => {
     // 2 frames/s over 10 s: starts at 0, 500, 1000... (frames come every 33 ms).
     expect(starts.length).toBeGreaterThanOrEqual(19);
     expect(starts.length).toBeLessThanOrEqual(20);
-    for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(500);
+    for (let i = 1; i < starts.length; i++)
+      expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(500);
   });
 
   it('slows to the measured analysis time (with headroom) when the phone is slower than the cap', () => {

@@ -169,6 +169,8 @@ export class DriveSession extends EventTarget {
   /** The worker's answer for the frame taken at `at` (epoch ms), `elapsedMs` after it. */
   async frameAnalysed(analysis: FrameAnalysis, at: number, elapsedMs: number): Promise<void> {
     this.scheduler.finished(elapsedMs);
+    // A frame that comes back after the run ended belongs to no stretch: the run is closed.
+    if (this.ended) return;
     const finding = findingOf(analysis.explanation.verdict);
     const fix = this.freshFix(at);
     const closed = this.stretches.observe({

@@ -55,7 +55,9 @@ export class DamageStretches<T> {
     this.distanceM = options.distanceM ?? DEFAULT_STRETCH_DISTANCE_M;
     this.noFixGapMs = options.noFixGapMs ?? DEFAULT_NO_FIX_GAP_MS;
     if (!(this.distanceM > 0)) {
-      throw new RangeError(`The same-damage distance must be above 0 m (it was ${this.distanceM}).`);
+      throw new RangeError(
+        `The same-damage distance must be above 0 m (it was ${this.distanceM}).`,
+      );
     }
   }
 

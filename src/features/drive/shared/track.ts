@@ -34,7 +34,10 @@ export class TrackRecorder {
   private metres = 0;
   private rejected = 0;
 
-  constructor(options: TrackOptions = {}, resumed: { points?: TrackPoint[]; distanceM?: number } = {}) {
+  constructor(
+    options: TrackOptions = {},
+    resumed: { points?: TrackPoint[]; distanceM?: number } = {},
+  ) {
     this.maxAccuracyM = options.maxAccuracyM ?? DEFAULT_MAX_ACCURACY_M;
     this.minStepM = options.minStepM ?? DEFAULT_MIN_STEP_M;
     this.kept.push(...(resumed.points ?? []));
@@ -111,6 +114,7 @@ function segmentDistance(p: number[], a: number[], b: number[]): number {
   const dx = b[0] - a[0];
   const dy = b[1] - a[1];
   const len2 = dx * dx + dy * dy;
-  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2));
+  const t =
+    len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2));
   return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
 }
