@@ -84,18 +84,27 @@ export async function launchProfile(
     offline?: boolean;
     permissions?: string[];
     extraArgs?: string[];
+    /** A Y4M video that the camera plays (looped) instead of a real camera; camera allowed. */
+    fakeCamera?: string;
   } & Pick<LaunchOptions, 'env'> = {},
 ): Promise<LaunchedProfile> {
   const userDataDir = options.userDataDir ?? newProfileDir();
+  const cameraArgs = options.fakeCamera
+    ? [
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${options.fakeCamera}`,
+      ]
+    : [];
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: findChromium(),
     headless: true,
-    args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
+    args: [...CHROMIUM_ARGS, ...cameraArgs, ...(options.extraArgs ?? [])],
     viewport: { width: 412, height: 860 },
     deviceScaleFactor: 1,
     serviceWorkers: 'allow',
     offline: options.offline ?? false,
-    permissions: options.permissions ?? [],
+    permissions: [...(options.permissions ?? []), ...(options.fakeCamera ? ['camera'] : [])],
     env: options.env,
   });
   return {

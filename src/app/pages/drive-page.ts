@@ -74,10 +74,11 @@ export class RcDrivePage extends LitElement {
       this.app.reportError(error);
       return [];
     });
-    const last = ended.at(-1);
-    if (last && !this.runner) {
+    if (ended.length > 0) void this.app.syncService().then((sync) => sync?.syncNow());
+    // The last run's summary stays on the page, also after a reload ended it.
+    const last = (await runs.list().catch(() => []))[0];
+    if (last?.state === 'ended' && !this.runner && this.driveState !== 'running') {
       await this.showSummary(last);
-      void this.app.syncService().then((sync) => sync?.syncNow());
     }
   }
 
