@@ -122,13 +122,15 @@ export class DriveRunner {
   /** Ends the run (once): camera, position, wake lock off; the session saves what it had. */
   stop(reason: RunEndReason): Promise<RunRecord> {
     this.stopping ??= (async () => {
+      // The run's record first (see DriveSession.end), then the devices.
+      const ended = this.session.end(reason);
       for (const stop of this.stops) stop();
       this.stops = [];
       stopStream(this.stream);
       this.stream = null;
       this.options.video.srcObject = null;
       await this.wakeLock?.release().catch(() => undefined);
-      return this.session.end(reason);
+      return ended;
     })();
     return this.stopping;
   }

@@ -152,6 +152,8 @@ export class DriveSession extends EventTarget {
     if (this.track.add({ ...fix, t: Math.max(0, fix.at - startedMs) })) {
       this.update({ distanceM: this.track.distanceM });
     }
+    // Written by the clock, also when no frame comes back (a slow or stuck worker).
+    if (this.clock() - this.lastCheckpoint >= CHECKPOINT_MS) void this.checkpoint();
   }
 
   /** A frame is ready at `now`: true when it should be analysed (then call frameAnalysed). */
@@ -202,23 +204,31 @@ export class DriveSession extends EventTarget {
     });
   }
 
-  /** Ends the run: the open stretch becomes a survey, the track is thinned. Once. */
+  /**
+   * Ends the run: the track is thinned and the run marked ended, then the open stretch becomes
+   * its last survey. Once. The run record is written first, in the task that ended the run: a
+   * page being hidden or unloaded may not finish a longer chain of writes, and a run marked
+   * ended keeps every survey saved so far (a survey and its place in the run are one
+   * transaction).
+   */
   end(reason: RunEndReason): Promise<RunRecord> {
     this.ended ??= (async () => {
-      for (const stretch of this.stretches.flush()) {
-        await this.queue(() => this.saveSurvey(stretch.best.payload));
-      }
-      await this.saving;
+      const closed = this.stretches.flush();
       const endedAt = new Date(this.clock()).toISOString();
-      this.run = await this.runs.update(this.run.id, (stored) => ({
-        ...stored,
-        ...this.progress(),
-        track: thinTrack(this.track.points.map(([lon, lat, t]) => [lon, lat, t])),
-        state: 'ended',
-        endedAt,
-        updatedAt: endedAt,
-        endReason: reason,
-      }));
+      const progress = this.progress();
+      await this.queue(async () => {
+        this.run = await this.runs.update(this.run.id, (stored) => ({
+          ...stored,
+          ...progress,
+          track: thinTrack(progress.track, stored.trackToleranceM),
+          state: 'ended',
+          endedAt,
+          updatedAt: endedAt,
+          endReason: reason,
+        }));
+      });
+      for (const stretch of closed) await this.queue(() => this.saveSurvey(stretch.best.payload));
+      await this.saving;
       this.update({ running: false, damages: this.run.surveyIds.length });
       return this.run;
     })();
