@@ -17,7 +17,7 @@ import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/
 import { ServerProcess } from '../../tools/lib/server-process';
 import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import { buildTestApp } from '../helpers/test-app';
-import { writeY4m } from '../helpers/y4m';
+import { writeY4m } from '../../tools/lib/y4m';
 import { modelSettled, openApp, pollUntil, watchProblems } from './app-page';
 
 const GOOD_S = 8;
@@ -55,7 +55,8 @@ beforeAll(async () => {
   token = await server.createToken('drive-phone');
   browser = await launchProfile({ fakeCamera: video, permissions: ['geolocation'] });
   await browser.context.setGeolocation({ ...START, accuracy: 5 });
-});
+  // The production build alone takes minutes on a loaded 2-core machine.
+}, 900_000);
 
 afterAll(async () => {
   await browser?.close();

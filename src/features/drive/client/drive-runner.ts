@@ -111,7 +111,10 @@ export class DriveRunner {
           this.options.onProblem(outcome.error.message);
           return;
         }
-        await this.session.frameAnalysed(outcome.value, at, performance.now() - started);
+        const done = performance.now();
+        // Read by `npm run bench:drive`: frame grabbed -> verdict back on the page.
+        performance.measure('roadcam:drive-frame', { start: started, end: done });
+        await this.session.frameAnalysed(outcome.value, at, done - started);
       } catch (error) {
         this.session.frameFailed();
         this.options.onProblem(`A frame could not be analysed: ${String(error)}`);

@@ -1,5 +1,5 @@
 /**
- * A Y4M video made from photos, for Chromium's fake camera
+ * A Y4M video made from photos, for Chromium's fake camera in the drive test and benchmark
  * (`--use-file-for-fake-video-capture`): a one-line header, then per frame `FRAME\n` and the
  * raw I420 planes (Y full size, U and V at half size, BT.601 studio range). No external tool:
  * sharp resizes and decodes each photo to RGB, the conversion is here.
