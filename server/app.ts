@@ -22,7 +22,7 @@ import {
 } from './request-guards';
 import { exportRoutes } from './routes/export';
 import { photoRoutes } from './routes/photos';
-import { runRoutes } from './routes/runs';
+import { runExportRoutes, runRoutes } from './routes/runs';
 import { surveyRoutes } from './routes/surveys';
 import { apiHeaders, appPageHeaders, strictTransportSecurity } from './security-headers';
 import { hasBuiltApp, isAppNavigation, registerStaticApp, sendIndexHtml } from './static-app';
@@ -195,7 +195,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       });
       await api.register(surveyRoutes, { surveys: options.surveys });
       await api.register(photoRoutes, { surveys: options.surveys, photos: options.photos });
-      if (options.runs) await api.register(runRoutes, { runs: options.runs });
+      if (options.runs) {
+        await api.register(runRoutes, { runs: options.runs });
+        await api.register(runExportRoutes, { runs: options.runs });
+      }
       await api.register(exportRoutes, {
         surveys: options.surveys,
         publicUrl: options.publicUrl ?? null,

@@ -3,6 +3,7 @@
  * by id), GET /runs/:id. A run's surveys are uploaded as surveys, each with the run's id.
  */
 import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
 import { MAX_RUNS_PER_BATCH, runRecordSchema, type RunRecordWire } from '../../src/schema/run';
 import type { SurveyUploadResult } from '../../src/schema/survey';
 import { z } from '../../src/schema/zod';
@@ -129,6 +130,54 @@ export async function runRoutes(app: FastifyInstance, options: { runs: RunStore 
     const stored = await runs.getRun(id);
     if (!stored) throw new ApiError(404, 'run_not_found', `The server has no run ${id}.`);
     return { ...toRunState(stored), run: stored.record satisfies RunRecordWire };
+  });
+}
+
+/** A run as a GeoJSON feature: its track as a LineString (null geometry under 2 points). */
+export function runFeature(stored: StoredRun) {
+  const { record } = stored;
+  const line = record.track.map(([lon, lat]) => [lon, lat]);
+  return {
+    type: 'Feature' as const,
+    geometry: line.length >= 2 ? { type: 'LineString' as const, coordinates: line } : null,
+    properties: {
+      id: stored.id,
+      startedAt: record.startedAt,
+      endedAt: record.endedAt,
+      endReason: record.endReason,
+      distanceM: record.distanceM,
+      framesAnalysed: record.framesAnalysed,
+      surveys: record.surveyIds.length,
+      surveyIds: record.surveyIds.join(' '),
+      model: record.model ? `${record.model.id}@${record.model.version}` : null,
+    },
+  };
+}
+
+/** GET /export/runs.geojson: every run's track, streamed page by page like the survey exports. */
+export async function runExportRoutes(app: FastifyInstance, options: { runs: RunStore }) {
+  app.get('/export/runs.geojson', async (_request, reply) => {
+    const { runs } = options;
+    async function* body() {
+      yield '{"type":"FeatureCollection","features":[';
+      let after: string | null = null;
+      let first = true;
+      for (;;) {
+        const page = await runs.listRunsById(after, 200);
+        if (page.length > 0) {
+          yield (first ? '' : ',') + page.map((r) => JSON.stringify(runFeature(r))).join(',');
+          first = false;
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        if (page.length < 200) break;
+        after = page[page.length - 1].id;
+      }
+      yield ']}';
+    }
+    return reply
+      .type('application/geo+json; charset=utf-8')
+      .header('Content-Disposition', 'attachment; filename="roadcam-runs.geojson"')
+      .send(Readable.from(body()));
   });
 }
 

@@ -87,6 +87,34 @@ describe('runs API', () => {
     );
   });
 
+  it('exports every run as a GeoJSON LineString of its track', async () => {
+    const response = await fetch(`${server.url}/api/v1/export/runs.geojson`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/application\/geo\+json/);
+    const collection = (await response.json()) as {
+      type: string;
+      features: {
+        geometry: { type: string; coordinates: number[][] };
+        properties: { id: string; surveys: number };
+      }[];
+    };
+    expect(collection.type).toBe('FeatureCollection');
+    expect(collection.features.length).toBeGreaterThanOrEqual(2);
+    for (const f of collection.features) {
+      expect(f.geometry).toEqual({
+        type: 'LineString',
+        coordinates: [
+          [116.3, 39.9],
+          [116.3, 39.91],
+        ],
+      });
+      expect(f.properties.surveys).toBe(1);
+    }
+    expect((await fetch(`${server.url}/api/v1/export/runs.geojson`)).status).toBe(401);
+  });
+
   it('answers 401 without a token, 404 for an unknown run and 400 for a body that is not a batch', async () => {
     expect((await call('POST', '/runs', { runs: [run()] }, false)).status).toBe(401);
     expect((await call('GET', '/runs', undefined, false)).status).toBe(401);
