@@ -3,7 +3,7 @@
  * colour heatmap (its grid is kept; the detail view draws it), and encoded as a survey photo
  * only when it found damage, so frames of good road cost no JPEG encoding and are not kept.
  */
-import { findingOf } from '../features/drive/shared/frame-finding';
+import { findingOf } from '../model/frame-finding';
 import {
   fitLongSide,
   PHOTO_JPEG_QUALITY,

@@ -1,19 +1,9 @@
 import { css } from 'lit';
-import { theme } from '../../components/theme';
+import { pageStyles } from './page.styles';
 
 export const drivePageStyles = [
-  theme,
+  ...pageStyles,
   css`
-    :host {
-      display: grid;
-      grid-template-columns: minmax(0, 1fr);
-      gap: 0.75rem;
-      align-content: start;
-    }
-    h2 {
-      margin: 0;
-      font-size: 1.2rem;
-    }
     video {
       width: 100%;
       max-height: 45vh;

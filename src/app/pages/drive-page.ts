@@ -16,7 +16,7 @@ import {
 } from '../../features/drive/client/drive-session';
 import { DriveRunner } from '../../features/drive/client/drive-runner';
 import { distanceText, summaryLines, verdictText } from '../../features/drive/shared/drive-text';
-import { findingOf } from '../../features/drive/shared/frame-finding';
+import { findingOf } from '../../model/frame-finding';
 import { MAX_FPS_LIMIT } from '../../features/drive/shared/frame-scheduler';
 import { summariseRun, type RunSummary } from '../../features/drive/shared/run-summary';
 import type { RunRecord } from '../../store/run-record';

@@ -3,7 +3,7 @@ import {
   DamageStretches,
   type StretchFrame,
 } from '../../../src/features/drive/shared/damage-stretches';
-import { findingOf } from '../../../src/features/drive/shared/frame-finding';
+import { findingOf } from '../../../src/model/frame-finding';
 import { distanceMetres, localScale } from '../../../src/geo/ruler';
 
 const START = { lon: 116.3, lat: 39.9 };
@@ -98,13 +98,12 @@ describe('findingOf', () => {
     });
   });
 
-  it('reads a road-damage verdict: any type found is damage, good road and not-a-road are not', () => {
+  it('reads a road-damage verdict: any type found is damage, a type not sure is not', () => {
     const f = findingOf({
       types: [
         { name: 'pothole', probability: 0.3, state: 'not-found' },
         { name: 'crack', probability: 0.7, state: 'found' },
         { name: 'patch', probability: 0.9, state: 'found' },
-        { name: 'not_road', probability: 0.95, state: 'found' },
       ],
     });
     expect(f.damage).toBe(true);

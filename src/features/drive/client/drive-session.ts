@@ -14,7 +14,7 @@ import type { SurveyRecord } from '../../../store/survey-record';
 import { verdictKeyOf } from '../../../store/survey-record';
 import type { FrameAnalysis } from '../../../workers/protocol';
 import { DamageStretches, DEFAULT_STRETCH_DISTANCE_M } from '../shared/damage-stretches';
-import { findingOf, type FrameFinding } from '../shared/frame-finding';
+import { findingOf, type FrameFinding } from '../../../model/frame-finding';
 import { DEFAULT_MAX_FPS, FrameScheduler, type PowerSignal } from '../shared/frame-scheduler';
 import { DEFAULT_THIN_TOLERANCE_M, thinTrack, TrackRecorder } from '../shared/track';
 

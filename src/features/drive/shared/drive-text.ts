@@ -1,5 +1,5 @@
 /** What the Drive page says, as plain text from plain data (Node tests read it). */
-import type { FrameFinding } from './frame-finding';
+import type { FrameFinding } from '../../../model/frame-finding';
 import type { RunSummary } from './run-summary';
 
 export function verdictText(finding: FrameFinding | null): string {

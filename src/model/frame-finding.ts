@@ -1,11 +1,10 @@
 /**
- * What one analysed frame says, in the terms a drive needs: which damage types were found and
- * a score to pick the best frame of a stretch. Read from whatever verdict the analysis worker
- * returns today (the pothole model's label and probability); a road-damage verdict with types
- * maps the same way, so the drive logic does not change when the model does.
+ * What one analysed frame says, in the terms a drive needs (issue 13): which damage types were
+ * found and a score to pick the best frame of a stretch. Read from whatever verdict the model
+ * gives (the pothole model's label and probability, or a road-damage model's types), so the
+ * drive logic does not change when the model does. Here, beside the verdicts, because the
+ * worker uses it too (it encodes a frame's photo only when it found damage).
  */
-import { isDamageType } from '../../../geo/damage-types';
-
 export interface TypeFound {
   type: string;
   probability: number;
@@ -37,7 +36,8 @@ export interface TypedVerdictLike {
 export function findingOf(verdict: BinaryVerdictLike | TypedVerdictLike): FrameFinding {
   if ('types' in verdict) {
     const found = verdict.types
-      .filter((t) => t.state === 'found' && isDamageType(t.name))
+      // Every output of a road-damage model is a damage type; not-a-road is a separate score.
+      .filter((t) => t.state === 'found')
       .map((t) => ({ type: t.name, probability: t.probability }));
     return {
       damage: found.length > 0,
@@ -46,7 +46,7 @@ export function findingOf(verdict: BinaryVerdictLike | TypedVerdictLike): FrameF
       lowConfidence: verdict.lowConfidence ?? verdict.types.some((t) => t.state === 'not-sure'),
     };
   }
-  const damage = verdict.label !== 'normal' && isDamageType(verdict.label);
+  const damage = verdict.label === 'pothole';
   return {
     damage,
     found: damage ? [{ type: verdict.label, probability: verdict.potholeProbability }] : [],
