@@ -94,5 +94,15 @@ export default defineConfig({
   },
   preview: { headers: { ...appPageHeaders } },
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // Two entries: the field app, and the office's pages served by the sync server (src/office).
+    rollupOptions: {
+      input: {
+        index: path.resolve(import.meta.dirname, 'index.html'),
+        office: path.resolve(import.meta.dirname, 'office.html'),
+      },
+    },
+  },
 });

@@ -21,6 +21,7 @@ import {
   refuseUnsupportedEncoding,
 } from './request-guards';
 import { exportRoutes } from './routes/export';
+import { segmentReportRoutes } from './routes/segment-report';
 import { photoRoutes } from './routes/photos';
 import { runExportRoutes, runRoutes } from './routes/runs';
 import { surveyRoutes } from './routes/surveys';
@@ -204,6 +205,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         publicUrl: options.publicUrl ?? null,
         maxConcurrent: options.maxConcurrentExports ?? 2,
       });
+      await api.register(segmentReportRoutes, { surveys: options.surveys });
     },
     { prefix: '/api/v1' },
   );

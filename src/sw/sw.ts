@@ -31,9 +31,12 @@ addPlugins([isolation]);
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 
-// Deep links (/surveys/<id>, /about) open the shell, which routes on the client.
+// Deep links (/surveys/<id>, /about) open the shell, which routes on the client. The office's
+// pages (office.html, served by the sync server) are not the phone's: the network serves them.
 registerRoute(
-  new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }),
+  new NavigationRoute(createHandlerBoundToURL('index.html'), {
+    denylist: [/^\/api\//, /^\/office/],
+  }),
 );
 
 // Models that are not precached (opened later from another URL) are kept once fetched.

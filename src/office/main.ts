@@ -1,0 +1,3 @@
+/** Entry of the office's pages (office.html, served by the sync server): the shell routes. */
+import '../app/page.css';
+import './office-app';
