@@ -7,7 +7,7 @@ import type { DBSchema, IDBPDatabase } from 'idb';
 import { openMigratedDb, type DbMigration } from './migrated-db';
 import type { RunRecord } from './run-record';
 import type { SurveyRecord } from './survey-record';
-import { verdictKeyOf } from './survey-record';
+import { typesFoundOf, verdictKeyOf } from './survey-record';
 
 const DB_NAME = 'roadcam';
 
@@ -25,6 +25,7 @@ export interface RoadcamDB extends DBSchema {
       'by-created': string;
       'by-verdict': [string, string];
       'by-sync': [string, string];
+      'by-type': string;
     };
   };
   photos: {
@@ -94,10 +95,32 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
-  // Planned as version 6 (4 and 5 belong to features landing at the same time); the list must
-  // have no gap (migrations.test.ts), so it takes the next free number when it is merged.
   {
     version: 4,
+    description:
+      "damage types (issue 10): records may carry `damage` (every type's probability, the " +
+      'types found, not-a-road); a multi-entry index on `typesFound` lets the list filter by ' +
+      'type; records written before get typesFound from their verdict (pothole -> [pothole])',
+    async migrate(_db, tx) {
+      const surveys = tx.objectStore('surveys');
+      let cursor = await surveys.openCursor();
+      while (cursor) {
+        const record = cursor.value as Partial<SurveyRecord>;
+        if (record.typesFound === undefined) {
+          await cursor.update({
+            ...cursor.value,
+            typesFound: typesFoundOf(record.verdict ?? null, record.damage),
+          });
+        }
+        cursor = await cursor.continue();
+      }
+      surveys.createIndex('by-type', 'typesFound', { multiEntry: true });
+    },
+  },
+  // Planned as version 6 (5 is reserved for another feature landing at the same time); the
+  // list must have no gap (migrations.test.ts), so it takes the next free number when merged.
+  {
+    version: 5,
     description:
       'drive runs (issue 13): one record per run, its track, counters and sync state; ' +
       'surveys made by a run carry its runId (optional: earlier records need no change)',

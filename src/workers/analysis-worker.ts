@@ -4,25 +4,28 @@
  */
 import * as Comlink from 'comlink';
 import type { CamMethodName } from '../explain/cam/compute-cam';
+import { photoQuality, type PhotoQuality } from '../image/photo-quality';
 import { preparePhoto } from '../image/prepare-photo';
 import type { CamGrid } from '../store/survey-record';
-import { failureOf, liveTensors, PotholeAnalyser, renderHeatmap } from './analysis';
+import { failureOf, liveTensors, renderHeatmap } from './analysis';
 import { startBackend } from './backend';
 import { analyseFrame } from './frame-analysis';
-import type {
-  AnalysisWorkerApi,
-  EngineInfo,
-  Explanation,
-  FrameAnalysis,
-  ModelStatus,
-  Outcome,
-  PhotoAnalysis,
-  WorkerConfig,
+import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
+import {
+  explanationBitmaps,
+  type AnalysisWorkerApi,
+  type EngineInfo,
+  type Explanation,
+  type FrameAnalysis,
+  type ModelStatus,
+  type Outcome,
+  type PhotoAnalysis,
+  type WorkerConfig,
 } from './protocol';
 
 let config: WorkerConfig | null = null;
 let engine: Promise<EngineInfo> | null = null;
-let analyser: Promise<PotholeAnalyser> | null = null;
+let analyser: Promise<FieldAnalyser> | null = null;
 let status: ModelStatus = { state: 'loading' };
 // Photos are analysed one at a time: the model is shared and wasm runs one graph at a time.
 let queue: Promise<unknown> = Promise.resolve();
@@ -33,12 +36,12 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-function loadModel(): Promise<PotholeAnalyser> {
+function loadModel(): Promise<FieldAnalyser> {
   if (!config || !engine) throw new Error('start() first');
   const url = config.modelUrl;
   const started = performance.now();
   status = { state: 'loading' };
-  const loading = engine.then(() => PotholeAnalyser.load(url));
+  const loading = engine.then(() => loadFieldAnalyser(url));
   loading.then(
     (a) => {
       status = {
@@ -67,6 +70,19 @@ function modelFailureMessage(reason: string): string {
 async function settledStatus(): Promise<ModelStatus> {
   if (analyser) await analyser.catch(() => undefined);
   return status;
+}
+
+/** Too dark, too blurred: measured on the photo as saved (src/image/photo-quality.ts). */
+function qualityOf(canvas: OffscreenCanvas): PhotoQuality | null {
+  try {
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) return null;
+    const { width, height } = canvas;
+    return photoQuality({ width, height, data: ctx.getImageData(0, 0, width, height).data });
+  } catch {
+    // A hint, never a reason to lose the photo: without it the verdict stands alone.
+    return null;
+  }
 }
 
 const api: AnalysisWorkerApi = {
@@ -101,6 +117,7 @@ const api: AnalysisWorkerApi = {
         return { ok: false, error: failureOf(error) };
       }
       const prepareMs = performance.now() - started;
+      const quality = qualityOf(prepared.canvas);
       let explanation: Explanation | null = null;
       let analysisError = null;
       try {
@@ -133,12 +150,12 @@ const api: AnalysisWorkerApi = {
         display,
         exifPosition: prepared.exifPosition,
         adjustments: prepared.adjustments,
+        quality,
         explanation,
         analysisError,
         timings: { prepareMs },
       };
-      const transfers: Transferable[] = [display];
-      if (explanation?.heatmap) transfers.push(explanation.heatmap);
+      const transfers: Transferable[] = [display, ...explanationBitmaps(explanation)];
       return Comlink.transfer({ ok: true, value }, transfers);
     });
   },
@@ -153,7 +170,7 @@ const api: AnalysisWorkerApi = {
           const explanation = await model.explain(bitmap, method);
           return Comlink.transfer(
             { ok: true as const, value: explanation },
-            explanation.heatmap ? [explanation.heatmap] : [],
+            explanationBitmaps(explanation),
           );
         } finally {
           bitmap.close();

@@ -58,6 +58,7 @@ export class PotholeAnalyser {
     // Fail now, not on the first photo, when the manifest names a layer the model lacks.
     adapter.layer(manifest.cam.layer);
     this.info = {
+      task: 'pothole',
       id: manifest.id,
       version: manifest.version,
       name: manifest.name,

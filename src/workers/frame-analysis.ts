@@ -12,11 +12,11 @@ import {
   THUMBNAIL_JPEG_QUALITY,
   THUMBNAIL_LONG_SIDE,
 } from '../image/prepare-photo';
-import type { PotholeAnalyser } from './analysis';
+import type { FieldAnalyser } from './field-analyser';
 import type { FrameAnalysis } from './protocol';
 
 export async function analyseFrame(
-  analyser: PotholeAnalyser,
+  analyser: FieldAnalyser,
   frame: ImageBitmap,
 ): Promise<FrameAnalysis> {
   const started = performance.now();
@@ -26,7 +26,7 @@ export async function analyseFrame(
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(frame, 0, 0, size.width, size.height);
   frame.close();
-  const explanation = await analyser.explain(canvas, undefined, false);
+  const explanation = await analyser.explain(canvas);
   const damage = findingOf(explanation.verdict).damage;
   const encodeStart = performance.now();
   const photo = damage ? await encodeFramePhoto(canvas) : null;

@@ -6,7 +6,10 @@
  */
 import type { BackendPreference, WorkerConfig } from './protocol';
 
-export const DEFAULT_MODEL_URL = '/models/pothole/manifest.json';
+/** The road-damage model (damage types, not-a-road); the pothole model stays beside it. */
+export const DEFAULT_MODEL_URL = '/models/road-damage/manifest.json';
+/** The first field model (pothole / good road), selectable with ?model=. */
+export const POTHOLE_MODEL_URL = '/models/pothole/manifest.json';
 export const WASM_PATH = '/wasm/';
 
 const BACKENDS: BackendPreference[] = ['auto', 'simd', 'plain', 'cpu'];

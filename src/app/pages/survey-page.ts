@@ -9,7 +9,10 @@ import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import '../../components/rc-camera';
 import '../../components/rc-capture';
+import '../../components/rc-damage-types';
 import '../../components/rc-explanation';
+import '../../components/rc-not-road';
+import type { SurveyRecord } from '../../store/survey-record';
 import { FIELD_CAM_METHODS, isFieldCamMethod } from '../../ui/cam-methods';
 import { engineText } from '../../ui/engine-text';
 import type { ShownError } from '../../ui/shown-error';
@@ -18,9 +21,12 @@ import type { AppServices } from '../services/app-services';
 import { modelStatusLine } from '../views/model-text';
 import {
   adjustmentsNotice,
+  heatmapOf,
   savedNotice,
   shownResult,
   withExplanation,
+  withNotRoadKept,
+  withType,
   type ShownResult,
 } from '../views/survey-result';
 import { surveyPageStyles } from './survey-page.styles';
@@ -45,6 +51,8 @@ export class RcSurveyPage extends LitElement {
   @state() private busy = false;
   @state() private explaining = false;
   @state() private cameraOpen = false;
+  /** A not-a-road photo held, unsaved, until the engineer keeps it anyway. */
+  private held: { draft: SurveyRecord; jpeg: Blob } | null = null;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -63,6 +71,7 @@ export class RcSurveyPage extends LitElement {
     this.app.clearMessages();
     // The last result goes: a verdict must never be read as the answer for the new photo.
     this.result = null;
+    this.held = null;
     this.photosChosen += 1;
     this.busy = true;
     this.cameraOpen = false;
@@ -77,16 +86,16 @@ export class RcSurveyPage extends LitElement {
         if (adjusted) this.app.notify(adjusted);
       });
       if (!outcome.ok) return this.app.reportError(outcome.error);
+      if (outcome.held) {
+        this.held = { draft: outcome.draft, jpeg: outcome.analysis.jpeg };
+        return;
+      }
       if (outcome.saveError) return this.app.reportError(outcome.saveError);
       performance.mark('roadcam:saved');
-      void this.app.enqueueForSync(outcome.draft.id);
       // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
       const shown = this.result as ShownResult | null;
       if (shown) this.result = { ...shown, recordId: outcome.draft.id };
-      this.app.notify(savedNotice(this.app.state.notice, outcome.draft));
-      await this.app.persistAfterFirstSave();
-      void this.app.refreshStorage();
-      this.app.recordsChanged();
+      await this.afterSave(outcome.draft);
     } catch (error) {
       this.app.reportError({
         message: 'Something went wrong with this photo. Try again.',
@@ -95,6 +104,37 @@ export class RcSurveyPage extends LitElement {
     } finally {
       this.busy = false;
     }
+  }
+
+  private async afterSave(record: SurveyRecord): Promise<void> {
+    void this.app.enqueueForSync(record.id);
+    this.app.notify(savedNotice(this.app.state.notice, record));
+    await this.app.persistAfterFirstSave();
+    void this.app.refreshStorage();
+    this.app.recordsChanged();
+  }
+
+  private async onKeepNotRoad(): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    this.busy = true;
+    try {
+      const s = await this.app.surveys();
+      if (!s) return;
+      const kept = await s.service.keep(held.draft, held.jpeg);
+      if (kept.saveError) return this.app.reportError(kept.saveError);
+      this.held = null;
+      if (this.result) this.result = withNotRoadKept(this.result, kept.record.id);
+      await this.afterSave(kept.record);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private onDiscardNotRoad(): void {
+    this.held = null;
+    this.result = null;
+    this.app.notify('Photo discarded: nothing was saved.');
   }
 
   /** User timing for the app benchmark: the frame after the result view has rendered. */
@@ -142,21 +182,56 @@ export class RcSurveyPage extends LitElement {
       ${notice ? html`<p class="notice" role="status" data-testid="notice">${notice}</p>` : nothing}
       ${
         r
-          ? html`<rc-explanation
-              .verdict=${r.verdict}
-              verdictReason=${r.verdictReason}
-              .photo=${r.photo}
-              .heatmap=${r.heatmap}
-              .region=${r.region}
-              .opacity=${opacity}
-              method=${r.method}
-              .methods=${FIELD_CAM_METHODS}
-              whereLooked=${r.whereLooked}
-              ?explaining=${this.explaining}
-              @opacity-change=${(e: CustomEvent<{ opacity: number }>) => this.app.setOpacity(e.detail.opacity)}
-              @method-change=${this.onMethodChange}
-              @heatmap-drawn=${this.onHeatmapDrawn}
-            ></rc-explanation>`
+          ? html`${
+                r.qualityHint
+                  ? html`<p class="notice quality" role="alert" data-testid="quality-hint">
+                      ${r.qualityHint}
+                    </p>`
+                  : nothing
+              }
+              ${
+                r.damage?.notRoad
+                  ? html`<rc-not-road
+                      text=${r.damage.notRoad.text}
+                      detail=${r.damage.notRoad.detail}
+                      ?kept=${r.damage.notRoad.kept}
+                      ?busy=${this.busy}
+                      @keep-not-road=${this.onKeepNotRoad}
+                      @discard-not-road=${this.onDiscardNotRoad}
+                    ></rc-not-road>`
+                  : nothing
+              }
+              <rc-explanation
+                .verdict=${r.verdict}
+                .summary=${r.damage?.headline ?? null}
+                heatmapOf=${heatmapOf(r)}
+                verdictReason=${r.verdictReason}
+                .photo=${r.photo}
+                .heatmap=${r.heatmap}
+                .region=${r.region}
+                .opacity=${opacity}
+                method=${r.method}
+                .methods=${FIELD_CAM_METHODS}
+                whereLooked=${r.whereLooked}
+                ?explaining=${this.explaining}
+                @opacity-change=${(e: CustomEvent<{ opacity: number }>) => this.app.setOpacity(e.detail.opacity)}
+                @method-change=${this.onMethodChange}
+                @heatmap-drawn=${this.onHeatmapDrawn}
+              >
+                ${
+                  r.damage
+                    ? html`<rc-damage-types
+                        slot="before-photo"
+                        .toggles=${r.damage.toggles}
+                        .lines=${r.damage.lines}
+                        selected=${r.damage.selected}
+                        ?busy=${this.explaining}
+                        @type-select=${(e: CustomEvent<{ type: string }>) =>
+                          (this.result = this.result && withType(this.result, e.detail.type))}
+                      ></rc-damage-types>`
+                    : nothing
+                }
+              </rc-explanation>`
           : nothing
       }
       ${

@@ -45,6 +45,8 @@ export interface AppState {
 export interface SurveyFilter {
   verdict: VerdictKey | '';
   sync: SyncState | '';
+  /** A damage type found (road-damage surveys), or '' for all. */
+  type: string;
 }
 
 /** How often pages re-read surveys whose sync state changes (a flush changes many). */
@@ -62,7 +64,7 @@ export class AppServices extends EventTarget {
     notice: '',
     method: 'gradcam',
     opacity: 0.5,
-    filter: { verdict: '', sync: '' },
+    filter: { verdict: '', sync: '', type: '' },
   };
   /** The road network kept on the phone (Map page, survey detail). */
   readonly roads = new RoadService();

@@ -12,6 +12,7 @@ function analysis(explained: boolean): PhotoAnalysis {
     display: null as unknown as ImageBitmap,
     exifPosition: null,
     adjustments: [],
+    quality: null,
     explanation: explained
       ? {
           verdict: { label: 'pothole', potholeProbability: 0.8, lowConfidence: false },
