@@ -30,6 +30,8 @@ export interface BinaryVerdictLike {
 /** A road-damage verdict: a list of types with their probability and state. */
 export interface TypedVerdictLike {
   types: { name: string; probability: number; state: string }[];
+  /** The types found, when the model says (none when the photo is not a road). */
+  found?: readonly string[];
   lowConfidence?: boolean;
 }
 
@@ -37,7 +39,7 @@ export function findingOf(verdict: BinaryVerdictLike | TypedVerdictLike): FrameF
   if ('types' in verdict) {
     const found = verdict.types
       // Every output of a road-damage model is a damage type; not-a-road is a separate score.
-      .filter((t) => t.state === 'found')
+      .filter((t) => (verdict.found ? verdict.found.includes(t.name) : t.state === 'found'))
       .map((t) => ({ type: t.name, probability: t.probability }));
     return {
       damage: found.length > 0,
@@ -46,7 +48,8 @@ export function findingOf(verdict: BinaryVerdictLike | TypedVerdictLike): FrameF
       lowConfidence: verdict.lowConfidence ?? verdict.types.some((t) => t.state === 'not-sure'),
     };
   }
-  const damage = verdict.label === 'pothole';
+  // The pothole model says 'pothole'; a road-damage model's summary label says 'damage'.
+  const damage = verdict.label === 'pothole' || verdict.label === 'damage';
   return {
     damage,
     found: damage ? [{ type: verdict.label, probability: verdict.potholeProbability }] : [],

@@ -27,7 +27,7 @@ export async function analyseFrame(
   ctx.drawImage(frame, 0, 0, size.width, size.height);
   frame.close();
   const explanation = await analyser.explain(canvas);
-  const damage = findingOf(explanation.verdict).damage;
+  const damage = findingOf(explanation.damage ?? explanation.verdict).damage;
   const encodeStart = performance.now();
   const photo = damage ? await encodeFramePhoto(canvas) : null;
   const done = performance.now();

@@ -142,9 +142,9 @@ export class RcDrivePage extends LitElement {
       const finding = findingOf(record.verdict);
       surveys.push({
         id,
-        types: finding.found.map((t) => t.type),
-        score: finding.score,
-        lowConfidence: finding.lowConfidence,
+        types: record.typesFound ?? finding.found.map((t) => t.type),
+        score: record.verdict.potholeProbability,
+        lowConfidence: record.verdict.lowConfidence,
       });
     }
     this.summary = {

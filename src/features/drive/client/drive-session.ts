@@ -11,7 +11,8 @@ import type { RunEndReason } from '../../../schema/run';
 import type { RunRepository } from '../../../store/run-repository';
 import type { RunRecord } from '../../../store/run-record';
 import type { SurveyRecord } from '../../../store/survey-record';
-import { verdictKeyOf } from '../../../store/survey-record';
+import { typesFoundOf, verdictKeyOf } from '../../../store/survey-record';
+import { damageOf } from '../../../app/services/survey-service';
 import type { FrameAnalysis } from '../../../workers/protocol';
 import { DamageStretches, DEFAULT_STRETCH_DISTANCE_M } from '../shared/damage-stretches';
 import { findingOf, type FrameFinding } from '../../../model/frame-finding';
@@ -173,7 +174,7 @@ export class DriveSession extends EventTarget {
     this.scheduler.finished(elapsedMs);
     // A frame that comes back after the run ended belongs to no stretch: the run is closed.
     if (this.ended) return;
-    const finding = findingOf(analysis.explanation.verdict);
+    const finding = findingOf(analysis.explanation.damage ?? analysis.explanation.verdict);
     const fix = this.freshFix(at);
     const closed = this.stretches.observe({
       at,
@@ -277,6 +278,7 @@ export function driveSurveyRecord(frame: PendingFrame, runId: string): SurveyRec
   const { explanation, photo } = frame.analysis;
   if (!photo) throw new Error('A drive survey needs the frame photo');
   const at = new Date(frame.at).toISOString();
+  const damage = damageOf(explanation);
   const position: Position | null = frame.fix
     ? { lat: frame.fix.lat, lon: frame.fix.lon, accuracyM: frame.fix.accuracyM, source: 'gps' }
     : null;
@@ -298,6 +300,8 @@ export function driveSurveyRecord(frame: PendingFrame, runId: string): SurveyRec
     photo: photo.meta,
     thumbnail: photo.thumbnail,
     sync: { state: 'local', attempts: 0 },
+    ...(damage ? { damage } : {}),
+    typesFound: typesFoundOf(explanation.verdict, damage),
     runId,
     motion: {
       speedMps: frame.fix?.speedMps ?? null,
