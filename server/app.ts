@@ -23,10 +23,12 @@ import {
 import { exportRoutes } from './routes/export';
 import { segmentReportRoutes } from './routes/segment-report';
 import { photoRoutes } from './routes/photos';
+import { runExportRoutes, runRoutes } from './routes/runs';
 import { surveyRoutes } from './routes/surveys';
 import { apiHeaders, appPageHeaders, strictTransportSecurity } from './security-headers';
 import { hasBuiltApp, isAppNavigation, registerStaticApp, sendIndexHtml } from './static-app';
 import type { PhotoStore } from './store/photo-store';
+import type { RunStore } from './store/run-store';
 import type { SurveyStore, TokenStore } from './store/survey-store';
 import { INVALID_ID_MESSAGE } from './routes/survey-id';
 import { bearerToken, hashDeviceToken } from './tokens';
@@ -40,6 +42,8 @@ declare module 'fastify' {
 
 export interface ServerOptions {
   surveys: SurveyStore;
+  /** Drive runs (issue 13); without it the runs routes are absent (404). */
+  runs?: RunStore;
   tokens: TokenStore;
   photos: PhotoStore;
   /** Checks the database for GET /api/v1/ready. */
@@ -192,6 +196,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       });
       await api.register(surveyRoutes, { surveys: options.surveys });
       await api.register(photoRoutes, { surveys: options.surveys, photos: options.photos });
+      if (options.runs) {
+        await api.register(runRoutes, { runs: options.runs });
+        await api.register(runExportRoutes, { runs: options.runs });
+      }
       await api.register(exportRoutes, {
         surveys: options.surveys,
         publicUrl: options.publicUrl ?? null,

@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'unsupported_media_type'
   | 'not_jpeg'
   | 'survey_not_found'
+  | 'run_not_found'
   | 'photo_not_found'
   | 'photo_conflict'
   | 'photo_sha256_mismatch'

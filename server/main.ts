@@ -56,6 +56,7 @@ async function serve(config: ServerConfig): Promise<void> {
   const leftovers = await storage.photos.removeLeftovers();
   const app = await buildServer({
     surveys: storage.surveys,
+    runs: storage.runs,
     tokens: storage.tokens,
     photos: storage.photos,
     ping: () => storage.ping(),

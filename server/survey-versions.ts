@@ -28,14 +28,24 @@ export function decideExistingSurvey(
   stored: { record: SurveyRecordWire; canonicalJson: string },
   incoming: { record: SurveyRecordWire; canonicalJson: string },
 ): ExistingSurveyDecision {
+  return decideExistingVersion(stored, incoming, IMMUTABLE_SURVEY_FIELDS);
+}
+
+/** The same rules for any record type with an id, a revision and fields that never change
+ * (runs: id and startedAt). */
+export function decideExistingVersion<R extends { revision?: number }>(
+  stored: { record: R; canonicalJson: string },
+  incoming: { record: R; canonicalJson: string },
+  immutableFields: readonly (keyof R & string)[],
+): ExistingSurveyDecision {
   if (stored.canonicalJson === incoming.canonicalJson) return { status: 'unchanged' };
   const storedRevision = stored.record.revision ?? 1;
-  const fields = IMMUTABLE_SURVEY_FIELDS.filter(
+  const fields = immutableFields.filter(
     (field) => canonicalJson(stored.record[field]) !== canonicalJson(incoming.record[field]),
   );
   if (fields.length > 0) {
     return { status: 'conflict', why: 'immutable-changed', storedRevision, fields };
   }
-  if (incoming.record.revision > storedRevision) return { status: 'updated' };
+  if ((incoming.record.revision ?? 1) > storedRevision) return { status: 'updated' };
   return { status: 'conflict', why: 'stale-revision', storedRevision, fields: [] };
 }

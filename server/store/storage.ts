@@ -12,11 +12,14 @@ import type { PhotoStore } from './photo-store';
 import { PgDatabase } from './postgres/pg-database';
 import { migratePostgres } from './postgres/pg-migrate';
 import { PgPhotoStore } from './postgres/pg-photos';
+import { PgRunStore } from './postgres/pg-runs';
 import { PgSurveyStore } from './postgres/pg-surveys';
 import { PgTokenStore } from './postgres/pg-tokens';
 import { openSqliteDatabase } from './sqlite/sqlite-database';
+import { SqliteRunStore } from './sqlite/sqlite-runs';
 import { SqliteSurveyStore } from './sqlite/sqlite-surveys';
 import { SqliteTokenStore } from './sqlite/sqlite-tokens';
+import type { RunStore } from './run-store';
 import type { SurveyStore, TokenStore } from './survey-store';
 
 export const DATABASE_FILE_NAME = 'roadcam.sqlite';
@@ -39,6 +42,8 @@ export interface Storage {
   /** For the start-up line: which database and photo store, never a password. */
   readonly description: string;
   readonly surveys: SurveyStore;
+  /** Drive runs (issue 13). */
+  readonly runs: RunStore;
   readonly tokens: TokenStore;
   readonly photos: PhotoStore;
   /** Resolves when the database answers a query; rejects with its error otherwise. */
@@ -73,6 +78,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     return {
       description: `SQLite ${file}; photos: ${photos.description}`,
       surveys: new SqliteSurveyStore(db),
+      runs: new SqliteRunStore(db),
       tokens: new SqliteTokenStore(db),
       photos,
       ping: async () => {
@@ -105,6 +111,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   return {
     description: `PostgreSQL ${db.where}; photos: ${photos.description}`,
     surveys: new PgSurveyStore(db),
+    runs: new PgRunStore(db),
     tokens: new PgTokenStore(db),
     photos,
     ping: async () => {

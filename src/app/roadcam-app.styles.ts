@@ -36,7 +36,7 @@ export const shellStyles = [
       position: sticky;
       bottom: 0;
       display: grid;
-      /* One column per tab, as narrow as a 360 px screen needs (five tabs). */
+      /* One column per tab, as narrow as a 360 px screen needs (six tabs: ~56 px each). */
       grid-auto-flow: column;
       grid-auto-columns: minmax(0, 1fr);
       background: #1b2a3a;
@@ -45,6 +45,9 @@ export const shellStyles = [
     }
     nav a {
       min-height: 56px;
+      font-size: 0.85rem;
+      text-align: center;
+      overflow-wrap: anywhere;
       display: flex;
       align-items: center;
       justify-content: center;

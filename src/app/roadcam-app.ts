@@ -13,6 +13,7 @@ import { afterLoad } from './after-load';
 import { appServicesContext, FollowAppState } from './app-context';
 import './pages/about-page';
 import './pages/detail-page';
+import './pages/drive-page';
 import './pages/list-page';
 import './pages/survey-page';
 import { shellStyles } from './roadcam-app.styles';
@@ -21,6 +22,7 @@ import { AppServices } from './services/app-services';
 
 const TABS: { route: Route; label: string }[] = [
   { route: { name: 'survey' }, label: 'Survey' },
+  { route: { name: 'drive' }, label: 'Drive' },
   { route: { name: 'list' }, label: 'Surveys' },
   { route: { name: 'map' }, label: 'Map' },
   { route: { name: 'lab' }, label: 'Lab' },
@@ -124,6 +126,8 @@ export class RoadcamApp extends LitElement {
         return this.mapLoaded ? html`<rc-map-page .visit=${this.visit}></rc-map-page>` : nothing;
       case 'about':
         return html`<rc-about-page .visit=${this.visit}></rc-about-page>`;
+      case 'drive':
+        return html`<rc-drive-page .visit=${this.visit}></rc-drive-page>`;
       case 'lab':
         // Rendered beside the pages, so that it stays mounted when hidden.
         return nothing;

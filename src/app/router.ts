@@ -5,6 +5,7 @@ export type Route =
   | { name: 'detail'; id: string }
   | { name: 'map' }
   | { name: 'about' }
+  | { name: 'drive' }
   | { name: 'lab' };
 
 export function parseRoute(pathname: string): Route {
@@ -15,6 +16,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/map') return { name: 'map' };
   if (path === '/about') return { name: 'about' };
   if (path === '/lab') return { name: 'lab' };
+  if (path === '/drive') return { name: 'drive' };
   return { name: 'survey' };
 }
 
@@ -30,6 +32,8 @@ export function routePath(route: Route): string {
       return '/about';
     case 'lab':
       return '/lab';
+    case 'drive':
+      return '/drive';
     default:
       return '/';
   }

@@ -61,12 +61,12 @@ const NOT_A_PHOTO =
   'This file is not a photo the app can read. Choose a JPEG or PNG photo, or take the photo again.';
 const DAMAGED = 'This photo could not be read: the file is damaged. Take the photo again.';
 
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function fitLongSide(
+export function fitLongSide(
   width: number,
   height: number,
   longSide: number,

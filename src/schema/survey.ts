@@ -116,6 +116,14 @@ const photoMetaSchema = z.object({
   type: z.literal('image/jpeg'),
 });
 
+const motionSchema = z.object({
+  /** m/s, as the Geolocation API reports it; null when it gave none. */
+  speedMps: z.number().nonnegative().max(200).nullable(),
+  /** Degrees clockwise from true north; null when standing or not given. */
+  headingDeg: z.number().min(0).max(360).nullable(),
+});
+export type Motion = z.infer<typeof motionSchema>;
+
 /** The highest revision a record may carry (a safe integer, far beyond any real edit count). */
 const MAX_REVISION = 1_000_000_000;
 
@@ -141,6 +149,10 @@ export const surveyRecordSchema = z.object({
   photo: photoMetaSchema,
   /** Road-damage models only (optional: older clients and the pothole model send none). */
   damage: damageSchema.optional(),
+  /** The drive run that made this survey (issue 13); absent for a photo taken by hand. */
+  runId: surveyIdSchema.optional(),
+  /** How the phone moved when a drive frame was taken (Geolocation speed and heading). */
+  motion: motionSchema.optional(),
 });
 export type SurveyRecordWire = z.infer<typeof surveyRecordSchema>;
 

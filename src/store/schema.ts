@@ -5,6 +5,7 @@
  */
 import type { DBSchema, IDBPDatabase } from 'idb';
 import { openMigratedDb, type DbMigration } from './migrated-db';
+import type { RunRecord } from './run-record';
 import type { SurveyRecord } from './survey-record';
 import { typesFoundOf, verdictKeyOf } from './survey-record';
 
@@ -30,6 +31,14 @@ export interface RoadcamDB extends DBSchema {
   photos: {
     key: string;
     value: PhotoRow;
+  };
+  runs: {
+    key: string;
+    value: RunRecord;
+    indexes: {
+      'by-started': string;
+      'by-state': string;
+    };
   };
 }
 
@@ -106,6 +115,19 @@ export const MIGRATIONS: readonly Migration[] = [
         cursor = await cursor.continue();
       }
       surveys.createIndex('by-type', 'typesFound', { multiEntry: true });
+    },
+  },
+  // Planned as version 6 (5 is reserved for another feature landing at the same time); the
+  // list must have no gap (migrations.test.ts), so it takes the next free number when merged.
+  {
+    version: 5,
+    description:
+      'drive runs (issue 13): one record per run, its track, counters and sync state; ' +
+      'surveys made by a run carry its runId (optional: earlier records need no change)',
+    migrate(db) {
+      const runs = db.createObjectStore('runs', { keyPath: 'id' });
+      runs.createIndex('by-started', 'startedAt');
+      runs.createIndex('by-state', 'state');
     },
   },
 ];

@@ -4,7 +4,7 @@
  * probabilities, why a photo has no verdict or no position, and the sync state the outbox
  * drives. The full-size photo lives in its own object store (see schema.ts).
  */
-import type { Position, SurveyDamageWire, SurveyVerdict, Verdict } from '../schema/survey';
+import type { Motion, Position, SurveyDamageWire, SurveyVerdict, Verdict } from '../schema/survey';
 
 export type SyncState = 'local' | 'queued' | 'uploading' | 'synced' | 'failed';
 
@@ -80,6 +80,10 @@ export interface SurveyRecord {
    * `damage.found`, or ['pothole'] for a pothole model's pothole verdict. Absent: none.
    */
   typesFound?: string[];
+  /** The drive run that made it (absent: taken by hand). */
+  runId?: string;
+  /** Speed and heading when a drive frame was taken. */
+  motion?: Motion;
 }
 
 export type Severity = NonNullable<SurveyRecord['severity']>;

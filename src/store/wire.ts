@@ -61,6 +61,9 @@ export function toWire(record: SurveyRecord): SurveyRecordWire {
     photo: { ...record.photo },
     // Only when present: a record without it stays byte-for-byte what older clients sent.
     ...(record.damage ? { damage: damageToWire(record.damage) } : {}),
+    // Only when present: a record made by hand is byte-for-byte what it was before runs.
+    ...(record.runId ? { runId: record.runId } : {}),
+    ...(record.motion ? { motion: { ...record.motion } } : {}),
   };
   // Validate on the way out so a bad record fails here with a reason, not on the server.
   return surveyRecordSchema.parse(wire);
@@ -87,6 +90,8 @@ export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord 
     notes: parsed.notes,
     severity: parsed.severity as SurveyRecord['severity'],
     photo: parsed.photo,
+    ...(parsed.runId ? { runId: parsed.runId } : {}),
+    ...(parsed.motion ? { motion: parsed.motion } : {}),
     thumbnail,
     sync: { state: 'synced', attempts: 0 },
     ...(damage ? { damage, probabilities: damage.probabilities } : {}),

@@ -4,6 +4,7 @@
  * ends in a retryable `timeout`, never a hang; every failure becomes a SyncError that says
  * whether a retry can help.
  */
+import type { RunRecordWire } from '../schema/run';
 import type {
   PhotoUploadResponse,
   SurveyBatchResponse,
@@ -76,6 +77,26 @@ export class SyncApi {
       throw new SyncError('protocol', MESSAGES.protocol, {
         status: answer.status,
         detail: `POST surveys: answer does not match the batch: ${JSON.stringify(answer.body).slice(0, 300)}`,
+      });
+    }
+    return results;
+  }
+
+  /** POST /runs (drive runs, issue 13): one answer per run, in order, like postSurveys. */
+  async postRuns(runs: readonly RunRecordWire[]): Promise<SurveyUploadResult[]> {
+    const answer = await this.request<SurveyBatchResponse>('POST', 'runs', {
+      body: JSON.stringify({ runs }),
+      contentType: 'application/json',
+    });
+    const results = answer.body?.results;
+    const fits =
+      Array.isArray(results) &&
+      results.length === runs.length &&
+      results.every((r, i) => r && r.id === runs[i].id && typeof r.status === 'string');
+    if (answer.status !== 200 || !fits) {
+      throw new SyncError('protocol', MESSAGES.protocol, {
+        status: answer.status,
+        detail: `POST runs: answer does not match the batch: ${JSON.stringify(answer.body).slice(0, 300)}`,
       });
     }
     return results;

@@ -9,6 +9,7 @@ import { preparePhoto } from '../image/prepare-photo';
 import type { CamGrid } from '../store/survey-record';
 import { failureOf, liveTensors, renderHeatmap } from './analysis';
 import { startBackend } from './backend';
+import { analyseFrame } from './frame-analysis';
 import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
 import { StageClock } from './stage-clock';
 import {
@@ -16,6 +17,7 @@ import {
   type AnalysisWorkerApi,
   type EngineInfo,
   type Explanation,
+  type FrameAnalysis,
   type ModelStatus,
   type Outcome,
   type PhotoAnalysis,
@@ -185,6 +187,30 @@ const api: AnalysisWorkerApi = {
         } finally {
           bitmap.close();
         }
+      } catch (error) {
+        return { ok: false, error: failureOf(error, 'model') };
+      }
+    });
+  },
+
+  analyseFrame(frame: ImageBitmap) {
+    return serial(async (): Promise<Outcome<FrameAnalysis>> => {
+      try {
+        if (!analyser) throw new Error('start() first');
+        const model = await analyser.catch(() => null);
+        if (!model) {
+          frame.close();
+          return {
+            ok: false,
+            error: {
+              source: 'model',
+              code: 'model-unavailable',
+              message: status.state === 'failed' ? status.message : 'The road model is not loaded.',
+              detail: status.state === 'failed' ? status.detail : undefined,
+            },
+          };
+        }
+        return { ok: true, value: await analyseFrame(model, frame) };
       } catch (error) {
         return { ok: false, error: failureOf(error, 'model') };
       }

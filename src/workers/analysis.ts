@@ -106,11 +106,15 @@ export class PotholeAnalyser {
     );
   }
 
-  /** The photo's verdict, CAM and heatmap; `clock` (the worker's) times each stage. */
+  /**
+   * The photo's verdict, CAM and heatmap; `clock` (the worker's) times each stage; `render:
+   * false` skips the colour heatmap (drive frames: the grid is kept, drawn later).
+   */
   async explain(
     photo: OffscreenCanvas | ImageBitmap,
     method: CamMethodName = this.info.camMethod,
     clock?: StageClock,
+    render = true,
   ): Promise<Explanation> {
     const { manifest } = this.loaded;
     const started = performance.now();
@@ -121,7 +125,7 @@ export class PotholeAnalyser {
       manifest.input.resize,
     );
     clock?.record('resize', started, performance.now());
-    return this.explainPixels(image, region, method, true, clock);
+    return this.explainPixels(image, region, method, render, clock);
   }
 
   private async explainPixels(

@@ -123,17 +123,21 @@ export class DamageAnalyser {
     return analyser;
   }
 
-  /** The photo's damage verdict and a heatmap per type; `clock` (the worker's) times each stage. */
+  /**
+   * The photo's damage verdict and a heatmap per type; `clock` (the worker's) times each stage;
+   * `render: false` skips the colour heatmaps (drive frames: the grids are kept).
+   */
   async explain(
     photo: OffscreenCanvas | ImageBitmap,
     method: CamMethodName = this.info.camMethod,
     clock?: StageClock,
+    render = true,
   ): Promise<Explanation> {
     const { input } = this.loaded.manifest;
     const started = performance.now();
     const { image, region } = drawModelInput(photo, input.width, input.height, input.resize);
     clock?.record('resize', started, performance.now());
-    return this.explainPixels(image, region, method, true, clock);
+    return this.explainPixels(image, region, method, render, clock);
   }
 
   private async explainPixels(

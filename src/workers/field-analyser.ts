@@ -17,6 +17,7 @@ export interface FieldAnalyser {
     photo: OffscreenCanvas | ImageBitmap,
     method?: CamMethodName,
     clock?: StageClock,
+    render?: boolean,
   ): Promise<Explanation>;
   dispose(): void;
 }

@@ -140,6 +140,17 @@ export interface StageTiming {
   end: number;
 }
 
+/** A drive frame (issue 13): its verdict, and its photo only when it found damage. */
+export interface FrameAnalysis {
+  explanation: Explanation;
+  /** True when any damage was found (the verdict is not good road). */
+  damage: boolean;
+  /** The frame as a survey photo (JPEG, thumbnail, metadata): only for a damage frame. */
+  photo: { jpeg: Blob; thumbnail: Blob; meta: PhotoMeta } | null;
+  /** Frame handed over to verdict ready, in the worker. */
+  timings: { totalMs: number; inferenceMs: number; encodeMs: number };
+}
+
 export interface AnalysisWorkerApi {
   /** Starts the backend and begins loading the model; answers once the backend runs. */
   start(config: WorkerConfig): Promise<EngineInfo>;
@@ -151,6 +162,8 @@ export interface AnalysisWorkerApi {
   analysePhoto(file: Blob, method?: CamMethodName): Promise<Outcome<PhotoAnalysis>>;
   /** A saved photo (JPEG) explained again, e.g. with another CAM method. */
   explainPhoto(jpeg: Blob, method?: CamMethodName): Promise<Outcome<Explanation>>;
+  /** A camera frame (drive mode): verdict and CAM; the bitmap is transferred and closed. */
+  analyseFrame(frame: ImageBitmap): Promise<Outcome<FrameAnalysis>>;
   /** A stored CAM grid rendered as a colour heatmap (detail view); null when empty. */
   renderHeatmap(cam: CamGrid): Promise<ImageBitmap | null>;
   /** tf.memory().numTensors in the worker: the browser tests check that nothing leaks. */

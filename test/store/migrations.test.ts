@@ -9,6 +9,7 @@ import {
   StoreError,
   type SurveyRecord,
 } from '../../src/store';
+import { typesFoundOf } from '../../src/store/survey-record';
 import { toWire } from '../../src/store/wire';
 import { makeRecord, photoBlob, uniqueDbName } from './make-record';
 
@@ -21,7 +22,7 @@ describe('survey store migrations', () => {
   it('creates the current schema on a fresh phone', async () => {
     const db = await openSurveyDb({ name: uniqueDbName() });
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['photos', 'surveys']);
+    expect([...db.objectStoreNames].sort()).toEqual(['photos', 'runs', 'surveys']);
     const tx = db.transaction('surveys');
     expect([...tx.objectStore('surveys').indexNames].sort()).toEqual([
       'by-created',
@@ -39,7 +40,9 @@ describe('survey store migrations', () => {
     if (version === 1) return v1;
     const { revision: _r2, ...v2 } = record;
     if (version === 2) return v2;
-    return record;
+    if (version === 3) return record;
+    // Version 4 wrote typesFound with every record (the runs store of version 5 adds nothing).
+    return { ...record, typesFound: typesFoundOf(record.verdict, record.damage) };
   }
 
   // Every starting version from 1 upgrades to the current one keeping what it held.

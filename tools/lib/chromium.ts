@@ -86,18 +86,27 @@ export async function launchProfile(
     extraArgs?: string[];
     /** Another way to start the same Chromium (a launcher script; see cpu-quota.ts). */
     executablePath?: string;
+    /** A Y4M video that the camera plays (looped) instead of a real camera; camera allowed. */
+    fakeCamera?: string;
   } & Pick<LaunchOptions, 'env'> = {},
 ): Promise<LaunchedProfile> {
   const userDataDir = options.userDataDir ?? newProfileDir();
+  const cameraArgs = options.fakeCamera
+    ? [
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${options.fakeCamera}`,
+      ]
+    : [];
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: options.executablePath ?? findChromium(),
     headless: true,
-    args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
+    args: [...CHROMIUM_ARGS, ...cameraArgs, ...(options.extraArgs ?? [])],
     viewport: { width: 412, height: 860 },
     deviceScaleFactor: 1,
     serviceWorkers: 'allow',
     offline: options.offline ?? false,
-    permissions: options.permissions ?? [],
+    permissions: [...(options.permissions ?? []), ...(options.fakeCamera ? ['camera'] : [])],
     env: options.env,
   });
   return {

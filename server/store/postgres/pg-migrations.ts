@@ -65,4 +65,20 @@ export const PG_MIGRATIONS: readonly Migration<pg.ClientBase>[] = [
       ALTER TABLE photos ALTER COLUMN data SET STORAGE EXTERNAL;
     `,
   },
+  {
+    // See sqlite-migrations.ts: planned as version 6, numbered after main's steps when merged.
+    version: 4,
+    name: 'drive runs',
+    up: `
+      CREATE TABLE runs (
+        id text PRIMARY KEY,
+        record_json text NOT NULL,
+        content_sha256 text NOT NULL,
+        received_at bigint NOT NULL,
+        received_from text NOT NULL,
+        changed_at bigint NOT NULL
+      );
+      CREATE INDEX runs_by_change ON runs (changed_at, id);
+    `,
+  },
 ];

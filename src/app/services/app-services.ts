@@ -9,6 +9,7 @@
 import type { CamMethodName } from '../../explain/cam/compute-cam';
 import { workerConfigFrom } from '../../workers/worker-config';
 import { SurveyRepository } from '../../store';
+import { RunRepository } from '../../store/run-repository';
 import { readStorageInfo, requestPersistence, type StorageInfo } from '../../store/storage-info';
 import type { SurveyRecord, SyncState, VerdictKey } from '../../store/survey-record';
 import { toShownError, type ShownError } from '../../ui/shown-error';
@@ -70,6 +71,7 @@ export class AppServices extends EventTarget {
   readonly notes = new NotesDraft((id, notes) => this.saveNotes(id, notes));
 
   private repoReady: Promise<SurveyRepository | null> | null = null;
+  private runsReady: Promise<RunRepository | null> | null = null;
   private client: AnalysisClient | null = null;
   private surveyService: SurveyService | null = null;
   private openedSurveys: { repo: SurveyRepository; service: SurveyService } | null = null;
@@ -124,6 +126,15 @@ export class AppServices extends EventTarget {
       return null;
     });
     return this.repoReady;
+  }
+
+  /** Drive runs (issue 13), in the same database as the surveys. */
+  runRepository(): Promise<RunRepository | null> {
+    this.runsReady ??= RunRepository.open().catch((error) => {
+      this.reportError(error);
+      return null;
+    });
+    return this.runsReady;
   }
 
   /** The analysis worker once started (the browser tests ask it for its live tensors). */
@@ -303,6 +314,8 @@ export class AppServices extends EventTarget {
       () => this.recordsChanged(),
     );
     void this.sync.start();
+    const sync = this.sync;
+    void this.runRepository().then((runs) => runs && sync.setRunRepository(runs));
     return this.sync;
   }
 

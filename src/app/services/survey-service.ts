@@ -7,7 +7,8 @@
  */
 import type { CamMethodName } from '../../explain/cam/compute-cam';
 import { StoreError, type SurveyRepository } from '../../store';
-import type { NoPositionReason, SurveyDamage, SurveyRecord } from '../../store/survey-record';
+import type { NoPositionReason, SurveyRecord } from '../../store/survey-record';
+import { damageOf } from '../../workers/damage-record';
 import { typesFoundOf, verdictKeyOf } from '../../store/survey-record';
 import type { Explanation, FailureInfo, PhotoAnalysis } from '../../workers/protocol';
 import type { AnalysisClient } from './analysis-client';
@@ -117,20 +118,6 @@ export class SurveyService {
     });
     return { record, explanation: e };
   }
-}
-
-/** The record's part of a road-damage explanation (not kept: the engineer has not chosen). */
-export function damageOf(e: Explanation | null): SurveyDamage | undefined {
-  const d = e?.damage;
-  if (!d) return undefined;
-  return {
-    outcome: d.outcome,
-    probabilities: Object.fromEntries(d.types.map((t) => [t.name, t.probability])),
-    found: [...d.found],
-    notSure: [...d.notSure],
-    notRoad: d.notRoad ? { ...d.notRoad, kept: false } : null,
-    cams: Object.fromEntries(d.heatmaps.map((h) => [h.type, h.cam])),
-  };
 }
 
 /** A not-a-road draft as the engineer keeps it. */

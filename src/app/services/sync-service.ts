@@ -7,6 +7,7 @@
  */
 import type { SurveyDetailResponse } from '../../schema/survey';
 import type { SurveyRecord, SurveyRepository } from '../../store';
+import type { RunRepository } from '../../store/run-repository';
 import type { ConnectionCheck, FlushResult, Outbox, OutboxEvent } from '../../sync';
 import { SyncError, type SyncFailure } from '../../sync/errors';
 import { serverBase, type SyncSettings } from '../../sync/settings';
@@ -73,6 +74,8 @@ export class SyncService {
   private refreshing = false;
   private refreshAgain = false;
   private closed = false;
+  private runs: RunRepository | null = null;
+  private runUpload: Promise<void> | null = null;
 
   constructor(
     private readonly repository: SurveyRepository,
@@ -122,7 +125,31 @@ export class SyncService {
     if (event.type === 'records') this.onRecords(event.ids);
     // A flush that ended elsewhere (another tab, the service worker) may have changed any record.
     if (event.type === 'remote' || event.type === 'flush-end') this.onRecords([]);
+    if (event.type === 'flush-end') void this.uploadRuns();
     void this.refresh();
+  }
+
+  /** Drive runs (issue 13) go up after each flush of the surveys. */
+  setRunRepository(runs: RunRepository): void {
+    this.runs = runs;
+  }
+
+  /** Sends ended runs not yet on the server; a failure waits for the next flush. */
+  uploadRuns(): Promise<void> {
+    this.runUpload ??= (async () => {
+      try {
+        const outbox = this.outbox;
+        const settings = await outbox?.connection.load();
+        if (!outbox || !this.runs || !settings?.token) return;
+        const { uploadEndedRuns } = await import('../../sync/run-upload');
+        await uploadEndedRuns(this.runs, outbox.connection.api(settings));
+      } catch (error) {
+        console.warn('RoadCAM: runs not uploaded yet', error);
+      } finally {
+        this.runUpload = null;
+      }
+    })();
+    return this.runUpload;
   }
 
   /** Re-reads the status; calls made while one read runs are folded into one more read. */

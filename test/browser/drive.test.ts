@@ -1,0 +1,259 @@
+/**
+ * Drive mode (issue 13) in real Chromium: the fake camera plays a Y4M video made here from
+ * fixture photos (8 s of intact asphalt, then 3 s of potholes, looped) while the test moves the
+ * geolocation north at 5 m/s, following the video's own clock (the page's video.currentTime),
+ * so each pothole scene is at a known stretch of road. The run must record each pothole
+ * stretch once (its best frame, as a survey with the run's id, a position inside the stretch,
+ * speed and heading), no survey on intact road, and its track; a reload mid-run ends the run
+ * with what it had; the run and its surveys then sync to the real sync server.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SurveyDetailResponse } from '../../src/schema/survey';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { ServerProcess } from '../../tools/lib/server-process';
+import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
+import { buildTestApp } from '../helpers/test-app';
+import { writeY4m } from '../../tools/lib/y4m';
+import { modelSettled, openApp, pollUntil, watchProblems } from './app-page';
+
+const GOOD_S = 8;
+const POTHOLE_S = 3;
+const LOOP_S = GOOD_S + POTHOLE_S;
+const SPEED = 5; // m/s
+const SAME_DAMAGE_M = 20;
+/** Where the frame that saw a pothole may be off its scene: video and fix are polled. */
+const TOLERANCE_M = 7.5;
+const START = { latitude: 39.9, longitude: 116.3 };
+/** Metres per degree of latitude at 39.9° (WGS 84), for the test's own positions. */
+const M_PER_DEG_LAT = 111_033;
+
+let tmp: string;
+let server: ServerProcess;
+let token: string;
+let browser: LaunchedProfile;
+let page: Page;
+let problems: string[];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'roadcam-drive-'));
+  const video = path.join(tmp, 'road.y4m');
+  // Close-ups the shipped pothole model is checked to call good road and pothole
+  // (test/model/fixture-photos.test.ts), one per second.
+  const good = goodRoadPhotos().slice(0, GOOD_S);
+  const holes = potholePhotos().slice(-POTHOLE_S);
+  await writeY4m(
+    video,
+    [...good, ...holes].map((photo) => ({ photo, seconds: 1 })),
+    { width: 640, height: 480, fps: 5 },
+  );
+  const dist = await buildTestApp();
+  server = await ServerProcess.start({ appDir: dist });
+  token = await server.createToken('drive-phone');
+  browser = await launchProfile({ fakeCamera: video, permissions: ['geolocation'] });
+  await browser.context.setGeolocation({ ...START, accuracy: 5 });
+  // The production build alone takes minutes on a loaded 2-core machine.
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (browser) removeProfile(browser.userDataDir);
+  await server?.dispose();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const northOf = (m: number) => ({
+  latitude: START.latitude + m / M_PER_DEG_LAT,
+  longitude: START.longitude,
+});
+const metresNorth = (lat: number) => (lat - START.latitude) * M_PER_DEG_LAT;
+
+/** The pothole scene (0, 1, ...) a distance falls in, or null on intact road (with tolerance). */
+function potholeScene(m: number): number | null {
+  const k = Math.floor((m - SPEED * GOOD_S + TOLERANCE_M) / (SPEED * LOOP_S));
+  const from = SPEED * (LOOP_S * k + GOOD_S) - TOLERANCE_M;
+  const to = SPEED * LOOP_S * (k + 1) + TOLERANCE_M;
+  return m >= from && m <= to ? k : null;
+}
+
+/**
+ * Moves the phone along with the video from `fromS` until `done()` holds (checked each second),
+ * failing at `latestS` on the video's clock. Returns the clock when it stopped.
+ */
+async function driveUntil(fromS: number, latestS: number, done: () => Promise<boolean>) {
+  const video = page.locator('rc-drive-page video');
+  let checkedAt = 0;
+  for (;;) {
+    const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await browser.context.setGeolocation({ ...northOf(SPEED * t), accuracy: 5 });
+    if (t >= fromS && t - checkedAt >= 1) {
+      checkedAt = t;
+      if (await done()) return t;
+    }
+    if (t >= latestS)
+      throw new Error(`Drove until ${t} s on the video and the run had not done it`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface StoredRun {
+  id: string;
+  state: string;
+  endReason: string | null;
+  track: [number, number, number][];
+  distanceM: number;
+  framesAnalysed: number;
+  surveyIds: string[];
+}
+interface StoredSurvey {
+  id: string;
+  runId?: string;
+  verdict: { label: string; potholeProbability: number } | null;
+  position: { lat: number; lon: number } | null;
+  motion?: { speedMps: number | null; headingDeg: number | null };
+}
+
+async function phoneRecords(): Promise<{ runs: StoredRun[]; surveys: StoredSurvey[] }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('roadcam');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const all = <T>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const req = db.transaction(store).objectStore(store).getAll();
+        req.onsuccess = () => resolve(req.result as T[]);
+        req.onerror = () => reject(req.error);
+      });
+    const result = { runs: await all<never>('runs'), surveys: await all<never>('surveys') };
+    db.close();
+    return result;
+  });
+}
+
+async function api<T>(urlPath: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${server.url}/api/v1${urlPath}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+describe('drive mode', () => {
+  it('records each pothole stretch once, with its track, keeps it across a reload, and syncs', async () => {
+    page = await openApp(browser.context, server.url);
+    problems = watchProblems(page);
+    expect(await modelSettled(page)).toMatch(/^Model ready/);
+
+    // Sync set up as an engineer does: this server, its token.
+    await page.getByRole('link', { name: 'About' }).click();
+    await page.getByTestId('sync-server-url').fill('');
+    await page.getByTestId('sync-token').fill(token);
+    await page.getByTestId('sync-save').click();
+    await pollUntil(
+      'the sync settings to be saved',
+      () => page.getByTestId('sync-settings-result').textContent(),
+      (t) => /Saved/.test(t ?? ''),
+    );
+
+    await page.getByRole('link', { name: 'Drive' }).click();
+    const drive = page.locator('rc-drive-page');
+    await drive.getByLabel('Frames per second at most').fill('2');
+    await drive.getByLabel('Frames per second at most').dispatchEvent('change');
+    await drive.getByLabel('Same damage within (m)').fill(String(SAME_DAMAGE_M));
+    await drive.getByLabel('Same damage within (m)').dispatchEvent('change');
+    await drive.getByRole('button', { name: 'Start drive' }).click();
+    await pollUntil(
+      'the run to start',
+      () => drive.getAttribute('data-state'),
+      (s) => s === 'running',
+    );
+
+    // Two pothole scenes, each closed (the phone more than 20 m past it) before the reload.
+    // (Frames come as fast as this busy machine allows: the test waits for the saves, up to
+    // the start of the third pothole scene.)
+    const passedSecond = 2 * LOOP_S + SAME_DAMAGE_M / SPEED + 1;
+    const saved = async () =>
+      (await phoneRecords()).surveys.filter((s) => s.runId).map((s) => s.id);
+    const endS = await driveUntil(passedSecond, 3 * LOOP_S + GOOD_S - 2, async () => {
+      return (await saved()).length >= 2;
+    });
+    const shown = Number(await drive.locator('.count').getAttribute('data-damages'));
+    expect(shown).toBeGreaterThanOrEqual(2);
+    const savedBefore = await saved();
+
+    // The tab is reloaded mid-run: the run ends with what it had.
+    await page.reload();
+    await pollUntil(
+      'the drive page to show the ended run',
+      () => page.locator('rc-drive-page').getAttribute('data-state'),
+      (s) => s === 'ended',
+    );
+    const { runs, surveys } = await phoneRecords();
+    expect(runs).toHaveLength(1);
+    const run = runs[0];
+    expect(run.state).toBe('ended');
+    expect(['hidden', 'reloaded']).toContain(run.endReason);
+    // Everything saved before the reload is still the run's.
+    for (const id of savedBefore) expect(run.surveyIds).toContain(id);
+    const runSurveys = surveys.filter((s) => s.runId === run.id);
+    expect(runSurveys.map((s) => s.id).sort()).toEqual([...run.surveyIds].sort());
+
+    // One survey per pothole scene, none on intact road; scenes 0 and 1 (complete and passed
+    // before the reload) have exactly one each.
+    const scenes = runSurveys.map((s) => {
+      expect(s.verdict?.label).toBe('pothole');
+      expect(s.position).not.toBeNull();
+      expect(s.motion).toBeDefined();
+      return potholeScene(metresNorth(s.position!.lat));
+    });
+    const where = runSurveys.map((s) => Math.round(metresNorth(s.position!.lat)));
+    expect(
+      scenes.every((k) => k !== null),
+      `surveys at ${where.join(', ')} m`,
+    ).toBe(true);
+    expect(new Set(scenes).size).toBe(scenes.length);
+    expect(scenes).toContain(0);
+    expect(scenes).toContain(1);
+
+    // The track: a straight line north, thinned to its ends, as long as the drive.
+    expect(run.track.length).toBeGreaterThanOrEqual(2);
+    expect(run.track.length).toBeLessThanOrEqual(4);
+    const [first, last] = [run.track[0], run.track.at(-1)!].map((p) => metresNorth(p[1]));
+    const trackText = `track at ${run.track.map((p) => Math.round(metresNorth(p[1]))).join(', ')} m`;
+    // The first fix comes when the GPS watch answers; the last is where the reload came.
+    expect(first, trackText).toBeLessThan(SPEED * LOOP_S);
+    expect(last, trackText).toBeGreaterThan(SPEED * endS - 15);
+    expect(last, trackText).toBeLessThan(SPEED * endS + 15);
+    // A straight road: the distance along the fixes is the distance between its ends.
+    expect(run.distanceM).toBeCloseTo(last - first, 0);
+    expect(run.framesAnalysed).toBeGreaterThan(runSurveys.length);
+    // The summary on the page.
+    await expect
+      .poll(() => page.locator('rc-drive-page section').textContent())
+      .toMatch(/frames analysed/);
+
+    // Synced: the run and its surveys are on the server, each survey with the run's id.
+    const onServer = await pollUntil(
+      'the run on the server',
+      () => api<{ run: { surveyIds: string[]; track: unknown[] } }>(`/runs/${run.id}`),
+      (a) => a.status === 200,
+      90_000,
+    );
+    expect(onServer.body.run.surveyIds.sort()).toEqual([...run.surveyIds].sort());
+    expect(onServer.body.run.track).toEqual(run.track);
+    for (const id of run.surveyIds) {
+      const survey = await pollUntil(
+        `survey ${id} on the server`,
+        () => api<SurveyDetailResponse>(`/surveys/${id}`),
+        (a) => a.status === 200 && a.body.photo.present,
+        90_000,
+      );
+      expect(survey.body.survey.runId).toBe(run.id);
+    }
+    expect(problems).toEqual([]);
+  });
+});

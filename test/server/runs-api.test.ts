@@ -1,0 +1,129 @@
+/**
+ * The runs routes (issue 13) against the real server process and its SQLite database: a batch
+ * is created, a replay is unchanged, a higher revision updates, an invalid run fails alone with
+ * its reason, a run is read back as stored; the routes need a token like every other.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SurveyBatchResponse } from '../../src/schema/survey';
+import { ServerProcess } from '../../tools/lib/server-process';
+
+let server: ServerProcess;
+let token: string;
+
+beforeAll(async () => {
+  server = await ServerProcess.start();
+  token = await server.createToken('phone-1');
+});
+
+afterAll(async () => {
+  await server?.dispose();
+});
+
+function run(overrides: Record<string, unknown> = {}) {
+  return {
+    id: randomUUID(),
+    revision: 1,
+    startedAt: '2026-12-02T08:00:00.000Z',
+    endedAt: '2026-12-02T08:10:00.000Z',
+    endReason: 'stopped',
+    track: [
+      [116.3, 39.9, 0],
+      [116.3, 39.91, 600000],
+    ],
+    trackToleranceM: 2,
+    distanceM: 1110,
+    framesAnalysed: 1200,
+    framesDropped: 30,
+    surveyIds: [randomUUID()],
+    settings: { maxFps: 2, sameDamageM: 10 },
+    model: { id: 'pothole-cnn', version: '1.0.0' },
+    ...overrides,
+  };
+}
+
+async function call(method: string, path: string, body?: unknown, withToken = true) {
+  const headers: Record<string, string> = {};
+  if (withToken) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('runs API', () => {
+  it('stores a batch idempotently, with the surveys’ rules, and reads a run back', async () => {
+    const a = run();
+    const b = run({ endReason: 'hidden' });
+    const bad = run({ endedAt: '2026-12-02T07:00:00.000Z' });
+    const first = await call('POST', '/runs', { runs: [a, b, bad] });
+    expect(first.status).toBe(200);
+    const results = (first.body as unknown as SurveyBatchResponse).results;
+    expect(results.map((r) => r.status)).toEqual(['created', 'created', 'invalid']);
+    expect(results[2].reason).toMatch(/endedAt: A run cannot end before it started/);
+
+    const again = await call('POST', '/runs', {
+      runs: [a, { ...b, revision: 2, distanceM: 2000 }, { ...a, distanceM: 1 }],
+    });
+    expect((again.body as unknown as SurveyBatchResponse).results.map((r) => r.status)).toEqual([
+      'unchanged',
+      'updated',
+      'conflict',
+    ]);
+
+    const read = await call('GET', `/runs/${b.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      id: b.id,
+      revision: 2,
+      run: { distanceM: 2000, track: b.track },
+    });
+    const list = await call('GET', '/runs');
+    expect((list.body.runs as { id: string }[]).map((r) => r.id).sort()).toEqual(
+      [a.id, b.id].sort(),
+    );
+  });
+
+  it('exports every run as a GeoJSON LineString of its track', async () => {
+    const response = await fetch(`${server.url}/api/v1/export/runs.geojson`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/application\/geo\+json/);
+    const collection = (await response.json()) as {
+      type: string;
+      features: {
+        geometry: { type: string; coordinates: number[][] };
+        properties: { id: string; surveys: number };
+      }[];
+    };
+    expect(collection.type).toBe('FeatureCollection');
+    expect(collection.features.length).toBeGreaterThanOrEqual(2);
+    for (const f of collection.features) {
+      expect(f.geometry).toEqual({
+        type: 'LineString',
+        coordinates: [
+          [116.3, 39.9],
+          [116.3, 39.91],
+        ],
+      });
+      expect(f.properties.surveys).toBe(1);
+    }
+    expect((await fetch(`${server.url}/api/v1/export/runs.geojson`)).status).toBe(401);
+  });
+
+  it('answers 401 without a token, 404 for an unknown run and 400 for a body that is not a batch', async () => {
+    expect((await call('POST', '/runs', { runs: [run()] }, false)).status).toBe(401);
+    expect((await call('GET', '/runs', undefined, false)).status).toBe(401);
+    const missing = await call('GET', `/runs/${randomUUID()}`);
+    expect(missing).toMatchObject({ status: 404, body: { error: 'run_not_found' } });
+    expect((await call('POST', '/runs', { surveys: [] })).status).toBe(400);
+    expect((await call('POST', '/runs', { runs: [] })).status).toBe(400);
+    expect(
+      (await call('POST', '/runs', { runs: Array.from({ length: 21 }, () => run()) })).status,
+    ).toBe(413);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Drive runs (issue 13) on both databases: the surveys' idempotent batch rules (created,
+ * unchanged, updated, conflict), a repeated id in one batch, paging by id, and 8 clients
+ * sending overlapping batches at once (each run created once, never a conflict; on PostgreSQL
+ * through two stores, as two servers).
+ */
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runRecordSchema, type RunRecordWire } from '../../../src/schema/run';
+import { canonicalJson, sha256Hex } from '../../../server/canonical-json';
+import type { PreparedRun } from '../../../server/store/run-store';
+import type { Storage } from '../../../server/store/storage';
+import { useBothBackends } from './store-backends';
+
+const both = useBothBackends();
+
+function makeRun(i: number, overrides: Partial<RunRecordWire> = {}): RunRecordWire {
+  const start = Date.UTC(2026, 11, 2, 8, i, 0);
+  return runRecordSchema.parse({
+    id: randomUUID(),
+    revision: 1,
+    startedAt: new Date(start).toISOString(),
+    endedAt: new Date(start + 600_000).toISOString(),
+    endReason: 'stopped',
+    track: [
+      [116.3, 39.9, 0],
+      [116.3, 39.91, 120_000],
+    ],
+    trackToleranceM: 2,
+    distanceM: 1110.5,
+    framesAnalysed: 600 + i,
+    framesDropped: 12,
+    surveyIds: [randomUUID()],
+    settings: { maxFps: 2, sameDamageM: 10 },
+    model: { id: 'pothole-cnn', version: '1.0.0' },
+    ...overrides,
+  });
+}
+
+function prepared(raw: RunRecordWire): PreparedRun {
+  const record = runRecordSchema.parse(raw);
+  const text = canonicalJson(record);
+  return { id: record.id, record, canonicalJson: text, contentSha256: sha256Hex(text) };
+}
+
+describe.each(['SQLite', 'PostgreSQL'])('%s run store', (name) => {
+  let storage: Storage;
+  beforeAll(async () => {
+    storage = await both.backends[name].open();
+  });
+
+  it('answers created, unchanged, updated and conflict, and keeps the first version on a conflict', async () => {
+    const [a, b, c] = [0, 1, 2].map((i) => makeRun(i));
+    expect(
+      (await storage.runs.putRuns([a, b, c].map(prepared), 'phone-1')).map((o) => o.status),
+    ).toEqual(['created', 'created', 'created']);
+    const outcomes = await storage.runs.putRuns(
+      [
+        prepared(a),
+        prepared({ ...b, revision: 2, framesAnalysed: 1 }),
+        prepared({ ...c, distanceM: 5 }),
+        prepared({ ...c, revision: 3, startedAt: '2020-01-01T00:00:00.000Z' }),
+      ],
+      'phone-2',
+    );
+    expect(outcomes).toEqual([
+      { status: 'unchanged' },
+      { status: 'updated' },
+      { status: 'conflict', why: 'stale-revision', storedRevision: 1, fields: [] },
+      { status: 'conflict', why: 'immutable-changed', storedRevision: 1, fields: ['startedAt'] },
+    ]);
+    expect((await storage.runs.getRun(b.id))?.record.framesAnalysed).toBe(1);
+    const storedC = await storage.runs.getRun(c.id);
+    expect(storedC?.record).toEqual(c);
+    expect(storedC?.receivedFrom).toBe('phone-1');
+    expect(await storage.runs.getRun(randomUUID())).toBeNull();
+  });
+
+  it('decides a repeated id in one batch against the earlier one', async () => {
+    const a = makeRun(5);
+    const outcomes = await storage.runs.putRuns(
+      [prepared(a), prepared(a), prepared({ ...a, revision: 2, distanceM: 7 })],
+      'phone-1',
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['created', 'unchanged', 'updated']);
+    expect((await storage.runs.getRun(a.id))?.record.distanceM).toBe(7);
+  });
+
+  it('pages by id', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await storage.runs.listRunsById(after, 2);
+      seen.push(...page.map((r) => r.id));
+      if (page.length < 2) break;
+      after = page[page.length - 1].id;
+    }
+    expect(seen).toEqual([...seen].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('creates each run once when 8 clients send overlapping batches at the same time', async () => {
+    const runs = Array.from({ length: 24 }, (_, i) => makeRun(10 + i));
+    const second = await both.backends[name].open();
+    const stores = [storage, second];
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, client) => {
+        const batch = runs.filter((_, i) => (i + client) % 3 !== 0).map(prepared);
+        return stores[client % 2].runs.putRuns(batch, `phone-${client}`);
+      }),
+    );
+    const statuses = results.flat().map((o) => o.status);
+    expect(statuses.filter((s) => s === 'created')).toHaveLength(runs.length);
+    expect(statuses.every((s) => s === 'created' || s === 'unchanged')).toBe(true);
+    for (const run of runs) expect((await storage.runs.getRun(run.id))?.record).toEqual(run);
+  });
+});
