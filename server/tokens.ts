@@ -6,6 +6,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 const TOKEN_PREFIX = 'rcd_';
+/**
+ * What a token may do: `device` tokens are the phones' (upload surveys and photos, pull reviews
+ * and models); `reviewer` tokens are the office's (the review page: read every survey, save
+ * reviews). Neither can do the other's writes.
+ */
+export const TOKEN_ROLES = ['device', 'reviewer'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+export function isTokenRole(value: string): value is TokenRole {
+  return (TOKEN_ROLES as readonly string[]).includes(value);
+}
+
 /** Names show up in `token list` and in the log; keep them plain. */
 export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
