@@ -53,8 +53,9 @@ export default defineConfig({
       includeManifestIcons: false,
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,wasm,bin,json,png,svg}'],
-        // The training split lists the photos a model was trained on: for tools, not phones.
-        globIgnores: ['**/split.json'],
+        // The training split lists the photos a model was trained on, and the reliability
+        // diagram illustrates its card: for tools and readers, not phones.
+        globIgnores: ['**/split.json', '**/models/*/reliability.png'],
         maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
       },
       manifest: {

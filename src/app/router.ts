@@ -30,3 +30,8 @@ export function routePath(route: Route): string {
       return '/';
   }
 }
+
+/** Raised by a page that sends the engineer elsewhere; the shell navigates. */
+export function navigateEvent(route: Route): CustomEvent<Route> {
+  return new CustomEvent('navigate', { detail: route, bubbles: true, composed: true });
+}

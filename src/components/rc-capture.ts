@@ -7,8 +7,6 @@ import { html, LitElement, css } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { theme } from './theme';
 
-export type PhotoChosenEvent = CustomEvent<{ file: File | Blob }>;
-
 @customElement('rc-capture')
 export class RcCapture extends LitElement {
   static override styles = [

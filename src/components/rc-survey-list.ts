@@ -44,9 +44,14 @@ export class RcSurveyList extends LitElement {
   static override styles = [
     theme,
     css`
+      :host {
+        display: block;
+        min-width: 0;
+      }
       .filters {
         display: grid;
-        grid-template-columns: 1fr 1fr;
+        /* minmax(0, …): a select as wide as its longest option must not widen the page. */
+        grid-template-columns: repeat(2, minmax(0, 1fr));
         gap: 0.75rem;
         margin-bottom: 0.75rem;
       }
@@ -54,6 +59,10 @@ export class RcSurveyList extends LitElement {
         display: grid;
         gap: 0.25rem;
         font-weight: 600;
+      }
+      .filters select {
+        width: 100%;
+        min-width: 0;
       }
       ul {
         list-style: none;
@@ -65,9 +74,10 @@ export class RcSurveyList extends LitElement {
       li button {
         width: 100%;
         display: grid;
-        grid-template-columns: 72px 1fr;
+        grid-template-columns: 72px minmax(0, 1fr);
         gap: 0.75rem;
         text-align: left;
+        overflow-wrap: anywhere;
         padding: 0.4rem;
         border: 2px solid var(--rc-border);
         color: var(--rc-fg);
@@ -110,6 +120,8 @@ export class RcSurveyList extends LitElement {
       }
       .sync p {
         margin: 0;
+        min-width: 0;
+        overflow-wrap: anywhere;
       }
       .sync .problem {
         flex-basis: 100%;

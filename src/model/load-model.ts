@@ -4,51 +4,18 @@
  * (files the user picked) and the Node tools (files on disk), through tfjs IOHandlers.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { GraphAdapterOptions } from '../explain/adapters/graph-adapter';
 import type { ModelAdapter } from '../explain/adapters/types';
-import { modelManifestSchema, type ModelManifest } from './manifest';
+import { parseManifest, type ModelManifest } from './manifest';
+import { ModelLoadError } from './model-load-error';
+import { detectModelFormat } from './model-json';
 
-export type ModelLoadErrorCode =
-  'manifest-missing' | 'manifest-invalid' | 'model-missing' | 'model-invalid' | 'model-mismatch';
-
-export class ModelLoadError extends Error {
-  readonly code: ModelLoadErrorCode;
-  readonly detail?: string;
-  constructor(code: ModelLoadErrorCode, message: string, detail?: string) {
-    super(message);
-    this.name = 'ModelLoadError';
-    this.code = code;
-    this.detail = detail;
-  }
-}
+export { ModelLoadError, type ModelLoadErrorCode } from './model-load-error';
 
 export interface LoadedModel {
   manifest: ModelManifest;
   adapter: ModelAdapter;
   dispose(): void;
-}
-
-/** 'layers' when the topology is a Keras model config, 'graph' when it is a TF GraphDef. */
-export function detectModelFormat(modelTopology: unknown): 'layers' | 'graph' | undefined {
-  if (modelTopology == null || typeof modelTopology !== 'object') return undefined;
-  const t = modelTopology as Record<string, unknown>;
-  if (Array.isArray(t.node)) return 'graph';
-  if ('class_name' in t || 'model_config' in t || 'config' in t) return 'layers';
-  return undefined;
-}
-
-export function parseManifest(json: unknown, source = 'manifest.json'): ModelManifest {
-  const parsed = modelManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ModelLoadError(
-      'manifest-invalid',
-      `The model's ${source} is not valid: ${parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; ')}.`,
-      JSON.stringify(parsed.error.issues),
-    );
-  }
-  return parsed.data;
 }
 
 export interface LoadOptions {
@@ -92,7 +59,16 @@ export async function loadModel(
   const memory = tf.io.fromMemory(artifacts);
   let adapter: ModelAdapter;
   try {
-    adapter = await buildAdapter(format, memory, manifest, options.compile ?? true);
+    adapter = await buildAdapter(
+      format,
+      memory,
+      {
+        inputNode: manifest.input.inputNode,
+        outputNode: manifest.outputNode,
+        inputShape: [manifest.input.height, manifest.input.width, manifest.input.channels],
+      },
+      options.compile ?? true,
+    );
   } catch (e) {
     throw new ModelLoadError(
       'model-invalid',
@@ -109,10 +85,10 @@ export async function loadModel(
  * tfjs-converter) is imported only when a model of that format loads, so that a worker starts
  * without the other.
  */
-async function buildAdapter(
+export async function buildAdapter(
   format: 'layers' | 'graph',
   memory: tf.io.IOHandler,
-  manifest: ModelManifest,
+  graphOptions: GraphAdapterOptions,
   compile: boolean,
 ): Promise<ModelAdapter> {
   if (format === 'layers') {
@@ -130,11 +106,7 @@ async function buildAdapter(
     import('../explain/adapters/graph-adapter'),
     import('../explain/compiled/from-graph'),
   ]);
-  const adapter = new GraphModelAdapter(await loadGraphModel(memory), {
-    inputNode: manifest.input.inputNode,
-    outputNode: manifest.outputNode,
-    inputShape: [manifest.input.height, manifest.input.width, manifest.input.channels],
-  });
+  const adapter = new GraphModelAdapter(await loadGraphModel(memory), graphOptions);
   return compile ? compileGraphAdapter(adapter) : adapter;
 }
 

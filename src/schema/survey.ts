@@ -17,7 +17,7 @@ export const surveyIdSchema = z
   .uuid({ version: 'v4' })
   .regex(/^[0-9a-f-]+$/, 'Survey ids are lowercase (as crypto.randomUUID() makes them)');
 
-export const positionSchema = z.object({
+const positionSchema = z.object({
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
   /** Radius of 68% confidence in metres, as the Geolocation API reports it; null from EXIF. */
@@ -26,7 +26,7 @@ export const positionSchema = z.object({
 });
 export type Position = z.infer<typeof positionSchema>;
 
-export const verdictSchema = z.object({
+const verdictSchema = z.object({
   label: z.enum(LABELS),
   /** Probability of the pothole class, 0..1. */
   potholeProbability: z.number().min(0).max(1),
@@ -36,7 +36,7 @@ export const verdictSchema = z.object({
 export type SurveyVerdict = z.infer<typeof verdictSchema>;
 
 /** Padded base64 (as btoa writes it) of exactly `bytes` bytes. */
-export function isBase64OfLength(text: string, bytes: number): boolean {
+function isBase64OfLength(text: string, bytes: number): boolean {
   const padding = (3 - (bytes % 3)) % 3;
   return (
     text.length === Math.ceil(bytes / 3) * 4 &&
@@ -45,7 +45,7 @@ export function isBase64OfLength(text: string, bytes: number): boolean {
   );
 }
 
-export const camGridSchema = z
+const camGridSchema = z
   .object({
     method: z.string().min(1).max(40),
     layer: z.string().min(1).max(200),
@@ -59,7 +59,7 @@ export const camGridSchema = z
     message: 'Not base64 of width x height float32 values (4 bytes each)',
   });
 
-export const modelRefSchema = z.object({
+const modelRefSchema = z.object({
   id: z.string().min(1).max(100),
   version: z.string().min(1).max(40),
 });
@@ -67,7 +67,7 @@ export const modelRefSchema = z.object({
 /** The largest photo the server accepts (PUT .../photo answers 413 beyond). */
 export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
 
-export const photoMetaSchema = z.object({
+const photoMetaSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().positive().max(MAX_PHOTO_BYTES),
   width: z.number().int().positive().max(1600),
@@ -170,7 +170,7 @@ export const correctionSchema = z
 export type SurveyCorrection = z.infer<typeof correctionSchema>;
 
 /** The highest revision a record may carry (a safe integer, far beyond any real edit count). */
-export const MAX_REVISION = 1_000_000_000;
+const MAX_REVISION = 1_000_000_000;
 
 /**
  * What the server stores and the phone uploads; everything the engineer can edit included.

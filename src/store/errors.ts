@@ -29,7 +29,7 @@ function describe(error: unknown): string {
 
 /** True for the browser's "quota exceeded" however it reaches us (request error, transaction
  * error, or a DOMException thrown synchronously by put). */
-export function isQuotaError(error: unknown): boolean {
+function isQuotaError(error: unknown): boolean {
   const name = errorName(error);
   if (name === 'QuotaExceededError') return true;
   // Old Firefox named it this way; some wrappers only keep the legacy numeric code 22.

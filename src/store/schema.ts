@@ -8,7 +8,7 @@ import { openMigratedDb, type DbMigration } from './migrated-db';
 import type { SurveyRecord } from './survey-record';
 import { verdictKeyOf } from './survey-record';
 
-export const DB_NAME = 'roadcam';
+const DB_NAME = 'roadcam';
 
 export interface PhotoRow {
   id: string;

@@ -20,7 +20,7 @@ export interface SurveyEdit {
   severity?: Severity | null;
 }
 
-export const MAX_NOTES_LENGTH = 5000;
+const MAX_NOTES_LENGTH = 5000;
 
 export class SurveyRepository {
   private constructor(private readonly db: IDBPDatabase<RoadcamDB>) {}

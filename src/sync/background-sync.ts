@@ -18,9 +18,7 @@ interface RegistrationLike {
 }
 
 /** Page side. Returns false where Background Sync is missing or refused. */
-export async function requestBackgroundSync(
-  registration: RegistrationLike | undefined,
-): Promise<boolean> {
+async function requestBackgroundSync(registration: RegistrationLike | undefined): Promise<boolean> {
   if (!registration?.sync) return false;
   try {
     await registration.sync.register(OUTBOX_SYNC_TAG);

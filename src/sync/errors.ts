@@ -92,3 +92,85 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+// The failures a survey can end in, worded for the engineer (the list and the detail view).
+
+/** The server holds another version of the survey, of the same or a higher revision. */
+export function conflictFailure(serverReason?: string, serverRevision?: number): SyncFailure {
+  const held = serverRevision !== undefined ? ` (revision ${serverRevision})` : '';
+  return {
+    code: 'conflict',
+    ...(serverRevision !== undefined ? { serverRevision } : {}),
+    message:
+      `Conflict: the server already holds another version of this survey${held} that this ` +
+      'one cannot replace (it came from another phone, or this copy was restored from an ' +
+      'older backup). The server kept its version; yours stays on this phone.',
+    detail: serverReason,
+  };
+}
+
+/** The survey does not pass the wire schema, on the phone or on the server. */
+export function invalidFailure(reason: string): SyncFailure {
+  return {
+    code: 'invalid',
+    message: `This survey cannot be uploaded: it is incomplete or malformed (${reason}). It stays on this phone.`,
+    detail: reason,
+  };
+}
+
+/** The server refused the photo (another photo held, wrong type or size) or the survey. */
+export function photoFailure(error: SyncError): SyncFailure {
+  if (error.status === 409) {
+    return {
+      code: 'photo-conflict',
+      message:
+        'Conflict: the server already holds a different photo for this survey. It kept its ' +
+        'photo; yours stays on this phone.',
+      detail: error.detail,
+    };
+  }
+  if (error.status === 413 || error.status === 415 || error.status === 422) {
+    return {
+      code: 'photo-rejected',
+      message: `The server refused this survey’s photo: ${error.message} It stays on this phone.`,
+      detail: error.detail,
+    };
+  }
+  return rejectedFailure(error);
+}
+
+function rejectedFailure(error: SyncError): SyncFailure {
+  return {
+    code: 'rejected',
+    message: `The server refused this survey: ${error.message} It stays on this phone.`,
+    detail: error.detail,
+  };
+}
+
+/** Why a record failed the wire schema, in a line: the first few zod issues with their paths. */
+export function zodReason(error: unknown): string {
+  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+  if (Array.isArray(issues)) {
+    return issues
+      .slice(0, 5)
+      .map((i) => `${i.path.map(String).join('.') || '(record)'}: ${i.message}`)
+      .join('; ');
+  }
+  return describeError(error);
+}
+
+/** Anything thrown during a flush as a SyncError (a store failure keeps its message). */
+export function toSyncError(error: unknown): SyncError {
+  if (error instanceof SyncError) return error;
+  const name = (error as { name?: string } | null)?.name;
+  if (name === 'StoreError') {
+    return new SyncError('storage', (error as Error).message, {
+      detail: (error as { detail?: string }).detail ?? describeError(error),
+      cause: error,
+    });
+  }
+  return new SyncError('storage', 'Sync stopped on an unexpected error. Try again.', {
+    detail: describeError(error),
+    cause: error,
+  });
+}

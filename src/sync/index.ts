@@ -1,29 +1,12 @@
+/** The sync client as the page (a lazily loaded chunk) and the service worker use it. */
 export {
   createOutbox,
   Outbox,
-  conflictFailure,
   type OutboxOptions,
-  type FlushOutcome,
   type FlushResult,
-  type OutboxStatus,
-  type OutboxFailure,
   type OutboxEvent,
-  type ConnectionCheck,
-  type TriggerTarget,
 } from './outbox';
-export { SyncError, type SyncErrorCode, type SyncFailure, type SyncFailureCode } from './errors';
-export { type SyncSettings, type SyncSettingsSource, validateSettings } from './settings';
-export {
-  backoffDelay,
-  parseRetryAfter,
-  DEFAULT_BACKOFF,
-  type BackoffPolicy,
-  type Clock,
-} from './backoff';
-export {
-  OUTBOX_SYNC_TAG,
-  requestBackgroundSync,
-  backgroundSyncOnRetry,
-  flushForBackgroundSync,
-} from './background-sync';
-export { OUTBOX_DB_NAME } from './outbox-db';
+export type { ConnectionCheck } from './connection';
+export type { TriggerTarget } from './triggers';
+export { backoffDelay, type Clock } from './backoff';
+export { OUTBOX_SYNC_TAG, backgroundSyncOnRetry, flushForBackgroundSync } from './background-sync';

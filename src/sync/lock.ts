@@ -16,7 +16,7 @@ interface WebLocks {
 const held = new Map<string, Promise<unknown>>();
 
 /** The in-memory fallback: tasks for one name run one after another, in call order. */
-export const memoryLock: ExclusiveLock = <T>(name: string, task: () => Promise<T>) => {
+const memoryLock: ExclusiveLock = <T>(name: string, task: () => Promise<T>) => {
   const before = held.get(name) ?? Promise.resolve();
   const run = before.then(task, task);
   const tail = run.catch(() => undefined);
@@ -27,7 +27,7 @@ export const memoryLock: ExclusiveLock = <T>(name: string, task: () => Promise<T
   return run;
 };
 
-export function webLocks(): WebLocks | undefined {
+function webLocks(): WebLocks | undefined {
   const nav = (globalThis as { navigator?: { locks?: WebLocks } }).navigator;
   return nav?.locks && typeof nav.locks.request === 'function' ? nav.locks : undefined;
 }

@@ -20,12 +20,14 @@
  * `synced`. Whatever a crash (the page closed) interrupts, the next flush finds either a
  * record `uploading` or `queued` (sent again: the server answers `unchanged`) or one already
  * done, never a record that was lost or one marked synced that the server lacks.
+ *
+ * Why one file of about 900 lines: queueing and flushing are one state machine over the two
+ * databases (tickets, the re-run flag, the lock), and the order of their writes above is what
+ * makes a crash safe; it is checked in one place, not across files. What is not that state
+ * machine lives beside it: the server and its settings (connection.ts), when to flush
+ * (triggers.ts), the failures' wording (errors.ts), the API client (sync-api.ts).
  */
-import {
-  MAX_SURVEYS_PER_BATCH,
-  type SurveyDetailResponse,
-  type SurveyRecordWire,
-} from '../schema/survey';
+import { MAX_SURVEYS_PER_BATCH, type SurveyRecordWire } from '../schema/survey';
 import type { SurveyRepository } from '../store/survey-repository';
 import type { SurveyRecord, SyncState, SyncStatus } from '../store/survey-record';
 import { toWire } from '../store/wire';
@@ -36,11 +38,21 @@ import {
   type BackoffPolicy,
   type Clock,
 } from './backoff';
-import { describeError, SyncError, type SyncFailure } from './errors';
+import { ServerConnection } from './connection';
+import {
+  conflictFailure,
+  invalidFailure,
+  photoFailure,
+  SyncError,
+  toSyncError,
+  zodReason,
+  type SyncFailure,
+} from './errors';
 import { defaultLock, type ExclusiveLock } from './lock';
 import { OutboxDb, storedSettings, OUTBOX_DB_NAME, type OutboxEntry } from './outbox-db';
-import { validateSettings, type SyncSettings, type SyncSettingsSource } from './settings';
-import { MESSAGES, SyncApi, type FetchLike } from './sync-api';
+import type { SyncSettings, SyncSettingsSource } from './settings';
+import { MESSAGES, type FetchLike, type SyncApi } from './sync-api';
+import { FlushTriggers } from './triggers';
 
 export interface OutboxOptions {
   repository: SurveyRepository;
@@ -132,21 +144,6 @@ export type OutboxEvent =
   /** Another tab or the service worker changed the outbox: read status() again. */
   | { type: 'remote' };
 
-export type ConnectionCheck =
-  | { ok: true; serverUrl: string; serverTime: string; latencyMs: number }
-  | { ok: false; code: SyncError['code']; message: string; detail?: string };
-
-/** What attachTriggers() needs of a window: `online` events and the document's visibility. */
-export interface TriggerTarget {
-  addEventListener(type: string, listener: () => void): void;
-  removeEventListener(type: string, listener: () => void): void;
-  document?: {
-    visibilityState?: string;
-    addEventListener(type: string, listener: () => void): void;
-    removeEventListener(type: string, listener: () => void): void;
-  };
-}
-
 /** Thrown inside a flush when retrying must wait longer than the flush may. */
 class RetryLater extends Error {
   constructor(
@@ -194,92 +191,17 @@ function newTicket(): string {
   return crypto.randomUUID();
 }
 
-export function conflictFailure(serverReason?: string, serverRevision?: number): SyncFailure {
-  const held = serverRevision !== undefined ? ` (revision ${serverRevision})` : '';
-  return {
-    code: 'conflict',
-    ...(serverRevision !== undefined ? { serverRevision } : {}),
-    message:
-      `Conflict: the server already holds another version of this survey${held} that this ` +
-      'one cannot replace (it came from another phone, or this copy was restored from an ' +
-      'older backup). The server kept its version; yours stays on this phone.',
-    detail: serverReason,
-  };
-}
-
-function invalidFailure(reason: string): SyncFailure {
-  return {
-    code: 'invalid',
-    message: `This survey cannot be uploaded: it is incomplete or malformed (${reason}). It stays on this phone.`,
-    detail: reason,
-  };
-}
-
-function photoFailure(error: SyncError): SyncFailure {
-  if (error.status === 409) {
-    return {
-      code: 'photo-conflict',
-      message:
-        'Conflict: the server already holds a different photo for this survey. It kept its ' +
-        'photo; yours stays on this phone.',
-      detail: error.detail,
-    };
-  }
-  if (error.status === 413 || error.status === 415 || error.status === 422) {
-    return {
-      code: 'photo-rejected',
-      message: `The server refused this survey’s photo: ${error.message} It stays on this phone.`,
-      detail: error.detail,
-    };
-  }
-  return rejectedFailure(error);
-}
-
-function rejectedFailure(error: SyncError): SyncFailure {
-  return {
-    code: 'rejected',
-    message: `The server refused this survey: ${error.message} It stays on this phone.`,
-    detail: error.detail,
-  };
-}
-
-function zodReason(error: unknown): string {
-  const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
-  if (Array.isArray(issues)) {
-    return issues
-      .slice(0, 5)
-      .map((i) => `${i.path.map(String).join('.') || '(record)'}: ${i.message}`)
-      .join('; ');
-  }
-  return describeError(error);
-}
-
-function toSyncError(error: unknown): SyncError {
-  if (error instanceof SyncError) return error;
-  const name = (error as { name?: string } | null)?.name;
-  if (name === 'StoreError') {
-    return new SyncError('storage', (error as Error).message, {
-      detail: (error as { detail?: string }).detail ?? describeError(error),
-      cause: error,
-    });
-  }
-  return new SyncError('storage', 'Sync stopped on an unexpected error. Try again.', {
-    detail: describeError(error),
-    cause: error,
-  });
-}
-
 export class Outbox {
+  /** The server: its settings, the API client, "Test connection", a survey's server version. */
+  readonly connection: ServerConnection;
+  /** When the outbox flushes by itself (attach them to the page's window). */
+  readonly triggers: FlushTriggers;
   private readonly repository: SurveyRepository;
-  private readonly settings: SyncSettingsSource;
-  private readonly fetchFn: FetchLike;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly lock: ExclusiveLock;
   private readonly lockName: string;
   private readonly policy: BackoffPolicy;
-  private readonly timeoutMs: number;
-  private readonly uplinkBytesPerSecond: number;
   private readonly maxRetriesPerFlush: number;
   private readonly maxWaitInFlushMs: number;
   private readonly batchSize: number;
@@ -299,23 +221,26 @@ export class Outbox {
   private lastError: SyncError | null = null;
   private nextRetryAt: number | null = null;
   private closed = false;
-  private triggersAttached = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly db: OutboxDb,
     options: OutboxOptions,
   ) {
     this.repository = options.repository;
-    this.settings = options.settings ?? storedSettings(db);
-    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
     this.clock = options.clock ?? realClock;
+    this.connection = new ServerConnection({
+      settings: options.settings ?? storedSettings(db),
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      clock: this.clock,
+      timeoutMs: options.requestTimeoutMs ?? 30_000,
+      uplinkBytesPerSecond: options.slowestUplinkBytesPerSecond ?? 16 * 1024,
+      signal: this.closer.signal,
+    });
+    this.triggers = new FlushTriggers(() => void this.flush(), this.clock);
     this.random = options.random ?? Math.random;
     this.lock = options.lock ?? defaultLock();
     this.lockName = `roadcam-outbox:${options.outboxDbName ?? OUTBOX_DB_NAME}`;
     this.policy = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.timeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.uplinkBytesPerSecond = options.slowestUplinkBytesPerSecond ?? 16 * 1024;
     this.maxRetriesPerFlush = options.maxRetriesPerFlush ?? 8;
     this.maxWaitInFlushMs = options.maxWaitInFlushMs ?? 60_000;
     this.batchSize = Math.min(MAX_SURVEYS_PER_BATCH, Math.max(1, options.batchSize ?? 100));
@@ -343,7 +268,7 @@ export class Outbox {
     const records = await Promise.all(list.map((id) => this.repository.get(id)));
     await this.enqueueRecords(records.filter((r): r is SurveyRecord => r !== undefined));
     if (this.running) this.rerun = true;
-    if (this.triggersAttached > 0) this.kick();
+    this.triggers.changed();
   }
 
   /**
@@ -405,13 +330,13 @@ export class Outbox {
    * Throws a SyncError when the server cannot be asked for its current revision.
    */
   async replaceServerVersion(id: string): Promise<void> {
-    const held = await this.serverVersion(id);
+    const held = await this.connection.serverVersion(id);
     const failure = await this.failureOf(id);
     const above = Math.max(held?.revision ?? 0, failure?.serverRevision ?? 0);
     const record = await this.repository.raiseRevision(id, above, new Date(this.clock.now()));
     await this.enqueueRecords([record], { overrideConflict: true });
     if (this.running) this.rerun = true;
-    if (this.triggersAttached > 0) this.kick();
+    this.triggers.changed();
   }
 
   // ---- Flushing ----
@@ -487,7 +412,9 @@ export class Outbox {
     }
     const result = this.result(outcome, error, totals, waiting);
     this.emit({ type: 'flush-end', result });
-    if (outcome === 'retry-later') this.scheduleRetry();
+    if (outcome === 'retry-later' && this.nextRetryAt !== null && !this.closed) {
+      this.triggers.retryAt(this.nextRetryAt);
+    }
     return result;
   }
 
@@ -517,21 +444,14 @@ export class Outbox {
   private async pass(totals: Totals): Promise<void> {
     // Queueing needs no server: saved surveys show 'queued' even before sync is set up.
     totals.failed += await this.sweep();
-    const settings = await this.settings.load();
+    const settings = await this.connection.load();
     if (!settings || !settings.token) {
       throw new SyncError(
         'not-configured',
         'Sync is not set up: enter the server address and this phone’s token in Settings.',
       );
     }
-    const api = new SyncApi({
-      settings,
-      fetch: this.fetchFn,
-      timeoutMs: this.timeoutMs,
-      slowestUplinkBytesPerSecond: this.uplinkBytesPerSecond,
-      clock: this.clock,
-      signal: this.closer.signal,
-    });
+    const api = this.connection.api(settings);
 
     const pending = (await this.db.all()).filter(PENDING).sort(byQueueOrder);
     // Photos owed first: their records are already on the server.
@@ -874,7 +794,7 @@ export class Outbox {
     const entries = await this.db.all();
     const waiting = new Set(entries.filter(PENDING).map((e) => e.id));
     for (const r of await this.repository.list({ syncState: 'local' })) waiting.add(r.id);
-    const settings = await this.settings.load();
+    const settings = await this.connection.load();
     return {
       waiting: waiting.size,
       failures: entries
@@ -901,94 +821,15 @@ export class Outbox {
   }
 
   /**
-   * What the server holds for one survey (to show a conflict: the server's version beside the
-   * phone's). Null when the server has none; throws a SyncError when it cannot be asked.
+   * Checks and stores the settings (throws a SyncError that says what to fix); the last error
+   * goes, and with triggers attached a flush follows.
    */
-  async serverVersion(id: string): Promise<SurveyDetailResponse | null> {
-    const settings = await this.settings.load();
-    if (!settings?.token) {
-      throw new SyncError('not-configured', 'Sync is not set up.', { detail: 'no settings' });
-    }
-    const api = new SyncApi({
-      settings: validateSettings(settings),
-      fetch: this.fetchFn,
-      timeoutMs: Math.min(this.timeoutMs, 15_000),
-      slowestUplinkBytesPerSecond: this.uplinkBytesPerSecond,
-      clock: this.clock,
-      signal: this.closer.signal,
-    });
-    try {
-      return await api.getSurvey(id);
-    } catch (error) {
-      if (error instanceof SyncError && error.status === 404) return null;
-      throw error;
-    }
-  }
-
-  async getSettings(): Promise<SyncSettings | null> {
-    return this.settings.load();
-  }
-
-  /** Checks and stores the settings; with triggers attached, a flush follows. */
   async saveSettings(settings: SyncSettings): Promise<SyncSettings> {
-    const clean = validateSettings(settings);
-    if (!this.settings.save) {
-      throw new SyncError('bad-settings', 'These sync settings cannot be changed here.', {
-        detail: 'the SyncSettingsSource has no save()',
-      });
-    }
-    await this.settings.save(clean);
+    const clean = await this.connection.save(settings);
     this.lastError = null;
     this.emit({ type: 'settings' });
-    if (this.triggersAttached > 0) this.kick();
+    this.triggers.changed();
     return clean;
-  }
-
-  /**
-   * "Test connection": is a RoadCAM sync server at that address, and does it accept the token?
-   * Uses the given settings (what the engineer typed) or the saved ones.
-   */
-  async testConnection(candidate?: SyncSettings): Promise<ConnectionCheck> {
-    const settings = candidate ?? (await this.settings.load());
-    if (!settings) {
-      return {
-        ok: false,
-        code: 'not-configured',
-        message: 'Enter the server address and this phone’s token first.',
-      };
-    }
-    const started = this.clock.now();
-    try {
-      const clean = validateSettings(settings);
-      const api = new SyncApi({
-        settings: clean,
-        fetch: this.fetchFn,
-        timeoutMs: Math.min(this.timeoutMs, 15_000),
-        slowestUplinkBytesPerSecond: this.uplinkBytesPerSecond,
-        clock: this.clock,
-        signal: this.closer.signal,
-      });
-      await api.health().catch((error: unknown) => {
-        // A 404 or an HTML page: something answers, but not a RoadCAM server.
-        if (error instanceof SyncError && error.code === 'rejected') {
-          throw new SyncError('protocol', MESSAGES.protocol, {
-            status: error.status,
-            detail: error.detail,
-          });
-        }
-        throw error;
-      });
-      const list = await api.listSurveys(1);
-      return {
-        ok: true,
-        serverUrl: api.serverUrl,
-        serverTime: list.serverTime,
-        latencyMs: this.clock.now() - started,
-      };
-    } catch (thrown) {
-      const error = toSyncError(thrown);
-      return { ok: false, code: error.code, message: error.message, detail: error.detail };
-    }
   }
 
   /** Listens to state changes (records, flushes, settings). Returns the unsubscribe function. */
@@ -1016,54 +857,6 @@ export class Outbox {
     }
   }
 
-  // ---- Triggers ----
-
-  /**
-   * Flushes now (app start), when the browser comes back `online`, when the page becomes
-   * visible again, after enqueue() and saveSettings(), and when a flush that had to stop is
-   * due to retry. Returns a function that detaches all of it.
-   */
-  attachTriggers(target: TriggerTarget = globalThis as unknown as TriggerTarget): () => void {
-    const onOnline = () => this.kick();
-    const doc = target.document;
-    const onVisibility = () => {
-      if (doc?.visibilityState === 'visible') this.kick();
-    };
-    target.addEventListener('online', onOnline);
-    doc?.addEventListener('visibilitychange', onVisibility);
-    this.triggersAttached++;
-    this.kick();
-    let attached = true;
-    return () => {
-      if (!attached) return;
-      attached = false;
-      target.removeEventListener('online', onOnline);
-      doc?.removeEventListener('visibilitychange', onVisibility);
-      this.triggersAttached--;
-      if (this.triggersAttached === 0) this.clearRetryTimer();
-    };
-  }
-
-  private kick(): void {
-    this.clearRetryTimer();
-    void this.flush();
-  }
-
-  private scheduleRetry(): void {
-    if (this.triggersAttached === 0 || this.nextRetryAt === null || this.closed) return;
-    this.clearRetryTimer();
-    const delay = Math.max(0, this.nextRetryAt - this.clock.now());
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.kick();
-    }, delay);
-  }
-
-  private clearRetryTimer(): void {
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-  }
-
   /**
    * Stops at once, like a closed page: requests in flight are aborted and nothing more is
    * written; whatever was `uploading` is taken up by the next start.
@@ -1071,7 +864,7 @@ export class Outbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.clearRetryTimer();
+    this.triggers.stop();
     this.closer.abort();
     this.waker?.abort();
     await this.running?.catch(() => undefined);

@@ -89,12 +89,12 @@ export type PhotoFile = string | { name: string; mimeType: string; buffer: Buffe
 
 /** Chooses a photo and waits until the app has taken it (old result cleared). */
 export async function choosePhoto(page: Page, file: PhotoFile): Promise<void> {
-  const main = page.locator('roadcam-app main');
-  const before = Number(await main.getAttribute('data-photos-chosen'));
+  const survey = page.locator('rc-survey-page');
+  const before = Number(await survey.getAttribute('data-photos-chosen'));
   await page.getByTestId('photo-input').setInputFiles(file);
   await pollUntil(
     'the app to take the photo',
-    async () => Number(await main.getAttribute('data-photos-chosen')),
+    async () => Number(await survey.getAttribute('data-photos-chosen')),
     (n) => n > before,
     10_000,
   );
@@ -241,8 +241,8 @@ export async function serviceWorkerControls(page: Page, timeout = 60_000): Promi
 export async function workerTensors(page: Page): Promise<number> {
   return page.evaluate(async () => {
     const app = document.querySelector('roadcam-app') as unknown as {
-      client: { liveTensors(): Promise<number> };
+      services: { analysis: { liveTensors(): Promise<number> } };
     };
-    return app.client.liveTensors();
+    return app.services.analysis.liveTensors();
   });
 }

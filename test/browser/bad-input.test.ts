@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { sharedPath } from '../helpers/shared-data';
+import { potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -187,9 +187,7 @@ describe('unusual photos: handled and kept', () => {
     await kept({
       name: 'road.jpg',
       mimeType: 'image/jpeg',
-      buffer: (await import('node:fs')).readFileSync(
-        sharedPath('data', 'potholes-kaggle', 'potholes', '5.jpg'),
-      ),
+      buffer: (await import('node:fs')).readFileSync(potholePhotos()[4]),
     });
     expect(await page.getByTestId('heatmap').getAttribute('data-drawn')).toBe('heatmap');
     expect(problems.filter((p) => !p.startsWith('console:'))).toEqual([]);

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { projectRoot } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 import { pollUntil, watchProblems } from './app-page';
-import { labError, labWorkerTensors, modelOpened, openLab, tab } from '../lab/lab-page';
+import { labError, labWorkerTensors, modelOpened, openLab, tab } from './lab-page';
 
 const MNIST_MANIFEST = path.join(projectRoot, 'public', 'models', 'mnist', 'manifest.json');
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { sharedPath } from '../helpers/shared-data';
+import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -25,17 +25,14 @@ import {
   watchProblems,
   type StoredSurvey,
 } from './app-page';
-import { labError, labReady, modelOpened, tab } from '../lab/lab-page';
+import { labError, labReady, modelOpened, tab } from './lab-page';
 import {
   buildSecondPotholeModel,
   SECOND_POTHOLE_ID,
   SECOND_POTHOLE_VERSION,
-} from '../lab/lab-test-models';
+} from '../features/lab/lab-test-models';
 
-const PHOTOS = [
-  ...['1', '2', '3', '4'].map((n) => sharedPath('data', 'potholes-kaggle', 'normal', `${n}.jpg`)),
-  ...['1', '2', '3', '4'].map((n) => sharedPath('data', 'potholes-kaggle', 'potholes', `${n}.jpg`)),
-];
+const PHOTOS = [...goodRoadPhotos().slice(0, 4), ...potholePhotos().slice(0, 4)];
 
 let preview: Preview;
 let browser: LaunchedProfile;

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { runInProject, startPreview, type Preview } from '../../tools/lib/preview-server';
-import { projectRoot } from '../../tools/lib/project-root';
+import { projectRoot } from '../../tools/lib/paths';
 import type { MapMarker } from '../../src/geo/markers';
 import type { Spike } from './map/spike/spike';
 import { TRICKY_ROWS, sortedProbabilities } from '../geo/export-rows';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { BROKEN_MODEL_URL, startTestApp } from '../helpers/test-app';
-import { sharedPath } from '../helpers/shared-data';
+import { potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -46,7 +46,7 @@ describe('a model that fails to load', () => {
     await choosePhoto(page, {
       name: 'road.jpg',
       mimeType: 'image/jpeg',
-      buffer: readFileSync(sharedPath('data', 'potholes-kaggle', 'potholes', '20.jpg')),
+      buffer: readFileSync(potholePhotos()[7]),
     });
     expect(await analysisSettled(page)).toBe('verdict');
     const verdict = page.getByTestId('verdict');

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { projectRoot, sharedPath } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
+import { potholePhotos } from '../helpers/fixtures';
 
 export interface OddFile {
   name: string;
@@ -42,7 +43,7 @@ export async function cmykJpeg(): Promise<OddFile> {
 }
 
 export async function greyscaleJpeg(): Promise<OddFile> {
-  const road = readFileSync(sharedPath('data', 'potholes-kaggle', 'potholes', '1.jpg'));
+  const road = readFileSync(potholePhotos()[0]);
   const buffer = await sharp(road).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer();
   return { name: 'grey.jpg', mimeType: 'image/jpeg', buffer };
 }
@@ -119,7 +120,7 @@ export async function hugeJpeg(): Promise<OddFile> {
 }
 
 export function truncatedJpeg(): OddFile {
-  const whole = readFileSync(sharedPath('data', 'potholes-kaggle', 'potholes', '10.jpg'));
+  const whole = readFileSync(potholePhotos()[2]);
   return {
     name: 'cut.jpg',
     mimeType: 'image/jpeg',
@@ -168,7 +169,7 @@ export async function noisyPhoto(): Promise<OddFile> {
 /** A road photo carrying EXIF GPS (the Eiffel Tower: 48°51'29.52"N 2°17'40.20"E), as a
  * gallery photo taken elsewhere would. */
 export async function photoWithGps(): Promise<OddFile> {
-  const road = readFileSync(sharedPath('data', 'potholes-kaggle', 'potholes', '40.jpg'));
+  const road = readFileSync(potholePhotos()[3]);
   const buffer = await sharp(road)
     .jpeg({ quality: 90 })
     .withExif({

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { sharedPath } from '../helpers/shared-data';
+import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -25,7 +25,7 @@ import {
   workerTensors,
 } from './app-page';
 
-const ROAD_PHOTO = sharedPath('data', 'potholes-kaggle', 'potholes', '12.jpg');
+const ROAD_PHOTO = potholePhotos()[1];
 
 let preview: Preview;
 let browser: LaunchedProfile;
@@ -58,7 +58,10 @@ async function listedIds(p: Page): Promise<string[]> {
   await p.locator('rc-survey-list').waitFor();
   // The list renders after IndexedDB answers.
   await p.waitForFunction(() => {
-    const list = document.querySelector('roadcam-app')?.shadowRoot?.querySelector('rc-survey-list');
+    const list = document
+      .querySelector('roadcam-app')
+      ?.shadowRoot?.querySelector('rc-list-page')
+      ?.shadowRoot?.querySelector('rc-survey-list');
     return !!list && (list as unknown as { updateComplete: Promise<boolean> }).updateComplete;
   });
   await p.waitForTimeout(200);
@@ -155,8 +158,8 @@ describe('offline survey in real Chromium', () => {
   it('analysing photos leaks no tensors in the worker', async () => {
     const after1 = await workerTensors(page);
     await page.getByRole('link', { name: 'Survey', exact: true }).click();
-    for (const name of ['3.jpg', '7.jpg']) {
-      await choosePhoto(page, sharedPath('data', 'potholes-kaggle', 'normal', name));
+    for (const photo of goodRoadPhotos().slice(2, 4)) {
+      await choosePhoto(page, photo);
       expect(await analysisSettled(page)).toBe('verdict');
     }
     expect(await workerTensors(page)).toBe(after1);

@@ -27,7 +27,7 @@ import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/
 import { FaultProxy } from '../helpers/fault-proxy';
 import { buildTestApp } from '../helpers/test-app';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { sharedPath } from '../helpers/shared-data';
+import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -39,10 +39,7 @@ import {
   watchProblems,
 } from './app-page';
 
-const PHOTOS = [
-  ...[1, 2, 3, 4, 5, 6].map((n) => sharedPath('data', 'potholes-kaggle', 'potholes', `${n}.jpg`)),
-  ...[1, 2, 3, 4, 5, 6].map((n) => sharedPath('data', 'potholes-kaggle', 'normal', `${n}.jpg`)),
-];
+const PHOTOS = [...potholePhotos().slice(0, 6), ...goodRoadPhotos().slice(0, 6)];
 const API = /^\/api\//;
 
 let ramDir: string | null = null;
@@ -518,20 +515,21 @@ describe('sync through the real app, with faults', () => {
     expect(kept.body.revision).toBe(5);
     expect(kept.body.survey.notes).toBe(officeNotes);
 
-    // The list says so, and the filter finds it.
+    // The list says so, and the filter finds it: read once the list has finished reading (a
+    // sync may still be re-reading it), and only once.
     await openList();
     await page.locator('#sync-filter').selectOption('failed');
-    await pollUntil(
+    const failed = await pollUntil(
       'the failed filter',
-      () =>
-        page
-          .getByTestId('survey-item')
-          .evaluateAll((li) => li.map((x) => [x.dataset.id, x.textContent ?? ''])),
-      (list) => list.length === 1 && list[0][0] === target.id,
+      async () =>
+        (await page.locator('rc-survey-list').getAttribute('aria-busy')) === 'false'
+          ? page
+              .getByTestId('survey-item')
+              .evaluateAll((li) => li.map((x) => [x.dataset.id, x.textContent ?? '']))
+          : null,
+      (list) => list !== null && list.length === 1 && list[0][0] === target.id,
     );
-    expect(await page.getByTestId('survey-item').textContent()).toMatch(
-      /sync failed \(conflict with the server\)/,
-    );
+    expect(failed![0][1]).toMatch(/sync failed \(conflict with the server\)/);
     await page.locator('#sync-filter').selectOption('');
 
     // The engineer chooses: the phone's version replaces the server's, as revision 6.

@@ -11,7 +11,7 @@ import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/
 import { freePort } from '../../tools/lib/free-port';
 import { startPreview, type Preview } from '../../tools/lib/preview-server';
 import { buildTestApp } from '../helpers/test-app';
-import { sharedPath } from '../helpers/shared-data';
+import { goodRoadPhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
   appUrl,
@@ -50,7 +50,7 @@ describe('updates', () => {
     await choosePhoto(page, {
       name: 'road.jpg',
       mimeType: 'image/jpeg',
-      buffer: readFileSync(sharedPath('data', 'potholes-kaggle', 'normal', '2.jpg')),
+      buffer: readFileSync(goodRoadPhotos()[1]),
     });
     expect(await analysisSettled(page)).toBe('verdict');
     const [survey] = await storedSurveys(page);

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { projectRoot, sharedPath } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
+import { fixturePath } from '../helpers/fixtures';
 import { roadcam } from '../helpers/run-roadcam';
 
 async function rawPixels(file: string): Promise<Buffer> {
@@ -19,18 +20,18 @@ describe('roadcam explain --top K', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'roadcam-cli-top-'));
   const mobilenet = () => [
     '--model',
-    sharedPath('models', 'mobilenet_v1_0.25_224'),
+    fixturePath('models', 'mobilenet_v1_0.25_224'),
     '--size',
     '224x224',
     '--range=-1,1',
     '--labels',
-    sharedPath('models', 'imagenet-labels.json'),
+    fixturePath('models', 'imagenet-labels.json'),
   ];
 
   it('writes one overlay per class of the top 3, most probable first', async () => {
     const run = await roadcam(
       'explain',
-      sharedPath('images', 'cat.jpg'),
+      fixturePath('images', 'cat.jpg'),
       ...mobilenet(),
       '--top',
       '3',
@@ -69,7 +70,7 @@ describe('roadcam explain --top K', () => {
   it('rejects --top 0 and --top together with a named --class', async () => {
     const zero = await roadcam(
       'explain',
-      sharedPath('images', 'cat.jpg'),
+      fixturePath('images', 'cat.jpg'),
       ...mobilenet(),
       '--top',
       '0',
@@ -78,7 +79,7 @@ describe('roadcam explain --top K', () => {
     expect(zero.stderr).toMatch(/--top takes a whole number from 1 to 20, not "0"/);
     const both = await roadcam(
       'explain',
-      sharedPath('images', 'cat.jpg'),
+      fixturePath('images', 'cat.jpg'),
       ...mobilenet(),
       '--top',
       '2',

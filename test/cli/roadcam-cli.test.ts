@@ -3,25 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { sharedPath } from '../helpers/shared-data';
+import { fixturePath } from '../helpers/fixtures';
 import { roadcam } from '../helpers/run-roadcam';
 
 describe('roadcam command line', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'roadcam-cli-'));
-  const mobilenet = () => sharedPath('models', 'mobilenet_v1_0.25_224');
+  const mobilenet = () => fixturePath('models', 'mobilenet_v1_0.25_224');
   const describeMobilenet = () => [
     '--size',
     '224x224',
     '--range=-1,1',
     '--labels',
-    sharedPath('models', 'imagenet-labels.json'),
+    fixturePath('models', 'imagenet-labels.json'),
   ];
 
   it('explains a photo with a converted model described by flags, writing a PNG overlay', async () => {
     const out = path.join(work, 'overlays');
     const run = await roadcam(
       'explain',
-      sharedPath('images', 'cat.jpg'),
+      fixturePath('images', 'cat.jpg'),
       '--model',
       mobilenet(),
       ...describeMobilenet(),
@@ -63,7 +63,7 @@ describe('roadcam command line', () => {
   it('rejects a model folder that does not exist', async () => {
     const run = await roadcam(
       'explain',
-      sharedPath('images', 'cat.jpg'),
+      fixturePath('images', 'cat.jpg'),
       '--model',
       path.join(work, 'nope'),
     );
@@ -74,13 +74,13 @@ describe('roadcam command line', () => {
   it('rejects a model folder without model.json', async () => {
     const empty = path.join(work, 'empty-model');
     mkdirSync(empty, { recursive: true });
-    const run = await roadcam('explain', sharedPath('images', 'cat.jpg'), '--model', empty);
+    const run = await roadcam('explain', fixturePath('images', 'cat.jpg'), '--model', empty);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/no model\.json in .*empty-model/);
   });
 
   it('says when a folder has no manifest and how to describe the model', async () => {
-    const run = await roadcam('explain', sharedPath('images', 'cat.jpg'), '--model', mobilenet());
+    const run = await roadcam('explain', fixturePath('images', 'cat.jpg'), '--model', mobilenet());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/no manifest\.json.*--size and --labels/);
   });

@@ -1,5 +1,5 @@
 /**
- * Activation maximization on the pretrained MobileNet v1 0.25 (224 px RGB) from ../shared, on
+ * Activation maximization on the pretrained MobileNet v1 0.25 (224 px RGB) from test/fixtures, on
  * the wasm backend. Few steps, so that the file takes seconds: the figures in docs/actmax.md come
  * from longer runs.
  */
@@ -18,7 +18,7 @@ import { imageToModelInput } from '../../src/model/preprocess';
 import { readImageRgba } from '../../tools/lib/images';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 import { loadMobilenet } from '../helpers/mobilenet';
-import { sharedPath } from '../helpers/shared-data';
+import { fixturePath } from '../helpers/fixtures';
 
 const LAYER = 'conv_pw_3_relu';
 const STEPS = 24;
@@ -52,7 +52,7 @@ describe('activation maximization on MobileNet v1 0.25 (wasm backend)', () => {
     // Filters with room to grow: conv_pw_3_relu is a ReLU6, so a filter already near 6 on the
     // grey start image cannot grow 5-fold, and some MobileNet 0.25 channels are constant.
     const grey = tf.fill([1, 224, 224, 3], 0) as tf.Tensor4D; // mid-grey in [-1, 1]
-    const photo = imageToModelInput(await readImageRgba(sharedPath('images', 'cat.jpg')), {
+    const photo = imageToModelInput(await readImageRgba(fixturePath('images', 'cat.jpg')), {
       ...manifest.input,
     });
     const [onGrey, onPhoto] = tf.tidy(() =>

@@ -13,7 +13,7 @@ import type { LoadedModel } from '../../src/model/load-model';
 import { loadModelDir } from '../../tools/lib/model-dir';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 import { loadMobilenet } from '../helpers/mobilenet';
-import { projectRoot } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -42,13 +42,13 @@ const CASES: Case[] = [
     range: [0, 1],
   },
   {
-    name: 'MobileNet v1 0.25 (../shared, layers)',
+    name: 'MobileNet v1 0.25 (test/fixtures, layers)',
     load: (compile) => loadMobilenet('layers', { compile }),
     report: { foldedAffines: 27, fusedActivations: 27, fallbacks: [], ops: 31 },
     range: [-1, 1],
   },
   {
-    name: 'MobileNet v1 0.25 (../shared, graph)',
+    name: 'MobileNet v1 0.25 (test/fixtures, graph)',
     load: (compile) => loadMobilenet('graph', { compile }),
     // 14 Mul + 27 Add after the convolutions: the batch norms the converter left.
     report: { foldedAffines: 41, fusedActivations: 27, fallbacks: [] },

@@ -14,7 +14,7 @@ import { imageToModelInput } from '../../src/model/preprocess';
 import { readImageRgba } from '../../tools/lib/images';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 import { imagenetLabels, loadMobilenet } from '../helpers/mobilenet';
-import { sharedPath } from '../helpers/shared-data';
+import { fixturePath } from '../helpers/fixtures';
 
 /** Share of the heatmap's energy per pixel in the central half of the photo vs the border. */
 function centreToBorderDensity(result: CamResult, width: number, height: number): number {
@@ -39,7 +39,7 @@ function centreToBorderDensity(result: CamResult, width: number, height: number)
 // layers' activations differ by up to 5.4 of 6 on this photo: separate conversions), so their
 // maps are compared by what they show, not cell by cell. Cell-by-cell equality of the two
 // adapters is tested on one network built in both formats (adapters.test.ts, cam.test.ts).
-describe('MobileNet v1 from ../shared on the cat photo, in both formats (wasm)', () => {
+describe('MobileNet v1 (test/fixtures) on the cat photo, in both formats (wasm)', () => {
   const labels = imagenetLabels();
   let layersModel: LoadedModel;
   let graphModel: LoadedModel;
@@ -60,7 +60,7 @@ describe('MobileNet v1 from ../shared on the cat photo, in both formats (wasm)',
       const loaded = format === 'layers' ? layersModel : graphModel;
       const { manifest, adapter } = loaded;
       expect(adapter.defaultTargetLayer()).toBe(manifest.cam.layer);
-      const photo = await readImageRgba(sharedPath('images', 'cat.jpg'), {
+      const photo = await readImageRgba(fixturePath('images', 'cat.jpg'), {
         resizeTo: { width: 224, height: 224 },
       });
       const x = imageToModelInput(photo, manifest.input);
@@ -87,7 +87,7 @@ describe('MobileNet v1 from ../shared on the cat photo, in both formats (wasm)',
     const adapter = layersModel.adapter as CompiledModelAdapter;
     const model = (adapter.source as LayersModelAdapter).model;
     expect(adapter.outputActivation).toBe('softmax');
-    const photo = await readImageRgba(sharedPath('images', 'cat.jpg'), {
+    const photo = await readImageRgba(fixturePath('images', 'cat.jpg'), {
       resizeTo: { width: 224, height: 224 },
     });
     const x = imageToModelInput(photo, layersModel.manifest.input);
@@ -108,7 +108,7 @@ describe('MobileNet v1 from ../shared on the cat photo, in both formats (wasm)',
     '%s: Grad-CAM passes the parameter-randomisation sanity check',
     async (format) => {
       const { manifest, adapter } = format === 'layers' ? layersModel : graphModel;
-      const photo = await readImageRgba(sharedPath('images', 'cat.jpg'), {
+      const photo = await readImageRgba(fixturePath('images', 'cat.jpg'), {
         resizeTo: { width: 224, height: 224 },
       });
       const x = imageToModelInput(photo, manifest.input);

@@ -17,8 +17,8 @@ import {
 } from '../../src/model/manifest';
 import { normalizePixels } from '../../src/model/preprocess';
 import { mobilenetClassifier } from '../../tools/train/architectures';
-import { readModelArtifacts } from '../../tools/train/model-files';
-import { sharedPath } from '../helpers/shared-data';
+import { readModelDir } from '../../tools/lib/model-dir';
+import { fixturePath } from '../helpers/fixtures';
 
 const MOBILENET_LAYERS = ['models', 'mobilenet_v1_0.25_224'];
 const MOBILENET_GRAPH = ['models', 'mobilenet_v1_0.25_224_graph'];
@@ -60,7 +60,7 @@ const NUDGE = 1 + 1e-6;
 /** The cat photo as a MobileNet wants it, [1, 224, 224, 3] normalised by the app's own
  * normalizePixels: [-1, 1] for the layers model, [0, 1] for the graph model. */
 async function catPixels(normalization: Normalization): Promise<Float32Array> {
-  const { data } = await sharp(sharedPath('images', 'cat.jpg'))
+  const { data } = await sharp(fixturePath('images', 'cat.jpg'))
     .resize(224, 224, { fit: 'fill' })
     .removeAlpha()
     .raw()
@@ -75,12 +75,12 @@ async function catPixels(normalization: Normalization): Promise<Float32Array> {
 
 async function loadMobileNet(backend: NodeBackend): Promise<tfl.LayersModel> {
   await useBackend(backend);
-  return tfl.loadLayersModel(tf.io.fromMemory(readModelArtifacts(sharedPath(...MOBILENET_LAYERS))));
+  return tfl.loadLayersModel(tf.io.fromMemory(readModelDir(fixturePath(...MOBILENET_LAYERS))));
 }
 
 async function loadMobileNetGraph(backend: NodeBackend): Promise<tfc.GraphModel> {
   await useBackend(backend);
-  return tfc.loadGraphModel(tf.io.fromMemory(readModelArtifacts(sharedPath(...MOBILENET_GRAPH))));
+  return tfc.loadGraphModel(tf.io.fromMemory(readModelDir(fixturePath(...MOBILENET_GRAPH))));
 }
 
 // Whole-MobileNet gradients on the cpu backend take minutes when the 2-core machine is shared
@@ -294,7 +294,7 @@ describe('tfjs-layers training on wasm (workload: training)', () => {
       for (const backend of ['cpu', 'wasm'] as const) {
         await useBackend(backend);
         const { model } = await mobilenetClassifier(
-          sharedPath(...MOBILENET_LAYERS),
+          fixturePath(...MOBILENET_LAYERS),
           size,
           2,
           undefined,

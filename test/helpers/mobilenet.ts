@@ -1,22 +1,14 @@
-/** The pretrained MobileNet v1 0.25 from ../shared, in both formats, for tests. */
+/** The pretrained MobileNet v1 0.25 in both formats, from test/fixtures/models, for tests. */
 import type { LoadedModel, LoadOptions } from '../../src/model/load-model';
-import {
-  imagenetLabels,
-  loadSharedMobilenet,
-  mobilenetManifestFor,
-} from '../../tools/lib/shared-models';
-import { sharedPath } from './shared-data';
+import { imagenetLabels as labelsIn, loadSharedMobilenet } from '../../tools/lib/shared-models';
+import { FIXTURE_MODELS_DIR, mobilenetFixture } from './fixtures';
 
-export { imagenetLabels, mobilenetManifestFor as mobilenetManifest };
+export const imagenetLabels = (): string[] => labelsIn(FIXTURE_MODELS_DIR);
 
 export function loadMobilenet(
   format: 'layers' | 'graph',
   options: LoadOptions = {},
 ): Promise<LoadedModel> {
-  // Fails with the shared-data helper's message when ../shared is missing.
-  sharedPath(
-    'models',
-    format === 'graph' ? 'mobilenet_v1_0.25_224_graph' : 'mobilenet_v1_0.25_224',
-  );
-  return loadSharedMobilenet(format, options);
+  mobilenetFixture(format); // a clear message when the fixture is missing
+  return loadSharedMobilenet(format, options, FIXTURE_MODELS_DIR);
 }

@@ -1,7 +1,7 @@
 /** Runs `roadcam` (tools/cli/roadcam.mjs) as a user does: a child process, its exit code and output. */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { projectRoot } from './shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 
 export interface Run {
   code: number;

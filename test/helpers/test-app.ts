@@ -14,7 +14,7 @@ import {
   type Preview,
   type PreviewOptions,
 } from '../../tools/lib/preview-server';
-import { projectRoot } from '../../tools/lib/project-root';
+import { projectRoot } from '../../tools/lib/paths';
 
 export const TINY_MODEL_URL = '/test-models/tiny/manifest.json';
 export const BROKEN_MODEL_URL = '/test-models/broken/manifest.json';

@@ -14,7 +14,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelManifestInput } from '../../src/model/manifest';
 import { useBackend } from '../../tools/lib/tf-node';
 import { saveLayersModelToDir } from '../../tools/train/model-files';
-import { projectRoot } from './shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 
 export const TEST_MODEL_ID = 'test-pothole-tiny';
 export const TEST_MODEL_INPUT = 96;

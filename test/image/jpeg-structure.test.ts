@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { readJpegInfo, readPngInfo } from '../../src/image/jpeg-structure';
 import { PhotoError } from '../../src/image/photo-error';
 import { checkPhotoBytes, heicNotSupported } from '../../src/image/prepare-photo';
-import { sharedPath } from '../helpers/shared-data';
+import { potholePhotos } from '../helpers/fixtures';
 
-const road = () => readFileSync(sharedPath('data', 'potholes-kaggle', 'potholes', '10.jpg'));
+const road = () => readFileSync(potholePhotos()[2]);
 
 describe('readJpegInfo', () => {
   it('reads size and colour components of baseline, progressive, greyscale and CMYK JPEGs', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { sniffImage } from '../../src/image/sniff';
-import { sharedPath } from '../helpers/shared-data';
+import { goodRoadPhotos } from '../helpers/fixtures';
 
 function ftyp(major: string, ...compatible: string[]): Uint8Array {
   const size = 16 + compatible.length * 4;
@@ -16,7 +16,7 @@ function ftyp(major: string, ...compatible: string[]): Uint8Array {
 
 describe('sniffImage', () => {
   it('recognises real JPEG, PNG, WebP and GIF bytes whatever the file is called', async () => {
-    const jpeg = readFileSync(sharedPath('data', 'potholes-kaggle', 'normal', '1.jpg'));
+    const jpeg = readFileSync(goodRoadPhotos()[0]);
     expect(sniffImage(jpeg.subarray(0, 64))).toBe('jpeg');
     const base = sharp(jpeg);
     expect(sniffImage(await base.clone().png().toBuffer())).toBe('png');

@@ -277,10 +277,10 @@ describe('conflicts', () => {
     expect(failure?.code).toBe('conflict');
     expect(failure?.detail).toMatch(/revision 4 .* revision 2/);
 
-    const server = await rig.outbox.serverVersion(survey.record.id);
+    const server = await rig.outbox.connection.serverVersion(survey.record.id);
     expect(server?.revision).toBe(4);
     expect(server?.survey.notes).toBe('the office corrected it');
-    expect(await rig.outbox.serverVersion(crypto.randomUUID())).toBeNull();
+    expect(await rig.outbox.connection.serverVersion(crypto.randomUUID())).toBeNull();
 
     // More edits push the phone's revision past the server's (5 > 4): still a conflict, nothing
     // sent, so the server's version is never replaced unseen.
@@ -500,21 +500,21 @@ describe('settings and triggers', () => {
   });
 
   it('test connection tells a working setup from a bad token, a wrong address and no server', async () => {
-    expect(await rig.outbox.testConnection()).toMatchObject({ ok: true });
+    expect(await rig.outbox.connection.test()).toMatchObject({ ok: true });
     expect(
-      await rig.outbox.testConnection({ serverUrl: rig.proxy.url, token: 'rcd_not-a-real-token' }),
+      await rig.outbox.connection.test({ serverUrl: rig.proxy.url, token: 'rcd_not-a-real-token' }),
     ).toMatchObject({ ok: false, code: 'unauthorized' });
     expect(
-      await rig.outbox.testConnection({
+      await rig.outbox.connection.test({
         serverUrl: `${rig.proxy.url}/elsewhere/`,
         token: rig.token,
       }),
     ).toMatchObject({ ok: false, code: 'protocol' });
     rig.proxy.setOffline(true);
-    expect(await rig.outbox.testConnection()).toMatchObject({ ok: false, code: 'network' });
+    expect(await rig.outbox.connection.test()).toMatchObject({ ok: false, code: 'network' });
     rig.proxy.setOffline(false);
     expect(
-      await rig.outbox.testConnection({ serverUrl: 'ftp://example.org', token: rig.token }),
+      await rig.outbox.connection.test({ serverUrl: 'ftp://example.org', token: rig.token }),
     ).toMatchObject({ ok: false, code: 'bad-settings' });
     await expect(rig.outbox.saveSettings({ serverUrl: rig.proxy.url, token: ' ' })).rejects.toThrow(
       /token/,
@@ -538,7 +538,7 @@ describe('settings and triggers', () => {
 
     const list = await surveys(2);
     let ended = nextEnd();
-    const detach = rig.outbox.attachTriggers(win);
+    const detach = rig.outbox.triggers.attach(win);
     await ended; // app start
     await expectSynced(list);
 

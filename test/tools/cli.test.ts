@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../helpers/shared-data';
+import { projectRoot } from '../../tools/lib/paths';
 import { tempDir, writeLabelledFolder, writeRoadPhoto } from './synthetic-photos';
 
 const tsx = path.join(

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ToolError } from '../../tools/data/errors';
+import { ToolError } from '../../tools/lib/tool-error';
 import {
   DUPLICATE_MAX_DISTANCE,
   hammingDistance,

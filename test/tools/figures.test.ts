@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageToModelInput } from '../../src/model/preprocess';
 import type { LoadedModel } from '../../src/model/load-model';
-import { ToolError } from '../../tools/data/errors';
+import { ToolError } from '../../tools/lib/tool-error';
 import { loadMnistSplit, MNIST_SIDE, type MnistSplit } from '../../tools/data/mnist';
 import { writeContactSheet, sheetLayout } from '../../tools/figures/contact-sheet';
 import { firstOfEachDigit, writeDigitSamples } from '../../tools/figures/mnist-digits';
@@ -25,7 +25,7 @@ import {
 import { readImageRgba } from '../../tools/lib/images';
 import { loadModelDir } from '../../tools/lib/model-dir';
 import { tf, useBackend } from '../../tools/lib/tf-node';
-import { projectRoot } from '../helpers/shared-data';
+import { NO_SHARED_ENV, projectRoot } from '../../tools/lib/paths';
 import { tempDir } from './synthetic-photos';
 
 const MNIST_DIR = path.join(projectRoot, 'public', 'models', 'mnist');
@@ -143,7 +143,8 @@ describe('the figures script at the command line', () => {
     const before = existsSync(path.join(projectRoot, 'docs/figures/README.md'))
       ? readFileSync(path.join(projectRoot, 'docs/figures/README.md'), 'utf8')
       : undefined;
-    const run = figures([], { ROADCAM_SHARED: missing });
+    // Its own (missing) folder, not ../shared: npm test's guard against reading that is lifted.
+    const run = figures([], { ROADCAM_SHARED: missing, [NO_SHARED_ENV]: '' });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`The shared RoadCAM material was not found at ${missing}`);
     expect(run.stderr).toMatch(/ROADCAM_SHARED=\/path\/to\/shared/);

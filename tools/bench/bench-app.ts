@@ -22,8 +22,7 @@ import {
   type LaunchedProfile,
 } from '../lib/chromium';
 import { buildApp, startPreview, DEFAULT_MODEL_FILE } from '../lib/preview-server';
-import { projectRoot } from '../lib/project-root';
-import { sharedRoot } from '../lib/shared-models';
+import { projectRoot, sharedPath } from '../lib/paths';
 import { machineDescription } from '../lib/machine';
 import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
 import { median } from '../lib/median';
@@ -34,7 +33,7 @@ type What = 'photo_to_verdict' | 'photo_to_heatmap' | 'cold_start_to_verdict';
 
 function roadPhotos(count: number): string[] {
   const take = (dir: string, n: number) => {
-    const folder = path.join(sharedRoot(), 'data', 'potholes-kaggle', dir);
+    const folder = sharedPath('data', 'potholes-kaggle', dir);
     return readdirSync(folder)
       .filter((f) => f.endsWith('.jpg'))
       .sort((a, b) => parseInt(a) - parseInt(b))
@@ -125,14 +124,20 @@ async function benchBackend(origin: string, backend: Backend, photos: string[], 
       const m = await surveyOne(cold, photos[i % photos.length]);
       samples.cold_start_to_verdict.push(m['roadcam:verdict-shown']);
       const inside = await cold.evaluate(() => {
-        const app = document.querySelector('roadcam-app') as unknown as {
-          engine: { startMs: number } | null;
-          modelStatus: { loadMs?: number; warmUpMs?: number };
-        };
+        const { state } = (
+          document.querySelector('roadcam-app') as unknown as {
+            services: {
+              state: {
+                engine: { startMs: number } | null;
+                modelStatus: { loadMs?: number; warmUpMs?: number };
+              };
+            };
+          }
+        ).services;
         return {
-          wasm: app.engine?.startMs ?? NaN,
-          model: app.modelStatus.loadMs ?? NaN,
-          warmUp: app.modelStatus.warmUpMs ?? NaN,
+          wasm: state.engine?.startMs ?? NaN,
+          model: state.modelStatus.loadMs ?? NaN,
+          warmUp: state.modelStatus.warmUpMs ?? NaN,
         };
       });
       for (const [key, value] of Object.entries({

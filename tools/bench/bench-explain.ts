@@ -1,9 +1,6 @@
 /**
-<<<<<<< HEAD
- * npm run bench:explain [-- --json FILE] [-- --runs N] [-- --max-wait MINUTES]
-=======
  * npm run bench:explain [-- --json FILE] [-- --runs N] [-- --cpu-runs N (0: wasm only)]
->>>>>>> compiled-inference
+ *   [-- --max-wait MINUTES]
  *
  * Side by side in one run, on the wasm (SIMD) and cpu backends: plain inference, every CAM
  * method and one activation-maximization step, for the MobileNet v1 0.25 in ../shared, the
@@ -34,7 +31,7 @@ import { median } from '../lib/median';
 import { markdownTable, timeMedian, writeBenchmarkSection } from './report';
 import { loadSharedMobilenet } from '../lib/shared-models';
 import { loadModelDir } from '../lib/model-dir';
-import { projectRoot } from '../lib/project-root';
+import { projectRoot } from '../lib/paths';
 import { compileAdapter } from '../../src/explain/compiled';
 import type { LoadedModel } from '../../src/model/load-model';
 import path from 'node:path';

@@ -16,7 +16,7 @@ import { CompiledModelAdapter } from '../../src/explain/compiled';
 import type { LoadedModel } from '../../src/model/load-model';
 import { loadAverages, machineDescription } from '../lib/machine';
 import { loadModelDir } from '../lib/model-dir';
-import { projectRoot } from '../lib/project-root';
+import { projectRoot } from '../lib/paths';
 import { loadSharedMobilenet } from '../lib/shared-models';
 import { tf, useBackend } from '../lib/tf-node';
 import { exportOnnx } from './onnx/export-onnx';

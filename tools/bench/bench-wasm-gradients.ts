@@ -15,6 +15,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { sharedDir } from '../lib/paths';
 import { tf, useBackend } from '../lib/tf-node';
 import {
   registerWasmGradientKernels,
@@ -311,10 +312,7 @@ async function profileSteps(batch: number): Promise<void> {
   await printProfile(`seed CNN, batch ${batch}, 128x128, wasm`, seed, x, y);
   tf.dispose([x, y]);
   seed.dispose();
-  const mobilenetDir = path.resolve(
-    process.env.ROADCAM_SHARED ?? path.join(import.meta.dirname, '../../../shared'),
-    'models/mobilenet_v1_0.25_224',
-  );
+  const mobilenetDir = path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224');
   if (!existsSync(mobilenetDir)) {
     console.log(`\n(MobileNet fine-tuning profile skipped: ${mobilenetDir} not found)`);
     return;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { median } from '../lib/median';
-import { projectRoot } from '../lib/project-root';
+import { projectRoot } from '../lib/paths';
 
 const BENCHMARKS_MD = path.join(projectRoot, 'docs', 'BENCHMARKS.md');
 

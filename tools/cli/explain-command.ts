@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   CAM_METHOD_NAMES,
@@ -13,12 +13,13 @@ import { labelledProbabilities, topClasses } from '../../src/model/labels';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { readImageRgba, writePng } from '../lib/images';
 import { tf } from '../lib/tf-node';
-import { ensureDir, loadCliModel, UsageError, type CliValues } from './main';
+import { loadCliModel } from './cli-model';
+import { UsageError, type CliValues } from './usage';
 
 /** Overlays are written at most this large: enough to see, small enough to share. */
 const OVERLAY_MAX_SIDE = 1024;
 
-export function parseMethod(value: string | undefined): CamMethodName {
+function parseMethod(value: string | undefined): CamMethodName {
   const method = (value ?? 'gradcam') as CamMethodName;
   if (!CAM_METHOD_NAMES.includes(method)) {
     throw new UsageError(
@@ -28,7 +29,7 @@ export function parseMethod(value: string | undefined): CamMethodName {
   return method;
 }
 
-export function parseOverlayLook(v: CliValues): { colormap: ColormapName; alpha: number } {
+function parseOverlayLook(v: CliValues): { colormap: ColormapName; alpha: number } {
   const colormap = v.colormap as ColormapName;
   if (!COLORMAP_NAMES.includes(colormap)) {
     throw new UsageError(`--colormap must be one of ${COLORMAP_NAMES.join(', ')}.`);
@@ -39,7 +40,7 @@ export function parseOverlayLook(v: CliValues): { colormap: ColormapName; alpha:
 }
 
 /** `--top K`: how many of the most probable classes get an overlay each (undefined: one). */
-export function parseTop(v: CliValues): number | undefined {
+function parseTop(v: CliValues): number | undefined {
   if (v.top === undefined) return undefined;
   const k = Number(v.top);
   if (!(Number.isInteger(k) && k >= 1 && k <= 20)) {
@@ -52,7 +53,7 @@ export function parseTop(v: CliValues): number | undefined {
 }
 
 /** A class name as a file-name part: "Persian cat" -> "persian-cat". */
-export function labelSlug(label: string): string {
+function labelSlug(label: string): string {
   const slug = label
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -70,7 +71,7 @@ export async function runExplain(photos: string[], v: CliValues): Promise<number
   const top = parseTop(v);
   const { manifest, adapter, dispose } = await loadCliModel(v);
   const outDir = v.out ?? '.';
-  ensureDir(outDir);
+  mkdirSync(outDir, { recursive: true });
   let failures = 0;
   try {
     for (const file of photos) {

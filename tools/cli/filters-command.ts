@@ -1,11 +1,13 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { defaultActmaxOptions, filterGrid } from '../../src/explain';
 import { writePng } from '../lib/images';
-import { ensureDir, loadCliModel, UsageError, type CliValues } from './main';
+import { loadCliModel } from './cli-model';
+import { UsageError, type CliValues } from './usage';
 
 /** "0-15", "3,5,9" or "0-3,8" -> [0, 1, ...]. */
-export function parseFilterList(text: string): number[] {
+function parseFilterList(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',')) {
     const range = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
@@ -63,7 +65,7 @@ export async function runFilters(rest: string[], v: CliValues): Promise<number> 
       },
     });
     if (started) bar.stop();
-    ensureDir(path.dirname(path.resolve(v.out)));
+    mkdirSync(path.dirname(path.resolve(v.out)), { recursive: true });
     await writePng(v.out, grid.image);
     process.stdout.write(
       `${v.layer}: ${filters.length} filter${filters.length === 1 ? '' : 's'} -> ${v.out}\n`,

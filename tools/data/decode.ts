@@ -3,7 +3,7 @@
  * the way the app fits it (stretched, or centre-cropped to the aspect first).
  */
 import sharp from 'sharp';
-import { ToolError } from './errors';
+import { ToolError } from '../lib/tool-error';
 
 export interface DecodedPhoto {
   /** RGB, row-major, 3 bytes a pixel. */

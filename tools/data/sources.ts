@@ -30,6 +30,15 @@ const KNOWN: Record<string, SourceInfo> = {
       'masks and boxes',
     licence: 'MIT, "Copyright (c) 2021 Rui (Ranger) Fan"',
   },
+  'rdd2022-china-motorbike': {
+    title: 'RDD2022, China_MotorBike (field photos)',
+    origin:
+      'phone photos of road surfaces taken from a motorbike in China, part of the China_MotorBike ' +
+      'set of RDD2022 (D. Arya, H. Maeda, S. K. Ghosh, D. Toshniwal, Y. Sekimoto, "RDD2022: A ' +
+      'multi-national image dataset for automatic Road Damage Detection", 2022), resized to ' +
+      '256x256, with every damage boxed (D00, D10, D20 cracks, D40 potholes, Repair patches)',
+    licence: 'CC BY-SA 4.0 (attribute RDD2022 and its authors; share adaptations alike)',
+  },
 };
 
 export function sourceInfo(source: string): SourceInfo {

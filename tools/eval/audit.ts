@@ -1,6 +1,6 @@
 /**
- * The shortcut audit (`npm run eval -- --audit`): two pothole models side by side on the photos
- * neither has seen. Where does the heatmap put its energy: inside or outside the pothole boxes,
+ * The shortcut audit (`npm run eval -- --audit`): two road models (pothole or road-damage) side
+ * by side on the photos neither has seen. Where does the heatmap put its energy: inside or outside the pothole boxes,
  * on vegetation and in the top of the frame (sky, signs) of good-road photos? And does a model
  * call an intact close-up of asphalt a pothole? Writes overlays and docs/SHORTCUTS.md.
  */
@@ -10,7 +10,6 @@ import * as prettier from 'prettier';
 import sharp from 'sharp';
 import type { LoadedModel } from '../../src/model/load-model';
 import { computeCam, type CamMethodName } from '../../src/explain/cam/compute-cam';
-import { classProbability } from '../../src/explain/targets';
 import { overlayHeatmap } from '../../src/explain/heatmap/overlay';
 import type { RgbaImage, ScalarMap } from '../../src/explain/heatmap/scalar-map';
 import {
@@ -21,15 +20,21 @@ import {
   regionEnergyShares,
   uniformMap,
 } from '../../src/explain/metrics';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { mapLimit } from '../data/decode';
-import { perceptualHashes, hammingDistance } from '../data/perceptual-hash';
+import {
+  FIELD_COPY_MAX_DISTANCE,
+  hammingDistance,
+  perceptualHashes,
+} from '../data/perceptual-hash';
+import { isFieldPhoto } from '../data/split';
 import { photoId, type Box, type PhotoFolder, type PhotoRecord } from '../data/photo-folder';
 import { seededRng, shuffled } from '../data/rng';
 import { loadModelDir } from '../lib/model-dir';
 import { readImageRgba } from '../lib/images';
 import { tf } from '../lib/tf-node';
-import { inputTensor, mapOntoPhoto, modelInputOf, potholeLabelIndex } from './evaluate';
+import { inputTensor, mapOntoPhoto, modelInputOf } from './evaluate';
+import { goodRoadTarget, outputSpecs, potholeSpec } from './model-outputs';
 import { SeenPhotos, readSplitFile } from './split-file';
 
 export interface AuditOptions {
@@ -50,6 +55,8 @@ export interface AuditOptions {
 /** Figures of one photo under one model. */
 interface PhotoAudit {
   potholeProbability: number;
+  /** The model's pothole verdict (at its pothole threshold). */
+  called: boolean;
   /** Heatmap of the photo's true class (pothole photos: pothole; good roads: normal), 0..1. */
   grid: ScalarMap;
   empty: boolean;
@@ -121,7 +128,7 @@ function summarizeSource(
   const idx = photos.map((_, i) => i);
   const pothole = idx.filter((i) => photos[i].label === 'pothole');
   const normal = idx.filter((i) => photos[i].label === 'normal');
-  const called = (i: number) => audits[i].potholeProbability > 0.5;
+  const called = (i: number) => audits[i].called;
   const boxed = pothole.filter((i) => audits[i].energyInBox !== undefined);
   const veg = normal.filter((i) => (audits[i].vegetationArea ?? 0) > 0.02);
   const ratio = (a: number, b: number) => (b ? a / b : null);
@@ -156,8 +163,8 @@ async function auditModel(
   log: (line: string) => void,
 ): Promise<PhotoAudit[]> {
   const { manifest, adapter } = loaded;
-  const potholeIndex = potholeLabelIndex(manifest);
-  const normalIndex = 1 - potholeIndex;
+  const pothole = potholeSpec(outputSpecs(manifest));
+  const goodRoad = goodRoadTarget(manifest);
   const out: PhotoAudit[] = [];
   const batchSize = 16;
   for (let start = 0; start < photos.length; start += batchSize) {
@@ -173,7 +180,7 @@ async function auditModel(
           const cam = await computeCam(adapter, xs, {
             method: method ?? (manifest.cam.method as CamMethodName),
             layer: manifest.cam.layer,
-            target: classProbability(label === 'pothole' ? potholeIndex : normalIndex),
+            target: label === 'pothole' ? pothole.target : goodRoad,
           });
           members.forEach((i, k) => {
             const p = batch[i];
@@ -181,8 +188,13 @@ async function auditModel(
             const { width: w, height: h } = photo;
             const map = mapOntoPhoto(cam.normalized[k], w, h, manifest);
             const probs = cam.probabilities[k];
+            const potholeProbability = probs.length === 1 ? probs[0] : probs[pothole.index];
             const audit: PhotoAudit = {
-              potholeProbability: probs.length === 1 ? probs[0] : probs[potholeIndex],
+              potholeProbability,
+              called:
+                manifest.task === 'road-damage'
+                  ? potholeProbability >= pothole.threshold
+                  : potholeProbability > pothole.threshold,
               grid: cam.normalized[k],
               empty: cam.empty[k],
             };
@@ -308,7 +320,7 @@ const f3 = (v: number | null | undefined) => (v === null || v === undefined ? 'n
 export async function runAudit(o: AuditOptions): Promise<void> {
   const models = [await loadModelDir(o.modelDir), await loadModelDir(o.compareDir)];
   try {
-    models.forEach((m) => potholeLabelIndex(m.manifest));
+    models.forEach((m) => potholeSpec(outputSpecs(m.manifest)));
     const plans = [o.modelDir, o.compareDir].map((d) => readSplitFile(d));
     plans.forEach((p, k) => {
       if (!p) {
@@ -326,15 +338,21 @@ export async function runAudit(o: AuditOptions): Promise<void> {
     const kept: string[] = [];
     let excludedSeen = 0;
     let excludedDuplicates = 0;
+    const keptField: boolean[] = [];
     all.forEach((p, i) => {
-      if (seen.some((s) => s.match(hashes[i]))) excludedSeen++;
-      else if (
-        kept.some((h) => hammingDistance(h, hashes[i]) <= plans[0]!.options.duplicateMaxDistance)
-      )
-        excludedDuplicates++;
+      const key = { hash: hashes[i], id: photoId(p), field: isFieldPhoto(p) };
+      // Field photos of one place are alike, not copies: only a true copy counts twice.
+      const copyOf = (h: string, k: number) =>
+        hammingDistance(h, hashes[i]) <=
+        (key.field || keptField[k]
+          ? FIELD_COPY_MAX_DISTANCE
+          : plans[0]!.options.duplicateMaxDistance);
+      if (seen.some((s) => s.match(key))) excludedSeen++;
+      else if (kept.some(copyOf)) excludedDuplicates++;
       else {
         photos.push(p);
         kept.push(hashes[i]);
+        keptField.push(key.field);
       }
     });
     if (photos.length === 0) {
@@ -355,8 +373,10 @@ export async function runAudit(o: AuditOptions): Promise<void> {
     }
     const sources = o.folders.map((f) => f.source);
     const reports: ModelAuditReport[] = models.map((m, k) => {
-      const training = m.manifest.training as
-        { data?: { source: string }[]; command?: string } | undefined;
+      const training =
+        m.manifest.task === 'pothole' || m.manifest.task === 'road-damage'
+          ? m.manifest.training
+          : undefined;
       return {
         model: [o.modelDir, o.compareDir][k],
         name: m.manifest.name,
@@ -505,7 +525,7 @@ function shortcutsDoc(
     `--compare ${o.compareDir}`,
     ...o.dataArgs.map((d) => `--data ${d}`),
   ].join(' ');
-  lines.push('# Shortcut audit: where do the pothole models look?');
+  lines.push('# Shortcut audit: where do the road models look?');
   lines.push('');
   lines.push(
     'Written by `npm run eval -- --audit` (tools/eval/audit.ts); the numbers below are its output, ' +
@@ -536,15 +556,20 @@ function shortcutsDoc(
   lines.push('');
   lines.push(
     [
-      '- Pothole photos with boxes: Grad-CAM of the *pothole* probability; the share of its energy ' +
+      '- Pothole photos with boxes: Grad-CAM of the *pothole* output (the probability of a ' +
+        'pothole / good-road model, the logit of a road-damage model, whose sigmoid saturates); ' +
+        'the share of its energy ' +
         '(sum of the heatmap) inside the union of the boxes and outside it, next to the share of ' +
         'the area the boxes cover (what a flat map would score), and the pointing game (the ' +
         "heatmap's peak inside a box; with 15 px tolerance at 256 px) next to a map peaking at the centre.",
-      '- Good-road photos: Grad-CAM of the *normal* (good road) probability; the share of its ' +
+      '- Good-road photos (for field photos: photos without a pothole): Grad-CAM of the *normal* ' +
+        '(good road) probability, or for a road-damage model, which has no such output, of minus ' +
+        'the pothole logit (the evidence against a pothole); the share of its ' +
         `energy on vegetation pixels (excess green 2G - R - B > ${VEGETATION_EXCESS_GREEN}, on photos where ` +
         'vegetation covers more than 2% of the frame) next to the share of the frame that vegetation covers, ' +
         'and in the top quarter of the frame (sky, signs, horizon) next to its area.',
-      '- Verdicts: specificity on good roads (in particular intact close-ups of asphalt) and recall on potholes.',
+      '- Verdicts (each model at its own pothole threshold): specificity on good roads (in ' +
+        'particular intact close-ups of asphalt) and recall on potholes.',
     ].join('\n'),
   );
   lines.push('');

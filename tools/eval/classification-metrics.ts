@@ -70,3 +70,88 @@ export function classificationSummary(
     confusion,
   };
 }
+
+export interface ReliabilityBin {
+  from: number;
+  to: number;
+  count: number;
+  meanProbability: number | null;
+  positiveShare: number | null;
+}
+
+/** Equal-width bins of predicted probability with the share of positives in each. */
+export function reliabilityBins(
+  probabilities: readonly number[],
+  labels: readonly BinaryLabel[],
+  bins = 10,
+): ReliabilityBin[] {
+  const out = Array.from({ length: bins }, (_, k) => ({
+    from: k / bins,
+    to: (k + 1) / bins,
+    n: 0,
+    p: 0,
+    y: 0,
+  }));
+  probabilities.forEach((p, i) => {
+    const k = Math.min(bins - 1, Math.floor(p * bins));
+    out[k].n++;
+    out[k].p += p;
+    out[k].y += labels[i];
+  });
+  return out.map((b) => ({
+    from: b.from,
+    to: b.to,
+    count: b.n,
+    meanProbability: b.n ? b.p / b.n : null,
+    positiveShare: b.n ? b.y / b.n : null,
+  }));
+}
+
+/** Expected calibration error: the count-weighted mean |mean probability - positive share|. */
+export function expectedCalibrationError(
+  probabilities: readonly number[],
+  labels: readonly BinaryLabel[],
+  bins = 10,
+): number | null {
+  if (probabilities.length === 0) return null;
+  return reliabilityBins(probabilities, labels, bins).reduce(
+    (s, b) =>
+      b.count
+        ? s + (b.count / probabilities.length) * Math.abs(b.meanProbability! - b.positiveShare!)
+        : s,
+    0,
+  );
+}
+
+/**
+ * The decision threshold at a target specificity: the lowest probability that leaves at least
+ * `targetSpecificity` of the negatives below it (halfway between the last negative it lets
+ * through and the first it stops).
+ */
+export function thresholdAtSpecificity(
+  negativeProbabilities: readonly number[],
+  targetSpecificity: number,
+): number {
+  const sorted = [...negativeProbabilities].sort((a, b) => b - a);
+  if (sorted.length === 0) return 0.5;
+  const allowed = Math.floor((1 - targetSpecificity) * sorted.length + 1e-9);
+  if (allowed === 0) return Math.min(1, sorted[0] + 1e-6);
+  if (allowed >= sorted.length) return 0;
+  return (sorted[allowed - 1] + sorted[allowed]) / 2;
+}
+
+/**
+ * Recall at the threshold that keeps `specificity` of these negatives below it: the ROC curve
+ * read at one false-positive rate (null without both classes).
+ */
+export function recallAtSpecificity(
+  labels: readonly BinaryLabel[],
+  scores: readonly number[],
+  specificity: number,
+): number | null {
+  const negatives = scores.filter((_, i) => labels[i] === 0);
+  const positives = scores.filter((_, i) => labels[i] === 1);
+  if (negatives.length === 0 || positives.length === 0) return null;
+  const t = thresholdAtSpecificity(negatives, specificity);
+  return positives.filter((s) => s >= t).length / positives.length;
+}

@@ -3,17 +3,13 @@
  * after a warm-up, for classification alone and with a Grad-CAM.
  */
 import type { ModelAdapter } from '../../src/explain/adapters/types';
+import type { Latency } from '../../src/model/metrics-records';
 import { computeCam } from '../../src/explain/cam/compute-cam';
 import { classProbability } from '../../src/explain/targets';
 import { tf } from '../lib/tf-node';
 import { median } from '../lib/median';
 
-export interface Latency {
-  backend: string;
-  classifyMs: number;
-  gradcamMs: number;
-  runs: number;
-}
+export type { Latency };
 
 export async function measureLatency(
   adapter: ModelAdapter,

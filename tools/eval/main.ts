@@ -1,24 +1,35 @@
 /**
- * `npm run eval -- --model DIR --data DIR [...]`: the figures of a pothole model on folders of
- * photos it has not seen, as JSON on stdout (progress on stderr). See USAGE.
+ * `npm run eval -- --model DIR --data DIR [...]`: the figures of a road model (pothole, or
+ * road-damage with a heatmap per type) on folders of photos it has not seen, and the share of
+ * photos that are not roads it turns away, as JSON on stdout (progress on stderr). See USAGE.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAM_METHOD_NAMES, type CamMethodName } from '../../src/explain/cam/method-names';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder } from '../data/photo-folder';
-import { parseNumber, runCli, usageError } from '../train/cli';
+import { listPictures } from '../data/pictures';
+import { parseNumber, runCli, usageError } from '../lib/cli';
 import type { EvalReport } from './evaluate';
 
 // tfjs, sharp and the evaluation code load only once the command line has been checked.
 
 const USAGE = `Usage:
   npm run eval -- --model DIR --data DIR [--data DIR ...] [options]
-      Evaluates a pothole model on folders with normal/ and potholes/ (or images/ + boxes.json),
-      leaving out photos the model was trained or validated on (listed in DIR/split.json; found
-      by perceptual hash, so copies under other names are left out too; the count is reported
-      as excluded_seen). Prints the figures as JSON.
+      Evaluates a road model on folders with normal/ and potholes/, images/ + boxes.json, or
+      field photos in the rdd2022 form (images/ + labels.json with D00, D10, D20 cracks, D40
+      potholes, Repair patches), leaving out photos the model was trained or validated on
+      (listed in DIR/split.json; found by perceptual hash, so copies under other names are left
+      out too; the count is reported as excluded_seen). Prints the figures as JSON: the pothole
+      figures at the top level; for a road-damage model also "types" (per damage type: auc,
+      recall_at_spec90, pointing_game, centre_pointing_game, energy_in_box,
+      uniform_energy_in_box, ...), "ece" and "not_road_rate" (road photos it turns away).
+      --not-road DIR      a folder of photos that are not roads: adds {"n", "not_road_rate"} (the
+                          share it turns away) as "not_road", or prints it alone without --data
+      --quality           instead: the held-out photos darkened and blurred step by step, with the
+                          model's pothole and crack AUC and the share the photo-quality check flags
+                          (why its thresholds are where they are)
       --boxes FILE        pothole boxes for a single --data folder (default DATA/boxes.json)
       --method NAME       CAM method: ${CAM_METHOD_NAMES.join(', ')} (default: the manifest's)
       --layer NAME        CAM layer (default: the manifest's)
@@ -58,10 +69,15 @@ const REPORT_KEYS: (keyof EvalReport)[] = [
   'empty_maps',
   'excluded_seen',
   'excluded_duplicates',
+  'ece',
+  'not_road_rate',
+  'types',
 ];
 
 function ordered(report: EvalReport): Record<string, unknown> {
-  return Object.fromEntries(REPORT_KEYS.map((k) => [k, report[k]]));
+  return Object.fromEntries(
+    REPORT_KEYS.filter((k) => report[k] !== undefined).map((k) => [k, report[k]]),
+  );
 }
 
 function checkModelDir(dir: string): void {
@@ -93,6 +109,8 @@ async function main(): Promise<void> {
         'validation-only': { type: 'boolean' },
         'no-perturbation': { type: 'boolean' },
         'update-model': { type: 'boolean' },
+        'not-road': { type: 'string' },
+        quality: { type: 'boolean' },
         audit: { type: 'boolean' },
         compare: { type: 'string' },
         figures: { type: 'string' },
@@ -113,14 +131,20 @@ async function main(): Promise<void> {
     return;
   }
   if (!o.model) throw usageError('Give the --model folder to evaluate.', USAGE);
-  if (!o.data?.length) throw usageError('Give at least one --data folder of photos.', USAGE);
+  if (!o.data?.length && !o['not-road']) {
+    throw usageError('Give at least one --data folder of photos (or --not-road DIR).', USAGE);
+  }
+  if (o['update-model'] && !o.data?.length) {
+    throw usageError('--update-model records the figures of --data folders: give them.', USAGE);
+  }
   if (o['update-model'] && (o['validation-only'] || o['include-seen'])) {
     throw usageError(
       '--update-model records held-out figures only: leave out --validation-only and --include-seen.',
       USAGE,
     );
   }
-  if (o.boxes && o.data.length > 1) {
+  const dataDirs = o.data ?? [];
+  if (o.boxes && dataDirs.length !== 1) {
     throw usageError('--boxes goes with a single --data folder.', USAGE);
   }
   const method = o.method as CamMethodName | undefined;
@@ -136,7 +160,8 @@ async function main(): Promise<void> {
   }
   checkModelDir(o.model);
   // Read every folder before the slow part, so a bad folder fails at once.
-  const folders = o.data.map((d) => readPhotoFolder(d, o.boxes ? { boxesFile: o.boxes } : {}));
+  const folders = dataDirs.map((d) => readPhotoFolder(d, o.boxes ? { boxesFile: o.boxes } : {}));
+  if (o['not-road']) listPictures(o['not-road']);
   const log = (line: string) => console.error(line);
   const { useBackend } = await import('../lib/tf-node');
   await useBackend(backend);
@@ -150,7 +175,7 @@ async function main(): Promise<void> {
       modelDir: o.model,
       compareDir: o.compare,
       folders,
-      dataArgs: o.data,
+      dataArgs: dataDirs,
       method,
       figuresDir: o.figures ?? 'docs/figures/shortcuts',
       docFile: o.doc ?? 'docs/SHORTCUTS.md',
@@ -161,15 +186,46 @@ async function main(): Promise<void> {
     return;
   }
 
-  const { loadModelDir, readManifest } = await import('../lib/model-dir');
-  const { evaluateFolders, potholeLabelIndex } = await import('./evaluate');
-  const { measureLatency } = await import('./latency');
-  const { modelManifestSchema } = await import('../../src/model/manifest');
-  const { writeModelCard } = await import('../train/model-card');
-  const { potholeMetrics, writeManifest } = await import('../train/pothole');
+  const { loadModelDir } = await import('../lib/model-dir');
   const loaded = await loadModelDir(o.model);
   try {
-    potholeLabelIndex(loaded.manifest);
+    const { outputSpecs } = await import('./model-outputs');
+    outputSpecs(loaded.manifest);
+    const notRoad = o['not-road']
+      ? await notRoadFigures(loaded, o.model, o['not-road'], log)
+      : undefined;
+    if (!folders.length) {
+      const json = JSON.stringify(notRoad, null, 2);
+      console.log(json);
+      if (o.json) writeJson(o.json, json);
+      return;
+    }
+    if (o.quality) {
+      const { excludeSeen } = await import('./evaluate');
+      const { qualitySteps } = await import('./quality');
+      const { evaluate } = await excludeSeen(
+        folders.flatMap((f) => f.photos),
+        o.model,
+        o['include-seen'] ?? false,
+      );
+      const command = [
+        'npm run eval --',
+        ...process.argv.slice(2).filter((a) => a !== '--update-model'),
+      ].join(' ');
+      const quality = await qualitySteps(loaded, evaluate, command, log);
+      const json = JSON.stringify(quality, null, 2);
+      console.log(json);
+      if (o.json) writeJson(o.json, json);
+      if (o['update-model']) {
+        const { recordQuality } = await import('./record-metrics');
+        recordQuality(o.model, quality);
+        log(
+          `recorded the quality figures in ${path.join(o.model, 'manifest.json')} and MODEL_CARD.md`,
+        );
+      }
+      return;
+    }
+    const { evaluateFolders } = await import('./evaluate');
     const { report, results, splitKnown } = await evaluateFolders(loaded, o.model, folders, {
       method,
       layer: o.layer,
@@ -196,6 +252,7 @@ async function main(): Promise<void> {
       ...ordered(report),
       method: method ?? loaded.manifest.cam.method,
       layer: o.layer ?? loaded.manifest.cam.layer,
+      ...(notRoad ? { not_road: notRoad } : {}),
     };
     if (folders.length > 1) {
       output.by_folder = Object.fromEntries(
@@ -204,32 +261,49 @@ async function main(): Promise<void> {
     }
     const json = JSON.stringify(output, null, 2);
     console.log(json);
-    if (o.json) {
-      mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
-      writeFileSync(o.json, json + '\n');
-    }
+    if (o.json) writeJson(o.json, json);
     if (o['update-model']) {
-      const latency = await measureLatency(
-        loaded.adapter,
-        loaded.manifest.cam.layer,
-        potholeLabelIndex(loaded.manifest),
-      );
       const command = [
         'npm run eval --',
         ...process.argv.slice(2).filter((a) => a !== '--update-model'),
       ].join(' ');
-      const manifest = readManifest(o.model);
-      const updated = modelManifestSchema.parse({
-        ...manifest,
-        metrics: potholeMetrics(report, results, command, latency),
+      const { recordMetrics } = await import('./record-metrics');
+      await recordMetrics({
+        modelDir: o.model,
+        loaded,
+        report,
+        results,
+        command,
+        notRoad:
+          notRoad && o['not-road'] ? { command, folder: o['not-road'], ...notRoad } : undefined,
       });
-      writeManifest(o.model, updated);
-      writeModelCard(o.model, updated);
       log(`recorded the figures in ${path.join(o.model, 'manifest.json')} and MODEL_CARD.md`);
     }
   } finally {
     loaded.dispose();
   }
+}
+
+function writeJson(file: string, json: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, json + '\n');
+}
+
+/** `--not-road DIR`: the share of the folder's photos the model turns away. */
+async function notRoadFigures(
+  loaded: import('../../src/model/load-model').LoadedModel,
+  modelDir: string,
+  dir: string,
+  log: (line: string) => void,
+): Promise<{ n: number; not_road_rate: number }> {
+  const { evaluateNotRoadFolder } = await import('./not-road-score');
+  const { inputTensor, modelInputOf } = await import('./evaluate');
+  const { manifest } = loaded;
+  const r = await evaluateNotRoadFolder(loaded, modelDir, dir, async (file) =>
+    inputTensor([await modelInputOf({ path: file }, manifest)], manifest),
+  );
+  log(`not a road: ${Math.round(r.not_road_rate * r.n)} of ${r.n} photos in ${dir} turned away`);
+  return { n: r.n, not_road_rate: r.not_road_rate };
 }
 
 void runCli(main);

@@ -1,13 +1,14 @@
 /**
  * The split a model was trained with (split.json beside model.json), and the check that keeps
- * evaluation off photos the model has seen: a photo is "seen" when its perceptual hash is
- * within the duplicate distance of a training or validation photo, so a copy under another
- * name or in another folder is caught too.
+ * evaluation off photos the model has seen: a photo is "seen" when it is a training or
+ * validation photo, or a copy of one (perceptual hash within the duplicate distance; for field
+ * photos, whose neighbours in a survey are alike but not copies, the stricter field distance),
+ * so a copy under another name or in another folder is caught too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ToolError } from '../data/errors';
-import { hammingDistance } from '../data/perceptual-hash';
+import { ToolError } from '../lib/tool-error';
+import { FIELD_COPY_MAX_DISTANCE, hammingDistance } from '../data/perceptual-hash';
 import type { SplitEntry, SplitName, SplitPlan } from '../data/split';
 
 export const SPLIT_FILE = 'split.json';
@@ -39,8 +40,19 @@ export function readSplitPlan(file: string): SplitPlan {
   }
 }
 
+/** The photo being looked up: its hash, and its id and kind when known. */
+export interface PhotoKey {
+  hash: string;
+  id?: string;
+  /** A field photo (rdd2022 layout): copies of it are matched by the field distance. */
+  field?: boolean;
+}
+
 export class SeenPhotos {
   private readonly entries: SplitEntry[];
+  private readonly ids: Map<string, SplitEntry>;
+  private readonly fieldSources: Set<string>;
+  private readonly fieldDistance: number;
 
   constructor(
     plan: SplitPlan,
@@ -48,12 +60,20 @@ export class SeenPhotos {
     private readonly maxDistance = plan.options.duplicateMaxDistance,
   ) {
     this.entries = splits.flatMap((s) => plan[s]);
+    this.ids = new Map(this.entries.map((e) => [e.id, e]));
+    this.fieldSources = new Set(plan.fieldSources ?? []);
+    this.fieldDistance = plan.options.field?.copyMaxDistance ?? FIELD_COPY_MAX_DISTANCE;
   }
 
-  /** The photo of those splits that this hash matches, if any. */
-  match(hash: string): SplitEntry | undefined {
+  /** The photo of those splits that this photo is, or is a copy of, if any. */
+  match(key: string | PhotoKey): SplitEntry | undefined {
+    const k = typeof key === 'string' ? { hash: key } : key;
+    const byId = k.id === undefined ? undefined : this.ids.get(k.id);
+    if (byId) return byId;
     for (const e of this.entries) {
-      if (hammingDistance(hash, e.hash) <= this.maxDistance) return e;
+      const limit =
+        k.field || this.fieldSources.has(e.source) ? this.fieldDistance : this.maxDistance;
+      if (hammingDistance(k.hash, e.hash) <= limit) return e;
     }
     return undefined;
   }

@@ -12,13 +12,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import type { ModelManifest } from '../../src/model/manifest';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { loadMnistSplit } from '../data/mnist';
 import { readSplitPlan } from '../eval/split-file';
 import { machineDescription } from '../lib/machine';
 import { loadModelDir, readManifest } from '../lib/model-dir';
 import { useBackend } from '../lib/tf-node';
-import { projectRoot, runCli, sharedDir } from '../train/cli';
+import { projectRoot, sharedDir } from '../lib/paths';
+import { runCli } from '../lib/cli';
 import { writeContactSheet, type SheetRow, type SheetTile } from './contact-sheet';
 import { writeDigitSamples } from './mnist-digits';
 import {
@@ -36,16 +37,17 @@ import {
   type ExplainLine,
 } from './run-roadcam';
 
-const USAGE = `Usage: npm run figures -- [--only filters,mnist,cat,potholes] [--keep]
+const USAGE = `Usage: npm run figures -- [--only filters,mnist,cat,potholes] [--keep] [--out DIR]
   Regenerates docs/figures/*.png and docs/figures/README.md from the roadcam commands.
   --only   make only these figures (README.md is then left as it is)
   --keep   keep the commands' full-size outputs (the scratch folder is printed)
+  --out    write the figures into DIR instead of docs/figures (to look before replacing them)
 Reads the shared material at ROADCAM_SHARED (default ../shared beside the project).`;
 
 const TOPICS = ['filters', 'mnist', 'cat', 'potholes'] as const;
 type Topic = (typeof TOPICS)[number];
 
-const FIGURES_DIR = path.join(projectRoot, 'docs', 'figures');
+const DEFAULT_FIGURES_DIR = path.join(projectRoot, 'docs', 'figures');
 const POTHOLE_DIR = path.join(projectRoot, 'public', 'models', 'pothole');
 const MNIST_DIR = path.join(projectRoot, 'public', 'models', 'mnist');
 /** roadcam explain draws overlays at most this large (tools/cli/explain-command.ts). */
@@ -87,8 +89,16 @@ interface Figure {
 interface Context {
   shared: string;
   work: string;
+  /** Where the figures go: docs/figures unless --out says otherwise. */
+  out: string;
   figures: Figure[];
   started: number;
+}
+
+/** A path as the log shows it: relative inside the project (docs/figures/...), else whole. */
+function shownPath(file: string): string {
+  const rel = path.relative(projectRoot, file);
+  return rel.startsWith('..') ? file : rel;
 }
 
 function log(ctx: Context, line: string): void {
@@ -142,10 +152,10 @@ async function addSheet(
   commands: string[],
   sheet: { subtitle?: string; rows: SheetRow[]; tileSize?: number },
 ): Promise<void> {
-  const file = path.join(FIGURES_DIR, name);
+  const file = path.join(ctx.out, name);
   const bytes = await writeContactSheet(file, { title, ...sheet });
   ctx.figures.push({ file: name, title, shows, commands, bytes });
-  log(ctx, `wrote docs/figures/${name} (${(bytes / 1024).toFixed(0)} KiB)`);
+  log(ctx, `wrote ${shownPath(file)} (${(bytes / 1024).toFixed(0)} KiB)`);
 }
 
 async function filterFigures(ctx: Context): Promise<void> {
@@ -543,9 +553,9 @@ async function potholeFigures(ctx: Context): Promise<void> {
   );
 }
 
-function figuresBytes(): number {
+function figuresBytes(dir: string): number {
   return TOPIC_FILES.reduce((sum, f) => {
-    const file = path.join(FIGURES_DIR, f);
+    const file = path.join(dir, f);
     return sum + (existsSync(file) ? readFileSync(file).byteLength : 0);
   }, 0);
 }
@@ -590,7 +600,7 @@ async function writeReadme(
     '',
     `Last run: ${date}, ${run.minutes.toFixed(1)} min wall time for all figures on ${machineDescription()}; ` +
       `load average (1 / 5 / 15 min) ${load(run.loadBefore)} before and ${load(run.loadAfter)} after. ` +
-      `The PNGs total ${(figuresBytes() / 1024).toFixed(0)} KiB.`,
+      `The PNGs total ${(figuresBytes(ctx.out) / 1024).toFixed(0)} KiB.`,
     '',
   ];
   for (const f of ctx.figures) {
@@ -609,10 +619,10 @@ async function writeReadme(
       '',
     );
   }
-  const file = path.join(FIGURES_DIR, 'README.md');
+  const file = path.join(ctx.out, 'README.md');
   const options = (await prettier.resolveConfig(file)) ?? {};
   writeFileSync(file, await prettier.format(parts.join('\n'), { ...options, filepath: file }));
-  log(ctx, 'wrote docs/figures/README.md');
+  log(ctx, `wrote ${shownPath(file)}`);
 }
 
 function parseTopics(only: string | undefined): Topic[] {
@@ -635,6 +645,7 @@ async function makeFigures(): Promise<void> {
       options: {
         only: { type: 'string' },
         keep: { type: 'boolean', default: false },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -656,9 +667,10 @@ async function makeFigures(): Promise<void> {
     ['data', 'potholes-annotated'],
     ['data', 'potholes-closeup'],
   ]);
-  mkdirSync(FIGURES_DIR, { recursive: true });
+  const out = path.resolve(values.out ?? DEFAULT_FIGURES_DIR);
+  mkdirSync(out, { recursive: true });
   const work = mkdtempSync(path.join(os.tmpdir(), 'roadcam-figures-'));
-  const ctx: Context = { shared, work, figures: [], started: performance.now() };
+  const ctx: Context = { shared, work, out, figures: [], started: performance.now() };
   const loadBefore = os.loadavg();
   log(ctx, `making ${topics.join(', ')} from ${shared}; scratch folder ${work}`);
   try {
@@ -674,12 +686,12 @@ async function makeFigures(): Promise<void> {
   if (topics.length === TOPICS.length) {
     await writeReadme(ctx, { minutes, loadBefore, loadAfter: os.loadavg() });
   } else {
-    log(ctx, 'only some figures were made, so docs/figures/README.md was left as it was');
+    log(ctx, `only some figures were made, so ${shownPath(out)}/README.md was left as it was`);
   }
   log(
     ctx,
-    `finished in ${minutes.toFixed(1)} min; docs/figures PNGs (without shortcuts/): ` +
-      `${(figuresBytes() / 1024).toFixed(0)} KiB`,
+    `finished in ${minutes.toFixed(1)} min; ${shownPath(out)} PNGs (without shortcuts/): ` +
+      `${(figuresBytes(out) / 1024).toFixed(0)} KiB`,
   );
 }
 

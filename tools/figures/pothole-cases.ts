@@ -12,7 +12,7 @@ import { energyInBoxes, pointingGame } from '../../src/explain/metrics';
 import { classLogit } from '../../src/explain/targets';
 import type { LoadedModel } from '../../src/model/load-model';
 import { imageToModelInput } from '../../src/model/preprocess';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder, type Box, type PhotoLabel, type PhotoRecord } from '../data/photo-folder';
 import type { SplitPlan } from '../data/split';
 import { potholeLabelIndex } from '../eval/evaluate';

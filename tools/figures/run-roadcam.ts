@@ -4,9 +4,9 @@
  * and the libraries start once, not once per figure), with its stdout kept for the captions.
  */
 import path from 'node:path';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { main } from '../cli/main';
-import { projectRoot } from '../train/cli';
+import { projectRoot } from '../lib/paths';
 
 export interface RoadcamRun {
   /** The command as a user would type it (paths relative to the project where they can be). */

@@ -1,97 +1,55 @@
 /**
- * Models on disk for the Node tools and tests: a tfjs IOHandler over a folder holding
- * model.json, its weight shards and manifest.json (tfjs-node's file:// handler is not available
- * here, since tfjs-node cannot be installed).
+ * Models on disk for the Node tools and tests: a folder holding model.json, its weight files
+ * and manifest.json (tfjs-node's file:// handler is not available here, since tfjs-node cannot
+ * be installed). The files are read by the one reader in src/model.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  loadModel,
-  ModelLoadError,
-  parseManifest,
-  type LoadedModel,
-  type LoadOptions,
-} from '../../src/model/load-model';
+import { loadModel, type LoadedModel, type LoadOptions } from '../../src/model/load-model';
+import { parseManifest } from '../../src/model/manifest';
+import { loadModelWithAnswers } from '../../src/model/load-with-answers';
+import type { ManifestAnswers } from '../../src/model/manifest-answers';
 import type { ModelManifest } from '../../src/model/manifest';
+import { readModelArtifacts, type WeightFileSource } from '../../src/model/model-artifacts';
+import { ModelLoadError } from '../../src/model/model-load-error';
 
-interface ModelJson {
-  modelTopology: object;
-  weightsManifest: tf.io.WeightsManifestConfig;
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  signature?: object;
-  userDefinedMetadata?: Record<string, object>;
-  modelInitializer?: object;
+function folderWeightFiles(dir: string): WeightFileSource {
+  return {
+    read: (p) => {
+      const file = path.join(dir, p);
+      return existsSync(file) ? readFileSync(file) : null;
+    },
+    absent: { one: `is missing from ${dir}`, many: `are missing from ${dir}` },
+    remedy: 'Copy the whole model folder.',
+  };
 }
 
-/** Reads model.json and its shards from `dir`, or writes them there (tf.LayersModel.save). */
-export function modelDirHandler(dir: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const file = path.join(dir, 'model.json');
-      if (!existsSync(file)) {
-        throw new ModelLoadError('model-missing', `There is no model.json in ${dir}.`);
-      }
-      const json = JSON.parse(readFileSync(file, 'utf8')) as ModelJson;
-      const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: Buffer[] = [];
-      for (const group of json.weightsManifest ?? []) {
-        weightSpecs.push(...group.weights);
-        for (const p of group.paths) {
-          const shard = path.join(dir, p);
-          if (!existsSync(shard)) {
-            throw new ModelLoadError(
-              'model-missing',
-              `The weight file ${p} named in model.json is missing from ${dir}.`,
-            );
-          }
-          buffers.push(readFileSync(shard));
-        }
-      }
-      const all = Buffer.concat(buffers);
-      return {
-        modelTopology: json.modelTopology,
-        weightSpecs,
-        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy ?? undefined,
-        signature: json.signature,
-        userDefinedMetadata: json.userDefinedMetadata,
-        modelInitializer: json.modelInitializer,
-      };
-    },
-    save: async (artifacts) => {
-      mkdirSync(dir, { recursive: true });
-      const shard = 'weights.bin';
-      const data = artifacts.weightData;
-      const bytes = data
-        ? Buffer.from(
-            Array.isArray(data)
-              ? Buffer.concat(data.map((b) => Buffer.from(b)))
-              : Buffer.from(data as ArrayBuffer),
-          )
-        : Buffer.alloc(0);
-      writeFileSync(path.join(dir, shard), bytes);
-      const json: ModelJson = {
-        modelTopology: artifacts.modelTopology as object,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: [shard], weights: artifacts.weightSpecs ?? [] }],
-      };
-      writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
-      return {
-        modelArtifactsInfo: {
-          dateSaved: new Date(),
-          modelTopologyType: 'JSON',
-          weightDataBytes: bytes.length,
-        },
-      };
-    },
-  };
+/** `dir`'s model.json; throws ModelLoadError when the folder or the file is not there. */
+function modelJsonIn(dir: string): string {
+  if (!existsSync(dir)) {
+    throw new ModelLoadError('model-missing', `The model folder ${dir} does not exist.`);
+  }
+  const file = path.join(dir, 'model.json');
+  if (!existsSync(file)) {
+    throw new ModelLoadError(
+      'model-missing',
+      `There is no model.json in ${dir}: give the folder of a TensorFlow.js model (model.json ` +
+        'and its weight files).',
+    );
+  }
+  return file;
+}
+
+/** model.json and its weight files in `dir` as the artifacts tfjs loads from memory. */
+export function readModelDir(dir: string): tf.io.ModelArtifacts {
+  const file = modelJsonIn(dir);
+  return readModelArtifacts(readFileSync(file, 'utf8'), folderWeightFiles(dir), file);
+}
+
+/** Writes DIR/manifest.json (two-space JSON, as committed). */
+export function writeManifest(dir: string, manifest: ModelManifest): void {
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
 export function readManifest(dir: string): ModelManifest {
@@ -117,11 +75,16 @@ export async function loadModelDir(
   manifest?: ModelManifest,
   options: LoadOptions = {},
 ): Promise<LoadedModel> {
-  if (!existsSync(dir)) {
-    throw new ModelLoadError('model-missing', `The model folder ${dir} does not exist.`);
-  }
-  if (!existsSync(path.join(dir, 'model.json'))) {
-    throw new ModelLoadError('model-missing', `There is no model.json in ${dir}.`);
-  }
-  return loadModel(manifest ?? readManifest(dir), modelDirHandler(dir), options);
+  modelJsonIn(dir);
+  const described = manifest ?? readManifest(dir);
+  return loadModel(described, tf.io.fromMemory(readModelDir(dir)), options);
+}
+
+/** A model folder without a manifest, described by answers (the command line's flags). */
+export async function loadModelDirWithAnswers(
+  dir: string,
+  answers: ManifestAnswers,
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
+  return loadModelWithAnswers(readModelDir(dir), answers, 'flags', options);
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { preview, type PreviewServer } from 'vite';
 import { appPageHeaders } from '../../server/security-headers';
 import { freePort } from './free-port';
-import { projectRoot } from './project-root';
+import { projectRoot } from './paths';
 
 const BUILD_ROOT = path.join(projectRoot, '.test-output', 'app-build');
 const INPUTS = [

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port';
-import { projectRoot } from './project-root';
+import { projectRoot } from './paths';
 
 const execFileAsync = promisify(execFile);
 const SERVER_ENTRY = path.join(projectRoot, 'server', 'main.ts');

@@ -1,10 +1,10 @@
 /**
- * The material in ../shared that tools may use when the user points at it: the pretrained
- * MobileNet v1 0.25 in both TensorFlow.js formats, which ship without a RoadCAM manifest.
+ * The pretrained MobileNet v1 0.25 in both TensorFlow.js formats, which ships without a RoadCAM
+ * manifest. It lives in a models folder laid out as the shared material's `models/` (by default
+ * ../shared/models; the tests' copy is test/fixtures/models).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LoadedModel, LoadOptions } from '../../src/model/load-model';
 import {
   modelManifestSchema,
@@ -13,23 +13,15 @@ import {
   type ModelManifest,
 } from '../../src/model/manifest';
 import { loadModelDir } from './model-dir';
+import { sharedPath } from './paths';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** ROADCAM_SHARED, or ../shared beside the project. Throws a clear message when missing. */
-export function sharedRoot(): string {
-  const dir = path.resolve(process.env.ROADCAM_SHARED ?? path.join(projectRoot, '..', 'shared'));
-  if (!existsSync(dir)) {
-    throw new Error(
-      `The shared RoadCAM material was not found at ${dir}. Put it beside the project ` +
-        '(../shared) or set ROADCAM_SHARED=/path/to/shared.',
-    );
-  }
-  return dir;
+/** The shared material's models folder; throws a clear message when it is missing. */
+export function sharedModelsDir(): string {
+  return sharedPath('models');
 }
 
-export function imagenetLabels(): string[] {
-  const file = path.join(sharedRoot(), 'models', 'imagenet-labels.json');
+export function imagenetLabels(modelsDir = sharedModelsDir()): string[] {
+  const file = path.join(modelsDir, 'imagenet-labels.json');
   return JSON.parse(readFileSync(file, 'utf8')) as string[];
 }
 
@@ -38,14 +30,17 @@ export const MOBILENET_CAM_LAYER = {
   graph: 'module_apply_default/MobilenetV1/MobilenetV1/Conv2d_13_pointwise/Relu6',
 } as const;
 
-export function mobilenetManifestFor(format: 'layers' | 'graph'): ModelManifest {
+export function mobilenetManifestFor(
+  format: 'layers' | 'graph',
+  modelsDir = sharedModelsDir(),
+): ModelManifest {
   return modelManifestSchema.parse({
     id: `mobilenet-v1-0.25-224-${format}`,
     version: '1',
     name: `MobileNet v1 0.25 (${format} format)`,
     task: 'classification',
     format,
-    labels: imagenetLabels(),
+    labels: imagenetLabels(modelsDir),
     // The graph version has "background" at index 0 and rescales [0, 1] inputs itself.
     labelOffset: format === 'graph' ? 1 : 0,
     input: {
@@ -58,10 +53,9 @@ export function mobilenetManifestFor(format: 'layers' | 'graph'): ModelManifest 
   });
 }
 
-export function mobilenetDir(format: 'layers' | 'graph'): string {
+export function mobilenetDir(format: 'layers' | 'graph', modelsDir = sharedModelsDir()): string {
   return path.join(
-    sharedRoot(),
-    'models',
+    modelsDir,
     format === 'graph' ? 'mobilenet_v1_0.25_224_graph' : 'mobilenet_v1_0.25_224',
   );
 }
@@ -69,6 +63,11 @@ export function mobilenetDir(format: 'layers' | 'graph'): string {
 export function loadSharedMobilenet(
   format: 'layers' | 'graph',
   options: LoadOptions = {},
+  modelsDir = sharedModelsDir(),
 ): Promise<LoadedModel> {
-  return loadModelDir(mobilenetDir(format), mobilenetManifestFor(format), options);
+  return loadModelDir(
+    mobilenetDir(format, modelsDir),
+    mobilenetManifestFor(format, modelsDir),
+    options,
+  );
 }

@@ -12,7 +12,7 @@ import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { CHROMIUM_ARGS, chromiumVersion, findChromium } from '../lib/chromium';
 import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
-import { projectRoot } from '../lib/project-root';
+import { projectRoot } from '../lib/paths';
 import { loadSentence, maxWaitMinutesArg, waitForQuietMachine } from '../bench/quiet-machine';
 import { arg, writeBenchmarkSection } from '../bench/report';
 import { median } from '../lib/median';

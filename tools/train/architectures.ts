@@ -4,7 +4,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../lib/tf-node';
-import { readModelArtifacts } from './model-files';
+import { readModelDir } from '../lib/model-dir';
 
 export { POTHOLE_ARCHITECTURES, type PotholeArchitecture } from './options';
 
@@ -180,7 +180,58 @@ export async function mobilenetClassifier(
   /** Seed of the dense layer's initial weights (none: random). */
   seed: number | null = null,
 ): Promise<BuiltModel> {
-  const artifacts = readModelArtifacts(mobilenetDir);
+  return mobilenetNetwork({
+    mobilenetDir,
+    inputSize,
+    outputs: numClasses,
+    featureLayer,
+    dropout,
+    outputStride,
+    seed,
+  });
+}
+
+export interface MobilenetOptions {
+  mobilenetDir: string;
+  inputSize: number;
+  /** Units of the dense head. */
+  outputs: number;
+  /** softmax: one class per photo; sigmoid: independent probabilities (several types at once). */
+  activation?: 'softmax' | 'sigmoid';
+  featureLayer?: string;
+  dropout?: number;
+  outputStride?: 16 | 32;
+  seed?: number | null;
+  /**
+   * Blocks kept as ImageNet trained them (conv1 and blocks 1..N not trainable): the early
+   * layers run at the highest resolution, so their gradients are most of a step's cost, and
+   * they compute generic edges and textures.
+   */
+  frozenBlocks?: number;
+}
+
+/** Whether a MobileNet layer belongs to conv1 or blocks 1..n (`conv_dw_3`, `conv_pw_3_relu`). */
+export function inFirstBlocks(layerName: string, n: number): boolean {
+  if (n <= 0) return false;
+  if (/^conv1(_|$)/.test(layerName)) return true;
+  const m = /^conv_(?:dw|pw|pad)_(\d+)(?:_|$)/.exec(layerName);
+  return m !== null && Number(m[1]) <= n;
+}
+
+/** MobileNet v1 with a new head, as the options say (see mobilenetClassifier). */
+export async function mobilenetNetwork(options: MobilenetOptions): Promise<BuiltModel> {
+  const {
+    mobilenetDir,
+    inputSize,
+    outputs,
+    activation = 'softmax',
+    featureLayer = MOBILENET_FEATURE_LAYER,
+    dropout = 0.2,
+    outputStride = 32,
+    seed = null,
+    frozenBlocks = 0,
+  } = options;
+  const artifacts = readModelDir(mobilenetDir);
   const topology = JSON.parse(JSON.stringify(artifacts.modelTopology)) as
     KerasModelJson | { model_config: KerasModelJson };
   const keras = 'model_config' in topology ? topology.model_config : topology;
@@ -200,6 +251,7 @@ export async function mobilenetClassifier(
     });
     if (last) last.config.strides = [1, 1];
   }
+  for (const l of kept) if (inFirstBlocks(l.name, frozenBlocks)) l.config.trainable = false;
   const input = kept[0];
   if (input.class_name !== 'InputLayer')
     throw new Error('MobileNet topology does not start with its input');
@@ -224,8 +276,8 @@ export async function mobilenetClassifier(
       config: {
         name: 'head_dense',
         trainable: true,
-        units: numClasses,
-        activation: 'softmax',
+        units: outputs,
+        activation,
         use_bias: true,
         kernel_initializer: {
           class_name: 'VarianceScaling',
@@ -263,9 +315,12 @@ export async function mobilenetClassifier(
     denseLayer: 'head_dense',
     description:
       `MobileNet v1 0.25 (ImageNet) to ${featureLayer}, ${inputSize}x${inputSize} input, ` +
-      `batch norm folded into the convolutions, output stride ${outputStride}, all layers ` +
-      `fine-tuned; head: global average ` +
-      `pooling, ${dropout > 0 ? `dropout ${dropout}, ` : ''}dense softmax`,
+      `batch norm folded into the convolutions, output stride ${outputStride}, ` +
+      (frozenBlocks > 0
+        ? `conv1 and blocks 1-${frozenBlocks} kept as trained on ImageNet, the rest fine-tuned`
+        : 'all layers fine-tuned') +
+      `; head: global average pooling, ${dropout > 0 ? `dropout ${dropout}, ` : ''}dense ` +
+      (activation === 'sigmoid' ? `sigmoid (${outputs} independent outputs)` : 'softmax'),
   };
 }
 

@@ -5,12 +5,38 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelManifestSchema, type ModelManifest } from '../../src/model/manifest';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder } from '../data/photo-folder';
 import { DEFAULT_FRAME_BLOCK, DEFAULT_SPLIT_SEED } from '../data/split-options';
-import { parseNumber, runCli, sharedDir, usageError } from './cli';
-import { POTHOLE_ARCHITECTURES, type PotholeArchitecture } from './options';
-import type { ComparisonRow, PotholeMetrics, PotholeTraining } from './pothole';
+import { projectRoot, sharedDir } from '../lib/paths';
+import { parseNumber, runCli, usageError } from '../lib/cli';
+
+/** A path as the card should show it: relative to where the command runs (../shared/...). */
+function relativeToHere(p: string): string {
+  return path.relative(process.cwd(), p) || '.';
+}
+
+/** A folder of the shared material when it is there (an optional default). */
+function optionalShared(...parts: string[]): string | undefined {
+  const p = path.join(sharedDir(), ...parts);
+  return existsSync(p) ? p : undefined;
+}
+import {
+  DAMAGE_TYPE_NAMES,
+  isDamageTypeName,
+  type DamageTypeName,
+} from '../../src/model/damage-types';
+import {
+  DEFAULT_DAMAGE_DATA,
+  DEFAULT_DAMAGE_EPOCHS,
+  DEFAULT_DAMAGE_TYPES,
+  DEFAULT_FROZEN_BLOCKS,
+  DEFAULT_INPUT_SIZES,
+  DEFAULT_TARGET_SPECIFICITY,
+  POTHOLE_ARCHITECTURES,
+  type PotholeArchitecture,
+} from './options';
+import type { ComparisonRow } from '../../src/model/training-records';
 
 // tfjs, sharp and the training code load only once the command line has been checked, so a
 // mistake is answered at once.
@@ -37,6 +63,34 @@ const USAGE = `Usage:
       --mobilenet DIR             pretrained MobileNet (default $ROADCAM_SHARED/models/mobilenet_v1_0.25_224)
       --no-eval                   skip the evaluation of the held-out photos
       --id ID --version V         manifest id (default roadcam-pothole) and version (default 1.0.0)
+  npm run train -- road-damage [--data DIR ...] [--out DIR] [options]
+      Trains the field model: one sigmoid output per damage type, from folders in any layout
+      (normal/ + potholes/, images/ + boxes.json, images/ + labels.json of rdd2022 field photos).
+      Default data: the four shared data sets; default out: public/models/road-damage.
+      --types LIST          outputs, comma-separated (default ${DEFAULT_DAMAGE_TYPES.join(',')})
+      --input-sizes LIST    input sides to compare on the validation photos after training; the
+                            best pothole AUC ships (default ${DEFAULT_INPUT_SIZES.join(',')});
+                            --input-size N compares none
+      --train-size N        input side in training, on random crops (default 224)
+      --frozen-blocks N     MobileNet blocks kept as trained on ImageNet (default ${DEFAULT_FROZEN_BLOCKS})
+      --target-specificity X or TYPE=X,...  each type's threshold keeps this share of the
+                            validation photos without it below (default ${DEFAULT_TARGET_SPECIFICITY})
+      --sure-confidence X   below this calibrated chance of being right a verdict is "not
+                            sure" (default 0.8)
+      --not-road-components LIST  numbers of principal directions of the not-a-road statistics
+                            to choose from by the validation road photos' likelihood
+                            (default 8,16,32,64,128)
+      --max-road-rejection X   share of validation road photos the not-a-road threshold may
+                            turn away (default 0.02)
+      --not-road DIR        photos that are not roads, to check the answer on (never to tune
+                            it; default $ROADCAM_SHARED/data/not-road when it exists)
+      --hold-out DIR        photos never to train or validate on: any data photo as close as a
+                            copy of one goes to test with its group (default test/fixtures when
+                            it exists)
+      --split-from FILE     default public/models/pothole/split.json when it exists (so the
+                            pothole model's held-out photos stay held out)
+      --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --negative-crops R, --box-loss W, --patience N,
+      --batch-size N, --lr X, --seed N, --frame-block N, --mobilenet DIR, --id, --version: as above
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
       Trains the seed's MNIST network on the mnist package's digits (default out public/models/mnist).
   npm run train -- card --model DIR [--compare DIR ...]
@@ -81,9 +135,9 @@ function readManifestFile(dir: string): ModelManifest {
 }
 
 function comparisonRow(manifest: ModelManifest): ComparisonRow {
-  const t = manifest.training as unknown as PotholeTraining;
-  const m = manifest.metrics as unknown as PotholeMetrics | undefined;
-  if (!t?.architecture || !m?.report) {
+  const t = manifest.task === 'pothole' ? manifest.training : undefined;
+  const m = manifest.task === 'pothole' ? manifest.metrics : undefined;
+  if (!t || !m) {
     throw new ToolError(
       'bad-model-folder',
       `The model "${manifest.name}" has no pothole training record or evaluation to compare.`,
@@ -117,7 +171,7 @@ async function main(): Promise<void> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h') {
     console.log(USAGE);
-    if (!command) throw usageError('Say what to train: pothole or mnist.', '');
+    if (!command) throw usageError('Say what to train: road-damage, pothole or mnist.', '');
     return;
   }
   let parsed;
@@ -147,6 +201,16 @@ async function main(): Promise<void> {
         'max-batches': { type: 'string' },
         model: { type: 'string' },
         compare: { type: 'string', multiple: true },
+        types: { type: 'string' },
+        'train-size': { type: 'string' },
+        'frozen-blocks': { type: 'string' },
+        'hold-out': { type: 'string', multiple: true },
+        'input-sizes': { type: 'string' },
+        'target-specificity': { type: 'string' },
+        'sure-confidence': { type: 'string' },
+        'not-road-components': { type: 'string' },
+        'max-road-rejection': { type: 'string' },
+        'not-road': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -173,16 +237,6 @@ async function main(): Promise<void> {
         USAGE,
       );
     }
-    const mobilenetDir = path.resolve(
-      o.mobilenet ?? path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224'),
-    );
-    if (architecture === 'mobilenet' && !existsSync(path.join(mobilenetDir, 'model.json'))) {
-      throw new ToolError(
-        'missing-folder',
-        `The pretrained MobileNet is not at ${mobilenetDir}: give --mobilenet DIR (a layers-format ` +
-          `MobileNet v1 0.25) or set ROADCAM_SHARED to the shared material's folder.`,
-      );
-    }
     const backend = backendOf(o.backend);
     const args = {
       data: o.data,
@@ -202,7 +256,7 @@ async function main(): Promise<void> {
       outputStride: outputStrideOf(o['output-stride']),
       negativeCropRate: num('negative-crops', 0.15, { integer: false, min: 0 }),
       boxLoss: num('box-loss', architecture === 'mobilenet' ? 1 : 0, { integer: false, min: 0 }),
-      mobilenetDir,
+      mobilenetDir: '',
       evaluate: !o['no-eval'],
       maxBatchesPerEpoch: maxBatches,
       id: o.id ?? 'roadcam-pothole',
@@ -210,11 +264,116 @@ async function main(): Promise<void> {
       command: commandLine(argv),
       progress: true,
     };
-    // A missing or empty folder is reported before anything heavy loads.
+    // The command line is checked first, then the folders it names (the default MobileNet only
+    // when it is used), before anything heavy loads.
+    if (architecture === 'mobilenet') {
+      args.mobilenetDir = path.resolve(
+        o.mobilenet ?? path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224'),
+      );
+      if (!existsSync(path.join(args.mobilenetDir, 'model.json'))) {
+        throw new ToolError(
+          'missing-folder',
+          `The pretrained MobileNet is not at ${args.mobilenetDir}: give --mobilenet DIR (a ` +
+            `layers-format MobileNet v1 0.25) or set ROADCAM_SHARED to the shared material's folder.`,
+        );
+      }
+    }
     for (const d of o.data) readPhotoFolder(d);
     await startBackend(backend);
     const { trainPothole } = await import('./pothole');
     await trainPothole(args, log);
+  } else if (command === 'road-damage') {
+    const data = o.data?.length
+      ? o.data
+      : DEFAULT_DAMAGE_DATA.map((d) => relativeToHere(path.join(sharedDir(), 'data', d)));
+    const types = (o.types ?? DEFAULT_DAMAGE_TYPES.join(',')).split(',').map((t) => t.trim());
+    const unknown = types.filter((t) => !isDamageTypeName(t));
+    if (unknown.length || types.length === 0 || new Set(types).size !== types.length) {
+      throw usageError(
+        `--types must list distinct damage types of ${DAMAGE_TYPE_NAMES.join(', ')}` +
+          (unknown.length ? `; unknown: ${unknown.join(', ')}` : '') +
+          '.',
+        USAGE,
+      );
+    }
+    const mobilenetDir = path.resolve(
+      o.mobilenet ?? path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224'),
+    );
+    if (!existsSync(path.join(mobilenetDir, 'model.json'))) {
+      throw new ToolError(
+        'missing-folder',
+        `The pretrained MobileNet is not at ${mobilenetDir}: give --mobilenet DIR (a layers-format ` +
+          `MobileNet v1 0.25) or set ROADCAM_SHARED to the shared material's folder.`,
+      );
+    }
+    const backend = backendOf(o.backend);
+    const inputSizes =
+      o['input-size'] !== undefined
+        ? [num('input-size', 256, { min: 32 })]
+        : o['input-sizes'] !== undefined
+          ? o['input-sizes']
+              .split(',')
+              .map((v) => parseNumber('input-sizes', v.trim(), 0, USAGE, { min: 32 }))
+          : [...DEFAULT_INPUT_SIZES];
+    const fraction = (name: string, value: string) =>
+      parseNumber(name, value, 0, USAGE, { integer: false, min: 0 });
+    const specificity: Record<string, number> = {};
+    for (const part of (o['target-specificity'] ?? DEFAULT_TARGET_SPECIFICITY).split(',')) {
+      const [k, v] = part.includes('=') ? part.split('=') : ['*', part];
+      const x = fraction('target-specificity', v.trim());
+      if (x > 1) throw usageError('--target-specificity values are shares between 0 and 1.', USAGE);
+      if (k.trim() === '*') for (const t of types) specificity[t] = x;
+      else if (types.includes(k.trim())) specificity[k.trim()] = x;
+      else throw usageError(`--target-specificity names ${k}, which is not in --types.`, USAGE);
+    }
+    const notRoadDefault = optionalShared('data', 'not-road');
+    const sharedNotRoad = o['not-road'] ?? (notRoadDefault && relativeToHere(notRoadDefault));
+    const fixtures = path.join(projectRoot, 'test', 'fixtures');
+    const pothole = path.join(projectRoot, 'public', 'models', 'pothole', 'split.json');
+    const args = {
+      data,
+      out: o.out ?? 'public/models/road-damage',
+      types: types as DamageTypeName[],
+      inputSizes,
+      trainSize: num('train-size', Math.min(224, ...inputSizes), { min: 32 }),
+      frozenBlocks: num('frozen-blocks', DEFAULT_FROZEN_BLOCKS, { min: 0 }),
+      epochs: num('epochs', DEFAULT_DAMAGE_EPOCHS),
+      batchSize: num('batch-size', 32),
+      learningRate: num('lr', 5e-4, { integer: false, min: 1e-7 }),
+      patience: num('patience', 6),
+      seed: num('seed', DEFAULT_SPLIT_SEED, { min: 0 }),
+      frameBlock: num('frame-block', DEFAULT_FRAME_BLOCK),
+      negativeCropRate: num('negative-crops', 0.15, { integer: false, min: 0 }),
+      boxLoss: num('box-loss', 1, { integer: false, min: 0 }),
+      targetSpecificity: specificity,
+      sureConfidence: num('sure-confidence', 0.8, { integer: false, min: 0.5 }),
+      notRoadComponents: (o['not-road-components'] ?? '8,16,32,64,128')
+        .split(',')
+        .map((v) => parseNumber('not-road-components', v.trim(), 0, USAGE)),
+      maxRoadRejection: num('max-road-rejection', 0.02, { integer: false, min: 0 }),
+      ...(sharedNotRoad ? { notRoadCheck: sharedNotRoad } : {}),
+      splitFrom:
+        o['split-from'] ??
+        (existsSync(pothole) ? path.relative(process.cwd(), pothole) : undefined),
+      holdOut:
+        o['hold-out'] ?? (existsSync(fixtures) ? [path.relative(process.cwd(), fixtures)] : []),
+      mobilenetDir,
+      evaluate: !o['no-eval'],
+      maxBatchesPerEpoch: maxBatches,
+      id: o.id ?? 'roadcam-road-damage',
+      version: o.version ?? '2.0.0',
+      command: commandLine(argv),
+      progress: true,
+    };
+    log(
+      `split from ${args.splitFrom ?? '(none)'}; held out: ${args.holdOut.join(', ') || '(none)'}; ` +
+        `not-road check: ${args.notRoadCheck ?? '(none)'}`,
+    );
+    // A missing or empty folder is reported before anything heavy loads.
+    for (const d of data) readPhotoFolder(d);
+    await startBackend(backend);
+    const { trainRoadDamage } = await import('./road-damage');
+    await trainRoadDamage(args, log);
   } else if (command === 'mnist') {
     const backend = backendOf(o.backend);
     const args = {
@@ -236,15 +395,25 @@ async function main(): Promise<void> {
     if (!o.model) throw usageError('Give the --model folder whose card to rewrite.', USAGE);
     const manifest = readManifestFile(o.model);
     const rows = [manifest, ...(o.compare ?? []).map(readManifestFile)].map(comparisonRow);
-    const training = { ...(manifest.training as object), comparison: rows };
+    if (manifest.task !== 'pothole' || !manifest.training) {
+      throw new ToolError(
+        'bad-model-folder',
+        `${o.model} is not a pothole model with a training record: the architecture ` +
+          `comparison of a road-damage model is written by its own training command.`,
+      );
+    }
+    const training = { ...manifest.training, comparison: rows };
     const updated = modelManifestSchema.parse({ ...manifest, training });
-    const { writeManifest } = await import('./pothole');
-    const { writeModelCard } = await import('./model-card');
+    const { writeManifest } = await import('../lib/model-dir');
+    const { writeModelCard } = await import('../cards/model-card');
     writeManifest(o.model, updated);
     writeModelCard(o.model, updated);
     log(`wrote ${path.join(o.model, 'MODEL_CARD.md')} with ${rows.length} architectures compared`);
   } else {
-    throw usageError(`Unknown command "${command}": use pothole, mnist or card.`, USAGE);
+    throw usageError(
+      `Unknown command "${command}": use road-damage, pothole, mnist or card.`,
+      USAGE,
+    );
   }
 }
 

@@ -12,17 +12,16 @@ import { loadMnistSplit, MNIST_SIDE, type MnistSet } from '../data/mnist';
 import type { Rng } from '../data/rng';
 import { tf } from '../lib/tf-node';
 import { seedMnistCnn } from './architectures';
-import { writeModelCard } from './model-card';
+import { writeModelCard } from '../cards/model-card';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
-import { writeManifest } from './pothole';
-import {
-  predictExamples,
-  trainClassifier,
-  type EpochRecord,
-  type LabelledExamples,
-} from './train-loop';
-import { trainingMachine, type TrainingMachine } from './machine';
+import { writeManifest } from '../lib/model-dir';
+import { predictExamples, trainClassifier, type LabelledExamples } from './train-loop';
+import { trainingMachine } from './machine';
+import type { MnistTraining } from '../../src/model/training-records';
+import type { MnistMetrics } from '../../src/model/metrics-records';
+
+export type { MnistMetrics, MnistTraining };
 
 export interface MnistTrainArgs {
   out: string;
@@ -35,42 +34,6 @@ export interface MnistTrainArgs {
   maxBatchesPerEpoch?: number;
   command: string;
   progress: boolean;
-}
-
-export interface MnistTraining {
-  command: string;
-  description: string;
-  parameters: number;
-  multiplyAdds: number;
-  backend: string;
-  batchSize: number;
-  learningRate: number;
-  maxEpochs: number;
-  patience: number;
-  bestEpoch: number;
-  seed: number;
-  maxShift: number;
-  trainingMinutes: number;
-  machine: TrainingMachine;
-  data: {
-    origin: string;
-    licence: string;
-    total: number;
-    train: number;
-    validation: number;
-    test: number;
-    /** How the digits were divided (reproducible from the seed). */
-    rule: string;
-  };
-  history: EpochRecord[];
-}
-
-export interface MnistMetrics {
-  evaluatedOn: string;
-  n: number;
-  accuracy: number;
-  perDigit: number[];
-  confusion: number[][];
 }
 
 const PIXELS = MNIST_SIDE * MNIST_SIDE;

@@ -1,3 +1,26 @@
 /** Choices of the train command, in a module without dependencies so the command line loads fast. */
 export type PotholeArchitecture = 'mobilenet' | 'seed-cnn';
 export const POTHOLE_ARCHITECTURES: readonly PotholeArchitecture[] = ['mobilenet', 'seed-cnn'];
+
+/** The field model's outputs and data sets (folders of the shared material), by default. */
+export const DEFAULT_DAMAGE_TYPES = [
+  'pothole',
+  'crack',
+  'patch',
+  'longitudinal-crack',
+  'transverse-crack',
+  'alligator-crack',
+] as const;
+/** The shipped field model's settings (what `npm run train -- road-damage` does by default). */
+export const DEFAULT_FROZEN_BLOCKS = 3;
+export const DEFAULT_DAMAGE_EPOCHS = 9;
+/** Potholes at 95% specificity (a false pothole sends a crew), the rest at 90%. */
+export const DEFAULT_TARGET_SPECIFICITY = '0.9,pothole=0.95';
+export const DEFAULT_DAMAGE_DATA = [
+  'potholes-kaggle',
+  'potholes-annotated',
+  'potholes-closeup',
+  'rdd2022-china-motorbike',
+] as const;
+/** Input sides the trained field model is compared at (all within 150 M multiply-adds). */
+export const DEFAULT_INPUT_SIZES = [224, 256, 288, 320] as const;

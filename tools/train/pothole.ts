@@ -13,15 +13,18 @@ import {
   type ModelManifest,
   type Normalization,
 } from '../../src/model/manifest';
-import { loadModelDir } from '../lib/model-dir';
+import type { ComparisonRow, DataSummary, PotholeTraining } from '../../src/model/training-records';
+import type { PotholeMetrics } from '../../src/model/metrics-records';
+import { loadModelDir, writeManifest } from '../lib/model-dir';
+import { potholeMetrics } from '../eval/pothole-metrics';
 import { tf } from '../lib/tf-node';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
-import { ToolError } from '../data/errors';
+import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder, type PhotoFolder, type PhotoLabel } from '../data/photo-folder';
 import { DEFAULT_SPLIT_OPTIONS, planSplit, SPLIT_NAMES, type SplitEntry } from '../data/split';
 import { sourceInfo } from '../data/sources';
-import { evaluateFolders, type FoldersReport, type PhotoResult } from '../eval/evaluate';
-import { measureLatency, type Latency } from '../eval/latency';
+import { evaluateFolders } from '../eval/evaluate';
+import { measureLatency } from '../eval/latency';
 import { SPLIT_FILE, readSplitPlan } from '../eval/split-file';
 import {
   mobilenetClassifier,
@@ -29,12 +32,12 @@ import {
   type BuiltModel,
   type PotholeArchitecture,
 } from './architectures';
-import { writeModelCard } from './model-card';
+import { writeModelCard } from '../cards/model-card';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { PhotoExamples } from './photo-examples';
-import { trainClassifier, type EpochRecord } from './train-loop';
-import { trainingMachine, type TrainingMachine } from './machine';
+import { trainClassifier } from './train-loop';
+import { trainingMachine } from './machine';
 
 export const POTHOLE_LABELS: readonly PhotoLabel[] = ['normal', 'pothole'];
 
@@ -67,86 +70,6 @@ export interface PotholeTrainArgs {
   /** The command line as typed, recorded in the manifest and the card. */
   command: string;
   progress: boolean;
-}
-
-export interface DataSummary {
-  source: string;
-  folder: string;
-  photos: number;
-  normal: number;
-  pothole: number;
-  ignoredFiles: number;
-  title: string;
-  origin: string;
-  licence: string;
-}
-
-export interface PotholeTraining {
-  command: string;
-  architecture: PotholeArchitecture;
-  description: string;
-  inputSize: number;
-  outputStride?: number;
-  parameters: number;
-  multiplyAdds: number;
-  backend: string;
-  batchSize: number;
-  learningRate: number;
-  maxEpochs: number;
-  patience: number;
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  seed: number;
-  augment: typeof DEFAULT_AUGMENT;
-  /** Weight of the box loss, when used. */
-  boxLoss?: number;
-  /** Box-aware crops of pothole photos with boxes (absent: plain random crops for all). */
-  boxCrops?: typeof DEFAULT_BOX_CROPS & { negativeCropsMade: number };
-  trainingMinutes: number;
-  machine: TrainingMachine;
-  data: DataSummary[];
-  split: {
-    file: string;
-    /** The split.json whose placement was kept, if any. */
-    inheritedFrom?: string;
-    seed: number;
-    fractions: Record<string, number>;
-    frameBlock: number;
-    duplicateMaxDistance: number;
-    nearDuplicateMaxDistance: number;
-    duplicatesDropped: number;
-    conflictsDropped: number;
-    counts: Record<string, Record<string, Record<string, number>>>;
-  };
-  history: EpochRecord[];
-  /** Other architectures measured on the same split (filled in by `train card --compare`). */
-  comparison?: ComparisonRow[];
-}
-
-export interface ComparisonRow {
-  model: string;
-  architecture: string;
-  inputSize: number;
-  multiplyAdds: number;
-  parameters: number;
-  testAccuracy: number | null;
-  closeupSpecificity: number | null;
-  pointingGame: number | null;
-  energyInBox: number | null;
-  trainingMinutes: number;
-  /** 1-minute load average when training ended (other work on the machine). */
-  loadAverage: number;
-  classifyMs: number | null;
-  command: string;
-}
-
-export interface PotholeMetrics {
-  evaluatedOn: string;
-  command: string;
-  report: FoldersReport;
-  latency: Latency;
-  /** Held-out photos with a wrong verdict. */
-  mistakes: { id: string; label: PhotoLabel; potholeProbability: number }[];
 }
 
 function countsBySource(entries: readonly SplitEntry[]) {
@@ -406,32 +329,8 @@ export async function trainPothole(
   return { manifest };
 }
 
-/** The manifest's metrics record, from an evaluation of the held-out photos. */
-export function potholeMetrics(
-  report: FoldersReport,
-  results: readonly PhotoResult[],
-  command: string,
-  latency: Latency,
-): PotholeMetrics {
-  return {
-    evaluatedOn: 'photos neither trained nor validated on (the test split of these folders)',
-    command,
-    report,
-    latency,
-    mistakes: results
-      .filter((r) => (r.potholeProbability > 0.5 ? 1 : 0) !== r.label)
-      .map((r) => ({
-        id: r.id,
-        label: POTHOLE_LABELS[r.label],
-        potholeProbability: Number(r.potholeProbability.toFixed(4)),
-      })),
-  };
-}
-
 function fmt(v: number | null): string {
   return v === null ? 'n/a' : v.toFixed(4);
 }
 
-export function writeManifest(dir: string, manifest: ModelManifest): void {
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-}
+export type { ComparisonRow, DataSummary, PotholeMetrics, PotholeTraining };

@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from '../lib/tf-node';
 import { seededRng, shuffled, type Rng } from '../data/rng';
+import type { EpochRecord } from '../../src/model/training-records';
 
 /** A labelled set the loop can batch: inputs are built on demand, already normalised. */
 export interface LabelledExamples {
@@ -68,15 +69,7 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  learningRate: number;
-  seconds: number;
-}
+export type { EpochRecord };
 
 export interface TrainResult {
   history: EpochRecord[];
@@ -131,15 +124,69 @@ export async function trainClassifier(
   validation: LabelledExamples,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  const log = options.log ?? ((line: string) => console.log(line));
   const optimizer = tf.train.adam(options.learningRate);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const guided = options.boxGuidance ? guidedStep(model, options.boxGuidance) : undefined;
+  try {
+    return await runEpochs(
+      model,
+      optimizer,
+      train.count,
+      options,
+      async (indices, rng) => {
+        const batch: { x: tf.Tensor4D; labels: number[]; masks?: BoxMasks } = train.trainingBatch
+          ? train.trainingBatch(indices, rng, guided?.grid)
+          : { x: train.inputs(indices, rng), labels: indices.map((i) => train.labels[i]) };
+        const x = batch.x;
+        const y = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, 'int32'), options.numClasses));
+        const [loss, acc] =
+          guided && batch.masks
+            ? guided.step(x, y, batch.masks, optimizer)
+            : ((await model.trainOnBatch(x, y)) as number[]);
+        tf.dispose([x, y]);
+        return [loss, acc];
+      },
+      () => predictExamples(model, validation, options.numClasses),
+    );
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/** What the epoch loop needs to know besides the model, the step and the validation. */
+export type EpochOptions = Pick<
+  TrainOptions,
+  | 'epochs'
+  | 'batchSize'
+  | 'learningRate'
+  | 'patience'
+  | 'seed'
+  | 'maxBatchesPerEpoch'
+  | 'progress'
+  | 'log'
+>;
+
+/**
+ * The epoch loop: shuffled mini-batches of `count` examples, each through `step` (which returns
+ * the batch's loss and accuracy), cosine learning-rate decay, validation after each epoch (with
+ * an optional note for the log line), early stopping that restores the weights of the epoch with
+ * the lowest validation loss.
+ */
+export async function runEpochs(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  count: number,
+  options: EpochOptions,
+  step: (indices: number[], rng: Rng) => Promise<[number, number]>,
+  validate: () => { loss: number; accuracy: number; note?: string },
+): Promise<TrainResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
   const rng = seededRng(options.seed);
   const history: EpochRecord[] = [];
   let best = { loss: Infinity, epoch: 0, weights: [] as tf.Tensor[] };
   const started = performance.now();
   const batchesPerEpoch = Math.min(
-    Math.ceil(train.count / options.batchSize),
+    Math.ceil(count / options.batchSize),
     options.maxBatchesPerEpoch ?? Infinity,
   );
   const bar =
@@ -155,7 +202,6 @@ export async function trainClassifier(
         )
       : undefined;
   let stoppedEarly = false;
-  const guided = options.boxGuidance ? guidedStep(model, options.boxGuidance) : undefined;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const epochStart = performance.now();
@@ -165,7 +211,7 @@ export async function trainClassifier(
         (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / Math.max(1, options.epochs))));
       setLearningRate(optimizer, rate);
       const order = shuffled(
-        Array.from({ length: train.count }, (_, i) => i),
+        Array.from({ length: count }, (_, i) => i),
         rng,
       );
       let lossSum = 0;
@@ -175,16 +221,7 @@ export async function trainClassifier(
       for (let b = 0; b < batchesPerEpoch; b++) {
         const indices = order.slice(b * options.batchSize, (b + 1) * options.batchSize);
         if (indices.length === 0) break;
-        const batch: { x: tf.Tensor4D; labels: number[]; masks?: BoxMasks } = train.trainingBatch
-          ? train.trainingBatch(indices, rng, guided?.grid)
-          : { x: train.inputs(indices, rng), labels: indices.map((i) => train.labels[i]) };
-        const x = batch.x;
-        const y = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, 'int32'), options.numClasses));
-        const [loss, acc] =
-          guided && batch.masks
-            ? guided.step(x, y, batch.masks, optimizer)
-            : ((await model.trainOnBatch(x, y)) as number[]);
-        tf.dispose([x, y]);
+        const [loss, acc] = await step(indices, rng);
         // Let the event loop run between batches (progress bar, Ctrl-C, SIGTERM).
         await new Promise((resolve) => setImmediate(resolve));
         if (!Number.isFinite(loss)) throw new Error(`Training diverged: the loss became ${loss}`);
@@ -198,7 +235,7 @@ export async function trainClassifier(
         });
       }
       bar?.stop();
-      const val = predictExamples(model, validation, options.numClasses);
+      const val = validate();
       const record: EpochRecord = {
         epoch,
         loss: lossSum / seen,
@@ -213,7 +250,8 @@ export async function trainClassifier(
       log(
         `epoch ${epoch}/${options.epochs}  loss ${record.loss.toFixed(4)}  accuracy ` +
           `${record.accuracy.toFixed(4)}  | validation loss ${val.loss.toFixed(4)}  accuracy ` +
-          `${val.accuracy.toFixed(4)}  | ${record.seconds.toFixed(1)} s${improved ? '  *best' : ''}`,
+          `${val.accuracy.toFixed(4)}${val.note ? `  ${val.note}` : ''}  | ` +
+          `${record.seconds.toFixed(1)} s${improved ? '  *best' : ''}`,
       );
       if (improved) {
         tf.dispose(best.weights);
@@ -231,7 +269,6 @@ export async function trainClassifier(
     model.setWeights(best.weights);
     tf.dispose(best.weights);
   }
-  optimizer.dispose();
   return {
     history,
     bestEpoch: best.epoch,

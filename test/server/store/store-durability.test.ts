@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../tools/lib/project-root';
+import { projectRoot } from '../../../tools/lib/paths';
 import { useBothBackends, type Backend } from './store-backends';
 
 const both = useBothBackends();

@@ -1,0 +1,100 @@
+/**
+ * The surveys on the phone, newest first, filtered by verdict and sync state, with the sync
+ * header. Surveys are read by a task: when the filters change, or sync changes surveys, while
+ * an earlier read is still on its way, only the latest read is shown (an older, unfiltered
+ * answer arriving last once showed every survey under the "Sync failed" filter). The list is
+ * `aria-busy` while a read is on its way.
+ */
+import { consume } from '@lit/context';
+import { Task, TaskStatus } from '@lit/task';
+import { html, LitElement } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import '../../components/rc-survey-list';
+import type { SyncState, VerdictKey } from '../../store/survey-record';
+import { ThumbnailUrls } from '../../ui/thumbnail-urls';
+import { appServicesContext, FollowAppState } from '../app-context';
+import { navigateEvent } from '../router';
+import type { AppServices } from '../services/app-services';
+import { listItem } from '../views/list-item';
+import { storageText } from '../views/storage-text';
+import { syncSummary } from '../views/sync-text';
+import { listPageStyles } from './list-page.styles';
+
+@customElement('rc-list-page')
+export class RcListPage extends LitElement {
+  static override styles = listPageStyles;
+
+  @consume({ context: appServicesContext }) private app!: AppServices;
+  private readonly follow = new FollowAppState(
+    this,
+    () => this.app,
+    () => (this.reads += 1),
+  );
+
+  /** Each visit of the page (the shell counts them) reads the surveys again. */
+  @property({ type: Number }) visit = 0;
+  @state() private verdictFilter: VerdictKey | '' = '';
+  @state() private syncFilter: SyncState | '' = '';
+  /** Sync changed surveys: read them again. */
+  @state() private reads = 0;
+
+  private readonly thumbnails = new ThumbnailUrls();
+
+  private readonly surveys = new Task(this, {
+    args: () => [this.verdictFilter, this.syncFilter, this.visit, this.reads] as const,
+    task: async ([verdict, syncState]) => {
+      const repo = await this.app.repository();
+      if (!repo) return { records: [], total: 0 };
+      const [records, total] = await Promise.all([
+        repo.list({ verdict: verdict || undefined, syncState: syncState || undefined }),
+        repo.count(),
+      ]);
+      return { records, total };
+    },
+    onComplete: ({ records }) => this.thumbnails.keepOnly(records.map((r) => r.id)),
+    onError: (error) => this.app.reportError(error),
+  });
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.thumbnails.clear();
+  }
+
+  private onFilterChange(event: CustomEvent<{ verdict: string; sync: string }>): void {
+    this.verdictFilter = event.detail.verdict as VerdictKey | '';
+    this.syncFilter = event.detail.sync as SyncState | '';
+  }
+
+  private async onSyncNow(): Promise<void> {
+    await (await this.app.syncService())?.syncNow();
+    this.reads += 1;
+  }
+
+  override render() {
+    const { sync, storage } = this.app.state;
+    const { records, total } = this.surveys.value ?? { records: [], total: 0 };
+    const items = records.map((r) =>
+      listItem(r, this.thumbnails.urlFor(r.id, r.thumbnail), sync.failures.get(r.id)),
+    );
+    return html`<h2>Surveys</h2>
+      <rc-survey-list
+        aria-busy=${this.surveys.status === TaskStatus.PENDING ? 'true' : 'false'}
+        .items=${items}
+        .total=${total}
+        verdictFilter=${this.verdictFilter}
+        syncFilter=${this.syncFilter}
+        storageText=${storageText(storage)}
+        .sync=${syncSummary(sync)}
+        @sync-now=${this.onSyncNow}
+        @filter-change=${this.onFilterChange}
+        @open-survey=${(e: CustomEvent<{ id: string }>) =>
+          this.dispatchEvent(navigateEvent({ name: 'detail', id: e.detail.id }))}
+      ></rc-survey-list>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rc-list-page': RcListPage;
+  }
+}

@@ -1,0 +1,26 @@
+/** A saved survey as one line of the list. */
+import type { SurveyListItem } from '../../components/rc-survey-list';
+import type { SurveyRecord } from '../../store/survey-record';
+import type { SyncFailure } from '../../sync/errors';
+import { verdictProbability } from '../../ui/verdict-probability';
+import { failureLabel } from './sync-text';
+
+export function listItem(
+  record: SurveyRecord,
+  thumbnailUrl: string,
+  failure: SyncFailure | undefined,
+): SurveyListItem {
+  return {
+    id: record.id,
+    createdAt: record.createdAt,
+    verdictKey: record.verdictKey,
+    probability: verdictProbability(record.verdict),
+    lowConfidence: record.verdict?.lowConfidence ?? false,
+    syncState: record.sync.state,
+    syncProblem: failureLabel(failure),
+    severity: record.severity,
+    hasPosition: !!record.position,
+    notes: record.notes,
+    thumbnailUrl,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * What a road-damage model's manifest adds: one entry per output (a damage type) with its
+ * calibration, decision threshold and "not sure" band, and the not-a-road score's parameters.
+ * The app's analysis worker reads these; `npm run train -- road-damage` writes them, each figure
+ * chosen on the validation split and stated with the rule that chose it.
+ */
+import { DAMAGE_TYPE_NAMES } from './damage-types';
+import { z } from '../schema/zod';
+
+export const calibrationSchema = z.object({
+  /**
+   * temperature: p = sigmoid(z / T); platt: p = sigmoid(z / T + bias) (a temperature and a
+   * shift, fitted together). Chosen per output by cross-validated log loss on validation.
+   */
+  method: z.enum(['temperature', 'platt']),
+  temperature: z.number().positive(),
+  bias: z.number(),
+  /**
+   * Already folded into the head's dense layer (kernel / T, bias / T + bias): the model's own
+   * outputs are the calibrated probabilities. Never apply it again.
+   */
+  inWeights: z.boolean(),
+  /** Expected calibration error on the validation photos, before and after. */
+  validationEce: z.object({ before: z.number(), after: z.number() }),
+});
+export type Calibration = z.infer<typeof calibrationSchema>;
+
+export const damageOutputSchema = z.object({
+  /** The damage type; equals labels[output]. */
+  name: z.enum(DAMAGE_TYPE_NAMES),
+  title: z.string(),
+  /** A subtype names its main type. */
+  parent: z.enum(DAMAGE_TYPE_NAMES).optional(),
+  /** Index of its sigmoid output. */
+  output: z.number().int().min(0),
+  /** The type is found when its (calibrated) probability is at least this. */
+  threshold: z.number().min(0).max(1),
+  /** How the threshold was chosen, and what it gave on the validation photos. */
+  thresholdRule: z.object({
+    targetSpecificity: z.number().min(0).max(1),
+    validationSpecificity: z.number().nullable(),
+    validationRecall: z.number().nullable(),
+    validationPhotos: z.number(),
+  }),
+  /**
+   * Probabilities in [from, to) are "not sure": there the calibrated chance that the verdict
+   * (found at or above `threshold`, not found below it) is right is below `confidence`.
+   */
+  notSure: z.object({
+    from: z.number().min(0).max(1),
+    to: z.number().min(0).max(1),
+    confidence: z.number().min(0.5).max(1),
+  }),
+  calibration: calibrationSchema,
+});
+export type DamageOutput = z.infer<typeof damageOutputSchema>;
+
+export const notRoadSchema = z.object({
+  /**
+   * Squared Mahalanobis distance of the photo's features from the training photos' features:
+   * d = f - mean; z = W^T d (W's columns: principal directions / sqrt(their variance));
+   * score = |z|^2 + (|d|^2 - sum_k variance_k z_k^2) / residualVariance.
+   */
+  method: z.literal('mahalanobis'),
+  /** f: the spatial mean of this layer's output (what the head's global average pool gives). */
+  layer: z.string(),
+  dimensions: z.number().int().positive(),
+  components: z.number().int().positive(),
+  /**
+   * Relative to the manifest: float32 little-endian, mean [dimensions], then W [dimensions x
+   * components] row-major, then variance [components].
+   */
+  statsUrl: z.string(),
+  residualVariance: z.number().positive(),
+  /** A photo whose score is above this does not look like a road surface. */
+  threshold: z.number().positive(),
+  /** How the threshold was chosen: at most this share of validation road photos above it. */
+  thresholdRule: z.object({
+    maxRoadRejection: z.number(),
+    validationRoadPhotos: z.number(),
+    validationRoadRejected: z.number(),
+  }),
+  /** Training photos whose features made the statistics. */
+  fittedOn: z.number().int().positive(),
+  /**
+   * How many directions to keep, chosen by the mean log-likelihood of the validation road
+   * photos' features (higher: the statistics describe road photos better).
+   */
+  componentsChosenBy: z
+    .array(z.object({ components: z.number(), logLikelihood: z.number() }))
+    .optional(),
+});
+export type NotRoad = z.infer<typeof notRoadSchema>;

@@ -1,0 +1,116 @@
+/**
+ * The `training` and `metrics` records of a road-damage model's manifest: how it was trained
+ * (network, data with licences, split, epochs, machine, the measurements that chose the
+ * network) and what it achieved on held-out photos (per type, calibration, not-a-road).
+ */
+import { z } from '../schema/zod';
+import {
+  foldersReportSchema,
+  latencySchema,
+  mistakeSchema,
+  qualityRecordSchema,
+} from './metrics-records';
+import {
+  augmentOptionsSchema,
+  boxCropsRecordSchema,
+  dataSummarySchema,
+  epochRecordSchema,
+  splitSummarySchema,
+  trainingMachineSchema,
+} from './training-records';
+
+/** One measured alternative (network input size, frozen blocks...) on the same split. */
+export const choiceRowSchema = z.object({
+  /** What differed, e.g. "input 256, trained at 224". */
+  label: z.string(),
+  inputSize: z.number(),
+  trainSize: z.number(),
+  frozenBlocks: z.number(),
+  multiplyAdds: z.number(),
+  /** Validation AUC per type (the choice is made on validation photos, never test). */
+  validationAuc: z.record(z.string(), z.number().nullable()),
+  trainingMinutes: z.number().nullable(),
+  loadAverage: z.number().nullable(),
+  command: z.string(),
+});
+export type ChoiceRow = z.infer<typeof choiceRowSchema>;
+
+export const roadDamageTrainingSchema = z.object({
+  command: z.string(),
+  description: z.string(),
+  inputSize: z.number(),
+  trainSize: z.number(),
+  outputStride: z.number(),
+  frozenBlocks: z.number(),
+  parameters: z.number(),
+  multiplyAdds: z.number(),
+  backend: z.string(),
+  batchSize: z.number(),
+  learningRate: z.number(),
+  maxEpochs: z.number(),
+  patience: z.number(),
+  bestEpoch: z.number(),
+  stoppedEarly: z.boolean(),
+  seed: z.number(),
+  augment: augmentOptionsSchema,
+  boxCrops: boxCropsRecordSchema.optional(),
+  boxLoss: z.number(),
+  /** Weight of a positive example in the cross-entropy, per type. */
+  positiveWeights: z.record(z.string(), z.number()),
+  /** Training alone, and the whole command (decoding, training, calibration, evaluation). */
+  trainingMinutes: z.number(),
+  totalMinutes: z.number(),
+  /**
+   * CPU time of the whole command (all its threads): close to its wall time on a quiet machine
+   * of this kind, which a shared machine's wall time is not.
+   */
+  cpuMinutes: z.number(),
+  machine: trainingMachineSchema,
+  data: z.array(dataSummarySchema),
+  split: splitSummarySchema,
+  history: z.array(epochRecordSchema),
+  /** Alternatives measured before settling on this network (see the card). */
+  choices: z.array(choiceRowSchema).optional(),
+});
+export type RoadDamageTraining = z.infer<typeof roadDamageTrainingSchema>;
+
+/** One bin of a reliability diagram: mean predicted probability vs share that were positive. */
+export const reliabilityBinSchema = z.object({
+  from: z.number(),
+  to: z.number(),
+  count: z.number(),
+  meanProbability: z.number().nullable(),
+  positiveShare: z.number().nullable(),
+});
+
+export const roadDamageMetricsSchema = z.object({
+  evaluatedOn: z.string(),
+  command: z.string(),
+  report: foldersReportSchema,
+  latency: latencySchema,
+  calibration: z.object({
+    /** The reliability diagram (PNG beside the manifest). */
+    diagram: z.string(),
+    /** Expected calibration error on the test photos, all outputs together. */
+    eceBefore: z.number().nullable(),
+    eceAfter: z.number().nullable(),
+    binsBefore: z.array(reliabilityBinSchema),
+    binsAfter: z.array(reliabilityBinSchema),
+    /** Test photos whose verdict on some type was "not sure", and accuracy of the sure ones. */
+    notSureShare: z.number().nullable(),
+    sureAccuracy: z.number().nullable(),
+  }),
+  notRoad: z
+    .object({
+      command: z.string(),
+      folder: z.string(),
+      n: z.number(),
+      not_road_rate: z.number(),
+    })
+    .optional(),
+  /** Held-out photos with a wrong pothole verdict at the pothole threshold. */
+  mistakes: z.array(mistakeSchema),
+  /** How darkening and blurring the held-out photos moves the model (the quality thresholds). */
+  quality: qualityRecordSchema.optional(),
+});
+export type RoadDamageMetrics = z.infer<typeof roadDamageMetricsSchema>;

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import {
+  notRoadScore,
+  parseNotRoadStats,
+  pooledFeatures,
+  serializeNotRoadStats,
+} from '../../src/model/not-road';
+import { seededRng } from '../../tools/data/rng';
+import {
+  fitNotRoadStats,
+  meanLogLikelihood,
+  notRoadScores,
+  symmetricEigen,
+  thresholdForRejection,
+} from '../../tools/train/not-road-fit';
+
+/** Correlated Gaussian features: x = A g + mean, g standard normal. */
+function features(n: number, d: number, seed: number, offset = 0) {
+  const rng = seededRng(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const mix = Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0.3 * Math.sin(i)));
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const g = Array.from({ length: d }, normal);
+    for (let a = 0; a < d; a++) {
+      let s = 2 + offset;
+      for (let b = 0; b < d; b++) s += mix[a * d + b] * g[b];
+      out[i * d + a] = s;
+    }
+  }
+  return out;
+}
+
+describe('not-a-road statistics', () => {
+  it('finds the eigenvalues and eigenvectors of a symmetric matrix', () => {
+    const m = Float64Array.from([4, 1, 0, 1, 3, 1, 0, 1, 2]);
+    const { values, vectors } = symmetricEigen(m, 3);
+    expect(values[0]).toBeGreaterThan(values[1]);
+    for (let c = 0; c < 3; c++) {
+      for (let r = 0; r < 3; r++) {
+        let mv = 0;
+        for (let k = 0; k < 3; k++) mv += m[r * 3 + k] * vectors[k * 3 + c];
+        expect(mv).toBeCloseTo(values[c] * vectors[r * 3 + c], 8);
+      }
+    }
+  });
+
+  it('gives the exact Mahalanobis distance with every direction kept', () => {
+    const d = 4;
+    const train = features(2000, d, 1);
+    const stats = fitNotRoadStats(train, 2000, d, d, 0);
+    const x = [3, 1, 2, 0];
+    // Direct: (x - mean)^T Cov^-1 (x - mean), with Cov from the eigen-decomposition's inverse.
+    const cov = new Float64Array(d * d);
+    for (let i = 0; i < 2000; i++)
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b < d; b++)
+          cov[a * d + b] +=
+            ((train[i * d + a] - stats.mean[a]) * (train[i * d + b] - stats.mean[b])) / 1999;
+    const { values, vectors } = symmetricEigen(cov, d);
+    let direct = 0;
+    for (let c = 0; c < d; c++) {
+      let z = 0;
+      for (let j = 0; j < d; j++) z += (x[j] - stats.mean[j]) * vectors[j * d + c];
+      direct += (z * z) / values[c];
+    }
+    expect(notRoadScore(x, stats)).toBeCloseTo(direct, 3);
+  });
+
+  it('scores photos unlike the training photos far higher, with few directions kept', () => {
+    const d = 16;
+    const stats = fitNotRoadStats(features(1500, d, 2), 1500, d, 6);
+    const road = notRoadScores(features(300, d, 3), 300, stats);
+    const other = notRoadScores(features(300, d, 4, 3), 300, stats);
+    const threshold = thresholdForRejection(road, 0.02);
+    expect(road.filter((s) => s > threshold).length).toBeLessThanOrEqual(6);
+    expect(other.filter((s) => s > threshold).length).toBeGreaterThan(285);
+  });
+
+  it('prefers, by held-out likelihood, as many directions as the features really vary in', () => {
+    // 16 values driven by 4 hidden factors plus faint noise.
+    const make = (n: number, seed: number) => {
+      const rng = seededRng(seed);
+      const normal = () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
+      const out = new Float32Array(n * 16);
+      for (let i = 0; i < n; i++) {
+        const f = [normal(), normal(), normal(), normal()];
+        for (let j = 0; j < 16; j++) out[i * 16 + j] = 3 * f[j % 4] * (1 + j / 16) + 0.1 * normal();
+      }
+      return out;
+    };
+    const [train, held] = [make(2000, 7), make(500, 8)];
+    const ll = [1, 2, 4, 8].map((k) =>
+      meanLogLikelihood(held, 500, fitNotRoadStats(train, 2000, 16, k, 0)),
+    );
+    expect(ll.indexOf(Math.max(...ll))).toBe(2);
+  });
+
+  it('round-trips the stats file, and refuses one of the wrong size', () => {
+    const stats = fitNotRoadStats(features(200, 8, 5), 200, 8, 3);
+    const bytes = serializeNotRoadStats(stats);
+    const back = parseNotRoadStats(bytes.slice().buffer, {
+      dimensions: 8,
+      components: 3,
+      residualVariance: stats.residualVariance,
+    });
+    const x = Array.from(features(1, 8, 6));
+    expect(notRoadScore(x, back)).toBeCloseTo(notRoadScore(x, stats), 6);
+    expect(() =>
+      parseNotRoadStats(bytes.slice(4).buffer, {
+        dimensions: 8,
+        components: 3,
+        residualVariance: 1,
+      }),
+    ).toThrow(/damaged or mixed up/);
+    expect(() => notRoadScore([1, 2], back)).toThrow(/another model/);
+  });
+
+  it('pools activations as the global average pool does', () => {
+    // 2x2 positions, 3 channels.
+    const acts = [1, 10, 100, 3, 30, 300, 5, 50, 500, 7, 70, 700];
+    expect(Array.from(pooledFeatures(acts, 3))).toEqual([4, 40, 400]);
+  });
+});

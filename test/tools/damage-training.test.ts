@@ -1,0 +1,236 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seededRng } from '../../tools/data/rng';
+import { tf, useBackend } from '../../tools/lib/tf-node';
+import { cropLabel, DamageExamples } from '../../tools/train/damage-examples';
+import {
+  maskedBinaryCrossEntropy,
+  predictDamage,
+  trainDamageModel,
+} from '../../tools/train/damage-train-loop';
+import {
+  calibrateOutputs,
+  featuresAndLogits,
+  foldScaling,
+} from '../../tools/train/finish-damage-model';
+
+describe('what a crop shows of a labelled type', () => {
+  const box: [number, number, number, number] = [0.4, 0.4, 0.6, 0.6];
+  const label = { present: 1 as const, boxes: [box] };
+  // cropAndResize boxes are [y1, x1, y2, x2]; x1 > x2 mirrors.
+  it('keeps "shown" when most of a box is in the crop, also mirrored', () => {
+    expect(cropLabel(label, [0, 0, 1, 1], 0.6, 0.03)).toBe(1);
+    expect(cropLabel(label, [0.3, 0.9, 0.9, 0.3], 0.6, 0.03)).toBe(1);
+  });
+  it('says "not shown" when the crop misses every box with its margin', () => {
+    expect(cropLabel(label, [0, 0, 0.35, 1], 0.6, 0.03)).toBe(0);
+  });
+  it('says "not known" when the crop cuts a box in part', () => {
+    expect(cropLabel(label, [0, 0, 0.5, 1], 0.6, 0.03)).toBeNull();
+    expect(cropLabel(label, [0, 0, 0.385, 1], 0.6, 0.03)).toBeNull();
+  });
+  it('keeps what has no boxes, or is not known', () => {
+    expect(cropLabel({ present: 1, boxes: [] }, [0, 0, 0.5, 0.5], 0.6, 0.03)).toBe(1);
+    expect(cropLabel({ present: null, boxes: [] }, [0, 0, 1, 1], 0.6, 0.03)).toBeNull();
+    expect(cropLabel({ present: 0, boxes: [] }, [0, 0, 1, 1], 0.6, 0.03)).toBe(0);
+  });
+});
+
+/**
+ * 32x32 grey "photos" in memory for DamageExamples: output 0 ("pothole") is a bright square in
+ * one of four places (boxed), output 1 ("crack") a black band down the right edge, known only on
+ * half the photos. A second, unboxed shortcut for output 0: a dot in the top-left corner.
+ */
+function syntheticExamples(n: number, seed: number): DamageExamples {
+  const rng = seededRng(seed);
+  const side = 32;
+  const pixels = new Uint8Array(n * side * side * 3);
+  const labels: { present: 0 | 1 | null; boxes: [number, number, number, number][] }[][] = [];
+  for (let i = 0; i < n; i++) {
+    const pothole = i % 2 === 1;
+    const crack = i % 3 === 0;
+    const img = new Float32Array(side * side).map(() => 60 + rng() * 40);
+    let box: [number, number, number, number] | undefined;
+    if (pothole) {
+      const [qx, qy] = [Math.floor(rng() * 2), Math.floor(rng() * 2)];
+      const [x0, y0] = [2 + qx * 12, 4 + qy * 14];
+      for (let y = y0; y < y0 + 8; y++) for (let x = x0; x < x0 + 8; x++) img[y * side + x] = 250;
+      for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) img[y * side + x] = 250;
+      box = [x0 / side, y0 / side, (x0 + 8) / side, (y0 + 8) / side];
+    }
+    if (crack) for (let y = 0; y < side; y++) for (let x = 24; x < 32; x++) img[y * side + x] = 0;
+    for (let p = 0; p < side * side; p++)
+      pixels.fill(img[p], (i * side * side + p) * 3, (i * side * side + p) * 3 + 3);
+    labels.push([
+      { present: pothole ? 1 : 0, boxes: box ? [box] : [] },
+      { present: i % 4 < 2 ? (crack ? 1 : 0) : null, boxes: [] },
+    ]);
+  }
+  return DamageExamples.fromPixels(pixels, labels, {
+    size: 32,
+    storedSize: 32,
+    normalization: { mean: [0.5], std: [0.5] },
+    augment: { minArea: 1, maxAspect: 1, flip: false, brightness: 0, contrast: 0, saturation: 0 },
+  });
+}
+
+function tinyNet(seed: number): tfl.LayersModel {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [32, 32, 3],
+        filters: 8,
+        kernelSize: 4,
+        strides: 4,
+        activation: 'relu',
+        name: 'features',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+      }),
+      tfl.layers.globalAveragePooling2d({ name: 'pool' }),
+      tfl.layers.dense({
+        units: 2,
+        activation: 'sigmoid',
+        name: 'head',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }),
+      }),
+    ],
+  });
+}
+
+describe('training a multi-label damage model', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('ignores unknown labels in the loss', () => {
+    const [z, y, known, w] = [
+      tf.tensor2d([[2, -1]]),
+      tf.tensor2d([[1, 1]]),
+      tf.tensor2d([[1, 0]]),
+      tf.tensor1d([1, 1]),
+    ];
+    const loss = maskedBinaryCrossEntropy(z, y, known, w);
+    // Only the known first output counts: log(1 + e^-2).
+    expect(loss.dataSync()[0]).toBeCloseTo(Math.log1p(Math.exp(-2)), 5);
+    tf.dispose([z, y, known, w, loss]);
+  });
+
+  it('learns both outputs, moves the pothole map into its boxes, and leaks no tensor', async () => {
+    const train = syntheticExamples(96, 1);
+    const options = {
+      epochs: 16,
+      batchSize: 16,
+      learningRate: 0.06,
+      patience: 20,
+      seed: 3,
+      camLayer: 'features',
+      denseLayer: 'head',
+      outputNames: ['pothole', 'crack'],
+      log: () => {},
+    };
+    /** Share of the pothole CAM's positive evidence in the boxes, over pothole photos. */
+    const inBox = (model: tfl.LayersModel) =>
+      tf.tidy(() => {
+        const idx = Array.from({ length: 48 }, (_, k) => 2 * k + 1);
+        const body = tfl.model({
+          inputs: model.inputs,
+          outputs: model.getLayer('features').output as tfl.SymbolicTensor,
+        });
+        const a = body.predict(train.inputs(idx)) as tf.Tensor4D;
+        const w = tf.slice(model.getLayer('head').getWeights()[0], [0, 0], [8, 1]);
+        const cam = tf
+          .relu(tf.reshape(tf.matMul(tf.reshape(a, [-1, 8]), w), [idx.length, 8, 8]))
+          .arraySync() as number[][][];
+        return (
+          cam.reduce((sum, map, k) => {
+            const [x1, y1, x2, y2] = train.labels[idx[k]][0].boxes[0].map((v) => v * 8);
+            let inside = 0;
+            let total = 0;
+            map.forEach((row, gy) =>
+              row.forEach((v, gx) => {
+                total += v;
+                if (gx + 0.5 > x1 && gx + 0.5 < x2 && gy + 0.5 > y1 && gy + 0.5 < y2) inside += v;
+              }),
+            );
+            return sum + (total > 0 ? inside / total : 0);
+          }, 0) / idx.length
+        );
+      });
+    const plain = tinyNet(5);
+    await trainDamageModel(plain, train, train, { ...options, boxLoss: 0 });
+    const guided = tinyNet(5);
+    const tensors = tf.memory().numTensors;
+    const result = await trainDamageModel(guided, train, train, { ...options, boxLoss: 1 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(result.history.length).toBe(16);
+    const p = predictDamage(guided, train);
+    let right = 0;
+    let known = 0;
+    const targets = train.photoTargets(Array.from({ length: 96 }, (_, i) => i));
+    for (let i = 0; i < p.length; i++) {
+      if (!targets.known[i]) continue;
+      known++;
+      if (p[i] > 0.5 === (targets.targets[i] === 1)) right++;
+    }
+    expect(right / known).toBeGreaterThan(0.9);
+    expect(inBox(guided)).toBeGreaterThan(inBox(plain) + 0.1);
+    plain.dispose();
+    guided.dispose();
+  });
+
+  it('folds a calibration into the head: the outputs become sigmoid(a z + b)', () => {
+    const model = tinyNet(9);
+    const data = syntheticExamples(8, 2);
+    const before = featuresAndLogits(model, 'features', 'head', data);
+    foldScaling(model, 'head', [
+      { a: 0.5, b: 0.25 },
+      { a: 2, b: -1 },
+    ]);
+    const after = featuresAndLogits(model, 'features', 'head', data);
+    for (let i = 0; i < before.logits.length; i++) {
+      const [a, b] = i % 2 === 0 ? [0.5, 0.25] : [2, -1];
+      expect(after.logits[i]).toBeCloseTo(a * before.logits[i] + b, 4);
+    }
+    const probs = predictDamage(model, data);
+    expect(probs[0]).toBeCloseTo(1 / (1 + Math.exp(-after.logits[0])), 5);
+    model.dispose();
+  });
+
+  it('calibrates each output on validation logits and sets its threshold and band', () => {
+    const model = tinyNet(11);
+    const rng = seededRng(4);
+    const n = 400;
+    const logits = new Float32Array(n * 2);
+    const targets = new Float32Array(n * 2);
+    const known = new Float32Array(n * 2).fill(1);
+    for (let i = 0; i < n; i++) {
+      for (let o = 0; o < 2; o++) {
+        const honest = (rng() - 0.5) * 6;
+        targets[i * 2 + o] = rng() < 1 / (1 + Math.exp(-honest)) ? 1 : 0;
+        logits[i * 2 + o] = honest * 3; // over-confident
+      }
+    }
+    const types = calibrateOutputs(
+      model,
+      'head',
+      { logits, targets, known },
+      [
+        { type: 'pothole', targetSpecificity: 0.9 },
+        { type: 'crack', targetSpecificity: 0.8 },
+      ],
+      0.8,
+    );
+    expect(types.map((t) => t.name)).toEqual(['pothole', 'crack']);
+    for (const t of types) {
+      expect(t.calibration.temperature).toBeGreaterThan(2);
+      expect(t.calibration.validationEce.after).toBeLessThan(t.calibration.validationEce.before);
+      expect(t.thresholdRule.validationSpecificity).toBeGreaterThanOrEqual(
+        t.thresholdRule.targetSpecificity,
+      );
+      expect(t.notSure.from).toBeLessThanOrEqual(t.threshold);
+      expect(t.notSure.to).toBeGreaterThanOrEqual(t.threshold);
+    }
+    expect(types[1].title).toBe('Crack');
+    model.dispose();
+  });
+});

@@ -1,0 +1,446 @@
+/**
+ * MODEL_CARD.md of a road-damage model, written from its manifest so that the card and the
+ * figures can never disagree: what it is, each output's threshold and calibration, the
+ * not-a-road answer, data with origin and licence, the split, training, how the network was
+ * chosen, the held-out figures per type, calibration before and after, the aims reached and
+ * missed, and what it does not do.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RoadDamageManifest } from '../../src/model/manifest';
+import type { EvalReport } from '../../src/model/metrics-records';
+import { f3, f4, historyTable, millions, normalisationText, table } from './markdown';
+import { aimRows } from './road-damage-aims';
+
+const FIELD = 'rdd2022-china-motorbike';
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`;
+
+function outputsSection(m: RoadDamageManifest): string[] {
+  const out: string[] = ['## Outputs, thresholds and confidence', ''];
+  out.push(
+    'Each output is an independent probability (sigmoid): a photo may show several damages. ' +
+      'A type is **found** when its probability is at least its threshold; "good road" is ' +
+      'the answer when no main type (no `parent`) is found and none is "not sure". Each ' +
+      "output's calibration (a temperature, or a temperature and a shift) was fitted on the " +
+      'validation photos and is folded into the dense head: the probabilities the model ' +
+      'outputs are already calibrated, and the app must not apply the calibration again. Each ' +
+      'threshold keeps the stated share of validation photos without the type below it; the ' +
+      '"not sure" band is where the calibrated chance that the verdict is right falls below ' +
+      `${m.types[0]?.notSure.confidence ?? 'the stated confidence'}.`,
+  );
+  out.push('');
+  out.push(
+    table(
+      [
+        'output',
+        'type',
+        'threshold',
+        'rule (validation)',
+        'calibration',
+        'validation ECE',
+        'not sure',
+      ],
+      m.types.map((t) => [
+        t.output,
+        `\`${t.name}\`${t.parent ? ` (a ${t.parent})` : ''}`,
+        f3(t.threshold),
+        `specificity ≥ ${t.thresholdRule.targetSpecificity}: ${f3(t.thresholdRule.validationSpecificity)} ` +
+          `at recall ${f3(t.thresholdRule.validationRecall)} (${t.thresholdRule.validationPhotos} photos)`,
+        `${t.calibration.method}, T = ${t.calibration.temperature.toFixed(3)}` +
+          (t.calibration.method === 'platt' ? `, shift ${t.calibration.bias.toFixed(3)}` : ''),
+        `${f3(t.calibration.validationEce.before)} → ${f3(t.calibration.validationEce.after)}`,
+        `${f3(t.notSure.from)}–${f3(t.notSure.to)}`,
+      ]),
+    ),
+  );
+  const nr = m.notRoad;
+  if (nr) {
+    out.push('');
+    out.push(
+      `**Not a road.** Before any verdict: the squared Mahalanobis distance of the photo's ` +
+        `pooled features (the spatial mean of \`${nr.layer}\`, ${nr.dimensions} values, what the ` +
+        `head's global average pool computes) from those of the ${nr.fittedOn} training photos, ` +
+        `along their ${nr.components} principal directions plus the rest at its mean variance ` +
+        `(\`${nr.statsUrl}\`, ${((4 * (nr.dimensions * (nr.components + 1) + nr.components)) / 1024).toFixed(0)} KB). ` +
+        `A photo scoring above **${nr.threshold.toFixed(1)}** does not look like a road surface. The ` +
+        `threshold turns away at most ${pct(nr.thresholdRule.maxRoadRejection)} of the ` +
+        `validation road photos (${nr.thresholdRule.validationRoadRejected} of ` +
+        `${nr.thresholdRule.validationRoadPhotos}); no photo that is not a road was used to set it.`,
+    );
+  }
+  out.push('');
+  out.push('**What the app computes from this manifest, in the one forward pass:**');
+  out.push('');
+  out.push(
+    [
+      `1. The photo stretched to ${m.input.width}x${m.input.height}, ${normalisationText(m)}.`,
+      `2. The outputs: ${m.types.length} calibrated probabilities, in the order of \`labels\`.`,
+      nr
+        ? `3. The activations of \`${nr.layer}\` (Grad-CAM needs them anyway); their spatial mean, scored with \`notRoadScore\` (src/model/not-road.ts) against \`${nr.statsUrl}\`; above \`notRoad.threshold\`: "This doesn't look like a road surface".`
+        : '3. (No not-a-road statistics.)',
+      '4. Per type: found (probability ≥ `threshold`), not sure (in `notSure`), or not found; `src/model/damage-verdict.ts` does this.',
+      `5. The heatmap of each found type: Grad-CAM of its **logit** (\`classLogit(output)\`) at \`${m.cam.layer}\`; the gradient of a saturated sigmoid probability is zero.`,
+    ].join('\n'),
+  );
+  out.push('');
+  return out;
+}
+
+function typeFigureRows(report: EvalReport | undefined): (string | number)[][] {
+  if (!report?.types) return [];
+  return Object.entries(report.types).map(([name, r]) => [
+    `\`${name}\``,
+    `${r.positives} / ${r.n}`,
+    f4(r.auc),
+    f3(r.recall_at_spec90),
+    `${f3(r.recall)} / ${f3(r.specificity)}`,
+    `${f3(r.pointing_game)} (${f3(r.centre_pointing_game)})`,
+    `${f3(r.energy_in_box)} (${f3(r.uniform_energy_in_box)})`,
+    r.boxed_photos,
+    f3(r.ece),
+  ]);
+}
+
+const TYPE_HEADER = [
+  'type',
+  'photos with it / known',
+  'ROC AUC',
+  'recall at 90% specificity',
+  'recall / specificity at threshold',
+  'pointing game (centre map)',
+  'energy in boxes (flat map)',
+  'boxed photos',
+  'ECE',
+];
+
+function metricsSection(m: RoadDamageManifest): string[] {
+  const metrics = m.metrics;
+  const out: string[] = ['## Metrics on held-out photos', ''];
+  if (!metrics) return [...out, 'Not evaluated yet: run `npm run eval` on the data folders.', ''];
+  const { report } = metrics;
+  out.push(`Measured on ${metrics.evaluatedOn} with:`, '', '```sh', metrics.command, '```', '');
+  const field = report.by_folder[FIELD];
+  if (field) {
+    out.push(`### Field photos (\`${FIELD}\`, ${field.n} photos)`, '');
+    out.push(table(TYPE_HEADER, typeFigureRows(field)), '');
+  }
+  out.push(`### All folders (${report.n} photos)`, '');
+  out.push(table(TYPE_HEADER, typeFigureRows(report)), '');
+  out.push(
+    'Recall at 90% specificity reads the ROC curve on these photos; recall / specificity at ' +
+      'threshold use the manifest thresholds. Pointing game: the heatmap peak (Grad-CAM of the ' +
+      "type's logit) inside a box of that type, on photos with such boxes; in brackets what a " +
+      'map peaking at the centre scores. Energy: the share of the heatmap inside the boxes; in ' +
+      "brackets the boxes' share of the area (a flat map). Cracks and patches are labelled on " +
+      'the field photos only: their figures come from there.',
+    '',
+  );
+  const folders = Object.keys(report.by_folder);
+  const rows: [keyof EvalReport, string][] = [
+    ['n', 'photos evaluated'],
+    ['accuracy', 'pothole accuracy at the threshold'],
+    ['pothole_recall', 'pothole recall'],
+    ['normal_specificity', 'specificity (photos without a pothole)'],
+    ['roc_auc', 'pothole ROC AUC'],
+    ['pointing_game', 'pothole pointing game (strict)'],
+    ['centre_pointing_game', '  centre baseline'],
+    ['energy_in_box', 'pothole heatmap energy in the boxes'],
+    ['uniform_energy_in_box', '  uniform baseline'],
+    ['deletion_auc', 'deletion AUC (lower is better)'],
+    ['insertion_auc', 'insertion AUC (higher is better)'],
+    ['ece', 'expected calibration error (all outputs)'],
+    ['not_road_rate', 'road photos turned away as "not a road"'],
+    ['excluded_seen', 'photos left out as seen in training / validation'],
+  ];
+  const cell = (r: EvalReport, k: keyof EvalReport) => {
+    const v = r[k];
+    return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : 'n/a';
+  };
+  out.push('### Pothole figures by folder', '');
+  out.push(
+    table(
+      ['figure', 'all folders', ...folders.map((f) => `\`${f}\``)],
+      rows.map(([k, label]) => [
+        label,
+        cell(report, k),
+        ...folders.map((f) => cell(report.by_folder[f], k)),
+      ]),
+    ),
+    '',
+  );
+  const c = metrics.calibration;
+  out.push('### Calibration', '');
+  out.push(`![Reliability diagram](${c.diagram})`, '');
+  out.push(
+    `Expected calibration error on the held-out photos, every output and photo whose label is ` +
+      `known together: **${f4(c.eceBefore)} before** calibration, **${f4(c.eceAfter)} after**. ` +
+      `${pct(c.notSureShare)} of the held-out photos got a "not sure" on some type; the sure ` +
+      `verdicts were right ${pct(c.sureAccuracy)} of the time.`,
+    '',
+  );
+  if (metrics.notRoad) {
+    out.push('### Not a road', '');
+    out.push(
+      `Checked (never tuned) on \`${metrics.notRoad.folder}\`: **${pct(metrics.notRoad.not_road_rate)}** ` +
+        `of its ${metrics.notRoad.n} photos turned away. Held-out road photos turned away: ` +
+        `${pct(report.not_road_rate)} (${folders.map((f) => `\`${f}\` ${pct(report.by_folder[f].not_road_rate)}`).join(', ')}).`,
+      '',
+    );
+  }
+  if (metrics.mistakes.length) {
+    out.push('Wrong pothole verdicts at the pothole threshold (probability in brackets):', '');
+    const shown = metrics.mistakes.slice(0, 40);
+    for (const e of shown)
+      out.push(`- \`${e.id}\` is ${e.label} (${e.potholeProbability.toFixed(3)})`);
+    if (metrics.mistakes.length > shown.length) {
+      out.push(`- and ${metrics.mistakes.length - shown.length} more (see manifest.json)`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+export function roadDamageCard(m: RoadDamageManifest): string {
+  const t = m.training;
+  if (!t) throw new Error(`The manifest of ${m.name} has no training record to write a card from.`);
+  const metrics = m.metrics;
+  const out: string[] = [`# Model card: ${m.name}`, ''];
+  out.push(
+    `\`${m.id}\` version ${m.version}. ${m.description ?? ''} Written by \`npm run train\` from ` +
+      'manifest.json; do not edit by hand (regenerate with the commands below).',
+    '',
+  );
+  out.push('## What it is', '');
+  out.push(`- Architecture: ${t.description}.`);
+  out.push(
+    `- Input: ${m.input.width}x${m.input.height} RGB, the whole photo stretched to that size, ` +
+      `${normalisationText(m)}. Outputs: ${m.types.length} sigmoid probabilities, ` +
+      m.types.map((x) => `\`${x.name}\``).join(', ') +
+      '.',
+  );
+  out.push(`- Grad-CAM layer: \`${m.cam.layer}\`, one heatmap per type (the logit of its output).`);
+  out.push(
+    `- Size and speed: ${t.parameters.toLocaleString('en')} parameters, ${millions(t.multiplyAdds)} ` +
+      'multiply-adds per photo.' +
+      (metrics
+        ? ` Median latency of one photo on tfjs ${metrics.latency.backend} in Node on the training ` +
+          `machine (${t.machine.cpuModel}, single-threaded, shared with other work): ` +
+          `${metrics.latency.classifyMs.toFixed(1)} ms to classify, ` +
+          `${metrics.latency.gradcamMs.toFixed(1)} ms with one Grad-CAM.`
+        : ''),
+  );
+  out.push(
+    "- Origin of the weights: fine-tuned by this project from Google's MobileNet v1 0.25 " +
+      'ImageNet weights as published for TensorFlow.js (Apache-2.0). No file of the original is ' +
+      'included.',
+    '',
+  );
+  out.push(...outputsSection(m));
+  out.push(...dataSection(m));
+  out.push('## Training', '', '```sh', t.command, '```', '');
+  out.push(
+    `tfjs ${t.backend} backend in Node, batch ${t.batchSize}, Adam from ${t.learningRate} with ` +
+      `cosine decay, at most ${t.maxEpochs} epochs, early stopping on the validation loss ` +
+      `(patience ${t.patience}; best epoch ${t.bestEpoch} of ${t.history.length}, its weights kept). ` +
+      `Loss: binary cross-entropy per output over the outputs a crop's labels know (a crop that ` +
+      `cuts a box in part leaves that output out), positives weighted ` +
+      Object.entries(t.positiveWeights)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ') +
+      `; plus ${t.boxLoss} x the box loss on every type with boxes: one minus the share of the ` +
+      "type's class activation map's positive evidence that lies in its boxes. Random crops " +
+      `keeping ${t.augment.minArea * 100}-100% of the photo at ${t.trainSize} px, flips, ` +
+      `brightness ±${t.augment.brightness}, contrast ±${t.augment.contrast}, saturation ` +
+      `±${t.augment.saturation}; photos with pothole boxes are cropped knowing them, and ` +
+      `${(t.boxCrops?.negativeRate ?? 0) * 100}% of the time beside every pothole ` +
+      `(${t.boxCrops?.negativeCropsMade ?? 0} such crops). Training took ` +
+      `${t.trainingMinutes.toFixed(1)} min; the whole command ${t.totalMinutes.toFixed(1)} min ` +
+      `of wall time and ${t.cpuMinutes.toFixed(1)} min of CPU time (what it needs on a quiet ` +
+      `machine), on ${t.machine.cpus} cores (${t.machine.cpuModel}) run under \`nice\` beside ` +
+      `other work: load average ${t.machine.loadAverageBefore.join(' / ')} before and ` +
+      `${t.machine.loadAverageAfter.join(' / ')} after (1 / 5 / 15 min).`,
+    '',
+  );
+  out.push(historyTable(t.history), '');
+  out.push('## Choosing the network', '');
+  out.push(
+    'The network is fully convolutional up to its global average pool, so the trained weights ' +
+      'run at any input size; the command measured these on the validation photos and shipped ' +
+      'the best pothole AUC (small, far potholes are what the input size is for), all within ' +
+      'the 150 M multiply-add budget:',
+    '',
+  );
+  out.push(
+    table(
+      ['choice', 'multiply-adds', ...m.types.map((x) => `${x.name} AUC`)],
+      (t.choices ?? []).map((r) => [
+        r.label +
+          (r.inputSize === m.input.width && r.trainSize === t.trainSize ? ' (shipped)' : ''),
+        millions(r.multiplyAdds),
+        ...m.types.map((x) => f3(r.validationAuc[x.name])),
+      ]),
+    ),
+    '',
+  );
+  out.push(...metricsSection(m));
+  out.push(...qualitySection(m));
+  out.push('## Aims', '');
+  out.push(table(['aim', 'reached', 'met'], aimRows(m)), '');
+  out.push(...limitsSection(m));
+  return out.join('\n');
+}
+
+function dataSection(m: RoadDamageManifest): string[] {
+  const t = m.training!;
+  const out: string[] = ['## Data', ''];
+  out.push(
+    table(
+      [
+        'data set',
+        'photos',
+        'without / with a pothole',
+        'per type (field photos)',
+        'origin',
+        'licence',
+      ],
+      t.data.map((d) => [
+        `\`${d.source}\``,
+        d.photos,
+        `${d.normal} / ${d.pothole}`,
+        d.types
+          ? Object.entries(d.types)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')
+          : 'pothole only',
+        d.origin,
+        d.licence,
+      ]),
+    ),
+    '',
+  );
+  const s = t.split;
+  out.push(
+    'No photo of these data sets is part of this repository: the commands read the folders by ' +
+      'path. `potholes-kaggle` states no licence: it is used to train and evaluate only, and ' +
+      'none of its photos may be copied into the project. What the folders label: field photos ' +
+      'box every damage, so every type is known there; `normal/` photos are good roads (no ' +
+      'type); web and close-up pothole photos say only "pothole", so their cracks and patches ' +
+      'are left out of the loss, not called absent.',
+    '',
+  );
+  out.push(
+    `Before the split, ${s.duplicatesDropped} photos were dropped as copies of another (web ` +
+      `photos: perceptual hash within ${s.duplicateMaxDistance} of 64 bits` +
+      (s.field
+        ? `; field photos only when ${s.field.copyMaxDistance} bits apart and within ` +
+          `${s.field.copyMaxGreyDifference} grey level on average at 32x32, since one place ` +
+          `photographed a few steps apart is alike, not a copy`
+        : '') +
+      `). Groups that always share a split: web photos within ${s.nearDuplicateMaxDistance} ` +
+      `bits, crops of one close-up frame and blocks of ${s.frameBlock} neighbouring frames` +
+      (s.field
+        ? `, and field photos of one place: pHash within ${s.field.lookAlikeMaxDistance} bits ` +
+          `and 16x16 thumbnails correlated at ${s.field.lookAlikeMinCorrelation}, or correlated ` +
+          `at ${s.field.lookAlikeSureCorrelation} (${s.field.groups} groups, the largest ` +
+          `${s.field.largestGroup} photos)`
+        : '') +
+      `. Split stratified by data set and pothole label, seed ${s.seed}` +
+      (s.inheritedFrom ? `, keeping every photo of \`${s.inheritedFrom}\` where it was` : '') +
+      (s.heldOut
+        ? `; ${s.heldOut.matched} photos matching the ${s.heldOut.photos} photos of ` +
+          `${s.heldOut.folders.map((f) => `\`${f}\``).join(', ')} (the repository's test ` +
+          'fixtures, or their look-alikes) went to test with their groups, so no fixture is ' +
+          'trained or validated on'
+        : '') +
+      `. \`${s.file}\` lists every photo with its split, group and hash.`,
+    '',
+  );
+  const rows: (string | number)[][] = [];
+  for (const [split, bySource] of Object.entries(s.counts)) {
+    for (const [source, c] of Object.entries(bySource))
+      rows.push([split, `\`${source}\``, c.normal, c.pothole]);
+  }
+  out.push(table(['split', 'data set', 'without a pothole', 'with a pothole'], rows), '');
+  return out;
+}
+
+function qualitySection(m: RoadDamageManifest): string[] {
+  const q = m.metrics?.quality;
+  const out: string[] = ['## Photo quality', ''];
+  out.push(
+    'Before a verdict the app checks the photo (`src/image/photo-quality.ts`, on a copy at most ' +
+      '256 px on its long side): mean luma below ' +
+      `${q?.thresholds.minBrightness ?? 'the threshold'} is "too dark", and a Laplacian standard ` +
+      `deviation below ${q?.thresholds.minSharpness ?? 'the threshold'}% of the mean luma "too ` +
+      'blurred" (relative to the exposure, so a dark but sharp photo is called dark, not blurred).',
+    '',
+  );
+  if (!q) return [...out, 'Not measured for this model yet (`npm run eval -- --quality`).', ''];
+  out.push(
+    `Why there: the ${q.photos} held-out photos darkened and blurred step by step, with what the ` +
+      'model and the check make of them:',
+    '',
+    '```sh',
+    q.command,
+    '```',
+    '',
+  );
+  const types = Object.keys(q.steps[0]?.auc ?? {});
+  out.push(
+    table(
+      [
+        'photos',
+        'mean brightness',
+        'mean sharpness',
+        ...types.map((t) => `${t} AUC`),
+        'flagged too dark',
+        'flagged too blurred',
+      ],
+      q.steps.map((st) => [
+        st.kind === 'exposure'
+          ? st.level === 1
+            ? 'as taken'
+            : `exposure x ${st.level}`
+          : `blurred, sigma ${st.level} px`,
+        st.meanBrightness.toFixed(0),
+        st.meanSharpness.toFixed(1),
+        ...types.map((t) => f3(st.auc[t])),
+        pct(st.flaggedDark),
+        pct(st.flaggedBlurred),
+      ]),
+    ),
+    '',
+  );
+  return out;
+}
+
+function limitsSection(m: RoadDamageManifest): string[] {
+  return [
+    '## What it does not do',
+    '',
+    [
+      '- It does not locate damage precisely: a heatmap marks a region of a ' +
+        `${Math.round(m.input.width / 16)}x${Math.round(m.input.width / 16)} grid, not an outline, and it does not count potholes or measure them.`,
+      '- Its field photos come from one survey in China (motorbike, daylight, dry asphalt): ' +
+        'other countries, night, rain, snow, gravel or concrete roads are absent; expect ' +
+        'unreliable verdicts there.',
+      '- "Good road" means none of the types was found: hairline cracks the field labels ' +
+        'leave out are not looked for.',
+      '- Cracks and patches were learned from the field photos alone; on web photos of ' +
+        'potholes their outputs are untested.',
+      '- Potholes on field photos are few (about 100 photos), so the field pothole figures ' +
+        'rest on a few dozen held-out potholes.',
+      '- "Not a road" compares a photo with the training photos: a road scene unlike them ' +
+        '(a motorway from a car, a cobbled street) may be turned away, and a photo of something ' +
+        'grey and textured may pass.',
+      '- Web photos carry stock watermarks and captions; `docs/SHORTCUTS.md` measures where ' +
+        'the heatmaps fall on them.',
+    ].join('\n'),
+    '',
+  ];
+}
+
+export function writeRoadDamageCard(dir: string, m: RoadDamageManifest): void {
+  writeFileSync(path.join(dir, 'MODEL_CARD.md'), roadDamageCard(m));
+}

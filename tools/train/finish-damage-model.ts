@@ -1,0 +1,208 @@
+/**
+ * After training, what makes a road-damage model's confidence mean what it says, all chosen on
+ * the validation photos (never the test photos):
+ * 1. per output, temperature or Platt scaling of its logit, folded into the dense head so the
+ *    model's own outputs are calibrated;
+ * 2. per output, the decision threshold at a stated specificity, and the "not sure" band;
+ * 3. the not-a-road statistics (from the training photos' pooled features) and the threshold
+ *    that turns away at most a stated share of validation road photos.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Calibration, DamageOutput, NotRoad } from '../../src/model/damage-manifest';
+import { DAMAGE_TYPES, type DamageTypeName } from '../../src/model/damage-types';
+import type { NotRoadStats } from '../../src/model/not-road';
+import {
+  expectedCalibrationError,
+  thresholdAtSpecificity,
+  type BinaryLabel,
+} from '../eval/classification-metrics';
+import { tf } from '../lib/tf-node';
+import { chooseCalibration, notSureBand } from './calibration';
+import type { DamageExamples } from './damage-examples';
+import {
+  fitNotRoadStats,
+  meanLogLikelihood,
+  notRoadScores,
+  thresholdForRejection,
+} from './not-road-fit';
+
+/** Pooled features [count x channels] of whole photos, and the head's logits from them. */
+export function featuresAndLogits(
+  model: tfl.LayersModel,
+  camLayer: string,
+  denseLayer: string,
+  data: Pick<DamageExamples, 'count' | 'inputs'>,
+  batchSize = 32,
+): { features: Float32Array; channels: number; logits: Float32Array; outputs: number } {
+  const body = tfl.model({
+    inputs: model.inputs,
+    outputs: model.getLayer(camLayer).output as tfl.SymbolicTensor,
+  });
+  const [kernel, bias] = model.getLayer(denseLayer).getWeights();
+  const [channels, outputs] = kernel.shape;
+  const features = new Float32Array(data.count * channels);
+  const logits = new Float32Array(data.count * outputs);
+  for (let start = 0; start < data.count; start += batchSize) {
+    const idx = Array.from(
+      { length: Math.min(batchSize, data.count - start) },
+      (_, i) => start + i,
+    );
+    const [f, z] = tf.tidy(() => {
+      const pooled = tf.mean(body.predict(data.inputs(idx)) as tf.Tensor4D, [1, 2]) as tf.Tensor2D;
+      return [pooled, tf.add(tf.matMul(pooled, kernel as tf.Tensor2D), bias)];
+    });
+    features.set(f.dataSync(), start * channels);
+    logits.set(z.dataSync(), start * outputs);
+    tf.dispose([f, z]);
+  }
+  return { features, channels, logits, outputs };
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+export interface OutputChoice {
+  type: DamageTypeName;
+  targetSpecificity: number;
+}
+
+/**
+ * Calibrates each output on the validation logits (labels known), folds the scaling into the
+ * dense layer, and returns each output's manifest entry.
+ */
+export function calibrateOutputs(
+  model: tfl.LayersModel,
+  denseLayer: string,
+  validation: { logits: Float32Array; targets: Float32Array; known: Float32Array },
+  choices: readonly OutputChoice[],
+  sureConfidence: number,
+): DamageOutput[] {
+  const outputs = choices.length;
+  const column = (o: number) => {
+    const z: number[] = [];
+    const y: BinaryLabel[] = [];
+    for (let i = o; i < validation.logits.length; i += outputs) {
+      if (!validation.known[i]) continue;
+      z.push(validation.logits[i]);
+      y.push(validation.targets[i] as BinaryLabel);
+    }
+    return { z, y };
+  };
+  const entries: DamageOutput[] = [];
+  const scales: { a: number; b: number }[] = [];
+  choices.forEach((choice, o) => {
+    const { z, y } = column(o);
+    const fit = chooseCalibration(z, y);
+    scales.push({ a: fit.a, b: fit.b });
+    const before = z.map(sigmoid);
+    const after = z.map((v) => sigmoid(fit.a * v + fit.b));
+    const calibration: Calibration = {
+      method: fit.method,
+      temperature: fit.temperature,
+      bias: fit.bias,
+      inWeights: true,
+      validationEce: {
+        before: expectedCalibrationError(before, y) ?? 0,
+        after: expectedCalibrationError(after, y) ?? 0,
+      },
+    };
+    const negatives = after.filter((_, i) => y[i] === 0);
+    const positives = after.filter((_, i) => y[i] === 1);
+    const threshold = thresholdAtSpecificity(negatives, choice.targetSpecificity);
+    const info = DAMAGE_TYPES[choice.type];
+    entries.push({
+      name: choice.type,
+      title: info.title,
+      ...(info.parent ? { parent: info.parent } : {}),
+      output: o,
+      threshold,
+      thresholdRule: {
+        targetSpecificity: choice.targetSpecificity,
+        validationSpecificity: negatives.length
+          ? negatives.filter((p) => p < threshold).length / negatives.length
+          : null,
+        validationRecall: positives.length
+          ? positives.filter((p) => p >= threshold).length / positives.length
+          : null,
+        validationPhotos: z.length,
+      },
+      notSure: notSureBand(threshold, sureConfidence),
+      calibration,
+    });
+  });
+  foldScaling(model, denseLayer, scales);
+  return entries;
+}
+
+/** kernel[:, o] *= a_o, bias[o] = a_o bias[o] + b_o: the head then outputs calibrated logits. */
+export function foldScaling(
+  model: tfl.LayersModel,
+  denseLayer: string,
+  scales: readonly { a: number; b: number }[],
+): void {
+  const layer = model.getLayer(denseLayer);
+  const [kernel, bias] = layer.getWeights();
+  const [channels, outputs] = kernel.shape;
+  const k = kernel.dataSync() as Float32Array;
+  const b = bias.dataSync() as Float32Array;
+  const k2 = new Float32Array(k.length);
+  const b2 = new Float32Array(outputs);
+  for (let o = 0; o < outputs; o++) {
+    const { a, b: shift } = scales[o];
+    for (let c = 0; c < channels; c++) k2[c * outputs + o] = k[c * outputs + o] * a;
+    b2[o] = a * b[o] + shift;
+  }
+  const tensors = [tf.tensor2d(k2, [channels, outputs]), tf.tensor1d(b2)];
+  layer.setWeights(tensors);
+  tf.dispose(tensors);
+}
+
+/**
+ * The not-a-road statistics from the training photos' features, and the threshold that turns
+ * away at most `maxRoadRejection` of the validation road photos.
+ */
+export function fitNotRoad(args: {
+  trainFeatures: Float32Array;
+  trainCount: number;
+  validationFeatures: Float32Array;
+  validationCount: number;
+  channels: number;
+  /** Principal directions kept; the one of these with the highest validation likelihood. */
+  components: readonly number[];
+  maxRoadRejection: number;
+  layer: string;
+  statsUrl: string;
+}): { stats: NotRoadStats; spec: NotRoad; validationScores: number[] } {
+  const candidates = args.components.map((k) => {
+    const fitted = fitNotRoadStats(args.trainFeatures, args.trainCount, args.channels, k);
+    return {
+      stats: fitted,
+      logLikelihood: meanLogLikelihood(args.validationFeatures, args.validationCount, fitted),
+    };
+  });
+  const { stats } = candidates.reduce((a, b) => (b.logLikelihood > a.logLikelihood ? b : a));
+  const validationScores = notRoadScores(args.validationFeatures, args.validationCount, stats);
+  const threshold = thresholdForRejection(validationScores, args.maxRoadRejection);
+  return {
+    stats,
+    validationScores,
+    spec: {
+      method: 'mahalanobis',
+      layer: args.layer,
+      dimensions: stats.dimensions,
+      components: stats.components,
+      statsUrl: args.statsUrl,
+      residualVariance: stats.residualVariance,
+      threshold,
+      thresholdRule: {
+        maxRoadRejection: args.maxRoadRejection,
+        validationRoadPhotos: args.validationCount,
+        validationRoadRejected: validationScores.filter((s) => s > threshold).length,
+      },
+      fittedOn: args.trainCount,
+      componentsChosenBy: candidates.map((c) => ({
+        components: c.stats.components,
+        logLikelihood: c.logLikelihood,
+      })),
+    },
+  };
+}
