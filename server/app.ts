@@ -22,18 +22,22 @@ import {
 } from './request-guards';
 import { exportRoutes } from './routes/export';
 import { photoRoutes } from './routes/photos';
+import { reviewRoutes } from './routes/reviews';
 import { surveyRoutes } from './routes/surveys';
 import { apiHeaders, appPageHeaders, strictTransportSecurity } from './security-headers';
 import { hasBuiltApp, isAppNavigation, registerStaticApp, sendIndexHtml } from './static-app';
 import type { PhotoStore } from './store/photo-store';
+import type { ReviewStore } from './store/review-store';
 import type { SurveyStore, TokenStore } from './store/survey-store';
 import { INVALID_ID_MESSAGE } from './routes/survey-id';
-import { bearerToken, hashDeviceToken } from './tokens';
+import { bearerToken, hashDeviceToken, type TokenRole } from './tokens';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Name of the device token that authenticated the request. */
+    /** Name of the token that authenticated the request. */
     deviceName: string;
+    /** Its role (surveyor, reviewer, admin): routes check it with requirePermission. */
+    tokenRole: TokenRole;
   }
 }
 
@@ -41,6 +45,7 @@ export interface ServerOptions {
   surveys: SurveyStore;
   tokens: TokenStore;
   photos: PhotoStore;
+  reviews: ReviewStore;
   /** Checks the database for GET /api/v1/ready. */
   ping?: () => Promise<void>;
   /** The built app to serve (dist/); null or a folder without index.html: API only. */
@@ -107,6 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('deviceName', '');
+  app.decorateRequest('tokenRole', 'surveyor');
   // Bodies come as JSON (surveys) or JPEG (photos) only: text/plain is a 415 like any other.
   app.removeContentTypeParser('text/plain');
 
@@ -185,12 +191,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           );
         }
         request.deviceName = found.name;
+        request.tokenRole = found.role;
         await options.tokens.touchToken(tokenSha256).catch((error: unknown) => {
           request.log.warn({ err: error }, 'could not record token use (read-only disk?)');
         });
       });
       await api.register(surveyRoutes, { surveys: options.surveys });
       await api.register(photoRoutes, { surveys: options.surveys, photos: options.photos });
+      await api.register(reviewRoutes, { surveys: options.surveys, reviews: options.reviews });
       await api.register(exportRoutes, {
         surveys: options.surveys,
         publicUrl: options.publicUrl ?? null,

@@ -58,6 +58,7 @@ async function serve(config: ServerConfig): Promise<void> {
     surveys: storage.surveys,
     tokens: storage.tokens,
     photos: storage.photos,
+    reviews: storage.reviews,
     ping: () => storage.ping(),
     appDir: config.appDir,
     logLevel: config.logLevel,

@@ -1,7 +1,8 @@
 /**
- * `npm run server -- token create --name NAME [--role device|reviewer] | list | revoke NAME`:
+ * `npm run server -- token create --name NAME [--role surveyor|reviewer|admin] | list |
+ * revoke NAME`:
  * tokens, managed on the server's machine (no HTTP route can create one). Works while the server
- * runs. Phones get `device` tokens (the default); the office's review page a `reviewer` token.
+ * runs. Phones get `surveyor` tokens (the default); the office's review page a `reviewer` one.
  */
 import type { TokenStore } from './store/survey-store';
 import { TokenNameInUseError } from './store/survey-store';
@@ -15,8 +16,8 @@ import {
 } from './tokens';
 
 export const TOKEN_USAGE = `Usage:
-  npm run server -- token create --name NAME [--role device|reviewer]
-                                               print a new token (shown once); device (a phone)
+  npm run server -- token create --name NAME [--role surveyor|reviewer|admin]
+                                               print a new token (shown once); surveyor (a phone)
                                                by default, reviewer for the office's review page
   npm run server -- token list                 list tokens (names, roles and dates, never the tokens)
   npm run server -- token revoke NAME          revoke the token named NAME`;
@@ -55,7 +56,7 @@ export async function runTokenCommand(
         );
       }
       const roleIndex = rest.indexOf('--role');
-      const roleText = roleIndex >= 0 ? rest[roleIndex + 1] : 'device';
+      const roleText = roleIndex >= 0 ? rest[roleIndex + 1] : 'surveyor';
       if (roleText === undefined || !isTokenRole(roleText)) {
         throw new UsageError(
           `--role must be one of ${TOKEN_ROLES.join(', ')}, not "${roleText ?? ''}".`,
@@ -75,8 +76,8 @@ export async function runTokenCommand(
       // The token alone on stdout, so scripts can capture it; the advice on stderr.
       io.out(token);
       io.err(
-        role === 'reviewer'
-          ? `Reviewer token "${name}" created. Paste it into the office's review page ` +
+        role !== 'surveyor'
+          ? `${role === 'admin' ? 'Admin' : 'Reviewer'} token "${name}" created. Paste it into the office's review page ` +
               '(/office on this server). It is shown only now: the server keeps only its SHA-256.'
           : `Device token "${name}" created. Enter it in the app's sync settings. It is shown ` +
               'only now: the server keeps only its SHA-256.',
@@ -91,9 +92,7 @@ export async function runTokenCommand(
       }
       io.out(['NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'].join('\t'));
       for (const t of all) {
-        io.out(
-          [t.name, t.role, iso(t.createdAt), iso(t.lastUsedAt), iso(t.revokedAt)].join('\t'),
-        );
+        io.out([t.name, t.role, iso(t.createdAt), iso(t.lastUsedAt), iso(t.revokedAt)].join('\t'));
       }
       return 0;
     }

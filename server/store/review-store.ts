@@ -78,6 +78,13 @@ export interface ReviewCursor {
   surveyId: string;
 }
 
+export interface ReviewChangesQuery {
+  since: number | null;
+  after: ReviewCursor | null;
+  limit: number;
+  receivedFrom: string | null;
+}
+
 export interface ReviewPage {
   /** Ordered by (changedAt, surveyId). */
   reviews: ReviewWithSurvey[];
@@ -95,12 +102,11 @@ export interface ReviewStore {
   getReviews(surveyIds: readonly string[]): Promise<Map<string, StoredReview>>;
   /** The audit trail of one survey, oldest first. */
   listReviewEvents(surveyId: string): Promise<ReviewEvent[]>;
-  /** Reviews changed since `since` (ms, inclusive) after `after`, with their surveys' revisions. */
-  listReviewChanges(query: {
-    since: number | null;
-    after: ReviewCursor | null;
-    limit: number;
-  }): Promise<ReviewPage>;
+  /**
+   * Reviews changed since `since` (ms, inclusive) after `after`, with their surveys' revisions;
+   * with `receivedFrom`, only of surveys first uploaded by that token name (a phone's own).
+   */
+  listReviewChanges(query: ReviewChangesQuery): Promise<ReviewPage>;
 }
 
 /** The decision to take, given what the store holds (the same on every database). */

@@ -1,5 +1,5 @@
 /**
- * Everything the server keeps, behind interfaces: surveys, device tokens, photos. One function
+ * Everything the server keeps, behind interfaces: surveys, tokens, photos, reviews. One function
  * picks the database (SQLite in the data directory by default; PostgreSQL with DATABASE_URL)
  * and the photo store (the data directory's folder, or the PostgreSQL table), migrates the
  * schema and hands the routes the interfaces. A later record type (runs, reviews, model
@@ -12,9 +12,13 @@ import type { PhotoStore } from './photo-store';
 import { PgDatabase } from './postgres/pg-database';
 import { migratePostgres } from './postgres/pg-migrate';
 import { PgPhotoStore } from './postgres/pg-photos';
+import { PgReviewStore } from './postgres/pg-reviews';
 import { PgSurveyStore } from './postgres/pg-surveys';
 import { PgTokenStore } from './postgres/pg-tokens';
+import type { ReviewStore } from './review-store';
+import { SqliteChangeClock } from './sqlite/sqlite-change-clock';
 import { openSqliteDatabase } from './sqlite/sqlite-database';
+import { SqliteReviewStore } from './sqlite/sqlite-reviews';
 import { SqliteSurveyStore } from './sqlite/sqlite-surveys';
 import { SqliteTokenStore } from './sqlite/sqlite-tokens';
 import type { SurveyStore, TokenStore } from './survey-store';
@@ -41,6 +45,8 @@ export interface Storage {
   readonly surveys: SurveyStore;
   readonly tokens: TokenStore;
   readonly photos: PhotoStore;
+  /** The office's reviews and their audit trail (issue 11). */
+  readonly reviews: ReviewStore;
   /** Resolves when the database answers a query; rejects with its error otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -70,11 +76,14 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const file = path.join(options.dataDir, DATABASE_FILE_NAME);
     const db = openSqliteDatabase(file);
     const photos = new FolderPhotoStore(options.dataDir);
+    // Surveys and reviews share one change clock, so "changed since" means the same for both.
+    const clock = new SqliteChangeClock(db);
     return {
       description: `SQLite ${file}; photos: ${photos.description}`,
-      surveys: new SqliteSurveyStore(db),
+      surveys: new SqliteSurveyStore(db, Date.now, clock),
       tokens: new SqliteTokenStore(db),
       photos,
+      reviews: new SqliteReviewStore(db, Date.now, clock),
       ping: async () => {
         db.prepare('SELECT 1').get();
       },
@@ -107,6 +116,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     surveys: new PgSurveyStore(db),
     tokens: new PgTokenStore(db),
     photos,
+    reviews: new PgReviewStore(db),
     ping: async () => {
       await db.query('SELECT 1');
     },

@@ -18,7 +18,7 @@
  */
 import type { SurveyRecordWire } from '../../src/schema/survey';
 import type { ExistingSurveyDecision } from '../survey-versions';
-import type { TokenRole } from '../tokens';
+import { tokenRoleFromText, type TokenRole } from '../tokens';
 
 /** A validated record with its canonical JSON (see canonical-json.ts) and that text's SHA-256. */
 export interface PreparedSurvey {
@@ -117,7 +117,7 @@ export function tokenInfoFromRow(row: {
   const ms = (v: number | string | null) => (v === null ? null : Number(v));
   return {
     name: row.name,
-    role: row.role === 'reviewer' ? 'reviewer' : 'device',
+    role: tokenRoleFromText(row.role),
     createdAt: Number(row.created_at),
     lastUsedAt: ms(row.last_used_at),
     revokedAt: ms(row.revoked_at),

@@ -9,7 +9,8 @@
 export const RELEASE_VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,39}$/;
 
 /** A file's path inside a release: plain names, `/` between folders, never `..`. */
-export const RELEASE_FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,4}$/;
+export const RELEASE_FILE_PATTERN =
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,4}$/;
 
 export interface ModelReleaseFile {
   /** Relative to the release (and to its manifest.json): `model.json`, `group1-shard1of1.bin`. */

@@ -170,7 +170,7 @@ export const correctionSchema = z
 export type SurveyCorrection = z.infer<typeof correctionSchema>;
 
 /** The highest revision a record may carry (a safe integer, far beyond any real edit count). */
-const MAX_REVISION = 1_000_000_000;
+export const MAX_REVISION = 1_000_000_000;
 
 /**
  * What the server stores and the phone uploads; everything the engineer can edit included.
@@ -178,23 +178,24 @@ const MAX_REVISION = 1_000_000_000;
  * and each edit raises `revision` so that the server can tell a newer version (`updated`) from a
  * replay (`unchanged`) or another version of the same revision (`conflict`). See docs/SYNC.md.
  */
-export const surveyRecordSchema = z.object({
-  id: surveyIdSchema,
-  /** 1 when made, +1 at each edit on the phone. Absent (clients before revisions): 1. */
-  revision: z.number().int().min(1).max(MAX_REVISION).default(1),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
-  position: positionSchema.nullable(),
-  /** Null while the photo waits to be analysed (model missing or failed to load). */
-  verdict: verdictSchema.nullable(),
-  cam: camGridSchema.nullable(),
-  model: modelRefSchema.nullable(),
-  notes: z.string().max(5000),
-  severity: z.number().int().min(1).max(5).nullable(),
-  photo: photoMetaSchema,
-  /** The engineer's Right / Wrong and boxes (issue 11); absent until the engineer answers. */
-  correction: correctionSchema.optional(),
-})
+export const surveyRecordSchema = z
+  .object({
+    id: surveyIdSchema,
+    /** 1 when made, +1 at each edit on the phone. Absent (clients before revisions): 1. */
+    revision: z.number().int().min(1).max(MAX_REVISION).default(1),
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true }),
+    position: positionSchema.nullable(),
+    /** Null while the photo waits to be analysed (model missing or failed to load). */
+    verdict: verdictSchema.nullable(),
+    cam: camGridSchema.nullable(),
+    model: modelRefSchema.nullable(),
+    notes: z.string().max(5000),
+    severity: z.number().int().min(1).max(5).nullable(),
+    photo: photoMetaSchema,
+    /** The engineer's Right / Wrong and boxes (issue 11); absent until the engineer answers. */
+    correction: correctionSchema.optional(),
+  })
   .superRefine((record, context) => {
     // Boxes are in the photo's own pixels: none may reach outside it.
     record.correction?.boxes.forEach((b, i) => {

@@ -10,7 +10,8 @@ export type ToolErrorCode =
   | 'bad-boxes'
   | 'bad-model-folder'
   | 'bad-argument'
-  | 'single-class';
+  | 'single-class'
+  | 'empty-dataset';
 
 export class ToolError extends Error {
   readonly code: ToolErrorCode;

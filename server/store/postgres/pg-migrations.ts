@@ -69,8 +69,8 @@ export const PG_MIGRATIONS: readonly Migration<pg.ClientBase>[] = [
     version: 4,
     name: 'token roles, reviews, model releases',
     up: `
-      ALTER TABLE tokens ADD COLUMN role text NOT NULL DEFAULT 'device'
-        CHECK (role IN ('device', 'reviewer'));
+      ALTER TABLE tokens ADD COLUMN role text NOT NULL DEFAULT 'surveyor'
+        CHECK (role IN ('surveyor', 'reviewer', 'admin'));
 
       CREATE INDEX surveys_by_received ON surveys (received_at, id);
 

@@ -9,7 +9,7 @@ import {
   toReviewEvent,
   toStoredReview,
   type PutReviewOutcome,
-  type ReviewCursor,
+  type ReviewChangesQuery,
   type ReviewEvent,
   type ReviewEventRow,
   type ReviewPage,
@@ -108,11 +108,7 @@ export class PgReviewStore implements ReviewStore {
     return result.rows.map(toReviewEvent);
   }
 
-  async listReviewChanges(query: {
-    since: number | null;
-    after: ReviewCursor | null;
-    limit: number;
-  }): Promise<ReviewPage> {
+  async listReviewChanges(query: ReviewChangesQuery): Promise<ReviewPage> {
     return this.db.transaction(async (client) => {
       // As listSurveys: FOR SHARE waits for a writer holding the clock, so readAt is safe.
       const clock = await client.query<{ last_ms: string; now_ms: string }>(
@@ -123,12 +119,14 @@ export class PgReviewStore implements ReviewStore {
         `SELECT reviews.*, ${SURVEY_REVISION} AS survey_revision FROM reviews
          JOIN surveys ON surveys.id = reviews.survey_id
          WHERE reviews.changed_at >= $1 AND (reviews.changed_at, reviews.survey_id) > ($2, $3)
+           AND ($5::text IS NULL OR surveys.received_from = $5)
          ORDER BY reviews.changed_at, reviews.survey_id LIMIT $4`,
         [
           query.since ?? Number.MIN_SAFE_INTEGER,
           query.after?.changedAt ?? Number.MIN_SAFE_INTEGER,
           query.after?.surveyId ?? '',
           query.limit,
+          query.receivedFrom,
         ],
       );
       return {

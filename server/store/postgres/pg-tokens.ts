@@ -6,7 +6,7 @@ import {
   type TokenStore,
 } from '../survey-store';
 import { TokenTouchThrottle } from '../token-touch-throttle';
-import type { TokenRole } from '../../tokens';
+import { tokenRoleFromText, type TokenRole } from '../../tokens';
 import { DB_NOW_MS, type PgDatabase } from './pg-database';
 
 const UNIQUE_VIOLATION = '23505';
@@ -36,7 +36,7 @@ export class PgTokenStore implements TokenStore {
       [tokenSha256],
     );
     const row = result.rows[0];
-    return row ? { name: row.name, role: row.role === 'reviewer' ? 'reviewer' : 'device' } : null;
+    return row ? { name: row.name, role: tokenRoleFromText(row.role) } : null;
   }
 
   async touchToken(tokenSha256: string): Promise<void> {

@@ -64,13 +64,13 @@ export const SQLITE_MIGRATIONS: readonly Migration<Database.Database>[] = [
     up: '',
   },
   {
-    // Issue 11: tokens get a role (existing ones are devices); the office's reviews with their
+    // Issue 11: tokens get a role (existing ones are surveyors, the phones); the office's reviews with their
     // append-only audit trail; model releases.
     version: 4,
     name: 'token roles, reviews, model releases',
     up: `
-      ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'device'
-        CHECK (role IN ('device', 'reviewer'));
+      ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'surveyor'
+        CHECK (role IN ('surveyor', 'reviewer', 'admin'));
 
       -- The review page lists surveys newest first.
       CREATE INDEX surveys_by_received ON surveys (received_at, id);

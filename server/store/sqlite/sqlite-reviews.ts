@@ -5,7 +5,7 @@ import {
   toReviewEvent,
   toStoredReview,
   type PutReviewOutcome,
-  type ReviewCursor,
+  type ReviewChangesQuery,
   type ReviewEvent,
   type ReviewEventRow,
   type ReviewPage,
@@ -84,16 +84,14 @@ export class SqliteReviewStore implements ReviewStore {
     return this.sql.listEvents.all(surveyId).map(toReviewEvent);
   }
 
-  async listReviewChanges(query: {
-    since: number | null;
-    after: ReviewCursor | null;
-    limit: number;
-  }): Promise<ReviewPage> {
+  async listReviewChanges(query: ReviewChangesQuery): Promise<ReviewPage> {
     const readAt = this.clock.readAt();
     const rows = this.sql.listChanges.all(
       query.since ?? Number.MIN_SAFE_INTEGER,
       query.after?.changedAt ?? Number.MIN_SAFE_INTEGER,
       query.after?.surveyId ?? '',
+      query.receivedFrom,
+      query.receivedFrom,
       query.limit,
     );
     return {
@@ -134,13 +132,14 @@ function prepareStatements(db: Database.Database) {
        WHERE survey_id = ? ORDER BY seq`,
     ),
     listChanges: db.prepare<
-      [number, number, string, number],
+      [number, number, string, string | null, string | null, number],
       ReviewRow & { survey_revision: number | null }
     >(
       `SELECT reviews.*, json_extract(surveys.record_json, '$.revision') AS survey_revision
        FROM reviews
        JOIN surveys ON surveys.id = reviews.survey_id
        WHERE reviews.changed_at >= ? AND (reviews.changed_at, reviews.survey_id) > (?, ?)
+         AND (? IS NULL OR surveys.received_from = ?)
        ORDER BY reviews.changed_at, reviews.survey_id LIMIT ?`,
     ),
   };

@@ -7,7 +7,7 @@ import {
   type TokenStore,
 } from '../survey-store';
 import { TokenTouchThrottle } from '../token-touch-throttle';
-import type { TokenRole } from '../../tokens';
+import { tokenRoleFromText, type TokenRole } from '../../tokens';
 
 export class SqliteTokenStore implements TokenStore {
   private readonly touches = new TokenTouchThrottle();
@@ -36,7 +36,7 @@ export class SqliteTokenStore implements TokenStore {
         'SELECT name, role FROM tokens WHERE token_sha256 = ? AND revoked_at IS NULL',
       )
       .get(tokenSha256);
-    return row ? { name: row.name, role: row.role === 'reviewer' ? 'reviewer' : 'device' } : null;
+    return row ? { name: row.name, role: tokenRoleFromText(row.role) } : null;
   }
 
   async touchToken(tokenSha256: string): Promise<void> {
@@ -58,7 +58,9 @@ export class SqliteTokenStore implements TokenStore {
           last_used_at: number | null;
           revoked_at: number | null;
         }
-      >('SELECT name, role, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id')
+      >(
+        'SELECT name, role, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id',
+      )
       .all()
       .map(tokenInfoFromRow);
   }
