@@ -55,7 +55,13 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,wasm,bin,json,png,svg}'],
         // The training split lists the photos a model was trained on, and the reliability
         // diagram illustrates its card: for tools and readers, not phones.
-        globIgnores: ['**/split.json', '**/models/*/reliability.png'],
+        // The office's page is not the phones': it is never precached.
+        globIgnores: [
+          '**/split.json',
+          '**/models/*/reliability.png',
+          'office.html',
+          'assets/office-*',
+        ],
         maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
       },
       manifest: {
@@ -94,5 +100,10 @@ export default defineConfig({
   },
   preview: { headers: { ...appPageHeaders } },
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // Two pages: the field app and the office's (docs/REVIEW.md), each its own entry.
+    rollupOptions: { input: { main: 'index.html', office: 'office.html' } },
+  },
 });

@@ -25,7 +25,14 @@ import { photoRoutes } from './routes/photos';
 import { reviewRoutes } from './routes/reviews';
 import { surveyRoutes } from './routes/surveys';
 import { apiHeaders, appPageHeaders, strictTransportSecurity } from './security-headers';
-import { hasBuiltApp, isAppNavigation, registerStaticApp, sendIndexHtml } from './static-app';
+import {
+  hasBuiltApp,
+  isAppNavigation,
+  isOfficeNavigation,
+  registerStaticApp,
+  sendIndexHtml,
+  sendOfficeHtml,
+} from './static-app';
 import type { PhotoStore } from './store/photo-store';
 import type { ReviewStore } from './store/review-store';
 import type { SurveyStore, TokenStore } from './store/survey-store';
@@ -144,7 +151,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const appDir = hasBuiltApp(options.appDir) ? options.appDir : null;
 
   app.setNotFoundHandler((request, reply) => {
-    if (appDir !== null && isAppNavigation(request)) return sendIndexHtml(reply);
+    if (appDir !== null && isAppNavigation(request)) {
+      return isOfficeNavigation(request) ? sendOfficeHtml(reply) : sendIndexHtml(reply);
+    }
     if (appDir === null && isAppNavigation(request)) {
       return reply
         .code(404)

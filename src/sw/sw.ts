@@ -31,9 +31,12 @@ addPlugins([isolation]);
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 
-// Deep links (/surveys/<id>, /about) open the shell, which routes on the client.
+// Deep links (/surveys/<id>, /about) open the shell, which routes on the client. The office's
+// page (/office, on the same origin) is not the phone app: it always comes from the server.
 registerRoute(
-  new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }),
+  new NavigationRoute(createHandlerBoundToURL('index.html'), {
+    denylist: [/^\/api\//, /^\/office(\/|\.html|$)/],
+  }),
 );
 
 // Models that are not precached (opened later from another URL) are kept once fetched.
