@@ -49,6 +49,7 @@ import {
   type SyncFailure,
 } from './errors';
 import { defaultLock, type ExclusiveLock } from './lock';
+import { pullOfficeCorrections } from './office-corrections';
 import { OutboxDb, storedSettings, OUTBOX_DB_NAME, type OutboxEntry } from './outbox-db';
 import type { SyncSettings, SyncSettingsSource } from './settings';
 import { MESSAGES, type FetchLike, type SyncApi } from './sync-api';
@@ -472,6 +473,12 @@ export class Outbox {
         });
       }
     }
+    // The office's corrections come back with each sync (the flush-end event refreshes the
+    // pages). A failed pull is retried by the next sync; it never fails the uploads.
+    await pullOfficeCorrections(api, this.repository, this.db).catch((error: unknown) => {
+      if (this.closed) return;
+      console.warn('RoadCAM: could not pull the office’s corrections', error);
+    });
   }
 
   /** Runs one request's step until it succeeds, retrying what a later attempt can cure. */
