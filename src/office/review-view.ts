@@ -2,7 +2,8 @@
  * What the review page shows of a queue item, and what each key does: plain functions, tested
  * in Node (test/office/review-view.test.ts); the element only renders them.
  */
-import { DAMAGE_TYPE_NAMES, DAMAGE_TYPES, isDamageTypeName } from '../model/damage-types';
+import { DAMAGE_TYPE_NAMES } from '../model/damage-types';
+import { labelTitle } from '../model/label-titles';
 import type { ReviewQueueItem } from '../schema/review';
 import { GOOD_ROAD_LABEL, NOT_ROAD_LABEL } from '../schema/survey';
 
@@ -13,11 +14,7 @@ export const REVIEW_LABELS: readonly string[] = [
   ...DAMAGE_TYPE_NAMES,
 ];
 
-export function labelTitle(label: string): string {
-  if (label === GOOD_ROAD_LABEL) return 'Good road';
-  if (label === NOT_ROAD_LABEL) return 'Not a road';
-  return isDamageTypeName(label) ? DAMAGE_TYPES[label].title : label;
-}
+export { labelTitle };
 
 export function labelsText(labels: readonly string[] | null): string {
   if (labels === null) return 'no answer';

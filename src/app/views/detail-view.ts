@@ -1,6 +1,7 @@
 /** A saved survey as the detail view shows it. */
 import type { SurveyDetailView, SyncConflictView } from '../../components/rc-survey-detail';
 import type { SurveyRecord } from '../../store/survey-record';
+import { officeCorrectionText } from './office-text';
 import { positionText } from './position-text';
 
 /**
@@ -28,5 +29,6 @@ export function detailView(
     conflict: record.sync.state === 'failed' ? conflict : null,
     notes: pendingNotes ?? record.notes,
     severity: record.severity,
+    officeCorrection: officeCorrectionText(record),
   };
 }
