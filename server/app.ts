@@ -21,6 +21,7 @@ import {
   refuseUnsupportedEncoding,
 } from './request-guards';
 import { exportRoutes } from './routes/export';
+import { modelRoutes } from './routes/models';
 import { photoRoutes } from './routes/photos';
 import { reviewRoutes } from './routes/reviews';
 import { surveyRoutes } from './routes/surveys';
@@ -33,6 +34,7 @@ import {
   sendIndexHtml,
   sendOfficeHtml,
 } from './static-app';
+import type { ModelFileStore, ModelReleaseStore } from './store/model-store';
 import type { PhotoStore } from './store/photo-store';
 import type { ReviewStore } from './store/review-store';
 import type { SurveyStore, TokenStore } from './store/survey-store';
@@ -53,6 +55,8 @@ export interface ServerOptions {
   tokens: TokenStore;
   photos: PhotoStore;
   reviews: ReviewStore;
+  models: ModelReleaseStore;
+  modelFiles: ModelFileStore;
   /** Checks the database for GET /api/v1/ready. */
   ping?: () => Promise<void>;
   /** The built app to serve (dist/); null or a folder without index.html: API only. */
@@ -208,6 +212,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(surveyRoutes, { surveys: options.surveys });
       await api.register(photoRoutes, { surveys: options.surveys, photos: options.photos });
       await api.register(reviewRoutes, { surveys: options.surveys, reviews: options.reviews });
+      await api.register(modelRoutes, { models: options.models, modelFiles: options.modelFiles });
       await api.register(exportRoutes, {
         surveys: options.surveys,
         publicUrl: options.publicUrl ?? null,

@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | 'review_not_found'
   | 'survey_changed'
   | 'review_changed'
+  | 'no_model'
   | 'invalid_id'
   | 'invalid_json'
   | 'invalid_batch'

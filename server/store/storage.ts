@@ -7,10 +7,14 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { FolderModelFileStore } from './folder-model-files';
 import { FolderPhotoStore } from './folder-photos';
+import type { ModelFileStore, ModelReleaseStore } from './model-store';
 import type { PhotoStore } from './photo-store';
 import { PgDatabase } from './postgres/pg-database';
 import { migratePostgres } from './postgres/pg-migrate';
+import { PgModelFileStore } from './postgres/pg-model-files';
+import { PgModelReleaseStore } from './postgres/pg-models';
 import { PgPhotoStore } from './postgres/pg-photos';
 import { PgReviewStore } from './postgres/pg-reviews';
 import { PgSurveyStore } from './postgres/pg-surveys';
@@ -18,6 +22,7 @@ import { PgTokenStore } from './postgres/pg-tokens';
 import type { ReviewStore } from './review-store';
 import { SqliteChangeClock } from './sqlite/sqlite-change-clock';
 import { openSqliteDatabase } from './sqlite/sqlite-database';
+import { SqliteModelReleaseStore } from './sqlite/sqlite-models';
 import { SqliteReviewStore } from './sqlite/sqlite-reviews';
 import { SqliteSurveyStore } from './sqlite/sqlite-surveys';
 import { SqliteTokenStore } from './sqlite/sqlite-tokens';
@@ -47,6 +52,9 @@ export interface Storage {
   readonly photos: PhotoStore;
   /** The office's reviews and their audit trail (issue 11). */
   readonly reviews: ReviewStore;
+  /** Published models (records) and their files (beside the photos). */
+  readonly models: ModelReleaseStore;
+  readonly modelFiles: ModelFileStore;
   /** Resolves when the database answers a query; rejects with its error otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -84,6 +92,8 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       tokens: new SqliteTokenStore(db),
       photos,
       reviews: new SqliteReviewStore(db, Date.now, clock),
+      models: new SqliteModelReleaseStore(db),
+      modelFiles: new FolderModelFileStore(options.dataDir),
       ping: async () => {
         db.prepare('SELECT 1').get();
       },
@@ -117,6 +127,11 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     tokens: new PgTokenStore(db),
     photos,
     reviews: new PgReviewStore(db),
+    models: new PgModelReleaseStore(db),
+    modelFiles:
+      options.photoStore === 'postgres'
+        ? new PgModelFileStore(db)
+        : new FolderModelFileStore(options.dataDir),
     ping: async () => {
       await db.query('SELECT 1');
     },

@@ -12,7 +12,7 @@ let rig: SyncRig;
 let reviewerToken: string;
 
 beforeAll(async () => {
-  rig = await SyncRig.start();
+  rig = await SyncRig.start({ pullOfficeCorrections: true });
   reviewerToken = await rig.server.createToken('office-anna', 'reviewer');
 });
 
