@@ -2,6 +2,13 @@
  * The outbox: uploads the surveys on the phone to the sync server, each exactly once, whatever
  * the network does. See docs/SYNC.md ("The client") for the states and how the app calls it.
  *
+ * Over 500 lines on purpose: this file is the queue's one state machine (enqueue, the flush lock,
+ * retries, the batch and photo steps, the sweep of interrupted entries), whose steps share the
+ * lock, the totals and the invariant that every record reaches the server exactly once; split
+ * across files, those invariants would have no one place to be read. What is not the state
+ * machine lives beside it: connection.ts (settings, test connection, API client), triggers.ts,
+ * errors.ts.
+ *
  * - A record is queued when saved or edited: the record is frozen (its wire form stored in the
  *   outbox database) and exactly that is sent, on every attempt, so a replay is recognised by
  *   the server (`unchanged`). An edit after queueing re-queues it with the new content.

@@ -1,5 +1,5 @@
 /**
- * npm run bench:runtimes [-- --json FILE] [-- --runs N] [-- --rounds N]
+ * npm run bench:runtimes [-- --json FILE] [-- --runs N] [-- --rounds N] [-- --max-wait MINUTES]
  *
  * RoadCAM's inference (tfjs wasm, SIMD, 1 thread, the compiled path) against onnxruntime-web
  * (wasm, 1 thread) in the same Node process, on the same model and input, batch 1, interleaved
@@ -7,14 +7,15 @@
  * (tools/bench/onnx); it is not part of the product. The outputs are compared before timing.
  * Models: the default pothole model, and MobileNet v1 0.25 (224 px) from ../shared in both
  * formats. Prints medians and the ratio, writes docs/BENCHMARKS.md's section, and with --json
- * rows {"model", "runtime", "median_ms"} (runtime "tfjs-wasm" or "ort-web").
+ * rows {"model", "runtime", "median_ms"} (runtime "tfjs-wasm" or "ort-web") and the load.
+ * Timing starts once the machine is quiet (tools/bench/quiet-machine.ts, bounded wait).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { CompiledModelAdapter } from '../../src/explain/compiled';
 import type { LoadedModel } from '../../src/model/load-model';
-import { loadAverages, machineDescription } from '../lib/machine';
+import { machineDescription } from '../lib/machine';
 import { loadModelDir } from '../lib/model-dir';
 import { projectRoot } from '../lib/paths';
 import { loadSharedMobilenet } from '../lib/shared-models';
@@ -22,11 +23,15 @@ import { tf, useBackend } from '../lib/tf-node';
 import { exportOnnx } from './onnx/export-onnx';
 import { arg, markdownTable, writeBenchmarkSection } from './report';
 import { median } from '../lib/median';
+import { loadFields, loadSentence, maxWaitMinutesArg, waitForQuietMachine } from './quiet-machine';
 
 interface Row {
   model: string;
   runtime: 'tfjs-wasm' | 'ort-web';
   median_ms: number;
+  load_1m_start?: number;
+  load_1m?: number;
+  busy_machine?: boolean;
 }
 
 interface ModelCase {
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
   const json = arg('json', '');
   await useBackend('wasm');
   ort.env.wasm.numThreads = 1;
-  const loadBefore = loadAverages();
+  const quiet = await waitForQuietMachine({ maxWaitMinutes: maxWaitMinutesArg() });
   const rows: Row[] = [];
   const lines: string[][] = [];
   for (const spec of CASES) {
@@ -171,7 +176,7 @@ async function main(): Promise<void> {
         `ort / tfjs ${(onnx / tfjs).toFixed(2)}`,
     );
   }
-  const loadAfter = loadAverages();
+  const load = loadFields(quiet);
   const md = [
     '## Runtimes: tfjs wasm against onnxruntime-web (`npm run bench:runtimes`)',
     '',
@@ -194,12 +199,19 @@ async function main(): Promise<void> {
     ),
     '',
     `- Aim: tfjs wasm at least 1.3x faster than onnxruntime-web (ort / tfjs >= 1.3).`,
-    `- Load average (1, 5, 15 min) before: ${loadBefore.join(', ')}; after: ${loadAfter.join(', ')} ` +
-      '(2 cores; other jobs ran beside it: the ratio, measured side by side, is the figure to read).',
+    `- ${loadSentence(quiet)}`,
   ].join('\n');
   console.log('\n' + md);
   writeBenchmarkSection('runtimes', md);
-  if (json) writeFileSync(json, JSON.stringify(rows, null, 2));
+  if (json)
+    writeFileSync(
+      json,
+      JSON.stringify(
+        rows.map((r) => ({ ...r, ...load })),
+        null,
+        2,
+      ),
+    );
 }
 
 await main();

@@ -164,38 +164,3 @@ export const FIELD_COPY_MAX_GREY_DIFFERENCE = 1;
 export const LOOK_ALIKE_MAX_DISTANCE = 16;
 export const LOOK_ALIKE_MIN_CORRELATION = 0.85;
 export const LOOK_ALIKE_SURE_CORRELATION = 0.95;
-
-/**
- * Groups items whose hashes are within maxDistance (transitively). Returns clusters of indices
- * with more than one member, each sorted ascending.
- */
-export function duplicateClusters(
-  hashes: readonly string[],
-  maxDistance = DUPLICATE_MAX_DISTANCE,
-): number[][] {
-  const parent = hashes.map((_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
-    }
-    return i;
-  };
-  for (let i = 0; i < hashes.length; i++) {
-    for (let j = i + 1; j < hashes.length; j++) {
-      if (hammingDistance(hashes[i], hashes[j]) <= maxDistance) {
-        const a = find(i);
-        const b = find(j);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
-    }
-  }
-  const clusters = new Map<number, number[]>();
-  hashes.forEach((_, i) => {
-    const r = find(i);
-    const c = clusters.get(r);
-    if (c) c.push(i);
-    else clusters.set(r, [i]);
-  });
-  return [...clusters.values()].filter((c) => c.length > 1);
-}

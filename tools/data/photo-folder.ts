@@ -12,7 +12,6 @@ import path from 'node:path';
 import { ToolError } from '../lib/tool-error';
 
 export type PhotoLabel = 'normal' | 'pothole';
-export const PHOTO_LABELS: readonly PhotoLabel[] = ['normal', 'pothole'];
 
 /** [xmin, ymin, xmax, ymax] in the pixels of the photo as stored. */
 export type Box = [number, number, number, number];

@@ -12,13 +12,13 @@ import type { SyncSettingsView } from '../../components/rc-sync-settings';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
 import { aboutView } from '../views/about-view';
-import { aboutPageStyles } from './about-page.styles';
+import { pageStyles } from './page.styles';
 
 type SettingsForm = { serverUrl: string; token: string };
 
 @customElement('rc-about-page')
 export class RcAboutPage extends LitElement {
-  static override styles = aboutPageStyles;
+  static override styles = pageStyles;
 
   @consume({ context: appServicesContext }) private app!: AppServices;
   private readonly follow = new FollowAppState(this, () => this.app);

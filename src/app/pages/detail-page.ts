@@ -20,11 +20,11 @@ import type { NotesSettled } from '../services/notes-draft';
 import { detailView } from '../views/detail-view';
 import { WHOLE_PHOTO } from '../views/survey-result';
 import { whereLooked } from '../views/where-looked';
-import { detailPageStyles } from './detail-page.styles';
+import { pageStyles } from './page.styles';
 
 @customElement('rc-detail-page')
 export class RcDetailPage extends LitElement {
-  static override styles = detailPageStyles;
+  static override styles = pageStyles;
 
   @consume({ context: appServicesContext }) private app!: AppServices;
   private readonly follow = new FollowAppState(

@@ -18,11 +18,11 @@ import type { AppServices } from '../services/app-services';
 import { listItem } from '../views/list-item';
 import { storageText } from '../views/storage-text';
 import { syncSummary } from '../views/sync-text';
-import { listPageStyles } from './list-page.styles';
+import { pageStyles } from './page.styles';
 
 @customElement('rc-list-page')
 export class RcListPage extends LitElement {
-  static override styles = listPageStyles;
+  static override styles = pageStyles;
 
   @consume({ context: appServicesContext }) private app!: AppServices;
   private readonly follow = new FollowAppState(

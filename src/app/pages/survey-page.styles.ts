@@ -1,17 +1,9 @@
 import { css } from 'lit';
-import { theme } from '../../components/theme';
+import { pageStyles } from './page.styles';
 
 export const surveyPageStyles = [
-  theme,
+  ...pageStyles,
   css`
-    :host {
-      display: grid;
-      /* A column that may be narrower than its content's widest line: text wraps instead of
-         pushing the page past a 360 px screen. */
-      grid-template-columns: minmax(0, 1fr);
-      gap: 1rem;
-      align-content: start;
-    }
     .status {
       font-size: 0.9rem;
       margin: 0;

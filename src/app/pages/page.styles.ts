@@ -1,7 +1,8 @@
 import { css } from 'lit';
 import { theme } from '../../components/theme';
 
-export const aboutPageStyles = [
+/** What every page of the app shares: the theme, one column, headings. */
+export const pageStyles = [
   theme,
   css`
     :host {
