@@ -67,6 +67,21 @@ async function upload(client: ReturnType<typeof apiClient>, index: number, overr
 }
 
 describe('token roles', () => {
+  it('answers 401 without a token on every review and model route', async () => {
+    const id = '0b3c1f9e-8a0c-4d5e-9f00-000000000000';
+    for (const [method, path] of [
+      ['GET', '/review/surveys'],
+      ['GET', '/reviews'],
+      ['GET', `/reviews/${id}`],
+      ['PUT', `/reviews/${id}`],
+      ['GET', '/models/current'],
+      ['GET', '/models/1.0.0/model.json'],
+    ]) {
+      const response = await fetch(`${server.url}/api/v1${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(401);
+    }
+  });
+
   it('lists each token with its role, and existing tokens are surveyors', async () => {
     const listed = await server.cli(['token', 'list']);
     expect(listed.stdout).toMatch(/phone-1\tsurveyor\t/);
