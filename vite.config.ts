@@ -103,7 +103,12 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: true,
-    // Two pages: the field app and the office's (docs/REVIEW.md), each its own entry.
-    rollupOptions: { input: { main: 'index.html', office: 'office.html' } },
+    // Two entries: the field app, and the office's pages served by the sync server (src/office).
+    rollupOptions: {
+      input: {
+        index: path.resolve(import.meta.dirname, 'index.html'),
+        office: path.resolve(import.meta.dirname, 'office.html'),
+      },
+    },
   },
 });

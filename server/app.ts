@@ -22,6 +22,7 @@ import {
 } from './request-guards';
 import { exportRoutes } from './routes/export';
 import { modelRoutes } from './routes/models';
+import { segmentReportRoutes } from './routes/segment-report';
 import { photoRoutes } from './routes/photos';
 import { reviewRoutes } from './routes/reviews';
 import { surveyRoutes } from './routes/surveys';
@@ -218,6 +219,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         publicUrl: options.publicUrl ?? null,
         maxConcurrent: options.maxConcurrentExports ?? 2,
       });
+      await api.register(segmentReportRoutes, { surveys: options.surveys });
     },
     { prefix: '/api/v1' },
   );

@@ -17,6 +17,7 @@ export type ApiErrorCode =
   | 'invalid_batch'
   | 'batch_too_large'
   | 'invalid_query'
+  | 'invalid_road_network'
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'not_jpeg'

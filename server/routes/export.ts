@@ -1,15 +1,30 @@
 /**
- * Exports for the office's GIS: GeoJSON (RFC 7946) and CSV (RFC 4180), streamed.
+ * Exports for the office's GIS: GeoJSON (RFC 7946), CSV (RFC 4180), KML 2.2 and GeoPackage
+ * 1.3, all written by the location core's writers (src/geo/export): one definition of each
+ * format for the phone and the server, with the columns of docs/MAP.md ("Exports").
  *
  * An export reads the database in pages of 500 (by id: an edit does not move a survey, so each
  * survey stored before the export began comes once) and writes each page as it comes, at the
  * pace the client reads (the stream waits while the socket's buffer is full): memory stays at
- * a page, and other requests run between pages. At most `maxConcurrent` exports run at once in
- * a process; more get 429 with Retry-After.
+ * a page, and other requests run between pages. A GeoPackage is a database file, so it is
+ * written to a temporary file first (page by page, in transactions) and streamed when complete.
+ * At most `maxConcurrent` exports run at once in a process; more get 429 with Retry-After.
  */
+import Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
-import { csvField } from '../../src/geo/export/csv';
+import { exportRowFromSurvey, type ExportRow } from '../../src/geo/export-row';
+import {
+  betterSqlite3Executor,
+  csvChunks,
+  EXPORT_FORMATS,
+  geoJsonChunks,
+  kmlChunks,
+  writeGeoPackage,
+} from '../../src/geo/export';
 import { ApiError } from '../errors';
 import type { StoredSurvey, SurveyStore } from '../store/survey-store';
 
@@ -21,8 +36,9 @@ export interface ExportRoutesOptions {
 }
 
 const EXPORT_PAGE = 500;
+const FILE_NAME = 'roadcam-surveys';
 
-async function* surveyPages(surveys: SurveyStore): AsyncGenerator<StoredSurvey[]> {
+export async function* surveyPages(surveys: SurveyStore): AsyncGenerator<StoredSurvey[]> {
   let after: string | null = null;
   for (;;) {
     const page = await surveys.listSurveysById(after, EXPORT_PAGE);
@@ -45,88 +61,43 @@ function photoUrl(publicUrl: string | null, survey: StoredSurvey): string | null
   return `${publicUrl ?? ''}/api/v1/surveys/${survey.id}/photo`;
 }
 
-function modelName(survey: StoredSurvey): string | null {
-  const model = survey.record.model;
-  return model ? `${model.id}@${model.version}` : null;
-}
-
-export interface GeoJsonFeature {
-  type: 'Feature';
-  geometry: { type: 'Point'; coordinates: [number, number] };
-  properties: Record<string, string | number | boolean | null>;
-}
-
-export function surveyFeature(survey: StoredSurvey, photo: string | null): GeoJsonFeature | null {
-  const { record } = survey;
-  if (!record.position) return null;
-  return {
-    type: 'Feature',
-    // RFC 7946 section 3.1.1: longitude first, then latitude, WGS 84.
-    geometry: { type: 'Point', coordinates: [record.position.lon, record.position.lat] },
-    properties: {
-      id: survey.id,
-      time: record.createdAt,
-      verdict: record.verdict?.label ?? null,
-      /** Probability of a pothole, 0..1. */
-      probability: record.verdict?.potholeProbability ?? null,
-      lowConfidence: record.verdict?.lowConfidence ?? null,
-      severity: record.severity,
-      notes: record.notes,
-      model: modelName(survey),
-      photoUrl: photo,
-      accuracyM: record.position.accuracyM,
-      positionSource: record.position.source,
-    },
-  };
-}
-
-export const CSV_COLUMNS = [
-  'id',
-  'time',
-  'lat',
-  'lon',
-  'accuracy_m',
-  'position_source',
-  'verdict',
-  'probability',
-  'low_confidence',
-  'severity',
-  'notes',
-  'model',
-  'photo_url',
-  'received_at',
-] as const;
-
-/**
- * One CSV field (RFC 4180), from the location core's export writers: quoted when it holds a
- * comma, quote, CR or LF; text a spreadsheet would run as a formula (= + - @, their full-width
- * forms, or leading white space) gets a leading apostrophe; NUL characters are dropped.
- */
-export { csvField };
-
-export function surveyCsvRow(survey: StoredSurvey, photo: string | null): string {
-  const { record } = survey;
-  const fields = [
-    csvField(survey.id),
-    csvField(record.createdAt),
-    csvField(record.position?.lat ?? null),
-    csvField(record.position?.lon ?? null),
-    csvField(record.position?.accuracyM ?? null),
-    csvField(record.position?.source ?? null),
-    csvField(record.verdict?.label ?? null),
-    csvField(record.verdict?.potholeProbability ?? null),
-    csvField(record.verdict?.lowConfidence ?? null),
-    csvField(record.severity),
-    csvField(record.notes),
-    csvField(modelName(survey)),
-    csvField(photo),
-    csvField(new Date(survey.receivedAt).toISOString()),
-  ];
-  return fields.join(',');
+/** Every stored survey as an export row, page by page. */
+export async function* exportRows(
+  surveys: SurveyStore,
+  publicUrl: string | null,
+): AsyncGenerator<ExportRow> {
+  for await (const page of surveyPages(surveys))
+    for (const survey of page)
+      yield exportRowFromSurvey(survey.record, {
+        photoUrl: photoUrl(publicUrl, survey),
+        receivedAt: new Date(survey.receivedAt).toISOString(),
+      });
 }
 
 function download(reply: FastifyReply, type: string, fileName: string): FastifyReply {
   return reply.type(type).header('Content-Disposition', `attachment; filename="${fileName}"`);
+}
+
+/** The GeoPackage in a temporary file, deleted once sent (or when the client goes away). */
+async function geoPackageFile(rows: AsyncIterable<ExportRow>): Promise<{
+  file: string;
+  remove(): void;
+}> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-gpkg-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const file = path.join(dir, `${FILE_NAME}.gpkg`);
+  try {
+    const db = new Database(file);
+    try {
+      await writeGeoPackage(rows, betterSqlite3Executor(db));
+    } finally {
+      db.close();
+    }
+    return { file, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
 
 export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOptions) {
@@ -151,39 +122,40 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
     });
   }
 
+  const rows = () => exportRows(surveys, publicUrl);
+
   app.get('/export.geojson', async (_request, reply) => {
     admit(reply);
-    async function* body() {
-      yield '{"type":"FeatureCollection","features":[';
-      let first = true;
-      for await (const page of surveyPages(surveys)) {
-        const features = page
-          .map((survey) => surveyFeature(survey, photoUrl(publicUrl, survey)))
-          .filter((feature) => feature !== null)
-          .map((feature) => JSON.stringify(feature));
-        if (features.length === 0) continue;
-        yield (first ? '' : ',') + features.join(',');
-        first = false;
-      }
-      yield ']}';
-    }
-    return download(reply, 'application/geo+json; charset=utf-8', 'roadcam-surveys.geojson').send(
-      Readable.from(body()),
+    return download(reply, 'application/geo+json; charset=utf-8', `${FILE_NAME}.geojson`).send(
+      Readable.from(geoJsonChunks(rows())),
     );
   });
 
   app.get('/export.csv', async (_request, reply) => {
     admit(reply);
-    async function* body() {
-      yield CSV_COLUMNS.join(',') + '\r\n';
-      for await (const page of surveyPages(surveys)) {
-        yield page
-          .map((survey) => surveyCsvRow(survey, photoUrl(publicUrl, survey)) + '\r\n')
-          .join('');
-      }
+    return download(reply, EXPORT_FORMATS.csv.mime, `${FILE_NAME}.csv`).send(
+      Readable.from(csvChunks(rows())),
+    );
+  });
+
+  app.get('/export.kml', async (_request, reply) => {
+    admit(reply);
+    return download(reply, `${EXPORT_FORMATS.kml.mime}; charset=utf-8`, `${FILE_NAME}.kml`).send(
+      Readable.from(kmlChunks(rows())),
+    );
+  });
+
+  app.get('/export.gpkg', async (_request, reply) => {
+    admit(reply);
+    const { file, remove } = await geoPackageFile(rows());
+    // A client gone while the file was written has already closed its answer.
+    if (reply.raw.destroyed || reply.raw.socket?.destroyed) {
+      remove();
+      return reply;
     }
-    return download(reply, 'text/csv; charset=utf-8; header=present', 'roadcam-surveys.csv').send(
-      Readable.from(body()),
+    reply.raw.once('close', remove);
+    return download(reply, EXPORT_FORMATS.gpkg.mime, `${FILE_NAME}.gpkg`).send(
+      createReadStream(file),
     );
   });
 }

@@ -36,7 +36,9 @@ export const shellStyles = [
       position: sticky;
       bottom: 0;
       display: grid;
-      grid-template-columns: repeat(4, 1fr);
+      /* One column per tab, as narrow as a 360 px screen needs (five tabs). */
+      grid-auto-flow: column;
+      grid-auto-columns: minmax(0, 1fr);
       background: #1b2a3a;
       padding: 0.25rem;
       gap: 0.25rem;

@@ -22,6 +22,7 @@ import { AppServices } from './services/app-services';
 const TABS: { route: Route; label: string }[] = [
   { route: { name: 'survey' }, label: 'Survey' },
   { route: { name: 'list' }, label: 'Surveys' },
+  { route: { name: 'map' }, label: 'Map' },
   { route: { name: 'lab' }, label: 'Lab' },
   { route: { name: 'about' }, label: 'About' },
 ];
@@ -38,6 +39,8 @@ export class RoadcamApp extends LitElement {
   @state() private visit = 0;
   /** The lab, once opened, stays mounted (hidden) so a re-analysis goes on in the background. */
   @state() private labOpened = false;
+  /** The Map page's chunk (Leaflet and the basemap reader) has loaded. */
+  @state() private mapLoaded = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -80,6 +83,20 @@ export class RoadcamApp extends LitElement {
   private async enter(route: Route): Promise<void> {
     this.visit += 1;
     if (route.name === 'lab') await this.openLab();
+    if (route.name === 'map') await this.openMap();
+  }
+
+  /** The Map page is a separate chunk, loaded the first time it is opened. */
+  private async openMap(): Promise<void> {
+    try {
+      await import('./pages/map-page');
+      this.mapLoaded = true;
+    } catch (error) {
+      this.services.reportError({
+        message: 'The map could not be loaded. Reload the app once with a network.',
+        detail: String(error),
+      });
+    }
   }
 
   /** The lab is a separate chunk, loaded the first time it is needed. */
@@ -103,6 +120,8 @@ export class RoadcamApp extends LitElement {
         return html`<rc-list-page .visit=${this.visit}></rc-list-page>`;
       case 'detail':
         return html`<rc-detail-page .surveyId=${route.id} .visit=${this.visit}></rc-detail-page>`;
+      case 'map':
+        return this.mapLoaded ? html`<rc-map-page .visit=${this.visit}></rc-map-page>` : nothing;
       case 'about':
         return html`<rc-about-page .visit=${this.visit}></rc-about-page>`;
       case 'lab':

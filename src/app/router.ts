@@ -3,6 +3,7 @@ export type Route =
   | { name: 'survey' }
   | { name: 'list' }
   | { name: 'detail'; id: string }
+  | { name: 'map' }
   | { name: 'about' }
   | { name: 'lab' };
 
@@ -11,6 +12,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/surveys') return { name: 'list' };
   const detail = /^\/surveys\/([0-9a-f-]{36})$/.exec(path);
   if (detail) return { name: 'detail', id: detail[1] };
+  if (path === '/map') return { name: 'map' };
   if (path === '/about') return { name: 'about' };
   if (path === '/lab') return { name: 'lab' };
   return { name: 'survey' };
@@ -22,6 +24,8 @@ export function routePath(route: Route): string {
       return '/surveys';
     case 'detail':
       return `/surveys/${route.id}`;
+    case 'map':
+      return '/map';
     case 'about':
       return '/about';
     case 'lab':

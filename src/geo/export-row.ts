@@ -4,7 +4,7 @@
  * flow through without a code change. `exportRowFromSurvey` maps today's survey record (verdict
  * pothole|normal with a pothole probability); the record of issue 10 will map the same way.
  */
-import type { SurveyRecordWire } from '../schema/survey';
+import type { SurveyRecordWire, SurveyVerdict } from '../schema/survey';
 import { GOOD_ROAD } from './damage-types';
 import type { RoadMatch } from './road-matcher';
 
@@ -45,6 +45,8 @@ export interface ExportRow {
   model: string | null;
   road: ExportRoad | null;
   photoUrl: string | null;
+  /** When the sync server first stored the survey, ISO 8601 (server exports only). */
+  receivedAt?: string | null;
 }
 
 export interface SurveyRowOptions {
@@ -52,6 +54,21 @@ export interface SurveyRowOptions {
   photoUrl?: string | null;
   /** The road the survey was matched to (RoadMatcher.match). */
   road?: RoadMatch | null;
+  /** When the server first stored it (the server's exports). */
+  receivedAt?: string | null;
+}
+
+/** Today's verdict (pothole | normal with a pothole probability) as types found and their
+ * probabilities: the one mapping the exports, the map markers and the segment report share. */
+export function typesOfVerdict(verdict: SurveyVerdict | null): {
+  found: string[];
+  probabilities: TypeProbability[];
+} {
+  if (!verdict) return { found: [], probabilities: [] };
+  return {
+    found: [verdict.label === 'pothole' ? 'pothole' : GOOD_ROAD],
+    probabilities: [{ type: 'pothole', probability: verdict.potholeProbability }],
+  };
 }
 
 /** Today's survey record as an export row. */
@@ -68,8 +85,7 @@ export function exportRowFromSurvey(
     lon: position?.lon ?? null,
     accuracyM: position?.accuracyM ?? null,
     positionSource: position?.source ?? null,
-    found: verdict ? [verdict.label === 'pothole' ? 'pothole' : GOOD_ROAD] : [],
-    probabilities: verdict ? [{ type: 'pothole', probability: verdict.potholeProbability }] : [],
+    ...typesOfVerdict(verdict),
     notRoadScore: null,
     lowConfidence: verdict?.lowConfidence ?? null,
     severity: record.severity,
@@ -84,5 +100,6 @@ export function exportRowFromSurvey(
         }
       : null,
     photoUrl: options.photoUrl ?? null,
+    ...(options.receivedAt !== undefined ? { receivedAt: options.receivedAt } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * Distances on WGS 84, road networks and chainage, segment reports, map markers and clusters,
  * GPS fix quality, and the export row. Exports are in ./export.
  */
+export * from './chainage-text';
 export * from './damage-types';
 export * from './errors';
 export * from './export-row';

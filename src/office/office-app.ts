@@ -1,88 +1,66 @@
 /**
- * The office's shell: a reviewer signs in with a token (kept for this tab only, in
- * sessionStorage), then the review page. It only routes between the two.
+ * The office's shell (office.html): a header, the pages' navigation, and the page for the path.
+ * It only routes; each page is its own element. Pages: the map (issue 12, /office.html and
+ * /office) and the review page (issue 11, /office/review; docs/REVIEW.md).
  */
 import { css, html, LitElement } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
-import { OfficeApi, OfficeApiError } from './office-api';
-import './review-page';
+import { customElement } from 'lit/decorators.js';
+import { theme } from '../components/theme';
+import './pages/office-map-page';
+import './pages/office-review-page';
+import { OfficeApi } from './services/office-api';
 
-const TOKEN_KEY = 'roadcam-office-token';
+@customElement('roadcam-office')
+export class RoadcamOffice extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      header {
+        display: flex;
+        gap: 1rem;
+        align-items: center;
+        background: #1b2a3a;
+        color: #fff;
+        padding: 0.5rem 1rem;
+      }
+      h1 {
+        margin: 0;
+        font-size: 1.2rem;
+      }
+      nav a {
+        color: #fff;
+        font-weight: 600;
+      }
+      main {
+        padding: 0.75rem 1rem;
+      }
+    `,
+  ];
 
-@customElement('rc-office')
-export class RcOffice extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 1rem;
-      max-width: 1200px;
-      margin: 0 auto;
-    }
-    form {
-      display: flex;
-      gap: 0.5rem;
-      flex-wrap: wrap;
-      align-items: end;
-    }
-    input {
-      min-width: 28rem;
-      font: inherit;
-      padding: 0.4rem;
-    }
-    .error {
-      color: #a01818;
-    }
-  `;
-
-  @state() private api: OfficeApi | null = null;
-  @state() private error = '';
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (token) this.api = new OfficeApi(token);
-  }
-
-  private async signIn(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    const input = (event.target as HTMLFormElement).elements.namedItem('token') as HTMLInputElement;
-    const token = input.value.trim();
-    if (!token) return;
-    const api = new OfficeApi(token);
-    try {
-      await api.queue({}, null);
-    } catch (error) {
-      this.error =
-        error instanceof OfficeApiError && error.status === 401
-          ? 'This token is unknown or revoked: ask the server’s administrator for a reviewer token.'
-          : (error as Error).message;
-      return;
-    }
-    sessionStorage.setItem(TOKEN_KEY, token);
-    this.error = '';
-    this.api = api;
-  }
-
-  private signOut(): void {
-    sessionStorage.removeItem(TOKEN_KEY);
-    this.api = null;
-  }
+  private readonly api = new OfficeApi();
 
   override render() {
-    if (this.api) {
-      return html`<rc-review-page .api=${this.api} @sign-out=${this.signOut}></rc-review-page>`;
-    }
-    return html`
-      <h1>RoadCAM office</h1>
-      <p>
-        Sign in with your reviewer token (made on the server with
-        <code>npm run server -- token create --name NAME --role reviewer</code>).
-      </p>
-      <form @submit=${this.signIn}>
-        <label>Reviewer token <input name="token" type="password" autocomplete="off" /></label>
-        <button type="submit">Sign in</button>
-      </form>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
-    `;
+    // The sync server serves office.html for /office and every path under it.
+    const review = location.pathname.startsWith('/office/review');
+    return html`<header>
+        <h1>RoadCAM office</h1>
+        <nav aria-label="Office">
+          <a href="/office.html" aria-current=${review ? 'false' : 'page'}>Map</a>
+          <a href="/office/review" aria-current=${review ? 'page' : 'false'}>Review</a>
+        </nav>
+      </header>
+      <main>
+        ${
+          review
+            ? html`<rc-office-review-page></rc-office-review-page>`
+            : html`<rc-office-map-page .api=${this.api}></rc-office-map-page>`
+        }
+      </main>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'roadcam-office': RoadcamOffice;
   }
 }

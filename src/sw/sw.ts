@@ -32,10 +32,10 @@ precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 
 // Deep links (/surveys/<id>, /about) open the shell, which routes on the client. The office's
-// page (/office, on the same origin) is not the phone app: it always comes from the server.
+// pages (office.html, served by the sync server) are not the phone's: the network serves them.
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('index.html'), {
-    denylist: [/^\/api\//, /^\/office(\/|\.html|$)/],
+    denylist: [/^\/api\//, /^\/office/],
   }),
 );
 

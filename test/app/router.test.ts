@@ -8,6 +8,7 @@ describe('routes', () => {
       { name: 'survey' },
       { name: 'list' },
       { name: 'detail', id },
+      { name: 'map' },
       { name: 'about' },
     ] as const) {
       expect(parseRoute(routePath(route))).toEqual(route);

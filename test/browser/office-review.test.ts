@@ -64,9 +64,9 @@ async function signIn(token: string): Promise<void> {
 }
 
 describe('office review page', () => {
-  it('is served at /office by the sync server and refuses a token that is not a reviewer’s', async () => {
-    await page.goto(`${server.url}/office`);
-    await page.getByRole('heading', { name: 'RoadCAM office' }).waitFor();
+  it('is served at /office/review by the sync server and refuses a token that is not a reviewer’s', async () => {
+    await page.goto(`${server.url}/office/review`);
+    await page.getByRole('heading', { name: 'Review surveys: sign in' }).waitFor();
     await signIn(phoneToken);
     await expect
       .poll(() => page.getByRole('alert').textContent())

@@ -7,7 +7,7 @@ import {
   labelsText,
   REVIEW_LABELS,
   step,
-} from '../../src/office/review-view';
+} from '../../src/office/views/review-view';
 import { makeRecord, photoMetaFor } from '../server/fixtures';
 
 function item(overrides: Partial<ReviewQueueItem> = {}): ReviewQueueItem {

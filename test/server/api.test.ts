@@ -526,7 +526,7 @@ function parseCsv(text: string): string[][] {
 }
 
 describe('exports', () => {
-  it('exports GeoJSON (lon, lat) with a photo URL that downloads, and a quoted CSV', async () => {
+  it('exports GeoJSON (lon, lat) with a photo URL that downloads, and a quoted CSV, in the columns of docs/MAP.md', async () => {
     const photo = await makeJpeg(7);
     const placed = makeRecord(50, photo, {
       position: { lat: -33.9, lon: 18.4, accuracyM: 4.5, source: 'gps' },
@@ -545,7 +545,8 @@ describe('exports', () => {
     const geo = await api.get<{
       type: string;
       features: {
-        geometry: { type: string; coordinates: number[] };
+        id: string;
+        geometry: { type: string; coordinates: number[] } | null;
         properties: Record<string, unknown>;
       }[];
     }>('/export.geojson');
@@ -554,24 +555,33 @@ describe('exports', () => {
     expect(geo.body.type).toBe('FeatureCollection');
     const feature = geo.body.features.find((f) => f.properties.id === placed.id)!;
     expect(feature.geometry).toEqual({ type: 'Point', coordinates: [18.4, -33.9] });
+    expect(feature.id).toBe(placed.id);
     expect(feature.properties).toMatchObject({
       time: placed.createdAt,
-      verdict: placed.verdict!.label,
-      probability: placed.verdict!.potholeProbability,
+      found: placed.verdict!.label === 'pothole' ? 'pothole' : 'good_road',
+      p_pothole: placed.verdict!.potholeProbability,
+      low_confidence: false,
+      accuracy_m: 4.5,
+      position_source: 'gps',
+      fix_quality: 'good',
       severity: placed.severity,
       notes: placed.notes,
       model: 'pothole-mobilenet@1.0.0',
     });
-    expect(geo.body.features.some((f) => f.properties.id === nowhere.id)).toBe(false);
+    expect(Date.parse(feature.properties.received_at as string)).not.toBeNaN();
+    // A survey without a position is exported too, with no geometry (RFC 7946 section 3.2).
+    const nowhereFeature = geo.body.features.find((f) => f.properties.id === nowhere.id)!;
+    expect(nowhereFeature.geometry).toBeNull();
+    expect(nowhereFeature.properties.found).toBe('');
     // Relative: no public URL is configured, and the Host header is never copied into links.
-    const photoUrl = feature.properties.photoUrl as string;
+    const photoUrl = feature.properties.photo_url as string;
     expect(photoUrl).toBe(`/api/v1/surveys/${placed.id}/photo`);
     const download = await fetch(server.url + photoUrl, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(photo));
     expect(
-      geo.body.features.find((f) => f.properties.id === formula.id)!.properties.photoUrl,
+      geo.body.features.find((f) => f.properties.id === formula.id)!.properties.photo_url,
     ).toBeNull();
 
     const csv = await api.get<Buffer>('/export.csv');
@@ -585,8 +595,8 @@ describe('exports', () => {
         'time',
         'lat',
         'lon',
-        'verdict',
-        'probability',
+        'found',
+        'p_pothole',
         'severity',
         'notes',
         'model',
@@ -604,6 +614,6 @@ describe('exports', () => {
     expect(column(formulaRow, 'notes')).toBe(`'${formula.notes}`);
     const nowhereRow = rows.find((r) => r[0] === nowhere.id)!;
     expect(column(nowhereRow, 'lat')).toBe('');
-    expect(column(nowhereRow, 'verdict')).toBe('');
+    expect(column(nowhereRow, 'found')).toBe('');
   });
 });

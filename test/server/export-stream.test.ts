@@ -141,10 +141,10 @@ describe('streamed exports', () => {
     expect(((await third.json()) as { error: string }).error).toBe('too_many_exports');
 
     const geojson = JSON.parse(await readAll(first)) as {
-      features: { properties: { id: string; photoUrl: string | null } }[];
+      features: { properties: { id: string; photo_url: string | null } }[];
     };
     expect(geojson.features).toHaveLength(SURVEYS);
-    expect(geojson.features.find((f) => f.properties.id === withPhoto)?.properties.photoUrl).toBe(
+    expect(geojson.features.find((f) => f.properties.id === withPhoto)?.properties.photo_url).toBe(
       `https://roadcam.example.org/api/v1/surveys/${withPhoto}/photo`,
     );
     second.destroy(); // a client that gives up also frees its place

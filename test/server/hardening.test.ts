@@ -17,7 +17,7 @@ import type {
   SyncApiErrorBody,
 } from '../../src/schema/survey';
 import { encodeFloat32Base64 } from '../../src/schema/survey';
-import { csvField } from '../../server/routes/export';
+import { csvField } from '../../src/geo/export/csv';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, makeJpeg, makeRecord, photoMetaFor, rawRequest, sha256 } from './fixtures';
 import { slowRequest } from './slow-request';
@@ -339,7 +339,7 @@ describe('9. exports and records', () => {
     });
     expect(geo.status).toBe(200);
     expect(geo.body).not.toContain('evil.example');
-    expect(geo.body).toContain(`"photoUrl":"/api/v1/surveys/${records[0].id}/photo"`);
+    expect(geo.body).toContain(`"photo_url":"/api/v1/surveys/${records[0].id}/photo"`);
   });
 
   it('refuses cam.data that is not base64 of width x height float32 values', async () => {

@@ -24,6 +24,8 @@ const INPUTS = [
   'src',
   'public',
   'tools/build',
+  // How the app is built (NODE_ENV below): a change here calls for a new build.
+  'tools/lib/preview-server.ts',
 ];
 const LOCK_STALE_MS = 15 * 60_000;
 const KEEP_OLD_BUILDS_MS = 60 * 60_000;
@@ -146,7 +148,10 @@ async function buildOnce(variant: string, extraModels?: ExtraModels): Promise<st
     }
     rmSync(dir, { recursive: true, force: true });
     // An empty value turns the extra-models plugin off even if the caller's environment sets it.
-    const env: NodeJS.ProcessEnv = { ROADCAM_EXTRA_MODELS: '' };
+    // NODE_ENV: vitest sets it to 'test' and the build inherits it, and then Vite resolves
+    // packages' "development" exports (Lit in dev mode, with its warnings and checks): the
+    // tests and benchmarks must run what `npm run build` ships.
+    const env: NodeJS.ProcessEnv = { ROADCAM_EXTRA_MODELS: '', NODE_ENV: 'production' };
     if (extraModels) {
       const models = path.join(dir, 'test-models');
       await extraModels.make(models);

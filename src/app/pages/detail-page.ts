@@ -11,6 +11,7 @@ import { html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import '../../components/rc-survey-detail';
 import type { SyncConflictView } from '../../components/rc-survey-detail';
+import type { RoadMatch } from '../../geo/road-matcher';
 import type { Severity, SurveyRecord } from '../../store/survey-record';
 import { FIELD_CAM_METHODS, isFieldCamMethod } from '../../ui/cam-methods';
 import { appServicesContext, FollowAppState } from '../app-context';
@@ -45,6 +46,7 @@ export class RcDetailPage extends LitElement {
   @state() private confirmingDelete = false;
   @state() private saveState = '';
   @state() private explaining = false;
+  @state() private road: RoadMatch | null = null;
 
   private readonly load = new Task(this, {
     args: () => [this.surveyId, this.visit] as const,
@@ -69,6 +71,7 @@ export class RcDetailPage extends LitElement {
       this.photo = null;
       this.heatmap = null;
       this.conflict = null;
+      this.road = null;
       this.saveState = '';
       this.confirmingDelete = false;
     }
@@ -88,6 +91,9 @@ export class RcDetailPage extends LitElement {
     }
     this.record = record;
     void this.loadConflict(record);
+    void this.app.roads.match(record.position).then((road) => {
+      if (this.record?.id === record.id) this.road = road;
+    });
     this.method = record.cam?.method ?? this.app.state.method;
     this.where = record.cam ? whereLooked(record.cam) : '';
     const photo = await repo.getPhoto(id);
@@ -199,7 +205,7 @@ export class RcDetailPage extends LitElement {
     const { opacity, modelStatus } = this.app.state;
     return html`<h2>Survey</h2>
       <rc-survey-detail
-        .survey=${r ? detailView(r, this.conflict, this.app.notes.pendingFor(r.id)) : null}
+        .survey=${r ? detailView(r, this.conflict, this.app.notes.pendingFor(r.id), this.road) : null}
         .photo=${this.photo}
         .heatmap=${this.heatmap}
         .region=${r?.cam?.region ?? WHOLE_PHOTO}

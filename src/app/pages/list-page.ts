@@ -33,15 +33,15 @@ export class RcListPage extends LitElement {
 
   /** Each visit of the page (the shell counts them) reads the surveys again. */
   @property({ type: Number }) visit = 0;
-  @state() private verdictFilter: VerdictKey | '' = '';
-  @state() private syncFilter: SyncState | '' = '';
   /** Sync changed surveys: read them again. */
   @state() private reads = 0;
 
   private readonly thumbnails = new ThumbnailUrls();
 
   private readonly surveys = new Task(this, {
-    args: () => [this.verdictFilter, this.syncFilter, this.visit, this.reads] as const,
+    // The filters live in the app's state: the Map page shows the same surveys.
+    args: () =>
+      [this.app.state.filter.verdict, this.app.state.filter.sync, this.visit, this.reads] as const,
     task: async ([verdict, syncState]) => {
       const repo = await this.app.repository();
       if (!repo) return { records: [], total: 0 };
@@ -61,8 +61,10 @@ export class RcListPage extends LitElement {
   }
 
   private onFilterChange(event: CustomEvent<{ verdict: string; sync: string }>): void {
-    this.verdictFilter = event.detail.verdict as VerdictKey | '';
-    this.syncFilter = event.detail.sync as SyncState | '';
+    this.app.setFilter({
+      verdict: event.detail.verdict as VerdictKey | '',
+      sync: event.detail.sync as SyncState | '',
+    });
   }
 
   private async onSyncNow(): Promise<void> {
@@ -81,8 +83,8 @@ export class RcListPage extends LitElement {
         aria-busy=${this.surveys.status === TaskStatus.PENDING ? 'true' : 'false'}
         .items=${items}
         .total=${total}
-        verdictFilter=${this.verdictFilter}
-        syncFilter=${this.syncFilter}
+        verdictFilter=${this.app.state.filter.verdict}
+        syncFilter=${this.app.state.filter.sync}
         storageText=${storageText(storage)}
         .sync=${syncSummary(sync)}
         @sync-now=${this.onSyncNow}

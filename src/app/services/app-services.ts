@@ -10,13 +10,14 @@ import type { CamMethodName } from '../../explain/cam/compute-cam';
 import { workerConfigFrom } from '../../workers/worker-config';
 import { SurveyRepository } from '../../store';
 import { readStorageInfo, requestPersistence, type StorageInfo } from '../../store/storage-info';
-import type { SurveyRecord } from '../../store/survey-record';
+import type { SurveyRecord, SyncState, VerdictKey } from '../../store/survey-record';
 import { toShownError, type ShownError } from '../../ui/shown-error';
 import type { EngineInfo, Explanation, ModelStatus } from '../../workers/protocol';
 import { createAnalysisClient, type AnalysisClient } from './analysis-client';
 import { InstallService, type InstallState } from './install';
 import { NotesDraft, type NotesSettled } from './notes-draft';
-import { PositionTracker } from './position';
+import { PositionTracker, type PositionResult } from './position';
+import { RoadService } from './road-service';
 import { SurveyService } from './survey-service';
 import { registerServiceWorker, type UpdateHandle } from './sw-update';
 import { INITIAL_SYNC_VIEW, SyncService, type SyncView } from './sync-service';
@@ -36,6 +37,13 @@ export interface AppState {
   /** The CAM method and heatmap opacity chosen, for the survey page and the detail view. */
   method: CamMethodName;
   opacity: number;
+  /** The survey filters, shared by the list and the map. */
+  filter: SurveyFilter;
+}
+
+export interface SurveyFilter {
+  verdict: VerdictKey | '';
+  sync: SyncState | '';
 }
 
 /** How often pages re-read surveys whose sync state changes (a flush changes many). */
@@ -53,7 +61,10 @@ export class AppServices extends EventTarget {
     notice: '',
     method: 'gradcam',
     opacity: 0.5,
+    filter: { verdict: '', sync: '' },
   };
+  /** The road network kept on the phone (Map page, survey detail). */
+  readonly roads = new RoadService();
   readonly notes = new NotesDraft((id, notes) => this.saveNotes(id, notes));
 
   private repoReady: Promise<SurveyRepository | null> | null = null;
@@ -237,6 +248,15 @@ export class AppServices extends EventTarget {
 
   setOpacity(opacity: number): void {
     this.set({ opacity });
+  }
+
+  setFilter(filter: SurveyFilter): void {
+    this.set({ filter });
+  }
+
+  /** "Where am I" on the map: a recent fix, or the first within `waitMs` (asks permission). */
+  currentPosition(waitMs = 15_000): Promise<PositionResult> {
+    return this.positions.current(waitMs);
   }
 
   // ---- storage ----

@@ -1,8 +1,10 @@
 /** A saved survey as the detail view shows it. */
 import type { SurveyDetailView, SyncConflictView } from '../../components/rc-survey-detail';
+import type { RoadMatch } from '../../geo/road-matcher';
 import type { SurveyRecord } from '../../store/survey-record';
 import { officeCorrectionText } from './office-text';
 import { positionText } from './position-text';
+import { roadText } from './road-text';
 
 /**
  * `conflict` is shown only while the survey's sync failed; `pendingNotes` (typed, not saved
@@ -12,6 +14,7 @@ export function detailView(
   record: SurveyRecord,
   conflict: SyncConflictView | null,
   pendingNotes: string | null,
+  road: RoadMatch | null = null,
 ): SurveyDetailView {
   return {
     id: record.id,
@@ -19,7 +22,8 @@ export function detailView(
     updatedAt: record.updatedAt,
     verdict: record.verdict,
     analysisError: record.analysisError,
-    positionText: positionText(record),
+    // The road and chainage, once a road network is loaded, on the position's line.
+    positionText: road ? `${positionText(record)}. ${roadText(road)}` : positionText(record),
     modelText: record.model
       ? `${record.model.id} ${record.model.version}`
       : 'none (not analysed yet)',

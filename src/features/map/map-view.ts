@@ -74,16 +74,31 @@ export class RcMapView extends LitElement {
   private background: L.GridLayer | null = null;
   private readonly overlays = L.layerGroup();
   private readonly here = L.layerGroup();
+  private resizeObserver: ResizeObserver | null = null;
+  /** The view when the element was last taken out of the page. */
+  private lastView: { center: [number, number]; zoom: number } | null = null;
 
   override render() {
     return html`<div class="map" role="application" aria-label="Map of surveys"></div>`;
   }
 
   override firstUpdated(): void {
+    this.createMap();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // A page kept while another is shown (the app's cache()) is disconnected and connected
+    // again: the map removed on the way out is made again, as it was.
+    if (this.hasUpdated && !this.map) this.createMap();
+  }
+
+  private createMap(): void {
     const container = this.renderRoot.querySelector('.map') as HTMLElement;
+    const view = this.lastView;
     this.map = L.map(container, {
-      center: this.center,
-      zoom: this.zoom,
+      center: view?.center ?? this.center,
+      zoom: view?.zoom ?? this.zoom,
       // Vector overlays (track, sections, accuracy circle) on one canvas, not SVG elements.
       preferCanvas: true,
       zoomControl: true,
@@ -94,7 +109,15 @@ export class RcMapView extends LitElement {
     this.here.addTo(this.map);
     this.markerLayer.addTo(this.map);
     // The host's size is known only once it is laid out.
-    new ResizeObserver(() => this.map?.invalidateSize()).observe(container);
+    this.resizeObserver = new ResizeObserver(() => this.map?.invalidateSize());
+    this.resizeObserver.observe(container);
+    if (view) {
+      // Made again: everything the properties say is drawn again.
+      this.showBasemap();
+      this.markerLayer.setMarkers(this.markers);
+      this.showOverlays();
+      this.showPosition();
+    }
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -105,8 +128,28 @@ export class RcMapView extends LitElement {
     if (changed.has('position')) this.showPosition();
   }
 
+  /** Shows every marker (at most street level); false when there is none to show. */
+  fitMarkers(maxZoom = 17): boolean {
+    if (!this.map || this.markers.length === 0) return false;
+    const bounds = L.latLngBounds(this.markers.map((m) => [m.lat, m.lon] as L.LatLngTuple));
+    this.map.fitBounds(bounds, { padding: [24, 24], maxZoom, animate: false });
+    return true;
+  }
+
+  /** Centres the map on a point, keeping the zoom unless it is wider than `minZoom`. */
+  showPoint(lat: number, lon: number, minZoom = 16): void {
+    this.map?.setView([lat, lon], Math.max(this.map.getZoom(), minZoom), { animate: false });
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    if (this.map) {
+      const c = this.map.getCenter();
+      this.lastView = { center: [c.lat, c.lng], zoom: this.map.getZoom() };
+    }
+    this.resizeObserver?.disconnect();
+    this.resizeObserver = null;
+    this.background = null;
     this.map?.remove();
     this.map = null;
   }

@@ -80,6 +80,8 @@ export function exportColumns(options: ExportOptions = {}): Column[] {
     { name: 'chainage_m', kind: 'real', value: (r) => r.road?.chainageM ?? null },
     { name: 'road_distance_m', kind: 'real', value: (r) => r.road?.distanceM ?? null },
     { name: 'photo_url', kind: 'text', value: (r) => r.photoUrl },
+    // Empty in the phone's exports: only the server knows when it received a survey.
+    { name: 'received_at', kind: 'datetime', value: (r) => r.receivedAt ?? null },
   ];
 }
 

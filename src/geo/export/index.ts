@@ -23,3 +23,4 @@ export const EXPORT_FORMATS = {
   kml: { mime: 'application/vnd.google-earth.kml+xml', extension: '.kml' },
   gpkg: { mime: 'application/geopackage+sqlite3', extension: '.gpkg' },
 } as const;
+export { segmentReportCsv, SEGMENT_REPORT_COLUMNS } from './segment-report-csv';

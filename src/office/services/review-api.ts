@@ -1,22 +1,22 @@
 /**
- * The office's client of the sync API: the reviewer's token on every request, JSON answers
+ * The review page's client of the sync API: the reviewer's token on every request, JSON answers
  * typed by src/schema/review.ts, and an error that says what to do.
  */
 import type {
   ReviewDecisionInput,
   ReviewQueueResponse,
   ReviewSaveResponse,
-} from '../schema/review';
-import type { SyncApiErrorBody } from '../schema/survey';
+} from '../../schema/review';
+import type { SyncApiErrorBody } from '../../schema/survey';
 
-export class OfficeApiError extends Error {
+export class ReviewApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
   ) {
     super(message);
-    this.name = 'OfficeApiError';
+    this.name = 'ReviewApiError';
   }
 }
 
@@ -26,7 +26,7 @@ export interface QueueFilter {
   label?: string;
 }
 
-export class OfficeApi {
+export class ReviewApi {
   constructor(
     private readonly token: string,
     private readonly base = '/api/v1',
@@ -40,11 +40,11 @@ export class OfficeApi {
         headers: { authorization: `Bearer ${this.token}`, ...(init.headers ?? {}) },
       });
     } catch (error) {
-      throw new OfficeApiError(0, 'network', `The server did not answer (${String(error)}).`);
+      throw new ReviewApiError(0, 'network', `The server did not answer (${String(error)}).`);
     }
     if (!response.ok) {
       const body = (await response.json().catch(() => null)) as SyncApiErrorBody | null;
-      throw new OfficeApiError(
+      throw new ReviewApiError(
         response.status,
         body?.error ?? 'http_error',
         body?.message ?? `The server answered ${response.status}.`,

@@ -2,10 +2,10 @@
  * What the review page shows of a queue item, and what each key does: plain functions, tested
  * in Node (test/office/review-view.test.ts); the element only renders them.
  */
-import { DAMAGE_TYPE_NAMES } from '../model/damage-types';
-import { labelTitle } from '../model/label-titles';
-import type { ReviewQueueItem } from '../schema/review';
-import { GOOD_ROAD_LABEL, NOT_ROAD_LABEL } from '../schema/survey';
+import { DAMAGE_TYPE_NAMES } from '../../model/damage-types';
+import { labelTitle } from '../../model/label-titles';
+import type { ReviewQueueItem } from '../../schema/review';
+import { GOOD_ROAD_LABEL, NOT_ROAD_LABEL } from '../../schema/survey';
 
 /** The labels a reviewer can set, in key order: 1 = good road, 2 = not a road, 3.. = damages. */
 export const REVIEW_LABELS: readonly string[] = [

@@ -6,10 +6,10 @@
  */
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { ReviewDecisionInput, ReviewQueueItem } from '../schema/review';
-import { camImage } from './cam-image';
-import { OfficeApiError, type OfficeApi, type QueueFilter } from './office-api';
-import { itemSummary, keyAction, labelTitle, REVIEW_LABELS, step } from './review-view';
+import type { ReviewDecisionInput, ReviewQueueItem } from '../../schema/review';
+import { camImage } from '../views/cam-image';
+import { ReviewApiError, type ReviewApi, type QueueFilter } from '../services/review-api';
+import { itemSummary, keyAction, labelTitle, REVIEW_LABELS, step } from '../views/review-view';
 
 @customElement('rc-review-page')
 export class RcReviewPage extends LitElement {
@@ -75,7 +75,7 @@ export class RcReviewPage extends LitElement {
     }
   `;
 
-  @property({ attribute: false }) api!: OfficeApi;
+  @property({ attribute: false }) api!: ReviewApi;
   @state() private filter: QueueFilter = {};
   @state() private items: ReviewQueueItem[] = [];
   @state() private index = -1;
@@ -169,10 +169,10 @@ export class RcReviewPage extends LitElement {
       this.select(step(this.index, 1, this.items.length));
     } catch (error) {
       this.message =
-        error instanceof OfficeApiError && error.status === 409
+        error instanceof ReviewApiError && error.status === 409
           ? `${error.message} The list was reloaded.`
           : `Not saved: ${(error as Error).message}`;
-      if (error instanceof OfficeApiError && error.status === 409) await this.load();
+      if (error instanceof ReviewApiError && error.status === 409) await this.load();
     } finally {
       this.busy = false;
     }
@@ -187,7 +187,7 @@ export class RcReviewPage extends LitElement {
     const item = this.current;
     return html`
       <header>
-        <h1>Review surveys</h1>
+        <h2>Review surveys</h2>
         <label
           >Show
           <select

@@ -1,0 +1,66 @@
+/**
+ * The office's access to the sync server it is served from: a device token (the server's
+ * administrator makes one; kept in this browser's localStorage, never in a URL) and the synced
+ * surveys, read from the server's GeoJSON export (streamed by the server, one request).
+ */
+import type { ExportFeatureCollection } from '../views/office-rows';
+
+const TOKEN_KEY = 'roadcam-office-token';
+
+export class OfficeApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+    this.name = 'OfficeApiError';
+  }
+}
+
+export class OfficeApi {
+  constructor(
+    private readonly storage: Storage = localStorage,
+    private readonly base = '',
+  ) {}
+
+  get token(): string {
+    return this.storage.getItem(TOKEN_KEY) ?? '';
+  }
+
+  set token(value: string) {
+    if (value) this.storage.setItem(TOKEN_KEY, value.trim());
+    else this.storage.removeItem(TOKEN_KEY);
+  }
+
+  private async get(path: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${this.token}` },
+      });
+    } catch (error) {
+      throw new OfficeApiError(`The sync server did not answer (${String(error)}).`);
+    }
+    if (response.status === 401)
+      throw new OfficeApiError(
+        'The server does not know this token: enter a valid device token (the administrator makes one with `npm run server -- token create --name office`).',
+        401,
+      );
+    if (!response.ok)
+      throw new OfficeApiError(
+        `The server answered ${response.status} to ${path}.`,
+        response.status,
+      );
+    return response;
+  }
+
+  /** Every synced survey, as the server's GeoJSON export gives them. */
+  async surveys(): Promise<ExportFeatureCollection> {
+    return (await (await this.get('/export.geojson')).json()) as ExportFeatureCollection;
+  }
+
+  /** A survey's photo (needs the token, so it cannot be a plain <img src>). */
+  async photo(id: string): Promise<Blob> {
+    return (await this.get(`/surveys/${id}/photo`)).blob();
+  }
+}
