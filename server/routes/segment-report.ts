@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { RoadNetworkError } from '../../src/geo/errors';
-import { typesOfVerdict } from '../../src/geo/export-row';
+import { verdictColumns } from '../../src/geo/export-row';
 import { segmentReportCsv } from '../../src/geo/export/segment-report-csv';
 import { DEFAULT_MATCH_DISTANCE_M, RoadMatcher } from '../../src/geo/road-matcher';
 import { parseRoadNetwork } from '../../src/geo/road-network';
@@ -82,7 +82,7 @@ export async function segmentReportRoutes(
           : null;
         matched.push({
           road: match ? { id: match.road.id, chainageM: match.chainageM } : null,
-          found: typesOfVerdict(record.verdict).found,
+          found: verdictColumns(record).found,
           severity: record.severity,
         });
       }

@@ -8,6 +8,7 @@ import type { SurveyVerdict } from '../schema/survey';
 import './rc-heatmap';
 import type { Region } from './rc-heatmap';
 import './rc-verdict';
+import type { VerdictSummary } from './rc-verdict';
 import { theme } from './theme';
 
 export interface MethodChoice {
@@ -52,6 +53,10 @@ export class RcExplanation extends LitElement {
 
   @property({ attribute: false }) verdict: SurveyVerdict | null = null;
   @property() verdictReason = '';
+  /** Road-damage models: the verdict in words (rc-verdict's summary). */
+  @property({ attribute: false }) summary: VerdictSummary | null = null;
+  /** Road-damage models: which damage type's heatmap is drawn (for the label). */
+  @property() heatmapOf = '';
   @property({ attribute: false }) photo: ImageBitmap | null = null;
   @property({ attribute: false }) heatmap: ImageBitmap | null = null;
   @property({ attribute: false }) region: Region = { x: 0, y: 0, width: 1, height: 1 };
@@ -68,7 +73,12 @@ export class RcExplanation extends LitElement {
   override render() {
     const methodName = this.methods.find((m) => m.name === this.method)?.label ?? this.method;
     return html`
-      <rc-verdict .verdict=${this.verdict} reason=${this.verdictReason}></rc-verdict>
+      <rc-verdict
+        .verdict=${this.verdict}
+        .summary=${this.summary}
+        reason=${this.verdictReason}
+      ></rc-verdict>
+      <slot name="before-photo"></slot>
       <rc-heatmap
         .photo=${this.photo}
         .heatmap=${this.heatmap}
@@ -76,7 +86,7 @@ export class RcExplanation extends LitElement {
         .opacity=${this.opacity}
         label=${
           this.verdict
-            ? `Photo with the ${methodName} heatmap: warm colours mark where the model looked`
+            ? `Photo with the ${methodName} heatmap${this.heatmapOf ? ` of ${this.heatmapOf}` : ''}: warm colours mark where the model looked`
             : 'Photo'
         }
       ></rc-heatmap>

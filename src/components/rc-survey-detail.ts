@@ -8,8 +8,11 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { SurveyVerdict } from '../schema/survey';
+import './rc-damage-types';
+import type { TypeLine, TypeToggle } from './rc-damage-types';
 import './rc-explanation';
 import type { MethodChoice } from './rc-explanation';
+import type { VerdictSummary } from './rc-verdict';
 import type { Region } from './rc-heatmap';
 import { syncText } from './rc-survey-list';
 import { theme } from './theme';
@@ -32,6 +35,8 @@ export interface SurveyDetailView {
   severity: number | null;
   /** "Corrected by the office: …" once the office reviewed it; null before. */
   officeCorrection?: string | null;
+  /** Road-damage models: the headline, a heatmap toggle per type, a line per type. */
+  damage: { headline: VerdictSummary; toggles: TypeToggle[]; lines: TypeLine[] } | null;
 }
 
 export interface SyncConflictView {
@@ -124,6 +129,9 @@ export class RcSurveyDetail extends LitElement {
   ];
 
   @property({ attribute: false }) survey: SurveyDetailView | null = null;
+  /** Road-damage models: the type whose heatmap is drawn, and its title. */
+  @property() selectedType = '';
+  @property() heatmapOf = '';
   @property({ attribute: false }) photo: ImageBitmap | null = null;
   @property({ attribute: false }) heatmap: ImageBitmap | null = null;
   @property({ attribute: false }) region: Region = { x: 0, y: 0, width: 1, height: 1 };
@@ -188,6 +196,8 @@ export class RcSurveyDetail extends LitElement {
       </div>
       <rc-explanation
         .verdict=${s.verdict}
+        .summary=${s.damage?.headline ?? null}
+        heatmapOf=${this.heatmapOf}
         verdictReason=${s.analysisError ?? ''}
         .photo=${this.photo}
         .heatmap=${this.heatmap}
@@ -197,7 +207,19 @@ export class RcSurveyDetail extends LitElement {
         .methods=${this.methods}
         whereLooked=${this.whereLooked}
         ?explaining=${this.explaining}
-      ></rc-explanation>
+      >
+        ${
+          s.damage
+            ? html`<rc-damage-types
+                slot="before-photo"
+                .toggles=${s.damage.toggles}
+                .lines=${s.damage.lines}
+                selected=${this.selectedType}
+                ?busy=${this.explaining}
+              ></rc-damage-types>`
+            : nothing
+        }
+      </rc-explanation>
       ${
         !s.verdict && this.canAnalyse
           ? html`<button

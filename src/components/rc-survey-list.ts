@@ -11,7 +11,9 @@ import { theme } from './theme';
 export interface SurveyListItem {
   id: string;
   createdAt: string;
-  verdictKey: 'pothole' | 'normal' | 'unanalysed';
+  verdictKey: 'pothole' | 'normal' | 'damage' | 'not-a-road' | 'unanalysed';
+  /** The verdict in words when the view words it (road-damage models: "Crack, patch"). */
+  title?: string;
   /** Probability of the verdict's label, 0..1, when analysed. */
   probability: number | null;
   lowConfidence: boolean;
@@ -37,7 +39,20 @@ export interface SyncSummary {
 // "Sync now" stays enabled while a sync runs: a tap then retries at once instead of waiting
 // out the backoff (the outbox shares the running sync).
 
-const VERDICT_TEXT = { pothole: 'Pothole', normal: 'Good road', unanalysed: 'Not analysed yet' };
+const VERDICT_TEXT = {
+  pothole: 'Pothole',
+  normal: 'Good road',
+  damage: 'Damage',
+  'not-a-road': 'Not a road',
+  unanalysed: 'Not analysed yet',
+};
+
+/** The damage types the list filters by (a road-damage model's main types). */
+export const TYPE_FILTERS = [
+  { value: 'pothole', label: 'Pothole' },
+  { value: 'crack', label: 'Crack' },
+  { value: 'patch', label: 'Patch' },
+];
 
 @customElement('rc-survey-list')
 export class RcSurveyList extends LitElement {
@@ -51,7 +66,7 @@ export class RcSurveyList extends LitElement {
       .filters {
         display: grid;
         /* minmax(0, …): a select as wide as its longest option must not widen the page. */
-        grid-template-columns: repeat(2, minmax(0, 1fr));
+        grid-template-columns: repeat(auto-fit, minmax(min(9rem, 100%), 1fr));
         gap: 0.75rem;
         margin-bottom: 0.75rem;
       }
@@ -136,6 +151,7 @@ export class RcSurveyList extends LitElement {
 
   @property({ attribute: false }) items: SurveyListItem[] = [];
   @property() verdictFilter = '';
+  @property() typeFilter = '';
   @property() syncFilter = '';
   @property() storageText = '';
   @property({ type: Number }) total = 0;
@@ -145,9 +161,10 @@ export class RcSurveyList extends LitElement {
     const root = this.renderRoot;
     const verdict = (root.querySelector('#verdict-filter') as HTMLSelectElement).value;
     const sync = (root.querySelector('#sync-filter') as HTMLSelectElement).value;
+    const type = (root.querySelector('#type-filter') as HTMLSelectElement).value;
     this.dispatchEvent(
       new CustomEvent('filter-change', {
-        detail: { verdict, sync },
+        detail: { verdict, sync, type },
         bubbles: true,
         composed: true,
       }),
@@ -184,8 +201,17 @@ export class RcSurveyList extends LitElement {
           <select id="verdict-filter" .value=${this.verdictFilter} @change=${this.filterChanged}>
             <option value="">All</option>
             <option value="pothole">Pothole</option>
+            <option value="damage">Other damage</option>
             <option value="normal">Good road</option>
+            <option value="not-a-road">Not a road</option>
             <option value="unanalysed">Not analysed yet</option>
+          </select>
+        </label>
+        <label
+          >Damage type
+          <select id="type-filter" .value=${this.typeFilter} @change=${this.filterChanged}>
+            <option value="">All</option>
+            ${TYPE_FILTERS.map((t) => html`<option value=${t.value}>${t.label}</option>`)}
           </select>
         </label>
         <label
@@ -214,6 +240,7 @@ export class RcSurveyList extends LitElement {
                     data-testid="survey-item"
                     data-id=${item.id}
                     data-verdict=${item.verdictKey}
+                    data-title=${item.title ?? VERDICT_TEXT[item.verdictKey]}
                     data-sync-state=${item.syncState}
                   >
                     <button
@@ -223,7 +250,7 @@ export class RcSurveyList extends LitElement {
                       <img src=${item.thumbnailUrl} alt="" width="72" height="72" />
                       <span>
                         <span class="title ${item.verdictKey}">
-                          ${VERDICT_TEXT[item.verdictKey]}${item.probability !== null ? ` ${Math.round(item.probability * 100)}%` : ''}${item.lowConfidence ? ' (not sure)' : ''}
+                          ${item.title ?? VERDICT_TEXT[item.verdictKey]}${item.probability !== null ? ` ${Math.round(item.probability * 100)}%` : ''}${item.lowConfidence ? ' (not sure)' : ''}
                         </span>
                         <br />
                         <span class="meta">

@@ -53,6 +53,32 @@ export function classProbability(index: number): Target {
   );
 }
 
+/**
+ * Example i's score is the logit of class `indices[i]`: one batched pass explains several
+ * classes of the same photo (the photo repeated once per class).
+ */
+export function classLogitEach(indices: readonly number[]): Target {
+  return makeTarget(`logit of classes ${indices.join(', ')}`, (o) => {
+    const logits = asClasses(o, 'logits');
+    const [n, classes] = logits.shape;
+    if (n !== indices.length) {
+      throw new ExplainError(
+        'bad-target',
+        `${indices.length} classes were asked for a batch of ${n} examples: one per example.`,
+      );
+    }
+    const bad = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= classes);
+    if (bad !== undefined) {
+      throw new ExplainError(
+        'bad-target',
+        `Class ${bad} does not exist: this model has ${classes} classes (0 to ${classes - 1}).`,
+      );
+    }
+    const mask = tf.oneHot(tf.tensor1d(indices as number[], 'int32'), classes);
+    return tf.sum(tf.mul(logits, mask), 1) as tf.Tensor1D;
+  });
+}
+
 /** Each example's own top class (by logit). */
 export function topClassLogit(): Target {
   return makeTarget('logit of the top class', (o) => {

@@ -1,11 +1,12 @@
 /**
  * One survey as every export writes it (GeoJSON, CSV, KML, GeoPackage), on the phone and on the
  * server. The verdict is a list of types found and each type's probability, so new damage types
- * flow through without a code change. `exportRowFromSurvey` maps today's survey record (verdict
- * pothole|normal with a pothole probability); the record of issue 10 will map the same way.
+ * flow through without a code change. `exportRowFromSurvey` maps both forms of the survey
+ * record: a road-damage model's (`damage`: every type's probability, the types found, the
+ * not-a-road score) and the pothole model's (verdict pothole|normal with a pothole probability).
  */
-import type { SurveyRecordWire, SurveyVerdict } from '../schema/survey';
-import { GOOD_ROAD } from './damage-types';
+import type { SurveyRecordWire } from '../schema/survey';
+import { GOOD_ROAD, NOT_ROAD } from './damage-types';
 import type { RoadMatch } from './road-matcher';
 
 export interface TypeProbability {
@@ -30,12 +31,20 @@ export interface ExportRow {
   lon: number | null;
   accuracyM: number | null;
   positionSource: 'gps' | 'exif' | null;
-  /** Types the model found: damage types, or `good_road`, or `not_road`; empty before analysis. */
+  /**
+   * Types the model found: damage types, or `good_road`, or `not_road`; empty before analysis
+   * and when a road-damage model was not sure (low_confidence says so).
+   */
   found: string[];
   /** Each type's probability (0..1) as the model gave it. */
   probabilities: TypeProbability[];
-  /** How far the photo is from looking like a road, 0..1; null from models without the check. */
+  /**
+   * How far the photo is from looking like a road (a squared Mahalanobis distance of its
+   * features; above the model's threshold it is not a road); null from models without the check.
+   */
   notRoadScore: number | null;
+  /** Whether the engineer kept a photo the model called not a road; null when not asked. */
+  notRoadKept: boolean | null;
   /** True when the model was not sure. */
   lowConfidence: boolean | null;
   /** The engineer's severity, 1 (minor) to 5 (severe). */
@@ -58,25 +67,55 @@ export interface SurveyRowOptions {
   receivedAt?: string | null;
 }
 
-/** Today's verdict (pothole | normal with a pothole probability) as types found and their
- * probabilities: the one mapping the exports, the map markers and the segment report share. */
-export function typesOfVerdict(verdict: SurveyVerdict | null): {
-  found: string[];
-  probabilities: TypeProbability[];
-} {
-  if (!verdict) return { found: [], probabilities: [] };
+/** What the verdict columns read of a record, stored (heatmaps as floats) or on the wire. */
+export interface VerdictSource {
+  verdict: SurveyRecordWire['verdict'];
+  damage?: Omit<NonNullable<SurveyRecordWire['damage']>, 'cams'>;
+}
+
+/**
+ * The verdict columns: from `damage` when the record has it, else from the pothole verdict. The
+ * one mapping the exports, the map markers and the segment report share.
+ */
+export function verdictColumns(
+  record: VerdictSource,
+): Pick<ExportRow, 'found' | 'probabilities' | 'notRoadScore' | 'notRoadKept' | 'lowConfidence'> {
+  const { verdict, damage } = record;
+  if (damage) {
+    const found =
+      damage.outcome === 'not-a-road'
+        ? [NOT_ROAD]
+        : damage.found.length
+          ? [...damage.found]
+          : damage.outcome === 'good-road'
+            ? [GOOD_ROAD]
+            : [];
+    return {
+      found,
+      probabilities: Object.entries(damage.probabilities).map(([type, probability]) => ({
+        type,
+        probability,
+      })),
+      notRoadScore: damage.notRoad?.score ?? null,
+      notRoadKept: damage.notRoad?.kept ?? null,
+      lowConfidence: damage.outcome === 'not-sure',
+    };
+  }
   return {
-    found: [verdict.label === 'pothole' ? 'pothole' : GOOD_ROAD],
-    probabilities: [{ type: 'pothole', probability: verdict.potholeProbability }],
+    found: verdict ? [verdict.label === 'pothole' ? 'pothole' : GOOD_ROAD] : [],
+    probabilities: verdict ? [{ type: 'pothole', probability: verdict.potholeProbability }] : [],
+    notRoadScore: null,
+    notRoadKept: null,
+    lowConfidence: verdict?.lowConfidence ?? null,
   };
 }
 
-/** Today's survey record as an export row. */
+/** A survey record as an export row. */
 export function exportRowFromSurvey(
   record: SurveyRecordWire,
   options: SurveyRowOptions = {},
 ): ExportRow {
-  const { position, verdict, model } = record;
+  const { position, model } = record;
   const road = options.road ?? null;
   return {
     id: record.id,
@@ -85,9 +124,7 @@ export function exportRowFromSurvey(
     lon: position?.lon ?? null,
     accuracyM: position?.accuracyM ?? null,
     positionSource: position?.source ?? null,
-    ...typesOfVerdict(verdict),
-    notRoadScore: null,
-    lowConfidence: verdict?.lowConfidence ?? null,
+    ...verdictColumns(record),
     severity: record.severity,
     notes: record.notes,
     model: model ? `${model.id}@${model.version}` : null,

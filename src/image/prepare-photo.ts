@@ -36,15 +36,26 @@ export interface SourceInfo {
 export interface PreparedPhoto {
   /** Upright, at most PHOTO_LONG_SIDE; kept for drawing the model input and the display. */
   canvas: OffscreenCanvas;
-  jpeg: Blob;
-  thumbnail: Blob;
+  /** The JPEG to keep, its thumbnail and hash: encoded while the model runs (the encoder works
+   * on a snapshot taken at once, so the canvas may be transferred meanwhile). */
+  encoded: Promise<EncodedPhoto>;
   width: number;
   height: number;
-  sha256: string;
   exifPosition: Position | null;
   adjustments: PhotoAdjustment[];
   source: SourceInfo;
 }
+
+/** What the survey record stores of the photo. */
+export interface EncodedPhoto {
+  jpeg: Blob;
+  thumbnail: Blob;
+  sha256: string;
+}
+
+/** Times one stage of the work (the worker's stage clock); by default nothing is timed. */
+export type TimeStage = <T>(stage: string, run: () => Promise<T> | T) => Promise<T>;
+const untimed: TimeStage = async (_stage, run) => run();
 
 const NOT_A_PHOTO =
   'This file is not a photo the app can read. Choose a JPEG or PNG photo, or take the photo again.';
@@ -194,7 +205,7 @@ async function decodeUpright(
  * missing or refuses the file: the caller falls back to createImageBitmap.
  */
 async function decodeJpegScaled(
-  file: Blob,
+  bytes: ArrayBuffer,
   width: number,
   height: number,
 ): Promise<ImageBitmap | null> {
@@ -207,7 +218,9 @@ async function decodeJpegScaled(
     // last step to PHOTO_LONG_SIDE is a high-quality resize.
     const scale = Math.min(1, (2 * PHOTO_LONG_SIDE) / Math.max(width, height));
     decoder = new ImageDecoder({
-      data: file.stream(),
+      // The bytes already read (a copy in this worker), not the file again: reading a chosen
+      // file goes through the browser process.
+      data: bytes,
       type: 'image/jpeg',
       desiredWidth: Math.round(width * scale),
       desiredHeight: Math.round(height * scale),
@@ -227,7 +240,7 @@ async function decodeJpegScaled(
   }
 }
 
-export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
+export async function preparePhoto(file: Blob, time: TimeStage = untimed): Promise<PreparedPhoto> {
   if (file.size === 0) {
     throw new PhotoError('empty', 'The file is empty (0 bytes). Take the photo again.', 'size 0');
   }
@@ -238,12 +251,43 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
       `size ${file.size}`,
     );
   }
-  const buffer = await file.arrayBuffer();
-  const bytes = new Uint8Array(buffer);
-  const checked = checkPhotoBytes(bytes);
-  const exif = await exifOf(buffer, checked.kind);
-  const adjustments: PhotoAdjustment[] = [];
+  const { buffer, checked, exif } = await time('read', async () => {
+    const buffer = await file.arrayBuffer();
+    const checked = checkPhotoBytes(new Uint8Array(buffer));
+    return { buffer, checked, exif: await exifOf(buffer, checked.kind) };
+  });
+  const { bitmap, adjustments } = await time('decode', () => decode(file, buffer, checked, exif));
+  const width = bitmap.width;
+  const height = bitmap.height;
+  const canvas = await time('draw', () => uprightCanvas(bitmap, checked.mayHaveAlpha, adjustments));
+  // Started, not awaited: the caller runs the model meanwhile and awaits it before replying.
+  const encoded = time('encode', () => encodePhoto(canvas));
+  encoded.catch(() => undefined);
+  return {
+    canvas,
+    encoded,
+    width,
+    height,
+    exifPosition: exif.position,
+    adjustments,
+    source: {
+      kind: checked.kind,
+      bytes: file.size,
+      width: checked.width ?? width,
+      height: checked.height ?? height,
+      orientation: exif.orientation,
+    },
+  };
+}
 
+/** The photo decoded upright and reduced to at most PHOTO_LONG_SIDE, and what was done to it. */
+async function decode(
+  file: Blob,
+  bytes: ArrayBuffer,
+  checked: ReturnType<typeof checkPhotoBytes>,
+  exif: { orientation: number },
+): Promise<{ bitmap: ImageBitmap; adjustments: PhotoAdjustment[] }> {
+  const adjustments: PhotoAdjustment[] = [];
   let bitmap: ImageBitmap;
   if (checked.width && checked.height) {
     if (checked.width * checked.height > MAX_SOURCE_PIXELS) {
@@ -262,7 +306,7 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
     const reduce = target.width !== upright.width || target.height !== upright.height;
     bitmap =
       (reduce && checked.kind === 'jpeg'
-        ? await decodeJpegScaled(file, checked.width, checked.height)
+        ? await decodeJpegScaled(bytes, checked.width, checked.height)
         : null) ?? (await decodeUpright(file, reduce ? target : null, checked.kind));
     if (reduce) adjustments.push('reduced');
     if (swap || exif.orientation > 1) adjustments.push('rotated');
@@ -283,15 +327,22 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
   }
   if (checked.components === 1) adjustments.push('greyscale');
   if (checked.components === 4) adjustments.push('cmyk');
+  return { bitmap, adjustments };
+}
 
-  const width = bitmap.width;
-  const height = bitmap.height;
+/** The decoded photo on a canvas, transparency flattened on white (noted in adjustments). */
+function uprightCanvas(
+  bitmap: ImageBitmap,
+  mayHaveAlpha: boolean,
+  adjustments: PhotoAdjustment[],
+): OffscreenCanvas {
+  const { width, height } = bitmap;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new PhotoError('undecodable', DAMAGED, 'no 2d context on OffscreenCanvas');
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
-  if (checked.mayHaveAlpha) {
+  if (mayHaveAlpha) {
     if (hasTransparency(ctx.getImageData(0, 0, width, height).data)) adjustments.push('flattened');
   }
   // Flatten: paint the background behind what is drawn, so JPEG and model see the same pixels.
@@ -299,34 +350,32 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
   ctx.fillStyle = FLATTEN_BACKGROUND;
   ctx.fillRect(0, 0, width, height);
   ctx.globalCompositeOperation = 'source-over';
+  return canvas;
+}
 
-  const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY });
+/**
+ * The JPEG that is kept, its thumbnail and its SHA-256 (what the survey record stores). Both
+ * images are snapshotted before the first await, so the caller may draw from or transfer the
+ * canvas while they are encoded.
+ */
+async function encodePhoto(canvas: OffscreenCanvas): Promise<EncodedPhoto> {
+  const { width, height } = canvas;
   const thumbSize = fitLongSide(width, height, THUMBNAIL_LONG_SIDE);
   const thumbCanvas = new OffscreenCanvas(thumbSize.width, thumbSize.height);
   const thumbCtx = thumbCanvas.getContext('2d')!;
   thumbCtx.imageSmoothingQuality = 'high';
   thumbCtx.drawImage(canvas, 0, 0, thumbSize.width, thumbSize.height);
-  const thumbnail = await thumbCanvas.convertToBlob({
+  const thumbnail = thumbCanvas.convertToBlob({
     type: 'image/jpeg',
     quality: THUMBNAIL_JPEG_QUALITY,
   });
-
+  // Awaited below, after the photo's; it must not reject unobserved meanwhile.
+  thumbnail.catch(() => undefined);
+  const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY });
   return {
-    canvas,
     jpeg,
-    thumbnail,
-    width,
-    height,
+    thumbnail: await thumbnail,
     sha256: await sha256Hex(await jpeg.arrayBuffer()),
-    exifPosition: exif.position,
-    adjustments,
-    source: {
-      kind: checked.kind,
-      bytes: file.size,
-      width: checked.width ?? width,
-      height: checked.height ?? height,
-      orientation: exif.orientation,
-    },
   };
 }
 

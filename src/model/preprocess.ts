@@ -45,6 +45,9 @@ export function normalizePixels<T extends tf.Tensor>(pixels: T, normalization: N
 
 /** One photo as a [1, H, W, C] model input. */
 export function imageToModelInput(image: RgbaImage, spec: InputSpec): tf.Tensor4D {
+  if (image.width === spec.width && image.height === spec.height && spec.channels !== 1) {
+    return rgbAtInputSize(image, spec.normalization);
+  }
   return tf.tidy(() => {
     const rgba = tf.tensor3d(Int32Array.from(image.data), [image.height, image.width, 4], 'int32');
     const crop = inputCrop(image, spec);
@@ -61,4 +64,22 @@ export function imageToModelInput(image: RgbaImage, spec: InputSpec): tf.Tensor4
     );
     return tf.expandDims(normalizePixels(resized, spec.normalization), 0) as tf.Tensor4D;
   });
+}
+
+/**
+ * Pixels already at the input size (the worker fits the photo on a canvas first): RGB taken in
+ * one pass, with no int32 copy and no same-size resize, which would return the same values
+ * (a bilinear resize at scale 1 with half-pixel centres samples each pixel exactly).
+ */
+function rgbAtInputSize(image: RgbaImage, normalization: Normalization): tf.Tensor4D {
+  const { width, height, data } = image;
+  const rgb = new Float32Array(width * height * 3);
+  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+    rgb[j] = data[i];
+    rgb[j + 1] = data[i + 1];
+    rgb[j + 2] = data[i + 2];
+  }
+  return tf.tidy(() =>
+    tf.expandDims(normalizePixels(tf.tensor3d(rgb, [height, width, 3]), normalization), 0),
+  ) as tf.Tensor4D;
 }

@@ -6,7 +6,12 @@
  */
 import { z } from './zod';
 
-export const LABELS = ['pothole', 'normal'] as const;
+/**
+ * 'pothole' and 'normal' (good road) since the first model; a road-damage model adds 'damage'
+ * (a type other than pothole found) and 'not-a-road' (kept by the engineer although the photo
+ * does not look like a road surface: never counted as good road).
+ */
+export const LABELS = ['pothole', 'normal', 'damage', 'not-a-road'] as const;
 export type Verdict = (typeof LABELS)[number];
 
 /**
@@ -58,6 +63,42 @@ const camGridSchema = z
     path: ['data'],
     message: 'Not base64 of width x height float32 values (4 bytes each)',
   });
+
+/** A damage type's name as a road-damage model's manifest gives it ("pothole", "crack"...). */
+const damageTypeNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'A damage type is a lower-case name such as "crack"');
+const MAX_DAMAGE_TYPES = 20;
+const fewTypes = (o: object) => Object.keys(o).length <= MAX_DAMAGE_TYPES;
+
+/**
+ * What a road-damage model said (absent for surveys made with the pothole model, and from
+ * clients before issue 10). Every type's calibrated probability, the types found (each at its
+ * own threshold), those in their not-sure band, and the not-a-road score with its threshold and
+ * whether the engineer kept the photo although it did not look like a road.
+ */
+const damageSchema = z.object({
+  outcome: z.enum(['damage', 'not-sure', 'good-road', 'not-a-road']),
+  probabilities: z
+    .record(damageTypeNameSchema, z.number().min(0).max(1))
+    .refine(fewTypes, `At most ${MAX_DAMAGE_TYPES} damage types`),
+  found: z.array(damageTypeNameSchema).max(MAX_DAMAGE_TYPES),
+  notSure: z.array(damageTypeNameSchema).max(MAX_DAMAGE_TYPES),
+  notRoad: z
+    .object({
+      score: z.number().nonnegative(),
+      threshold: z.number().positive(),
+      /** True when the photo did not look like a road and the engineer kept it anyway. */
+      kept: z.boolean(),
+    })
+    .nullable(),
+  /** Grad-CAM of each type shown (found ones first), the same form as `cam`. */
+  cams: z
+    .record(damageTypeNameSchema, camGridSchema)
+    .refine(fewTypes, `At most ${MAX_DAMAGE_TYPES} heatmaps`)
+    .optional(),
+});
+export type SurveyDamageWire = z.infer<typeof damageSchema>;
 
 const modelRefSchema = z.object({
   id: z.string().min(1).max(100),
@@ -195,6 +236,8 @@ export const surveyRecordSchema = z
     photo: photoMetaSchema,
     /** The engineer's Right / Wrong and boxes (issue 11); absent until the engineer answers. */
     correction: correctionSchema.optional(),
+    /** Road-damage models only (optional: older clients and the pothole model send none). */
+    damage: damageSchema.optional(),
   })
   .superRefine((record, context) => {
     // Boxes are in the photo's own pixels: none may reach outside it.

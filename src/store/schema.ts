@@ -6,7 +6,7 @@
 import type { DBSchema, IDBPDatabase } from 'idb';
 import { openMigratedDb, type DbMigration } from './migrated-db';
 import type { SurveyRecord } from './survey-record';
-import { verdictKeyOf } from './survey-record';
+import { typesFoundOf, verdictKeyOf } from './survey-record';
 
 const DB_NAME = 'roadcam';
 
@@ -24,6 +24,7 @@ export interface RoadcamDB extends DBSchema {
       'by-created': string;
       'by-verdict': [string, string];
       'by-sync': [string, string];
+      'by-type': string;
     };
   };
   photos: {
@@ -83,6 +84,28 @@ export const MIGRATIONS: readonly Migration[] = [
         }
         cursor = await cursor.continue();
       }
+    },
+  },
+  {
+    version: 4,
+    description:
+      "damage types (issue 10): records may carry `damage` (every type's probability, the " +
+      'types found, not-a-road); a multi-entry index on `typesFound` lets the list filter by ' +
+      'type; records written before get typesFound from their verdict (pothole -> [pothole])',
+    async migrate(_db, tx) {
+      const surveys = tx.objectStore('surveys');
+      let cursor = await surveys.openCursor();
+      while (cursor) {
+        const record = cursor.value as Partial<SurveyRecord>;
+        if (record.typesFound === undefined) {
+          await cursor.update({
+            ...cursor.value,
+            typesFound: typesFoundOf(record.verdict ?? null, record.damage),
+          });
+        }
+        cursor = await cursor.continue();
+      }
+      surveys.createIndex('by-type', 'typesFound', { multiEntry: true });
     },
   },
 ];

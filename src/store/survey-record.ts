@@ -4,7 +4,7 @@
  * probabilities, why a photo has no verdict or no position, and the sync state the outbox
  * drives. The full-size photo lives in its own object store (see schema.ts).
  */
-import type { Position, SurveyVerdict, Verdict } from '../schema/survey';
+import type { Position, SurveyDamageWire, SurveyVerdict, Verdict } from '../schema/survey';
 
 export type SyncState = 'local' | 'queued' | 'uploading' | 'synced' | 'failed';
 
@@ -40,6 +40,11 @@ export interface PhotoMeta {
   type: 'image/jpeg';
 }
 
+/** What a road-damage model said, as the wire carries it but with the CAM grids as arrays. */
+export interface SurveyDamage extends Omit<SurveyDamageWire, 'cams'> {
+  cams?: Record<string, CamGrid>;
+}
+
 /** Why a record has no position: the engineer sees this instead of a silent gap. */
 export type NoPositionReason = 'denied' | 'unavailable' | 'timeout' | 'unsupported';
 
@@ -68,6 +73,13 @@ export interface SurveyRecord {
   /** Small JPEG for the list; the full photo is in the `photos` store. */
   thumbnail: Blob;
   sync: SyncStatus;
+  /** Road-damage models only: every type's probability, types found, not-a-road, heatmaps. */
+  damage?: SurveyDamage;
+  /**
+   * Denormalised for the list's type filter (a multi-entry index): the damage types found, from
+   * `damage.found`, or ['pothole'] for a pothole model's pothole verdict. Absent: none.
+   */
+  typesFound?: string[];
   /**
    * The office's correction of this survey, pulled from the sync server (issue 11). Beside the
    * record, never part of it: it is not uploaded, and setting it changes neither the revision
@@ -95,4 +107,13 @@ export type Severity = NonNullable<SurveyRecord['severity']>;
 
 export function verdictKeyOf(verdict: SurveyVerdict | null): VerdictKey {
   return verdict ? verdict.label : 'unanalysed';
+}
+
+/** The types a record was found to show, for the type filter's index. */
+export function typesFoundOf(
+  verdict: SurveyVerdict | null,
+  damage: Pick<SurveyDamage, 'found'> | null | undefined,
+): string[] {
+  if (damage) return [...damage.found];
+  return verdict?.label === 'pothole' ? ['pothole'] : [];
 }

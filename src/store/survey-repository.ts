@@ -20,6 +20,8 @@ export type OfficeReviewNoteFor = OfficeReviewNote & { surveyId: string };
 
 export interface SurveyFilter {
   verdict?: VerdictKey;
+  /** A damage type found ("pothole", "crack"...): a road-damage model's, or a pothole verdict. */
+  type?: string;
   syncState?: SyncState;
   /** At most this many records (newest first). */
   limit?: number;
@@ -60,8 +62,9 @@ export class SurveyRepository {
     }
   }
 
-  /** Newest first. Uses the index of the first filter given; the other is applied in memory. */
+  /** Newest first. Uses the index of the first filter given; the others apply in memory. */
   async list(filter: SurveyFilter = {}): Promise<SurveyRecord[]> {
+    if (filter.type) return this.listByType(filter.type, filter);
     const limit = filter.limit ?? Infinity;
     const out: SurveyRecord[] = [];
     try {
@@ -87,6 +90,24 @@ export class SurveyRepository {
       throw toStoreError(error, 'read the surveys');
     }
     return out;
+  }
+
+  /** The type index holds no creation time (multi-entry keys are single values): sorted here. */
+  private async listByType(type: string, filter: SurveyFilter): Promise<SurveyRecord[]> {
+    let records: SurveyRecord[];
+    try {
+      records = await this.db.getAllFromIndex('surveys', 'by-type', type);
+    } catch (error) {
+      throw toStoreError(error, 'read the surveys');
+    }
+    return records
+      .filter(
+        (r) =>
+          (!filter.verdict || r.verdictKey === filter.verdict) &&
+          (!filter.syncState || r.sync.state === filter.syncState),
+      )
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+      .slice(0, filter.limit ?? Infinity);
   }
 
   async count(): Promise<number> {
@@ -216,7 +237,8 @@ export class SurveyRepository {
     analysis: Pick<
       SurveyRecord,
       'verdict' | 'verdictKey' | 'probabilities' | 'cam' | 'model' | 'analysisError'
-    >,
+    > &
+      Partial<Pick<SurveyRecord, 'damage' | 'typesFound'>>,
     now = new Date(),
   ): Promise<SurveyRecord> {
     return this.modify(id, 'save the analysis', (record) => ({

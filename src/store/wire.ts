@@ -8,8 +8,43 @@ import {
   surveyRecordSchema,
   type SurveyRecordWire,
 } from '../schema/survey';
-import type { SurveyRecord } from './survey-record';
-import { verdictKeyOf } from './survey-record';
+import type { CamGrid, SurveyDamage, SurveyRecord } from './survey-record';
+import { typesFoundOf, verdictKeyOf } from './survey-record';
+
+type WireCam = NonNullable<SurveyRecordWire['cam']>;
+type WireDamage = NonNullable<SurveyRecordWire['damage']>;
+
+function camToWire(cam: CamGrid): WireCam {
+  return {
+    method: cam.method,
+    layer: cam.layer,
+    width: cam.width,
+    height: cam.height,
+    data: encodeFloat32Base64(cam.data),
+  };
+}
+
+function camFromWire(cam: WireCam): CamGrid {
+  return {
+    method: cam.method,
+    layer: cam.layer,
+    width: cam.width,
+    height: cam.height,
+    data: decodeFloat32Base64(cam.data),
+  };
+}
+
+function mapValues<A, B>(o: Record<string, A>, f: (a: A) => B): Record<string, B> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+}
+
+function damageToWire({ cams, ...rest }: SurveyDamage): WireDamage {
+  return { ...rest, ...(cams ? { cams: mapValues(cams, camToWire) } : {}) };
+}
+
+function damageFromWire({ cams, ...rest }: WireDamage): SurveyDamage {
+  return { ...rest, ...(cams ? { cams: mapValues(cams, camFromWire) } : {}) };
+}
 
 export function toWire(record: SurveyRecord): SurveyRecordWire {
   const wire: SurveyRecordWire = {
@@ -19,19 +54,13 @@ export function toWire(record: SurveyRecord): SurveyRecordWire {
     updatedAt: record.updatedAt,
     position: record.position,
     verdict: record.verdict,
-    cam: record.cam
-      ? {
-          method: record.cam.method,
-          layer: record.cam.layer,
-          width: record.cam.width,
-          height: record.cam.height,
-          data: encodeFloat32Base64(record.cam.data),
-        }
-      : null,
+    cam: record.cam ? camToWire(record.cam) : null,
     model: record.model,
     notes: record.notes,
     severity: record.severity,
     photo: { ...record.photo },
+    // Only when present: a record without it stays byte-for-byte what older clients sent.
+    ...(record.damage ? { damage: damageToWire(record.damage) } : {}),
   };
   // Validate on the way out so a bad record fails here with a reason, not on the server.
   return surveyRecordSchema.parse(wire);
@@ -41,6 +70,7 @@ export function toWire(record: SurveyRecord): SurveyRecordWire {
  * from the downloaded photo). */
 export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord {
   const parsed = surveyRecordSchema.parse(wire);
+  const damage = parsed.damage ? damageFromWire(parsed.damage) : undefined;
   return {
     id: parsed.id,
     revision: parsed.revision,
@@ -51,15 +81,7 @@ export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord 
     verdict: parsed.verdict,
     verdictKey: verdictKeyOf(parsed.verdict),
     probabilities: null,
-    cam: parsed.cam
-      ? {
-          method: parsed.cam.method,
-          layer: parsed.cam.layer,
-          width: parsed.cam.width,
-          height: parsed.cam.height,
-          data: decodeFloat32Base64(parsed.cam.data),
-        }
-      : null,
+    cam: parsed.cam ? camFromWire(parsed.cam) : null,
     model: parsed.model,
     analysisError: null,
     notes: parsed.notes,
@@ -67,5 +89,7 @@ export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord 
     photo: parsed.photo,
     thumbnail,
     sync: { state: 'synced', attempts: 0 },
+    ...(damage ? { damage, probabilities: damage.probabilities } : {}),
+    typesFound: typesFoundOf(parsed.verdict, damage),
   };
 }

@@ -4,23 +4,27 @@
  */
 import * as Comlink from 'comlink';
 import type { CamMethodName } from '../explain/cam/compute-cam';
+import { photoQuality, type PhotoQuality } from '../image/photo-quality';
 import { preparePhoto } from '../image/prepare-photo';
 import type { CamGrid } from '../store/survey-record';
-import { failureOf, liveTensors, PotholeAnalyser, renderHeatmap } from './analysis';
+import { failureOf, liveTensors, renderHeatmap } from './analysis';
 import { startBackend } from './backend';
-import type {
-  AnalysisWorkerApi,
-  EngineInfo,
-  Explanation,
-  ModelStatus,
-  Outcome,
-  PhotoAnalysis,
-  WorkerConfig,
+import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
+import { StageClock } from './stage-clock';
+import {
+  explanationBitmaps,
+  type AnalysisWorkerApi,
+  type EngineInfo,
+  type Explanation,
+  type ModelStatus,
+  type Outcome,
+  type PhotoAnalysis,
+  type WorkerConfig,
 } from './protocol';
 
 let config: WorkerConfig | null = null;
 let engine: Promise<EngineInfo> | null = null;
-let analyser: Promise<PotholeAnalyser> | null = null;
+let analyser: Promise<FieldAnalyser> | null = null;
 let status: ModelStatus = { state: 'loading' };
 // Photos are analysed one at a time: the model is shared and wasm runs one graph at a time.
 let queue: Promise<unknown> = Promise.resolve();
@@ -31,12 +35,12 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-function loadModel(): Promise<PotholeAnalyser> {
+function loadModel(): Promise<FieldAnalyser> {
   if (!config || !engine) throw new Error('start() first');
   const url = config.modelUrl;
   const started = performance.now();
   status = { state: 'loading' };
-  const loading = engine.then(() => PotholeAnalyser.load(url));
+  const loading = engine.then(() => loadFieldAnalyser(url));
   loading.then(
     (a) => {
       status = {
@@ -67,11 +71,24 @@ async function settledStatus(): Promise<ModelStatus> {
   return status;
 }
 
+/** Too dark, too blurred: measured on the photo as saved (src/image/photo-quality.ts). */
+function qualityOf(canvas: OffscreenCanvas): PhotoQuality | null {
+  try {
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) return null;
+    const { width, height } = canvas;
+    return photoQuality({ width, height, data: ctx.getImageData(0, 0, width, height).data });
+  } catch {
+    // A hint, never a reason to lose the photo: without it the verdict stands alone.
+    return null;
+  }
+}
+
 const api: AnalysisWorkerApi = {
   async start(next) {
     if (!engine) {
       config = next;
-      engine = startBackend(next.wasmUrl, next.backend);
+      engine = startBackend(next.wasmUrl, next.backend, next.threads);
       analyser = loadModel();
       analyser.catch(() => undefined);
     }
@@ -92,13 +109,16 @@ const api: AnalysisWorkerApi = {
   analysePhoto(file: Blob, method?: CamMethodName) {
     return serial(async (): Promise<Outcome<PhotoAnalysis>> => {
       const started = performance.now();
+      const clock = new StageClock();
       let prepared;
       try {
-        prepared = await preparePhoto(file);
+        prepared = await preparePhoto(file, clock.time);
       } catch (error) {
         return { ok: false, error: failureOf(error) };
       }
       const prepareMs = performance.now() - started;
+      const canvas = prepared.canvas;
+      const quality = await clock.time('quality', () => qualityOf(canvas));
       let explanation: Explanation | null = null;
       let analysisError = null;
       try {
@@ -112,18 +132,27 @@ const api: AnalysisWorkerApi = {
             detail: status.state === 'failed' ? status.detail : undefined,
           };
         } else {
-          explanation = await model.explain(prepared.canvas, method);
+          explanation = await model.explain(prepared.canvas, method, clock);
         }
       } catch (error) {
         analysisError = failureOf(error, 'model');
       }
       const display = prepared.canvas.transferToImageBitmap();
+      let encoded;
+      try {
+        // Encoded while the model ran (preparePhoto started it).
+        encoded = await prepared.encoded;
+      } catch (error) {
+        display.close();
+        for (const bitmap of explanationBitmaps(explanation)) bitmap.close();
+        return { ok: false, error: failureOf(error) };
+      }
       const value: PhotoAnalysis = {
-        jpeg: prepared.jpeg,
-        thumbnail: prepared.thumbnail,
+        jpeg: encoded.jpeg,
+        thumbnail: encoded.thumbnail,
         photo: {
-          sha256: prepared.sha256,
-          bytes: prepared.jpeg.size,
+          sha256: encoded.sha256,
+          bytes: encoded.jpeg.size,
           width: prepared.width,
           height: prepared.height,
           type: 'image/jpeg',
@@ -131,12 +160,12 @@ const api: AnalysisWorkerApi = {
         display,
         exifPosition: prepared.exifPosition,
         adjustments: prepared.adjustments,
+        quality,
         explanation,
         analysisError,
-        timings: { prepareMs },
+        timings: { prepareMs, stages: clock.stages },
       };
-      const transfers: Transferable[] = [display];
-      if (explanation?.heatmap) transfers.push(explanation.heatmap);
+      const transfers: Transferable[] = [display, ...explanationBitmaps(explanation)];
       return Comlink.transfer({ ok: true, value }, transfers);
     });
   },
@@ -151,7 +180,7 @@ const api: AnalysisWorkerApi = {
           const explanation = await model.explain(bitmap, method);
           return Comlink.transfer(
             { ok: true as const, value: explanation },
-            explanation.heatmap ? [explanation.heatmap] : [],
+            explanationBitmaps(explanation),
           );
         } finally {
           bitmap.close();

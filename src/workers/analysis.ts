@@ -15,6 +15,7 @@ import { imageToModelInput } from '../model/preprocess';
 import type { SurveyVerdict } from '../schema/survey';
 import type { CamGrid } from '../store/survey-record';
 import type { Explanation, FailureInfo, ModelInfo } from './protocol';
+import type { StageClock } from './stage-clock';
 
 /** Side of the colour heatmap bitmap sent to the page. */
 export const HEATMAP_SIZE = 256;
@@ -58,6 +59,7 @@ export class PotholeAnalyser {
     // Fail now, not on the first photo, when the manifest names a layer the model lacks.
     adapter.layer(manifest.cam.layer);
     this.info = {
+      task: 'pothole',
       id: manifest.id,
       version: manifest.version,
       name: manifest.name,
@@ -104,18 +106,22 @@ export class PotholeAnalyser {
     );
   }
 
+  /** The photo's verdict, CAM and heatmap; `clock` (the worker's) times each stage. */
   async explain(
     photo: OffscreenCanvas | ImageBitmap,
     method: CamMethodName = this.info.camMethod,
+    clock?: StageClock,
   ): Promise<Explanation> {
     const { manifest } = this.loaded;
+    const started = performance.now();
     const { image, region } = drawModelInput(
       photo,
       manifest.input.width,
       manifest.input.height,
       manifest.input.resize,
     );
-    return this.explainPixels(image, region, method, true);
+    clock?.record('resize', started, performance.now());
+    return this.explainPixels(image, region, method, true, clock);
   }
 
   private async explainPixels(
@@ -123,11 +129,14 @@ export class PotholeAnalyser {
     region: PhotoRegion,
     method: CamMethodName,
     render: boolean,
+    clock?: StageClock,
   ): Promise<Explanation> {
     const { manifest, adapter } = this.loaded;
     const started = performance.now();
     // The photo is already fitted to the input size (drawModelInput), so no second resize.
     const x = imageToModelInput(image, { ...manifest.input, resize: 'stretch' });
+    const camStarted = performance.now();
+    clock?.record('model input', started, camStarted);
     let result;
     try {
       // The verdict's own class: the map says where the model found its reason.
@@ -144,6 +153,9 @@ export class PotholeAnalyser {
       x.dispose();
     }
     const inferenceMs = performance.now() - started;
+    const forwardEnd = camStarted + result.timings.forwardMs;
+    clock?.record('inference', camStarted, forwardEnd);
+    clock?.record('CAM', forwardEnd, forwardEnd + result.timings.camMs);
     const probs = result.probabilities[0];
     const pPothole =
       probs.length === 1
@@ -179,6 +191,7 @@ export class PotholeAnalyser {
     };
     const renderStart = performance.now();
     const heatmap = render && !result.empty[0] ? renderHeatmap(map) : null;
+    clock?.record('heatmap', renderStart, performance.now());
     return {
       verdict,
       probabilities,

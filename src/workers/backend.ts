@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Gradients for Grad-CAM and activation maximization. tfjs-core's entry does not register them
 // (tfjs-layers does, but it now loads only with a layers model).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../explain/kernels/wasm-gradients';
 import type { BackendFlavour, BackendPreference, EngineInfo } from './protocol';
 
@@ -35,9 +35,30 @@ async function flagFlavour(): Promise<BackendFlavour> {
   return simd ? 'simd' : 'plain';
 }
 
+/**
+ * The threaded build caps the count given to setThreadsCount at half of
+ * navigator.hardwareConcurrency, read by its wasm module as it starts (tfjs-backend-wasm 4.22:
+ * on a 2-core machine ?threads=2 gave 1 thread). When more threads are asked for explicitly,
+ * this worker's own navigator reports enough cores for them; nothing else reads it here, and
+ * the page's navigator is untouched.
+ */
+function allowThreads(threads: number): void {
+  const cores = self.navigator.hardwareConcurrency || 1;
+  if (Math.floor(cores / 2) >= threads) return;
+  try {
+    Object.defineProperty(self.navigator, 'hardwareConcurrency', {
+      configurable: true,
+      get: () => threads * 2,
+    });
+  } catch {
+    // A browser that refuses: the engine line then shows the threads that really run.
+  }
+}
+
 export async function startBackend(
   wasmUrl: string,
   preference: BackendPreference,
+  threads?: number,
 ): Promise<EngineInfo> {
   const started = performance.now();
   const isolated = self.crossOriginIsolated === true;
@@ -49,6 +70,11 @@ export async function startBackend(
     }
     if (preference === 'plain') tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
     setWasmPaths(wasmUrl);
+    // Read once, when the threaded build starts its pool: it must be set before that.
+    if (threads) {
+      setThreadsCount(threads);
+      allowThreads(threads);
+    }
     registerWasmGradientKernels();
     try {
       if (await tf.setBackend('wasm')) {

@@ -3,7 +3,9 @@
  * as values, not thrown errors, so that their code and detail survive the trip.
  */
 import type { CamMethodName } from '../explain/cam/compute-cam';
+import type { PhotoQuality } from '../image/photo-quality';
 import type { PhotoAdjustment } from '../image/prepare-photo';
+import type { PhotoVerdictKind, TypeVerdict } from '../model/damage-verdict';
 import type { PhotoRegion } from '../image/model-input';
 import type { Position, SurveyVerdict } from '../schema/survey';
 import type { CamGrid, PhotoMeta } from '../store/survey-record';
@@ -19,6 +21,8 @@ export interface WorkerConfig {
   /** Absolute URL of the folder holding the three tfjs wasm binaries, ending in '/'. */
   wasmUrl: string;
   backend: BackendPreference;
+  /** Threads of the threaded wasm build (set before it starts); unset: tfjs's own choice. */
+  threads?: number;
 }
 
 export interface EngineInfo {
@@ -34,6 +38,8 @@ export interface EngineInfo {
 }
 
 export interface ModelInfo {
+  /** 'pothole': one pothole / good road verdict; 'road-damage': damage types and not-a-road. */
+  task: 'pothole' | 'road-damage';
   id: string;
   version: string;
   name: string;
@@ -59,6 +65,33 @@ export interface FailureInfo {
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: FailureInfo };
 
+/** One damage type's Grad-CAM on the photo (a road-damage model gives one per main type). */
+export interface TypeHeatmap {
+  type: string;
+  title: string;
+  probability: number;
+  /** True when the type was found (at or above its threshold, outside the not-sure band). */
+  found: boolean;
+  cam: CamGrid;
+  camEmpty: boolean;
+  heatmap: ImageBitmap | null;
+}
+
+/** What a road-damage model says beyond the pothole verdict. */
+export interface DamageExplanation {
+  outcome: PhotoVerdictKind;
+  /** Every output: name, title, calibrated probability, found / not sure / not found. */
+  types: TypeVerdict[];
+  /** The types found (none when the photo is not a road). */
+  found: string[];
+  /** Types in their not-sure band. */
+  notSure: string[];
+  /** Null when the model has no not-a-road statistics. */
+  notRoad: { score: number; threshold: number } | null;
+  /** Found types first, then the other main types, most probable first. */
+  heatmaps: TypeHeatmap[];
+}
+
 export interface Explanation {
   verdict: SurveyVerdict;
   probabilities: Record<string, number>;
@@ -70,7 +103,16 @@ export interface Explanation {
   model: { id: string; version: string };
   /** Colour heatmap of the region, ready to draw over the photo; null when the map is empty. */
   heatmap: ImageBitmap | null;
+  /** Road-damage models only. `cam` and `heatmap` above are those of heatmaps[0]. */
+  damage?: DamageExplanation;
   timings: { inferenceMs: number; renderMs: number };
+}
+
+/** Every bitmap an explanation carries, to transfer rather than copy. */
+export function explanationBitmaps(e: Explanation | null | undefined): ImageBitmap[] {
+  if (!e) return [];
+  const all = [e.heatmap, ...(e.damage?.heatmaps.map((h) => h.heatmap) ?? [])];
+  return [...new Set(all.filter((b): b is ImageBitmap => b !== null))];
 }
 
 export interface PhotoAnalysis {
@@ -81,10 +123,21 @@ export interface PhotoAnalysis {
   display: ImageBitmap;
   exifPosition: Position | null;
   adjustments: PhotoAdjustment[];
+  /** Brightness and sharpness, with the problems found (too dark, too blurred). */
+  quality: PhotoQuality | null;
   /** Null when the photo could not be analysed (see analysisError): it is kept all the same. */
   explanation: Explanation | null;
   analysisError: FailureInfo | null;
-  timings: { prepareMs: number };
+  /** prepareMs: reading, decoding and drawing the photo (its encoding runs beside the model);
+   * stages: every stage, for the app benchmark's breakdown. */
+  timings: { prepareMs: number; stages: StageTiming[] };
+}
+
+/** One stage of a photo's way through the worker, in wall-clock ms (timeOrigin + now). */
+export interface StageTiming {
+  stage: string;
+  start: number;
+  end: number;
 }
 
 export interface AnalysisWorkerApi {

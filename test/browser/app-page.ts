@@ -10,6 +10,8 @@ export interface OpenOptions {
   /** Model manifest path; default: the default model, or the tiny test model without it. */
   model?: string | null;
   backend?: 'auto' | 'simd' | 'plain' | 'cpu';
+  /** The threaded wasm build's thread count (?threads=). */
+  threads?: number;
   path?: string;
 }
 
@@ -38,6 +40,7 @@ export function appUrl(origin: string, options: OpenOptions = {}): string {
   const model = options.model === undefined ? testModelUrl() : options.model;
   if (model) params.set('model', model);
   if (options.backend) params.set('backend', options.backend);
+  if (options.threads) params.set('threads', String(options.threads));
   const query = params.toString();
   return `${origin}${options.path ?? '/'}${query ? `?${query}` : ''}`;
 }

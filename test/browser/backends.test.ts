@@ -45,12 +45,21 @@ describe('wasm backend selection', () => {
     }
   });
 
-  it('with isolation headers: threaded SIMD from the first visit; ?backend= forces SIMD or cpu', async () => {
+  it('with isolation headers: threaded SIMD from the first visit; ?threads= sets its threads; ?backend= forces SIMD or cpu', async () => {
     const browser = await launchProfile();
     try {
       const page = await openApp(browser.context, isolatedHost.origin);
       expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
       expect(await backendText(page)).toMatch(/^wasm \(threaded-SIMD\), \d+ threads?$/);
+
+      // Both counts, whatever tfjs would pick on this machine: the parameter decides.
+      for (const threads of [2, 1]) {
+        await openApp(browser.context, isolatedHost.origin, { threads });
+        expect(await backendText(page)).toBe(
+          `wasm (threaded-SIMD), ${threads} thread${threads > 1 ? 's' : ''}`,
+        );
+        expect(await modelSettled(page)).toMatch(/^Model ready/);
+      }
 
       await openApp(browser.context, isolatedHost.origin, { backend: 'simd' });
       expect(await backendText(page)).toMatch(/^wasm \(SIMD\), 1 thread$/);

@@ -155,6 +155,39 @@ describe('offline survey in real Chromium', () => {
     expect(await listedIds(page)).toEqual([surveyId]);
   });
 
+  it("the photo's stages are measured in the order they ran, from photo chosen to heatmap shown", async () => {
+    const { stages, marks } = await page.evaluate(() => {
+      const marks = Object.fromEntries(
+        performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]),
+      );
+      const stages = Object.fromEntries(
+        performance
+          .getEntriesByType('measure')
+          .filter((m) => m.name.startsWith('roadcam:stage:'))
+          .map((m) => [m.name.slice(14), { start: m.startTime, end: m.startTime + m.duration }]),
+      );
+      return { stages, marks };
+    });
+    const chain = ['to the worker', 'read', 'decode', 'draw', 'resize', 'model input', 'inference'];
+    chain.push('CAM', 'heatmap', 'back to the page', 'render and draw', 'until the next frame');
+    expect(Object.keys(stages).sort()).toEqual([...chain, 'encode', 'storing'].sort());
+    // Worker and page clocks meet through timeOrigin; browsers round both a little.
+    const slack = 0.5;
+    for (const { start, end } of Object.values(stages)) expect(end).toBeGreaterThanOrEqual(start);
+    for (let i = 1; i < chain.length; i++) {
+      expect(stages[chain[i]].start).toBeGreaterThanOrEqual(stages[chain[i - 1]].end - slack);
+    }
+    expect(stages['to the worker'].start).toBeCloseTo(marks['roadcam:photo-chosen'], 3);
+    expect(stages['until the next frame'].end).toBeCloseTo(marks['roadcam:heatmap-shown'], 3);
+    // The JPEG is encoded beside the model, and the reply waits for it.
+    expect(stages.encode.start).toBeGreaterThanOrEqual(stages.draw.end - slack);
+    expect(stages.encode.start).toBeLessThan(stages.inference.start);
+    expect(stages.encode.end).toBeLessThanOrEqual(stages['back to the page'].start + slack);
+    // Saving starts once the result has been drawn, and ends before "saved".
+    expect(stages.storing.start).toBeGreaterThanOrEqual(stages['render and draw'].end - slack);
+    expect(stages.storing.end).toBeLessThanOrEqual(marks['roadcam:saved']);
+  });
+
   it('analysing photos leaks no tensors in the worker', async () => {
     const after1 = await workerTensors(page);
     await page.getByRole('link', { name: 'Survey', exact: true }).click();

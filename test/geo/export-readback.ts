@@ -48,6 +48,7 @@ export function rowFromRecord(
     found: (text(record.found) ?? '').split(';').filter(Boolean),
     probabilities,
     notRoadScore: num(record.not_road_score),
+    notRoadKept: bool(record.not_road_kept),
     lowConfidence: bool(record.low_confidence),
     severity: num(record.severity),
     notes: text(record.notes) ?? '',

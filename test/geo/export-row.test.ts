@@ -50,6 +50,7 @@ describe("today's survey record as an export row", () => {
       found: ['pothole'],
       probabilities: [{ type: 'pothole', probability: 0.88 }],
       notRoadScore: null,
+      notRoadKept: null,
       lowConfidence: false,
       severity: 3,
       notes: 'by the kerb',
@@ -85,5 +86,44 @@ describe("today's survey record as an export row", () => {
       road: null,
       photoUrl: null,
     });
+  });
+});
+
+describe('a road-damage survey record as an export row', () => {
+  const damage = (outcome: 'damage' | 'not-a-road' | 'good-road' | 'not-sure', found: string[]) =>
+    record({
+      verdict: {
+        label: outcome === 'not-a-road' ? 'not-a-road' : found.length ? 'damage' : 'normal',
+        potholeProbability: 0.1,
+        lowConfidence: outcome === 'not-sure',
+      },
+      model: { id: 'roadcam-road-damage', version: '2.0.0' },
+      damage: {
+        outcome,
+        probabilities: { pothole: 0.1, crack: 0.8, 'alligator-crack': 0.7 },
+        found,
+        notSure: [],
+        notRoad: { score: outcome === 'not-a-road' ? 950 : 120, threshold: 700, kept: true },
+      },
+    });
+
+  it('carries the types found, every probability and the not-a-road score', () => {
+    const row = exportRowFromSurvey(damage('damage', ['crack']));
+    expect(row.found).toEqual(['crack']);
+    expect(row.probabilities).toEqual([
+      { type: 'pothole', probability: 0.1 },
+      { type: 'crack', probability: 0.8 },
+      { type: 'alligator-crack', probability: 0.7 },
+    ]);
+    expect(row.notRoadScore).toBe(120);
+    expect(row.model).toBe('roadcam-road-damage@2.0.0');
+  });
+
+  it('writes not_road, never good road, for a kept not-a-road survey; good_road when none found', () => {
+    expect(exportRowFromSurvey(damage('not-a-road', [])).found).toEqual(['not_road']);
+    expect(exportRowFromSurvey(damage('good-road', [])).found).toEqual(['good_road']);
+    const unsure = exportRowFromSurvey(damage('not-sure', []));
+    expect(unsure.found).toEqual([]);
+    expect(unsure.lowConfidence).toBe(true);
   });
 });

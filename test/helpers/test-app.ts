@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   buildApp,
-  DEFAULT_MODEL_FILE,
+  POTHOLE_MODEL_FILE,
   runInProject,
   startPreview,
   type ExtraModels,
@@ -33,10 +33,16 @@ const TEST_MODELS: ExtraModels = {
     ]),
 };
 
-/** The model the browser tests drive: the trained default when it is in the repo, else the
- * tiny test model (plumbing only). */
-export function testModelUrl(): string | null {
-  return existsSync(DEFAULT_MODEL_FILE) ? null : TINY_MODEL_URL;
+export const POTHOLE_MODEL_URL = '/models/pothole/manifest.json';
+export const ROAD_DAMAGE_MODEL_URL = '/models/road-damage/manifest.json';
+
+/**
+ * The model the app's general browser tests drive: the trained pothole model when it is in the
+ * repo (their checks read its pothole / good road verdict), else the tiny test model (plumbing
+ * only). The road-damage tests (test/browser/road-damage.test.ts) open the app's default model.
+ */
+export function testModelUrl(): string {
+  return existsSync(POTHOLE_MODEL_FILE) ? POTHOLE_MODEL_URL : TINY_MODEL_URL;
 }
 
 /** Builds the app with the test models (once per source state); returns its dist folder. */

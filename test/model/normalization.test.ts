@@ -79,4 +79,37 @@ describe('input normalisation (src/model/preprocess.ts)', () => {
     expect(app[0]).toBeCloseTo(-1, 6);
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('a photo already at the input size gives exactly what slice + same-size resize gave', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      const width = 7;
+      const height = 5;
+      const data = Uint8ClampedArray.from({ length: width * height * 4 }, (_, i) => (i * 53) % 256);
+      const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+      const spec = { width, height, channels: 3 as const, resize: 'stretch' as const };
+      for (const normalization of [NORMALIZE_MINUS_ONE_TO_ONE, imagenet]) {
+        const got = await values(
+          imageToModelInput({ width, height, data }, { ...spec, normalization }),
+        );
+        // The general path, written out: int32 RGBA, RGB slice, bilinear resize at scale 1.
+        const expected = await values(
+          tf.tidy(() => {
+            const rgba = tf.tensor3d(Int32Array.from(data), [height, width, 4], 'int32');
+            const rgb = tf.cast(tf.slice(rgba, [0, 0, 0], [height, width, 3]), 'float32');
+            const resized = tf.image.resizeBilinear(
+              rgb as tf.Tensor3D,
+              [height, width],
+              false,
+              true,
+            );
+            return tf.expandDims(normalizePixels(resized, normalization), 0);
+          }),
+        );
+        expect(got).toEqual(expected);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
 });

@@ -88,6 +88,7 @@ function expectedRow(record: SurveyRecordWire, photoUrl: string | null) {
     found: v ? [v.label === 'pothole' ? 'pothole' : 'good_road'] : [],
     probabilities: v ? [{ type: 'pothole', probability: v.potholeProbability }] : [],
     notRoadScore: null,
+    notRoadKept: null,
     lowConfidence: v ? v.lowConfidence : null,
     severity: record.severity,
     notes: record.notes,

@@ -26,6 +26,7 @@ describe('survey store migrations', () => {
     expect([...tx.objectStore('surveys').indexNames].sort()).toEqual([
       'by-created',
       'by-sync',
+      'by-type',
       'by-verdict',
     ]);
     db.close();
@@ -72,6 +73,9 @@ describe('survey store migrations', () => {
         written[1].id,
       ]);
       expect((await repo.list({ syncState: 'local' })).length).toBe(2);
+      // Version 4: the pothole verdict is found by the damage-type filter too.
+      expect((await repo.list({ type: 'pothole' })).map((r) => r.id)).toEqual([written[0].id]);
+      expect(await repo.list({ type: 'crack' })).toEqual([]);
       // An edit after the upgrade raises the revision from there.
       expect((await repo.update(written[0].id, { severity: 3 })).revision).toBe(2);
       repo.close();

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_URL, workerConfigFrom } from '../../src/workers/worker-config';
+import {
+  DEFAULT_MODEL_URL,
+  MAX_WASM_THREADS,
+  workerConfigFrom,
+} from '../../src/workers/worker-config';
 
 describe('worker config', () => {
   const at = (search: string) =>
@@ -22,5 +26,15 @@ describe('worker config', () => {
       modelUrl: `https://roads.example${DEFAULT_MODEL_URL}`,
       backend: 'auto',
     });
+  });
+
+  it('takes the wasm thread count from ?threads=, a whole number from 1 to the maximum', () => {
+    expect(at('?threads=2').threads).toBe(2);
+    expect(at(`?threads=${MAX_WASM_THREADS}`).threads).toBe(MAX_WASM_THREADS);
+    // Anything else leaves the choice to tfjs, as without the parameter.
+    for (const bad of ['0', '-1', '1.5', 'two', '', `${MAX_WASM_THREADS + 1}`, '2e1']) {
+      expect(at(`?threads=${bad}`)).not.toHaveProperty('threads');
+    }
+    expect(at('')).not.toHaveProperty('threads');
   });
 });

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumVersion, launchProfile, removeProfile } from '../lib/chromium';
-import { buildApp, DEFAULT_MODEL_FILE, startPreview } from '../lib/preview-server';
+import { buildApp, POTHOLE_MODEL_FILE, startPreview } from '../lib/preview-server';
 import { actmaxSettingsFor, defaultPreset } from '../../src/features/lab/shared/actmax-settings';
 import { middleConvLayer } from '../../src/features/lab/shared/layer-choice';
 import { modelManifestSchema, NORMALIZE_MINUS_ONE_TO_ONE } from '../../src/model/manifest';
@@ -256,13 +256,13 @@ async function nodeRun(
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const given = arg('model', '');
-  const bundled = existsSync(DEFAULT_MODEL_FILE) && !flag('standin') && !given;
+  const bundled = existsSync(POTHOLE_MODEL_FILE) && !flag('standin') && !given;
   const modelDir = given ? path.resolve(given) : bundled ? null : await buildStandin();
-  const nodeDir = modelDir ?? path.dirname(DEFAULT_MODEL_FILE);
+  const nodeDir = modelDir ?? path.dirname(POTHOLE_MODEL_FILE);
   const modelText = given
     ? `model from ${given}`
     : bundled
-      ? `bundled pothole model (${JSON.parse(readFileSync(DEFAULT_MODEL_FILE, 'utf8')).name})`
+      ? `bundled pothole model (${JSON.parse(readFileSync(POTHOLE_MODEL_FILE, 'utf8')).name})`
       : 'stand-in of the trainer’s pothole architecture (MobileNet v1 0.25, 160 px, output stride 16, untrained head): public/models/pothole was not there';
   console.log(`bench:lab: ${FILTERS} filters of the middle conv layer of the ${modelText}`);
   // Build first: the build loads the machine, and the wait for a quiet one comes after it.

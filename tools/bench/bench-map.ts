@@ -257,6 +257,7 @@ function* syntheticRows(count: number): Generator<ExportRow> {
       found: [i % 3 === 0 ? 'pothole' : 'good_road'],
       probabilities: [{ type: 'pothole', probability: (i % 100) / 100 }],
       notRoadScore: null,
+      notRoadKept: null,
       lowConfidence: false,
       severity: (i % 5) + 1,
       notes: `Survey ${i}, by the kerb`,

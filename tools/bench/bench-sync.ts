@@ -162,7 +162,8 @@ async function main(): Promise<void> {
     }
 
     function localRecord(index: number, photo: Buffer): SurveyRecord {
-      const wire = record(index, photo);
+      // The pothole-era record: the benchmark's sample surveys carry no `damage`.
+      const { damage: _damage, ...wire } = record(index, photo);
       return {
         ...wire,
         noPositionReason: null,

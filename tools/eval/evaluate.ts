@@ -25,7 +25,8 @@ import { photoId, type Box, type PhotoFolder, type PhotoRecord } from '../data/p
 import { tf } from '../lib/tf-node';
 import { boxFigures, mapOntoPhoto, perturbationAucs } from './box-figures';
 import { outputSpecs, potholeSpec, type OutputSpec } from './model-outputs';
-import { readNotRoadStatsFor, scoreNotRoad, type NotRoadScorer } from './not-road-score';
+import { scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
+import { readNotRoadStatsFor } from './not-road-score';
 import { summarize, type PhotoResult } from './report';
 import { SeenPhotos, readSplitFile } from './split-file';
 

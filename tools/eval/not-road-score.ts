@@ -1,30 +1,17 @@
 /**
- * The not-a-road score in the tools, exactly as the app computes it: the spatial mean of the
- * CAM layer's activations (the head's pooled features), scored against the statistics in the
- * model folder (src/model/not-road.ts). And `eval --not-road DIR`: the share of a folder of
+ * The not-a-road score in the tools: the model folder's statistics read from disk, scored by
+ * the app's own code (src/model/damage-forward.ts, src/model/not-road.ts). And `eval --not-road DIR`: the share of a folder of
  * photos that are not roads which the score turns away.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ModelAdapter } from '../../src/explain/adapters/types';
 import type { LoadedModel } from '../../src/model/load-model';
 import type { RoadDamageManifest } from '../../src/model/manifest';
-import {
-  notRoadScore,
-  parseNotRoadStats,
-  pooledFeatures,
-  type NotRoadStats,
-} from '../../src/model/not-road';
+import { notRoadScorerOf, scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
 import { ToolError } from '../lib/tool-error';
 import { mapLimit } from '../data/decode';
 import { listPictures } from '../data/pictures';
 import { tf } from '../lib/tf-node';
-
-export interface NotRoadScorer {
-  stats: NotRoadStats;
-  threshold: number;
-  layer: string;
-}
 
 /** The model folder's not-a-road statistics, or undefined when its manifest has none. */
 export function readNotRoadStatsFor(
@@ -43,37 +30,7 @@ export function readNotRoadStatsFor(
   }
   const bytes = readFileSync(file);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return { stats: parseNotRoadStats(buffer, spec), threshold: spec.threshold, layer: spec.layer };
-}
-
-/** Pooled features [n x channels] of a batch of model inputs at `layer`. */
-export async function pooledFeaturesOf(
-  adapter: ModelAdapter,
-  x: tf.Tensor4D,
-  layer: string,
-): Promise<{ features: Float32Array; channels: number }> {
-  const pooled = tf.tidy(() => tf.mean(adapter.activations(x, layer), [1, 2]));
-  const channels = pooled.shape[1] ?? 0;
-  const features = (await pooled.data()) as Float32Array;
-  pooled.dispose();
-  return { features, channels };
-}
-
-/** Not-a-road scores of a batch of model inputs. */
-export async function scoreNotRoad(
-  adapter: ModelAdapter,
-  x: tf.Tensor4D,
-  scorer: NotRoadScorer,
-): Promise<number[]> {
-  const acts = tf.tidy(() => adapter.activations(x, scorer.layer));
-  const [n, , , c] = acts.shape;
-  const data = (await acts.data()) as Float32Array;
-  acts.dispose();
-  const per = data.length / n;
-  // The same arithmetic as the worker: pooledFeatures over one photo's [h, w, c] activations.
-  return Array.from({ length: n }, (_, i) =>
-    notRoadScore(pooledFeatures(data.subarray(i * per, (i + 1) * per), c), scorer.stats),
-  );
+  return notRoadScorerOf(buffer, spec);
 }
 
 /** `eval --not-road DIR`: how many of these photos the score turns away. */

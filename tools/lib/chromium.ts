@@ -84,11 +84,13 @@ export async function launchProfile(
     offline?: boolean;
     permissions?: string[];
     extraArgs?: string[];
+    /** Another way to start the same Chromium (a launcher script; see cpu-quota.ts). */
+    executablePath?: string;
   } & Pick<LaunchOptions, 'env'> = {},
 ): Promise<LaunchedProfile> {
   const userDataDir = options.userDataDir ?? newProfileDir();
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: findChromium(),
+    executablePath: options.executablePath ?? findChromium(),
     headless: true,
     args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
     viewport: { width: 412, height: 860 },

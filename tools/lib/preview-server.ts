@@ -31,7 +31,17 @@ const LOCK_STALE_MS = 15 * 60_000;
 const KEEP_OLD_BUILDS_MS = 60 * 60_000;
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 
+/** The app's default model (src/workers/worker-config.ts DEFAULT_MODEL_URL). */
 export const DEFAULT_MODEL_FILE = path.join(
+  projectRoot,
+  'public',
+  'models',
+  'road-damage',
+  'manifest.json',
+);
+
+/** The first field model, kept beside the default (`?model=/models/pothole/manifest.json`). */
+export const POTHOLE_MODEL_FILE = path.join(
   projectRoot,
   'public',
   'models',

@@ -11,7 +11,9 @@ export type ToolErrorCode =
   | 'bad-model-folder'
   | 'bad-argument'
   | 'single-class'
-  | 'empty-dataset';
+  | 'empty-dataset'
+  | 'not-root'
+  | 'no-cgroup';
 
 export class ToolError extends Error {
   readonly code: ToolErrorCode;

@@ -18,7 +18,8 @@ import { appServicesContext, FollowAppState } from '../app-context';
 import { navigateEvent } from '../router';
 import type { AppServices } from '../services/app-services';
 import type { NotesSettled } from '../services/notes-draft';
-import { detailView } from '../views/detail-view';
+import { typeTitle } from '../views/damage-view';
+import { detailView, savedHeatmapTypes } from '../views/detail-view';
 import { WHOLE_PHOTO } from '../views/survey-result';
 import { whereLooked } from '../views/where-looked';
 import { pageStyles } from './page.styles';
@@ -47,6 +48,8 @@ export class RcDetailPage extends LitElement {
   @state() private saveState = '';
   @state() private explaining = false;
   @state() private road: RoadMatch | null = null;
+  /** Road-damage surveys: the type whose saved heatmap is drawn. */
+  @state() private selectedType = '';
 
   private readonly load = new Task(this, {
     args: () => [this.surveyId, this.visit] as const,
@@ -70,6 +73,7 @@ export class RcDetailPage extends LitElement {
       this.record = null;
       this.photo = null;
       this.heatmap = null;
+      this.selectedType = '';
       this.conflict = null;
       this.road = null;
       this.saveState = '';
@@ -94,14 +98,32 @@ export class RcDetailPage extends LitElement {
     void this.app.roads.match(record.position).then((road) => {
       if (this.record?.id === record.id) this.road = road;
     });
-    this.method = record.cam?.method ?? this.app.state.method;
-    this.where = record.cam ? whereLooked(record.cam) : '';
+    this.selectedType = savedHeatmapTypes(record)[0] ?? '';
+    const cam = this.savedCam(record);
+    this.method = cam?.method ?? this.app.state.method;
+    this.where = cam ? whereLooked(cam) : '';
     const photo = await repo.getPhoto(id);
     signal.throwIfAborted();
     if (photo) this.photo = await createImageBitmap(photo);
     signal.throwIfAborted();
     const client = this.app.analysis;
-    if (record.cam && client) this.heatmap = await client.renderHeatmap(record.cam);
+    if (cam && client) this.heatmap = await client.renderHeatmap(cam);
+  }
+
+  /** The saved grid drawn now: the selected damage type's, or the survey's one CAM. */
+  private savedCam(record: SurveyRecord) {
+    return record.damage?.cams?.[this.selectedType] ?? record.cam;
+  }
+
+  private async onTypeSelect(event: CustomEvent<{ type: string }>): Promise<void> {
+    const record = this.record;
+    const cam = record?.damage?.cams?.[event.detail.type];
+    const client = this.app.analysis;
+    if (!record || !cam || !client) return;
+    this.selectedType = event.detail.type;
+    this.where = whereLooked(cam);
+    this.method = cam.method;
+    this.heatmap = await client.renderHeatmap(cam);
   }
 
   /** Sync changed surveys: this one's state and, for a conflict, the server's version. */
@@ -162,6 +184,7 @@ export class RcDetailPage extends LitElement {
       const done = await this.app.analyseSaved(event.detail.id);
       if (!done) return;
       this.record = done.record;
+      this.selectedType = done.explanation.damage?.heatmaps[0]?.type ?? '';
       this.heatmap = done.explanation.heatmap;
       this.where = whereLooked(done.explanation.cam);
     } finally {
@@ -178,8 +201,9 @@ export class RcDetailPage extends LitElement {
     try {
       const explanation = await this.app.explain(jpeg, method);
       if (!explanation) return;
-      this.heatmap = explanation.heatmap;
-      this.where = whereLooked(explanation.cam);
+      const typed = explanation.damage?.heatmaps.find((h) => h.type === this.selectedType);
+      this.heatmap = typed ? typed.heatmap : explanation.heatmap;
+      this.where = whereLooked(typed ? typed.cam : explanation.cam);
       this.method = explanation.cam.method;
     } finally {
       this.explaining = false;
@@ -209,6 +233,8 @@ export class RcDetailPage extends LitElement {
         .photo=${this.photo}
         .heatmap=${this.heatmap}
         .region=${r?.cam?.region ?? WHOLE_PHOTO}
+        selectedType=${this.selectedType}
+        heatmapOf=${this.selectedType ? typeTitle(this.selectedType) : ''}
         .opacity=${opacity}
         method=${this.method}
         .methods=${FIELD_CAM_METHODS}
@@ -226,6 +252,7 @@ export class RcDetailPage extends LitElement {
         @delete-cancel=${() => (this.confirmingDelete = false)}
         @delete-confirm=${this.onDeleteConfirm}
         @analyse-now=${this.onAnalyseNow}
+        @type-select=${this.onTypeSelect}
         @replace-server-version=${this.onReplaceServerVersion}
       ></rc-survey-detail>`;
   }

@@ -40,13 +40,19 @@ export class RcListPage extends LitElement {
 
   private readonly surveys = new Task(this, {
     // The filters live in the app's state: the Map page shows the same surveys.
-    args: () =>
-      [this.app.state.filter.verdict, this.app.state.filter.sync, this.visit, this.reads] as const,
-    task: async ([verdict, syncState]) => {
+    args: () => {
+      const { verdict, sync, type } = this.app.state.filter;
+      return [verdict, sync, type, this.visit, this.reads] as const;
+    },
+    task: async ([verdict, syncState, type]) => {
       const repo = await this.app.repository();
       if (!repo) return { records: [], total: 0 };
       const [records, total] = await Promise.all([
-        repo.list({ verdict: verdict || undefined, syncState: syncState || undefined }),
+        repo.list({
+          verdict: verdict || undefined,
+          syncState: syncState || undefined,
+          type: type || undefined,
+        }),
         repo.count(),
       ]);
       return { records, total };
@@ -60,10 +66,13 @@ export class RcListPage extends LitElement {
     this.thumbnails.clear();
   }
 
-  private onFilterChange(event: CustomEvent<{ verdict: string; sync: string }>): void {
+  private onFilterChange(
+    event: CustomEvent<{ verdict: string; sync: string; type: string }>,
+  ): void {
     this.app.setFilter({
       verdict: event.detail.verdict as VerdictKey | '',
       sync: event.detail.sync as SyncState | '',
+      type: event.detail.type,
     });
   }
 
@@ -85,6 +94,7 @@ export class RcListPage extends LitElement {
         .total=${total}
         verdictFilter=${this.app.state.filter.verdict}
         syncFilter=${this.app.state.filter.sync}
+        typeFilter=${this.app.state.filter.type}
         storageText=${storageText(storage)}
         .sync=${syncSummary(sync)}
         @sync-now=${this.onSyncNow}

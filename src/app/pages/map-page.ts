@@ -79,16 +79,18 @@ export class RcMapPage extends LitElement {
       [
         this.app.state.filter.verdict,
         this.app.state.filter.sync,
+        this.app.state.filter.type,
         this.visit,
         this.reads,
         this.roads,
       ] as const,
-    task: async ([verdict, syncState, , , roads]): Promise<Shown> => {
+    task: async ([verdict, syncState, type, , , roads]): Promise<Shown> => {
       const repo = await this.app.repository();
       if (!repo) return EMPTY;
       const records = await repo.list({
         verdict: verdict || undefined,
         syncState: syncState || undefined,
+        type: type || undefined,
       });
       const markers = surveyMarkers(records);
       if (!roads) return { ...EMPTY, markers, total: records.length };
@@ -136,6 +138,8 @@ export class RcMapPage extends LitElement {
     this.app.setFilter({
       verdict: (root.querySelector('#map-verdict') as HTMLSelectElement).value as VerdictKey | '',
       sync: (root.querySelector('#map-sync') as HTMLSelectElement).value as SyncState | '',
+      // The list's type filter holds; the map shows the same surveys.
+      type: this.app.state.filter.type,
     });
   }
 
@@ -194,7 +198,9 @@ export class RcMapPage extends LitElement {
         <select id="map-verdict" .value=${verdict} @change=${this.onFilterChange}>
           <option value="">All</option>
           <option value="pothole">Pothole</option>
+          <option value="damage">Other damage</option>
           <option value="normal">Good road</option>
+          <option value="not-a-road">Not a road</option>
           <option value="unanalysed">Not analysed yet</option>
         </select>
       </label>

@@ -2,25 +2,34 @@
  * The survey page: choose or take a photo; the verdict and heatmap appear as soon as the worker
  * answers, and the survey is saved at once. The photo's result stays shown while the engineer
  * visits other pages (the shell keeps the page), until the next photo or its survey is deleted.
- * Marks the `roadcam:*` user timings of one photo that the app benchmark reads.
+ * Marks the `roadcam:*` user timings of one photo that the app benchmark reads, and measures
+ * its stages (services/photo-timings.ts).
  */
 import { consume } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import '../../components/rc-camera';
 import '../../components/rc-capture';
+import '../../components/rc-damage-types';
 import '../../components/rc-explanation';
+import '../../components/rc-not-road';
+import type { SurveyRecord } from '../../store/survey-record';
 import { FIELD_CAM_METHODS, isFieldCamMethod } from '../../ui/cam-methods';
 import { engineText } from '../../ui/engine-text';
 import type { ShownError } from '../../ui/shown-error';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
+import type { SurveyOutcome, SurveyService } from '../services/survey-service';
+import { clearPhotoStages, measureStage, measureWorkerStages } from '../services/photo-timings';
 import { modelStatusLine } from '../views/model-text';
 import {
   adjustmentsNotice,
+  heatmapOf,
   savedNotice,
   shownResult,
   withExplanation,
+  withNotRoadKept,
+  withType,
   type ShownResult,
 } from '../views/survey-result';
 import { surveyPageStyles } from './survey-page.styles';
@@ -45,6 +54,10 @@ export class RcSurveyPage extends LitElement {
   @state() private busy = false;
   @state() private explaining = false;
   @state() private cameraOpen = false;
+  /** A not-a-road photo held, unsaved, until the engineer keeps it anyway. */
+  private held: { draft: SurveyRecord; jpeg: Blob } | null = null;
+  /** When the worker's answer for the current photo reached the page (for the stage timings). */
+  private answeredAt: number | null = null;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -59,34 +72,33 @@ export class RcSurveyPage extends LitElement {
 
   private async onPhotoChosen(event: CustomEvent<{ file: Blob }>): Promise<void> {
     for (const mark of PHOTO_MARKS) performance.clearMarks(mark);
-    performance.mark('roadcam:photo-chosen');
+    clearPhotoStages();
+    const chosenAt = performance.mark('roadcam:photo-chosen').startTime;
+    this.answeredAt = null;
+    // The photo goes to the worker first (at once when the store is open), then the page
+    // re-renders while the worker works, not before it starts.
+    const surveying = this.startSurvey(event.detail.file, chosenAt);
     this.app.clearMessages();
     // The last result goes: a verdict must never be read as the answer for the new photo.
     this.result = null;
+    this.held = null;
     this.photosChosen += 1;
     this.busy = true;
     this.cameraOpen = false;
     try {
-      const s = await this.app.surveys();
-      if (!s) return;
-      const method = this.app.state.method;
-      const outcome = await s.service.survey(event.detail.file, method, (analysis) => {
-        this.result = shownResult(analysis, method);
-        void this.markWhenShown('roadcam:verdict-shown');
-        const adjusted = adjustmentsNotice(analysis.adjustments);
-        if (adjusted) this.app.notify(adjusted);
-      });
+      const outcome = await surveying;
+      if (!outcome) return;
       if (!outcome.ok) return this.app.reportError(outcome.error);
+      if (outcome.held) {
+        this.held = { draft: outcome.draft, jpeg: outcome.analysis.jpeg };
+        return;
+      }
       if (outcome.saveError) return this.app.reportError(outcome.saveError);
       performance.mark('roadcam:saved');
-      void this.app.enqueueForSync(outcome.draft.id);
       // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
       const shown = this.result as ShownResult | null;
       if (shown) this.result = { ...shown, recordId: outcome.draft.id };
-      this.app.notify(savedNotice(this.app.state.notice, outcome.draft));
-      await this.app.persistAfterFirstSave();
-      void this.app.refreshStorage();
-      this.app.recordsChanged();
+      await this.afterSave(outcome.draft);
     } catch (error) {
       this.app.reportError({
         message: 'Something went wrong with this photo. Try again.',
@@ -97,17 +109,77 @@ export class RcSurveyPage extends LitElement {
     }
   }
 
-  /** User timing for the app benchmark: the frame after the result view has rendered. */
+  private async afterSave(record: SurveyRecord): Promise<void> {
+    void this.app.enqueueForSync(record.id);
+    this.app.notify(savedNotice(this.app.state.notice, record));
+    await this.app.persistAfterFirstSave();
+    void this.app.refreshStorage();
+    this.app.recordsChanged();
+  }
+
+  private async onKeepNotRoad(): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    this.busy = true;
+    try {
+      const s = await this.app.surveys();
+      if (!s) return;
+      const kept = await s.service.keep(held.draft, held.jpeg);
+      if (kept.saveError) return this.app.reportError(kept.saveError);
+      this.held = null;
+      if (this.result) this.result = withNotRoadKept(this.result, kept.record.id);
+      await this.afterSave(kept.record);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private onDiscardNotRoad(): void {
+    this.held = null;
+    this.result = null;
+    this.app.notify('Photo discarded: nothing was saved.');
+  }
+
+  /** Runs the survey of a photo; null when the store is shut. */
+  private startSurvey(file: Blob, chosenAt: number): Promise<SurveyOutcome | null> {
+    const method = this.app.state.method;
+    const run = (s: { service: SurveyService }) =>
+      s.service.survey(file, method, (analysis) => {
+        this.answeredAt = performance.now();
+        measureWorkerStages(analysis.timings.stages, chosenAt, this.answeredAt);
+        this.result = shownResult(analysis, method);
+        const adjusted = adjustmentsNotice(analysis.adjustments);
+        if (adjusted) this.app.notify(adjusted);
+        // Saving waits for this: the verdict and heatmap are drawn first.
+        return this.markWhenShown('roadcam:verdict-shown');
+      });
+    const open = this.app.openSurveys();
+    return open ? run(open) : this.app.surveys().then((s) => (s ? run(s) : null));
+  }
+
+  /** The frame after the result view has rendered (user timing for the app benchmark). */
   private async markWhenShown(name: string): Promise<void> {
     await this.updateComplete;
     await this.renderRoot.querySelector('rc-explanation')?.updateComplete;
-    requestAnimationFrame(() => performance.mark(name));
+    await new Promise<void>((resolve) =>
+      requestAnimationFrame(() => {
+        performance.mark(name);
+        resolve();
+      }),
+    );
   }
 
   private onHeatmapDrawn(event: Event): void {
     const heatmap = event.composedPath()[0] as HTMLElement & { heatmap: ImageBitmap | null };
     if (heatmap.heatmap && performance.getEntriesByName('roadcam:heatmap-shown').length === 0) {
-      requestAnimationFrame(() => performance.mark('roadcam:heatmap-shown'));
+      const drawnAt = performance.now();
+      const answeredAt = this.answeredAt;
+      if (answeredAt !== null) measureStage('render and draw', answeredAt, drawnAt);
+      this.answeredAt = null;
+      requestAnimationFrame(() => {
+        const shown = performance.mark('roadcam:heatmap-shown').startTime;
+        if (answeredAt !== null) measureStage('until the next frame', drawnAt, shown);
+      });
     }
   }
 
@@ -142,21 +214,56 @@ export class RcSurveyPage extends LitElement {
       ${notice ? html`<p class="notice" role="status" data-testid="notice">${notice}</p>` : nothing}
       ${
         r
-          ? html`<rc-explanation
-              .verdict=${r.verdict}
-              verdictReason=${r.verdictReason}
-              .photo=${r.photo}
-              .heatmap=${r.heatmap}
-              .region=${r.region}
-              .opacity=${opacity}
-              method=${r.method}
-              .methods=${FIELD_CAM_METHODS}
-              whereLooked=${r.whereLooked}
-              ?explaining=${this.explaining}
-              @opacity-change=${(e: CustomEvent<{ opacity: number }>) => this.app.setOpacity(e.detail.opacity)}
-              @method-change=${this.onMethodChange}
-              @heatmap-drawn=${this.onHeatmapDrawn}
-            ></rc-explanation>`
+          ? html`${
+                r.qualityHint
+                  ? html`<p class="notice quality" role="alert" data-testid="quality-hint">
+                      ${r.qualityHint}
+                    </p>`
+                  : nothing
+              }
+              ${
+                r.damage?.notRoad
+                  ? html`<rc-not-road
+                      text=${r.damage.notRoad.text}
+                      detail=${r.damage.notRoad.detail}
+                      ?kept=${r.damage.notRoad.kept}
+                      ?busy=${this.busy}
+                      @keep-not-road=${this.onKeepNotRoad}
+                      @discard-not-road=${this.onDiscardNotRoad}
+                    ></rc-not-road>`
+                  : nothing
+              }
+              <rc-explanation
+                .verdict=${r.verdict}
+                .summary=${r.damage?.headline ?? null}
+                heatmapOf=${heatmapOf(r)}
+                verdictReason=${r.verdictReason}
+                .photo=${r.photo}
+                .heatmap=${r.heatmap}
+                .region=${r.region}
+                .opacity=${opacity}
+                method=${r.method}
+                .methods=${FIELD_CAM_METHODS}
+                whereLooked=${r.whereLooked}
+                ?explaining=${this.explaining}
+                @opacity-change=${(e: CustomEvent<{ opacity: number }>) => this.app.setOpacity(e.detail.opacity)}
+                @method-change=${this.onMethodChange}
+                @heatmap-drawn=${this.onHeatmapDrawn}
+              >
+                ${
+                  r.damage
+                    ? html`<rc-damage-types
+                        slot="before-photo"
+                        .toggles=${r.damage.toggles}
+                        .lines=${r.damage.lines}
+                        selected=${r.damage.selected}
+                        ?busy=${this.explaining}
+                        @type-select=${(e: CustomEvent<{ type: string }>) =>
+                          (this.result = this.result && withType(this.result, e.detail.type))}
+                      ></rc-damage-types>`
+                    : nothing
+                }
+              </rc-explanation>`
           : nothing
       }
       ${

@@ -44,6 +44,8 @@ export interface AppState {
 export interface SurveyFilter {
   verdict: VerdictKey | '';
   sync: SyncState | '';
+  /** A damage type found (road-damage surveys), or '' for all. */
+  type: string;
 }
 
 /** How often pages re-read surveys whose sync state changes (a flush changes many). */
@@ -61,7 +63,7 @@ export class AppServices extends EventTarget {
     notice: '',
     method: 'gradcam',
     opacity: 0.5,
-    filter: { verdict: '', sync: '' },
+    filter: { verdict: '', sync: '', type: '' },
   };
   /** The road network kept on the phone (Map page, survey detail). */
   readonly roads = new RoadService();
@@ -70,6 +72,7 @@ export class AppServices extends EventTarget {
   private repoReady: Promise<SurveyRepository | null> | null = null;
   private client: AnalysisClient | null = null;
   private surveyService: SurveyService | null = null;
+  private openedSurveys: { repo: SurveyRepository; service: SurveyService } | null = null;
   private sync: SyncService | null = null;
   private installer: InstallService | null = null;
   private updates: UpdateHandle | null = null;
@@ -154,7 +157,13 @@ export class AppServices extends EventTarget {
     const repo = await this.repository();
     if (!repo || !this.client) return null;
     this.surveyService ??= new SurveyService(repo, this.client, this.positions);
-    return { repo, service: this.surveyService };
+    return (this.openedSurveys = { repo, service: this.surveyService });
+  }
+
+  /** The same, without waiting, once surveys() has opened them (else null): the survey page
+   * sends a photo to the worker before it re-renders. */
+  openSurveys(): { repo: SurveyRepository; service: SurveyService } | null {
+    return this.openedSurveys;
   }
 
   async reloadModel(): Promise<ModelStatus | null> {

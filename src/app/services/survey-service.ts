@@ -1,27 +1,35 @@
 /**
  * The survey flow on the page side: a chosen photo goes to the worker; what comes back, with
  * the position, becomes a survey record saved at once. Nothing is saved for a photo the worker
- * refused; a photo the model could not analyse is saved without a verdict.
+ * refused; a photo the model could not analyse is saved without a verdict. A photo that does
+ * not look like a road surface is held, unsaved, until the engineer keeps it anyway (`keep`):
+ * it is then stored as "not a road", never as good road.
  */
 import type { CamMethodName } from '../../explain/cam/compute-cam';
 import { StoreError, type SurveyRepository } from '../../store';
-import type { NoPositionReason, SurveyRecord } from '../../store/survey-record';
-import { verdictKeyOf } from '../../store/survey-record';
+import type { NoPositionReason, SurveyDamage, SurveyRecord } from '../../store/survey-record';
+import { typesFoundOf, verdictKeyOf } from '../../store/survey-record';
 import type { Explanation, FailureInfo, PhotoAnalysis } from '../../workers/protocol';
 import type { AnalysisClient } from './analysis-client';
+import { measureStage } from './photo-timings';
 import type { PositionTracker } from './position';
 
 /** How long a new survey waits for a first GPS fix before it is saved without one. */
 const POSITION_WAIT_MS = 3000;
+/** How long saving waits for the verdict and heatmap to be on screen (a hidden page draws no
+ * frames: it saves after this). */
+export const SHOWN_WAIT_MS = 250;
 
 export type SurveyOutcome =
   | {
       ok: true;
       analysis: PhotoAnalysis;
-      /** The saved record, or null when saving failed (saveError says why). */
+      /** The saved record, or null when saving failed (saveError says why) or it is held. */
       record: SurveyRecord | null;
       draft: SurveyRecord;
       saveError: StoreError | null;
+      /** Not a road: not saved until the engineer keeps it (`keep(draft, analysis.jpeg)`). */
+      held: boolean;
     }
   | { ok: false; error: FailureInfo };
 
@@ -33,31 +41,51 @@ export class SurveyService {
   ) {}
 
   /**
-   * Runs the photo through the worker; `onAnalysed` sees the result before it is saved, so the
-   * verdict is on screen while IndexedDB writes.
+   * Runs the photo through the worker; `onAnalysed` sees the result before it is saved. When it
+   * returns a promise (settled once the result is on screen), saving waits for it, at most
+   * SHOWN_WAIT_MS: IndexedDB's work would otherwise compete with drawing the heatmap.
    */
   async survey(
     file: Blob,
     method: CamMethodName | undefined,
-    onAnalysed?: (analysis: PhotoAnalysis) => void,
+    onAnalysed?: (analysis: PhotoAnalysis) => void | Promise<unknown>,
   ): Promise<SurveyOutcome> {
     const position = this.positions.current(POSITION_WAIT_MS);
     const outcome = await this.analysis.analysePhoto(file, method);
     if (!outcome.ok) return outcome;
     const analysis = outcome.value;
-    onAnalysed?.(analysis);
+    const shown = onAnalysed?.(analysis);
     // EXIF GPS belongs to the photo itself (a gallery photo may come from elsewhere).
     const fix = analysis.exifPosition ? { position: analysis.exifPosition } : await position;
+    if (shown) await settledWithin(shown, SHOWN_WAIT_MS);
     const draft = buildRecord(analysis, fix, new Date());
+    if (draft.damage?.outcome === 'not-a-road') {
+      return { ok: true, analysis, record: null, draft, saveError: null, held: true };
+    }
+    const saveError = await this.saveDraft(draft, analysis.jpeg);
+    return { ok: true, analysis, record: saveError ? null : draft, draft, saveError, held: false };
+  }
+
+  /** A held not-a-road photo kept anyway: saved as "not a road" with `notRoad.kept`. */
+  async keep(
+    draft: SurveyRecord,
+    jpeg: Blob,
+  ): Promise<{ record: SurveyRecord; saveError: null } | { record: null; saveError: StoreError }> {
+    const record = keptAnyway(draft);
+    const saveError = await this.saveDraft(record, jpeg);
+    return saveError ? { record: null, saveError } : { record, saveError: null };
+  }
+
+  private async saveDraft(draft: SurveyRecord, jpeg: Blob): Promise<StoreError | null> {
+    const storing = performance.now();
     try {
-      await this.repo.save(draft, analysis.jpeg);
-      return { ok: true, analysis, record: draft, draft, saveError: null };
+      await this.repo.save(draft, jpeg);
+      measureStage('storing', storing, performance.now());
+      return null;
     } catch (error) {
-      const saveError =
-        error instanceof StoreError
-          ? error
-          : new StoreError('failed', 'Could not save the survey.', String(error));
-      return { ok: true, analysis, record: null, draft, saveError };
+      return error instanceof StoreError
+        ? error
+        : new StoreError('failed', 'Could not save the survey.', String(error));
     }
   }
 
@@ -76,6 +104,7 @@ export class SurveyService {
     const outcome = await this.analysis.explainPhoto(photo, method);
     if (!outcome.ok) return outcome.error;
     const e = outcome.value;
+    const damage = damageOf(e);
     const record = await this.repo.replaceAnalysis(id, {
       verdict: e.verdict,
       verdictKey: verdictKeyOf(e.verdict),
@@ -83,9 +112,44 @@ export class SurveyService {
       cam: e.cam,
       model: e.model,
       analysisError: null,
+      damage,
+      typesFound: typesFoundOf(e.verdict, damage),
     });
     return { record, explanation: e };
   }
+}
+
+/** The record's part of a road-damage explanation (not kept: the engineer has not chosen). */
+export function damageOf(e: Explanation | null): SurveyDamage | undefined {
+  const d = e?.damage;
+  if (!d) return undefined;
+  return {
+    outcome: d.outcome,
+    probabilities: Object.fromEntries(d.types.map((t) => [t.name, t.probability])),
+    found: [...d.found],
+    notSure: [...d.notSure],
+    notRoad: d.notRoad ? { ...d.notRoad, kept: false } : null,
+    cams: Object.fromEntries(d.heatmaps.map((h) => [h.type, h.cam])),
+  };
+}
+
+/** A not-a-road draft as the engineer keeps it. */
+export function keptAnyway(draft: SurveyRecord): SurveyRecord {
+  const notRoad = draft.damage?.notRoad;
+  if (!draft.damage || !notRoad) return draft;
+  return { ...draft, damage: { ...draft.damage, notRoad: { ...notRoad, kept: true } } };
+}
+
+/** Waits for `promise` to settle (either way), or `ms`, whichever comes first. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 export function buildRecord(
@@ -95,6 +159,7 @@ export function buildRecord(
 ): SurveyRecord {
   const e = analysis.explanation;
   const at = now.toISOString();
+  const damage = damageOf(e);
   return {
     id: crypto.randomUUID(),
     revision: 1,
@@ -113,5 +178,7 @@ export function buildRecord(
     photo: analysis.photo,
     thumbnail: analysis.thumbnail,
     sync: { state: 'local', attempts: 0 },
+    ...(damage ? { damage } : {}),
+    typesFound: typesFoundOf(e?.verdict ?? null, damage),
   };
 }

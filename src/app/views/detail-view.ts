@@ -3,8 +3,37 @@ import type { SurveyDetailView, SyncConflictView } from '../../components/rc-sur
 import type { RoadMatch } from '../../geo/road-matcher';
 import type { SurveyRecord } from '../../store/survey-record';
 import { officeCorrectionText } from './office-text';
+import { damageHeadline, heatmapChoices, typeLines } from './damage-view';
 import { positionText } from './position-text';
 import { roadText } from './road-text';
+
+/** The saved heatmaps' types, found ones first, then by probability. */
+export function savedHeatmapTypes(record: SurveyRecord): string[] {
+  const d = record.damage;
+  if (!d?.cams) return [];
+  const p = (t: string) => d.probabilities[t] ?? 0;
+  return Object.keys(d.cams).sort(
+    (a, b) => Number(d.found.includes(b)) - Number(d.found.includes(a)) || p(b) - p(a),
+  );
+}
+
+function damageDetail(record: SurveyRecord): SurveyDetailView['damage'] {
+  const d = record.damage;
+  if (!d) return null;
+  const headline = damageHeadline(d);
+  const kept = d.outcome === 'not-a-road' && d.notRoad?.kept;
+  return {
+    headline: kept ? { ...headline, detail: `${headline.detail} Kept anyway.` } : headline,
+    toggles: heatmapChoices(
+      savedHeatmapTypes(record).map((type) => ({
+        type,
+        probability: d.probabilities[type] ?? 0,
+        found: d.found.includes(type),
+      })),
+    ),
+    lines: typeLines(d),
+  };
+}
 
 /**
  * `conflict` is shown only while the survey's sync failed; `pendingNotes` (typed, not saved
@@ -34,5 +63,6 @@ export function detailView(
     notes: pendingNotes ?? record.notes,
     severity: record.severity,
     officeCorrection: officeCorrectionText(record),
+    damage: damageDetail(record),
   };
 }

@@ -3,6 +3,7 @@ import type { SurveyListItem } from '../../components/rc-survey-list';
 import type { SurveyRecord } from '../../store/survey-record';
 import type { SyncFailure } from '../../sync/errors';
 import { verdictProbability } from '../../ui/verdict-probability';
+import { damageHeadline } from './damage-view';
 import { failureLabel } from './sync-text';
 
 export function listItem(
@@ -10,11 +11,14 @@ export function listItem(
   thumbnailUrl: string,
   failure: SyncFailure | undefined,
 ): SurveyListItem {
+  const damage = record.damage;
   return {
     id: record.id,
     createdAt: record.createdAt,
     verdictKey: record.verdictKey,
-    probability: verdictProbability(record.verdict),
+    // A road-damage survey names its types; its probabilities are in the detail view.
+    ...(damage ? { title: damageHeadline(damage).title } : {}),
+    probability: damage ? null : verdictProbability(record.verdict),
     lowConfidence: record.verdict?.lowConfidence ?? false,
     syncState: record.sync.state,
     syncProblem: failureLabel(failure),

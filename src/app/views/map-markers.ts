@@ -3,13 +3,13 @@
  * from the verdict, by the same mapping the exports use), and what the segment report needs of
  * each survey once a road network is loaded.
  */
-import { typesOfVerdict } from '../../geo/export-row';
+import { verdictColumns } from '../../geo/export-row';
 import { markerKind, type MapMarker } from '../../geo/markers';
 import type { RoadMatcher } from '../../geo/road-matcher';
 import type { ReportSurvey } from '../../geo/segment-report';
 import type { SurveyRecord } from '../../store/survey-record';
 
-type Mapped = Pick<SurveyRecord, 'id' | 'position' | 'verdict' | 'severity'>;
+type Mapped = Pick<SurveyRecord, 'id' | 'position' | 'verdict' | 'damage' | 'severity'>;
 
 export function surveyMarker(record: Mapped): MapMarker | null {
   if (!record.position) return null;
@@ -17,7 +17,7 @@ export function surveyMarker(record: Mapped): MapMarker | null {
     id: record.id,
     lat: record.position.lat,
     lon: record.position.lon,
-    kind: markerKind(typesOfVerdict(record.verdict)),
+    kind: markerKind(verdictColumns(record)),
   };
 }
 
@@ -33,7 +33,7 @@ export function reportSurveys(records: readonly Mapped[], matcher: RoadMatcher):
       : null;
     return {
       road: match ? { id: match.road.id, chainageM: match.chainageM } : null,
-      found: typesOfVerdict(record.verdict).found,
+      found: verdictColumns(record).found,
       severity: record.severity,
     };
   });

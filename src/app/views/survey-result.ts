@@ -3,7 +3,17 @@ import type { Region } from '../../components/rc-heatmap';
 import type { PhotoAdjustment } from '../../image/prepare-photo';
 import type { SurveyVerdict } from '../../schema/survey';
 import type { SurveyRecord } from '../../store/survey-record';
-import type { Explanation, PhotoAnalysis } from '../../workers/protocol';
+import type { Explanation, PhotoAnalysis, TypeHeatmap } from '../../workers/protocol';
+import {
+  damageHeadline,
+  heatmapChoices,
+  NOT_ROAD_TEXT,
+  qualityHint,
+  typeLines,
+  typeTitle,
+  type DamageHeadline,
+  type HeatmapChoice,
+} from './damage-view';
 import { savedPositionText } from './position-text';
 import { whereLooked } from './where-looked';
 
@@ -21,11 +31,81 @@ export interface ShownResult {
   region: Region;
   whereLooked: string;
   method: string;
+  /** Too dark / too blurred, shown before the verdict; '' when the photo is fine. */
+  qualityHint: string;
+  /** Road-damage models only. */
+  damage: ShownDamage | null;
+}
+
+export interface ShownDamage {
+  headline: DamageHeadline;
+  toggles: HeatmapChoice[];
+  lines: { type: string; text: string; found: boolean }[];
+  /** The type whose heatmap is drawn. */
+  selected: string;
+  heatmaps: TypeHeatmap[];
+  /** The photo does not look like a road: held until kept, or kept. */
+  notRoad: { text: string; detail: string; kept: boolean } | null;
+}
+
+function shownDamage(e: Explanation, selected?: string): ShownDamage | null {
+  const d = e.damage;
+  if (!d) return null;
+  const facts = {
+    outcome: d.outcome,
+    probabilities: Object.fromEntries(d.types.map((t) => [t.name, t.probability])),
+    found: d.found,
+    notSure: d.notSure,
+  };
+  const keep = selected && d.heatmaps.some((h) => h.type === selected);
+  return {
+    headline: damageHeadline(facts),
+    toggles: heatmapChoices(d.heatmaps),
+    lines: typeLines(facts),
+    selected: keep ? selected : (d.heatmaps[0]?.type ?? ''),
+    heatmaps: d.heatmaps,
+    notRoad:
+      d.outcome === 'not-a-road'
+        ? {
+            text: NOT_ROAD_TEXT,
+            detail:
+              'The model was trained on road surfaces only, so its verdict on this photo means ' +
+              'little. Keep it anyway to save it as “not a road”, or discard it.',
+            kept: false,
+          }
+        : null,
+  };
+}
+
+/** The heatmap of one damage type drawn over the photo (a tap on its toggle). */
+export function withType(result: ShownResult, type: string): ShownResult {
+  const h = result.damage?.heatmaps.find((x) => x.type === type);
+  if (!result.damage || !h) return result;
+  return {
+    ...result,
+    heatmap: h.heatmap,
+    region: h.cam.region ?? WHOLE_PHOTO,
+    whereLooked: whereLooked(h.cam),
+    damage: { ...result.damage, selected: type },
+  };
+}
+
+/** The survey is saved as "not a road" (the engineer kept it). */
+export function withNotRoadKept(result: ShownResult, recordId: string): ShownResult {
+  const notRoad = result.damage?.notRoad;
+  if (!result.damage || !notRoad) return result;
+  return { ...result, recordId, damage: { ...result.damage, notRoad: { ...notRoad, kept: true } } };
+}
+
+/** The label of the drawn heatmap's type ("Pothole"), '' for a pothole model. */
+export function heatmapOf(result: ShownResult): string {
+  return result.damage?.selected ? typeTitle(result.damage.selected) : '';
 }
 
 export function shownResult(analysis: PhotoAnalysis, method: string): ShownResult {
   const e = analysis.explanation;
-  return {
+  const damage = e ? shownDamage(e) : null;
+  const base: ShownResult = {
     recordId: null,
     verdict: e?.verdict ?? null,
     verdictReason: analysis.analysisError?.message ?? '',
@@ -35,18 +115,27 @@ export function shownResult(analysis: PhotoAnalysis, method: string): ShownResul
     region: e?.region ?? WHOLE_PHOTO,
     whereLooked: e ? whereLooked(e.cam) : '',
     method: e?.cam.method ?? method,
+    qualityHint: qualityHint(analysis.quality),
+    damage,
   };
+  return damage ? withType(base, damage.selected) : base;
 }
 
-/** The same photo explained again (another CAM method). */
+/** The same photo explained again (another CAM method); the chosen damage type stays shown. */
 export function withExplanation(result: ShownResult, e: Explanation): ShownResult {
-  return {
+  const next: ShownResult = {
     ...result,
     heatmap: e.heatmap,
     region: e.region,
     whereLooked: whereLooked(e.cam),
     method: e.cam.method,
   };
+  const damage = shownDamage(e, result.damage?.selected);
+  if (!damage || !result.damage) return next;
+  return withType(
+    { ...next, damage: { ...damage, notRoad: result.damage.notRoad } },
+    damage.selected,
+  );
 }
 
 const ADJUSTMENT_TEXT: Record<PhotoAdjustment, string> = {

@@ -38,6 +38,9 @@ export interface CamResult {
   probabilities: Float32Array[];
   /** Per example: the target's score. */
   scores: number[];
+  /** Milliseconds of the forward pass, and of the rest (gradients, weighting, reading back).
+   * Exact on backends that run kernels at once (wasm, cpu); on webgl the split is approximate. */
+  timings: { forwardMs: number; camMs: number };
 }
 
 export function camMethod(name: CamMethodName): CamMethod {
@@ -83,8 +86,11 @@ export async function computeCam(
   const { target } = options;
 
   // Tensors that must outlive the inner scopes; disposed at the end.
+  const started = performance.now();
+  let forwardEnd = started;
   const { cam, probabilities, scores } = tf.tidy(() => {
     const split = adapter.activationsAndOutputs(x, layer);
+    forwardEnd = performance.now();
     const activations = split.activations as tf.Tensor4D;
     let gradients: tf.Tensor4D | null = null;
     if (method.usesGradients) {
@@ -128,6 +134,7 @@ export async function computeCam(
       empty,
       probabilities: probs,
       scores: Array.from(scoreData),
+      timings: { forwardMs: forwardEnd - started, camMs: performance.now() - forwardEnd },
     };
   } finally {
     tf.dispose([cam, probabilities, scores]);

@@ -71,6 +71,7 @@ export function exportColumns(options: ExportOptions = {}): Column[] {
           .join(';') || null,
     },
     { name: 'not_road_score', kind: 'real', value: (r) => r.notRoadScore },
+    { name: 'not_road_kept', kind: 'boolean', value: (r) => r.notRoadKept },
     { name: 'low_confidence', kind: 'boolean', value: (r) => r.lowConfidence },
     { name: 'severity', kind: 'integer', value: (r) => r.severity },
     { name: 'notes', kind: 'text', value: (r) => r.notes },

@@ -53,6 +53,7 @@ export function rowFromFeature(feature: ExportFeature): ExportRow {
     found: (text(p.found) ?? '').split(';').filter(Boolean),
     probabilities: probabilities(p),
     notRoadScore: num(p.not_road_score),
+    notRoadKept: typeof p.not_road_kept === 'boolean' ? p.not_road_kept : null,
     lowConfidence: typeof p.low_confidence === 'boolean' ? p.low_confidence : null,
     severity: num(p.severity),
     notes: text(p.notes) ?? '',

@@ -12,6 +12,7 @@ function analysis(explained: boolean): PhotoAnalysis {
     display: null as unknown as ImageBitmap,
     exifPosition: null,
     adjustments: [],
+    quality: null,
     explanation: explained
       ? {
           verdict: { label: 'pothole', potholeProbability: 0.8, lowConfidence: false },
@@ -37,7 +38,7 @@ function analysis(explained: boolean): PhotoAnalysis {
           code: 'model-unavailable',
           message: 'The road model could not be loaded.',
         },
-    timings: { prepareMs: 1 },
+    timings: { prepareMs: 1, stages: [] },
   };
 }
 

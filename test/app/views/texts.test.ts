@@ -15,6 +15,7 @@ import { makeRecord } from '../../store/make-record';
 const ready: ModelStatus = {
   state: 'ready',
   model: {
+    task: 'pothole',
     id: 'pothole-cnn',
     version: '2.1.0',
     name: 'Pothole CNN',

@@ -161,7 +161,7 @@ export class ModelTab extends TabController {
 
   /** A newly kept pothole model re-analyses the stored surveys, unless it is the field model. */
   private async startReanalysisOnInstall(model: LabModelInfo, keptId: string): Promise<void> {
-    const field = this.catalogue.bundled.find((b) => b.id === 'pothole')?.manifest;
+    const field = this.catalogue.bundled.find((b) => b.field)?.manifest;
     const { id, version, name } = model.manifest;
     if (field && field.id === id && field.version === version) return;
     if (await this.reanalyse.startRun({ id, version, name }, { kind: 'kept', id: keptId })) {

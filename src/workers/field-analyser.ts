@@ -1,0 +1,39 @@
+/**
+ * The field app's analyser for whichever model the app is pointed at: a road-damage model
+ * (damage types, not-a-road) or a pothole model (one verdict), chosen by the manifest's task.
+ */
+import type { CamMethodName } from '../explain/cam/compute-cam';
+import { loadModelFromUrl, type LoadedModel } from '../model/load-model';
+import type { RoadDamageManifest } from '../model/manifest';
+import { PotholeAnalyser } from './analysis';
+import { DamageAnalyser } from './damage-analysis';
+import type { Explanation, ModelInfo } from './protocol';
+import type { StageClock } from './stage-clock';
+
+export interface FieldAnalyser {
+  readonly info: ModelInfo;
+  readonly warmUpMs: number;
+  explain(
+    photo: OffscreenCanvas | ImageBitmap,
+    method?: CamMethodName,
+    clock?: StageClock,
+  ): Promise<Explanation>;
+  dispose(): void;
+}
+
+export async function loadFieldAnalyser(manifestUrl: string): Promise<FieldAnalyser> {
+  const loaded = await loadModelFromUrl(manifestUrl);
+  try {
+    if (loaded.manifest.task === 'road-damage') {
+      const url = new URL(manifestUrl, self.location.href).href;
+      return await DamageAnalyser.fromModel(
+        loaded as LoadedModel & { manifest: RoadDamageManifest },
+        url,
+      );
+    }
+    return await PotholeAnalyser.fromModel(loaded);
+  } catch (error) {
+    loaded.dispose();
+    throw error;
+  }
+}
