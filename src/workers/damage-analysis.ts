@@ -148,7 +148,7 @@ export class DamageAnalyser {
     const x = imageToModelInput(image, { ...manifest.input, resize: 'stretch' });
     const forwardStarted = performance.now();
     clock?.record('model input', started, forwardStarted);
-    let camStarted = forwardStarted;
+    let camStarted: number;
     let verdict: PhotoVerdict;
     let cams;
     let types: PhotoVerdict['types'];

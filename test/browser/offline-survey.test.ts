@@ -168,7 +168,16 @@ describe('offline survey in real Chromium', () => {
       );
       return { stages, marks };
     });
-    const chain = ['to the worker', 'read', 'decode', 'draw', 'resize', 'model input', 'inference'];
+    const chain = [
+      'to the worker',
+      'read',
+      'decode',
+      'draw',
+      'quality',
+      'resize',
+      'model input',
+      'inference',
+    ];
     chain.push('CAM', 'heatmap', 'back to the page', 'render and draw', 'until the next frame');
     expect(Object.keys(stages).sort()).toEqual([...chain, 'encode', 'storing'].sort());
     // Worker and page clocks meet through timeOrigin; browsers round both a little.

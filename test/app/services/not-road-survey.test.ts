@@ -66,7 +66,7 @@ function analysed(outcome: DamageExplanation['outcome']): PhotoAnalysis {
       timings: { inferenceMs: 1, renderMs: 1 },
     },
     analysisError: null,
-    timings: { prepareMs: 1 },
+    timings: { prepareMs: 1, stages: [] },
   };
 }
 
