@@ -55,7 +55,13 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,wasm,bin,json,png,svg}'],
         // The training split lists the photos a model was trained on, and the reliability
         // diagram illustrates its card: for tools and readers, not phones.
-        globIgnores: ['**/split.json', '**/models/*/reliability.png'],
+        // The office's page is not the phones': it is never precached.
+        globIgnores: [
+          '**/split.json',
+          '**/models/*/reliability.png',
+          'office.html',
+          'assets/office-*',
+        ],
         maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
       },
       manifest: {

@@ -21,22 +21,35 @@ import {
   refuseUnsupportedEncoding,
 } from './request-guards';
 import { exportRoutes } from './routes/export';
+import { modelRoutes } from './routes/models';
 import { segmentReportRoutes } from './routes/segment-report';
 import { photoRoutes } from './routes/photos';
 import { runExportRoutes, runRoutes } from './routes/runs';
+import { reviewRoutes } from './routes/reviews';
 import { surveyRoutes } from './routes/surveys';
 import { apiHeaders, appPageHeaders, strictTransportSecurity } from './security-headers';
-import { hasBuiltApp, isAppNavigation, registerStaticApp, sendIndexHtml } from './static-app';
+import {
+  hasBuiltApp,
+  isAppNavigation,
+  isOfficeNavigation,
+  registerStaticApp,
+  sendIndexHtml,
+  sendOfficeHtml,
+} from './static-app';
+import type { ModelFileStore, ModelReleaseStore } from './store/model-store';
 import type { PhotoStore } from './store/photo-store';
 import type { RunStore } from './store/run-store';
+import type { ReviewStore } from './store/review-store';
 import type { SurveyStore, TokenStore } from './store/survey-store';
 import { INVALID_ID_MESSAGE } from './routes/survey-id';
-import { bearerToken, hashDeviceToken } from './tokens';
+import { bearerToken, hashDeviceToken, type TokenRole } from './tokens';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Name of the device token that authenticated the request. */
+    /** Name of the token that authenticated the request. */
     deviceName: string;
+    /** Its role (surveyor, reviewer, admin): routes check it with requirePermission. */
+    tokenRole: TokenRole;
   }
 }
 
@@ -46,6 +59,9 @@ export interface ServerOptions {
   runs?: RunStore;
   tokens: TokenStore;
   photos: PhotoStore;
+  reviews: ReviewStore;
+  models: ModelReleaseStore;
+  modelFiles: ModelFileStore;
   /** Checks the database for GET /api/v1/ready. */
   ping?: () => Promise<void>;
   /** The built app to serve (dist/); null or a folder without index.html: API only. */
@@ -112,6 +128,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('deviceName', '');
+  app.decorateRequest('tokenRole', 'surveyor');
   // Bodies come as JSON (surveys) or JPEG (photos) only: text/plain is a 415 like any other.
   app.removeContentTypeParser('text/plain');
 
@@ -143,7 +160,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const appDir = hasBuiltApp(options.appDir) ? options.appDir : null;
 
   app.setNotFoundHandler((request, reply) => {
-    if (appDir !== null && isAppNavigation(request)) return sendIndexHtml(reply);
+    if (appDir !== null && isAppNavigation(request)) {
+      return isOfficeNavigation(request) ? sendOfficeHtml(reply) : sendIndexHtml(reply);
+    }
     if (appDir === null && isAppNavigation(request)) {
       return reply
         .code(404)
@@ -190,6 +209,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           );
         }
         request.deviceName = found.name;
+        request.tokenRole = found.role;
         await options.tokens.touchToken(tokenSha256).catch((error: unknown) => {
           request.log.warn({ err: error }, 'could not record token use (read-only disk?)');
         });
@@ -200,6 +220,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         await api.register(runRoutes, { runs: options.runs });
         await api.register(runExportRoutes, { runs: options.runs });
       }
+      await api.register(reviewRoutes, { surveys: options.surveys, reviews: options.reviews });
+      await api.register(modelRoutes, { models: options.models, modelFiles: options.modelFiles });
       await api.register(exportRoutes, {
         surveys: options.surveys,
         publicUrl: options.publicUrl ?? null,

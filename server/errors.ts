@@ -6,6 +6,12 @@
 export type ApiErrorCode =
   | 'unauthorized'
   | 'invalid_token'
+  | 'forbidden'
+  | 'invalid_review'
+  | 'review_not_found'
+  | 'survey_changed'
+  | 'review_changed'
+  | 'no_model'
   | 'invalid_id'
   | 'invalid_json'
   | 'invalid_batch'

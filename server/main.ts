@@ -7,12 +7,14 @@ import path from 'node:path';
 import { ConfigError, readConfig, type ServerConfig } from './config';
 import { SchemaTooNewError } from './store/migration';
 import { DATABASE_FILE_NAME, openStorage, StorageConfigError, type Storage } from './store/storage';
+import { MODEL_USAGE, runModelCommand } from './models/model-cli';
 import { runTokenCommand, TOKEN_USAGE, UsageError } from './tokens-cli';
 
 const USAGE = `RoadCAM sync server
 
   npm run server                     serve the sync API and the built app
   ${TOKEN_USAGE.split('\n').slice(1).join('\n  ').trim()}
+  ${MODEL_USAGE.split('\n').slice(1).join('\n  ').trim()}
   npm run server -- import-sqlite DIR  copy a SQLite data directory into DATABASE_URL's database
 
 Environment: PORT (8787), HOST (127.0.0.1; 0.0.0.0 for a team), ROADCAM_DATA_DIR
@@ -59,6 +61,9 @@ async function serve(config: ServerConfig): Promise<void> {
     runs: storage.runs,
     tokens: storage.tokens,
     photos: storage.photos,
+    reviews: storage.reviews,
+    models: storage.models,
+    modelFiles: storage.modelFiles,
     ping: () => storage.ping(),
     appDir: config.appDir,
     logLevel: config.logLevel,
@@ -161,6 +166,17 @@ async function main(args: string[]): Promise<number> {
     const storage = await openConfiguredStorage(config);
     try {
       return await runTokenCommand(args.slice(1), storage.tokens, {
+        out: (line) => process.stdout.write(line + '\n'),
+        err: (line) => process.stderr.write(line + '\n'),
+      });
+    } finally {
+      await storage.close();
+    }
+  }
+  if (args[0] === 'model') {
+    const storage = await openConfiguredStorage(config);
+    try {
+      return await runModelCommand(args.slice(1), storage, {
         out: (line) => process.stdout.write(line + '\n'),
         err: (line) => process.stderr.write(line + '\n'),
       });

@@ -46,6 +46,15 @@ export function isAppNavigation(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
+/** /office and below: the office's page (office.html), not the field app. */
+export function isOfficeNavigation(request: FastifyRequest): boolean {
+  return /^\/office(\/|$)/.test(request.url.split('?')[0]);
+}
+
+export function sendOfficeHtml(reply: FastifyReply): FastifyReply {
+  return reply.header('Cache-Control', cacheControl.revalidate).sendFile('office.html');
+}
+
 export function sendIndexHtml(reply: FastifyReply): FastifyReply {
   return reply.header('Cache-Control', cacheControl.revalidate).sendFile('index.html');
 }

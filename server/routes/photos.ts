@@ -18,6 +18,7 @@ import { sha256Hex } from '../canonical-json';
 import { ApiError } from '../errors';
 import type { PhotoStore } from '../store/photo-store';
 import type { StoredSurvey, SurveyStore } from '../store/survey-store';
+import { requirePermission } from './permission';
 import { parseSurveyIdParam } from './survey-id';
 
 export interface PhotoRoutesOptions {
@@ -55,6 +56,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRoutesOpti
     '/surveys/:id/photo',
     {
       bodyLimit: MAX_PHOTO_BYTES,
+      onRequest: requirePermission('survey:write'),
       // Before the body is read: cheap refusals first.
       preParsing: async (request, _reply, payload) => {
         const stored = await requireSurvey(request);

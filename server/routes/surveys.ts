@@ -15,12 +15,13 @@ import {
 } from '../../src/schema/survey';
 import { canonicalJson, sha256Hex } from '../canonical-json';
 import { ApiError } from '../errors';
-import type {
-  PreparedSurvey,
-  StoredSurvey,
-  SurveyCursor,
-  SurveyStore,
-} from '../store/survey-store';
+import type { PreparedSurvey, StoredSurvey, SurveyStore } from '../store/survey-store';
+import {
+  decodeListCursor as decodeCursor,
+  describeIssues,
+  encodeListCursor as encodeCursor,
+} from './list-cursor';
+import { requirePermission } from './permission';
 import { parseSurveyIdParam } from './survey-id';
 
 /**
@@ -44,81 +45,85 @@ const listQuerySchema = z.object({
 export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOptions) {
   const { surveys } = options;
 
-  app.post('/surveys', { bodyLimit: SURVEY_BATCH_BODY_LIMIT }, async (request) => {
-    const body = request.body as { surveys?: unknown } | null | undefined;
-    if (typeof body !== 'object' || body === null || !Array.isArray(body.surveys)) {
-      throw new ApiError(
-        400,
-        'invalid_batch',
-        'The body must be JSON: {"surveys": [record, ...]}.',
-      );
-    }
-    const records: unknown[] = body.surveys;
-    if (records.length === 0) {
-      throw new ApiError(400, 'invalid_batch', 'The batch is empty: send 1 to 100 surveys.');
-    }
-    if (records.length > MAX_SURVEYS_PER_BATCH) {
-      throw new ApiError(
-        413,
-        'batch_too_large',
-        `A batch holds at most ${MAX_SURVEYS_PER_BATCH} surveys; this one has ` +
-          `${records.length}. Split it.`,
-      );
-    }
-
-    const results: SurveyUploadResult[] = new Array(records.length);
-    const valid: { index: number; survey: PreparedSurvey }[] = [];
-    records.forEach((raw, index) => {
-      const parsed = surveyRecordSchema.safeParse(raw);
-      if (!parsed.success) {
-        results[index] = {
-          id: echoedId(raw),
-          status: 'invalid',
-          reason: describeIssues(parsed.error),
-        };
-        return;
+  app.post(
+    '/surveys',
+    { bodyLimit: SURVEY_BATCH_BODY_LIMIT, onRequest: requirePermission('survey:write') },
+    async (request) => {
+      const body = request.body as { surveys?: unknown } | null | undefined;
+      if (typeof body !== 'object' || body === null || !Array.isArray(body.surveys)) {
+        throw new ApiError(
+          400,
+          'invalid_batch',
+          'The body must be JSON: {"surveys": [record, ...]}.',
+        );
       }
-      const canonical = canonicalJson(parsed.data);
-      valid.push({
-        index,
-        survey: {
-          id: parsed.data.id,
-          record: parsed.data,
-          canonicalJson: canonical,
-          contentSha256: sha256Hex(canonical),
-        },
-      });
-    });
+      const records: unknown[] = body.surveys;
+      if (records.length === 0) {
+        throw new ApiError(400, 'invalid_batch', 'The batch is empty: send 1 to 100 surveys.');
+      }
+      if (records.length > MAX_SURVEYS_PER_BATCH) {
+        throw new ApiError(
+          413,
+          'batch_too_large',
+          `A batch holds at most ${MAX_SURVEYS_PER_BATCH} surveys; this one has ` +
+            `${records.length}. Split it.`,
+        );
+      }
 
-    if (valid.length > 0) {
-      const outcomes = await surveys.putSurveys(
-        valid.map((v) => v.survey),
-        request.deviceName,
-      );
-      valid.forEach(({ index, survey }, i) => {
-        const outcome = outcomes[i];
-        if (outcome.status !== 'conflict') {
-          results[index] = { id: survey.id, status: outcome.status };
+      const results: SurveyUploadResult[] = new Array(records.length);
+      const valid: { index: number; survey: PreparedSurvey }[] = [];
+      records.forEach((raw, index) => {
+        const parsed = surveyRecordSchema.safeParse(raw);
+        if (!parsed.success) {
+          results[index] = {
+            id: echoedId(raw),
+            status: 'invalid',
+            reason: describeIssues(parsed.error),
+          };
           return;
         }
-        const why =
-          outcome.why === 'immutable-changed'
-            ? `its ${outcome.fields.join(', ')} differ from the stored survey's, and they never change`
-            : `the server holds revision ${outcome.storedRevision} with other content, and this ` +
-              `upload is revision ${survey.record.revision} (an edit must raise the revision)`;
-        results[index] = {
-          id: survey.id,
-          status: 'conflict',
-          reason:
-            `The server already holds a different version of this survey (${why}); it was not ` +
-            `changed. GET /api/v1/surveys/${survey.id} shows it.`,
-          serverRevision: outcome.storedRevision,
-        };
+        const canonical = canonicalJson(parsed.data);
+        valid.push({
+          index,
+          survey: {
+            id: parsed.data.id,
+            record: parsed.data,
+            canonicalJson: canonical,
+            contentSha256: sha256Hex(canonical),
+          },
+        });
       });
-    }
-    const response: SurveyBatchResponse = { results };
-    return response;
-  });
+
+      if (valid.length > 0) {
+        const outcomes = await surveys.putSurveys(
+          valid.map((v) => v.survey),
+          request.deviceName,
+        );
+        valid.forEach(({ index, survey }, i) => {
+          const outcome = outcomes[i];
+          if (outcome.status !== 'conflict') {
+            results[index] = { id: survey.id, status: outcome.status };
+            return;
+          }
+          const why =
+            outcome.why === 'immutable-changed'
+              ? `its ${outcome.fields.join(', ')} differ from the stored survey's, and they never change`
+              : `the server holds revision ${outcome.storedRevision} with other content, and this ` +
+                `upload is revision ${survey.record.revision} (an edit must raise the revision)`;
+          results[index] = {
+            id: survey.id,
+            status: 'conflict',
+            reason:
+              `The server already holds a different version of this survey (${why}); it was not ` +
+              `changed. GET /api/v1/surveys/${survey.id} shows it.`,
+            serverRevision: outcome.storedRevision,
+          };
+        });
+      }
+      const response: SurveyBatchResponse = { results };
+      return response;
+    },
+  );
 
   app.get('/surveys', async (request) => {
     const parsed = listQuerySchema.safeParse(request.query);
@@ -182,31 +187,4 @@ export function toServerState(stored: StoredSurvey): SurveyServerState {
 function echoedId(raw: unknown): string | null {
   const id = (raw as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? id.slice(0, 100) : null;
-}
-
-function describeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 5).map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : '(record)';
-    return `${where}: ${issue.message}`;
-  });
-  const more = error.issues.length - shown.length;
-  return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
-}
-
-function encodeCursor(cursor: SurveyCursor): string {
-  return Buffer.from(JSON.stringify([cursor.changedAt, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(text: string): SurveyCursor {
-  try {
-    const [changedAt, id] = JSON.parse(
-      Buffer.from(text, 'base64url').toString('utf8'),
-    ) as unknown[];
-    if (Number.isSafeInteger(changedAt) && typeof id === 'string' && id.length <= 100) {
-      return { changedAt: changedAt as number, id };
-    }
-  } catch {
-    // Falls through to the error below.
-  }
-  throw new ApiError(400, 'invalid_query', 'The cursor is not one this server gave out.');
 }

@@ -76,7 +76,7 @@ export class FolderPhotoStore implements PhotoStore {
 }
 
 /** Makes a rename durable: the new directory entry reaches the disk. */
-async function fsyncDirectory(dir: string): Promise<void> {
+export async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -1,5 +1,5 @@
 /**
- * Everything the server keeps, behind interfaces: surveys, device tokens, photos. One function
+ * Everything the server keeps, behind interfaces: surveys, tokens, photos, reviews. One function
  * picks the database (SQLite in the data directory by default; PostgreSQL with DATABASE_URL)
  * and the photo store (the data directory's folder, or the PostgreSQL table), migrates the
  * schema and hands the routes the interfaces. A later record type (runs, reviews, model
@@ -7,16 +7,25 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { FolderModelFileStore } from './folder-model-files';
 import { FolderPhotoStore } from './folder-photos';
+import type { ModelFileStore, ModelReleaseStore } from './model-store';
 import type { PhotoStore } from './photo-store';
 import { PgDatabase } from './postgres/pg-database';
 import { migratePostgres } from './postgres/pg-migrate';
+import { PgModelFileStore } from './postgres/pg-model-files';
+import { PgModelReleaseStore } from './postgres/pg-models';
 import { PgPhotoStore } from './postgres/pg-photos';
 import { PgRunStore } from './postgres/pg-runs';
+import { PgReviewStore } from './postgres/pg-reviews';
 import { PgSurveyStore } from './postgres/pg-surveys';
 import { PgTokenStore } from './postgres/pg-tokens';
+import type { ReviewStore } from './review-store';
+import { SqliteChangeClock } from './sqlite/sqlite-change-clock';
 import { openSqliteDatabase } from './sqlite/sqlite-database';
 import { SqliteRunStore } from './sqlite/sqlite-runs';
+import { SqliteModelReleaseStore } from './sqlite/sqlite-models';
+import { SqliteReviewStore } from './sqlite/sqlite-reviews';
 import { SqliteSurveyStore } from './sqlite/sqlite-surveys';
 import { SqliteTokenStore } from './sqlite/sqlite-tokens';
 import type { RunStore } from './run-store';
@@ -46,6 +55,11 @@ export interface Storage {
   readonly runs: RunStore;
   readonly tokens: TokenStore;
   readonly photos: PhotoStore;
+  /** The office's reviews and their audit trail (issue 11). */
+  readonly reviews: ReviewStore;
+  /** Published models (records) and their files (beside the photos). */
+  readonly models: ModelReleaseStore;
+  readonly modelFiles: ModelFileStore;
   /** Resolves when the database answers a query; rejects with its error otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -75,12 +89,17 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const file = path.join(options.dataDir, DATABASE_FILE_NAME);
     const db = openSqliteDatabase(file);
     const photos = new FolderPhotoStore(options.dataDir);
+    // Surveys and reviews share one change clock, so "changed since" means the same for both.
+    const clock = new SqliteChangeClock(db);
     return {
       description: `SQLite ${file}; photos: ${photos.description}`,
-      surveys: new SqliteSurveyStore(db),
+      surveys: new SqliteSurveyStore(db, Date.now, clock),
       runs: new SqliteRunStore(db),
       tokens: new SqliteTokenStore(db),
       photos,
+      reviews: new SqliteReviewStore(db, Date.now, clock),
+      models: new SqliteModelReleaseStore(db),
+      modelFiles: new FolderModelFileStore(options.dataDir),
       ping: async () => {
         db.prepare('SELECT 1').get();
       },
@@ -114,6 +133,12 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     runs: new PgRunStore(db),
     tokens: new PgTokenStore(db),
     photos,
+    reviews: new PgReviewStore(db),
+    models: new PgModelReleaseStore(db),
+    modelFiles:
+      options.photoStore === 'postgres'
+        ? new PgModelFileStore(db)
+        : new FolderModelFileStore(options.dataDir),
     ping: async () => {
       await db.query('SELECT 1');
     },

@@ -18,6 +18,7 @@
  */
 import type { SurveyRecordWire } from '../../src/schema/survey';
 import type { ExistingSurveyDecision } from '../survey-versions';
+import { tokenRoleFromText, type TokenRole } from '../tokens';
 
 /** A validated record with its canonical JSON (see canonical-json.ts) and that text's SHA-256. */
 export interface PreparedSurvey {
@@ -84,12 +85,22 @@ export interface SurveyStore {
    * not move a survey, so an export in pages lists each survey stored before it began once.
    */
   listSurveysById(afterId: string | null, limit: number): Promise<StoredSurvey[]>;
+  /**
+   * Up to `limit` surveys received before `before` (exclusive), newest first, by (receivedAt,
+   * id): the review page's order. receivedAt never changes, so paging by it skips nothing that
+   * was stored before the first page.
+   */
+  listSurveysByReceived(
+    before: { receivedAt: number; id: string } | null,
+    limit: number,
+  ): Promise<StoredSurvey[]>;
   /** Marks the photo present; false when it already was (a concurrent or repeated upload). */
   markPhotoStored(id: string): Promise<boolean>;
 }
 
 export interface TokenInfo {
   name: string;
+  role: TokenRole;
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
@@ -98,6 +109,7 @@ export interface TokenInfo {
 /** A tokens row (integers may come as strings from PostgreSQL) as TokenInfo. */
 export function tokenInfoFromRow(row: {
   name: string;
+  role: string;
   created_at: number | string;
   last_used_at: number | string | null;
   revoked_at: number | string | null;
@@ -105,6 +117,7 @@ export function tokenInfoFromRow(row: {
   const ms = (v: number | string | null) => (v === null ? null : Number(v));
   return {
     name: row.name,
+    role: tokenRoleFromText(row.role),
     createdAt: Number(row.created_at),
     lastUsedAt: ms(row.last_used_at),
     revokedAt: ms(row.revoked_at),
@@ -123,9 +136,9 @@ export class TokenNameInUseError extends Error {
 
 export interface TokenStore {
   /** Throws TokenNameInUseError when an unrevoked token has this name. */
-  createToken(name: string, tokenSha256: string): Promise<void>;
+  createToken(name: string, tokenSha256: string, role: TokenRole): Promise<void>;
   /** The unrevoked token with this hash, or null. */
-  findActiveToken(tokenSha256: string): Promise<{ name: string } | null>;
+  findActiveToken(tokenSha256: string): Promise<{ name: string; role: TokenRole } | null>;
   /** Records use; best effort (a read-only disk must not refuse reads because of it). */
   touchToken(tokenSha256: string): Promise<void>;
   listTokens(): Promise<TokenInfo[]>;

@@ -33,6 +33,8 @@ export interface SurveyDetailView {
   conflict: SyncConflictView | null;
   notes: string;
   severity: number | null;
+  /** "Corrected by the office: …" once the office reviewed it; null before. */
+  officeCorrection?: string | null;
   /** Road-damage models: the headline, a heatmap toggle per type, a line per type. */
   damage: { headline: VerdictSummary; toggles: TypeToggle[]; lines: TypeLine[] } | null;
 }
@@ -95,6 +97,13 @@ export class RcSurveyDetail extends LitElement {
       .saved-notes {
         white-space: pre-wrap;
         overflow-wrap: anywhere;
+      }
+      .office-correction {
+        border: 2px solid var(--rc-border);
+        border-radius: 10px;
+        padding: 0.75rem 1rem;
+        margin: 0;
+        font-weight: 600;
       }
       .conflict {
         border: 2px solid var(--rc-danger);
@@ -234,6 +243,13 @@ export class RcSurveyDetail extends LitElement {
           ${syncText(s.syncState)}${s.syncReason && !s.conflict ? `: ${s.syncReason}` : ''}
         </dd>
       </dl>
+      ${
+        s.officeCorrection
+          ? html`<p class="office-correction" data-testid="office-correction" role="note">
+              ${s.officeCorrection}
+            </p>`
+          : nothing
+      }
       ${this.renderConflict(s)}
       <fieldset>
         <legend>Severity (1 minor – 5 dangerous)</legend>

@@ -124,8 +124,102 @@ const motionSchema = z.object({
 });
 export type Motion = z.infer<typeof motionSchema>;
 
+/**
+ * What the office and the training tools call a photo's content: a damage type of the model's
+ * manifest (`pothole`, `crack`, `longitudinal-crack`...), or `good_road`, or `not_road`. The list
+ * of types belongs to the model, not to this schema: a name is checked by its shape only, so a
+ * model with a new type needs no schema change.
+ */
+export const labelNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,39}$/,
+    'A label is a short lowercase name such as "pothole", "crack" or "good_road"',
+  );
+
+/** No damage on a road surface. */
+export const GOOD_ROAD_LABEL = 'good_road';
+/** The photo is not of a road surface. */
+export const NOT_ROAD_LABEL = 'not_road';
+
+/** A damage's place in the photo, [xmin, ymin, xmax, ymax] in the photo's own pixels. */
+export const damageBoxSchema = z.object({
+  type: labelNameSchema,
+  box: z
+    .tuple([z.number().min(0), z.number().min(0), z.number().min(0), z.number().min(0)])
+    .refine(([x0, y0, x1, y1]) => x1 > x0 && y1 > y0, {
+      message: 'A box is [xmin, ymin, xmax, ymax] with xmax > xmin and ymax > ymin',
+    }),
+});
+export type DamageBox = z.infer<typeof damageBoxSchema>;
+
+export const MAX_LABELS = 12;
+export const MAX_BOXES = 50;
+
+/**
+ * What is wrong with a set of labels and boxes, as messages (none: fine). The same rules for the
+ * engineer's correction and the office's review: no label twice; good_road and not_road stand
+ * alone; boxes only for damage types, and only for types in the list when it is not empty.
+ */
+export function labelSetProblems(
+  labels: readonly string[],
+  boxes: readonly DamageBox[],
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (new Set(labels).size !== labels.length) {
+    problems.push({ path: ['labels'], message: 'A label is listed twice' });
+  }
+  const alone = labels.filter((l) => l === GOOD_ROAD_LABEL || l === NOT_ROAD_LABEL);
+  if (alone.length > 0 && labels.length > 1) {
+    problems.push({
+      path: ['labels'],
+      message: `${alone[0]} cannot be listed with other labels`,
+    });
+  }
+  boxes.forEach((b, i) => {
+    if (b.type === GOOD_ROAD_LABEL || b.type === NOT_ROAD_LABEL) {
+      problems.push({ path: ['boxes', i, 'type'], message: `${b.type} has no box` });
+    } else if (labels.length > 0 && !labels.includes(b.type)) {
+      problems.push({
+        path: ['boxes', i, 'type'],
+        message: `A box of type ${b.type}, which is not among the labels`,
+      });
+    }
+  });
+  return problems;
+}
+
+/**
+ * The field engineer's answer to the model's verdict, made on the phone: `right`, or `wrong` with
+ * what the photo shows. `labels` lists the types present (for `right`, the model's own, or empty
+ * for "as the model says"); `boxes` place damages the model missed or put in the wrong place.
+ * Part of the record: setting or changing it raises `revision` like any edit. Optional, so old
+ * records and old clients stay valid (and an old record's canonical JSON is unchanged).
+ */
+export const correctionSchema = z
+  .object({
+    verdict: z.enum(['right', 'wrong']),
+    labels: z.array(labelNameSchema).max(MAX_LABELS),
+    boxes: z.array(damageBoxSchema).max(MAX_BOXES),
+    /** When the engineer answered. */
+    at: z.iso.datetime({ offset: true }),
+  })
+  .superRefine((correction, context) => {
+    if (correction.verdict === 'wrong' && correction.labels.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['labels'],
+        message: 'A "wrong" answer says what the photo shows: at least one label',
+      });
+    }
+    for (const problem of labelSetProblems(correction.labels, correction.boxes)) {
+      context.addIssue({ code: 'custom', ...problem });
+    }
+  });
+export type SurveyCorrection = z.infer<typeof correctionSchema>;
+
 /** The highest revision a record may carry (a safe integer, far beyond any real edit count). */
-const MAX_REVISION = 1_000_000_000;
+export const MAX_REVISION = 1_000_000_000;
 
 /**
  * What the server stores and the phone uploads; everything the engineer can edit included.
@@ -133,27 +227,42 @@ const MAX_REVISION = 1_000_000_000;
  * and each edit raises `revision` so that the server can tell a newer version (`updated`) from a
  * replay (`unchanged`) or another version of the same revision (`conflict`). See docs/SYNC.md.
  */
-export const surveyRecordSchema = z.object({
-  id: surveyIdSchema,
-  /** 1 when made, +1 at each edit on the phone. Absent (clients before revisions): 1. */
-  revision: z.number().int().min(1).max(MAX_REVISION).default(1),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
-  position: positionSchema.nullable(),
-  /** Null while the photo waits to be analysed (model missing or failed to load). */
-  verdict: verdictSchema.nullable(),
-  cam: camGridSchema.nullable(),
-  model: modelRefSchema.nullable(),
-  notes: z.string().max(5000),
-  severity: z.number().int().min(1).max(5).nullable(),
-  photo: photoMetaSchema,
-  /** Road-damage models only (optional: older clients and the pothole model send none). */
-  damage: damageSchema.optional(),
-  /** The drive run that made this survey (issue 13); absent for a photo taken by hand. */
-  runId: surveyIdSchema.optional(),
-  /** How the phone moved when a drive frame was taken (Geolocation speed and heading). */
-  motion: motionSchema.optional(),
-});
+export const surveyRecordSchema = z
+  .object({
+    id: surveyIdSchema,
+    /** 1 when made, +1 at each edit on the phone. Absent (clients before revisions): 1. */
+    revision: z.number().int().min(1).max(MAX_REVISION).default(1),
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true }),
+    position: positionSchema.nullable(),
+    /** Null while the photo waits to be analysed (model missing or failed to load). */
+    verdict: verdictSchema.nullable(),
+    cam: camGridSchema.nullable(),
+    model: modelRefSchema.nullable(),
+    notes: z.string().max(5000),
+    severity: z.number().int().min(1).max(5).nullable(),
+    photo: photoMetaSchema,
+    /** The engineer's Right / Wrong and boxes (issue 11); absent until the engineer answers. */
+    correction: correctionSchema.optional(),
+    /** Road-damage models only (optional: older clients and the pothole model send none). */
+    damage: damageSchema.optional(),
+    /** The drive run that made this survey (issue 13); absent for a photo taken by hand. */
+    runId: surveyIdSchema.optional(),
+    /** How the phone moved when a drive frame was taken (Geolocation speed and heading). */
+    motion: motionSchema.optional(),
+  })
+  .superRefine((record, context) => {
+    // Boxes are in the photo's own pixels: none may reach outside it.
+    record.correction?.boxes.forEach((b, i) => {
+      if (b.box[2] > record.photo.width || b.box[3] > record.photo.height) {
+        context.addIssue({
+          code: 'custom',
+          path: ['correction', 'boxes', i, 'box'],
+          message: `The box reaches outside the ${record.photo.width} x ${record.photo.height} photo`,
+        });
+      }
+    });
+  });
 export type SurveyRecordWire = z.infer<typeof surveyRecordSchema>;
 
 /** The fields a later revision may not change: the same survey is the same photo, taken once. */

@@ -84,6 +84,27 @@ export interface SurveyRecord {
   runId?: string;
   /** Speed and heading when a drive frame was taken. */
   motion?: Motion;
+  /**
+   * The office's correction of this survey, pulled from the sync server (issue 11). Beside the
+   * record, never part of it: it is not uploaded, and setting it changes neither the revision
+   * nor the sync state. Absent until the office reviews the survey; records written before it
+   * existed need no migration.
+   */
+  officeReview?: OfficeReviewNote;
+}
+
+export interface OfficeReviewNote {
+  /** good_road, not_road or damage types (src/model/damage-types.ts). */
+  labels: string[];
+  boxes: { type: string; box: [number, number, number, number] }[];
+  reviewer: string;
+  reviewedAt: string;
+  /** The review's version on the server: a lower one never replaces a higher. */
+  version: number;
+  /** The server's change clock, for the next pull. */
+  changedAt: string;
+  /** The survey revision the office looked at. */
+  basedOnRevision: number;
 }
 
 export type Severity = NonNullable<SurveyRecord['severity']>;

@@ -6,7 +6,17 @@
 import type { IDBPDatabase } from 'idb';
 import { StoreError, toStoreError } from './errors';
 import { openSurveyDb, type OpenOptions, type RoadcamDB } from './schema';
-import type { Severity, SurveyRecord, SyncState, SyncStatus, VerdictKey } from './survey-record';
+import type {
+  OfficeReviewNote,
+  Severity,
+  SurveyRecord,
+  SyncState,
+  SyncStatus,
+  VerdictKey,
+} from './survey-record';
+
+/** A correction as sync hands it over: the note and the survey it belongs to. */
+export type OfficeReviewNoteFor = OfficeReviewNote & { surveyId: string };
 
 export interface SurveyFilter {
   verdict?: VerdictKey;
@@ -192,6 +202,33 @@ export class SurveyRepository {
       throw toStoreError(error, 'update the sync state');
     }
     return out;
+  }
+
+  /**
+   * For sync: keeps the office's corrections beside their surveys, in one transaction. A
+   * correction of a survey no longer on the phone is dropped; an older version never replaces
+   * a newer one (a pull may repeat). Revision and sync state stay as they are: the correction
+   * is not an edit and is never uploaded. Returns the ids whose correction changed.
+   */
+  async applyOfficeReviews(reviews: readonly OfficeReviewNoteFor[]): Promise<string[]> {
+    const changed: string[] = [];
+    const tx = this.db.transaction('surveys', 'readwrite');
+    const store = tx.objectStore('surveys');
+    try {
+      const records = await Promise.all(reviews.map((r) => store.get(r.surveyId)));
+      const writes: Promise<unknown>[] = [];
+      reviews.forEach(({ surveyId: _id, ...note }, i) => {
+        const record = records[i];
+        if (!record || (record.officeReview && record.officeReview.version >= note.version)) return;
+        writes.push(store.put({ ...record, officeReview: note }));
+        changed.push(record.id);
+      });
+      await Promise.all([...writes, tx.done]);
+    } catch (error) {
+      abortQuietly(tx);
+      throw toStoreError(error, 'keep the office’s corrections');
+    }
+    return changed;
   }
 
   /** A record and the analysis results that arrive later (re-analysis after a model loads). */

@@ -66,7 +66,11 @@ self.addEventListener('sync', (event) => {
     (async () => {
       const repository = await SurveyRepository.open();
       // Short waits: the browser gives a sync event a few minutes at most, and retries itself.
-      const outbox = await createOutbox({ repository, maxWaitInFlushMs: 10_000 });
+      const outbox = await createOutbox({
+        repository,
+        maxWaitInFlushMs: 10_000,
+        pullOfficeCorrections: true,
+      });
       try {
         await flushForBackgroundSync(outbox); // rejects while work remains: the browser retries
       } finally {

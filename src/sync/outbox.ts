@@ -56,6 +56,7 @@ import {
   type SyncFailure,
 } from './errors';
 import { defaultLock, type ExclusiveLock } from './lock';
+import { pullOfficeCorrections } from './office-corrections';
 import { OutboxDb, storedSettings, OUTBOX_DB_NAME, type OutboxEntry } from './outbox-db';
 import type { SyncSettings, SyncSettingsSource } from './settings';
 import { MESSAGES, type FetchLike, type SyncApi } from './sync-api';
@@ -87,6 +88,12 @@ export interface OutboxOptions {
   /** BroadcastChannel that tells other tabs and the service worker about changes; null: none.
    * Default 'roadcam-sync' where BroadcastChannel exists. */
   channelName?: string | null;
+  /**
+   * After the uploads, pull the office's corrections of this phone's surveys (GET /reviews,
+   * office-corrections.ts). The app turns it on; off by default, so that a flush sends only
+   * uploads where a caller counts its requests.
+   */
+  pullOfficeCorrections?: boolean;
 }
 
 export type FlushOutcome =
@@ -212,6 +219,7 @@ export class Outbox {
   private readonly maxRetriesPerFlush: number;
   private readonly maxWaitInFlushMs: number;
   private readonly batchSize: number;
+  private readonly pullsCorrections: boolean;
   private readonly listeners = new Set<(event: OutboxEvent) => void>();
   private readonly channel: BroadcastChannel | null;
   private readonly closer = new AbortController();
@@ -251,6 +259,7 @@ export class Outbox {
     this.maxRetriesPerFlush = options.maxRetriesPerFlush ?? 8;
     this.maxWaitInFlushMs = options.maxWaitInFlushMs ?? 60_000;
     this.batchSize = Math.min(MAX_SURVEYS_PER_BATCH, Math.max(1, options.batchSize ?? 100));
+    this.pullsCorrections = options.pullOfficeCorrections ?? false;
     const channelName =
       options.channelName === undefined
         ? typeof BroadcastChannel === 'function'
@@ -479,6 +488,13 @@ export class Outbox {
         });
       }
     }
+    // The office's corrections come back with each sync (the flush-end event refreshes the
+    // pages). A failed pull is retried by the next sync; it never fails the uploads.
+    if (!this.pullsCorrections) return;
+    await pullOfficeCorrections(api, this.repository, this.db).catch((error: unknown) => {
+      if (this.closed) return;
+      console.warn('RoadCAM: could not pull the office’s corrections', error);
+    });
   }
 
   /** Runs one request's step until it succeeds, retrying what a later attempt can cure. */

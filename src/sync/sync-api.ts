@@ -13,6 +13,7 @@ import type {
   SurveyRecordWire,
   SurveyUploadResult,
 } from '../schema/survey';
+import type { ReviewPullResponse } from '../schema/review';
 import { parseRetryAfter, type Clock } from './backoff';
 import { describeError, SyncError } from './errors';
 import { apiUrl, serverBase, type SyncSettings } from './settings';
@@ -160,6 +161,21 @@ export class SyncApi {
       throw new SyncError('protocol', MESSAGES.protocol, {
         status: answer.status,
         detail: `GET surveys: ${JSON.stringify(answer.body).slice(0, 200)}`,
+      });
+    }
+    return answer.body;
+  }
+
+  /** GET /reviews: the office's corrections of this phone's surveys changed since `since`. */
+  async listReviews(since: string | null, cursor: string | null): Promise<ReviewPullResponse> {
+    const query = new URLSearchParams({ limit: '500' });
+    if (since) query.set('since', since);
+    if (cursor) query.set('cursor', cursor);
+    const answer = await this.request<ReviewPullResponse>('GET', `reviews?${query}`);
+    if (!Array.isArray(answer.body?.reviews) || typeof answer.body.serverTime !== 'string') {
+      throw new SyncError('protocol', MESSAGES.protocol, {
+        status: answer.status,
+        detail: `GET reviews: ${JSON.stringify(answer.body).slice(0, 200)}`,
       });
     }
     return answer.body;

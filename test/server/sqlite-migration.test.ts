@@ -75,8 +75,10 @@ describe('SQLite store migrations', () => {
         changedAt: 2000,
         photo: { storedAt: 2000 },
       });
+      // A token from before roles existed is a phone's: a surveyor.
       expect(await tokens.findActiveToken(hashDeviceToken('rcd_old-token'))).toEqual({
         name: 'old-phone',
+        role: 'surveyor',
       });
 
       const outcomes = await store.putSurveys(

@@ -18,6 +18,7 @@ import { projectRoot } from './paths';
 const BUILD_ROOT = path.join(projectRoot, '.test-output', 'app-build');
 const INPUTS = [
   'index.html',
+  'office.html',
   'vite.config.ts',
   'package-lock.json',
   'src',

@@ -187,9 +187,12 @@ export class ServerProcess {
     });
   }
 
-  /** A new device token, made by `token create --name NAME`. */
-  async createToken(name: string): Promise<string> {
-    const result = await this.cli(['token', 'create', '--name', name]);
+  /** A new token, made by `token create --name NAME [--role ROLE]` (a phone's by default). */
+  async createToken(
+    name: string,
+    role: 'surveyor' | 'reviewer' | 'admin' = 'surveyor',
+  ): Promise<string> {
+    const result = await this.cli(['token', 'create', '--name', name, '--role', role]);
     const token = result.stdout.trim();
     if (result.code !== 0 || !/^rcd_[A-Za-z0-9_-]{43}$/.test(token)) {
       throw new Error(

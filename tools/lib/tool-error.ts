@@ -11,6 +11,7 @@ export type ToolErrorCode =
   | 'bad-model-folder'
   | 'bad-argument'
   | 'single-class'
+  | 'empty-dataset'
   | 'not-root'
   | 'no-cgroup';
 

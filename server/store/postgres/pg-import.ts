@@ -130,19 +130,29 @@ async function importTokens(
       [],
       {
         name: string;
+        role: string;
         token_sha256: string;
         created_at: number;
         last_used_at: number | null;
         revoked_at: number | null;
       }
-    >('SELECT name, token_sha256, created_at, last_used_at, revoked_at FROM tokens ORDER BY id')
+    >(
+      'SELECT name, role, token_sha256, created_at, last_used_at, revoked_at FROM tokens ORDER BY id',
+    )
     .all();
   for (const token of tokens) {
     try {
       const result = await db.query(
-        `INSERT INTO tokens (name, token_sha256, created_at, last_used_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (token_sha256) DO NOTHING`,
-        [token.name, token.token_sha256, token.created_at, token.last_used_at, token.revoked_at],
+        `INSERT INTO tokens (name, token_sha256, created_at, last_used_at, revoked_at, role)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (token_sha256) DO NOTHING`,
+        [
+          token.name,
+          token.token_sha256,
+          token.created_at,
+          token.last_used_at,
+          token.revoked_at,
+          token.role,
+        ],
       );
       if (result.rowCount === 1) report.tokens.imported++;
     } catch (error) {

@@ -66,8 +66,76 @@ export const PG_MIGRATIONS: readonly Migration<pg.ClientBase>[] = [
     `,
   },
   {
-    // See sqlite-migrations.ts: planned as version 6, numbered after main's steps when merged.
     version: 4,
+    name: 'token roles, reviews, model releases',
+    up: `
+      ALTER TABLE tokens ADD COLUMN role text NOT NULL DEFAULT 'surveyor'
+        CHECK (role IN ('surveyor', 'reviewer', 'admin'));
+
+      CREATE INDEX surveys_by_received ON surveys (received_at, id);
+
+      CREATE TABLE reviews (
+        survey_id text PRIMARY KEY REFERENCES surveys (id),
+        labels_json text NOT NULL,
+        boxes_json text NOT NULL,
+        accepted boolean NOT NULL,
+        reviewer text NOT NULL,
+        reviewed_at bigint NOT NULL,
+        based_on_revision integer NOT NULL,
+        version integer NOT NULL,
+        changed_at bigint NOT NULL
+      );
+      CREATE INDEX reviews_by_change ON reviews (changed_at, survey_id);
+
+      CREATE TABLE review_events (
+        seq bigserial PRIMARY KEY,
+        survey_id text NOT NULL REFERENCES surveys (id),
+        reviewer text NOT NULL,
+        at bigint NOT NULL,
+        action text NOT NULL CHECK (action IN ('accepted', 'set')),
+        previous_json text,
+        next_json text NOT NULL
+      );
+      CREATE INDEX review_events_by_survey ON review_events (survey_id, seq);
+      CREATE FUNCTION review_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'review_events is append-only: the audit trail never changes';
+        END
+      $$;
+      CREATE TRIGGER review_events_no_change BEFORE UPDATE OR DELETE ON review_events
+        FOR EACH ROW EXECUTE FUNCTION review_events_append_only();
+      CREATE TRIGGER review_events_no_truncate BEFORE TRUNCATE ON review_events
+        FOR EACH STATEMENT EXECUTE FUNCTION review_events_append_only();
+
+      CREATE TABLE model_releases (
+        seq bigserial PRIMARY KEY,
+        version text NOT NULL UNIQUE,
+        model_id text NOT NULL,
+        manifest_json text NOT NULL,
+        files_json text NOT NULL,
+        notes text NOT NULL,
+        published_at bigint NOT NULL
+      );
+      CREATE TABLE model_current (
+        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        version text NOT NULL REFERENCES model_releases (version),
+        changed_at bigint NOT NULL
+      );
+      -- Release files when the photos are in the database too (ROADCAM_PHOTO_STORE=postgres).
+      CREATE TABLE model_files (
+        version text NOT NULL,
+        path text NOT NULL,
+        sha256 text NOT NULL,
+        bytes integer NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (version, path)
+      );
+      ALTER TABLE model_files ALTER COLUMN data SET STORAGE EXTERNAL;
+    `,
+  },
+  {
+    version: 5,
+    // Issue 13: the drive runs, a record type of their own with the surveys' idempotent rules.
     name: 'drive runs',
     up: `
       CREATE TABLE runs (

@@ -138,6 +138,18 @@ export class PgSurveyStore implements SurveyStore {
     return result.rows.map(toStoredSurvey);
   }
 
+  async listSurveysByReceived(
+    before: { receivedAt: number; id: string } | null,
+    limit: number,
+  ): Promise<StoredSurvey[]> {
+    const result = await this.db.query<SurveyRow>(
+      `SELECT * FROM surveys WHERE (received_at, id) < ($1, $2)
+       ORDER BY received_at DESC, id DESC LIMIT $3`,
+      [before?.receivedAt ?? Number.MAX_SAFE_INTEGER, before?.id ?? '', limit],
+    );
+    return result.rows.map(toStoredSurvey);
+  }
+
   async markPhotoStored(id: string): Promise<boolean> {
     return this.db.transaction(async (client) => {
       const row = await client.query<{ photo_stored_at: string | null }>(

@@ -6,6 +6,7 @@ import {
   type TokenStore,
 } from '../survey-store';
 import { TokenTouchThrottle } from '../token-touch-throttle';
+import { tokenRoleFromText, type TokenRole } from '../../tokens';
 import { DB_NOW_MS, type PgDatabase } from './pg-database';
 
 const UNIQUE_VIOLATION = '23505';
@@ -15,11 +16,11 @@ export class PgTokenStore implements TokenStore {
 
   constructor(private readonly db: PgDatabase) {}
 
-  async createToken(name: string, tokenSha256: string): Promise<void> {
+  async createToken(name: string, tokenSha256: string, role: TokenRole): Promise<void> {
     try {
       await this.db.query(
-        `INSERT INTO tokens (name, token_sha256, created_at) VALUES ($1, $2, ${DB_NOW_MS})`,
-        [name, tokenSha256],
+        `INSERT INTO tokens (name, token_sha256, created_at, role) VALUES ($1, $2, ${DB_NOW_MS}, $3)`,
+        [name, tokenSha256, role],
       );
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -29,12 +30,13 @@ export class PgTokenStore implements TokenStore {
     }
   }
 
-  async findActiveToken(tokenSha256: string): Promise<{ name: string } | null> {
-    const result = await this.db.query<{ name: string }>(
-      'SELECT name FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL',
+  async findActiveToken(tokenSha256: string): Promise<{ name: string; role: TokenRole } | null> {
+    const result = await this.db.query<{ name: string; role: string }>(
+      'SELECT name, role FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL',
       [tokenSha256],
     );
-    return result.rows[0] ?? null;
+    const row = result.rows[0];
+    return row ? { name: row.name, role: tokenRoleFromText(row.role) } : null;
   }
 
   async touchToken(tokenSha256: string): Promise<void> {
@@ -46,7 +48,7 @@ export class PgTokenStore implements TokenStore {
 
   async listTokens(): Promise<TokenInfo[]> {
     const result = await this.db.query<Parameters<typeof tokenInfoFromRow>[0]>(
-      'SELECT name, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id',
+      'SELECT name, role, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id',
     );
     return result.rows.map(tokenInfoFromRow);
   }

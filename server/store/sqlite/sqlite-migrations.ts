@@ -64,9 +64,64 @@ export const SQLITE_MIGRATIONS: readonly Migration<Database.Database>[] = [
     up: '',
   },
   {
-    // Planned as version 6 (4 and 5 are taken by features landing at the same time); the list
-    // has no gaps, so it takes the next free number when merged (same in pg-migrations.ts).
+    // Issue 11: tokens get a role (existing ones are surveyors, the phones); the office's reviews with their
+    // append-only audit trail; model releases.
     version: 4,
+    name: 'token roles, reviews, model releases',
+    up: `
+      ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'surveyor'
+        CHECK (role IN ('surveyor', 'reviewer', 'admin'));
+
+      -- The review page lists surveys newest first.
+      CREATE INDEX surveys_by_received ON surveys (received_at, id);
+
+      CREATE TABLE reviews (
+        survey_id TEXT PRIMARY KEY REFERENCES surveys (id),
+        labels_json TEXT NOT NULL,
+        boxes_json TEXT NOT NULL,
+        accepted INTEGER NOT NULL,
+        reviewer TEXT NOT NULL,          -- token name
+        reviewed_at INTEGER NOT NULL,
+        based_on_revision INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        changed_at INTEGER NOT NULL      -- the surveys' change clock
+      ) STRICT;
+      CREATE INDEX reviews_by_change ON reviews (changed_at, survey_id);
+
+      CREATE TABLE review_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        survey_id TEXT NOT NULL REFERENCES surveys (id),
+        reviewer TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('accepted', 'set')),
+        previous_json TEXT,
+        next_json TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX review_events_by_survey ON review_events (survey_id, seq);
+      CREATE TRIGGER review_events_no_update BEFORE UPDATE ON review_events
+        BEGIN SELECT RAISE(ABORT, 'review_events is append-only: the audit trail never changes'); END;
+      CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events
+        BEGIN SELECT RAISE(ABORT, 'review_events is append-only: the audit trail never changes'); END;
+
+      CREATE TABLE model_releases (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        version TEXT NOT NULL UNIQUE,
+        model_id TEXT NOT NULL,
+        manifest_json TEXT NOT NULL,
+        files_json TEXT NOT NULL,        -- [{"path", "sha256", "bytes"}]
+        notes TEXT NOT NULL,
+        published_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE model_current (
+        only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+        version TEXT NOT NULL REFERENCES model_releases (version),
+        changed_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 5,
+    // Issue 13: the drive runs, a record type of their own with the surveys' idempotent rules.
     name: 'drive runs',
     up: `
       CREATE TABLE runs (

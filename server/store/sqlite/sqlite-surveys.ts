@@ -1,9 +1,10 @@
 /**
  * Surveys in the embedded SQLite file. better-sqlite3 is synchronous and one process owns the
- * file, so transactions never interleave: the change clock is a number in memory (the latest
- * changed_at at start), raised by every write.
+ * file, so transactions never interleave: the change clock is a number in memory
+ * (sqlite-change-clock.ts), raised by every write.
  */
 import type Database from 'better-sqlite3';
+import { SqliteChangeClock } from './sqlite-change-clock';
 import { planSurveyBatch, storedVersion, type StoredVersion } from '../survey-batch-plan';
 import { toStoredSurvey, type SurveyRow } from '../survey-row';
 import type {
@@ -17,20 +18,17 @@ import type {
 
 export class SqliteSurveyStore implements SurveyStore {
   private readonly sql: ReturnType<typeof prepareStatements>;
-  private lastChange: number;
 
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number = Date.now,
+    private readonly clock: SqliteChangeClock = new SqliteChangeClock(db, now),
   ) {
     this.sql = prepareStatements(db);
-    this.lastChange = this.sql.lastChange.get()?.last ?? 0;
   }
 
-  /** Strictly after every earlier change, and the wall clock when it has not gone back. */
   private nextChange(): number {
-    this.lastChange = Math.max(this.lastChange + 1, this.now());
-    return this.lastChange;
+    return this.clock.next();
   }
 
   async putSurveys(
@@ -75,7 +73,7 @@ export class SqliteSurveyStore implements SurveyStore {
 
   async listSurveys(query: SurveyListQuery): Promise<SurveyPage> {
     // Read before the page: a write after this read gets a changedAt above both.
-    const readAt = Math.max(this.lastChange + 1, this.now());
+    const readAt = this.clock.readAt();
     const rows = this.sql.listSurveys.all(
       query.since ?? Number.MIN_SAFE_INTEGER,
       query.after?.changedAt ?? Number.MIN_SAFE_INTEGER,
@@ -87,6 +85,15 @@ export class SqliteSurveyStore implements SurveyStore {
 
   async listSurveysById(afterId: string | null, limit: number): Promise<StoredSurvey[]> {
     return this.sql.listById.all(afterId ?? '', limit).map(toStoredSurvey);
+  }
+
+  async listSurveysByReceived(
+    before: { receivedAt: number; id: string } | null,
+    limit: number,
+  ): Promise<StoredSurvey[]> {
+    return this.sql.listByReceived
+      .all(before?.receivedAt ?? Number.MAX_SAFE_INTEGER, before?.id ?? '', limit)
+      .map(toStoredSurvey);
   }
 
   async markPhotoStored(id: string): Promise<boolean> {
@@ -102,9 +109,6 @@ export class SqliteSurveyStore implements SurveyStore {
 
 function prepareStatements(db: Database.Database) {
   return {
-    lastChange: db.prepare<[], { last: number | null }>(
-      'SELECT MAX(changed_at) AS last FROM surveys',
-    ),
     findRecordJson: db.prepare<[string], { record_json: string }>(
       'SELECT record_json FROM surveys WHERE id = ?',
     ),
@@ -125,6 +129,11 @@ function prepareStatements(db: Database.Database) {
     ),
     listById: db.prepare<[string, number], SurveyRow>(
       'SELECT * FROM surveys WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    // Without a cursor the caller passes (MAX_SAFE_INTEGER, ''): every row is before it.
+    listByReceived: db.prepare<[number, string, number], SurveyRow>(
+      `SELECT * FROM surveys WHERE (received_at, id) < (?, ?)
+       ORDER BY received_at DESC, id DESC LIMIT ?`,
     ),
     photoStoredAt: db.prepare<[string], { photo_stored_at: number | null }>(
       'SELECT photo_stored_at FROM surveys WHERE id = ?',

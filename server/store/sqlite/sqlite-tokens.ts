@@ -7,6 +7,7 @@ import {
   type TokenStore,
 } from '../survey-store';
 import { TokenTouchThrottle } from '../token-touch-throttle';
+import { tokenRoleFromText, type TokenRole } from '../../tokens';
 
 export class SqliteTokenStore implements TokenStore {
   private readonly touches = new TokenTouchThrottle();
@@ -16,11 +17,11 @@ export class SqliteTokenStore implements TokenStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async createToken(name: string, tokenSha256: string): Promise<void> {
+  async createToken(name: string, tokenSha256: string, role: TokenRole): Promise<void> {
     try {
       this.db
-        .prepare('INSERT INTO tokens (name, token_sha256, created_at) VALUES (?, ?, ?)')
-        .run(name, tokenSha256, this.now());
+        .prepare('INSERT INTO tokens (name, token_sha256, created_at, role) VALUES (?, ?, ?, ?)')
+        .run(name, tokenSha256, this.now(), role);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new TokenNameInUseError(name);
@@ -29,13 +30,13 @@ export class SqliteTokenStore implements TokenStore {
     }
   }
 
-  async findActiveToken(tokenSha256: string): Promise<{ name: string } | null> {
+  async findActiveToken(tokenSha256: string): Promise<{ name: string; role: TokenRole } | null> {
     const row = this.db
-      .prepare<[string], { name: string }>(
-        'SELECT name FROM tokens WHERE token_sha256 = ? AND revoked_at IS NULL',
+      .prepare<[string], { name: string; role: string }>(
+        'SELECT name, role FROM tokens WHERE token_sha256 = ? AND revoked_at IS NULL',
       )
       .get(tokenSha256);
-    return row ?? null;
+    return row ? { name: row.name, role: tokenRoleFromText(row.role) } : null;
   }
 
   async touchToken(tokenSha256: string): Promise<void> {
@@ -50,8 +51,16 @@ export class SqliteTokenStore implements TokenStore {
     return this.db
       .prepare<
         [],
-        { name: string; created_at: number; last_used_at: number | null; revoked_at: number | null }
-      >('SELECT name, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id')
+        {
+          name: string;
+          role: string;
+          created_at: number;
+          last_used_at: number | null;
+          revoked_at: number | null;
+        }
+      >(
+        'SELECT name, role, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id',
+      )
       .all()
       .map(tokenInfoFromRow);
   }

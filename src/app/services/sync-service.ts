@@ -93,7 +93,10 @@ export class SyncService {
   private async open(): Promise<Outbox | null> {
     try {
       const { createOutbox, backgroundSyncOnRetry } = await import('../../sync');
-      const outbox = await createOutbox({ repository: this.repository });
+      const outbox = await createOutbox({
+        repository: this.repository,
+        pullOfficeCorrections: true,
+      });
       if (this.closed) {
         await outbox.close();
         return null;

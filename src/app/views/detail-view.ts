@@ -2,6 +2,7 @@
 import type { SurveyDetailView, SyncConflictView } from '../../components/rc-survey-detail';
 import type { RoadMatch } from '../../geo/road-matcher';
 import type { SurveyRecord } from '../../store/survey-record';
+import { officeCorrectionText } from './office-text';
 import { damageHeadline, heatmapChoices, typeLines } from './damage-view';
 import { positionText } from './position-text';
 import { roadText } from './road-text';
@@ -61,6 +62,7 @@ export function detailView(
     conflict: record.sync.state === 'failed' ? conflict : null,
     notes: pendingNotes ?? record.notes,
     severity: record.severity,
+    officeCorrection: officeCorrectionText(record),
     damage: damageDetail(record),
   };
 }

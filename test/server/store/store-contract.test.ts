@@ -215,21 +215,35 @@ describe.each(['SQLite', 'PostgreSQL'])('%s store', (name) => {
     }
   });
 
-  it('keeps device tokens: one live token per name, revocation, listing without secrets', async () => {
+  it('keeps tokens with their role: one live token per name, revocation, listing without secrets', async () => {
     const hash = sha256(`token-${name}`);
-    await storage.tokens.createToken('tablet', hash);
-    await expect(storage.tokens.createToken('tablet', sha256('other'))).rejects.toBeInstanceOf(
-      TokenNameInUseError,
-    );
-    expect(await storage.tokens.findActiveToken(hash)).toEqual({ name: 'tablet' });
+    await storage.tokens.createToken('tablet', hash, 'surveyor');
+    await expect(
+      storage.tokens.createToken('tablet', sha256('other'), 'reviewer'),
+    ).rejects.toBeInstanceOf(TokenNameInUseError);
+    expect(await storage.tokens.findActiveToken(hash)).toEqual({
+      name: 'tablet',
+      role: 'surveyor',
+    });
     await storage.tokens.touchToken(hash);
     const listed = await storage.tokens.listTokens();
-    expect(listed.find((t) => t.name === 'tablet')).toMatchObject({ revokedAt: null });
+    expect(listed.find((t) => t.name === 'tablet')).toMatchObject({
+      revokedAt: null,
+      role: 'surveyor',
+    });
     expect(listed.find((t) => t.name === 'tablet')?.lastUsedAt).toEqual(expect.any(Number));
     expect(await storage.tokens.revokeToken('tablet')).toBe(true);
     expect(await storage.tokens.revokeToken('tablet')).toBe(false);
     expect(await storage.tokens.findActiveToken(hash)).toBeNull();
-    await storage.tokens.createToken('tablet', sha256('reissued'));
-    expect(await storage.tokens.findActiveToken(sha256('reissued'))).toEqual({ name: 'tablet' });
+    await storage.tokens.createToken('tablet', sha256('reissued'), 'reviewer');
+    expect(await storage.tokens.findActiveToken(sha256('reissued'))).toEqual({
+      name: 'tablet',
+      role: 'reviewer',
+    });
+    await storage.tokens.createToken('lead', sha256('lead'), 'admin');
+    expect(await storage.tokens.findActiveToken(sha256('lead'))).toEqual({
+      name: 'lead',
+      role: 'admin',
+    });
   });
 });
