@@ -110,9 +110,16 @@ export function verdictColumns(
   };
 }
 
+/** What an export row reads of a survey: the record on the wire, or as the phone stores it. */
+export type ExportableSurvey = Pick<
+  SurveyRecordWire,
+  'id' | 'createdAt' | 'position' | 'severity' | 'notes' | 'model'
+> &
+  VerdictSource;
+
 /** A survey record as an export row. */
 export function exportRowFromSurvey(
-  record: SurveyRecordWire,
+  record: ExportableSurvey,
   options: SurveyRowOptions = {},
 ): ExportRow {
   const { position, model } = record;

@@ -7,7 +7,7 @@
  */
 import { consume } from '@lit/context';
 import { Task, TaskStatus } from '@lit/task';
-import { html, LitElement } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import '../../components/rc-survey-list';
 import type { SyncState, VerdictKey } from '../../store/survey-record';
@@ -18,11 +18,24 @@ import type { AppServices } from '../services/app-services';
 import { listItem } from '../views/list-item';
 import { storageText } from '../views/storage-text';
 import { syncSummary } from '../views/sync-text';
+import { downloadBlob } from '../../ui/download';
+import { exportFile, exportRows, type ExportFormat } from '../services/survey-export';
 import { pageStyles } from './page.styles';
 
 @customElement('rc-list-page')
 export class RcListPage extends LitElement {
-  static override styles = pageStyles;
+  static override styles = [
+    ...pageStyles,
+    css`
+      .export {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: center;
+        margin: 0;
+      }
+    `,
+  ];
 
   @consume({ context: appServicesContext }) private app!: AppServices;
   private readonly follow = new FollowAppState(
@@ -35,6 +48,8 @@ export class RcListPage extends LitElement {
   @property({ type: Number }) visit = 0;
   /** Sync changed surveys: read them again. */
   @state() private reads = 0;
+  /** The export being written, if any. */
+  @state() private exporting: ExportFormat | null = null;
 
   private readonly thumbnails = new ThumbnailUrls();
 
@@ -81,6 +96,47 @@ export class RcListPage extends LitElement {
     this.reads += 1;
   }
 
+  /** The surveys listed (the filters apply) as a file, made on the phone: works offline. */
+  private async onExport(format: ExportFormat): Promise<void> {
+    const records = this.surveys.value?.records ?? [];
+    this.exporting = format;
+    try {
+      const rows = await exportRows(records, (position) => this.app.roads.match(position));
+      const { blob, name } = await exportFile(rows, format);
+      downloadBlob(blob, name);
+      this.app.notify(`Exported ${records.length} surveys to ${name}.`);
+    } catch (error) {
+      this.app.reportError({
+        message: 'The export could not be written. Free some space on the phone and try again.',
+        detail: String(error),
+      });
+    } finally {
+      this.exporting = null;
+    }
+  }
+
+  private renderExport(count: number) {
+    const formats: [ExportFormat, string][] = [
+      ['geojson', 'GeoJSON'],
+      ['csv', 'CSV'],
+      ['kml', 'KML'],
+      ['gpkg', 'GeoPackage'],
+    ];
+    return html`<p class="export" data-testid="export">
+      Export the ${count} surveys listed:
+      ${formats.map(
+        ([format, label]) =>
+          html`<button
+            type="button"
+            ?disabled=${count === 0 || this.exporting !== null}
+            @click=${() => this.onExport(format)}
+          >
+            ${this.exporting === format ? `Writing ${label}…` : label}
+          </button>`,
+      )}
+    </p>`;
+  }
+
   override render() {
     const { sync, storage } = this.app.state;
     const { records, total } = this.surveys.value ?? { records: [], total: 0 };
@@ -101,7 +157,8 @@ export class RcListPage extends LitElement {
         @filter-change=${this.onFilterChange}
         @open-survey=${(e: CustomEvent<{ id: string }>) =>
           this.dispatchEvent(navigateEvent({ name: 'detail', id: e.detail.id }))}
-      ></rc-survey-list>`;
+      ></rc-survey-list>
+      ${this.renderExport(records.length)}`;
   }
 }
 

@@ -6,6 +6,7 @@
  * table, and two downloads: the segment report (CSV) and the surveys with their chainage
  * (GeoPackage, made in the browser with sql.js).
  */
+import { downloadBlob } from '../../ui/download';
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ExportRow } from '../../geo/export-row';
@@ -36,15 +37,6 @@ interface Matched {
   report: SegmentReport | null;
   sections: MapSection[];
   table: SegmentRow[];
-}
-
-function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 @customElement('rc-office-map-page')
@@ -200,7 +192,7 @@ export class RcOfficeMapPage extends LitElement {
 
   private downloadReport(): void {
     if (!this.matched.report) return;
-    download(
+    downloadBlob(
       new Blob([...segmentReportCsv(this.matched.report)], { type: 'text/csv' }),
       'roadcam-segment-report.csv',
     );
@@ -212,7 +204,7 @@ export class RcOfficeMapPage extends LitElement {
       const { geoPackageBytes, GEOPACKAGE_MIME } =
         await import('../../geo/export/gpkg/browser-geopackage');
       const bytes = await geoPackageBytes(this.matched.rows);
-      download(
+      downloadBlob(
         new Blob([bytes as Uint8Array<ArrayBuffer>], { type: GEOPACKAGE_MIME }),
         'roadcam-surveys.gpkg',
       );
