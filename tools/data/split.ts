@@ -434,9 +434,12 @@ export async function planSplit(
   }
   const split = stratifiedGroupSplit(kept, groups, options, placed);
   const fieldSources = [...new Set(kept.filter(isFieldPhoto).map((p) => p.source))];
+  // The field rules are written only when field photos were split: a split of web and close-up
+  // photos stays the same file it was before field photos existed.
+  const { field: _field, ...withoutField } = options;
   return {
     plan: {
-      options,
+      options: fieldSources.length ? options : withoutField,
       ...split,
       duplicates,
       conflicts,
