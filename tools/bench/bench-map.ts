@@ -218,7 +218,7 @@ async function mapFrames(surveys: number, throttle: number, seconds: number): Pr
       await page.goto(`${preview.origin}/map`);
       await page.waitForFunction(
         (n) =>
-          new RegExp(`^\\s*${n} surveys on the map`).test(
+          new RegExp(`^\\s*${n} surveys on the\\s+map`).test(
             document
               .querySelector('roadcam-app')
               ?.shadowRoot?.querySelector('rc-map-page')
