@@ -1,15 +1,23 @@
 /**
  * The field app over a road-damage model: photo canvas -> model input -> every type's calibrated
  * probability and the not-a-road score (one pass, src/model/damage-forward.ts) -> the verdict of
- * src/model/damage-verdict.ts -> one Grad-CAM per main damage type (found ones first), all in one
- * batched pass with the photo repeated once per type.
+ * src/model/damage-verdict.ts -> one Grad-CAM per main damage type (found ones first): the body
+ * runs once, only the head once per type (computeCamPerClass).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { computeCam, type CamMethodName } from '../explain/cam/compute-cam';
+import {
+  computeCamPerClass,
+  type CamMethodName,
+  type LayerSplit,
+} from '../explain/cam/compute-cam';
 import { ExplainError } from '../explain/errors';
-import { classLogitEach } from '../explain/targets';
 import { drawModelInput, type PhotoRegion } from '../image/model-input';
-import { damageForward, notRoadScorerOf, type NotRoadScorer } from '../model/damage-forward';
+import {
+  damageForward,
+  notRoadScorerOf,
+  readDamageForward,
+  type NotRoadScorer,
+} from '../model/damage-forward';
 import { DamageVerdictError, photoVerdict, type PhotoVerdict } from '../model/damage-verdict';
 import { ModelLoadError, type LoadedModel } from '../model/load-model';
 import type { RoadDamageManifest } from '../model/manifest';
@@ -156,8 +164,16 @@ export class DamageAnalyser {
     let verdict: PhotoVerdict;
     let cams;
     let types: PhotoVerdict['types'];
+    // One pass at the CAM layer gives the probabilities, the not-a-road features (when the
+    // scorer reads the same layer, as the trained models do) and every type's heatmap.
+    const camLayer = manifest.cam.layer;
+    let split: LayerSplit | undefined;
     try {
-      const forward = await damageForward(adapter, x, this.scorer, manifest.cam.layer);
+      split = tf.tidy(() => adapter.activationsAndOutputs(x, camLayer));
+      const forward =
+        this.scorer && this.scorer.layer !== camLayer
+          ? await damageForward(adapter, x, this.scorer, camLayer)
+          : await readDamageForward(split, this.scorer);
       verdict = photoVerdict(forward.probabilities[0], manifest, forward.notRoadScores[0]);
       types = heatmapTypes(verdict);
       if (types.length === 0) {
@@ -166,26 +182,18 @@ export class DamageAnalyser {
           'This model lists only damage subtypes, no main type: its manifest is wrong.',
         );
       }
-      const outputs = types.map((t) => manifest.types.find((m) => m.name === t.name)!.output);
+      const classes = types.map((t) => manifest.types.find((m) => m.name === t.name)!.output);
       camStarted = performance.now();
       clock?.record('inference', forwardStarted, camStarted);
-      const batch = tf.tile(x, [outputs.length, 1, 1, 1]) as tf.Tensor4D;
-      try {
-        cams = await computeCam(adapter, batch, {
-          method,
-          target: classLogitEach(outputs),
-          layer: manifest.cam.layer,
-        });
-      } finally {
-        batch.dispose();
-      }
+      cams = await computeCamPerClass(adapter, x, { method, classes, layer: camLayer }, split);
     } catch (error) {
       if (error instanceof ExplainError)
         throw new AnalysisError(error.code, error.message, error.detail);
       if (error instanceof DamageVerdictError) throw new AnalysisError('bad-output', error.message);
       throw error;
     } finally {
-      x.dispose();
+      tf.dispose(x);
+      if (split) tf.dispose([split.activations, split.outputs.logits, split.outputs.probabilities]);
     }
     const inferenceMs = performance.now() - started;
     const renderStart = performance.now();
