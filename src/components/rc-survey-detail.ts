@@ -173,8 +173,7 @@ export class RcSurveyDetail extends LitElement {
           ? html`<p data-testid="server-version">
               On the server (revision ${server.revision},
               ${new Date(server.updatedAt).toLocaleString()}): severity
-              ${server.severity ?? 'none'};
-              answer: ${server.answerText ?? 'none'}; notes:
+              ${server.severity ?? 'none'}; answer: ${server.answerText ?? 'none'}; notes:
               <span class="text">${server.notes || '(none)'}</span>
             </p>`
           : html`<p class="muted">The server’s version cannot be shown now (no connection).</p>`

@@ -260,7 +260,8 @@ export class RcSurveyList extends LitElement {
                           ${new Date(item.createdAt).toLocaleString()} ·
                           ${item.hasPosition ? 'position kept' : 'no position'}
                           ${item.severity ? ` · severity ${item.severity}` : ''}
-                          ${item.answer ? html` · <span data-testid="answer">${item.answer}</span>` : ''} ·
+                          ${item.answer ? html` · <span data-testid="answer">${item.answer}</span>` : ''}
+                          ·
                           <span
                             class=${item.syncState === 'failed' ? 'failed' : ''}
                             data-testid="sync-state"

@@ -26,7 +26,7 @@ export function listItem(
     severity: record.severity,
     hasPosition: !!record.position,
     notes: record.notes,
-    answer: listAnswerText(record.correction),
+    ...(record.correction ? { answer: listAnswerText(record.correction) } : {}),
     thumbnailUrl,
   };
 }

@@ -278,8 +278,7 @@ export class RcBoxEditor extends LitElement {
     >
       <span class="tag">${index + 1} ${this.typeTitle(type)}</span>
       ${HANDLES.map(
-        (h) =>
-          html`<span class="handle" data-handle=${h} data-testid=${`handle-${h}`}></span>`,
+        (h) => html`<span class="handle" data-handle=${h} data-testid=${`handle-${h}`}></span>`,
       )}
     </div>`;
   }
