@@ -1,15 +1,15 @@
 /**
  * The engineer's Right / Wrong (issue 11) through the real app in real headless Chromium, with
- * the real sync server (its own SQLite) serving the production build: two photos surveyed
- * offline on a 360 px phone; one answered Right; the other Wrong with a label and boxes drawn
- * by mouse drag and by touch (CDP touch events, so the page sees touch pointers), one resized by
- * its corner, one removed by keyboard. Reloaded offline, the answers are still there and the
- * list says "corrected"; online, the server holds them. Then the answer edited twice reaches the
- * server as the last revision, and two phones (two browser contexts, the second holding a copy of
- * the survey as a phone restored from a backup) answering the same survey differently: the
+ * the real sync server (its own SQLite) serving the production build. Two photos surveyed
+ * offline on a 360 px phone: the newest answered Right under its verdict on the survey page,
+ * the other Right on its detail page; then the newest changed to Wrong with a label and boxes
+ * drawn by mouse drag and by touch (CDP touch events, so the page sees touch pointers), one
+ * resized by its corner, one removed by keyboard. Reloaded offline, the answers are still there
+ * and the list says "corrected"; online, the server holds them. The answer edited twice reaches
+ * the server as the last revision. Two phones (two browser contexts, the second holding a copy
+ * of the survey as a phone restored from a backup) answer the same survey differently: the
  * server's revision rules decide, the losing phone says which version won and keeps its own
- * answer, and its engineer can send it.
- */
+ * answer, and its engineer can send it. */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,6 +201,14 @@ describe('the engineer’s Right / Wrong on the phone', () => {
       await choosePhoto(pageA, photo);
       expect(await analysisSettled(pageA)).toBe('verdict');
     }
+    // Right under the verdict on the survey page, for the photo just taken.
+    const onSurveyPage = pageA.locator('rc-survey-page').getByTestId('correction');
+    await onSurveyPage.getByTestId('answer-right').click();
+    await pollUntil(
+      'the answer on the survey page',
+      async () => (await onSurveyPage.getByTestId('answer-text').textContent())?.trim(),
+      (t) => t === 'Your answer: Right.',
+    );
     await pageA.getByRole('link', { name: 'Surveys' }).click();
     const ids = await pollUntil(
       'two surveys in the list',
@@ -208,6 +216,8 @@ describe('the engineer’s Right / Wrong on the phone', () => {
       (list) => list.length === 2,
     );
     [wrongId, rightId] = ids;
+    // (The survey page answered the newest one.)
+    expect((await stored(pageA, wrongId)).correction).toMatchObject({ verdict: 'right' });
 
     // Right: one tap.
     await openSurvey(pageA, rightId);
@@ -233,7 +243,7 @@ describe('the engineer’s Right / Wrong on the phone', () => {
     // Nothing chosen: saving says what is missing and saves nothing.
     await pageA.getByTestId('save-answer').click();
     expect(await pageA.getByRole('alert').textContent()).toMatch(/Choose what the photo shows/);
-    expect((await stored(pageA, wrongId)).revision).toBe(1);
+    expect((await stored(pageA, wrongId)).revision).toBe(2);
     await pageA.locator('[data-testid="label-choice"][data-label="pothole"]').click();
     await noSidewaysScroll(pageA);
 
@@ -290,7 +300,7 @@ describe('the engineer’s Right / Wrong on the phone', () => {
       (t) => t === 'Your answer: Wrong: Pothole (2 marked on the photo).',
     );
     const wrong = await stored(pageA, wrongId);
-    expect(wrong.revision).toBe(2);
+    expect(wrong.revision).toBe(3);
     expect(wrong.state).not.toBe('synced');
     expect(wrong.correction).toMatchObject({ verdict: 'wrong', labels: ['pothole'] });
     const drawn = fractions(wrong.correction, wrong.photo);
@@ -360,9 +370,9 @@ describe('the engineer’s Right / Wrong on the phone', () => {
       60_000,
     );
     const phone = await stored(pageA, wrongId);
-    expect(phone.revision).toBe(4);
+    expect(phone.revision).toBe(5);
     const server = await held(wrongId);
-    expect(server.revision).toBe(4);
+    expect(server.revision).toBe(5);
     expect(server.survey.correction).toMatchObject({ verdict: 'right', labels: [], boxes: [] });
   });
 

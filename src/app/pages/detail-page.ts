@@ -12,6 +12,7 @@ import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import '../../components/rc-survey-detail';
 import '../../features/correction/client/rc-correction';
+import { answerSavedText, saveAnswer } from '../../features/correction/client/save-answer';
 import { labelChoices } from '../../features/correction/shared/correction-draft';
 import type { SurveyCorrection } from '../../schema/survey';
 import type { SyncConflictView } from '../../components/rc-survey-detail';
@@ -182,15 +183,14 @@ export class RcDetailPage extends LitElement {
     event: CustomEvent<{ correction: SurveyCorrection }>,
   ): Promise<void> {
     const id = this.record?.id;
-    const repo = await this.app.repository();
-    if (!id || !repo) return;
+    if (!id) return;
     this.savingAnswer = true;
     try {
-      this.record = await repo.update(id, { correction: event.detail.correction });
-      void this.app.enqueueForSync(id);
-      this.saveState = `Answer saved: ${event.detail.correction.verdict === 'right' ? 'Right' : 'Wrong'}.`;
-    } catch (error) {
-      this.app.reportError(error);
+      const saved = await saveAnswer(this.app, id, event.detail.correction);
+      if (saved && this.record?.id === id) {
+        this.record = saved;
+        this.saveState = answerSavedText(event.detail.correction);
+      }
     } finally {
       this.savingAnswer = false;
     }
