@@ -23,6 +23,8 @@ export interface SurveyListItem {
   severity: number | null;
   hasPosition: boolean;
   notes: string;
+  /** The engineer's answer in a word or two ("corrected (Wrong)"); absent before they answer. */
+  answer?: string | null;
   thumbnailUrl: string;
 }
 
@@ -242,6 +244,7 @@ export class RcSurveyList extends LitElement {
                     data-verdict=${item.verdictKey}
                     data-title=${item.title ?? VERDICT_TEXT[item.verdictKey]}
                     data-sync-state=${item.syncState}
+                    data-answer=${item.answer ?? ''}
                   >
                     <button
                       type="button"
@@ -256,7 +259,9 @@ export class RcSurveyList extends LitElement {
                         <span class="meta">
                           ${new Date(item.createdAt).toLocaleString()} ·
                           ${item.hasPosition ? 'position kept' : 'no position'}
-                          ${item.severity ? ` · severity ${item.severity}` : ''} ·
+                          ${item.severity ? ` · severity ${item.severity}` : ''}
+                          ${item.answer ? html` · <span data-testid="answer">${item.answer}</span>` : ''}
+                          ·
                           <span
                             class=${item.syncState === 'failed' ? 'failed' : ''}
                             data-testid="sync-state"

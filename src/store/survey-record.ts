@@ -4,7 +4,14 @@
  * probabilities, why a photo has no verdict or no position, and the sync state the outbox
  * drives. The full-size photo lives in its own object store (see schema.ts).
  */
-import type { Motion, Position, SurveyDamageWire, SurveyVerdict, Verdict } from '../schema/survey';
+import type {
+  Motion,
+  Position,
+  SurveyCorrection,
+  SurveyDamageWire,
+  SurveyVerdict,
+  Verdict,
+} from '../schema/survey';
 
 export type SyncState = 'local' | 'queued' | 'uploading' | 'synced' | 'failed';
 
@@ -84,6 +91,12 @@ export interface SurveyRecord {
   runId?: string;
   /** Speed and heading when a drive frame was taken. */
   motion?: Motion;
+  /**
+   * The engineer's Right / Wrong and boxes (issue 11), as the wire carries it. Part of the
+   * record: setting it is an edit (a new revision, uploaded). Absent until answered; records
+   * written before it existed need no migration.
+   */
+  correction?: SurveyCorrection;
   /**
    * The office's correction of this survey, pulled from the sync server (issue 11). Beside the
    * record, never part of it: it is not uploaded, and setting it changes neither the revision
