@@ -18,6 +18,7 @@ import { imageToModelInput } from '../model/preprocess';
 import type { SurveyVerdict } from '../schema/survey';
 import { AnalysisError, isCamMethod, renderHeatmap } from './analysis';
 import type { DamageExplanation, Explanation, ModelInfo, TypeHeatmap } from './protocol';
+import type { ModelFetch } from './installed-model';
 import type { StageClock } from './stage-clock';
 
 type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
@@ -26,13 +27,14 @@ type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
 export async function fetchNotRoadScorer(
   manifest: RoadDamageManifest,
   manifestUrl: string,
+  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
 ): Promise<NotRoadScorer | undefined> {
   const spec = manifest.notRoad;
   if (!spec) return undefined;
   const url = new URL(spec.statsUrl, manifestUrl).href;
   let buffer: ArrayBuffer;
   try {
-    const response = await fetch(url);
+    const response = await fetchFunc(url);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     buffer = await response.arrayBuffer();
   } catch (e) {
@@ -107,8 +109,12 @@ export class DamageAnalyser {
   }
 
   /** An analyser over a loaded road-damage model; it then owns the model. */
-  static async fromModel(loaded: DamageModel, manifestUrl: string): Promise<DamageAnalyser> {
-    const scorer = await fetchNotRoadScorer(loaded.manifest, manifestUrl);
+  static async fromModel(
+    loaded: DamageModel,
+    manifestUrl: string,
+    fetchFunc?: ModelFetch,
+  ): Promise<DamageAnalyser> {
+    const scorer = await fetchNotRoadScorer(loaded.manifest, manifestUrl, fetchFunc);
     const analyser = new DamageAnalyser(loaded, scorer);
     const started = performance.now();
     const { width, height } = loaded.manifest.input;
