@@ -4,7 +4,14 @@
  * probabilities, why a photo has no verdict or no position, and the sync state the outbox
  * drives. The full-size photo lives in its own object store (see schema.ts).
  */
-import type { Motion, Position, SurveyDamageWire, SurveyVerdict, Verdict } from '../schema/survey';
+import type {
+  EarlierAnalysis,
+  Motion,
+  Position,
+  SurveyDamageWire,
+  SurveyVerdict,
+  Verdict,
+} from '../schema/survey';
 
 export type SyncState = 'local' | 'queued' | 'uploading' | 'synced' | 'failed';
 
@@ -84,6 +91,9 @@ export interface SurveyRecord {
   runId?: string;
   /** Speed and heading when a drive frame was taken. */
   motion?: Motion;
+  /** What earlier models said, before a newer model analysed the photo again (oldest first;
+   * uploaded with the record, so the server keeps them too). */
+  earlierAnalyses?: EarlierAnalysis[];
   /**
    * The office's correction of this survey, pulled from the sync server (issue 11). Beside the
    * record, never part of it: it is not uploaded, and setting it changes neither the revision

@@ -64,6 +64,9 @@ export function toWire(record: SurveyRecord): SurveyRecordWire {
     // Only when present: a record made by hand is byte-for-byte what it was before runs.
     ...(record.runId ? { runId: record.runId } : {}),
     ...(record.motion ? { motion: { ...record.motion } } : {}),
+    ...(record.earlierAnalyses?.length
+      ? { earlierAnalyses: record.earlierAnalyses.map((e) => ({ ...e })) }
+      : {}),
   };
   // Validate on the way out so a bad record fails here with a reason, not on the server.
   return surveyRecordSchema.parse(wire);
@@ -92,6 +95,7 @@ export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord 
     photo: parsed.photo,
     ...(parsed.runId ? { runId: parsed.runId } : {}),
     ...(parsed.motion ? { motion: parsed.motion } : {}),
+    ...(parsed.earlierAnalyses?.length ? { earlierAnalyses: parsed.earlierAnalyses } : {}),
     thumbnail,
     sync: { state: 'synced', attempts: 0 },
     ...(damage ? { damage, probabilities: damage.probabilities } : {}),
