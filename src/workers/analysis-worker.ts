@@ -119,7 +119,7 @@ const api: AnalysisWorkerApi = {
     return settledStatus();
   },
 
-  switchModel(manifestUrl: string, version: string) {
+  switchModel(manifestUrl: string, version?: string) {
     return serial(async (): Promise<Outcome<ModelStatus>> => {
       if (!engine || !config) return { ok: false, error: failureOf(new Error('start() first')) };
       const started = performance.now();
@@ -129,7 +129,7 @@ const api: AnalysisWorkerApi = {
       } catch (error) {
         return { ok: false, error: failureOf(error, 'model') };
       }
-      if (next.info.version !== version) {
+      if (version !== undefined && next.info.version !== version) {
         next.dispose();
         return {
           ok: false,

@@ -169,10 +169,10 @@ export interface AnalysisWorkerApi {
   reloadModel(): Promise<ModelStatus>;
   /**
    * Loads the model at `manifestUrl` beside the running one and, only when it loads, warms up and
-   * is model `version`, makes it the model (after the photo being analysed). On failure the
+   * is model `version` (when given), makes it the model (after the photo being analysed). On failure the
    * running model stays and the failure says why.
    */
-  switchModel(manifestUrl: string, version: string): Promise<Outcome<ModelStatus>>;
+  switchModel(manifestUrl: string, version?: string): Promise<Outcome<ModelStatus>>;
   /** File chosen -> checked, upright, resized photo + verdict + CAM. */
   analysePhoto(file: Blob, method?: CamMethodName): Promise<Outcome<PhotoAnalysis>>;
   /** A saved photo (JPEG) explained again, e.g. with another CAM method. */

@@ -78,8 +78,7 @@ export function parseRelease(body: unknown): ModelReleaseResponse {
 }
 
 export type ReleaseDecision =
-  | { action: 'install' }
-  | { action: 'keep'; why: 'installed' | 'went-back' };
+  { action: 'install' } | { action: 'keep'; why: 'installed' | 'went-back' };
 
 /**
  * Install the server's current release unless it is the model running now, or the one the
