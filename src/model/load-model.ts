@@ -154,11 +154,16 @@ function checkAgainstManifest(adapter: ModelAdapter, manifest: ModelManifest): v
   }
 }
 
-/** Loads `manifest.json` and the model it names over HTTP (or the service worker's cache). */
-export async function loadModelFromUrl(manifestUrl: string): Promise<LoadedModel> {
+/** Loads `manifest.json` and the model it names over HTTP (or the service worker's cache), or
+ * through `fetchFunc` (an installed model: from its Cache Storage cache). */
+export async function loadModelFromUrl(
+  manifestUrl: string,
+  fetchFunc: (input: string, init?: RequestInit) => Promise<Response> = (input, init) =>
+    fetch(input, init),
+): Promise<LoadedModel> {
   let response: Response;
   try {
-    response = await fetch(manifestUrl);
+    response = await fetchFunc(manifestUrl);
   } catch (e) {
     throw new ModelLoadError(
       'manifest-missing',
@@ -186,5 +191,8 @@ export async function loadModelFromUrl(manifestUrl: string): Promise<LoadedModel
   }
   const manifest = parseManifest(json);
   const modelUrl = new URL(manifest.modelUrl, new URL(manifestUrl, self.location.href)).href;
-  return loadModel(manifest, tf.io.http(modelUrl));
+  // tfjs only ever passes a URL string to its fetchFunc.
+  const httpFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+    fetchFunc(String(input), init)) as typeof fetch;
+  return loadModel(manifest, tf.io.http(modelUrl, { fetchFunc: httpFetch }));
 }

@@ -105,6 +105,20 @@ const modelRefSchema = z.object({
   version: z.string().min(1).max(40),
 });
 
+/** How many earlier verdicts a survey keeps (the oldest go first). */
+export const MAX_EARLIER_ANALYSES = 10;
+
+/** A verdict a survey had before it was analysed again with a newer model. */
+const earlierAnalysisSchema = z.object({
+  model: modelRefSchema.nullable(),
+  verdict: verdictSchema.nullable(),
+  /** The damage types that model found (empty: none, or a pothole-era good road). */
+  typesFound: z.array(z.string().min(1).max(60)).max(40),
+  /** When the newer model's verdict replaced it. */
+  replacedAt: z.iso.datetime({ offset: true }),
+});
+export type EarlierAnalysis = z.infer<typeof earlierAnalysisSchema>;
+
 /** The largest photo the server accepts (PUT .../photo answers 413 beyond). */
 export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
 
@@ -250,6 +264,9 @@ export const surveyRecordSchema = z
     runId: surveyIdSchema.optional(),
     /** How the phone moved when a drive frame was taken (Geolocation speed and heading). */
     motion: motionSchema.optional(),
+    /** What earlier models said, before the survey was analysed again with a newer one (model
+     * roll-out, issue 11), oldest first; absent when it never was. */
+    earlierAnalyses: z.array(earlierAnalysisSchema).max(MAX_EARLIER_ANALYSES).optional(),
   })
   .superRefine((record, context) => {
     // Boxes are in the photo's own pixels: none may reach outside it.

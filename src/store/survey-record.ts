@@ -5,6 +5,7 @@
  * drives. The full-size photo lives in its own object store (see schema.ts).
  */
 import type {
+  EarlierAnalysis,
   Motion,
   Position,
   SurveyCorrection,
@@ -91,6 +92,9 @@ export interface SurveyRecord {
   runId?: string;
   /** Speed and heading when a drive frame was taken. */
   motion?: Motion;
+  /** What earlier models said, before a newer model analysed the photo again (oldest first;
+   * uploaded with the record, so the server keeps them too). */
+  earlierAnalyses?: EarlierAnalysis[];
   /**
    * The engineer's Right / Wrong and boxes (issue 11), as the wire carries it. Part of the
    * record: setting it is an edit (a new revision, uploaded). Absent until answered; records

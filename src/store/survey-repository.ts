@@ -249,7 +249,7 @@ export class SurveyRepository {
       SurveyRecord,
       'verdict' | 'verdictKey' | 'probabilities' | 'cam' | 'model' | 'analysisError'
     > &
-      Partial<Pick<SurveyRecord, 'damage' | 'typesFound'>>,
+      Partial<Pick<SurveyRecord, 'damage' | 'typesFound' | 'earlierAnalyses'>>,
     now = new Date(),
   ): Promise<SurveyRecord> {
     return this.modify(id, 'save the analysis', (record) => ({

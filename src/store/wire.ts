@@ -66,6 +66,9 @@ export function toWire(record: SurveyRecord): SurveyRecordWire {
     ...(record.motion ? { motion: { ...record.motion } } : {}),
     // Only once the engineer answered (issue 11): an unanswered record is what it was before.
     ...(record.correction ? { correction: record.correction } : {}),
+    ...(record.earlierAnalyses?.length
+      ? { earlierAnalyses: record.earlierAnalyses.map((e) => ({ ...e })) }
+      : {}),
   };
   // Validate on the way out so a bad record fails here with a reason, not on the server.
   return surveyRecordSchema.parse(wire);
@@ -95,6 +98,7 @@ export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord 
     ...(parsed.runId ? { runId: parsed.runId } : {}),
     ...(parsed.motion ? { motion: parsed.motion } : {}),
     ...(parsed.correction ? { correction: parsed.correction } : {}),
+    ...(parsed.earlierAnalyses?.length ? { earlierAnalyses: parsed.earlierAnalyses } : {}),
     thumbnail,
     sync: { state: 'synced', attempts: 0 },
     ...(damage ? { damage, probabilities: damage.probabilities } : {}),

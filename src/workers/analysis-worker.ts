@@ -40,10 +40,20 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
 
 function loadModel(): Promise<FieldAnalyser> {
   if (!config || !engine) throw new Error('start() first');
-  const url = config.modelUrl;
+  const { modelUrl, fallbackModelUrl } = config;
   const started = performance.now();
   status = { state: 'loading' };
-  const loading = engine.then(() => loadFieldAnalyser(url));
+  let fallbackReason: string | undefined;
+  const loading = engine.then(async () => {
+    try {
+      return await loadFieldAnalyser(modelUrl);
+    } catch (error) {
+      if (!fallbackModelUrl || fallbackModelUrl === modelUrl) throw error;
+      // An installed model that no longer loads: the app's own model, and the engineer is told.
+      fallbackReason = failureOf(error, 'model').message;
+      return loadFieldAnalyser(fallbackModelUrl);
+    }
+  });
   loading.then(
     (a) => {
       status = {
@@ -51,6 +61,7 @@ function loadModel(): Promise<FieldAnalyser> {
         model: a.info,
         loadMs: performance.now() - started,
         warmUpMs: a.warmUpMs,
+        ...(fallbackReason ? { fallbackReason } : {}),
       };
     },
     (error) => {
@@ -110,6 +121,42 @@ const api: AnalysisWorkerApi = {
       analyser.catch(() => undefined);
     }
     return settledStatus();
+  },
+
+  switchModel(manifestUrl: string, version?: string) {
+    return serial(async (): Promise<Outcome<ModelStatus>> => {
+      if (!engine || !config) return { ok: false, error: failureOf(new Error('start() first')) };
+      const started = performance.now();
+      let next: FieldAnalyser;
+      try {
+        next = await engine.then(() => loadFieldAnalyser(manifestUrl));
+      } catch (error) {
+        return { ok: false, error: failureOf(error, 'model') };
+      }
+      if (version !== undefined && next.info.version !== version) {
+        next.dispose();
+        return {
+          ok: false,
+          error: {
+            source: 'model',
+            code: 'model-mismatch',
+            message: `The downloaded files hold model ${next.info.version}, not ${version}.`,
+          },
+        };
+      }
+      const previous = analyser ? await analyser.catch(() => null) : null;
+      config = { ...config, modelUrl: manifestUrl };
+      analyser = Promise.resolve(next);
+      status = {
+        state: 'ready',
+        model: next.info,
+        loadMs: performance.now() - started,
+        warmUpMs: next.warmUpMs,
+      };
+      // No photo is being analysed (this runs in the queue), so the old model can go now.
+      previous?.dispose();
+      return { ok: true, value: status };
+    });
   },
 
   analysePhoto(file: Blob, method?: CamMethodName) {

@@ -21,6 +21,7 @@ import { renderHeatmap } from './analysis';
 import { AnalysisError } from './analysis-error';
 import { ModelAnalyser, type ExplainJob } from './model-analyser';
 import type { DamageExplanation, Explanation, TypeHeatmap } from './protocol';
+import type { ModelFetch } from './installed-model';
 
 type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
 
@@ -28,13 +29,14 @@ type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
 export async function fetchNotRoadScorer(
   manifest: RoadDamageManifest,
   manifestUrl: string,
+  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
 ): Promise<NotRoadScorer | undefined> {
   const spec = manifest.notRoad;
   if (!spec) return undefined;
   const url = new URL(spec.statsUrl, manifestUrl).href;
   let buffer: ArrayBuffer;
   try {
-    const response = await fetch(url);
+    const response = await fetchFunc(url);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     buffer = await response.arrayBuffer();
   } catch (e) {
@@ -91,8 +93,12 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
   }
 
   /** An analyser over a loaded road-damage model; it then owns the model. */
-  static async fromModel(loaded: DamageModel, manifestUrl: string): Promise<DamageAnalyser> {
-    const scorer = await fetchNotRoadScorer(loaded.manifest, manifestUrl);
+  static async fromModel(
+    loaded: DamageModel,
+    manifestUrl: string,
+    fetchFunc?: ModelFetch,
+  ): Promise<DamageAnalyser> {
+    const scorer = await fetchNotRoadScorer(loaded.manifest, manifestUrl, fetchFunc);
     const analyser = new DamageAnalyser(loaded, scorer);
     await analyser.warmUp();
     return analyser;

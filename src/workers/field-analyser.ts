@@ -7,6 +7,7 @@ import { loadModelFromUrl, type LoadedModel } from '../model/load-model';
 import type { RoadDamageManifest } from '../model/manifest';
 import { PotholeAnalyser } from './analysis';
 import { DamageAnalyser } from './damage-analysis';
+import { modelFetch } from './installed-model';
 import type { Explanation, ModelInfo } from './protocol';
 import type { StageClock } from './stage-clock';
 
@@ -22,14 +23,17 @@ export interface FieldAnalyser {
   dispose(): void;
 }
 
+/** The analyser of the model at `manifestUrl`: served, or installed from the sync server (read
+ * from its cache by modelFetch). */
 export async function loadFieldAnalyser(manifestUrl: string): Promise<FieldAnalyser> {
-  const loaded = await loadModelFromUrl(manifestUrl);
+  const loaded = await loadModelFromUrl(manifestUrl, modelFetch);
   try {
     if (loaded.manifest.task === 'road-damage') {
       const url = new URL(manifestUrl, self.location.href).href;
       return await DamageAnalyser.fromModel(
         loaded as LoadedModel & { manifest: RoadDamageManifest },
         url,
+        modelFetch,
       );
     }
     return await PotholeAnalyser.fromModel(loaded);

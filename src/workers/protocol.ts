@@ -16,8 +16,10 @@ export type BackendFlavour = 'threaded-simd' | 'simd' | 'plain' | 'cpu';
 export type BackendPreference = 'auto' | 'simd' | 'plain' | 'cpu';
 
 export interface WorkerConfig {
-  /** Absolute URL of the model's manifest.json. */
+  /** Absolute URL of the model's manifest.json (an installed model's: installed-model.ts). */
   modelUrl: string;
+  /** The model the app came with, loaded instead when `modelUrl` (an installed model) fails. */
+  fallbackModelUrl?: string;
   /** Absolute URL of the folder holding the three tfjs wasm binaries, ending in '/'. */
   wasmUrl: string;
   backend: BackendPreference;
@@ -52,7 +54,14 @@ export interface ModelInfo {
 
 export type ModelStatus =
   | { state: 'loading' }
-  | { state: 'ready'; model: ModelInfo; loadMs: number; warmUpMs: number }
+  | {
+      state: 'ready';
+      model: ModelInfo;
+      loadMs: number;
+      warmUpMs: number;
+      /** Set when the installed model failed and the app's own model runs instead: why. */
+      fallbackReason?: string;
+    }
   | { state: 'failed'; message: string; detail?: string };
 
 export interface FailureInfo {
@@ -158,6 +167,12 @@ export interface AnalysisWorkerApi {
   modelStatus(): Promise<ModelStatus>;
   /** Tries the model again (after a failure, e.g. once the network is back). */
   reloadModel(): Promise<ModelStatus>;
+  /**
+   * Loads the model at `manifestUrl` beside the running one and, only when it loads, warms up and
+   * is model `version` (when given), makes it the model (after the photo being analysed). On failure the
+   * running model stays and the failure says why.
+   */
+  switchModel(manifestUrl: string, version?: string): Promise<Outcome<ModelStatus>>;
   /** File chosen -> checked, upright, resized photo + verdict + CAM. */
   analysePhoto(file: Blob, method?: CamMethodName): Promise<Outcome<PhotoAnalysis>>;
   /** A saved photo (JPEG) explained again, e.g. with another CAM method. */

@@ -1,5 +1,6 @@
 /**
- * Settings and about: sync settings ("Test connection", "Save"), the engine and the model,
+ * Settings and about: sync settings ("Test connection", "Save"), model updates (installed model,
+ * what changed, re-analyse, go back: src/features/model-update), the engine and the model,
  * storage, installing. Each visit reads the storage estimate and the saved sync settings again.
  */
 import { consume } from '@lit/context';
@@ -8,6 +9,8 @@ import { html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import '../../components/rc-about';
 import '../../components/rc-sync-settings';
+import '../../features/model-update/page/rc-model-update';
+import { modelUpdateText } from '../../features/model-update/shared/update-text';
 import type { SyncSettingsView } from '../../components/rc-sync-settings';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
@@ -57,7 +60,7 @@ export class RcAboutPage extends LitElement {
   }
 
   override render() {
-    const { engine, modelStatus, storage, install } = this.app.state;
+    const { engine, modelStatus, storage, install, modelUpdate, reanalysis } = this.app.state;
     const view = aboutView({
       engine,
       modelStatus,
@@ -72,6 +75,14 @@ export class RcAboutPage extends LitElement {
         @sync-test=${(e: CustomEvent<SettingsForm>) => this.onSettings(e, 'checkSettings')}
         @sync-save=${(e: CustomEvent<SettingsForm>) => this.onSettings(e, 'storeSettings')}
       ></rc-sync-settings>
+      <rc-model-update
+        .text=${modelUpdateText(modelUpdate, modelStatus)}
+        .reanalysis=${reanalysis}
+        @model-reanalyse=${() => void this.app.reanalyseStored()}
+        @model-go-back=${() => void this.app.goBackModel()}
+        @model-dismiss=${() => this.app.dismissModelNews()}
+        @model-check=${() => void this.app.checkModelUpdate()}
+      ></rc-model-update>
       <rc-about
         .view=${view}
         @install=${() => void this.app.install()}

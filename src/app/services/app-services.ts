@@ -14,6 +14,14 @@ import { readStorageInfo, requestPersistence, type StorageInfo } from '../../sto
 import type { SurveyRecord, SyncState, VerdictKey } from '../../store/survey-record';
 import { toShownError, type ShownError } from '../../ui/shown-error';
 import type { EngineInfo, Explanation, ModelStatus } from '../../workers/protocol';
+import {
+  ModelUpdateService,
+  withInstalledModel,
+  type ModelUpdateView,
+} from '../../features/model-update/client/model-update-service';
+import { reanalyseStoredSurveys } from '../../features/model-update/client/survey-reanalyser';
+import { loadInstallState } from '../../features/model-update/client/install-state-store';
+import { tallyText } from '../../features/model-update/shared/survey-reanalysis';
 import { createAnalysisClient, type AnalysisClient } from './analysis-client';
 import { InstallService, type InstallState } from './install';
 import { NotesDraft, type NotesSettled } from './notes-draft';
@@ -40,6 +48,10 @@ export interface AppState {
   opacity: number;
   /** The survey filters, shared by the list and the map. */
   filter: SurveyFilter;
+  /** The model roll-out: installed model, previous one, download in progress, last problem. */
+  modelUpdate: ModelUpdateView;
+  /** "Re-analyse stored surveys": progress or result; null before the first run. */
+  reanalysis: { text: string; running: boolean } | null;
 }
 
 export interface SurveyFilter {
@@ -65,6 +77,8 @@ export class AppServices extends EventTarget {
     method: 'gradcam',
     opacity: 0.5,
     filter: { verdict: '', sync: '', type: '' },
+    modelUpdate: { install: loadInstallState(), activity: { kind: 'idle' } },
+    reanalysis: null,
   };
   /** The road network kept on the phone (Map page, survey detail). */
   readonly roads = new RoadService();
@@ -78,6 +92,7 @@ export class AppServices extends EventTarget {
   private sync: SyncService | null = null;
   private installer: InstallService | null = null;
   private updates: UpdateHandle | null = null;
+  private modelUpdates: ModelUpdateService | null = null;
   private readonly positions = new PositionTracker();
   private persistAsked = false;
   private recordsTimer: ReturnType<typeof setTimeout> | null = null;
@@ -147,7 +162,28 @@ export class AppServices extends EventTarget {
     performance.mark('roadcam:engine-start');
     const { client } = createAnalysisClient();
     this.client = client;
-    client.start(workerConfigFrom(location)).then(
+    const config = workerConfigFrom(location);
+    this.modelUpdates = new ModelUpdateService({
+      worker: client,
+      settings: async () => (await this.syncService())?.settings() ?? null,
+      runningModel: () =>
+        this.state.modelStatus.state === 'ready' ? this.state.modelStatus.model : null,
+      bundledModelUrl: config.modelUrl,
+      origin: location.origin,
+      onView: (modelUpdate) => {
+        const installedNow =
+          modelUpdate.install.announce &&
+          modelUpdate.install.current?.version !== this.state.modelUpdate.install.current?.version;
+        this.set({ modelUpdate });
+        if (installedNow) {
+          this.notify(
+            `Model ${modelUpdate.install.current?.version} installed: what changed is under About.`,
+          );
+        }
+      },
+      onSwitched: (modelStatus) => this.set({ modelStatus }),
+    });
+    client.start(withInstalledModel(config, location)).then(
       async (engine) => {
         performance.mark('roadcam:backend-ready');
         this.set({ engine });
@@ -312,6 +348,7 @@ export class AppServices extends EventTarget {
         this.recordsChanged();
       },
       () => this.recordsChanged(),
+      () => void this.modelUpdates?.checkAfterSync(),
     );
     void this.sync.start();
     const sync = this.sync;
@@ -335,6 +372,45 @@ export class AppServices extends EventTarget {
       this.recordsTimer = null;
       this.dispatchEvent(new Event('records'));
     }, RECORDS_REFRESH_MS);
+  }
+
+  // ---- the model roll-out (src/features/model-update) ----
+
+  /** Asks the sync server for a new model now (the app does after each sync). */
+  checkModelUpdate(): Promise<void> {
+    return this.modelUpdates?.checkAfterSync() ?? Promise.resolve();
+  }
+
+  /** "Go back to model X". */
+  async goBackModel(): Promise<void> {
+    if (await this.modelUpdates?.goBack()) this.set({ reanalysis: null });
+  }
+
+  dismissModelNews(): void {
+    this.modelUpdates?.dismiss();
+  }
+
+  /** "Re-analyse stored surveys" with the running model; each result is synced as an edit. */
+  async reanalyseStored(): Promise<void> {
+    const status = this.state.modelStatus;
+    const s = await this.surveys();
+    if (!s || status.state !== 'ready' || this.state.reanalysis?.running) return;
+    const { id, version } = status.model;
+    await reanalyseStoredSurveys(
+      { id, version },
+      {
+        list: () => s.repo.list(),
+        reanalyse: (record) => s.service.reanalyse(record.id, this.state.method),
+        enqueue: (surveyId) => this.enqueueForSync(surveyId),
+        onProgress: (tally, running) => {
+          this.set({ reanalysis: { text: tallyText(tally, running), running } });
+          this.recordsChanged();
+        },
+      },
+    ).catch((error) => {
+      this.set({ reanalysis: null });
+      this.reportError(error);
+    });
   }
 
   // ---- installing and updates ----

@@ -11,6 +11,7 @@ import type { NoPositionReason, SurveyRecord } from '../../store/survey-record';
 import { damageOf } from '../../workers/damage-record';
 import { typesFoundOf, verdictKeyOf } from '../../store/survey-record';
 import type { Explanation, FailureInfo, PhotoAnalysis } from '../../workers/protocol';
+import { earlierAnalysesOf } from '../../features/model-update/shared/survey-reanalysis';
 import type { AnalysisClient } from './analysis-client';
 import { measureStage } from './photo-timings';
 import type { PositionTracker } from './position';
@@ -94,6 +95,7 @@ export class SurveyService {
   async analyseSaved(
     id: string,
     method?: CamMethodName,
+    earlierAnalyses?: SurveyRecord['earlierAnalyses'],
   ): Promise<{ record: SurveyRecord; explanation: Explanation } | FailureInfo> {
     const photo = await this.repo.getPhoto(id);
     if (!photo)
@@ -115,8 +117,20 @@ export class SurveyService {
       analysisError: null,
       damage,
       typesFound: typesFoundOf(e.verdict, damage),
+      ...(earlierAnalyses ? { earlierAnalyses } : {}),
     });
     return { record, explanation: e };
+  }
+
+  /** A stored survey analysed again by the running (newer) model; its old verdict is kept in
+   * `earlierAnalyses` (model roll-out). */
+  async reanalyse(id: string, method?: CamMethodName): Promise<SurveyRecord | FailureInfo> {
+    const before = await this.repo.get(id);
+    if (!before) {
+      return { source: 'internal', code: 'not-found', message: 'This survey is no longer here.' };
+    }
+    const done = await this.analyseSaved(id, method, earlierAnalysesOf(before, new Date()));
+    return 'message' in done ? done : done.record;
   }
 }
 

@@ -89,6 +89,8 @@ export class SyncService {
     private readonly onView: (view: SyncView) => void,
     /** Records changed state (refresh those in the list or the detail view). */
     private readonly onRecords: (ids: readonly string[]) => void,
+    /** A flush reached the server and finished (the model roll-out checks for a new model). */
+    private readonly onSynced: () => void = () => undefined,
   ) {}
 
   /** Opens the outbox and attaches the triggers (the first flush runs at once). */
@@ -136,6 +138,7 @@ export class SyncService {
     // A flush that ended elsewhere (another tab, the service worker) may have changed any record.
     if (event.type === 'remote' || event.type === 'flush-end') this.onRecords([]);
     if (event.type === 'flush-end') void this.uploadRuns();
+    if (event.type === 'flush-end' && event.result.outcome === 'done') this.onSynced();
     void this.refresh();
   }
 
