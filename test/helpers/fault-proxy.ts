@@ -7,6 +7,7 @@
  *   const proxy = await FaultProxy.start({ target: server.url });
  *   proxy.failEveryNth(3);                                     // 3rd, 6th, ... get 500
  *   proxy.resetMidBody({ afterBytes: 50_000, match: { method: 'PUT', path: /\/photo$/ } });
+ *   proxy.cutResponse({ afterBytes: 1000, match: { path: /\.bin$/ } }); // answer cut mid-file
  *   proxy.stall({ ms: 30_000 });                               // the client must time out
  *   proxy.setOffline(true); ... proxy.setOffline(false);
  *   proxy.stats                                                // what was injected, to assert on
@@ -35,6 +36,8 @@ export interface FaultProxyStats {
   stalled: number;
   /** Requests whose connection was reset mid-body. */
   resets: number;
+  /** Answers cut (connection reset) part-way through their body. */
+  cutResponses: number;
   /** Body bytes that reached the server before each reset, in order. */
   bytesBeforeReset: number[];
   /** Connections and requests dropped while offline. */
@@ -84,6 +87,7 @@ export class FaultProxy {
     failed: 0,
     stalled: 0,
     resets: 0,
+    cutResponses: 0,
     bytesBeforeReset: [],
     dropped: 0,
   };
@@ -95,6 +99,7 @@ export class FaultProxy {
   private failRule: FailRule | null = null;
   private stallRule: (CountedRule & { ms: number }) | null = null;
   private resetRule: (CountedRule & { afterBytes: number }) | null = null;
+  private cutRule: (CountedRule & { afterBytes: number }) | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(target: string) {
@@ -170,6 +175,18 @@ export class FaultProxy {
     };
   }
 
+  /**
+   * Passes the status, the headers and exactly `afterBytes` of the answer's body of the next
+   * `count` matching requests, then resets the connection to the client (a download that drops).
+   */
+  cutResponse(options: { afterBytes: number; count?: number; match?: RequestMatch }): void {
+    this.cutRule = {
+      afterBytes: options.afterBytes,
+      remaining: options.count ?? 1,
+      match: options.match ?? {},
+    };
+  }
+
   /** Offline: every open connection is dropped now, and every new one is reset on arrival. */
   setOffline(offline: boolean): void {
     this.offline = offline;
@@ -185,6 +202,7 @@ export class FaultProxy {
     this.failRule = null;
     this.stallRule = null;
     this.resetRule = null;
+    this.cutRule = null;
     this.offline = false;
   }
 
@@ -214,6 +232,14 @@ export class FaultProxy {
       this.forward(request, response, {
         resetAfterBytes: this.resetRule!.afterBytes,
         failAnswer: false,
+      });
+      return;
+    }
+    if (this.take(this.cutRule, request)) {
+      this.forward(request, response, {
+        resetAfterBytes: null,
+        failAnswer: false,
+        cutAnswerAfter: this.cutRule!.afterBytes,
       });
       return;
     }
@@ -268,7 +294,7 @@ export class FaultProxy {
   private forward(
     request: IncomingMessage,
     response: ServerResponse,
-    fault: { resetAfterBytes: number | null; failAnswer: boolean },
+    fault: { resetAfterBytes: number | null; failAnswer: boolean; cutAnswerAfter?: number },
   ): void {
     this.stats.forwarded++;
     const upstream = http.request({
@@ -293,6 +319,23 @@ export class FaultProxy {
         return;
       }
       response.writeHead(answer.statusCode ?? 502, endToEndHeaders(answer.headers));
+      const cutAfter = fault.cutAnswerAfter;
+      if (cutAfter !== undefined) {
+        let sent = 0;
+        answer.on('data', (chunk: Buffer) => {
+          if (sent >= cutAfter) return;
+          const part = chunk.subarray(0, cutAfter - sent);
+          sent += part.length;
+          response.write(part);
+          if (sent >= cutAfter) {
+            this.stats.cutResponses++;
+            answer.destroy();
+            // Let the bytes go out first, then drop the connection.
+            setTimeout(() => request.socket.resetAndDestroy(), 50);
+          }
+        });
+        return;
+      }
       answer.pipe(response);
       answer.on('error', () => response.destroy());
     });

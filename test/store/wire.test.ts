@@ -30,6 +30,22 @@ describe('toWire / fromWire', () => {
     expect(wire.cam).toBeNull();
   });
 
+  it('carries the verdicts of earlier models (re-analysis) both ways, and omits them when none', () => {
+    const earlier = [
+      {
+        model: { id: 'roadcam-road-damage', version: '2.0.0' },
+        verdict: { label: 'pothole' as const, potholeProbability: 0.9, lowConfidence: false },
+        typesFound: ['pothole'],
+        replacedAt: '2026-12-02T10:00:00.000Z',
+      },
+    ];
+    const record = makeRecord({ revision: 2, earlierAnalyses: earlier });
+    const wire = toWire(record);
+    expect(wire.earlierAnalyses).toEqual(earlier);
+    expect(fromWire(wire, record.thumbnail).earlierAnalyses).toEqual(earlier);
+    expect(toWire(makeRecord())).not.toHaveProperty('earlierAnalyses');
+  });
+
   it('refuses a record the server would refuse, saying which field', () => {
     const record = makeRecord({ id: 'not-a-uuid' });
     expect(() => toWire(record)).toThrow(/id/);

@@ -53,12 +53,12 @@ describe('the install state machine', () => {
     const back = wentBack(two);
     expect(back.current?.version).toBe('2.1.0');
     expect(back.previous).toBe('bundled');
-    expect(back.wentBackFrom).toBe('2.2.0');
+    expect(back.declined).toEqual(['2.2.0']);
     expect(versionsToKeep(back)).toEqual(['2.1.0']);
     const bundled = wentBack(back);
     expect(bundled.current).toBeNull();
     expect(bundled.previous).toBeNull();
-    expect(bundled.wentBackFrom).toBe('2.1.0');
+    expect(bundled.declined).toEqual(['2.2.0', '2.1.0']);
     expect(wentBack(bundled)).toBe(bundled); // nothing further to go back to
   });
 

@@ -115,21 +115,17 @@ describe('decideRelease', () => {
     expect(decideRelease(INITIAL_INSTALL_STATE, { version: '2.1.0' })).toEqual({
       action: 'install',
     });
-    expect(
-      decideRelease({ current: model('2.1.0'), wentBackFrom: null }, { version: '2.2.0' }),
-    ).toEqual({
+    expect(decideRelease({ current: model('2.1.0'), declined: [] }, { version: '2.2.0' })).toEqual({
       action: 'install',
     });
   });
 
   it('keeps the model it runs, and does not reinstall the one the engineer went back from', () => {
-    expect(
-      decideRelease({ current: model('2.1.0'), wentBackFrom: null }, { version: '2.1.0' }),
-    ).toEqual({
+    expect(decideRelease({ current: model('2.1.0'), declined: [] }, { version: '2.1.0' })).toEqual({
       action: 'keep',
       why: 'installed',
     });
-    expect(decideRelease({ current: null, wentBackFrom: '2.1.0' }, { version: '2.1.0' })).toEqual({
+    expect(decideRelease({ current: null, declined: ['2.1.0'] }, { version: '2.1.0' })).toEqual({
       action: 'keep',
       why: 'went-back',
     });

@@ -32,9 +32,9 @@ export interface ModelInstallState {
   current: InstalledModel | null;
   /** What "Go back" returns to; null when there is nothing to go back to. */
   previous: InstalledModel | 'bundled' | null;
-  /** The release the engineer went back from: not installed again until the server offers
-   * another one. */
-  wentBackFrom: string | null;
+  /** Releases the engineer went back from, newest last: not installed again by themselves (the
+   * server's next release is). */
+  declined: string[];
   /** The last install that failed (cleared by the next one that succeeds). */
   problem: InstallProblem | null;
   /** True until the engineer has seen "Model X installed: what changed" (dismissed). */
@@ -44,17 +44,20 @@ export interface ModelInstallState {
 export const INITIAL_INSTALL_STATE: ModelInstallState = {
   current: null,
   previous: null,
-  wentBackFrom: null,
+  declined: [],
   problem: null,
   announce: false,
 };
+
+/** How many declined versions are remembered. */
+const MAX_DECLINED = 20;
 
 /** The release is stored, verified and running: it becomes current, the old one previous. */
 export function installed(state: ModelInstallState, model: InstalledModel): ModelInstallState {
   return {
     current: model,
     previous: state.current ?? 'bundled',
-    wentBackFrom: null,
+    declined: state.declined.filter((v) => v !== model.version),
     problem: null,
     announce: true,
   };
@@ -75,7 +78,10 @@ export function wentBack(state: ModelInstallState): ModelInstallState {
   return {
     current: back === 'bundled' ? null : back,
     previous: back === 'bundled' ? null : 'bundled',
-    wentBackFrom: state.current.version,
+    declined: [
+      ...state.declined.filter((v) => v !== state.current?.version),
+      state.current.version,
+    ].slice(-MAX_DECLINED),
     problem: null,
     announce: false,
   };
@@ -104,7 +110,9 @@ export function readInstallState(value: unknown): ModelInstallState {
   return {
     current: model(v.current),
     previous: v.previous === 'bundled' ? 'bundled' : model(v.previous),
-    wentBackFrom: typeof v.wentBackFrom === 'string' ? v.wentBackFrom : null,
+    declined: Array.isArray(v.declined)
+      ? v.declined.filter((d): d is string => typeof d === 'string')
+      : [],
     problem: v.problem && typeof v.problem.message === 'string' ? v.problem : null,
     announce: v.announce === true,
   };

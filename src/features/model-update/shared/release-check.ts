@@ -81,14 +81,14 @@ export type ReleaseDecision =
   { action: 'install' } | { action: 'keep'; why: 'installed' | 'went-back' };
 
 /**
- * Install the server's current release unless it is the model running now, or the one the
- * engineer went back from (installed again only when the server offers another one).
+ * Install the server's current release unless it is the model running now, or one the engineer
+ * went back from (the server's next release is installed again).
  */
 export function decideRelease(
-  state: Pick<ModelInstallState, 'current' | 'wentBackFrom'>,
+  state: Pick<ModelInstallState, 'current' | 'declined'>,
   release: Pick<ModelReleaseResponse, 'version'>,
 ): ReleaseDecision {
   if (state.current?.version === release.version) return { action: 'keep', why: 'installed' };
-  if (state.wentBackFrom === release.version) return { action: 'keep', why: 'went-back' };
+  if (state.declined.includes(release.version)) return { action: 'keep', why: 'went-back' };
   return { action: 'install' };
 }

@@ -1,0 +1,349 @@
+/**
+ * The model roll-out on the phone (issue 11), through the real app in real Chromium against the
+ * real sync server (its own process, SQLite, behind the fault proxy; the app is served by it,
+ * so the phone syncs with the origin it was opened from). The test publishes copies of the
+ * app's own road-damage model with a higher version (`npm run server -- model publish DIR`);
+ * the first copy's not-a-road threshold is moved so that its verdicts differ. The phone picks
+ * each up after a sync, checks every file's SHA-256, switches, says what changed, re-analyses
+ * a stored survey (new verdict, old one kept, synced as an edit), reloads offline with the new
+ * model, and goes back. Faults: a shard corrupted on the server (hash mismatch) and a download
+ * cut mid-file: the working model stays, and the engineer reads what went wrong.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SurveyDetailResponse } from '../../src/schema/survey';
+import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { projectRoot } from '../../tools/lib/paths';
+import { ServerProcess } from '../../tools/lib/server-process';
+import { FaultProxy } from '../helpers/fault-proxy';
+import { potholePhotos } from '../helpers/fixtures';
+import { buildTestApp } from '../helpers/test-app';
+import {
+  analysisSettled,
+  choosePhoto,
+  modelSettled,
+  openApp,
+  pollUntil,
+  serviceWorkerControls,
+  watchProblems,
+} from './app-page';
+
+const BUNDLED_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
+const BUNDLED_VERSION = (
+  JSON.parse(readFileSync(path.join(BUNDLED_DIR, 'manifest.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+const SHARD = 'group1-shard1of1.bin';
+
+let workDir: string;
+let server: ServerProcess;
+let proxy: FaultProxy;
+let token: string;
+let browser: LaunchedProfile;
+let page: Page;
+let problems: string[];
+let surveyId: string;
+
+beforeAll(async () => {
+  const dist = await buildTestApp();
+  workDir = mkdtempSync(
+    path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'roadcam-rollout-'),
+  );
+  server = await ServerProcess.start({ appDir: dist, dataDir: path.join(workDir, 'data') });
+  proxy = await FaultProxy.start({ target: server.url });
+  token = await server.createToken('rollout-phone');
+  browser = await launchProfile();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (browser) removeProfile(browser.userDataDir);
+  await proxy?.close();
+  await server?.dispose();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+/** A copy of the app's road-damage model as `version`, published on the server. */
+async function publish(version: string, notes: string, notRoadThreshold?: number): Promise<void> {
+  const dir = path.join(workDir, `model-${version}`);
+  cpSync(BUNDLED_DIR, dir, { recursive: true });
+  const manifestPath = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    version: string;
+    notRoad: { threshold: number };
+  };
+  manifest.version = version;
+  if (notRoadThreshold !== undefined) manifest.notRoad.threshold = notRoadThreshold;
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  const result = await server.cli(['model', 'publish', dir, '--notes', notes]);
+  expect(result.code, result.stderr + result.stdout).toBe(0);
+}
+
+async function openAbout(): Promise<void> {
+  await page.getByRole('link', { name: 'About' }).click();
+  await page.locator('rc-model-update').waitFor();
+}
+
+async function syncNow(): Promise<void> {
+  await page.getByRole('link', { name: 'Surveys' }).click();
+  await page.getByTestId('sync-now').click();
+}
+
+const text = async (testId: string) =>
+  (await page.getByTestId(testId).count())
+    ? ((await page.getByTestId(testId).first().textContent()) ?? '').trim()
+    : '';
+
+async function modelCaches(): Promise<string[]> {
+  return page.evaluate(async () =>
+    (await caches.keys()).filter((k) => k.startsWith('roadcam-model-')).sort(),
+  );
+}
+
+interface PhoneRecord {
+  revision: number;
+  verdictKey: string;
+  model: { version: string } | null;
+  earlierAnalyses?: { model: { version: string } | null; verdict: { label: string } | null }[];
+}
+
+async function phoneRecord(id: string): Promise<PhoneRecord> {
+  return page.evaluate(async (surveyId) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('roadcam');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const record = await new Promise<PhoneRecord>((resolve, reject) => {
+      const req = db.transaction('surveys').objectStore('surveys').get(surveyId);
+      req.onsuccess = () => resolve(req.result as PhoneRecord);
+      req.onerror = () => reject(req.error);
+    });
+    db.close();
+    return {
+      revision: record.revision,
+      verdictKey: record.verdictKey,
+      model: record.model,
+      earlierAnalyses: record.earlierAnalyses,
+    };
+  }, id);
+}
+
+async function serverSurvey(id: string): Promise<SurveyDetailResponse | null> {
+  const response = await fetch(`${server.url}/api/v1/surveys/${id}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return response.ok ? ((await response.json()) as SurveyDetailResponse) : null;
+}
+
+describe('model roll-out', () => {
+  it('a published model is picked up after a sync, checked, switched to and announced', async () => {
+    page = await openApp(browser.context, proxy.url, { model: null });
+    problems = watchProblems(page);
+    expect(await modelSettled(page)).toMatch(/^Model ready/);
+    await serviceWorkerControls(page);
+
+    await openAbout();
+    await page.getByTestId('sync-token').fill(token);
+    await page.getByTestId('sync-save').click();
+    await pollUntil(
+      'the settings to be saved',
+      () => text('sync-settings-result'),
+      (t) => /Saved/.test(t),
+    );
+    // Nothing published yet: the phone runs the model it came with, and offers no way back.
+    expect(await text('model-running')).toBe('The model the app came with.');
+    expect(await page.getByTestId('model-go-back').count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Survey', exact: true }).click();
+    await choosePhoto(page, potholePhotos()[0]);
+    expect(await analysisSettled(page)).toBe('verdict');
+    const [first] = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const req = indexedDB.open('roadcam');
+        req.onsuccess = () => resolve(req.result);
+      });
+      const keys = await new Promise<IDBValidKey[]>((resolve) => {
+        const req = db.transaction('surveys').objectStore('surveys').getAllKeys();
+        req.onsuccess = () => resolve(req.result);
+      });
+      db.close();
+      return keys as string[];
+    });
+    surveyId = first;
+    const before = await phoneRecord(surveyId);
+    expect(before.model?.version).toBe(BUNDLED_VERSION);
+    expect(before.verdictKey).not.toBe('not-a-road');
+    await pollUntil(
+      'the survey to reach the server',
+      () => serverSurvey(surveyId),
+      (s) => !!s,
+    );
+
+    await publish('2.1.0', 'Road-side grass and signs are now called "not a road".', 1e-6);
+    await syncNow();
+    await openAbout();
+    await pollUntil(
+      'the new model to be announced',
+      () => text('model-news'),
+      (t) => /Model 2\.1\.0 installed: what changed/.test(t),
+    );
+    expect(await text('model-news')).toContain(
+      'Road-side grass and signs are now called "not a road".',
+    );
+    expect(await text('model-news')).toContain(`Finds the same types as model ${BUNDLED_VERSION}.`);
+    expect(await text('model-news')).toMatch(
+      /Measured on \d+ photos it was not trained on: accuracy \d+ %/,
+    );
+    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
+    expect(await text('model-running')).toMatch(/^Model 2\.1\.0 from the sync server/);
+    expect(await text('model-go-back')).toBe('Go back to the model the app came with');
+    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+  });
+
+  it('re-analyses the stored survey with the new model, keeping the old verdict, synced as an edit', async () => {
+    await page.getByTestId('reanalyse-stored').click();
+    await pollUntil(
+      'the re-analysis to end',
+      () => text('reanalysis-status'),
+      (t) => /^1 stored surveys analysed again, 1 with a new verdict/.test(t),
+    );
+    const after = await phoneRecord(surveyId);
+    expect(after.model?.version).toBe('2.1.0');
+    expect(after.verdictKey).toBe('not-a-road');
+    expect(after.revision).toBe(2);
+    expect(after.earlierAnalyses).toHaveLength(1);
+    expect(after.earlierAnalyses?.[0].model?.version).toBe(BUNDLED_VERSION);
+    expect(after.earlierAnalyses?.[0].verdict?.label).not.toBe('not-a-road');
+    const held = await pollUntil(
+      'the edit to reach the server',
+      () => serverSurvey(surveyId),
+      (s) => s?.revision === 2,
+    );
+    expect(held?.survey.model?.version).toBe('2.1.0');
+    expect(held?.survey.earlierAnalyses?.[0].model?.version).toBe(BUNDLED_VERSION);
+    // Nothing left to do: pressing again changes nothing.
+    await page.getByTestId('reanalyse-stored').click();
+    await pollUntil(
+      'the second run to end',
+      () => text('reanalysis-status'),
+      (t) => /already has this model’s verdict/.test(t),
+    );
+  });
+
+  it('opens offline after a reload and still analyses with the installed model', async () => {
+    proxy.setOffline(true);
+    await browser.context.setOffline(true);
+    try {
+      await page.reload();
+      await page.locator('rc-capture').waitFor();
+      expect(await modelSettled(page)).toMatch(/^Model ready/);
+      await choosePhoto(page, potholePhotos()[1]);
+      expect(await analysisSettled(page)).toBe('verdict');
+      await openAbout();
+      expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
+      expect(await text('model-problem')).toBe('');
+    } finally {
+      await browser.context.setOffline(false);
+      proxy.setOffline(false);
+    }
+  });
+
+  it('a corrupted shard or a download cut mid-file never replaces the working model', async () => {
+    // The server's copy of the shard is damaged after publishing: its SHA-256 no longer fits.
+    // (Published while the phone cannot reach the server, so it never sees the good copy.)
+    proxy.setOffline(true);
+    await publish('2.2.0', 'Same weights, newer version.');
+    const shardOnServer = path.join(server.dataDir, 'models', '2.2.0', SHARD);
+    const good = readFileSync(shardOnServer);
+    const bad = Buffer.from(good);
+    bad[1000] ^= 0xff;
+    writeFileSync(shardOnServer, bad);
+    proxy.setOffline(false);
+    await syncNow();
+    await openAbout();
+    const corrupted = await pollUntil(
+      'the hash mismatch to be told',
+      () => text('model-problem'),
+      (t) => t !== '',
+    );
+    expect(corrupted).toBe(
+      `Model 2.2.0 was not installed: its file ${SHARD} is not the one the server published ` +
+        '(its checksum differs: damaged on the way or on the server). The current model stays; ' +
+        'if this happens again, tell whoever runs the server.',
+    );
+    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
+    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+
+    writeFileSync(shardOnServer, good);
+    proxy.cutResponse({
+      afterBytes: 64 * 1024,
+      match: { path: /\/api\/v1\/models\/2\.2\.0\/group1/ },
+    });
+    await syncNow();
+    await openAbout();
+    await pollUntil(
+      'the cut download to be told',
+      () => text('model-problem'),
+      (t) => /download of group1-shard1of1\.bin stopped/.test(t),
+    );
+    expect(proxy.stats.cutResponses).toBe(1);
+    expect(await text('model-problem')).toMatch(
+      /The current model stays; the download starts again at the next sync\.$/,
+    );
+    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
+    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+
+    // The next sync, with nothing broken, installs it.
+    await syncNow();
+    await openAbout();
+    await pollUntil(
+      '2.2.0 to be installed',
+      () => text('model-info'),
+      (t) => /2\.2\.0/.test(t),
+    );
+    expect(await text('model-problem')).toBe('');
+    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0', 'roadcam-model-2.2.0']);
+  });
+
+  it('goes back to the previous model, then to the one the app came with, and stays there', async () => {
+    expect(await text('model-go-back')).toBe('Go back to model 2.1.0');
+    await page.getByTestId('model-go-back').click();
+    await pollUntil(
+      'model 2.1.0 to run again',
+      () => text('model-info'),
+      (t) => /2\.1\.0/.test(t),
+    );
+    expect(await text('model-go-back')).toBe('Go back to the model the app came with');
+    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+    // A sync does not bring back a model the engineer went back from.
+    await syncNow();
+    await openAbout();
+    await page.getByTestId('model-check').click();
+    await pollUntil(
+      'the check to end',
+      () => text('model-activity'),
+      (t) => t === '',
+    );
+    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
+
+    await page.getByTestId('model-go-back').click();
+    await pollUntil(
+      'the bundled model to run',
+      () => text('model-info'),
+      (t) => t.includes(`roadcam-road-damage ${BUNDLED_VERSION}`),
+    );
+    expect(await text('model-running')).toBe('The model the app came with.');
+    expect(await page.getByTestId('model-go-back').count()).toBe(0);
+    expect(await modelCaches()).toEqual([]);
+    await page.reload();
+    expect(await modelSettled(page)).toMatch(/^Model ready/);
+    await openAbout();
+    expect(await text('model-info')).toContain(`roadcam-road-damage ${BUNDLED_VERSION}`);
+    expect(problems).toEqual([]);
+  });
+});
