@@ -292,10 +292,26 @@ describe('the field truth loop, from a survey to a new model on the phone', () =
     const item = office.getByTestId('review-item');
     await item.waitFor();
     expect(await item.getAttribute('data-survey-id')).toBe(surveyId);
-    await office.getByTestId('office-photo').waitFor();
-    expect((await item.locator('dt:text-is("Engineer") + dd').textContent())?.trim()).toBe(
-      'Pothole',
+    const photo = office.getByTestId('office-photo');
+    await photo.waitFor();
+    await pollUntil(
+      'the photo to be shown',
+      () => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth),
+      (w) => w === 256,
     );
+    expect((await item.locator('dt:text-is("Engineer") + dd').textContent())?.trim()).toBe(
+      'Pothole (1 marked on the photo)',
+    );
+    // The engineer's box sits on the photo where it was drawn on the phone.
+    const shown = (await photo.boundingBox())!;
+    const box = (await office.getByTestId('engineer-box').boundingBox())!;
+    const onOffice = [
+      (box.x - shown.x) / shown.width,
+      (box.y - shown.y) / shown.height,
+      (box.x + box.width - shown.x) / shown.width,
+      (box.y + box.height - shown.y) / shown.height,
+    ];
+    onOffice.forEach((v, i) => expect(Math.abs(v - POTHOLE_BOX[i])).toBeLessThan(0.02));
     // a = accept the engineer's answer, box and all.
     await office.keyboard.press('a');
     await pollUntil(
@@ -303,6 +319,12 @@ describe('the field truth loop, from a survey to a new model on the phone', () =
       async () => (await office.getByTestId('office-message').textContent()) ?? '',
       (t) => t === 'Saved: Pothole.',
     );
+    await pollUntil(
+      'the page to show the review',
+      async () => (await office.getByTestId('office-review').textContent()) ?? '',
+      (t) => t.startsWith('Pothole (1 marked on the photo) (office-anna, '),
+    );
+    expect(await office.getByTestId('office-box').count()).toBe(1);
     const review = await api<ReviewDetailResponse>(reviewerToken, `/reviews/${surveyId}`);
     const answer = (await phoneRecord(surveyId)).correction!;
     expect(review.body.review).toMatchObject({
@@ -445,6 +467,10 @@ describe('the field truth loop, from a survey to a new model on the phone', () =
     );
     expect(((await phone.getByTestId('answer-text').textContent()) ?? '').trim()).toBe(
       'Your answer: Wrong: Pothole (1 marked on the photo).',
+    );
+    // The office's review came back with the same sync.
+    expect(((await phone.getByTestId('office-correction').textContent()) ?? '').trim()).toMatch(
+      /^Corrected by the office: Pothole \(1 marked on the photo\), by office-anna on /,
     );
 
     // The re-analysis is an edit: it reaches the server with the earlier verdict.

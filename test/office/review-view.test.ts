@@ -5,6 +5,7 @@ import {
   itemSummary,
   keyAction,
   labelsText,
+  photoBoxes,
   REVIEW_LABELS,
   step,
 } from '../../src/office/views/review-view';
@@ -62,6 +63,45 @@ describe('review view', () => {
     });
     expect(itemSummary(reviewed).office).toBe('Patch (office-anna, 2026-11-21 10:15)');
     expect(itemSummary(reviewed).status).toMatch(/review it again/);
+  });
+
+  it('says how many boxes the engineer and the office marked, and places them on the photo', () => {
+    const survey = makeRecord(1, photoMetaFor(1)); // a 64 x 48 photo
+    const answered = item({
+      survey: {
+        ...survey,
+        correction: {
+          verdict: 'wrong',
+          labels: ['pothole'],
+          boxes: [{ type: 'pothole', box: [16, 12, 48, 36] }],
+          at: '2026-11-20T09:05:00.000Z',
+        },
+      },
+      engineerLabels: ['pothole'],
+      status: 'reviewed',
+      review: {
+        surveyId: survey.id,
+        labels: ['pothole'],
+        boxes: [{ type: 'pothole', box: [0, 0, 32, 24] }],
+        accepted: false,
+        reviewer: 'office-anna',
+        reviewedAt: '2026-11-21T10:15:30.000Z',
+        basedOnRevision: 1,
+        version: 1,
+        changedAt: '2026-11-21T10:15:30.000Z',
+        surveyRevision: 1,
+        stale: false,
+      },
+    });
+    expect(itemSummary(answered).engineer).toBe('Pothole (1 marked on the photo)');
+    expect(itemSummary(answered).office).toBe(
+      'Pothole (1 marked on the photo) (office-anna, 2026-11-21 10:15)',
+    );
+    expect(photoBoxes(answered)).toEqual([
+      { who: 'engineer', type: 'pothole', left: 25, top: 25, width: 50, height: 50 },
+      { who: 'office', type: 'pothole', left: 0, top: 0, width: 50, height: 50 },
+    ]);
+    expect(photoBoxes(item())).toEqual([]);
   });
 
   it('maps keys: j/k move, a accepts, 1-8 set a label, the rest does nothing', () => {

@@ -2,14 +2,23 @@
  * The review page: the synced surveys, newest first, with filters; the selected one's photo
  * with its heatmap, what the model found, the engineer's answer and the office's review; the
  * reviewer accepts the answer shown or sets the label. Keyboard: j / k next and previous, a
- * accept, 1-8 a label (review-view.ts). Boxes are not drawn here yet (docs/REVIEW.md).
+ * accept, 1-8 a label (review-view.ts). The engineer's and the office's boxes are drawn over the
+ * photo; drawing new ones here is not done yet (docs/REVIEW.md).
  */
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { ReviewDecisionInput, ReviewQueueItem } from '../../schema/review';
 import { camImage } from '../views/cam-image';
 import { ReviewApiError, type ReviewApi, type QueueFilter } from '../services/review-api';
-import { itemSummary, keyAction, labelTitle, REVIEW_LABELS, step } from '../views/review-view';
+import {
+  itemSummary,
+  keyAction,
+  labelTitle,
+  photoBoxes,
+  REVIEW_LABELS,
+  step,
+} from '../views/review-view';
 
 @customElement('rc-review-page')
 export class RcReviewPage extends LitElement {
@@ -62,6 +71,15 @@ export class RcReviewPage extends LitElement {
       height: 100%;
       opacity: 0.45;
       pointer-events: none;
+    }
+    .photo .box {
+      position: absolute;
+      box-sizing: border-box;
+      border: 2px solid #ffd400;
+      pointer-events: none;
+    }
+    .photo .box.office {
+      border: 2px dashed #00d0ff;
     }
     dl {
       display: grid;
@@ -245,6 +263,24 @@ export class RcReviewPage extends LitElement {
         ${
           item.survey.cam && this.photoUrl
             ? html`<canvas data-testid="office-heatmap" aria-label="Heatmap"></canvas>`
+            : ''
+        }
+        ${
+          this.photoUrl
+            ? photoBoxes(item).map(
+                (b) =>
+                  html`<div
+                    class="box ${b.who}"
+                    data-testid="${b.who}-box"
+                    title="${labelTitle(b.type)}, marked by the ${b.who}"
+                    style=${styleMap({
+                      left: `${b.left}%`,
+                      top: `${b.top}%`,
+                      width: `${b.width}%`,
+                      height: `${b.height}%`,
+                    })}
+                  ></div>`,
+              )
             : ''
         }
       </div>
