@@ -31,7 +31,7 @@ import { CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
 import { projectRoot } from '../../tools/lib/paths';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { fixturePath } from '../helpers/fixtures';
-import { buildTestApp } from '../helpers/test-app';
+import { buildTestApp, POTHOLE_MODEL_URL } from '../helpers/test-app';
 import {
   analysisSettled,
   choosePhoto,
@@ -207,7 +207,8 @@ async function runTool(
 
 describe('the field truth loop, from a survey to a new model on the phone', () => {
   it('the engineer surveys a road offline, answers Wrong with a pothole boxed by mouse, and it syncs when the network is back', async () => {
-    phone = await openApp(phoneContext, server.url);
+    // The app's pothole model (roadcam-pothole 1.0.0), which the published model replaces.
+    phone = await openApp(phoneContext, server.url, { model: POTHOLE_MODEL_URL });
     phoneProblems = watchProblems(phone);
     phone.on('response', (response) => {
       if (response.status() >= 400) {
@@ -335,7 +336,7 @@ describe('the field truth loop, from a survey to a new model on the phone', () =
     expect(officeProblems).toEqual([]);
   });
 
-  it('npm run dataset writes the reviewed survey out with the office’s label', async () => {
+  it('npm run dataset writes the reviewed survey out with the office’s label and the engineer’s box', async () => {
     const { stdout } = await runTool('tools/dataset/main.ts', ['--out', exportDir], {
       ROADCAM_DATA_DIR: server.dataDir,
     });
@@ -394,6 +395,7 @@ describe('the field truth loop, from a survey to a new model on the phone', () =
     };
     expect(manifest).toMatchObject({ id: 'roadcam-pothole', version: NEW_VERSION });
     expect(manifest.metrics).toBeDefined();
+    expect(manifest.training.data.map((d) => d.source)).toContain(path.basename(exportDir));
     // The exported photo was trained on.
     const split = JSON.parse(readFileSync(path.join(modelDir, 'split.json'), 'utf8')) as {
       train: { file: string }[];
