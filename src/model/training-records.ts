@@ -128,6 +128,8 @@ export const trainingRunSchema = z.object({
   history: z.array(epochRecordSchema),
 });
 
+export type TrainingRun = z.infer<typeof trainingRunSchema>;
+
 /** A run on photo folders (pothole and road-damage models). */
 export const photoTrainingRunSchema = trainingRunSchema.extend({
   inputSize: z.number(),
