@@ -6,11 +6,13 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { DriveSession, type DriveFix } from '../../../src/features/drive/client/drive-session';
 import {
-  DriveSession,
   endAbandonedRuns,
-  type DriveFix,
-} from '../../../src/features/drive/client/drive-session';
+  endLeftoverRun,
+  settleLeftoverRuns,
+  STALE_RUN_MS,
+} from '../../../src/features/drive/client/leftover-runs';
 import { localScale } from '../../../src/geo/ruler';
 import { runRecordSchema } from '../../../src/schema/run';
 import { surveyRecordSchema } from '../../../src/schema/survey';
