@@ -259,10 +259,9 @@ export class RcDrivePage extends LitElement {
     if (!run) return nothing;
     return html`<section aria-label="Unfinished run" data-run-id=${run.id}>
       <p>
-        A run was interrupted (the app was reloaded or closed):
-        ${distanceText(run.distanceM)}, ${run.surveyIds.length}
-        damage${run.surveyIds.length === 1 ? '' : 's'} recorded. Resume it to carry on the same
-        run, or end it with what it has.
+        A run was interrupted (the app was reloaded or closed): ${distanceText(run.distanceM)},
+        ${run.surveyIds.length} damage${run.surveyIds.length === 1 ? '' : 's'} recorded. Resume it
+        to carry on the same run, or end it with what it has.
       </p>
       <div class="controls">
         <button type="button" class="primary" @click=${() => this.start(run)}>Resume run</button>

@@ -105,7 +105,17 @@ describe('DamageStretches', () => {
     d.observe(frame(0, 0, 0.7, 'crack-a', 'crack'));
     d.observe(frame(100, 2, 0.9, 'crack-best', 'crack'));
     d.observe(frame(200, 5, 0.8, 'pothole-a', 'pothole'));
-    d.observe(frameOf(300, 6, [['pothole', 0.95], ['crack', 0.6]], 'pothole-best'));
+    d.observe(
+      frameOf(
+        300,
+        6,
+        [
+          ['pothole', 0.95],
+          ['crack', 0.6],
+        ],
+        'pothole-best',
+      ),
+    );
     expect(d.openCount).toBe(2);
     // 13 m: more than 10 m past the last crack (6 m) -> both close (last pothole at 6 m too).
     const closed = d.observe(frame(400, 17, 0));

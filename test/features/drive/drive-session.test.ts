@@ -214,7 +214,11 @@ describe('DriveSession', () => {
       clock: () => now,
     });
     // A pothole at 0 m (closed, saved), then one at 50-60 m still open when the tab dies.
-    await drive(session, [0.9, 0.1, 0.1, 0.1, 0.1, 0.8, 0.97], ['a', '', '', '', '', 'b', 'b-best']);
+    await drive(
+      session,
+      [0.9, 0.1, 0.1, 0.1, 0.1, 0.8, 0.97],
+      ['a', '', '', '', '', 'b', 'b-best'],
+    );
     expect(session.state.damages).toBe(2);
     // No end(), no pause(): the tab is killed. What the store has is what the writes had.
     const reopened = await RunRepository.open({ name });

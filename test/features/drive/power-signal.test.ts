@@ -11,7 +11,10 @@ import {
   type BatteryLike,
   type PressureRecordLike,
 } from '../../../src/features/drive/client/drive-devices';
-import { FrameScheduler, type PowerSignal } from '../../../src/features/drive/shared/frame-scheduler';
+import {
+  FrameScheduler,
+  type PowerSignal,
+} from '../../../src/features/drive/shared/frame-scheduler';
 
 class Battery extends EventTarget implements BatteryLike {
   constructor(

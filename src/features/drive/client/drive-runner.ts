@@ -116,11 +116,9 @@ export class DriveRunner {
       else this.wakeLock = lock;
     });
     // The camera track ending (unplugged, taken by another app) ends the run with what it had.
-    this.stream
-      ?.getVideoTracks()[0]
-      ?.addEventListener('ended', () => {
-        if (!this.session.paused) void this.stop('camera-lost');
-      });
+    this.stream?.getVideoTracks()[0]?.addEventListener('ended', () => {
+      if (!this.session.paused) void this.stop('camera-lost');
+    });
     this.watchFrames();
   }
 

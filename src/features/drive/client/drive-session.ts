@@ -240,7 +240,8 @@ export class DriveSession extends EventTarget {
           (stored) => ({ ...stored, ...progress, updatedAt: new Date(this.clock()).toISOString() }),
         );
         this.run = run;
-        for (const record of surveys) this.dispatchEvent(new CustomEvent('survey', { detail: record }));
+        for (const record of surveys)
+          this.dispatchEvent(new CustomEvent('survey', { detail: record }));
       });
       this.lastCheckpoint = this.clock();
     } else if (
@@ -318,7 +319,8 @@ export class DriveSession extends EventTarget {
           }),
         );
         this.run = run;
-        for (const record of surveys) this.dispatchEvent(new CustomEvent('survey', { detail: record }));
+        for (const record of surveys)
+          this.dispatchEvent(new CustomEvent('survey', { detail: record }));
       });
       await this.saving;
       this.update({ running: false, paused: false, damages: this.run.surveyIds.length });

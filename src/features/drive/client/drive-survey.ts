@@ -46,7 +46,12 @@ export function storableAnalysis(analysis: FrameAnalysis): FrameAnalysis {
       ...e,
       heatmap: null,
       ...(e.damage
-        ? { damage: { ...e.damage, heatmaps: e.damage.heatmaps.map((h) => ({ ...h, heatmap: null })) } }
+        ? {
+            damage: {
+              ...e.damage,
+              heatmaps: e.damage.heatmaps.map((h) => ({ ...h, heatmap: null })),
+            },
+          }
         : {}),
     },
   };

@@ -64,6 +64,7 @@ export async function endAbandonedRuns(
   now = new Date(),
 ): Promise<RunRecord[]> {
   const ended: RunRecord[] = [];
-  for (const run of await runs.running()) ended.push(await endLeftoverRun(runs, run.id, 'reloaded', now));
+  for (const run of await runs.running())
+    ended.push(await endLeftoverRun(runs, run.id, 'reloaded', now));
   return ended;
 }
