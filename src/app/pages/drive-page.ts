@@ -83,7 +83,11 @@ export class RcDrivePage extends LitElement {
       this.app.reportError(error);
       return { resumable: null, ended: [] };
     });
-    if (ended.length > 0) void this.app.syncService().then((sync) => sync?.syncNow());
+    if (ended.length > 0) {
+      // Ending saved the best frames of their open stretches as surveys.
+      this.app.recordsChanged();
+      void this.app.syncService().then((sync) => sync?.syncNow());
+    }
     if (this.runner || this.driveState === 'running' || this.driveState === 'starting') return;
     if (resumable) {
       this.unfinished = resumable;
