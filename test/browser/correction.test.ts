@@ -229,6 +229,8 @@ describe('the engineer’s Right / Wrong on the phone', () => {
       (t) => t === 'Your answer: Right.',
     );
     expect(await pageA.getByTestId('answer-right').getAttribute('aria-pressed')).toBe('true');
+    // A second tap on Right keeps nothing new: no revision for nothing.
+    await pageA.getByTestId('answer-right').click();
     const right = await stored(pageA, rightId);
     expect(right.revision).toBe(2);
     expect(right.correction).toMatchObject({ verdict: 'right', labels: [], boxes: [] });

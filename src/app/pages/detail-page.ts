@@ -10,6 +10,7 @@ import { consume } from '@lit/context';
 import { Task } from '@lit/task';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import '../../components/rc-survey-detail';
 import '../../features/correction/client/rc-correction';
 import { answerSavedText, saveAnswer } from '../../features/correction/client/save-answer';
@@ -199,15 +200,19 @@ export class RcDetailPage extends LitElement {
   private renderCorrection(r: SurveyRecord | null) {
     // Only a verdict can be right or wrong: a photo kept without one is analysed first.
     if (!r?.verdict) return nothing;
-    return html`<rc-correction
-      slot="correction"
-      .answer=${r.correction ?? null}
-      .choices=${labelChoices(r)}
-      .photo=${this.photo}
-      .photoSize=${{ width: r.photo.width, height: r.photo.height }}
-      ?saving=${this.savingAnswer}
-      @correction-save=${this.onCorrectionSave}
-    ></rc-correction>`;
+    // Keyed by survey: an answer being made never carries over to another survey.
+    return keyed(
+      r.id,
+      html`<rc-correction
+        slot="correction"
+        .answer=${r.correction ?? null}
+        .choices=${labelChoices(r)}
+        .photo=${this.photo}
+        .photoSize=${{ width: r.photo.width, height: r.photo.height }}
+        ?saving=${this.savingAnswer}
+        @correction-save=${this.onCorrectionSave}
+      ></rc-correction>`,
+    );
   }
 
   private async onDeleteConfirm(event: CustomEvent<{ id: string }>): Promise<void> {

@@ -9,6 +9,7 @@
 import { consume } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import '../../components/rc-camera';
 import '../../components/rc-capture';
 import '../../components/rc-damage-types';
@@ -228,14 +229,18 @@ export class RcSurveyPage extends LitElement {
   private renderCorrection(r: ShownResult) {
     const saved = this.saved;
     if (!saved || saved.id !== r.recordId || !r.verdict) return nothing;
-    return html`<rc-correction
-      .answer=${saved.correction ?? null}
-      .choices=${labelChoices(saved)}
-      .photo=${r.photo}
-      .photoSize=${{ width: saved.photo.width, height: saved.photo.height }}
-      ?saving=${this.savingAnswer}
-      @correction-save=${this.onCorrectionSave}
-    ></rc-correction>`;
+    // Keyed by survey: an answer being made never carries over to another photo.
+    return keyed(
+      saved.id,
+      html`<rc-correction
+        .answer=${saved.correction ?? null}
+        .choices=${labelChoices(saved)}
+        .photo=${r.photo}
+        .photoSize=${{ width: saved.photo.width, height: saved.photo.height }}
+        ?saving=${this.savingAnswer}
+        @correction-save=${this.onCorrectionSave}
+      ></rc-correction>`,
+    );
   }
 
   override render() {

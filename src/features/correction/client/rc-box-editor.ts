@@ -271,7 +271,8 @@ export class RcBoxEditor extends LitElement {
       data-index=${index}
       data-type=${type}
       tabindex="0"
-      role="img"
+      role="button"
+      aria-roledescription="box"
       aria-label=${`${name}. Arrows move it, Shift and arrows resize it, Delete removes it.`}
       style=${`left:${p.left}%;top:${p.top}%;width:${p.width}%;height:${p.height}%`}
       @keydown=${(e: KeyboardEvent) => this.onBoxKey(e, index)}

@@ -109,9 +109,11 @@ export class RcCorrection extends LitElement {
   }
 
   private onRight(): void {
+    const already = this.answer?.verdict === 'right';
     this.draft = null;
     this.problem = '';
-    this.save(rightAnswer(new Date()));
+    // Already Right: nothing new to keep (no revision for nothing).
+    if (!already) this.save(rightAnswer(new Date()));
   }
 
   private onWrong(): void {
