@@ -69,15 +69,22 @@ afterAll(async () => {
 });
 
 /** A copy of the app's road-damage model as `version`, published on the server. */
-async function publish(version: string, notes: string, notRoadThreshold?: number): Promise<void> {
+async function publish(
+  version: string,
+  notes: string,
+  notRoadThreshold?: number,
+  camLayer?: string,
+): Promise<void> {
   const dir = path.join(workDir, `model-${version}`);
   cpSync(BUNDLED_DIR, dir, { recursive: true });
   const manifestPath = path.join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
     version: string;
     notRoad: { threshold: number };
+    cam: { layer: string };
   };
   manifest.version = version;
+  if (camLayer !== undefined) manifest.cam.layer = camLayer;
   if (notRoadThreshold !== undefined) manifest.notRoad.threshold = notRoadThreshold;
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   const result = await server.cli(['model', 'publish', dir, '--notes', notes]);
@@ -321,6 +328,32 @@ describe('model roll-out', () => {
     );
     expect(await text('model-problem')).toBe('');
     expect(await modelCaches()).toEqual(['roadcam-model-2.1.0', 'roadcam-model-2.2.0']);
+  });
+
+  it('a model that downloads whole but does not run on the phone is not switched to', async () => {
+    // Its manifest names a CAM layer the network lacks: the server cannot tell (it runs no
+    // model), the phone's worker finds out while loading it beside the running one.
+    await publish(
+      '2.3.0',
+      'Points its heatmap at a layer it does not have.',
+      undefined,
+      'no_such_layer',
+    );
+    await syncNow();
+    await openAbout();
+    const told = await pollUntil(
+      'the failed load to be told',
+      () => text('model-problem'),
+      (t) => /2\.3\.0/.test(t),
+    );
+    expect(told).toMatch(
+      /^Model 2\.3\.0 was downloaded but does not run on this phone, so it was not switched to: .*no_such_layer.* The current model stays; tell whoever published the model\.$/,
+    );
+    expect(await text('model-info')).toContain('roadcam-road-damage 2.2.0');
+    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0', 'roadcam-model-2.2.0']);
+    // The office rolls the server back; the phone already runs that release.
+    const back = await server.cli(['model', 'current', '2.2.0']);
+    expect(back.code, back.stderr).toBe(0);
   });
 
   it('goes back to the previous model, then to the one the app came with, and stays there', async () => {
