@@ -19,9 +19,9 @@ import { NotRoadStatsError } from '../model/not-road';
 import type { SurveyVerdict } from '../schema/survey';
 import { renderHeatmap } from './analysis';
 import { AnalysisError } from './analysis-error';
+import type { ModelFetch } from './installed-model';
 import { ModelAnalyser, type ExplainJob } from './model-analyser';
 import type { DamageExplanation, Explanation, TypeHeatmap } from './protocol';
-import type { ModelFetch } from './installed-model';
 
 type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
 

@@ -44,8 +44,11 @@ describe('the install state machine', () => {
     expect(after.current).toEqual(before.current);
     expect(after.previous).toEqual(before.previous);
     expect(after.problem).toEqual(problem);
+    expect(after.declined).toEqual([]); // a cut or corrupt download is tried again
     // The next good install clears it.
     expect(installed(after, model('2.2.0')).problem).toBeNull();
+    // A model that downloaded whole but does not run here is not downloaded again.
+    expect(installFailed(before, problem, true).declined).toEqual(['2.2.0']);
   });
 
   it('going back runs the previous model, remembers what was left, and ends at the bundled one', () => {

@@ -210,12 +210,16 @@ export class ModelUpdateService {
           );
     console.warn('RoadCAM: model update failed', e.message, e.detail ?? '');
     this.commit(
-      installFailed(this.state, {
-        version,
-        message: e.message,
-        ...(e.detail ? { detail: e.detail } : {}),
-        at: new Date().toISOString(),
-      }),
+      installFailed(
+        this.state,
+        {
+          version,
+          message: e.message,
+          ...(e.detail ? { detail: e.detail } : {}),
+          at: new Date().toISOString(),
+        },
+        e.code === 'load',
+      ),
     );
   }
 

@@ -32,8 +32,8 @@ export interface ModelInstallState {
   current: InstalledModel | null;
   /** What "Go back" returns to; null when there is nothing to go back to. */
   previous: InstalledModel | 'bundled' | null;
-  /** Releases the engineer went back from, newest last: not installed again by themselves (the
-   * server's next release is). */
+  /** Releases the engineer went back from, or that did not run on this phone, newest last: not
+   * installed again by themselves (the server's next release is). */
   declined: string[];
   /** The last install that failed (cleared by the next one that succeeds). */
   problem: InstallProblem | null;
@@ -63,12 +63,18 @@ export function installed(state: ModelInstallState, model: InstalledModel): Mode
   };
 }
 
-/** An install that failed: the running model and what it can go back to stay as they were. */
+/**
+ * An install that failed: the running model and what it can go back to stay as they were.
+ * `neverAgain` (a model that downloaded whole but does not run here): the release is not
+ * downloaded again; a cut or corrupt download is, at the next sync.
+ */
 export function installFailed(
   state: ModelInstallState,
   problem: InstallProblem,
+  neverAgain = false,
 ): ModelInstallState {
-  return { ...state, problem };
+  if (!neverAgain || state.declined.includes(problem.version)) return { ...state, problem };
+  return { ...state, problem, declined: [...state.declined, problem.version].slice(-MAX_DECLINED) };
 }
 
 /** "Go back to model X": the previous model runs again; the one left is not offered again. */
