@@ -237,7 +237,7 @@ describe('the field truth loop, from a survey to a new model on the phone', () =
     expect(taken.model).toEqual({ id: 'roadcam-pothole', version: '1.0.0' });
     expect(taken.verdict).not.toBeNull();
 
-    // Still offline: Wrong, it is a pothole, here (the model's heatmap is no proof of where).
+    // Still offline: Wrong, the photo shows a pothole, boxed where the fixture's label has it.
     await openSurvey(surveyId);
     await phone.getByTestId('answer-wrong').click();
     await phone.locator('[data-testid="label-choice"][data-label="pothole"]').click();
