@@ -309,6 +309,14 @@ describe('the engineer’s Right / Wrong on the phone', () => {
     expect(drawn.map((b) => b.type)).toEqual(['pothole', 'pothole']);
     expectNear(drawn[0].box, [0.05, 0.05, 0.45, 0.5]);
     expectNear(drawn[1].box, [0.6, 0.6, 0.9, 0.9]);
+
+    // Back on the survey page, its photo shows the answer as it is now, not as it was tapped.
+    await pageA.getByRole('link', { name: 'Survey', exact: true }).click();
+    await pollUntil(
+      'the survey page to read the answer again',
+      async () => (await onSurveyPage.getByTestId('answer-text').textContent())?.trim(),
+      (t) => t === 'Your answer: Wrong: Pothole (2 marked on the photo).',
+    );
   });
 
   it('reloaded offline, the answers are still there and the list says "corrected"; online, the server has them', async () => {

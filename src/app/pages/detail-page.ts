@@ -2,9 +2,8 @@
  * One saved survey: its photo and heatmap, notes and severity to edit (notes saved as typed,
  * through the app's NotesDraft), its sync state with a conflict's server version beside it,
  * "Analyse now" for a photo kept without a verdict, the engineer's Right / Wrong (saved as an
- * edit, like notes), and delete with a confirmation. The survey
- * is read by a task on each visit; a read still on its way when another survey is opened is
- * dropped.
+ * edit, like notes), and delete with a confirmation. The survey is read by a task on each
+ * visit; a read still on its way when another survey is opened is dropped.
  */
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';

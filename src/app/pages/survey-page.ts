@@ -1,8 +1,8 @@
 /**
  * The survey page: choose or take a photo; the verdict and heatmap appear as soon as the worker
  * answers, and the survey is saved at once; the engineer can answer Right / Wrong under it
- * (features/correction). The photo's result stays shown while the engineer
- * visits other pages (the shell keeps the page), until the next photo or its survey is deleted.
+ * (features/correction). The photo's result stays shown while the engineer visits other pages
+ * (the shell keeps the page), until the next photo or its survey is deleted.
  * Marks the `roadcam:*` user timings of one photo that the app benchmark reads, and measures
  * its stages (services/photo-timings.ts).
  */
@@ -52,7 +52,11 @@ export class RcSurveyPage extends LitElement {
   static override styles = surveyPageStyles;
 
   @consume({ context: appServicesContext }) private app!: AppServices;
-  private readonly follow = new FollowAppState(this, () => this.app);
+  private readonly follow = new FollowAppState(
+    this,
+    () => this.app,
+    () => void this.rereadSaved(),
+  );
 
   /** Counts photos chosen; on the element, so that tests know the page has taken the next one. */
   @property({ type: Number, reflect: true, attribute: 'data-photos-chosen' }) photosChosen = 0;
@@ -67,6 +71,20 @@ export class RcSurveyPage extends LitElement {
   private held: { draft: SurveyRecord; jpeg: Blob } | null = null;
   /** When the worker's answer for the current photo reached the page (for the stage timings). */
   private answeredAt: number | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Back on this page: the answer may have changed on the survey's detail page meanwhile.
+    void this.rereadSaved();
+  }
+
+  /** The shown survey as it is stored now (its answer, its revision). */
+  private async rereadSaved(): Promise<void> {
+    const id = this.saved?.id;
+    if (!id || !this.app) return;
+    const record = await (await this.app.repository())?.get(id);
+    if (this.saved?.id === id) this.saved = record ?? null;
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
