@@ -358,6 +358,9 @@ describe('model roll-out', () => {
 
   it('an installed model whose files the browser dropped gives way to the bundled one, then comes back', async () => {
     await page.evaluate(() => caches.delete('roadcam-model-2.2.0'));
+    // The server out of reach, so that the sync at start cannot install the release again
+    // before the engineer has read why the bundled model runs.
+    proxy.setOffline(true);
     await page.reload(); // (on the About page)
     await page.locator('rc-model-update').waitFor();
     const problem = await pollUntil(
@@ -365,6 +368,7 @@ describe('model roll-out', () => {
       () => text('model-problem'),
       (t) => /could not be loaded/.test(t),
     );
+    proxy.setOffline(false);
     expect(problem).toMatch(
       /^The installed model 2\.2\.0 could not be loaded, so the app uses the model it came with\. Model 2\.2\.0 is no longer complete on this phone/,
     );
