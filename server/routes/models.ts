@@ -1,6 +1,6 @@
 /**
  * Model releases for the phones (any token): GET /models/current answers the current release's
- * manifest, notes and file hashes (404 `no_model` before any publish); GET /models/:version/*
+ * manifest, notes and file hashes (204, no body, before any publish); GET /models/:version/*
  * answers one file of a release, byte for byte. A release never changes, so its files may be
  * cached for good.
  */
@@ -17,16 +17,12 @@ export async function modelRoutes(
   app: FastifyInstance,
   options: { models: ModelReleaseStore; modelFiles: ModelFileStore },
 ) {
-  app.get('/models/current', async () => {
+  app.get('/models/current', async (_request, reply) => {
     const version = await options.models.currentVersion();
     const release = version === null ? null : await options.models.getRelease(version);
-    if (!release) {
-      throw new ApiError(
-        404,
-        'no_model',
-        'No model is published on this server yet (npm run server -- model publish DIR).',
-      );
-    }
+    // Nothing published is an ordinary answer, not an error: phones ask after every sync, and
+    // browsers log every 4xx answer as an error in the console.
+    if (!release) return reply.code(204).send();
     const response: ModelReleaseResponse = {
       version: release.version,
       modelId: release.modelId,

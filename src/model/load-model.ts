@@ -165,6 +165,7 @@ export async function loadModelFromUrl(
   try {
     response = await fetchFunc(manifestUrl);
   } catch (e) {
+    if (e instanceof ModelLoadError) throw e; // the fetcher said it in its own words
     throw new ModelLoadError(
       'manifest-missing',
       'The model could not be downloaded. Open the app once with a network so it can keep the ' +

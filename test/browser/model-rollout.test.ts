@@ -356,6 +356,35 @@ describe('model roll-out', () => {
     expect(back.code, back.stderr).toBe(0);
   });
 
+  it('an installed model whose files the browser dropped gives way to the bundled one, then comes back', async () => {
+    await page.evaluate(() => caches.delete('roadcam-model-2.2.0'));
+    // The server out of reach, so that the sync at start cannot install the release again
+    // before the engineer has read why the bundled model runs.
+    proxy.setOffline(true);
+    await page.reload(); // (on the About page)
+    await page.locator('rc-model-update').waitFor();
+    const problem = await pollUntil(
+      'the fallback to be told',
+      () => text('model-problem'),
+      (t) => /could not be loaded/.test(t),
+    );
+    proxy.setOffline(false);
+    expect(problem).toMatch(
+      /^The installed model 2\.2\.0 could not be loaded, so the app uses the model it came with\. Model 2\.2\.0 is no longer complete on this phone/,
+    );
+    expect(await text('model-info')).toContain(`roadcam-road-damage ${BUNDLED_VERSION}`);
+    // The next sync downloads it again (the server's current release is 2.2.0 again).
+    await syncNow();
+    await openAbout();
+    await pollUntil(
+      '2.2.0 to run again',
+      () => text('model-info'),
+      (t) => /2\.2\.0/.test(t),
+    );
+    expect(await text('model-problem')).toBe('');
+    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0', 'roadcam-model-2.2.0']);
+  });
+
   it('goes back to the previous model, then to the one the app came with, and stays there', async () => {
     expect(await text('model-go-back')).toBe('Go back to model 2.1.0');
     await page.getByTestId('model-go-back').click();

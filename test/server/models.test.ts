@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelReleaseResponse } from '../../src/schema/model-release';
-import type { SyncApiErrorBody } from '../../src/schema/survey';
 import { PostgresCluster } from '../../tools/lib/postgres-cluster';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient } from './fixtures';
@@ -86,10 +85,9 @@ describe.each(['SQLite', 'PostgreSQL'])('model releases on %s', (backend) => {
     await server?.dispose();
   });
 
-  it('answers 404 before any publish, and refuses a folder without evaluation figures or with a short shard', async () => {
-    const none = await phone.get<SyncApiErrorBody>('/models/current');
-    expect(none.status).toBe(404);
-    expect(none.body.error).toBe('no_model');
+  it('answers 204 before any publish, and refuses a folder without evaluation figures or with a short shard', async () => {
+    const none = await phone.get<unknown>('/models/current');
+    expect(none.status).toBe(204);
 
     const noMetrics = await server.cli([
       'model',
@@ -101,7 +99,7 @@ describe.each(['SQLite', 'PostgreSQL'])('model releases on %s', (backend) => {
     const short = await server.cli(['model', 'publish', modelFolder('short', { shardBytes: 20 })]);
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/hold 20 bytes where the model needs 24/);
-    expect((await phone.get('/models/current')).status).toBe(404);
+    expect((await phone.get('/models/current')).status).toBe(204);
   });
 
   it('publishes a model the phones can fetch file by file with the listed SHA-256', async () => {

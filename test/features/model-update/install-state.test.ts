@@ -37,6 +37,13 @@ describe('the install state machine', () => {
     expect(versionsToKeep(s)).toEqual(['2.2.0', '2.1.0']);
   });
 
+  it('the same release installed again (its files were dropped) keeps the way back it had', () => {
+    const two = installed(installed(INITIAL_INSTALL_STATE, model('2.1.0')), model('2.2.0'));
+    const again = installed(two, model('2.2.0'));
+    expect(again.current?.version).toBe('2.2.0');
+    expect(again.previous).toMatchObject({ version: '2.1.0' });
+  });
+
   it('a failed install changes neither the running model nor the way back', () => {
     const before = installed(INITIAL_INSTALL_STATE, model('2.1.0'));
     const problem = { version: '2.2.0', message: 'hash differs', at: '2026-12-02T01:00:00.000Z' };

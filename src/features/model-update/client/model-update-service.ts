@@ -134,7 +134,8 @@ export class ModelUpdateService {
     } catch {
       return null; // offline again: the next sync asks again
     }
-    if (response.status === 404) return null; // no model published yet
+    // 204: no model published yet (404 from a server before model releases).
+    if (response.status === 204 || response.status === 404) return null;
     if (!response.ok) return null; // the sync status already tells of server trouble
     let body: unknown;
     try {

@@ -52,11 +52,13 @@ export const INITIAL_INSTALL_STATE: ModelInstallState = {
 /** How many declined versions are remembered. */
 const MAX_DECLINED = 20;
 
-/** The release is stored, verified and running: it becomes current, the old one previous. */
+/** The release is stored, verified and running: it becomes current, the old one previous (the
+ * same release installed again, its files having been dropped, keeps the way back it had). */
 export function installed(state: ModelInstallState, model: InstalledModel): ModelInstallState {
+  const again = state.current?.version === model.version;
   return {
     current: model,
-    previous: state.current ?? 'bundled',
+    previous: again ? state.previous : (state.current ?? 'bundled'),
     declined: state.declined.filter((v) => v !== model.version),
     problem: null,
     announce: true,
