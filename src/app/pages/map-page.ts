@@ -12,7 +12,7 @@ import { Task, TaskStatus } from '@lit/task';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { checkFix } from '../../geo/gps-quality';
-import type { MapMarker } from '../../geo/markers';
+import { sameMarkers, type MapMarker } from '../../geo/markers';
 import { segmentReport, type SegmentReport } from '../../geo/segment-report';
 import { storeBasemap, storedBasemap, type Basemap } from '../../features/map/basemap';
 import '../../features/map/map-view';
@@ -92,7 +92,10 @@ export class RcMapPage extends LitElement {
         syncState: syncState || undefined,
         type: type || undefined,
       });
-      const markers = surveyMarkers(records);
+      const fresh = surveyMarkers(records);
+      const before = this.surveys.value?.markers;
+      // The same list object when nothing moved: the map keeps its clusters (see sameMarkers).
+      const markers = before && sameMarkers(before, fresh) ? before : fresh;
       if (!roads) return { ...EMPTY, markers, total: records.length };
       const report = segmentReport(roads.network, reportSurveys(records, roads.matcher));
       return {
