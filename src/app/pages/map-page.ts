@@ -21,6 +21,7 @@ import { markerStyle } from '../../features/map/marker-style';
 import { reportSections, segmentRows, type SegmentRow } from '../../features/map/report-sections';
 import '../../features/map/segment-table';
 import type { SyncState, VerdictKey } from '../../store/survey-record';
+import { SYNC_FILTERS, VERDICT_FILTERS } from '../../ui/survey-filters';
 import { appServicesContext, FollowAppState } from '../app-context';
 import { navigateEvent } from '../router';
 import type { AppServices } from '../services/app-services';
@@ -200,22 +201,19 @@ export class RcMapPage extends LitElement {
         >Verdict
         <select id="map-verdict" .value=${verdict} @change=${this.onFilterChange}>
           <option value="">All</option>
-          <option value="pothole">Pothole</option>
-          <option value="damage">Other damage</option>
-          <option value="normal">Good road</option>
-          <option value="not-a-road">Not a road</option>
-          <option value="unanalysed">Not analysed yet</option>
+          ${VERDICT_FILTERS.map(
+            (f) =>
+              html`<option value=${f.value} ?selected=${f.value === verdict}>${f.label}</option>`,
+          )}
         </select>
       </label>
       <label
         >Sync
         <select id="map-sync" .value=${sync} @change=${this.onFilterChange}>
           <option value="">All</option>
-          <option value="local">On phone only</option>
-          <option value="queued">Waiting to sync</option>
-          <option value="uploading">Uploading</option>
-          <option value="synced">Synced</option>
-          <option value="failed">Sync failed</option>
+          ${SYNC_FILTERS.map(
+            (f) => html`<option value=${f.value} ?selected=${f.value === sync}>${f.label}</option>`,
+          )}
         </select>
       </label>
     </div>`;
