@@ -16,7 +16,7 @@ import { sameMarkers, type MapMarker } from '../../geo/markers';
 import { segmentReport, type SegmentReport } from '../../geo/segment-report';
 import { storeBasemap, storedBasemap, type Basemap } from '../../features/map/basemap';
 import '../../features/map/map-view';
-import type { MapPosition, MapSection, RcMapView } from '../../features/map/map-view';
+import type { MapPosition, MapSection, MapTrack, RcMapView } from '../../features/map/map-view';
 import { markerStyle } from '../../features/map/marker-style';
 import { reportSections, segmentRows, type SegmentRow } from '../../features/map/report-sections';
 import '../../features/map/segment-table';
@@ -27,6 +27,7 @@ import { navigateEvent } from '../router';
 import type { AppServices } from '../services/app-services';
 import type { LoadedRoads } from '../services/road-service';
 import { reportSurveys, surveyMarkers } from '../views/map-markers';
+import { runTracks } from '../views/run-tracks';
 import { describeNoPosition } from '../views/position-text';
 import { mapPageStyles } from './map-page.styles';
 
@@ -50,6 +51,8 @@ interface Shown {
   rows: SegmentRow[];
 }
 
+const NO_TRACKS: readonly MapTrack[] = [];
+
 const EMPTY: Shown = { markers: [], total: 0, report: null, sections: [], rows: [] };
 
 @customElement('rc-map-page')
@@ -71,6 +74,8 @@ export class RcMapPage extends LitElement {
   @state() private position: MapPosition | null = null;
   @state() private positionNote = '';
   @state() private busy = '';
+  /** Drive runs' tracks on the map (the engineer may hide them). */
+  @state() private showRuns = true;
   @query('rc-map-view') private mapView!: RcMapView;
   /** The view fits the surveys once, when they are first shown; after that the engineer's. */
   private fitted = false;
@@ -108,6 +113,16 @@ export class RcMapPage extends LitElement {
       };
     },
     onComplete: () => void this.fitOnce(),
+    onError: (error) => this.app.reportError(error),
+  });
+
+  /** The drive runs kept on the phone (issue 13), as lines. */
+  private readonly runs = new Task(this, {
+    args: () => [this.visit, this.reads] as const,
+    task: async (): Promise<MapTrack[]> => {
+      const repo = await this.app.runRepository();
+      return repo ? runTracks(await repo.list()) : [];
+    },
     onError: (error) => this.app.reportError(error),
   });
 
@@ -222,6 +237,7 @@ export class RcMapPage extends LitElement {
   override render() {
     const { markers, total, report, sections, rows } = this.surveys.value ?? EMPTY;
     const roads = this.roads;
+    const tracks = this.runs.value ?? [];
     const withoutPosition = total - markers.length;
     return html`<h2>Map</h2>
       ${this.renderFilters()}
@@ -234,11 +250,13 @@ export class RcMapPage extends LitElement {
         map${withoutPosition > 0 ? html`, ${withoutPosition} without a position` : nothing}.
         ${this.basemap ? `Basemap: ${this.basemap.name}.` : 'No basemap loaded: a plain grid.'}
         ${roads ? `Road network: ${roads.name} (${roads.network.roads.length} roads).` : nothing}
+        ${tracks.length > 0 ? `${tracks.length} drive runs${this.showRuns ? '' : ' (hidden)'}.` : nothing}
       </p>
       <rc-map-view
         .markers=${markers}
         .basemap=${this.basemap}
         .sections=${sections}
+        .tracks=${this.showRuns ? tracks : NO_TRACKS}
         .position=${this.position}
         @marker-select=${(e: CustomEvent<{ id: string }>) =>
           this.dispatchEvent(navigateEvent({ name: 'detail', id: e.detail.id }))}
@@ -254,6 +272,15 @@ export class RcMapPage extends LitElement {
       </ul>
       <div class="actions">
         <button type="button" @click=${this.onWhereAmI}>Where am I</button>
+        <label>
+          <input
+            type="checkbox"
+            data-testid="show-runs"
+            .checked=${this.showRuns}
+            @change=${(e: Event) => (this.showRuns = (e.target as HTMLInputElement).checked)}
+          />
+          Drive runs
+        </label>
         <label class="button">
           <input
             type="file"
