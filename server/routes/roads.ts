@@ -13,6 +13,7 @@ import type { RoadNetworkStore } from '../store/road-network-store';
 import { requirePermission } from './permission';
 import { ROAD_NETWORK_BODY_LIMIT } from './segment-report';
 
+// eslint-disable-next-line no-control-regex -- a file name must not hold control characters
 const NAME_PATTERN = /^[^\u0000-\u001f/\\]{1,120}$/;
 
 export async function roadRoutes(app: FastifyInstance, options: { roads: RoadNetworkStore }) {

@@ -29,7 +29,7 @@ export async function handFile(
 ): Promise<HandedFile> {
   const file = new File([blob], name, { type: blob.type });
   const data: ShareData = { files: [file], title: name };
-  let canShare = false;
+  let canShare: boolean;
   try {
     canShare = typeof target.share === 'function' && target.canShare?.(data) === true;
   } catch {
