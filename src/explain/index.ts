@@ -8,12 +8,15 @@ export * as targets from './targets';
 export type { Target } from './targets';
 export {
   computeCam,
+  computeCamPerClass,
   camMethod,
   camLayer,
   CAM_METHOD_NAMES,
   type CamMethodName,
   type CamOptions,
+  type CamPerClassOptions,
   type CamResult,
+  type LayerSplit,
 } from './cam/compute-cam';
 export { CAM_METHODS, type CamMethod, type CamInputs, type CamContext } from './cam/methods';
 export {

@@ -5,7 +5,7 @@
  * `npm run eval` both call this, so the app and the evaluation score a photo the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelAdapter } from '../explain/adapters/types';
+import type { ModelAdapter, ModelOutputs } from '../explain/adapters/types';
 import type { NotRoad } from './damage-manifest';
 import { notRoadScore, parseNotRoadStats, pooledFeatures, type NotRoadStats } from './not-road';
 
@@ -38,27 +38,37 @@ export async function damageForward(
   scorer: NotRoadScorer | undefined,
   layer: string,
 ): Promise<DamageForward> {
-  const { acts, probs } = tf.tidy(() => {
-    const split = adapter.activationsAndOutputs(x, scorer?.layer ?? layer);
-    return { acts: split.activations, probs: split.outputs.probabilities };
-  });
+  const split = tf.tidy(() => adapter.activationsAndOutputs(x, scorer?.layer ?? layer));
   try {
-    const [n, classes] = probs.shape;
-    const probData = (await probs.data()) as Float32Array;
-    const probabilities = Array.from({ length: n }, (_, i) =>
-      probData.slice(i * classes, (i + 1) * classes),
-    );
-    if (!scorer) return { probabilities, notRoadScores: probabilities.map(() => undefined) };
-    const channels = acts.shape[acts.rank - 1];
-    const data = (await acts.data()) as Float32Array;
-    const per = data.length / n;
-    const notRoadScores = probabilities.map((_, i) =>
-      notRoadScore(pooledFeatures(data.subarray(i * per, (i + 1) * per), channels), scorer.stats),
-    );
-    return { probabilities, notRoadScores };
+    return await readDamageForward(split, scorer);
   } finally {
-    tf.dispose([acts, probs]);
+    tf.dispose([split.activations, split.outputs.logits, split.outputs.probabilities]);
   }
+}
+
+/**
+ * The probabilities and not-a-road scores of a pass already made at the scorer's layer (the
+ * caller keeps the tensors: the field app reuses the same activations for its heatmaps).
+ */
+export async function readDamageForward(
+  split: { activations: tf.Tensor; outputs: ModelOutputs },
+  scorer: NotRoadScorer | undefined,
+): Promise<DamageForward> {
+  const acts = split.activations;
+  const probs = split.outputs.probabilities;
+  const [n, classes] = probs.shape;
+  const probData = (await probs.data()) as Float32Array;
+  const probabilities = Array.from({ length: n }, (_, i) =>
+    probData.slice(i * classes, (i + 1) * classes),
+  );
+  if (!scorer) return { probabilities, notRoadScores: probabilities.map(() => undefined) };
+  const channels = acts.shape[acts.rank - 1];
+  const data = (await acts.data()) as Float32Array;
+  const per = data.length / n;
+  const notRoadScores = probabilities.map((_, i) =>
+    notRoadScore(pooledFeatures(data.subarray(i * per, (i + 1) * per), channels), scorer.stats),
+  );
+  return { probabilities, notRoadScores };
 }
 
 /** Not-a-road scores of a batch of model inputs. */

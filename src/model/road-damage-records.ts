@@ -10,14 +10,7 @@ import {
   mistakeSchema,
   qualityRecordSchema,
 } from './metrics-records';
-import {
-  augmentOptionsSchema,
-  boxCropsRecordSchema,
-  dataSummarySchema,
-  epochRecordSchema,
-  splitSummarySchema,
-  trainingMachineSchema,
-} from './training-records';
+import { photoTrainingRunSchema } from './training-records';
 
 /** One measured alternative (network input size, frozen blocks...) on the same split. */
 export const choiceRowSchema = z.object({
@@ -35,40 +28,21 @@ export const choiceRowSchema = z.object({
 });
 export type ChoiceRow = z.infer<typeof choiceRowSchema>;
 
-export const roadDamageTrainingSchema = z.object({
-  command: z.string(),
-  description: z.string(),
-  inputSize: z.number(),
+export const roadDamageTrainingSchema = photoTrainingRunSchema.extend({
   trainSize: z.number(),
   outputStride: z.number(),
   frozenBlocks: z.number(),
-  parameters: z.number(),
-  multiplyAdds: z.number(),
-  backend: z.string(),
-  batchSize: z.number(),
-  learningRate: z.number(),
-  maxEpochs: z.number(),
-  patience: z.number(),
-  bestEpoch: z.number(),
-  stoppedEarly: z.boolean(),
-  seed: z.number(),
-  augment: augmentOptionsSchema,
-  boxCrops: boxCropsRecordSchema.optional(),
   boxLoss: z.number(),
   /** Weight of a positive example in the cross-entropy, per type. */
   positiveWeights: z.record(z.string(), z.number()),
-  /** Training alone, and the whole command (decoding, training, calibration, evaluation). */
-  trainingMinutes: z.number(),
+  /** The whole command (decoding, training, calibration, evaluation); trainingMinutes is
+   * training alone. */
   totalMinutes: z.number(),
   /**
    * CPU time of the whole command (all its threads): close to its wall time on a quiet machine
    * of this kind, which a shared machine's wall time is not.
    */
   cpuMinutes: z.number(),
-  machine: trainingMachineSchema,
-  data: z.array(dataSummarySchema),
-  split: splitSummarySchema,
-  history: z.array(epochRecordSchema),
   /** Alternatives measured before settling on this network (see the card). */
   choices: z.array(choiceRowSchema).optional(),
 });

@@ -110,12 +110,10 @@ export const comparisonRowSchema = z.object({
 });
 export type ComparisonRow = z.infer<typeof comparisonRowSchema>;
 
-export const potholeTrainingSchema = z.object({
+/** What every training run records, whatever it trained. */
+export const trainingRunSchema = z.object({
   command: z.string(),
-  architecture: z.enum(['mobilenet', 'seed-cnn']),
   description: z.string(),
-  inputSize: z.number(),
-  outputStride: z.number().optional(),
   parameters: z.number(),
   multiplyAdds: z.number(),
   backend: z.string(),
@@ -124,38 +122,37 @@ export const potholeTrainingSchema = z.object({
   maxEpochs: z.number(),
   patience: z.number(),
   bestEpoch: z.number(),
-  stoppedEarly: z.boolean(),
   seed: z.number(),
-  augment: augmentOptionsSchema,
-  /** Box-aware crops of pothole photos with boxes (absent: plain random crops for all). */
-  boxCrops: boxCropsRecordSchema.optional(),
-  /** Weight of the box loss, when used. */
-  boxLoss: z.number().optional(),
   trainingMinutes: z.number(),
   machine: trainingMachineSchema,
+  history: z.array(epochRecordSchema),
+});
+
+export type TrainingRun = z.infer<typeof trainingRunSchema>;
+
+/** A run on photo folders (pothole and road-damage models). */
+export const photoTrainingRunSchema = trainingRunSchema.extend({
+  inputSize: z.number(),
+  stoppedEarly: z.boolean(),
+  augment: augmentOptionsSchema,
+  /** Box-aware crops of photos with boxes (absent: plain random crops for all). */
+  boxCrops: boxCropsRecordSchema.optional(),
   data: z.array(dataSummarySchema),
   split: splitSummarySchema,
-  history: z.array(epochRecordSchema),
+});
+
+export const potholeTrainingSchema = photoTrainingRunSchema.extend({
+  architecture: z.enum(['mobilenet', 'seed-cnn']),
+  outputStride: z.number().optional(),
+  /** Weight of the box loss, when used. */
+  boxLoss: z.number().optional(),
   /** Other architectures measured on the same split (filled in by `train card --compare`). */
   comparison: z.array(comparisonRowSchema).optional(),
 });
 export type PotholeTraining = z.infer<typeof potholeTrainingSchema>;
 
-export const mnistTrainingSchema = z.object({
-  command: z.string(),
-  description: z.string(),
-  parameters: z.number(),
-  multiplyAdds: z.number(),
-  backend: z.string(),
-  batchSize: z.number(),
-  learningRate: z.number(),
-  maxEpochs: z.number(),
-  patience: z.number(),
-  bestEpoch: z.number(),
-  seed: z.number(),
+export const mnistTrainingSchema = trainingRunSchema.extend({
   maxShift: z.number(),
-  trainingMinutes: z.number(),
-  machine: trainingMachineSchema,
   data: z.object({
     origin: z.string(),
     licence: z.string(),
@@ -166,6 +163,5 @@ export const mnistTrainingSchema = z.object({
     /** How the digits were divided (reproducible from the seed). */
     rule: z.string(),
   }),
-  history: z.array(epochRecordSchema),
 });
 export type MnistTraining = z.infer<typeof mnistTrainingSchema>;

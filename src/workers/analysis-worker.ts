@@ -9,6 +9,7 @@ import { preparePhoto } from '../image/prepare-photo';
 import type { CamGrid } from '../store/survey-record';
 import { failureOf, liveTensors, renderHeatmap } from './analysis';
 import { startBackend } from './backend';
+import { preloadModelCode } from '../model/load-model';
 import { analyseFrame } from './frame-analysis';
 import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
 import { StageClock } from './stage-clock';
@@ -91,6 +92,9 @@ const api: AnalysisWorkerApi = {
     if (!engine) {
       config = next;
       engine = startBackend(next.wasmUrl, next.backend, next.threads);
+      // Every bundled model is a layers model; its code loads while wasm compiles (a graph model
+      // loads its own code later, as before).
+      preloadModelCode('layers').catch(() => undefined);
       analyser = loadModel();
       analyser.catch(() => undefined);
     }

@@ -2,34 +2,28 @@
  * The one place where the field app meets the model and the explain core: photo canvas ->
  * model input -> probabilities and CAM -> verdict, CAM grid and colour heatmap.
  */
+// Old import sites read these from here.
+export { AnalysisError, isCamMethod } from './analysis-error';
 import * as tf from '@tensorflow/tfjs-core';
-import { computeCam, CAM_METHOD_NAMES, type CamMethodName } from '../explain/cam/compute-cam';
-import { ExplainError } from '../explain/errors';
+import { computeCam } from '../explain/cam/compute-cam';
 import { colorize } from '../explain/heatmap/overlay';
 import type { ScalarMap } from '../explain/heatmap/scalar-map';
 import { upsampleBilinear } from '../explain/heatmap/upsample';
 import { topClassLogit } from '../explain/targets';
-import { drawModelInput, type PhotoRegion } from '../image/model-input';
 import { loadModelFromUrl, ModelLoadError, type LoadedModel } from '../model/load-model';
-import { imageToModelInput } from '../model/preprocess';
 import type { SurveyVerdict } from '../schema/survey';
 import type { CamGrid } from '../store/survey-record';
-import type { Explanation, FailureInfo, ModelInfo } from './protocol';
-import type { StageClock } from './stage-clock';
+import { AnalysisError } from './analysis-error';
+import { ModelAnalyser, type ExplainJob } from './model-analyser';
+import type { Explanation, FailureInfo } from './protocol';
 
-/** Side of the colour heatmap bitmap sent to the page. */
-export const HEATMAP_SIZE = 256;
-
-export class AnalysisError extends Error {
-  readonly code: string;
-  readonly detail?: string;
-  constructor(code: string, message: string, detail?: string) {
-    super(message);
-    this.name = 'AnalysisError';
-    this.code = code;
-    this.detail = detail;
-  }
-}
+/**
+ * Side of the colour heatmap bitmap sent to the page. The maps are 7 to 14 cells a side: at
+ * 128 px the values are already interpolated over 9+ pixels per cell, and the canvas's smoothing
+ * blends neighbouring colours that barely differ. 256 px cost 2.5 ms a map (Node, warm) against
+ * 0.3 ms, and the app renders one per damage type.
+ */
+export const HEATMAP_SIZE = 128;
 
 /** The class probabilities of a binary pothole model, whatever its label order or head. */
 function potholeIndexOf(labels: string[]): number {
@@ -44,35 +38,13 @@ function potholeIndexOf(labels: string[]): number {
   return index;
 }
 
-export function isCamMethod(name: string): name is CamMethodName {
-  return (CAM_METHOD_NAMES as string[]).includes(name);
-}
-
-export class PotholeAnalyser {
-  readonly info: ModelInfo;
+export class PotholeAnalyser extends ModelAnalyser {
   private readonly potholeIndex: number;
 
-  private constructor(private readonly loaded: LoadedModel) {
-    const { manifest, adapter } = loaded;
-    this.potholeIndex = potholeIndexOf(manifest.labels);
-    const camMethod = isCamMethod(manifest.cam.method) ? manifest.cam.method : 'gradcam';
-    // Fail now, not on the first photo, when the manifest names a layer the model lacks.
-    adapter.layer(manifest.cam.layer);
-    this.info = {
-      task: 'pothole',
-      id: manifest.id,
-      version: manifest.version,
-      name: manifest.name,
-      labels: manifest.labels,
-      camLayer: manifest.cam.layer,
-      camMethod,
-      inputWidth: manifest.input.width,
-      inputHeight: manifest.input.height,
-    };
+  private constructor(loaded: LoadedModel) {
+    super(loaded, 'pothole');
+    this.potholeIndex = potholeIndexOf(loaded.manifest.labels);
   }
-
-  /** Milliseconds the first (warm-up) pass took. */
-  warmUpMs = 0;
 
   static async load(manifestUrl: string): Promise<PotholeAnalyser> {
     const loaded = await loadModelFromUrl(manifestUrl);
@@ -88,74 +60,22 @@ export class PotholeAnalyser {
    * Throws, leaving the model to the caller, when the model cannot drive the field app. */
   static async fromModel(loaded: LoadedModel): Promise<PotholeAnalyser> {
     const analyser = new PotholeAnalyser(loaded);
-    const started = performance.now();
     await analyser.warmUp();
-    analyser.warmUpMs = performance.now() - started;
     return analyser;
   }
 
-  /** One pass on a grey image so that the first photo does not pay for kernel set-up. */
-  private async warmUp(): Promise<void> {
-    const { width, height } = this.loaded.manifest.input;
-    const grey = new Uint8ClampedArray(width * height * 4).fill(128);
-    await this.explainPixels(
-      { width, height, data: grey },
-      { x: 0, y: 0, width: 1, height: 1 },
-      this.info.camMethod,
-      false,
-    );
-  }
-
-  /**
-   * The photo's verdict, CAM and heatmap; `clock` (the worker's) times each stage; `render:
-   * false` skips the colour heatmap (drive frames: the grid is kept, drawn later).
-   */
-  async explain(
-    photo: OffscreenCanvas | ImageBitmap,
-    method: CamMethodName = this.info.camMethod,
-    clock?: StageClock,
-    render = true,
-  ): Promise<Explanation> {
-    const { manifest } = this.loaded;
-    const started = performance.now();
-    const { image, region } = drawModelInput(
-      photo,
-      manifest.input.width,
-      manifest.input.height,
-      manifest.input.resize,
-    );
-    clock?.record('resize', started, performance.now());
-    return this.explainPixels(image, region, method, render, clock);
-  }
-
-  private async explainPixels(
-    image: { width: number; height: number; data: Uint8ClampedArray },
-    region: PhotoRegion,
-    method: CamMethodName,
-    render: boolean,
-    clock?: StageClock,
+  protected async explainInput(
+    x: tf.Tensor4D,
+    { region, method, render, clock, started }: ExplainJob,
   ): Promise<Explanation> {
     const { manifest, adapter } = this.loaded;
-    const started = performance.now();
-    // The photo is already fitted to the input size (drawModelInput), so no second resize.
-    const x = imageToModelInput(image, { ...manifest.input, resize: 'stretch' });
     const camStarted = performance.now();
-    clock?.record('model input', started, camStarted);
-    let result;
-    try {
-      // The verdict's own class: the map says where the model found its reason.
-      result = await computeCam(adapter, x, {
-        method,
-        target: topClassLogit(),
-        layer: manifest.cam.layer,
-      });
-    } catch (error) {
-      if (error instanceof ExplainError)
-        throw new AnalysisError(error.code, error.message, error.detail);
-      throw error;
-    } finally {
-      x.dispose();
-    }
+    // The verdict's own class: the map says where the model found its reason.
+    const result = await computeCam(adapter, x, {
+      method,
+      target: topClassLogit(),
+      layer: manifest.cam.layer,
+    });
     const inferenceMs = performance.now() - started;
     const forwardEnd = camStarted + result.timings.forwardMs;
     clock?.record('inference', camStarted, forwardEnd);
@@ -206,10 +126,6 @@ export class PotholeAnalyser {
       heatmap,
       timings: { inferenceMs, renderMs: performance.now() - renderStart },
     };
-  }
-
-  dispose(): void {
-    this.loaded.dispose();
   }
 }
 

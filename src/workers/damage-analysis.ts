@@ -1,24 +1,26 @@
 /**
  * The field app over a road-damage model: photo canvas -> model input -> every type's calibrated
  * probability and the not-a-road score (one pass, src/model/damage-forward.ts) -> the verdict of
- * src/model/damage-verdict.ts -> one Grad-CAM per main damage type (found ones first), all in one
- * batched pass with the photo repeated once per type.
+ * src/model/damage-verdict.ts -> one Grad-CAM per main damage type (found ones first): the body
+ * runs once, only the head once per type (computeCamPerClass).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { computeCam, type CamMethodName } from '../explain/cam/compute-cam';
-import { ExplainError } from '../explain/errors';
-import { classLogitEach } from '../explain/targets';
-import { drawModelInput, type PhotoRegion } from '../image/model-input';
-import { damageForward, notRoadScorerOf, type NotRoadScorer } from '../model/damage-forward';
+import { computeCamPerClass, type LayerSplit } from '../explain/cam/compute-cam';
+import {
+  damageForward,
+  notRoadScorerOf,
+  readDamageForward,
+  type NotRoadScorer,
+} from '../model/damage-forward';
 import { DamageVerdictError, photoVerdict, type PhotoVerdict } from '../model/damage-verdict';
 import { ModelLoadError, type LoadedModel } from '../model/load-model';
 import type { RoadDamageManifest } from '../model/manifest';
 import { NotRoadStatsError } from '../model/not-road';
-import { imageToModelInput } from '../model/preprocess';
 import type { SurveyVerdict } from '../schema/survey';
-import { AnalysisError, isCamMethod, renderHeatmap } from './analysis';
-import type { DamageExplanation, Explanation, ModelInfo, TypeHeatmap } from './protocol';
-import type { StageClock } from './stage-clock';
+import { renderHeatmap } from './analysis';
+import { AnalysisError } from './analysis-error';
+import { ModelAnalyser, type ExplainJob } from './model-analyser';
+import type { DamageExplanation, Explanation, TypeHeatmap } from './protocol';
 
 type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
 
@@ -79,85 +81,43 @@ export function heatmapTypes(verdict: PhotoVerdict): PhotoVerdict['types'] {
   return [...found.sort(byProbability), ...others.sort(byProbability)];
 }
 
-export class DamageAnalyser {
-  readonly info: ModelInfo;
-  /** Milliseconds the first (warm-up) pass took. */
-  warmUpMs = 0;
-
+export class DamageAnalyser extends ModelAnalyser<DamageModel> {
   private constructor(
-    private readonly loaded: DamageModel,
+    loaded: DamageModel,
     private readonly scorer: NotRoadScorer | undefined,
   ) {
-    const { manifest, adapter } = loaded;
-    const camMethod = isCamMethod(manifest.cam.method) ? manifest.cam.method : 'gradcam';
-    // Fail now, not on the first photo, when the manifest names a layer the model lacks.
-    adapter.layer(manifest.cam.layer);
-    if (scorer) adapter.layer(scorer.layer);
-    this.info = {
-      task: 'road-damage',
-      id: manifest.id,
-      version: manifest.version,
-      name: manifest.name,
-      labels: manifest.labels,
-      camLayer: manifest.cam.layer,
-      camMethod,
-      inputWidth: manifest.input.width,
-      inputHeight: manifest.input.height,
-    };
+    super(loaded, 'road-damage');
+    if (scorer) loaded.adapter.layer(scorer.layer);
   }
 
   /** An analyser over a loaded road-damage model; it then owns the model. */
   static async fromModel(loaded: DamageModel, manifestUrl: string): Promise<DamageAnalyser> {
     const scorer = await fetchNotRoadScorer(loaded.manifest, manifestUrl);
     const analyser = new DamageAnalyser(loaded, scorer);
-    const started = performance.now();
-    const { width, height } = loaded.manifest.input;
-    const grey = new Uint8ClampedArray(width * height * 4).fill(128);
-    await analyser.explainPixels(
-      { width, height, data: grey },
-      { x: 0, y: 0, width: 1, height: 1 },
-      analyser.info.camMethod,
-      false,
-    );
-    analyser.warmUpMs = performance.now() - started;
+    await analyser.warmUp();
     return analyser;
   }
 
-  /**
-   * The photo's damage verdict and a heatmap per type; `clock` (the worker's) times each stage;
-   * `render: false` skips the colour heatmaps (drive frames: the grids are kept).
-   */
-  async explain(
-    photo: OffscreenCanvas | ImageBitmap,
-    method: CamMethodName = this.info.camMethod,
-    clock?: StageClock,
-    render = true,
-  ): Promise<Explanation> {
-    const { input } = this.loaded.manifest;
-    const started = performance.now();
-    const { image, region } = drawModelInput(photo, input.width, input.height, input.resize);
-    clock?.record('resize', started, performance.now());
-    return this.explainPixels(image, region, method, render, clock);
-  }
-
-  private async explainPixels(
-    image: { width: number; height: number; data: Uint8ClampedArray },
-    region: PhotoRegion,
-    method: CamMethodName,
-    render: boolean,
-    clock?: StageClock,
+  protected async explainInput(
+    x: tf.Tensor4D,
+    { region, method, render, clock, started }: ExplainJob,
   ): Promise<Explanation> {
     const { manifest, adapter } = this.loaded;
-    const started = performance.now();
-    const x = imageToModelInput(image, { ...manifest.input, resize: 'stretch' });
     const forwardStarted = performance.now();
-    clock?.record('model input', started, forwardStarted);
     let camStarted: number;
     let verdict: PhotoVerdict;
     let cams;
     let types: PhotoVerdict['types'];
+    // One pass at the CAM layer gives the probabilities, the not-a-road features (when the
+    // scorer reads the same layer, as the trained models do) and every type's heatmap.
+    const camLayer = manifest.cam.layer;
+    let split: LayerSplit | undefined;
     try {
-      const forward = await damageForward(adapter, x, this.scorer, manifest.cam.layer);
+      split = tf.tidy(() => adapter.activationsAndOutputs(x, camLayer));
+      const forward =
+        this.scorer && this.scorer.layer !== camLayer
+          ? await damageForward(adapter, x, this.scorer, camLayer)
+          : await readDamageForward(split, this.scorer);
       verdict = photoVerdict(forward.probabilities[0], manifest, forward.notRoadScores[0]);
       types = heatmapTypes(verdict);
       if (types.length === 0) {
@@ -166,26 +126,15 @@ export class DamageAnalyser {
           'This model lists only damage subtypes, no main type: its manifest is wrong.',
         );
       }
-      const outputs = types.map((t) => manifest.types.find((m) => m.name === t.name)!.output);
+      const classes = types.map((t) => manifest.types.find((m) => m.name === t.name)!.output);
       camStarted = performance.now();
       clock?.record('inference', forwardStarted, camStarted);
-      const batch = tf.tile(x, [outputs.length, 1, 1, 1]) as tf.Tensor4D;
-      try {
-        cams = await computeCam(adapter, batch, {
-          method,
-          target: classLogitEach(outputs),
-          layer: manifest.cam.layer,
-        });
-      } finally {
-        batch.dispose();
-      }
+      cams = await computeCamPerClass(adapter, x, { method, classes, layer: camLayer }, split);
     } catch (error) {
-      if (error instanceof ExplainError)
-        throw new AnalysisError(error.code, error.message, error.detail);
       if (error instanceof DamageVerdictError) throw new AnalysisError('bad-output', error.message);
       throw error;
     } finally {
-      x.dispose();
+      if (split) tf.dispose([split.activations, split.outputs.logits, split.outputs.probabilities]);
     }
     const inferenceMs = performance.now() - started;
     const renderStart = performance.now();
@@ -233,9 +182,5 @@ export class DamageAnalyser {
       damage,
       timings: { inferenceMs, renderMs: performance.now() - renderStart },
     };
-  }
-
-  dispose(): void {
-    this.loaded.dispose();
   }
 }

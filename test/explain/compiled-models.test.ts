@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAM_METHOD_NAMES, computeCam, targets, type ModelAdapter } from '../../src/explain';
+import { computeCamPerClass } from '../../src/explain/cam/compute-cam';
 import type { GraphModelAdapter } from '../../src/explain/adapters/graph-adapter';
 import type { LayersModelAdapter } from '../../src/explain/adapters/layers-adapter';
 import { CompiledModelAdapter, type CompileReport } from '../../src/explain/compiled';
@@ -115,6 +116,35 @@ describe.each(CASES)('compiled $name (wasm)', ({ load, report, range }) => {
       );
       expect(diff, method).toBeLessThan(1e-3);
       expect(b.scores[0]).toBeCloseTo(a.scores[0], 3);
+    }
+    tf.dispose(x);
+  });
+
+  it('explains several classes of one input in one pass as the repeated input does', async () => {
+    const x = tf.randomUniform([1, ...compiled.inputShape], ...range, 'float32', 8) as tf.Tensor4D;
+    const layer = fast.manifest.cam.layer;
+    const classes = [0, Math.min(1, compiled.numOutputs - 1), compiled.numOutputs - 1];
+    for (const adapter of [compiled, plain.adapter]) {
+      for (const method of ['gradcam', 'gradcam++', 'layercam'] as const) {
+        const repeated = tf.tile(x, [classes.length, 1, 1, 1]) as tf.Tensor4D;
+        const target = targets.classLogitEach(classes);
+        const a = await computeCam(adapter, repeated, { method, target, layer });
+        repeated.dispose();
+        const before = tf.memory().numTensors;
+        const b = await computeCamPerClass(adapter, x, { method, classes, layer });
+        expect(tf.memory().numTensors, 'no tensor leaked').toBe(before);
+        expect(b.normalized).toHaveLength(classes.length);
+        expect(b.empty).toEqual(a.empty);
+        for (let i = 0; i < classes.length; i++) {
+          const diff = Math.max(
+            ...a.grids[i].data.map((v, j) => Math.abs(v - b.grids[i].data[j])),
+            0,
+          );
+          const scale = Math.max(1e-6, ...a.grids[i].data);
+          expect(diff / scale, `${method} class ${classes[i]}`).toBeLessThan(1e-4);
+          expect(b.scores[i]).toBeCloseTo(a.scores[i], 4);
+        }
+      }
     }
     tf.dispose(x);
   });

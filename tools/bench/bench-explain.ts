@@ -5,9 +5,12 @@
  * Side by side in one run, on the wasm (SIMD) and cpu backends: plain inference, every CAM
  * method and one activation-maximization step, for the MobileNet v1 0.25 in ../shared, the
  * default pothole model and a CNN like the seed's (3 conv layers of 64/32/16 filters at
- * 128x128). On wasm each is timed twice, method by method: compiled (src/explain/compiled, what
- * the app and the tools run) and uncompiled (the model as tfjs runs it). Prints medians and
- * ratios (CAM / inference, cpu / wasm, uncompiled / compiled) and writes docs/BENCHMARKS.md.
+ * 128x128), and the default road-damage model, whose heatmaps the app draws for every damage type
+ * of a photo: `gradcam_per_type` (computeCamPerClass: one body pass, the head per type) beside
+ * `gradcam_per_type_repeated` (the photo repeated once per type, as before). On wasm each is
+ * timed twice, method by method: compiled (src/explain/compiled, what the app and the tools run)
+ * and uncompiled (the model as tfjs runs it). Prints medians and ratios (CAM / inference, cpu /
+ * wasm, uncompiled / compiled) and writes docs/BENCHMARKS.md.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { parseArgs } from 'node:util';
 import {
   CAM_METHOD_NAMES,
   computeCam,
+  computeCamPerClass,
   createAdapter,
   defaultActmaxOptions,
   filter,
@@ -37,6 +41,8 @@ import type { LoadedModel } from '../../src/model/load-model';
 import path from 'node:path';
 
 const POTHOLE_DIR = path.join(projectRoot, 'public', 'models', 'pothole');
+const ROAD_DAMAGE_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
+const PER_TYPE = ['gradcam_per_type', 'gradcam_per_type_repeated'];
 
 type Path = 'compiled' | 'uncompiled';
 
@@ -87,6 +93,8 @@ async function benchModel(
   backend: NodeBackend,
   runs: number,
   filterLayer: string,
+  /** Outputs explained one heatmap each, as the app does for a road-damage photo. */
+  typeOutputs?: number[],
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const adapter = adapters.compiled!;
@@ -119,6 +127,23 @@ async function benchModel(
     // Score-CAM runs one forward pass per channel: fewer repetitions keep the cpu run bearable.
     const n = method === 'scorecam' ? Math.max(1, Math.ceil(runs / 5)) : runs;
     await both(method, (a) => computeCam(a, x, { method, target }), n);
+  }
+  if (typeOutputs) {
+    const classes = typeOutputs;
+    const target = targets.classLogitEach(classes);
+    await both('gradcam_per_type', (a) => computeCamPerClass(a, x, { classes }), runs);
+    await both(
+      'gradcam_per_type_repeated',
+      async (a) => {
+        const repeated = tf.tile(x, [classes.length, 1, 1, 1]) as tf.Tensor4D;
+        try {
+          await computeCam(a, repeated, { target });
+        } finally {
+          repeated.dispose();
+        }
+      },
+      runs,
+    );
   }
   const stepTimes: number[] = [];
   const steps = backend === 'cpu' ? 3 : 10;
@@ -165,6 +190,11 @@ async function main(): Promise<void> {
         (c: boolean) => loadModelDir(POTHOLE_DIR, undefined, { compile: c }),
         'conv_pw_6_relu',
       ],
+      [
+        'road_damage_224',
+        (c: boolean) => loadModelDir(ROAD_DAMAGE_DIR, undefined, { compile: c }),
+        'conv_pw_6_relu',
+      ],
     ] as const) {
       const { compiled, uncompiled } = await pair(load);
       rows.push(
@@ -175,6 +205,7 @@ async function main(): Promise<void> {
           backend,
           n,
           filterLayer,
+          name === 'road_damage_224' ? typeOutputsOf(compiled) : undefined,
         )),
       );
       compiled.dispose();
@@ -196,8 +227,8 @@ async function main(): Promise<void> {
     rows.find(
       (r) => r.model === model && r.backend === backend && r.what === what && r.path === path,
     )?.median_ms ?? NaN;
-  const models = ['mobilenet_v1_0.25_224', 'pothole_160', 'seed_cnn_128'];
-  const whats = ['inference', ...CAM_METHOD_NAMES, 'actmax_step'];
+  const models = ['mobilenet_v1_0.25_224', 'pothole_160', 'road_damage_224', 'seed_cnn_128'];
+  const whats = ['inference', ...CAM_METHOD_NAMES, ...PER_TYPE, 'actmax_step'];
   const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
   const table = markdownTable(
     [
@@ -211,16 +242,18 @@ async function main(): Promise<void> {
       'wasm: x inference',
     ],
     models.flatMap((m) =>
-      whats.map((w) => [
-        m,
-        w,
-        fixed(get(m, 'wasm', w), 1),
-        fixed(get(m, 'wasm', w, 'uncompiled'), 1),
-        fixed(get(m, 'wasm', w, 'uncompiled') / get(m, 'wasm', w), 2),
-        fixed(get(m, 'cpu', w), 1),
-        fixed(get(m, 'cpu', w) / get(m, 'wasm', w), 1),
-        w === 'inference' ? '1.00' : fixed(get(m, 'wasm', w) / get(m, 'wasm', 'inference'), 2),
-      ]),
+      whats
+        .filter((w) => !PER_TYPE.includes(w) || m === 'road_damage_224')
+        .map((w) => [
+          m,
+          w,
+          fixed(get(m, 'wasm', w), 1),
+          fixed(get(m, 'wasm', w, 'uncompiled'), 1),
+          fixed(get(m, 'wasm', w, 'uncompiled') / get(m, 'wasm', w), 2),
+          fixed(get(m, 'cpu', w), 1),
+          fixed(get(m, 'cpu', w) / get(m, 'wasm', w), 1),
+          w === 'inference' ? '1.00' : fixed(get(m, 'wasm', w) / get(m, 'wasm', 'inference'), 2),
+        ]),
     ),
   );
   const md = [
@@ -249,6 +282,15 @@ async function main(): Promise<void> {
           : 'cpu not measured in this run (--cpu-runs 0).')
       );
     }),
+    (() => {
+      const one = get('road_damage_224', 'wasm', 'gradcam_per_type');
+      const repeated = get('road_damage_224', 'wasm', 'gradcam_per_type_repeated');
+      return (
+        `- road_damage_224: a Grad-CAM for each main damage type of one photo takes ` +
+        `${fixed(one, 1)} ms in one body pass against ${fixed(repeated, 1)} ms with the photo ` +
+        `repeated per type (${fixed(repeated / one, 1)}x).`
+      );
+    })(),
     `- ${loadSentence(quiet)}`,
   ].join('\n');
   console.log('\n' + md);
@@ -264,6 +306,13 @@ async function main(): Promise<void> {
       ),
     );
   }
+}
+
+/** The road-damage model's main types (the app draws one heatmap each), by output index. */
+function typeOutputsOf(model: LoadedModel): number[] {
+  const types = (model.manifest as { types?: { output: number; parent?: string }[] }).types;
+  if (!types) throw new Error('The road-damage manifest lists no types.');
+  return types.filter((t) => !t.parent).map((t) => t.output);
 }
 
 await main();

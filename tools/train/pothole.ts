@@ -18,6 +18,7 @@ import type { PotholeMetrics } from '../../src/model/metrics-records';
 import { loadModelDir, writeManifest } from '../lib/model-dir';
 import { potholeMetrics } from '../eval/pothole-metrics';
 import { tf } from '../lib/tf-node';
+import { trainingRun } from './training-run';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
 import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder, type PhotoFolder, type PhotoLabel } from '../data/photo-folder';
@@ -37,7 +38,6 @@ import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { PhotoExamples } from './photo-examples';
 import { trainClassifier } from './train-loop';
-import { trainingMachine } from './machine';
 
 export const POTHOLE_LABELS: readonly PhotoLabel[] = ['normal', 'pothole'];
 
@@ -240,26 +240,23 @@ export async function trainPothole(
     ...sourceInfo(f.source),
   }));
   const training: PotholeTraining = {
-    command: args.command,
+    ...trainingRun({
+      command: args.command,
+      description: built.description,
+      parameters,
+      multiplyAdds: macs,
+      args,
+      result,
+      trainingMinutes,
+      loadBefore,
+    }),
     architecture: args.architecture,
-    description: built.description,
     inputSize: args.inputSize,
     ...(args.architecture === 'mobilenet' ? { outputStride: args.outputStride ?? 16 } : {}),
-    parameters,
-    multiplyAdds: macs,
-    backend: tf.getBackend(),
-    batchSize: args.batchSize,
-    learningRate: args.learningRate,
-    maxEpochs: args.epochs,
-    patience: args.patience,
-    bestEpoch: result.bestEpoch,
     stoppedEarly: result.stoppedEarly,
-    seed: args.seed,
     augment: DEFAULT_AUGMENT,
     ...(boxCrops ? { boxCrops: { ...boxCrops, negativeCropsMade: train.negativeCrops } } : {}),
     ...(args.boxLoss > 0 ? { boxLoss: args.boxLoss } : {}),
-    trainingMinutes,
-    machine: trainingMachine(loadBefore),
     data,
     split: {
       file: SPLIT_FILE,
@@ -277,7 +274,6 @@ export async function trainPothole(
         test: countsBySource(plan.test),
       },
     },
-    history: result.history,
   };
   let manifest: ModelManifest = modelManifestSchema.parse({
     id: args.id,

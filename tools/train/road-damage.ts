@@ -18,7 +18,6 @@ import { SPLIT_NAMES } from '../data/split';
 import { SPLIT_FILE } from '../eval/split-file';
 import { writeModelCard } from '../cards/model-card';
 import { readManifest, writeManifest } from '../lib/model-dir';
-import { tf } from '../lib/tf-node';
 import { mobilenetNetwork, type BuiltModel } from './architectures';
 import { loadDamageExamples, readDamageData, type DamageData } from './damage-data';
 import { damageValidation, predictDamage, trainDamageModel } from './damage-train-loop';
@@ -27,6 +26,7 @@ import { trainingMachine } from './machine';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { dataSummaries, splitSummary } from './road-damage-summary';
+import { trainingRun } from './training-run';
 import { evaluateRoadDamage } from './road-damage-eval';
 
 export interface RoadDamageTrainArgs {
@@ -274,40 +274,36 @@ export async function trainRoadDamage(
   writeFileSync(path.join(args.out, NOT_ROAD_STATS_FILE), serializeNotRoadStats(notRoad.stats));
   writeFileSync(path.join(args.out, SPLIT_FILE), JSON.stringify(plan, null, 1));
   const training: RoadDamageTraining = {
-    command: args.command,
-    description:
-      `MobileNet v1 0.25 (ImageNet) to ${built.camLayer}, ${inputSize}x${inputSize} input ` +
-      `(trained on random crops at ${args.trainSize}x${args.trainSize}), batch norm folded into ` +
-      `the convolutions, output stride 16, ` +
-      (args.frozenBlocks > 0
-        ? `conv1 and blocks 1-${args.frozenBlocks} kept as trained on ImageNet, the rest fine-tuned`
-        : 'all layers fine-tuned') +
-      `; head: global average pooling, dense sigmoid (${outputs} independent outputs)`,
+    ...trainingRun({
+      command: args.command,
+      description:
+        `MobileNet v1 0.25 (ImageNet) to ${built.camLayer}, ${inputSize}x${inputSize} input ` +
+        `(trained on random crops at ${args.trainSize}x${args.trainSize}), batch norm folded into ` +
+        `the convolutions, output stride 16, ` +
+        (args.frozenBlocks > 0
+          ? `conv1 and blocks 1-${args.frozenBlocks} kept as trained on ImageNet, the rest fine-tuned`
+          : 'all layers fine-tuned') +
+        `; head: global average pooling, dense sigmoid (${outputs} independent outputs)`,
+      parameters,
+      multiplyAdds: macs,
+      args,
+      result,
+      trainingMinutes,
+      loadBefore,
+    }),
     inputSize,
     trainSize: args.trainSize,
     outputStride: 16,
     frozenBlocks: args.frozenBlocks,
-    parameters,
-    multiplyAdds: macs,
-    backend: tf.getBackend(),
-    batchSize: args.batchSize,
-    learningRate: args.learningRate,
-    maxEpochs: args.epochs,
-    patience: args.patience,
-    bestEpoch: result.bestEpoch,
     stoppedEarly: result.stoppedEarly,
-    seed: args.seed,
     augment: DEFAULT_AUGMENT,
     boxCrops: { ...boxCrops, negativeCropsMade: train.negativeCrops },
     boxLoss: args.boxLoss,
     positiveWeights: Object.fromEntries(args.types.map((t, o) => [t, weights[o]])),
-    trainingMinutes,
     totalMinutes: (performance.now() - started) / 60000,
     cpuMinutes: cpuMinutesSince(cpuBefore),
-    machine: trainingMachine(loadBefore),
     data: dataSummaries(data, args.data),
     split: splitSummary(data, args),
-    history: result.history,
     choices: rows,
   };
   const manifest = modelManifestSchema.parse({

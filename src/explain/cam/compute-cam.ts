@@ -5,11 +5,12 @@
  * only in `weigh` (methods.ts) — or, for Score-CAM, in how the weights are scored (score-cam.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelAdapter } from '../adapters/types';
+import type { ModelAdapter, ModelOutputs } from '../adapters/types';
 import { ExplainError } from '../errors';
+import { repeatAlong } from '../repeat';
 import { normalizeMap } from '../heatmap/normalize';
 import type { ScalarMap } from '../heatmap/scalar-map';
-import type { Target } from '../targets';
+import { classLogitEach, type Target } from '../targets';
 import { CAM_METHODS, type CamMethod } from './methods';
 import { CAM_METHOD_NAMES, type CamMethodName } from './method-names';
 import { scoreCam } from './score-cam';
@@ -75,6 +76,9 @@ export function camLayer(adapter: ModelAdapter, layer?: string): string {
   return name;
 }
 
+/** Activations at the target layer and the model outputs of the same pass. */
+export type LayerSplit = { activations: tf.Tensor; outputs: ModelOutputs };
+
 export async function computeCam(
   adapter: ModelAdapter,
   x: tf.Tensor4D,
@@ -85,29 +89,115 @@ export async function computeCam(
   const layer = camLayer(adapter, options.layer);
   const { target } = options;
 
-  // Tensors that must outlive the inner scopes; disposed at the end.
   const started = performance.now();
   let forwardEnd = started;
-  const { cam, probabilities, scores } = tf.tidy(() => {
+  const maps = tf.tidy(() => {
     const split = adapter.activationsAndOutputs(x, layer);
     forwardEnd = performance.now();
-    const activations = split.activations as tf.Tensor4D;
-    let gradients: tf.Tensor4D | null = null;
-    if (method.usesGradients) {
-      // d(sum of per-example scores)/dA gives each example its own gradient, because examples
-      // do not interact in inference mode.
-      gradients = tf.grad((a: tf.Tensor) => tf.sum(target(adapter.headFrom(layer, a, x))))(
-        activations,
-      ) as tf.Tensor4D;
-    }
-    const weights = method.weigh(
-      { activations, gradients },
-      { adapter, input: x, layer, target, batchSize: options.batchSize },
-    );
-    const cam = tf.relu(tf.sum(tf.mul(weights, activations), 3)) as tf.Tensor3D;
-    return { cam, probabilities: split.outputs.probabilities, scores: target(split.outputs) };
+    return weightedMaps(adapter, split, x, { layer, method, target, batchSize: options.batchSize });
   });
+  return readBack(maps, layer, methodName, started, forwardEnd);
+}
 
+export interface CamPerClassOptions {
+  method?: CamMethodName;
+  /** Output index explained by each map, in order. */
+  classes: readonly number[];
+  layer?: string;
+}
+
+/**
+ * Several classes of ONE input [1, H, W, C]: map i explains `classes[i]`. The body runs once;
+ * its activations are repeated once per class and only the head runs per class (for a linear
+ * head, a matrix product), so six damage types cost about one forward pass, not six. The maps
+ * equal computeCam's over the input repeated per class. `split`, when given, is that pass
+ * already made at `layer` (the caller keeps it). Score-CAM scores masked inputs, so it takes
+ * the repeated input.
+ */
+export async function computeCamPerClass(
+  adapter: ModelAdapter,
+  x: tf.Tensor4D,
+  options: CamPerClassOptions,
+  split?: LayerSplit,
+): Promise<CamResult> {
+  const methodName = options.method ?? 'gradcam';
+  const layer = camLayer(adapter, options.layer);
+  const n = options.classes.length;
+  if (x.shape[0] !== 1 || n === 0) {
+    throw new ExplainError(
+      'bad-target',
+      `One input and at least one class are needed; got ${x.shape[0]} inputs and ${n} classes.`,
+    );
+  }
+  const target = classLogitEach(options.classes);
+  if (methodName === 'scorecam') {
+    const repeated = repeatAlong(x, n);
+    try {
+      return await computeCam(adapter, repeated, { method: methodName, target, layer });
+    } finally {
+      repeated.dispose();
+    }
+  }
+  const method = camMethod(methodName);
+  const started = performance.now();
+  let forwardEnd = started;
+  const maps = tf.tidy(() => {
+    const one = split ?? adapter.activationsAndOutputs(x, layer);
+    forwardEnd = performance.now();
+    const repeat = <T extends tf.Tensor>(t: T): T => repeatAlong(t, n);
+    const repeated: LayerSplit = {
+      activations: repeat(one.activations),
+      outputs: {
+        logits: repeat(one.outputs.logits),
+        probabilities: repeat(one.outputs.probabilities),
+        activation: one.outputs.activation,
+      },
+    };
+    return weightedMaps(adapter, repeated, repeat(x), { layer, method, target });
+  });
+  return readBack(maps, layer, methodName, started, forwardEnd);
+}
+
+type Maps = { cam: tf.Tensor3D; probabilities: tf.Tensor2D; scores: tf.Tensor1D };
+
+/**
+ * The skeleton every gradient or activation method shares (call inside tf.tidy): the target's
+ * gradients at the layer when the method needs them, the method's channel weights, then
+ * ReLU(sum of weighted channels).
+ */
+function weightedMaps(
+  adapter: ModelAdapter,
+  split: LayerSplit,
+  x: tf.Tensor4D,
+  options: { layer: string; method: CamMethod; target: Target; batchSize?: number },
+): Maps {
+  const { layer, method, target } = options;
+  const activations = split.activations as tf.Tensor4D;
+  let gradients: tf.Tensor4D | null = null;
+  if (method.usesGradients) {
+    // d(sum of per-example scores)/dA gives each example its own gradient, because examples
+    // do not interact in inference mode.
+    gradients = tf.grad((a: tf.Tensor) => tf.sum(target(adapter.headFrom(layer, a, x))))(
+      activations,
+    ) as tf.Tensor4D;
+  }
+  const weights = method.weigh(
+    { activations, gradients },
+    { adapter, input: x, layer, target, batchSize: options.batchSize },
+  );
+  const cam = tf.relu(tf.sum(tf.mul(weights, activations), 3)) as tf.Tensor3D;
+  return { cam, probabilities: split.outputs.probabilities, scores: target(split.outputs) };
+}
+
+/** Reads the maps back, one normalised map per example; disposes them. */
+async function readBack(
+  maps: Maps,
+  layer: string,
+  methodName: CamMethodName,
+  started: number,
+  forwardEnd: number,
+): Promise<CamResult> {
+  const { cam, probabilities, scores } = maps;
   try {
     const [n, h, w] = cam.shape;
     const camData = (await cam.data()) as Float32Array;

@@ -14,7 +14,7 @@ export const scoreCam: CamMethod = {
   usesGradients: false,
   weigh: ({ activations }, { adapter, input, target, batchSize = 32 }) => {
     const [n, , , c] = activations.shape;
-    const [, inH, inW, inC] = input.shape;
+    const [, inH, inW] = input.shape;
     const perExample: tf.Tensor1D[] = [];
     for (let e = 0; e < n; e++) {
       const masks = tf.tidy(() => {
@@ -32,7 +32,8 @@ export const scoreCam: CamMethod = {
         scores.push(
           tf.tidy(() => {
             const m = tf.slice(masks, [start, 0, 0, 0], [size, -1, -1, -1]);
-            const batch = tf.mul(tf.tile(image, [size, 1, 1, 1]), tf.tile(m, [1, 1, 1, inC]));
+            // [1, H, W, C] x [size, H, W, 1] broadcasts: no copies of the image.
+            const batch = tf.mul(image, m);
             return target(adapter.predict(batch as tf.Tensor4D));
           }),
         );

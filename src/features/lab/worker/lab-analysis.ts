@@ -20,11 +20,10 @@ import {
   type InputModifier,
   type Regularizer,
 } from '../../../explain/actmax';
-import { camLayer, computeCam, type CamMethodName } from '../../../explain/cam/compute-cam';
+import { camLayer, computeCamPerClass, type CamMethodName } from '../../../explain/cam/compute-cam';
 import { ExplainError } from '../../../explain/errors';
 import type { RgbaImage, ScalarMap } from '../../../explain/heatmap/scalar-map';
 import { regionEnergyShares, type RegionEnergy } from '../../../explain/metrics/energy';
-import { classLogit, type Target } from '../../../explain/targets';
 import { topClasses } from '../../../model/labels';
 import type { LoadedModel } from '../../../model/load-model';
 import { imageToModelInput } from '../../../model/preprocess';
@@ -175,25 +174,10 @@ export interface InputExplanation {
   classes: ExplainedClass[];
 }
 
-/** Each example's own class: row i of the batch scores class `classes[i]`. */
-function perExampleClass(classes: readonly number[]): Target {
-  // No tf.tidy here: this runs inside computeCam's tidy and gradient tape.
-  const fn = (outputs: Parameters<Target>[0]): tf.Tensor1D => {
-    let total: tf.Tensor1D | null = null;
-    classes.forEach((c, row) => {
-      const rowMask = tf.tensor1d(classes.map((_, r) => (r === row ? 1 : 0)));
-      const picked = tf.mul(classLogit(c)(outputs), rowMask) as tf.Tensor1D;
-      total = total ? (tf.add(total, picked) as tf.Tensor1D) : picked;
-    });
-    return total!;
-  };
-  return Object.assign(fn, { description: `logits of classes ${classes.join(', ')}` });
-}
-
 /**
  * The k most probable classes of one input [1, H, W, C] (already normalised), each with its
- * heatmap for the chosen method and layer: one forward pass to rank the classes, then one
- * batched CAM over k copies of the input, each copy targeting its own class.
+ * heatmap for the chosen method and layer: one forward pass to rank the classes, then one CAM
+ * per class from a single body pass (computeCamPerClass).
  */
 export async function explainTopClasses(
   loaded: LoadedModel,
@@ -207,29 +191,24 @@ export async function explainTopClasses(
   probs.dispose();
   const k = Math.max(1, Math.min(options.topK, 10));
   const top = topClasses(probabilities, manifest, k);
-  const batch = tf.tile(x, [top.length, 1, 1, 1]) as tf.Tensor4D;
-  try {
-    const cam = await computeCam(adapter, batch, {
-      method: options.method,
-      layer,
-      target: perExampleClass(top.map((t) => t.classIndex)),
-    });
-    return {
-      layer,
-      method: options.method,
-      probabilities,
-      classes: top.map((t, i) => ({
-        label: t.label,
-        classIndex: t.classIndex,
-        probability: t.probability,
-        map: cam.normalized[i],
-        empty: cam.empty[i],
-        regions: options.regions ? regionEnergyShares(cam.normalized[i]) : null,
-      })),
-    };
-  } finally {
-    batch.dispose();
-  }
+  const cam = await computeCamPerClass(adapter, x, {
+    method: options.method,
+    layer,
+    classes: top.map((t) => t.classIndex),
+  });
+  return {
+    layer,
+    method: options.method,
+    probabilities,
+    classes: top.map((t, i) => ({
+      label: t.label,
+      classIndex: t.classIndex,
+      probability: t.probability,
+      map: cam.normalized[i],
+      empty: cam.empty[i],
+      regions: options.regions ? regionEnergyShares(cam.normalized[i]) : null,
+    })),
+  };
 }
 
 /** Pixels at the model's input size as its input tensor [1, H, W, C]. */

@@ -1,0 +1,115 @@
+/**
+ * What the field app's two analysers share (analysis.ts for a pothole model, damage-analysis.ts
+ * for a road-damage model): the model's description for the page, the warm-up pass, the photo
+ * drawn at the model's input size, and the explain core's errors said in the app's terms. Each
+ * analyser only says how pixels become an explanation (`explainPixels`).
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { CamMethodName } from '../explain/cam/compute-cam';
+import { ExplainError } from '../explain/errors';
+import { drawModelInput, type PhotoRegion } from '../image/model-input';
+import type { LoadedModel } from '../model/load-model';
+import { imageToModelInput } from '../model/preprocess';
+import { AnalysisError, isCamMethod } from './analysis-error';
+import type { Explanation, ModelInfo } from './protocol';
+import type { StageClock } from './stage-clock';
+
+/** A photo drawn at the model's input size, RGBA. */
+export type InputPixels = { width: number; height: number; data: Uint8ClampedArray };
+
+/** What an explanation is asked for; `started` is when the model input began (for timings). */
+export interface ExplainJob {
+  region: PhotoRegion;
+  method: CamMethodName;
+  /** False: no colour heatmaps (drive frames keep the grids, drawn later). */
+  render: boolean;
+  clock?: StageClock;
+  started: number;
+}
+
+export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
+  readonly info: ModelInfo;
+  /** Milliseconds the first (warm-up) pass took. */
+  warmUpMs = 0;
+
+  protected constructor(
+    protected readonly loaded: M,
+    task: ModelInfo['task'],
+  ) {
+    const { manifest, adapter } = loaded;
+    // Fail now, not on the first photo, when the manifest names a layer the model lacks.
+    adapter.layer(manifest.cam.layer);
+    this.info = {
+      task,
+      id: manifest.id,
+      version: manifest.version,
+      name: manifest.name,
+      labels: manifest.labels,
+      camLayer: manifest.cam.layer,
+      camMethod: isCamMethod(manifest.cam.method) ? manifest.cam.method : 'gradcam',
+      inputWidth: manifest.input.width,
+      inputHeight: manifest.input.height,
+    };
+  }
+
+  /** One pass on a grey image so that the first photo does not pay for kernel set-up. */
+  protected async warmUp(): Promise<void> {
+    const started = performance.now();
+    const { width, height } = this.loaded.manifest.input;
+    const grey = new Uint8ClampedArray(width * height * 4).fill(128);
+    await this.explainPixels(
+      { width, height, data: grey },
+      { x: 0, y: 0, width: 1, height: 1 },
+      this.info.camMethod,
+      false,
+    );
+    this.warmUpMs = performance.now() - started;
+  }
+
+  /**
+   * The photo's verdict and heatmap(s); `clock` (the worker's) times each stage; `render: false`
+   * skips the colour heatmaps (drive frames: the grids are kept, drawn later).
+   */
+  async explain(
+    photo: OffscreenCanvas | ImageBitmap,
+    method: CamMethodName = this.info.camMethod,
+    clock?: StageClock,
+    render = true,
+  ): Promise<Explanation> {
+    const { input } = this.loaded.manifest;
+    const started = performance.now();
+    const { image, region } = drawModelInput(photo, input.width, input.height, input.resize);
+    clock?.record('resize', started, performance.now());
+    return this.explainPixels(image, region, method, render, clock);
+  }
+
+  /** Pixels already fitted to the model's input size (so no second resize) -> explanation. */
+  private async explainPixels(
+    image: InputPixels,
+    region: PhotoRegion,
+    method: CamMethodName,
+    render: boolean,
+    clock?: StageClock,
+  ): Promise<Explanation> {
+    const started = performance.now();
+    const x = imageToModelInput(image, { ...this.loaded.manifest.input, resize: 'stretch' });
+    clock?.record('model input', started, performance.now());
+    try {
+      return await this.explainInput(x, { region, method, render, clock, started });
+    } catch (error) {
+      if (error instanceof ExplainError) {
+        throw new AnalysisError(error.code, error.message, error.detail);
+      }
+      throw error;
+    } finally {
+      x.dispose();
+    }
+  }
+
+  /** The model input (disposed by the caller) -> explanation. */
+  protected abstract explainInput(x: tf.Tensor4D, job: ExplainJob): Promise<Explanation>;
+
+  dispose(): void {
+    this.loaded.dispose();
+  }
+}
