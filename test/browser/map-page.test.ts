@@ -395,4 +395,19 @@ describe('the Map page', () => {
     await page.getByTestId('show-runs').check();
     await pollUntil('the track to be drawn again', onTrack, (c) => near(c, TRACK_COLOUR, 40));
   });
+
+  it('draws the markers once per zoom step, when the zoom ends, with the surveys read again meanwhile', async () => {
+    // A zoom fires zoomend, moveend (and may fire viewreset, resize); the marker layer draws once.
+    // The sync sweep of the stored surveys may be re-reading them meanwhile: a re-read that moves
+    // no marker must not rebuild and redraw the markers either.
+    const draws = (await page.evaluate(`new Promise((resolve) => {
+      const v = ${MAP};
+      let n = 0;
+      const count = () => n++;
+      v.markerLayer.on('drawn', count);
+      v.map.once('zoomend', () => setTimeout(() => { v.markerLayer.off('drawn', count); resolve(n); }, 600));
+      v.map.setZoom(v.map.getZoom() - 1);
+    })`)) as number;
+    expect(draws).toBe(1);
+  });
 });
