@@ -27,8 +27,22 @@ export interface RunRecord {
   framesAnalysed: number;
   framesDropped: number;
   surveyIds: string[];
-  /** Positions of the damages recorded, so a resumed run does not record them again. */
-  damageSpots: { lon: number; lat: number }[];
+  /**
+   * Positions of the damages recorded (with their type; runs before per-type stretches have
+   * none), so a resumed run does not record them again.
+   */
+  damageSpots: { lon: number; lat: number; type?: string }[];
+  /**
+   * While running: the damage stretches still open, each with its best frame (photo, verdict,
+   * CAM) not yet a survey, written as the run goes, so a reload or a killed tab loses none. The
+   * drive session owns their shape (src/features/drive); emptied in the same transaction that
+   * saves them as surveys.
+   */
+  openStretches?: unknown[];
+  /** Frames (their time, epoch ms) already saved as surveys: a frame best for two types is one survey. */
+  savedFrames?: number[];
+  /** Set while the app is hidden or reloading (the camera released); cleared when it resumes. */
+  pausedAt?: string | null;
   settings: { maxFps: number; sameDamageM: number };
   model: { id: string; version: string } | null;
   sync: SyncStatus;

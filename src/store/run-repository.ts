@@ -75,21 +75,40 @@ export class RunRepository {
     runId: string,
     survey: SurveyRecord,
     photo: Blob,
-    spot: { lon: number; lat: number } | null,
+    spot: { lon: number; lat: number; type?: string } | null,
+  ): Promise<RunRecord> {
+    return this.saveSurveys(runId, (run) => ({
+      entries: [{ survey, photo, spots: spot ? [spot] : [] }],
+      run,
+    }));
+  }
+
+  /**
+   * Saves surveys made by the run with their photos, the run's record of them (ids, spots) and
+   * the run as `plan` changes it (e.g. its open stretches without the ones saved, or its end),
+   * in one transaction: a reload at any moment leaves all of it or none, so no survey is lost
+   * or saved twice. `plan` sees the stored run and must not wait on anything.
+   */
+  async saveSurveys(
+    runId: string,
+    plan: (run: RunRecord) => { entries: readonly RunSurveyEntry[]; run: RunRecord },
   ): Promise<RunRecord> {
     const tx = this.db.transaction(['runs', 'surveys', 'photos'], 'readwrite');
     const requests: Promise<unknown>[] = [];
     try {
-      const run = await tx.objectStore('runs').get(runId);
-      if (!run)
+      const stored = await tx.objectStore('runs').get(runId);
+      if (!stored)
         throw new StoreError('not-found', 'This run is no longer on the phone.', `id ${runId}`);
+      const { entries, run } = plan(stored);
       const next: RunRecord = {
         ...run,
-        surveyIds: [...run.surveyIds, survey.id],
-        damageSpots: spot ? [...run.damageSpots, spot] : run.damageSpots,
+        surveyIds: [...run.surveyIds, ...entries.map((e) => e.survey.id)],
+        damageSpots: [...run.damageSpots, ...entries.flatMap((e) => e.spots)],
       };
-      requests.push(tx.objectStore('surveys').add({ ...survey, runId }));
-      requests.push(tx.objectStore('photos').add({ id: survey.id, blob: photo }));
+      for (const { survey, photo } of entries) {
+        requests.push(tx.objectStore('surveys').add({ ...survey, runId }));
+        requests.push(tx.objectStore('photos').add({ id: survey.id, blob: photo }));
+      }
       requests.push(tx.objectStore('runs').put(next));
       requests.push(tx.done);
       await Promise.all(requests);
@@ -104,6 +123,13 @@ export class RunRepository {
   async setSync(id: string, sync: SyncStatus): Promise<RunRecord> {
     return this.update(id, (run) => ({ ...run, sync }));
   }
+}
+
+export interface RunSurveyEntry {
+  survey: SurveyRecord;
+  photo: Blob;
+  /** Where the damage is, by type, so a resumed run does not record it again. */
+  spots: { lon: number; lat: number; type?: string }[];
 }
 
 function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {

@@ -4,8 +4,12 @@
  * geolocation north at 5 m/s, following the video's own clock (the page's video.currentTime),
  * so each pothole scene is at a known stretch of road. The run must record each pothole
  * stretch once (its best frame, as a survey with the run's id, a position inside the stretch,
- * speed and heading), no survey on intact road, and its track; a reload mid-run ends the run
- * with what it had; the run and its surveys then sync to the real sync server.
+ * speed and heading), no survey on intact road, and its track. A reload mid-run (perhaps with a
+ * pothole stretch still open) leaves the run unfinished: the page offers "Resume run", and the
+ * same run carries on (the fake camera starts its video again, so the phone is moved on to the
+ * start of a later loop, as if the rider went on during the reload) with its track, its surveys
+ * and no pothole recorded twice. The app hidden pauses the run (camera released, run written)
+ * and shown again resumes it. The run and its surveys then sync to the real sync server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -81,14 +85,21 @@ function potholeScene(m: number): number | null {
 
 /**
  * Moves the phone along with the video from `fromS` until `done()` holds (checked each second),
- * failing at `latestS` on the video's clock. Returns the clock when it stopped.
+ * failing at `latestS` on the video's clock. The road is `offsetS` seconds of driving further on
+ * than the video's clock (after a reload the camera's video starts again). Returns the clock
+ * when it stopped.
  */
-async function driveUntil(fromS: number, latestS: number, done: () => Promise<boolean>) {
+async function driveUntil(
+  fromS: number,
+  latestS: number,
+  done: () => Promise<boolean>,
+  offsetS = 0,
+) {
   const video = page.locator('rc-drive-page video');
   let checkedAt = 0;
   for (;;) {
     const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
-    await browser.context.setGeolocation({ ...northOf(SPEED * t), accuracy: 5 });
+    await browser.context.setGeolocation({ ...northOf(SPEED * (offsetS + t)), accuracy: 5 });
     if (t >= fromS && t - checkedAt >= 1) {
       checkedAt = t;
       if (await done()) return t;
@@ -107,6 +118,7 @@ interface StoredRun {
   distanceM: number;
   framesAnalysed: number;
   surveyIds: string[];
+  pausedAt?: string | null;
 }
 interface StoredSurvey {
   id: string;
@@ -143,7 +155,7 @@ async function api<T>(urlPath: string): Promise<{ status: number; body: T }> {
 }
 
 describe('drive mode', () => {
-  it('records each pothole stretch once, with its track, keeps it across a reload, and syncs', async () => {
+  it('records each pothole stretch once, with its track, resumes after a reload and a pause, and syncs', async () => {
     page = await openApp(browser.context, server.url);
     problems = watchProblems(page);
     expect(await modelSettled(page)).toMatch(/^Model ready/);
@@ -184,26 +196,98 @@ describe('drive mode', () => {
     const shown = Number(await drive.locator('.count').getAttribute('data-damages'));
     expect(shown).toBeGreaterThanOrEqual(2);
     const savedBefore = await saved();
+    const before = (await phoneRecords()).runs[0];
 
-    // The tab is reloaded mid-run: the run ends with what it had.
+    // The tab is reloaded mid-run: the run is not ended; the page offers to resume it.
     await page.reload();
+    const reloaded = page.locator('rc-drive-page');
+    await pollUntil(
+      'the drive page to offer the unfinished run',
+      () => reloaded.getAttribute('data-state'),
+      (s) => s === 'unfinished',
+    );
+    const left = (await phoneRecords()).runs;
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatchObject({ id: before.id, state: 'running' });
+    for (const id of savedBefore) expect(left[0].surveyIds).toContain(id);
+    expect(await reloaded.getByRole('region', { name: 'Unfinished run' }).textContent()).toMatch(
+      /damages? recorded/,
+    );
+
+    // The phone went on during the reload, to the start of a later loop of the video.
+    const offsetS = Math.ceil((endS + 1) / LOOP_S) * LOOP_S;
+    await browser.context.setGeolocation({ ...northOf(SPEED * offsetS), accuracy: 5 });
+    await reloaded.getByRole('button', { name: 'Resume run' }).click();
+    await pollUntil(
+      'the run to resume',
+      () => reloaded.getAttribute('data-state'),
+      (s) => s === 'running',
+    );
+    const firstNewScene = offsetS / LOOP_S;
+    const resumedEndS = await driveUntil(
+      GOOD_S + POTHOLE_S + SAME_DAMAGE_M / SPEED + 1,
+      2 * LOOP_S + GOOD_S - 2,
+      async () =>
+        (await phoneRecords()).surveys.some(
+          (s) =>
+            s.runId === before.id &&
+            s.position !== null &&
+            (potholeScene(metresNorth(s.position.lat)) ?? -1) >= firstNewScene,
+        ),
+      offsetS,
+    );
+    const endM = SPEED * (offsetS + resumedEndS);
+
+    // The app sent to the background: the run pauses (camera released, run written), and goes
+    // on when the app is shown again.
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await setVisibility('hidden');
+    await pollUntil(
+      'the run to be written as paused',
+      async () => (await phoneRecords()).runs[0].pausedAt ?? null,
+      (at) => typeof at === 'string',
+    );
+    expect(await reloaded.locator('video').evaluate((v: HTMLVideoElement) => v.srcObject)).toBe(
+      null,
+    );
+    await expect.poll(() => reloaded.locator('.paused').count()).toBe(1);
+    await setVisibility('visible');
+    await pollUntil(
+      'the camera to be back',
+      () =>
+        reloaded
+          .locator('video')
+          .evaluate(
+            (v: HTMLVideoElement) =>
+              (v.srcObject as MediaStream | null)?.getVideoTracks()[0]?.readyState ?? 'none',
+          ),
+      (s) => s === 'live',
+    );
+    await expect.poll(() => reloaded.locator('.paused').count()).toBe(0);
+
+    await reloaded.getByRole('button', { name: 'Stop' }).click();
     await pollUntil(
       'the drive page to show the ended run',
-      () => page.locator('rc-drive-page').getAttribute('data-state'),
+      () => reloaded.getAttribute('data-state'),
       (s) => s === 'ended',
     );
     const { runs, surveys } = await phoneRecords();
     expect(runs).toHaveLength(1);
     const run = runs[0];
-    expect(run.state).toBe('ended');
-    expect(['hidden', 'reloaded']).toContain(run.endReason);
-    // Everything saved before the reload is still the run's.
+    expect(run).toMatchObject({ id: before.id, state: 'ended', endReason: 'stopped' });
+    // Everything saved before the reload is still the run's; frames are counted across it.
     for (const id of savedBefore) expect(run.surveyIds).toContain(id);
+    expect(run.framesAnalysed).toBeGreaterThan(before.framesAnalysed);
     const runSurveys = surveys.filter((s) => s.runId === run.id);
+    expect(new Set(run.surveyIds).size).toBe(run.surveyIds.length);
     expect(runSurveys.map((s) => s.id).sort()).toEqual([...run.surveyIds].sort());
 
     // One survey per pothole scene, none on intact road; scenes 0 and 1 (complete and passed
-    // before the reload) have exactly one each.
+    // before the reload) have exactly one each, and a scene after the resume has one.
     const scenes = runSurveys.map((s) => {
       expect(s.verdict?.label).toBe('pothole');
       expect(s.position).not.toBeNull();
@@ -215,25 +299,27 @@ describe('drive mode', () => {
       scenes.every((k) => k !== null),
       `surveys at ${where.join(', ')} m`,
     ).toBe(true);
-    expect(new Set(scenes).size).toBe(scenes.length);
+    expect(new Set(scenes).size, `surveys at ${where.join(', ')} m`).toBe(scenes.length);
     expect(scenes).toContain(0);
     expect(scenes).toContain(1);
+    expect(Math.max(...scenes.map((k) => k ?? -1))).toBeGreaterThanOrEqual(firstNewScene);
 
-    // The track: a straight line north, thinned to its ends, as long as the drive.
+    // The track: a straight line north (the jump during the reload too), thinned to its ends,
+    // from the start to where the run was stopped.
     expect(run.track.length).toBeGreaterThanOrEqual(2);
     expect(run.track.length).toBeLessThanOrEqual(4);
     const [first, last] = [run.track[0], run.track.at(-1)!].map((p) => metresNorth(p[1]));
     const trackText = `track at ${run.track.map((p) => Math.round(metresNorth(p[1]))).join(', ')} m`;
-    // The first fix comes when the GPS watch answers; the last is where the reload came.
+    // The first fix comes when the GPS watch answers; the last is where the run was stopped.
     expect(first, trackText).toBeLessThan(SPEED * LOOP_S);
-    expect(last, trackText).toBeGreaterThan(SPEED * endS - 15);
-    expect(last, trackText).toBeLessThan(SPEED * endS + 15);
+    expect(last, trackText).toBeGreaterThan(endM - 15);
+    expect(last, trackText).toBeLessThan(endM + 15);
     // A straight road: the distance along the fixes is the distance between its ends.
     expect(run.distanceM).toBeCloseTo(last - first, 0);
     expect(run.framesAnalysed).toBeGreaterThan(runSurveys.length);
     // The summary on the page.
     await expect
-      .poll(() => page.locator('rc-drive-page section').textContent())
+      .poll(() => page.locator('rc-drive-page section[aria-label="Run summary"]').textContent())
       .toMatch(/frames analysed/);
 
     // Synced: the run and its surveys are on the server, each survey with the run's id.

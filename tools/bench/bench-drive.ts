@@ -8,7 +8,12 @@
  *   - frame_to_verdict: median delay from a frame grabbed on the page to its verdict back on
  *     the page (the app's `roadcam:drive-frame` measures: copy, transfer, analysis, answer).
  *
- *   npm run bench:drive [-- --seconds 60] [-- --json FILE] [-- --max-wait MINUTES]
+ * Each row of --json carries the load (1-minute load average when timing began and at the end,
+ * and whether the quiet-machine wait ran out). The run fails if a backend's page did not run
+ * the binary it was asked for. --no-write leaves docs/BENCHMARKS.md as it is (a check that the
+ * script runs, e.g. `-- --seconds 3 --max-wait 0 --no-write`, whose figures mean nothing).
+ *
+ *   npm run bench:drive [-- --seconds 60] [-- --json FILE] [-- --max-wait MINUTES] [-- --no-write]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -78,16 +83,24 @@ async function benchBackend(origin: string, backend: Backend, video: string, sec
         services: { state: { engine: { flavour: string; threads: number } | null } };
       };
       const e = app.services.state.engine;
-      return e ? `${e.flavour}, ${e.threads} thread(s)` : 'unknown';
+      return e ? { flavour: e.flavour, threads: e.threads } : null;
     });
     await drive.getByRole('button', { name: 'Stop' }).click();
+    // A figure under the wrong name is worse than none (e.g. a page not cross-origin isolated
+    // runs plain SIMD when threaded SIMD was asked for).
+    if (engine?.flavour !== backend) {
+      throw new Error(
+        `${backend}: the app ran "${engine?.flavour ?? 'no engine'}" instead; ` +
+          'the threaded build needs a cross-origin isolated page (COOP/COEP from vite preview).',
+      );
+    }
     if (frames.length < 2)
       throw new Error(`${backend}: fewer than 2 frames analysed in ${seconds} s`);
     const first = frames[0].start;
     const last = frames[frames.length - 1];
     const windowS = (last.start + last.duration - first) / 1000;
     return {
-      engine,
+      engine: `${engine.flavour}, ${engine.threads} thread(s)`,
       frames: frames.length,
       framesPerS: frames.length / windowS,
       delays: frames.map((f) => f.duration),
@@ -100,6 +113,10 @@ async function benchBackend(origin: string, backend: Backend, video: string, sec
 
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '60'));
+  if (!(seconds > 0)) {
+    throw new Error(`--seconds takes a number of seconds above 0, not "${arg('seconds', '')}".`);
+  }
+  const write = !process.argv.includes('--no-write');
   const jsonFile = process.argv.includes('--json') ? arg('json', '') : '';
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'roadcam-bench-drive-'));
   const video = path.join(tmp, 'road.y4m');
@@ -163,8 +180,12 @@ async function main(): Promise<void> {
     '',
     `Ratio threaded-SIMD / SIMD, frames per second: ${(get('threaded-simd').frames_per_s / get('simd').frames_per_s).toFixed(2)}. ${engines.join('; ')}.`,
   ].join('\n');
-  writeBenchmarkSection('bench-drive', body);
-  console.log(`\n${body}\n\nWritten to docs/BENCHMARKS.md (section "bench-drive").`);
+  if (write) {
+    writeBenchmarkSection('bench-drive', body);
+    console.log(`\n${body}\n\nWritten to docs/BENCHMARKS.md (section "bench-drive").`);
+  } else {
+    console.log(`\n${body}\n\n--no-write: docs/BENCHMARKS.md left as it is.`);
+  }
 }
 
 main().catch((error) => {

@@ -1,19 +1,21 @@
 /**
  * The Drive page (issue 13): the phone on the dashboard or handlebar finds damage as the road
  * goes by. Start opens the rear camera and a run; the count of damages found is large, the live
- * verdict small; the run ends on Stop, when the app is hidden (it ends cleanly with what it
- * had), or, after a reload, when this page finds it still marked running. The work is in
- * src/features/drive; this element renders it and passes the engineer's choices.
+ * verdict small. The app hidden pauses the run (camera released, run written) and shown again
+ * resumes it; after a reload the page offers "Resume run" (same run, same track, damages
+ * already recorded not recorded again) or "End run" (ended with all it had). The run ends on
+ * Stop or on leaving the page. The work is in src/features/drive; this element renders it and
+ * passes the engineer's choices.
  */
 import { consume } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import {
   DEFAULT_DRIVE_SETTINGS,
-  endAbandonedRuns,
   type DriveSettings,
   type DriveView,
 } from '../../features/drive/client/drive-session';
+import { endLeftoverRun, settleLeftoverRuns } from '../../features/drive/client/leftover-runs';
 import { DriveRunner } from '../../features/drive/client/drive-runner';
 import { distanceText, summaryLines, verdictText } from '../../features/drive/shared/drive-text';
 import { findingOf } from '../../model/frame-finding';
@@ -34,13 +36,15 @@ export class RcDrivePage extends LitElement {
 
   /** Reflected so that tests can wait for a running, then an ended, run. */
   @property({ reflect: true, attribute: 'data-state' }) driveState:
-    'idle' | 'starting' | 'running' | 'ended' = 'idle';
+    'idle' | 'unfinished' | 'starting' | 'running' | 'ended' = 'idle';
   @property({ type: Number }) visit = 0;
   @query('video') private video!: HTMLVideoElement;
   @state() private view: DriveView | null = null;
   @state() private settings: DriveSettings = { ...DEFAULT_DRIVE_SETTINGS };
   @state() private problem = '';
   @state() private summary: { run: RunRecord; summary: RunSummary } | null = null;
+  /** A run a reload left running, offered for resuming. */
+  @state() private unfinished: RunRecord | null = null;
   private runner: DriveRunner | null = null;
 
   override connectedCallback(): void {
@@ -59,30 +63,58 @@ export class RcDrivePage extends LitElement {
   }
 
   private onVisibility = (): void => {
-    if (document.visibilityState === 'hidden') void this.stop('hidden');
+    if (document.visibilityState === 'hidden') void this.runner?.pause();
+    else void this.runner?.resume();
   };
 
+  /** A reload or the tab closing: the run is paused and written; the next visit resumes it. */
   private onPageHide = (): void => {
-    void this.stop('reloaded');
+    void this.runner?.pause();
   };
 
-  /** A run a reload or a killed tab left running is ended with what it had, and summarised. */
+  /**
+   * A run a reload left running: the newest recent one is offered for resuming, older or stale
+   * ones are ended with what they had (and synced); the last ended run's summary stays shown.
+   */
   private async endLeftoverRuns(): Promise<void> {
     const runs = await this.app.runRepository();
     if (!runs) return;
-    const ended = await endAbandonedRuns(runs).catch((error: unknown) => {
+    const { resumable, ended } = await settleLeftoverRuns(runs).catch((error: unknown) => {
       this.app.reportError(error);
-      return [];
+      return { resumable: null, ended: [] };
     });
-    if (ended.length > 0) void this.app.syncService().then((sync) => sync?.syncNow());
-    // The last run's summary stays on the page, also after a reload ended it.
+    if (ended.length > 0) {
+      // Ending saved the best frames of their open stretches as surveys.
+      this.app.recordsChanged();
+      void this.app.syncService().then((sync) => sync?.syncNow());
+    }
+    if (this.runner || this.driveState === 'running' || this.driveState === 'starting') return;
+    if (resumable) {
+      this.unfinished = resumable;
+      this.driveState = 'unfinished';
+      return;
+    }
     const last = (await runs.list().catch(() => []))[0];
-    if (last?.state === 'ended' && !this.runner && this.driveState !== 'running') {
-      await this.showSummary(last);
+    if (last?.state === 'ended') await this.showSummary(last);
+  }
+
+  /** "End run" on a run a reload left: ended with all it had, summarised, synced. */
+  private async endUnfinished(): Promise<void> {
+    const run = this.unfinished;
+    const runs = await this.app.runRepository();
+    if (!run || !runs) return;
+    try {
+      const ended = await endLeftoverRun(runs, run.id, 'reloaded');
+      this.unfinished = null;
+      this.app.recordsChanged();
+      await this.showSummary(ended);
+      void this.app.syncService().then((sync) => sync?.syncNow());
+    } catch (error) {
+      this.app.reportError(error);
     }
   }
 
-  private async start(): Promise<void> {
+  private async start(resume: RunRecord | null = null): Promise<void> {
     this.problem = '';
     this.summary = null;
     this.driveState = 'starting';
@@ -102,8 +134,9 @@ export class RcDrivePage extends LitElement {
         runs,
         analysis,
         video: this.video,
-        settings: this.settings,
+        settings: resume?.settings ?? this.settings,
         model: { id: status.model.id, version: status.model.version },
+        resumeRunId: resume?.id,
         onSurvey: (record) => {
           void this.app.enqueueForSync(record.id);
           this.app.recordsChanged();
@@ -113,14 +146,17 @@ export class RcDrivePage extends LitElement {
       const session = this.runner.session;
       this.view = session.state;
       session.addEventListener('change', () => (this.view = session.state));
+      this.unfinished = null;
       this.driveState = 'running';
+      // Hidden while the camera was opening: pause at once.
+      if (document.visibilityState === 'hidden') void this.runner.pause();
     } catch (error) {
-      this.driveState = 'idle';
+      this.driveState = resume ? 'unfinished' : 'idle';
       this.app.reportError(error);
     }
   }
 
-  private async stop(reason: 'stopped' | 'hidden' | 'reloaded'): Promise<void> {
+  private async stop(reason: 'stopped'): Promise<void> {
     const runner = this.runner;
     if (!runner) return;
     this.runner = null;
@@ -176,6 +212,7 @@ export class RcDrivePage extends LitElement {
         ${distanceText(v.distanceM)} · ${v.framesAnalysed} frames analysed · ${v.framesDropped}
         dropped${v.lastMs === null ? '' : ` · ${Math.round(v.lastMs)} ms per frame`}
       </div>
+      ${v.paused ? html`<p class="paused">Paused while the app is in the background.</p>` : nothing}
       ${v.saveError ? html`<p role="alert">Could not save: ${v.saveError}</p>` : nothing}
       <div class="controls">
         <button type="button" class="primary" @click=${() => this.stop('stopped')}>Stop</button>
@@ -221,6 +258,22 @@ export class RcDrivePage extends LitElement {
     `;
   }
 
+  private renderUnfinished() {
+    const run = this.unfinished;
+    if (!run) return nothing;
+    return html`<section aria-label="Unfinished run" data-run-id=${run.id}>
+      <p>
+        A run was interrupted (the app was reloaded or closed): ${distanceText(run.distanceM)},
+        ${run.surveyIds.length} damage${run.surveyIds.length === 1 ? '' : 's'} recorded. Resume it
+        to carry on the same run, or end it with what it has.
+      </p>
+      <div class="controls">
+        <button type="button" class="primary" @click=${() => this.start(run)}>Resume run</button>
+        <button type="button" @click=${() => this.endUnfinished()}>End run</button>
+      </div>
+    </section>`;
+  }
+
   private renderSummary() {
     if (!this.summary) return nothing;
     const { run, summary } = this.summary;
@@ -258,7 +311,13 @@ export class RcDrivePage extends LitElement {
       <h2>Drive</h2>
       <video playsinline muted ?hidden=${!running}></video>
       ${this.problem ? html`<p role="status">${this.problem}</p>` : nothing}
-      ${running && this.view ? this.renderRunning() : this.renderIdle()}
+      ${
+        running && this.view
+          ? this.renderRunning()
+          : this.driveState === 'unfinished'
+            ? this.renderUnfinished()
+            : this.renderIdle()
+      }
       ${running ? nothing : this.renderSummary()}
     `;
   }

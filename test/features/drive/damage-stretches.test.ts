@@ -4,6 +4,7 @@ import {
   type StretchFrame,
 } from '../../../src/features/drive/shared/damage-stretches';
 import { findingOf } from '../../../src/model/frame-finding';
+import { stretchTypesOf } from '../../../src/features/drive/shared/stretch-types';
 import { distanceMetres, localScale } from '../../../src/geo/ruler';
 
 const START = { lon: 116.3, lat: 39.9 };
@@ -11,8 +12,29 @@ const { ky } = localScale(START.lat);
 /** A point `m` metres north of START. */
 const north = (m: number) => ({ lon: START.lon, lat: START.lat + m / ky });
 
-function frame(at: number, m: number | null, score: number, name = `f${at}`): StretchFrame<string> {
-  return { at, position: m === null ? null : north(m), damage: score > 0, score, payload: name };
+function frame(
+  at: number,
+  m: number | null,
+  score: number,
+  name = `f${at}`,
+  type = 'pothole',
+): StretchFrame<string> {
+  return {
+    at,
+    position: m === null ? null : north(m),
+    found: score > 0 ? [{ type, score }] : [],
+    payload: name,
+  };
+}
+
+/** A frame that found several types. */
+function frameOf(at: number, m: number, found: [string, number][], name: string) {
+  return {
+    at,
+    position: north(m),
+    found: found.map(([type, score]) => ({ type, score })),
+    payload: name,
+  };
 }
 
 describe('DamageStretches', () => {
@@ -52,7 +74,7 @@ describe('DamageStretches', () => {
 
   it('remembers the spots of a run resumed after a reload', () => {
     const d = new DamageStretches<string>();
-    d.remember([north(100)]);
+    d.remember([{ ...north(100), type: 'pothole' }]);
     d.observe(frame(0, 105, 0.9));
     expect(d.flush()).toEqual([]);
   });
@@ -75,6 +97,57 @@ describe('DamageStretches', () => {
     const closed = d.observe(frame(6000, null, 0.7, 'c'));
     expect(closed.map((c) => c.best.payload)).toEqual(['b']);
     expect(d.flush().map((c) => c.best.payload)).toEqual(['c']);
+  });
+
+  it('two damage types within the distance are two stretches, each with its best frame', () => {
+    const d = new DamageStretches<string>();
+    // A crack at 0-2 m and a pothole 5 m on: both kept.
+    d.observe(frame(0, 0, 0.7, 'crack-a', 'crack'));
+    d.observe(frame(100, 2, 0.9, 'crack-best', 'crack'));
+    d.observe(frame(200, 5, 0.8, 'pothole-a', 'pothole'));
+    d.observe(
+      frameOf(
+        300,
+        6,
+        [
+          ['pothole', 0.95],
+          ['crack', 0.6],
+        ],
+        'pothole-best',
+      ),
+    );
+    expect(d.openCount).toBe(2);
+    // 13 m: more than 10 m past the last crack (6 m) -> both close (last pothole at 6 m too).
+    const closed = d.observe(frame(400, 17, 0));
+    const byType = Object.fromEntries(closed.map((c) => [c.type, c.best.payload]));
+    expect(byType).toEqual({ crack: 'crack-best', pothole: 'pothole-best' });
+    expect(closed.find((c) => c.type === 'crack')?.frames).toBe(3);
+    expect(closed.find((c) => c.type === 'pothole')?.score).toBe(0.95);
+  });
+
+  it('a spot recorded for one type does not hide another type there', () => {
+    const d = new DamageStretches<string>();
+    d.observe(frame(0, 0, 0.8, 'crack', 'crack'));
+    expect(d.observe(frame(100, 40, 0))).toHaveLength(1);
+    // Driven again: the crack is not recorded twice, a pothole at the same spot is new.
+    d.observe(frame(200, 1, 0.9, 'crack-again', 'crack'));
+    d.observe(frame(300, 2, 0.9, 'pothole', 'pothole'));
+    expect(d.flush().map((c) => [c.type, c.best.payload])).toEqual([['pothole', 'pothole']]);
+    expect(d.alreadyRecorded).toBe(1);
+  });
+
+  it('a snapshot restored in a new instance carries on the open stretches (resumed run)', () => {
+    const d = new DamageStretches<string>();
+    d.observe(frame(0, 0, 0.9, 'best'));
+    const before = d.changes;
+    d.observe(frame(100, 2, 0.5, 'worse'));
+    expect(d.changes).toBe(before); // a worse frame changes nothing worth saving
+    const saved = structuredClone(d.snapshot());
+    const resumed = new DamageStretches<string>();
+    resumed.restore(saved);
+    resumed.observe(frame(5000, 4, 0.6, 'after-reload'));
+    const closed = resumed.observe(frame(6000, 20, 0));
+    expect(closed.map((c) => [c.best.payload, c.frames])).toEqual([['best', 3]]);
   });
 
   it('refuses a distance that is not above 0', () => {
@@ -112,5 +185,25 @@ describe('findingOf', () => {
     expect(
       findingOf({ types: [{ name: 'crack', probability: 0.55, state: 'not-sure' }] }),
     ).toMatchObject({ damage: false, lowConfidence: true, score: 0 });
+  });
+});
+
+describe('stretchTypesOf', () => {
+  it('keeps main types: crack subtypes count as a crack, with the highest probability', () => {
+    const f = findingOf({
+      types: [
+        { name: 'pothole', probability: 0.8, state: 'found' },
+        { name: 'crack', probability: 0.6, state: 'found' },
+        { name: 'alligator-crack', probability: 0.7, state: 'found' },
+        { name: 'patch', probability: 0.2, state: 'not-found' },
+      ],
+    });
+    expect(stretchTypesOf(f)).toEqual([
+      { type: 'pothole', score: 0.8 },
+      { type: 'crack', score: 0.7 },
+    ]);
+    expect(
+      stretchTypesOf(findingOf({ label: 'normal', potholeProbability: 0.1, lowConfidence: false })),
+    ).toEqual([]);
   });
 });

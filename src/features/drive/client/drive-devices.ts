@@ -84,28 +84,46 @@ export async function keepScreenOn(): Promise<WakeLockSentinel | null> {
   }
 }
 
-interface BatteryLike extends EventTarget {
+export interface BatteryLike extends EventTarget {
   level: number;
   charging: boolean;
 }
 
-interface PressureRecordLike {
+export interface PressureRecordLike {
   state: 'nominal' | 'fair' | 'serious' | 'critical';
 }
 
-type PressureObserverCtor = new (callback: (records: PressureRecordLike[]) => void) => {
+export type PressureObserverCtor = new (callback: (records: PressureRecordLike[]) => void) => {
   observe(source: 'cpu'): Promise<void>;
   disconnect(): void;
 };
 
+/** Where the power signal comes from: the page's globals, or a test's. */
+export interface PowerSources {
+  getBattery?: () => Promise<BatteryLike>;
+  PressureObserver?: PressureObserverCtor;
+}
+
+function browserPowerSources(): PowerSources {
+  const nav = navigator as Navigator & { getBattery?: () => Promise<BatteryLike> };
+  return {
+    getBattery: nav.getBattery?.bind(nav),
+    PressureObserver: (globalThis as { PressureObserver?: PressureObserverCtor }).PressureObserver,
+  };
+}
+
 /** Calls `onSignal` with what the browser says about battery and heat; returns a stop function. */
-export function watchPower(onSignal: (signal: PowerSignal) => void): () => void {
+export function watchPower(
+  onSignal: (signal: PowerSignal) => void,
+  sources: PowerSources = browserPowerSources(),
+): () => void {
   const signal: PowerSignal = {};
   const stops: (() => void)[] = [];
-  const nav = navigator as Navigator & { getBattery?: () => Promise<BatteryLike> };
-  void nav
+  let stopped = false;
+  void sources
     .getBattery?.()
     .then((battery) => {
+      if (stopped) return;
       const read = () => {
         signal.batteryLevel = battery.level;
         signal.charging = battery.charging;
@@ -120,7 +138,7 @@ export function watchPower(onSignal: (signal: PowerSignal) => void): () => void 
       });
     })
     .catch(() => undefined);
-  const Pressure = (globalThis as { PressureObserver?: PressureObserverCtor }).PressureObserver;
+  const Pressure = sources.PressureObserver;
   if (Pressure) {
     const observer = new Pressure((records) => {
       const last = records[records.length - 1];
@@ -131,5 +149,8 @@ export function watchPower(onSignal: (signal: PowerSignal) => void): () => void 
     observer.observe('cpu').catch(() => undefined);
     stops.push(() => observer.disconnect());
   }
-  return () => stops.forEach((stop) => stop());
+  return () => {
+    stopped = true;
+    stops.forEach((stop) => stop());
+  };
 }

@@ -2,7 +2,9 @@
  * A drive as the page runs it (issue 13): camera frames are offered to the session as they come
  * (requestVideoFrameCallback, else a 30 Hz timer); the ones it takes are copied to an
  * ImageBitmap and transferred to the analysis worker, so nothing heavy runs on the main thread.
- * Position, wake lock and power signal feed the session. `stop(reason)` ends everything once.
+ * Position, wake lock and power signal feed the session. `pause()` (the app hidden) releases
+ * camera, position, wake lock and writes the run; `resume()` takes them again. `stop(reason)`
+ * ends everything once.
  */
 import * as Comlink from 'comlink';
 import type { RunEndReason } from '../../../schema/run';
@@ -19,6 +21,8 @@ export interface DriveRunnerOptions {
   video: HTMLVideoElement;
   settings: DriveSettings;
   model: { id: string; version: string } | null;
+  /** Carry on this run (left running by a reload) instead of starting a new one. */
+  resumeRunId?: string;
   /** Each survey saved (the page queues it for sync). */
   onSurvey: (record: SurveyRecord) => void;
   /** A problem the engineer should see; the run goes on. */
@@ -35,6 +39,9 @@ export class DriveRunner {
   private stops: (() => void)[] = [];
   private wakeLock: WakeLockSentinel | null = null;
   private stopping: Promise<RunRecord> | null = null;
+  /** The page wants the run paused (hidden); a resume still opening the camera gives way. */
+  private wantPaused = false;
+  private resuming = false;
 
   private constructor(
     readonly session: DriveSession,
@@ -45,35 +52,73 @@ export class DriveRunner {
     const stream = await openRearCamera(options.video);
     let session: DriveSession;
     try {
-      session = await DriveSession.start(options.runs, {
-        settings: options.settings,
-        model: options.model,
-      });
+      session = options.resumeRunId
+        ? await DriveSession.resume(options.runs, options.resumeRunId)
+        : await DriveSession.start(options.runs, {
+            settings: options.settings,
+            model: options.model,
+          });
     } catch (error) {
       stopStream(stream);
       throw error;
     }
     const runner = new DriveRunner(session, options);
     runner.stream = stream;
+    session.addEventListener('survey', (e) =>
+      options.onSurvey((e as CustomEvent<SurveyRecord>).detail),
+    );
     runner.begin();
     return runner;
   }
 
+  /**
+   * The app is hidden: frames stop, camera, position and wake lock are released (a phone in
+   * the background must not keep its camera), and the run is written, started in this same task
+   * (a page being unloaded may not run a later one). The run goes on.
+   */
+  pause(): Promise<unknown> {
+    this.wantPaused = true;
+    if (this.stopping) return this.stopping;
+    const saved = this.session.paused ? Promise.resolve() : this.session.pause();
+    this.release();
+    return saved;
+  }
+
+  /** The app is shown again: camera, position and wake lock back, frames offered again. */
+  async resume(): Promise<void> {
+    this.wantPaused = false;
+    if (this.stopping || !this.session.paused || this.resuming) return;
+    this.resuming = true;
+    try {
+      const stream = await openRearCamera(this.options.video);
+      // Hidden again (or stopped) while the camera opened.
+      if (this.wantPaused || this.stopping) {
+        stopStream(stream);
+        return;
+      }
+      this.stream = stream;
+      this.begin();
+      this.session.resumeFrames();
+    } catch (error) {
+      // The run stays paused with all it had; the engineer sees why and can stop it.
+      this.options.onProblem(error instanceof Error ? error.message : String(error));
+    } finally {
+      this.resuming = false;
+    }
+  }
+
   private begin(): void {
     const { session, options } = this;
-    session.addEventListener('survey', (e) =>
-      options.onSurvey((e as CustomEvent<SurveyRecord>).detail),
-    );
     this.stops.push(watchFixes((fix) => session.fix(fix), options.onProblem));
     this.stops.push(watchPower((signal) => session.setPower(signal)));
     void keepScreenOn().then((lock) => {
-      if (this.stopping) void lock?.release();
+      if (this.stopping || this.session.paused) void lock?.release();
       else this.wakeLock = lock;
     });
     // The camera track ending (unplugged, taken by another app) ends the run with what it had.
-    this.stream
-      ?.getVideoTracks()[0]
-      ?.addEventListener('ended', () => void this.stop('camera-lost'));
+    this.stream?.getVideoTracks()[0]?.addEventListener('ended', () => {
+      if (!this.session.paused) void this.stop('camera-lost');
+    });
     this.watchFrames();
   }
 
@@ -82,7 +127,7 @@ export class DriveRunner {
     if (video.requestVideoFrameCallback) {
       let id = 0;
       const next = () => {
-        if (this.stopping) return;
+        if (this.stopping || this.session.paused) return;
         this.offer();
         id = video.requestVideoFrameCallback!(next);
       };
@@ -127,14 +172,20 @@ export class DriveRunner {
     this.stopping ??= (async () => {
       // The run's record first (see DriveSession.end), then the devices.
       const ended = this.session.end(reason);
-      for (const stop of this.stops) stop();
-      this.stops = [];
-      stopStream(this.stream);
-      this.stream = null;
-      this.options.video.srcObject = null;
-      await this.wakeLock?.release().catch(() => undefined);
+      this.release();
       return ended;
     })();
     return this.stopping;
+  }
+
+  /** Camera, position, power watch, frames and wake lock off. */
+  private release(): void {
+    for (const stop of this.stops) stop();
+    this.stops = [];
+    stopStream(this.stream);
+    this.stream = null;
+    this.options.video.srcObject = null;
+    void this.wakeLock?.release().catch(() => undefined);
+    this.wakeLock = null;
   }
 }

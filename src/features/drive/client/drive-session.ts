@@ -1,23 +1,33 @@
 /**
  * One drive run on the page side (issue 13): it decides which camera frames go to the worker
- * (FrameScheduler), records the track (TrackRecorder), groups damage frames into stretches
- * (DamageStretches) and saves each closed stretch's best frame as a survey of the run, in the
- * same transaction as the run's record of it. The run record is written every few seconds, so a
- * reload keeps what it had; `end` closes the open stretch, thins the track and marks the run
- * ended. The camera, the worker and the wake lock stay in the page (drive-page.ts).
+ * (FrameScheduler), records the track (TrackRecorder), groups damage frames into stretches per
+ * damage type (DamageStretches) and saves each closed stretch's best frame as a survey of the
+ * run, in the same transaction as the run's record of it. Everything a reload would lose is in
+ * the run record as it goes: the track and counters every few seconds, the open stretches (with
+ * their best frame, photo included) whenever one opens or gets a better frame. So a run can be
+ * resumed after a reload (`DriveSession.resume`) or ended with all it had
+ * (leftover-runs.ts). `pause` / `resume` follow the page being hidden and shown again. The
+ * camera, the worker and the wake lock stay in the page (drive-runner.ts).
  */
-import type { Position } from '../../../schema/survey';
 import type { RunEndReason } from '../../../schema/run';
 import type { RunRepository } from '../../../store/run-repository';
 import type { RunRecord } from '../../../store/run-record';
-import type { SurveyRecord } from '../../../store/survey-record';
-import { typesFoundOf, verdictKeyOf } from '../../../store/survey-record';
-import { damageOf } from '../../../workers/damage-record';
 import type { FrameAnalysis } from '../../../workers/protocol';
 import { DamageStretches, DEFAULT_STRETCH_DISTANCE_M } from '../shared/damage-stretches';
 import { findingOf, type FrameFinding } from '../../../model/frame-finding';
 import { DEFAULT_MAX_FPS, FrameScheduler, type PowerSignal } from '../shared/frame-scheduler';
+import { stretchTypesOf } from '../shared/stretch-types';
 import { DEFAULT_THIN_TOLERANCE_M, thinTrack, TrackRecorder } from '../shared/track';
+import {
+  openStretchesOf,
+  saveClosedStretches,
+  storableAnalysis,
+  type DriveFix,
+  type PendingFrame,
+} from './drive-survey';
+
+export type { DriveFix } from './drive-survey';
+export { driveSurveyRecord } from './drive-survey';
 
 /** How often the run record is written while running. */
 export const CHECKPOINT_MS = 5000;
@@ -32,29 +42,14 @@ export const DEFAULT_DRIVE_SETTINGS: DriveSettings = {
   sameDamageM: DEFAULT_STRETCH_DISTANCE_M,
 };
 
-/** A Geolocation fix with what a drive needs. */
-export interface DriveFix {
-  lon: number;
-  lat: number;
-  accuracyM: number | null;
-  speedMps: number | null;
-  headingDeg: number | null;
-  /** Epoch ms. */
-  at: number;
-}
-
-interface PendingFrame {
-  analysis: FrameAnalysis;
-  fix: DriveFix | null;
-  at: number;
-}
-
 export interface DriveView {
   runId: string;
   running: boolean;
+  /** The app is hidden: camera released, nothing analysed until it is shown again. */
+  paused: boolean;
   framesAnalysed: number;
   framesDropped: number;
-  /** Surveys saved plus the damage stretch still open (it becomes one). */
+  /** Surveys saved plus the damage stretches still open (each becomes one). */
   damages: number;
   distanceM: number;
   last: FrameFinding | null;
@@ -66,6 +61,11 @@ export interface DriveView {
 /** A fix older than this is not a frame's position. */
 const MAX_FIX_AGE_MS = 5000;
 
+type Progress = Pick<
+  RunRecord,
+  'track' | 'distanceM' | 'framesAnalysed' | 'framesDropped' | 'openStretches' | 'pausedAt'
+>;
+
 export class DriveSession extends EventTarget {
   readonly scheduler: FrameScheduler;
   private readonly track: TrackRecorder;
@@ -74,6 +74,9 @@ export class DriveSession extends EventTarget {
   private run: RunRecord;
   private saving: Promise<unknown> = Promise.resolve();
   private lastCheckpoint: number;
+  /** The stretches' change count at the last write of the open stretches. */
+  private stretchesWritten: number;
+  private pausedAt: string | null = null;
   private ended: Promise<RunRecord> | null = null;
   private view: DriveView;
 
@@ -84,21 +87,31 @@ export class DriveSession extends EventTarget {
   ) {
     super();
     this.run = run;
-    this.scheduler = new FrameScheduler({ maxFps: run.settings.maxFps });
-    this.track = new TrackRecorder();
+    this.scheduler = new FrameScheduler({
+      maxFps: run.settings.maxFps,
+      counted: { analysed: run.framesAnalysed, dropped: run.framesDropped },
+    });
+    this.track = new TrackRecorder({}, { points: run.track, distanceM: run.distanceM });
     this.stretches = new DamageStretches({ distanceM: run.settings.sameDamageM });
+    this.stretches.remember(
+      run.damageSpots.map((s) => ({ lon: s.lon, lat: s.lat, type: s.type ?? 'pothole' })),
+    );
+    this.stretches.restore(openStretchesOf(run));
+    this.stretchesWritten = this.stretches.changes;
     this.lastCheckpoint = clock();
     this.view = {
       runId: run.id,
       running: true,
-      framesAnalysed: 0,
-      framesDropped: 0,
+      paused: false,
+      framesAnalysed: run.framesAnalysed,
+      framesDropped: run.framesDropped,
       damages: 0,
-      distanceM: 0,
+      distanceM: run.distanceM,
       last: null,
       lastMs: null,
       saveError: null,
     };
+    this.view.damages = this.damagesNow();
   }
 
   static async start(
@@ -126,11 +139,39 @@ export class DriveSession extends EventTarget {
       framesDropped: 0,
       surveyIds: [],
       damageSpots: [],
+      openStretches: [],
+      savedFrames: [],
+      pausedAt: null,
       settings: { ...(options.settings ?? DEFAULT_DRIVE_SETTINGS) },
       model: options.model,
       sync: { state: 'local', attempts: 0 },
     };
     await runs.create(run);
+    return new DriveSession(runs, run, clock);
+  }
+
+  /**
+   * Carries on a run a reload left running: the same run id, its track, counters, the damages
+   * it recorded (not recorded again) and the stretches it had open (their best frames kept).
+   */
+  static async resume(
+    runs: RunRepository,
+    runId: string,
+    options: { clock?: () => number } = {},
+  ): Promise<DriveSession> {
+    const clock = options.clock ?? Date.now;
+    const stored = await runs.get(runId);
+    if (!stored || stored.state !== 'running') {
+      throw new DriveSessionError(
+        'This run has already ended: start a new one.',
+        `run ${runId} is ${stored?.state ?? 'not on the phone'}`,
+      );
+    }
+    const run = await runs.update(runId, (r) => ({
+      ...r,
+      pausedAt: null,
+      updatedAt: new Date(clock()).toISOString(),
+    }));
     return new DriveSession(runs, run, clock);
   }
 
@@ -159,7 +200,8 @@ export class DriveSession extends EventTarget {
 
   /** A frame is ready at `now`: true when it should be analysed (then call frameAnalysed). */
   offerFrame(now: number): boolean {
-    if (this.ended) return false;
+    // While paused no frame is offered for real (the camera is off): nothing is counted.
+    if (this.ended || this.pausedAt) return false;
     const take = this.scheduler.offer(now);
     if (!take) this.update({ framesDropped: this.scheduler.stats().dropped });
     return take;
@@ -179,38 +221,80 @@ export class DriveSession extends EventTarget {
     const closed = this.stretches.observe({
       at,
       position: fix,
-      damage: finding.damage && analysis.photo !== null,
-      score: finding.score,
-      payload: { analysis, fix, at },
+      // A damage frame without a photo (the worker could not encode it) cannot be a survey.
+      found: analysis.photo !== null ? stretchTypesOf(finding) : [],
+      payload: { analysis: storableAnalysis(analysis), fix, at },
     });
     this.update({
       framesAnalysed: this.scheduler.stats().analysed,
       last: finding,
       lastMs: elapsedMs,
-      damages: this.run.surveyIds.length + closed.length + (this.stretches.hasOpenStretch ? 1 : 0),
     });
-    for (const stretch of closed) await this.queue(() => this.saveSurvey(stretch.best.payload));
-    if (this.clock() - this.lastCheckpoint >= CHECKPOINT_MS) await this.checkpoint();
+    if (closed.length > 0) {
+      const progress = this.progress();
+      await this.queue(async () => {
+        const { run, surveys } = await saveClosedStretches(
+          this.runs,
+          this.run.id,
+          closed,
+          (stored) => ({ ...stored, ...progress, updatedAt: new Date(this.clock()).toISOString() }),
+        );
+        this.run = run;
+        for (const record of surveys)
+          this.dispatchEvent(new CustomEvent('survey', { detail: record }));
+      });
+      this.lastCheckpoint = this.clock();
+    } else if (
+      this.stretches.changes !== this.stretchesWritten ||
+      this.clock() - this.lastCheckpoint >= CHECKPOINT_MS
+    ) {
+      // A new stretch or a better frame is written at once: a reload must not lose it.
+      await this.checkpoint();
+    }
+    this.update({ damages: this.damagesNow() });
   }
 
-  /** Writes the track and counters so far (also called when the page is hidden). */
+  /** Writes the track, counters and open stretches so far. */
   checkpoint(): Promise<unknown> {
     this.lastCheckpoint = this.clock();
+    // Taken now, not when the write runs: each write is the state at its place in the queue.
+    const progress = this.progress();
     return this.queue(async () => {
       this.run = await this.runs.update(this.run.id, (stored) => ({
         ...stored,
-        ...this.progress(),
+        ...progress,
         updatedAt: new Date(this.clock()).toISOString(),
       }));
     });
   }
 
   /**
-   * Ends the run: the track is thinned and the run marked ended, then the open stretch becomes
-   * its last survey. Once. The run record is written first, in the task that ended the run: a
-   * page being hidden or unloaded may not finish a longer chain of writes, and a run marked
-   * ended keeps every survey saved so far (a survey and its place in the run are one
-   * transaction).
+   * The app is hidden (or reloading): no more frames, and everything is written at once, in
+   * the task that paused, so a tab killed in the background keeps it. The run stays running.
+   */
+  pause(): Promise<unknown> {
+    if (this.ended || this.pausedAt) return this.saving;
+    this.pausedAt = new Date(this.clock()).toISOString();
+    this.update({ paused: true });
+    return this.checkpoint();
+  }
+
+  /** The app is shown again: frames are offered again. */
+  resumeFrames(): void {
+    if (this.ended || !this.pausedAt) return;
+    this.pausedAt = null;
+    this.update({ paused: false });
+    void this.checkpoint();
+  }
+
+  get paused(): boolean {
+    return this.pausedAt !== null;
+  }
+
+  /**
+   * Ends the run, once: the open stretches become its last surveys and the run is marked ended
+   * with its thinned track, in one transaction (all of it or, if the page dies first, none: the
+   * run is then still running with its open stretches, and is resumed or ended on return).
    */
   end(reason: RunEndReason): Promise<RunRecord> {
     this.ended ??= (async () => {
@@ -218,32 +302,56 @@ export class DriveSession extends EventTarget {
       const endedAt = new Date(this.clock()).toISOString();
       const progress = this.progress();
       await this.queue(async () => {
-        this.run = await this.runs.update(this.run.id, (stored) => ({
-          ...stored,
-          ...progress,
-          track: thinTrack(progress.track, stored.trackToleranceM),
-          state: 'ended',
-          endedAt,
-          updatedAt: endedAt,
-          endReason: reason,
-        }));
+        const { run, surveys } = await saveClosedStretches(
+          this.runs,
+          this.run.id,
+          closed,
+          (stored) => ({
+            ...stored,
+            ...progress,
+            track: thinTrack(progress.track, stored.trackToleranceM),
+            openStretches: [],
+            pausedAt: null,
+            state: 'ended',
+            endedAt,
+            updatedAt: endedAt,
+            endReason: reason,
+          }),
+        );
+        this.run = run;
+        for (const record of surveys)
+          this.dispatchEvent(new CustomEvent('survey', { detail: record }));
       });
-      for (const stretch of closed) await this.queue(() => this.saveSurvey(stretch.best.payload));
       await this.saving;
-      this.update({ running: false, damages: this.run.surveyIds.length });
+      this.update({ running: false, paused: false, damages: this.run.surveyIds.length });
       return this.run;
     })();
     return this.ended;
   }
 
-  private progress(): Pick<RunRecord, 'track' | 'distanceM' | 'framesAnalysed' | 'framesDropped'> {
+  private progress(): Progress {
     const stats = this.scheduler.stats();
+    this.stretchesWritten = this.stretches.changes;
     return {
       track: this.track.points.map(([lon, lat, t]) => [lon, lat, t]),
       distanceM: this.track.distanceM,
       framesAnalysed: stats.analysed,
       framesDropped: stats.dropped,
+      openStretches: this.stretches.snapshot(),
+      pausedAt: this.pausedAt,
     };
+  }
+
+  /** Surveys saved plus the open stretches' best frames not saved yet (one survey each). */
+  private damagesNow(): number {
+    const saved = new Set(this.run.savedFrames ?? []);
+    const pending = new Set(
+      this.stretches
+        .snapshot()
+        .map((s) => s.best.payload.at)
+        .filter((at) => !saved.has(at)),
+    );
+    return this.run.surveyIds.length + pending.size;
   }
 
   private freshFix(at: number): DriveFix | null {
@@ -260,75 +368,20 @@ export class DriveSession extends EventTarget {
     return run;
   }
 
-  private async saveSurvey(frame: PendingFrame): Promise<void> {
-    const record = driveSurveyRecord(frame, this.run.id);
-    const spot = frame.fix ? { lon: frame.fix.lon, lat: frame.fix.lat } : null;
-    this.run = await this.runs.addSurvey(this.run.id, record, frame.analysis.photo!.jpeg, spot);
-    this.dispatchEvent(new CustomEvent('survey', { detail: record }));
-  }
-
   private update(changes: Partial<DriveView>): void {
     this.view = { ...this.view, ...changes };
     this.dispatchEvent(new Event('change'));
   }
 }
 
-/** A damage frame as a survey of the run. */
-export function driveSurveyRecord(frame: PendingFrame, runId: string): SurveyRecord {
-  const { explanation, photo } = frame.analysis;
-  if (!photo) throw new Error('A drive survey needs the frame photo');
-  const at = new Date(frame.at).toISOString();
-  const damage = damageOf(explanation);
-  const position: Position | null = frame.fix
-    ? { lat: frame.fix.lat, lon: frame.fix.lon, accuracyM: frame.fix.accuracyM, source: 'gps' }
-    : null;
-  return {
-    id: crypto.randomUUID(),
-    revision: 1,
-    createdAt: at,
-    updatedAt: at,
-    position,
-    noPositionReason: position ? null : 'unavailable',
-    verdict: explanation.verdict,
-    verdictKey: verdictKeyOf(explanation.verdict),
-    probabilities: explanation.probabilities,
-    cam: explanation.cam,
-    model: explanation.model,
-    analysisError: null,
-    notes: '',
-    severity: null,
-    photo: photo.meta,
-    thumbnail: photo.thumbnail,
-    sync: { state: 'local', attempts: 0 },
-    ...(damage ? { damage } : {}),
-    typesFound: typesFoundOf(explanation.verdict, damage),
-    runId,
-    motion: {
-      speedMps: frame.fix?.speedMps ?? null,
-      headingDeg: frame.fix?.headingDeg ?? null,
-    },
-  };
-}
-
-/** Runs left 'running' by a reload or a killed tab: ended with what they had. */
-export async function endAbandonedRuns(
-  runs: RunRepository,
-  now = new Date(),
-): Promise<RunRecord[]> {
-  const ended: RunRecord[] = [];
-  for (const run of await runs.running()) {
-    ended.push(
-      await runs.update(run.id, (stored) => ({
-        ...stored,
-        track: thinTrack(stored.track, stored.trackToleranceM),
-        state: 'ended',
-        // The last time it was known to be running: the end of what it recorded.
-        endedAt: stored.updatedAt < now.toISOString() ? stored.updatedAt : now.toISOString(),
-        endReason: 'reloaded',
-      })),
-    );
+export class DriveSessionError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'DriveSessionError';
   }
-  return ended;
 }
 
 function errorText(error: unknown): string {

@@ -1,34 +1,54 @@
 /**
- * One damage seen from a moving vehicle shows in many frames. Frames that find damage within
- * `distanceM` (default 10 m, by GPS) of a damage already in the open stretch belong to that
- * stretch; the stretch keeps its best-scoring frame, not its first. A stretch closes when the
- * vehicle is farther than `distanceM` from every damage in it (or the run ends), and only then
- * becomes a survey, so a survey is never replaced after it may have been uploaded.
- * A damage frame within `distanceM` of a stretch already closed in this run (the same spot
- * driven again) is the same damage and is not recorded again.
- * Without a GPS fix, distance cannot be told: frames within `noFixGapMs` of the stretch's last
- * damage frame are the same stretch. Pure: the page feeds it frames and saves what it closes.
+ * One damage seen from a moving vehicle shows in many frames. Stretches are kept per damage
+ * type: a frame that finds a type within `distanceM` (default 10 m, by GPS) of that type's open
+ * stretch belongs to it, and each stretch keeps its best-scoring frame for its type, not its
+ * first. So a crack and a pothole 5 m apart are two stretches (two surveys), while a pothole
+ * seen in ten frames is one. A stretch closes when the vehicle is farther than `distanceM` from
+ * every damage in it (or the run ends), and only then becomes a survey, so a survey is never
+ * replaced after it may have been uploaded. A frame finding a type within `distanceM` of a
+ * stretch of that type already closed in this run (the same spot driven again) is not recorded
+ * again. Without a GPS fix, distance cannot be told: frames within `noFixGapMs` of the
+ * stretch's last damage frame are the same stretch.
+ * Pure, and its state is plain data (`snapshot` / `restore`), so a run resumed after a reload
+ * carries on with the stretches it had open.
  */
 import { distanceMetres, type LonLat } from '../../../geo/ruler';
 
 export const DEFAULT_STRETCH_DISTANCE_M = 10;
 export const DEFAULT_NO_FIX_GAP_MS = 2000;
 
+export interface TypeScore {
+  type: string;
+  score: number;
+}
+
 export interface StretchFrame<T> {
   /** Milliseconds (any clock, increasing). */
   at: number;
   position: LonLat | null;
-  damage: boolean;
-  score: number;
+  /** The damage types the frame found, each with its score (empty: no damage). */
+  found: TypeScore[];
   /** What the caller needs to save the frame (photo, verdict...). */
   payload: T;
 }
 
-export interface ClosedStretch<T> {
+/** An open stretch as plain data (structured-clonable when the payload is). */
+export interface StretchState<T> {
+  type: string;
   best: StretchFrame<T>;
+  /** The best frame's score for this stretch's type. */
+  score: number;
   frames: number;
   /** Positions of every damage frame of the stretch. */
   positions: LonLat[];
+  lastAt: number;
+}
+
+export type ClosedStretch<T> = Omit<StretchState<T>, 'lastAt'>;
+
+/** A damage already recorded in this run, by type. */
+export interface RecordedSpot extends LonLat {
+  type: string;
 }
 
 export interface StretchOptions {
@@ -36,20 +56,14 @@ export interface StretchOptions {
   noFixGapMs?: number;
 }
 
-interface OpenStretch<T> {
-  best: StretchFrame<T>;
-  frames: number;
-  positions: LonLat[];
-  lastAt: number;
-}
-
 export class DamageStretches<T> {
   private readonly distanceM: number;
   private readonly noFixGapMs: number;
-  private open: OpenStretch<T> | null = null;
-  /** Damage positions of the stretches closed in this run. */
-  private readonly recorded: LonLat[] = [];
+  /** Open stretches, at most one per type. */
+  private open = new Map<string, StretchState<T>>();
+  private readonly recorded: RecordedSpot[] = [];
   private ignored = 0;
+  private revision = 0;
 
   constructor(options: StretchOptions = {}) {
     this.distanceM = options.distanceM ?? DEFAULT_STRETCH_DISTANCE_M;
@@ -61,69 +75,113 @@ export class DamageStretches<T> {
     }
   }
 
-  /** Stretches recorded before (a run resumed after a reload): not recorded again. */
-  remember(positions: readonly LonLat[]): void {
-    this.recorded.push(...positions);
+  /** Damages recorded before (a run resumed after a reload): not recorded again. */
+  remember(spots: readonly RecordedSpot[]): void {
+    this.recorded.push(...spots.map((s) => ({ ...s })));
   }
 
-  /** Feeds one analysed frame; returns the stretches it closed (zero or one). */
+  /** Puts back the stretches a resumed run had open. */
+  restore(open: readonly StretchState<T>[]): void {
+    for (const s of open) this.open.set(s.type, { ...s, positions: [...s.positions] });
+    this.revision++;
+  }
+
+  /** The open stretches, for saving while the run goes on. */
+  snapshot(): StretchState<T>[] {
+    return [...this.open.values()].map((s) => ({ ...s, positions: [...s.positions] }));
+  }
+
+  /**
+   * Changes each time a stretch opens, closes or gets a better frame: the caller saves the
+   * snapshot when it moved, so a reload loses no best frame.
+   */
+  get changes(): number {
+    return this.revision;
+  }
+
+  /** Feeds one analysed frame; returns the stretches it closed. */
   observe(frame: StretchFrame<T>): ClosedStretch<T>[] {
     const closed: ClosedStretch<T>[] = [];
-    if (this.open && !this.belongsToOpen(frame)) {
-      // A frame without damage closes a stretch only when it is known to be away from it.
-      if (frame.damage || frame.position) closed.push(this.close());
+    for (const stretch of [...this.open.values()]) {
+      if (this.belongsTo(stretch, frame)) continue;
+      // Away from it by GPS, or (no fix) a later damage frame after the time gap; a frame
+      // without damage and without a fix says nothing about where the phone is.
+      if (frame.position || frame.found.length > 0) closed.push(this.close(stretch.type));
     }
-    if (!frame.damage) return closed;
-    if (this.open) {
-      this.open.frames++;
-      this.open.lastAt = frame.at;
-      if (frame.position) this.open.positions.push(frame.position);
-      if (frame.score > this.open.best.score) this.open.best = frame;
-      return closed;
+    for (const { type, score } of strongestPerType(frame.found)) {
+      const stretch = this.open.get(type);
+      if (stretch) {
+        stretch.frames++;
+        stretch.lastAt = frame.at;
+        if (frame.position) stretch.positions.push(frame.position);
+        if (score > stretch.score) {
+          stretch.best = frame;
+          stretch.score = score;
+          this.revision++;
+        }
+        continue;
+      }
+      if (frame.position && this.nearRecorded(type, frame.position)) {
+        this.ignored++;
+        continue;
+      }
+      this.open.set(type, {
+        type,
+        best: frame,
+        score,
+        frames: 1,
+        positions: frame.position ? [frame.position] : [],
+        lastAt: frame.at,
+      });
+      this.revision++;
     }
-    if (frame.position && this.nearRecorded(frame.position)) {
-      this.ignored++;
-      return closed;
-    }
-    this.open = {
-      best: frame,
-      frames: 1,
-      positions: frame.position ? [frame.position] : [],
-      lastAt: frame.at,
-    };
     return closed;
   }
 
-  /** Closes the open stretch (end of run). */
+  /** Closes every open stretch (end of run). */
   flush(): ClosedStretch<T>[] {
-    return this.open ? [this.close()] : [];
+    return [...this.open.keys()].map((type) => this.close(type));
   }
 
-  /** Damage frames dropped because their spot was already recorded in this run. */
+  /** Damage findings dropped because their spot was already recorded in this run. */
   get alreadyRecorded(): number {
     return this.ignored;
   }
 
   get hasOpenStretch(): boolean {
-    return this.open !== null;
+    return this.open.size > 0;
   }
 
-  private belongsToOpen(frame: StretchFrame<T>): boolean {
-    const open = this.open!;
-    if (frame.position && open.positions.length > 0) {
-      return open.positions.some((p) => distanceMetres(p, frame.position!) <= this.distanceM);
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  private belongsTo(stretch: StretchState<T>, frame: StretchFrame<T>): boolean {
+    if (frame.position && stretch.positions.length > 0) {
+      return stretch.positions.some((p) => distanceMetres(p, frame.position!) <= this.distanceM);
     }
-    return frame.at - open.lastAt <= this.noFixGapMs;
+    return frame.at - stretch.lastAt <= this.noFixGapMs;
   }
 
-  private nearRecorded(position: LonLat): boolean {
-    return this.recorded.some((p) => distanceMetres(p, position) <= this.distanceM);
+  private nearRecorded(type: string, position: LonLat): boolean {
+    return this.recorded.some(
+      (p) => p.type === type && distanceMetres(p, position) <= this.distanceM,
+    );
   }
 
-  private close(): ClosedStretch<T> {
-    const open = this.open!;
-    this.open = null;
-    this.recorded.push(...open.positions);
-    return { best: open.best, frames: open.frames, positions: open.positions };
+  private close(type: string): ClosedStretch<T> {
+    const stretch = this.open.get(type)!;
+    this.open.delete(type);
+    this.revision++;
+    this.recorded.push(...stretch.positions.map((p) => ({ lon: p.lon, lat: p.lat, type })));
+    const { best, score, frames, positions } = stretch;
+    return { type, best, score, frames, positions };
   }
+}
+
+/** One entry per type (the highest score when a type is listed twice). */
+function strongestPerType(found: readonly TypeScore[]): TypeScore[] {
+  const best = new Map<string, number>();
+  for (const { type, score } of found) best.set(type, Math.max(score, best.get(type) ?? -Infinity));
+  return [...best.entries()].map(([type, score]) => ({ type, score }));
 }

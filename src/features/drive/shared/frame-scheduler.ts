@@ -25,6 +25,8 @@ export interface FrameSchedulerOptions {
   smoothing?: number;
   /** Below this battery level (not charging) frames come half as often. */
   lowBattery?: number;
+  /** Counts a resumed run had already (after a reload). */
+  counted?: { analysed: number; dropped: number };
 }
 
 export class FrameSchedulerError extends Error {
@@ -64,6 +66,8 @@ export class FrameScheduler {
     this.headroom = options.headroom ?? 1.25;
     this.smoothing = options.smoothing ?? 0.3;
     this.lowBattery = options.lowBattery ?? 0.2;
+    this.analysed = options.counted?.analysed ?? 0;
+    this.dropped = options.counted?.dropped ?? 0;
   }
 
   setMaxFps(fps: number): void {
