@@ -320,9 +320,10 @@ describe('the engineer’s Right / Wrong on the phone', () => {
   });
 
   it('reloaded offline, the answers are still there and the list says "corrected"; online, the server has them', async () => {
-    // Reloaded on the survey last opened (the Wrong one), with no network.
+    // Reloaded with no network (on the survey page, where the first test ended).
     await pageA.reload();
-    await pageA.getByTestId('correction').waitFor();
+    await pageA.locator('rc-capture').waitFor();
+    await openSurvey(pageA, wrongId);
     expect(await answerText(pageA)).toBe('Your answer: Wrong: Pothole (2 marked on the photo).');
     expect(await listAnswer(pageA, wrongId)).toBe('corrected (Wrong)');
     expect(await listAnswer(pageA, rightId)).toBe('corrected (Right)');
