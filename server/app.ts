@@ -26,6 +26,7 @@ import { segmentReportRoutes } from './routes/segment-report';
 import { photoRoutes } from './routes/photos';
 import { runExportRoutes, runRoutes } from './routes/runs';
 import { reviewRoutes } from './routes/reviews';
+import { roadRoutes } from './routes/roads';
 import { surveyRoutes } from './routes/surveys';
 import { apiHeaders, appPageHeaders, strictTransportSecurity } from './security-headers';
 import {
@@ -38,6 +39,7 @@ import {
 } from './static-app';
 import type { ModelFileStore, ModelReleaseStore } from './store/model-store';
 import type { PhotoStore } from './store/photo-store';
+import type { RoadNetworkStore } from './store/road-network-store';
 import type { RunStore } from './store/run-store';
 import type { ReviewStore } from './store/review-store';
 import type { SurveyStore, TokenStore } from './store/survey-store';
@@ -57,6 +59,9 @@ export interface ServerOptions {
   surveys: SurveyStore;
   /** Drive runs (issue 13); without it the runs routes are absent (404). */
   runs?: RunStore;
+  /** The office's road network (issue 12); without it exports leave road and chainage empty
+   * and the roads routes are absent (404). */
+  roads?: RoadNetworkStore;
   tokens: TokenStore;
   photos: PhotoStore;
   reviews: ReviewStore;
@@ -222,8 +227,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       }
       await api.register(reviewRoutes, { surveys: options.surveys, reviews: options.reviews });
       await api.register(modelRoutes, { models: options.models, modelFiles: options.modelFiles });
+      if (options.roads) await api.register(roadRoutes, { roads: options.roads });
       await api.register(exportRoutes, {
         surveys: options.surveys,
+        roads: options.roads ?? null,
         publicUrl: options.publicUrl ?? null,
         maxConcurrent: options.maxConcurrentExports ?? 2,
       });

@@ -18,6 +18,7 @@ export type ApiErrorCode =
   | 'batch_too_large'
   | 'invalid_query'
   | 'invalid_road_network'
+  | 'no_road_network'
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'not_jpeg'

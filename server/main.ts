@@ -8,6 +8,7 @@ import { ConfigError, readConfig, type ServerConfig } from './config';
 import { SchemaTooNewError } from './store/migration';
 import { DATABASE_FILE_NAME, openStorage, StorageConfigError, type Storage } from './store/storage';
 import { MODEL_USAGE, runModelCommand } from './models/model-cli';
+import { ROADS_USAGE, runRoadsCommand } from './roads/roads-cli';
 import { runTokenCommand, TOKEN_USAGE, UsageError } from './tokens-cli';
 
 const USAGE = `RoadCAM sync server
@@ -15,6 +16,7 @@ const USAGE = `RoadCAM sync server
   npm run server                     serve the sync API and the built app
   ${TOKEN_USAGE.split('\n').slice(1).join('\n  ').trim()}
   ${MODEL_USAGE.split('\n').slice(1).join('\n  ').trim()}
+  ${ROADS_USAGE.split('\n').slice(1).join('\n  ').trim()}
   npm run server -- import-sqlite DIR  copy a SQLite data directory into DATABASE_URL's database
 
 Environment: PORT (8787), HOST (127.0.0.1; 0.0.0.0 for a team), ROADCAM_DATA_DIR
@@ -59,6 +61,7 @@ async function serve(config: ServerConfig): Promise<void> {
   const app = await buildServer({
     surveys: storage.surveys,
     runs: storage.runs,
+    roads: storage.roads,
     tokens: storage.tokens,
     photos: storage.photos,
     reviews: storage.reviews,
@@ -177,6 +180,17 @@ async function main(args: string[]): Promise<number> {
     const storage = await openConfiguredStorage(config);
     try {
       return await runModelCommand(args.slice(1), storage, {
+        out: (line) => process.stdout.write(line + '\n'),
+        err: (line) => process.stderr.write(line + '\n'),
+      });
+    } finally {
+      await storage.close();
+    }
+  }
+  if (args[0] === 'roads') {
+    const storage = await openConfiguredStorage(config);
+    try {
+      return await runRoadsCommand(args.slice(1), storage.roads, {
         out: (line) => process.stdout.write(line + '\n'),
         err: (line) => process.stderr.write(line + '\n'),
       });

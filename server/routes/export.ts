@@ -9,6 +9,8 @@
  * a page, and other requests run between pages. A GeoPackage is a database file, so it is
  * written to a temporary file first (page by page, in transactions) and streamed when complete.
  * At most `maxConcurrent` exports run at once in a process; more get 429 with Retry-After.
+ * With a road network loaded (`roads load`, PUT /roads) each survey gets its road id, road name
+ * and chainage from the phone's matcher; the network is parsed once, not per export.
  */
 import Database from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -25,11 +27,16 @@ import {
   kmlChunks,
   writeGeoPackage,
 } from '../../src/geo/export';
+import type { RoadMatcher } from '../../src/geo/road-matcher';
 import { ApiError } from '../errors';
+import { CurrentRoadMatcher } from '../roads/current-road-matcher';
+import type { RoadNetworkStore } from '../store/road-network-store';
 import type { StoredSurvey, SurveyStore } from '../store/survey-store';
 
 export interface ExportRoutesOptions {
   surveys: SurveyStore;
+  /** The office's road network: each survey gets its road and chainage (null: left empty). */
+  roads: RoadNetworkStore | null;
   /** Base of the photo links; null: links are relative (/api/v1/...), never from Host. */
   publicUrl: string | null;
   maxConcurrent: number;
@@ -61,17 +68,24 @@ function photoUrl(publicUrl: string | null, survey: StoredSurvey): string | null
   return `${publicUrl ?? ''}/api/v1/surveys/${survey.id}/photo`;
 }
 
-/** Every stored survey as an export row, page by page. */
+/**
+ * Every stored survey as an export row, page by page, matched to the nearest road of the
+ * office's network (the phone's matcher and default distance, src/geo/road-matcher.ts).
+ */
 export async function* exportRows(
   surveys: SurveyStore,
   publicUrl: string | null,
+  roads: RoadMatcher | null = null,
 ): AsyncGenerator<ExportRow> {
   for await (const page of surveyPages(surveys))
-    for (const survey of page)
+    for (const survey of page) {
+      const { position } = survey.record;
       yield exportRowFromSurvey(survey.record, {
         photoUrl: photoUrl(publicUrl, survey),
         receivedAt: new Date(survey.receivedAt).toISOString(),
+        road: roads && position ? roads.match({ lon: position.lon, lat: position.lat }) : null,
       });
+    }
 }
 
 function download(reply: FastifyReply, type: string, fileName: string): FastifyReply {
@@ -122,32 +136,34 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
     });
   }
 
-  const rows = () => exportRows(surveys, publicUrl);
+  const currentRoads = options.roads ? new CurrentRoadMatcher(options.roads) : null;
+  // The network is read before the answer starts: a broken one is an error, not a cut file.
+  const rows = async () => exportRows(surveys, publicUrl, (await currentRoads?.matcher()) ?? null);
 
   app.get('/export.geojson', async (_request, reply) => {
     admit(reply);
     return download(reply, 'application/geo+json; charset=utf-8', `${FILE_NAME}.geojson`).send(
-      Readable.from(geoJsonChunks(rows())),
+      Readable.from(geoJsonChunks(await rows())),
     );
   });
 
   app.get('/export.csv', async (_request, reply) => {
     admit(reply);
     return download(reply, EXPORT_FORMATS.csv.mime, `${FILE_NAME}.csv`).send(
-      Readable.from(csvChunks(rows())),
+      Readable.from(csvChunks(await rows())),
     );
   });
 
   app.get('/export.kml', async (_request, reply) => {
     admit(reply);
     return download(reply, `${EXPORT_FORMATS.kml.mime}; charset=utf-8`, `${FILE_NAME}.kml`).send(
-      Readable.from(kmlChunks(rows())),
+      Readable.from(kmlChunks(await rows())),
     );
   });
 
   app.get('/export.gpkg', async (_request, reply) => {
     admit(reply);
-    const { file, remove } = await geoPackageFile(rows());
+    const { file, remove } = await geoPackageFile(await rows());
     // A client gone while the file was written has already closed its answer.
     if (reply.raw.destroyed || reply.raw.socket?.destroyed) {
       remove();

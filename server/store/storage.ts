@@ -16,6 +16,7 @@ import { migratePostgres } from './postgres/pg-migrate';
 import { PgModelFileStore } from './postgres/pg-model-files';
 import { PgModelReleaseStore } from './postgres/pg-models';
 import { PgPhotoStore } from './postgres/pg-photos';
+import { PgRoadNetworkStore } from './postgres/pg-road-networks';
 import { PgRunStore } from './postgres/pg-runs';
 import { PgReviewStore } from './postgres/pg-reviews';
 import { PgSurveyStore } from './postgres/pg-surveys';
@@ -23,11 +24,13 @@ import { PgTokenStore } from './postgres/pg-tokens';
 import type { ReviewStore } from './review-store';
 import { SqliteChangeClock } from './sqlite/sqlite-change-clock';
 import { openSqliteDatabase } from './sqlite/sqlite-database';
+import { SqliteRoadNetworkStore } from './sqlite/sqlite-road-networks';
 import { SqliteRunStore } from './sqlite/sqlite-runs';
 import { SqliteModelReleaseStore } from './sqlite/sqlite-models';
 import { SqliteReviewStore } from './sqlite/sqlite-reviews';
 import { SqliteSurveyStore } from './sqlite/sqlite-surveys';
 import { SqliteTokenStore } from './sqlite/sqlite-tokens';
+import type { RoadNetworkStore } from './road-network-store';
 import type { RunStore } from './run-store';
 import type { SurveyStore, TokenStore } from './survey-store';
 
@@ -53,6 +56,8 @@ export interface Storage {
   readonly surveys: SurveyStore;
   /** Drive runs (issue 13). */
   readonly runs: RunStore;
+  /** The office's road network (issue 12): the exports' road and chainage. */
+  readonly roads: RoadNetworkStore;
   readonly tokens: TokenStore;
   readonly photos: PhotoStore;
   /** The office's reviews and their audit trail (issue 11). */
@@ -95,6 +100,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       description: `SQLite ${file}; photos: ${photos.description}`,
       surveys: new SqliteSurveyStore(db, Date.now, clock),
       runs: new SqliteRunStore(db),
+      roads: new SqliteRoadNetworkStore(db),
       tokens: new SqliteTokenStore(db),
       photos,
       reviews: new SqliteReviewStore(db, Date.now, clock),
@@ -131,6 +137,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     description: `PostgreSQL ${db.where}; photos: ${photos.description}`,
     surveys: new PgSurveyStore(db),
     runs: new PgRunStore(db),
+    roads: new PgRoadNetworkStore(db),
     tokens: new PgTokenStore(db),
     photos,
     reviews: new PgReviewStore(db),

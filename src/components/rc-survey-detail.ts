@@ -1,7 +1,7 @@
 /**
  * One saved survey: the photo with its heatmap, what was recorded, notes and severity to edit,
  * its sync state (a conflict shown with the server's version beside it), and delete with a
- * confirmation. Notes are shown as text, never as HTML. Raises `notes-input`,
+ * confirmation. The page puts the engineer's Right / Wrong in the `correction` slot. Notes are shown as text, never as HTML. Raises `notes-input`,
  * `severity-change`, `delete-request`, `delete-confirm`, `delete-cancel`, `analyse-now`, `back`,
  * `replace-server-version`.
  */
@@ -33,6 +33,8 @@ export interface SurveyDetailView {
   conflict: SyncConflictView | null;
   notes: string;
   severity: number | null;
+  /** The engineer's Right / Wrong in words ("Wrong: Crack"); null before they answer. */
+  answerText?: string | null;
   /** "Corrected by the office: …" once the office reviewed it; null before. */
   officeCorrection?: string | null;
   /** Road-damage models: the headline, a heatmap toggle per type, a line per type. */
@@ -42,7 +44,14 @@ export interface SurveyDetailView {
 export interface SyncConflictView {
   message: string;
   /** What the server holds, when it could be asked; null offline. */
-  server: { revision: number; notes: string; severity: number | null; updatedAt: string } | null;
+  server: {
+    revision: number;
+    notes: string;
+    severity: number | null;
+    updatedAt: string;
+    /** Its Right / Wrong answer in words; null when it has none. */
+    answerText?: string | null;
+  } | null;
   /** A replacement was asked for and is on its way. */
   replacing: boolean;
 }
@@ -164,12 +173,15 @@ export class RcSurveyDetail extends LitElement {
           ? html`<p data-testid="server-version">
               On the server (revision ${server.revision},
               ${new Date(server.updatedAt).toLocaleString()}): severity
-              ${server.severity ?? 'none'}; notes:
+              ${server.severity ?? 'none'}; answer: ${server.answerText ?? 'none'}; notes:
               <span class="text">${server.notes || '(none)'}</span>
             </p>`
           : html`<p class="muted">The server’s version cannot be shown now (no connection).</p>`
       }
-      <p>On this phone (revision ${s.revision}): severity ${s.severity ?? 'none'}; notes below.</p>
+      <p data-testid="phone-version">
+        On this phone (revision ${s.revision}): severity ${s.severity ?? 'none'}; answer:
+        ${s.answerText ?? 'none'}; notes below.
+      </p>
       <p>
         Nothing is overwritten unless you choose to. To keep this phone’s version on the server
         instead:
@@ -231,6 +243,7 @@ export class RcSurveyDetail extends LitElement {
             </button>`
           : nothing
       }
+      <slot name="correction"></slot>
       <dl>
         <dt>Taken</dt>
         <dd>${new Date(s.createdAt).toLocaleString()}</dd>

@@ -6,6 +6,7 @@
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
+import { SYNC_FILTERS, TYPE_FILTERS, VERDICT_FILTERS } from '../ui/survey-filters';
 import { theme } from './theme';
 
 export interface SurveyListItem {
@@ -23,6 +24,8 @@ export interface SurveyListItem {
   severity: number | null;
   hasPosition: boolean;
   notes: string;
+  /** The engineer's answer in a word or two ("corrected (Wrong)"); absent before they answer. */
+  answer?: string | null;
   thumbnailUrl: string;
 }
 
@@ -46,13 +49,6 @@ const VERDICT_TEXT = {
   'not-a-road': 'Not a road',
   unanalysed: 'Not analysed yet',
 };
-
-/** The damage types the list filters by (a road-damage model's main types). */
-export const TYPE_FILTERS = [
-  { value: 'pothole', label: 'Pothole' },
-  { value: 'crack', label: 'Crack' },
-  { value: 'patch', label: 'Patch' },
-];
 
 @customElement('rc-survey-list')
 export class RcSurveyList extends LitElement {
@@ -200,29 +196,36 @@ export class RcSurveyList extends LitElement {
           >Verdict
           <select id="verdict-filter" .value=${this.verdictFilter} @change=${this.filterChanged}>
             <option value="">All</option>
-            <option value="pothole">Pothole</option>
-            <option value="damage">Other damage</option>
-            <option value="normal">Good road</option>
-            <option value="not-a-road">Not a road</option>
-            <option value="unanalysed">Not analysed yet</option>
+            ${VERDICT_FILTERS.map(
+              (f) =>
+                html`<option value=${f.value} ?selected=${f.value === this.verdictFilter}>
+                  ${f.label}
+                </option>`,
+            )}
           </select>
         </label>
         <label
           >Damage type
           <select id="type-filter" .value=${this.typeFilter} @change=${this.filterChanged}>
             <option value="">All</option>
-            ${TYPE_FILTERS.map((t) => html`<option value=${t.value}>${t.label}</option>`)}
+            ${TYPE_FILTERS.map(
+              (t) =>
+                html`<option value=${t.value} ?selected=${t.value === this.typeFilter}>
+                  ${t.label}
+                </option>`,
+            )}
           </select>
         </label>
         <label
           >Sync
           <select id="sync-filter" .value=${this.syncFilter} @change=${this.filterChanged}>
             <option value="">All</option>
-            <option value="local">On phone only</option>
-            <option value="queued">Waiting to sync</option>
-            <option value="uploading">Uploading</option>
-            <option value="synced">Synced</option>
-            <option value="failed">Sync failed</option>
+            ${SYNC_FILTERS.map(
+              (f) =>
+                html`<option value=${f.value} ?selected=${f.value === this.syncFilter}>
+                  ${f.label}
+                </option>`,
+            )}
           </select>
         </label>
       </div>
@@ -242,6 +245,7 @@ export class RcSurveyList extends LitElement {
                     data-verdict=${item.verdictKey}
                     data-title=${item.title ?? VERDICT_TEXT[item.verdictKey]}
                     data-sync-state=${item.syncState}
+                    data-answer=${item.answer ?? ''}
                   >
                     <button
                       type="button"
@@ -256,7 +260,9 @@ export class RcSurveyList extends LitElement {
                         <span class="meta">
                           ${new Date(item.createdAt).toLocaleString()} ·
                           ${item.hasPosition ? 'position kept' : 'no position'}
-                          ${item.severity ? ` · severity ${item.severity}` : ''} ·
+                          ${item.severity ? ` · severity ${item.severity}` : ''}
+                          ${item.answer ? html` · <span data-testid="answer">${item.answer}</span>` : ''}
+                          ·
                           <span
                             class=${item.syncState === 'failed' ? 'failed' : ''}
                             data-testid="sync-state"

@@ -53,6 +53,8 @@ export interface ExportRow {
   /** The model as id@version. */
   model: string | null;
   road: ExportRoad | null;
+  /** The drive run that made the survey (issue 13); absent for a survey taken by hand. */
+  runId?: string | null;
   photoUrl: string | null;
   /** When the sync server first stored the survey, ISO 8601 (server exports only). */
   receivedAt?: string | null;
@@ -113,7 +115,7 @@ export function verdictColumns(
 /** What an export row reads of a survey: the record on the wire, or as the phone stores it. */
 export type ExportableSurvey = Pick<
   SurveyRecordWire,
-  'id' | 'createdAt' | 'position' | 'severity' | 'notes' | 'model'
+  'id' | 'createdAt' | 'position' | 'severity' | 'notes' | 'model' | 'runId'
 > &
   VerdictSource;
 
@@ -143,6 +145,7 @@ export function exportRowFromSurvey(
           distanceM: road.distanceM,
         }
       : null,
+    ...(record.runId ? { runId: record.runId } : {}),
     photoUrl: options.photoUrl ?? null,
     ...(options.receivedAt !== undefined ? { receivedAt: options.receivedAt } : {}),
   };

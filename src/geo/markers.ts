@@ -35,6 +35,22 @@ export function markerKind(verdict: {
   return PENDING;
 }
 
+/**
+ * Whether two marker lists show the same thing (same order, ids, places and kinds). Pages read
+ * their surveys again whenever any changes, mostly in sync state, which moves no marker: the
+ * map then keeps its cluster index instead of building it again under the engineer's finger.
+ */
+export function sameMarkers(a: readonly MapMarker[], b: readonly MapMarker[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.id !== y.id || x.lat !== y.lat || x.lon !== y.lon || x.kind !== y.kind) return false;
+  }
+  return true;
+}
+
 export interface ClusterOptions {
   /** Cluster radius in screen pixels (default 48: a finger's width). */
   radiusPx?: number;

@@ -8,6 +8,7 @@ import type {
   EarlierAnalysis,
   Motion,
   Position,
+  SurveyCorrection,
   SurveyDamageWire,
   SurveyVerdict,
   Verdict,
@@ -94,6 +95,12 @@ export interface SurveyRecord {
   /** What earlier models said, before a newer model analysed the photo again (oldest first;
    * uploaded with the record, so the server keeps them too). */
   earlierAnalyses?: EarlierAnalysis[];
+  /**
+   * The engineer's Right / Wrong and boxes (issue 11), as the wire carries it. Part of the
+   * record: setting it is an edit (a new revision, uploaded). Absent until answered; records
+   * written before it existed need no migration.
+   */
+  correction?: SurveyCorrection;
   /**
    * The office's correction of this survey, pulled from the sync server (issue 11). Beside the
    * record, never part of it: it is not uploaded, and setting it changes neither the revision

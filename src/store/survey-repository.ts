@@ -6,6 +6,7 @@
 import type { IDBPDatabase } from 'idb';
 import { StoreError, toStoreError } from './errors';
 import { openSurveyDb, type OpenOptions, type RoadcamDB } from './schema';
+import type { SurveyCorrection } from '../schema/survey';
 import type {
   OfficeReviewNote,
   Severity,
@@ -30,6 +31,8 @@ export interface SurveyFilter {
 export interface SurveyEdit {
   notes?: string;
   severity?: Severity | null;
+  /** The engineer's Right / Wrong (issue 11); null takes the answer back. */
+  correction?: SurveyCorrection | null;
 }
 
 const MAX_NOTES_LENGTH = 5000;
@@ -134,8 +137,8 @@ export class SurveyRepository {
     }
   }
 
-  /** Notes and severity, the two things the engineer edits. The revision goes up; a record the
-   * server already has goes back to 'local' so the outbox sends the edit. */
+  /** Notes, severity and the Right / Wrong answer, what the engineer edits. The revision goes
+   * up; a record the server already has goes back to 'local' so the outbox sends the edit. */
   async update(id: string, edit: SurveyEdit, now = new Date()): Promise<SurveyRecord> {
     if (edit.notes !== undefined && edit.notes.length > MAX_NOTES_LENGTH) {
       throw new StoreError(
@@ -147,8 +150,16 @@ export class SurveyRepository {
     if (edit.severity != null && ![1, 2, 3, 4, 5].includes(edit.severity)) {
       throw new StoreError('failed', 'Severity is 1 to 5.', `severity ${String(edit.severity)}`);
     }
+    const badBox = edit.correction?.boxes.find((b) => !isBoxIn(b.box));
+    if (badBox) {
+      throw new StoreError(
+        'failed',
+        'A box on the photo is not a box: draw it again.',
+        `box ${JSON.stringify(badBox.box)}`,
+      );
+    }
     return this.modify(id, 'save your changes', (record) => ({
-      ...record,
+      ...(edit.correction !== undefined ? withCorrection(record, edit.correction) : record),
       ...(edit.notes !== undefined ? { notes: edit.notes } : {}),
       ...(edit.severity !== undefined ? { severity: edit.severity } : {}),
       revision: record.revision + 1,
@@ -283,6 +294,17 @@ export class SurveyRepository {
       throw toStoreError(error, action);
     }
   }
+}
+
+/** The record with its answer set, or without one (taken back). */
+function withCorrection(record: SurveyRecord, correction: SurveyCorrection | null): SurveyRecord {
+  if (correction) return { ...record, correction };
+  const { correction: _taken, ...rest } = record;
+  return rest;
+}
+
+function isBoxIn(box: readonly number[]): boolean {
+  return box.length === 4 && box.every(Number.isFinite) && box[2] > box[0] && box[3] > box[1];
 }
 
 function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {

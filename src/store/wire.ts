@@ -64,6 +64,8 @@ export function toWire(record: SurveyRecord): SurveyRecordWire {
     // Only when present: a record made by hand is byte-for-byte what it was before runs.
     ...(record.runId ? { runId: record.runId } : {}),
     ...(record.motion ? { motion: { ...record.motion } } : {}),
+    // Only once the engineer answered (issue 11): an unanswered record is what it was before.
+    ...(record.correction ? { correction: record.correction } : {}),
     ...(record.earlierAnalyses?.length
       ? { earlierAnalyses: record.earlierAnalyses.map((e) => ({ ...e })) }
       : {}),
@@ -95,6 +97,7 @@ export function fromWire(wire: SurveyRecordWire, thumbnail: Blob): SurveyRecord 
     photo: parsed.photo,
     ...(parsed.runId ? { runId: parsed.runId } : {}),
     ...(parsed.motion ? { motion: parsed.motion } : {}),
+    ...(parsed.correction ? { correction: parsed.correction } : {}),
     ...(parsed.earlierAnalyses?.length ? { earlierAnalyses: parsed.earlierAnalyses } : {}),
     thumbnail,
     sync: { state: 'synced', attempts: 0 },

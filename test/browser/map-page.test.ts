@@ -5,7 +5,8 @@
  * by the test is loaded, kept in the origin-private file system and drawn offline (again after a
  * reload); a road network file is loaded, the survey's detail gives its chainage (computed here
  * with GeographicLib's geodesic, not the app's ruler) and the segment report lists the surveyed
- * sections; tapping a marker opens its survey. The build ships Lit in production mode.
+ * sections; tapping a marker opens its survey; a drive run kept on the phone is drawn as its
+ * track and hidden on request. The build ships Lit in production mode.
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -41,6 +42,8 @@ const TAKEN = { latitude: 10.00004, longitude: 30.0023, accuracy: 6 };
 const COPIES = 200;
 const LAND = '#e2dfda';
 const GRID = '#f2efe9';
+/** A drive run's line (src/features/map/map-view.ts TRACK_COLOUR; Leaflet there needs a DOM). */
+const TRACK_COLOUR = '#1b2a3a';
 
 beforeAll(async () => {
   preview = await startTestApp();
@@ -331,5 +334,80 @@ describe('the Map page', () => {
     expect(problems.filter((p) => p.startsWith('pageerror') || p === 'page crashed')).toEqual([]);
     // The test build is a production build: Lit's dev-mode warning is not there.
     expect(warnings.filter((w) => /dev mode/i.test(w))).toEqual([]);
+  });
+
+  it('draws the drive runs kept on the phone as their tracks, and hides them on request', async () => {
+    // A run along a line 220 m north of the road, as the Drive page keeps it (store/run-record).
+    const TRACK = { lat: 10.002, lon0: 30.001, lon1: 30.004 };
+    await page.evaluate(async (track) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('roadcam');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const tx = db.transaction('runs', 'readwrite');
+      tx.objectStore('runs').put({
+        id: crypto.randomUUID(),
+        revision: 1,
+        state: 'ended',
+        startedAt: '2026-11-30T07:00:00.000Z',
+        updatedAt: '2026-11-30T07:03:00.000Z',
+        endedAt: '2026-11-30T07:03:00.000Z',
+        endReason: 'stopped',
+        track: [
+          [track.lon0, track.lat, 0],
+          [(track.lon0 + track.lon1) / 2, track.lat, 90_000],
+          [track.lon1, track.lat, 180_000],
+        ],
+        trackToleranceM: 3,
+        distanceM: 329,
+        framesAnalysed: 180,
+        framesDropped: 0,
+        surveyIds: [],
+        damageSpots: [],
+        settings: { maxFps: 2, sameDamageM: 10 },
+        model: null,
+        sync: { state: 'local', attempts: 0 },
+      });
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    }, TRACK);
+    await page.reload();
+    await openMap(page, COPIES + 1);
+    await pollUntil(
+      'the run to be counted',
+      () => summary(page),
+      (t) => /1 drive runs\.$/.test(t),
+    );
+    const mid = { lat: TRACK.lat, lon: (TRACK.lon0 + TRACK.lon1) / 2 };
+    await page.evaluate(
+      `void ${MAP}.map.setView([${mid.lat}, ${mid.lon}], 17, { animate: false })`,
+    );
+    const onTrack = async () => pixel(page, await pagePoint(page, mid.lat, mid.lon));
+    await pollUntil('the track to be drawn', onTrack, (c) => near(c, TRACK_COLOUR, 40));
+    // Hidden: the map under it shows again (the basemap's land), and the summary says so.
+    await page.getByTestId('show-runs').uncheck();
+    await pollUntil('the track to be hidden', onTrack, (c) => near(c, LAND, 12));
+    expect(await summary(page)).toMatch(/1 drive runs \(hidden\)\.$/);
+    await page.getByTestId('show-runs').check();
+    await pollUntil('the track to be drawn again', onTrack, (c) => near(c, TRACK_COLOUR, 40));
+  });
+
+  it('draws the markers once per zoom step, when the zoom ends, with the surveys read again meanwhile', async () => {
+    // A zoom fires zoomend, moveend (and may fire viewreset, resize); the marker layer draws once.
+    // The sync sweep of the stored surveys may be re-reading them meanwhile: a re-read that moves
+    // no marker must not rebuild and redraw the markers either.
+    const draws = (await page.evaluate(`new Promise((resolve) => {
+      const v = ${MAP};
+      let n = 0;
+      const count = () => n++;
+      v.markerLayer.on('drawn', count);
+      v.map.once('zoomend', () => setTimeout(() => { v.markerLayer.off('drawn', count); resolve(n); }, 600));
+      v.map.setZoom(v.map.getZoom() - 1);
+    })`)) as number;
+    expect(draws).toBe(1);
   });
 });

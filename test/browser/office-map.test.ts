@@ -1,8 +1,10 @@
 /**
  * The office map in real headless Chromium, served by the real sync server with the production
  * build: a device token entered, the synced surveys appear as markers; a road network file is
- * loaded and the segment report table lists the surveyed sections.
+ * loaded and the segment report table lists the surveyed sections; a synced drive run is drawn
+ * as its track.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 
@@ -15,6 +17,7 @@ import { pollUntil } from './app-page';
 let server: ServerProcess;
 let browser: LaunchedProfile;
 let token: string;
+let runLine: number[][];
 
 const start = { lat: 0.35, lon: 32.58 };
 const end = offset(start.lat, start.lon, 90, 600);
@@ -39,6 +42,37 @@ beforeAll(async () => {
   );
   const posted = await api.postSurveys<{ results: { status: string }[] }>(records);
   expect(posted.body.results.every((r) => r.status === 'created')).toBe(true);
+  // A drive run along the road, 30 m north of it, synced as the phone syncs it.
+  const runTrack = [0, 300, 600].map((m, i) => {
+    const foot = offset(start.lat, start.lon, 90, m);
+    const at = offset(foot.lat, foot.lon, 0, 30);
+    return [at.lon, at.lat, i * 60_000];
+  });
+  const runs = await fetch(`${server.url}/api/v1/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      runs: [
+        {
+          id: randomUUID(),
+          revision: 1,
+          startedAt: '2026-12-02T08:00:00.000Z',
+          endedAt: '2026-12-02T08:02:00.000Z',
+          endReason: 'stopped',
+          track: runTrack,
+          trackToleranceM: 2,
+          distanceM: 600,
+          framesAnalysed: 240,
+          framesDropped: 0,
+          surveyIds: [],
+          settings: { maxFps: 2, sameDamageM: 10 },
+          model: null,
+        },
+      ],
+    }),
+  });
+  expect(runs.status).toBe(200);
+  runLine = runTrack.map(([lon, lat]) => [lon, lat]);
   browser = await launchProfile({ extraArgs: ['--disable-3d-apis'] });
 });
 
@@ -60,8 +94,13 @@ describe('the office map', () => {
     await pollUntil(
       'the surveys to load',
       async () => ((await summary.textContent()) ?? '').replace(/\s+/g, ' '),
-      (t) => /5 synced surveys on the map/.test(t),
+      (t) => /5 synced surveys on the map.*1 drive runs\./.test(t),
     );
+    // The run's track is on the map, as the server holds it.
+    const tracks = (await page.evaluate(
+      `document.querySelector('roadcam-office').shadowRoot.querySelector('rc-office-map-page').shadowRoot.querySelector('rc-map-view').tracks.map((t) => t.line)`,
+    )) as number[][][];
+    expect(tracks).toEqual([runLine]);
     await page.getByTestId('office-roads-input').setInputFiles({
       name: 'roads.geojson',
       mimeType: 'application/geo+json',

@@ -63,5 +63,6 @@ export function rowFromRecord(
             distanceM: num(record.road_distance_m)!,
           },
     photoUrl: text(record.photo_url),
+    ...(text(record.run_id) !== null ? { runId: text(record.run_id) } : {}),
   };
 }

@@ -37,6 +37,8 @@ export const TRICKY_ROWS: ExportRow[] = [
       { type: 'rutting', probability: 0.42 },
     ],
     notRoadScore: 0.05,
+    // Made by a drive run (issue 13): the run_id column.
+    runId: '7c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5',
     notes: '=HYPERLINK("http://evil.example","click")',
     severity: null,
     road: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MarkerClusters, markerKind, type MapMarker } from '../../src/geo/markers';
+import { MarkerClusters, markerKind, sameMarkers, type MapMarker } from '../../src/geo/markers';
 import { checkFix, fixText } from '../../src/geo/gps-quality';
 
 describe('marker kinds', () => {
@@ -63,6 +63,27 @@ describe('marker clusters', () => {
     const cluster = clusters.items(world, 6).find((i) => i.type === 'cluster')!;
     if (cluster.type !== 'cluster') throw new Error('expected a cluster');
     expect(clusters.expansionZoom(cluster.clusterId)).toBeGreaterThan(6);
+  });
+});
+
+describe('same markers', () => {
+  const a: MapMarker[] = [
+    { id: 'a', lat: 1, lon: 2, kind: 'pothole' },
+    { id: 'b', lat: 3, lon: 4, kind: 'good_road' },
+  ];
+  it('says a list read again with nothing moved is the same, and any change is not', () => {
+    expect(
+      sameMarkers(
+        a,
+        a.map((m) => ({ ...m })),
+      ),
+    ).toBe(true);
+    expect(sameMarkers(a, a.slice(0, 1))).toBe(false);
+    expect(sameMarkers(a, [a[0], { ...a[1], kind: 'crack' }])).toBe(false);
+    expect(sameMarkers(a, [a[0], { ...a[1], lat: 3.0001 }])).toBe(false);
+    expect(sameMarkers(a, [a[0], { ...a[1], lon: 4.0001 }])).toBe(false);
+    expect(sameMarkers(a, [a[0], { ...a[1], id: 'c' }])).toBe(false);
+    expect(sameMarkers(a, [a[1], a[0]])).toBe(false);
   });
 });
 

@@ -149,4 +149,20 @@ export const PG_MIGRATIONS: readonly Migration<pg.ClientBase>[] = [
       CREATE INDEX runs_by_change ON runs (changed_at, id);
     `,
   },
+  {
+    version: 6,
+    // Issue 12: the office's road network, so the exports carry road and chainage.
+    name: 'road network',
+    up: `
+      CREATE TABLE road_network (
+        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        name text NOT NULL,
+        sha256 text NOT NULL,
+        road_count integer NOT NULL,
+        loaded_at bigint NOT NULL,
+        loaded_by text NOT NULL,
+        geojson text NOT NULL
+      );
+    `,
+  },
 ];

@@ -135,4 +135,20 @@ export const SQLITE_MIGRATIONS: readonly Migration<Database.Database>[] = [
       CREATE INDEX runs_by_change ON runs (changed_at, id);
     `,
   },
+  {
+    version: 6,
+    // Issue 12: the office's road network, so the exports carry road and chainage.
+    name: 'road network',
+    up: `
+      CREATE TABLE road_network (
+        only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        road_count INTEGER NOT NULL,
+        loaded_at INTEGER NOT NULL,
+        loaded_by TEXT NOT NULL,
+        geojson TEXT NOT NULL             -- the file as loaded, validated
+      ) STRICT;
+    `,
+  },
 ];

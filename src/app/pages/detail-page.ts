@@ -1,15 +1,20 @@
 /**
  * One saved survey: its photo and heatmap, notes and severity to edit (notes saved as typed,
  * through the app's NotesDraft), its sync state with a conflict's server version beside it,
- * "Analyse now" for a photo kept without a verdict, and delete with a confirmation. The survey
- * is read by a task on each visit; a read still on its way when another survey is opened is
- * dropped.
+ * "Analyse now" for a photo kept without a verdict, the engineer's Right / Wrong (saved as an
+ * edit, like notes), and delete with a confirmation. The survey is read by a task on each
+ * visit; a read still on its way when another survey is opened is dropped.
  */
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
-import { html, LitElement } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import '../../components/rc-survey-detail';
+import '../../features/correction/client/rc-correction';
+import { answerSavedText, saveAnswer } from '../../features/correction/client/save-answer';
+import { labelChoices } from '../../features/correction/shared/correction-draft';
+import type { SurveyCorrection } from '../../schema/survey';
 import type { SyncConflictView } from '../../components/rc-survey-detail';
 import type { RoadMatch } from '../../geo/road-matcher';
 import type { Severity, SurveyRecord } from '../../store/survey-record';
@@ -47,6 +52,7 @@ export class RcDetailPage extends LitElement {
   @state() private confirmingDelete = false;
   @state() private saveState = '';
   @state() private explaining = false;
+  @state() private savingAnswer = false;
   @state() private road: RoadMatch | null = null;
   /** Road-damage surveys: the type whose saved heatmap is drawn. */
   @state() private selectedType = '';
@@ -172,6 +178,42 @@ export class RcDetailPage extends LitElement {
     }
   }
 
+  /** Right / Wrong: a new revision of the record, queued for sync like any edit. */
+  private async onCorrectionSave(
+    event: CustomEvent<{ correction: SurveyCorrection }>,
+  ): Promise<void> {
+    const id = this.record?.id;
+    if (!id) return;
+    this.savingAnswer = true;
+    try {
+      const saved = await saveAnswer(this.app, id, event.detail.correction);
+      if (saved && this.record?.id === id) {
+        this.record = saved;
+        this.saveState = answerSavedText(event.detail.correction);
+      }
+    } finally {
+      this.savingAnswer = false;
+    }
+  }
+
+  private renderCorrection(r: SurveyRecord | null) {
+    // Only a verdict can be right or wrong: a photo kept without one is analysed first.
+    if (!r?.verdict) return nothing;
+    // Keyed by survey: an answer being made never carries over to another survey.
+    return keyed(
+      r.id,
+      html`<rc-correction
+        slot="correction"
+        .answer=${r.correction ?? null}
+        .choices=${labelChoices(r)}
+        .photo=${this.photo}
+        .photoSize=${{ width: r.photo.width, height: r.photo.height }}
+        ?saving=${this.savingAnswer}
+        @correction-save=${this.onCorrectionSave}
+      ></rc-correction>`,
+    );
+  }
+
   private async onDeleteConfirm(event: CustomEvent<{ id: string }>): Promise<void> {
     if (!(await this.app.deleteSurvey(event.detail.id))) return;
     this.confirmingDelete = false;
@@ -254,7 +296,8 @@ export class RcDetailPage extends LitElement {
         @analyse-now=${this.onAnalyseNow}
         @type-select=${this.onTypeSelect}
         @replace-server-version=${this.onReplaceServerVersion}
-      ></rc-survey-detail>`;
+        >${this.renderCorrection(r)}</rc-survey-detail
+      >`;
   }
 }
 

@@ -18,7 +18,7 @@ import type { AppServices } from '../services/app-services';
 import { listItem } from '../views/list-item';
 import { storageText } from '../views/storage-text';
 import { syncSummary } from '../views/sync-text';
-import { downloadBlob } from '../../ui/download';
+import { handFile } from '../../ui/share-file';
 import { exportFile, exportRows, type ExportFormat } from '../services/survey-export';
 import { pageStyles } from './page.styles';
 
@@ -103,8 +103,15 @@ export class RcListPage extends LitElement {
     try {
       const rows = await exportRows(records, (position) => this.app.roads.match(position));
       const { blob, name } = await exportFile(rows, format);
-      downloadBlob(blob, name);
-      this.app.notify(`Exported ${records.length} surveys to ${name}.`);
+      // The share sheet where the browser can share this file, else a download (offline both).
+      const handed = await handFile(blob, name);
+      this.app.notify(
+        handed === 'shared'
+          ? `Exported ${records.length} surveys to ${name} and shared it.`
+          : handed === 'cancelled'
+            ? `Exported ${records.length} surveys to ${name}; not shared (export again to share it).`
+            : `Exported ${records.length} surveys to ${name}.`,
+      );
     } catch (error) {
       this.app.reportError({
         message: 'The export could not be written. Free some space on the phone and try again.',

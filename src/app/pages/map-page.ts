@@ -12,20 +12,22 @@ import { Task, TaskStatus } from '@lit/task';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { checkFix } from '../../geo/gps-quality';
-import type { MapMarker } from '../../geo/markers';
+import { sameMarkers, type MapMarker } from '../../geo/markers';
 import { segmentReport, type SegmentReport } from '../../geo/segment-report';
 import { storeBasemap, storedBasemap, type Basemap } from '../../features/map/basemap';
 import '../../features/map/map-view';
-import type { MapPosition, MapSection, RcMapView } from '../../features/map/map-view';
+import type { MapPosition, MapSection, MapTrack, RcMapView } from '../../features/map/map-view';
 import { markerStyle } from '../../features/map/marker-style';
 import { reportSections, segmentRows, type SegmentRow } from '../../features/map/report-sections';
 import '../../features/map/segment-table';
 import type { SyncState, VerdictKey } from '../../store/survey-record';
+import { SYNC_FILTERS, VERDICT_FILTERS } from '../../ui/survey-filters';
 import { appServicesContext, FollowAppState } from '../app-context';
 import { navigateEvent } from '../router';
 import type { AppServices } from '../services/app-services';
 import type { LoadedRoads } from '../services/road-service';
 import { reportSurveys, surveyMarkers } from '../views/map-markers';
+import { runTracks } from '../views/run-tracks';
 import { describeNoPosition } from '../views/position-text';
 import { mapPageStyles } from './map-page.styles';
 
@@ -49,6 +51,8 @@ interface Shown {
   rows: SegmentRow[];
 }
 
+const NO_TRACKS: readonly MapTrack[] = [];
+
 const EMPTY: Shown = { markers: [], total: 0, report: null, sections: [], rows: [] };
 
 @customElement('rc-map-page')
@@ -70,6 +74,8 @@ export class RcMapPage extends LitElement {
   @state() private position: MapPosition | null = null;
   @state() private positionNote = '';
   @state() private busy = '';
+  /** Drive runs' tracks on the map (the engineer may hide them). */
+  @state() private showRuns = true;
   @query('rc-map-view') private mapView!: RcMapView;
   /** The view fits the surveys once, when they are first shown; after that the engineer's. */
   private fitted = false;
@@ -92,7 +98,10 @@ export class RcMapPage extends LitElement {
         syncState: syncState || undefined,
         type: type || undefined,
       });
-      const markers = surveyMarkers(records);
+      const fresh = surveyMarkers(records);
+      const before = this.surveys.value?.markers;
+      // The same list object when nothing moved: the map keeps its clusters (see sameMarkers).
+      const markers = before && sameMarkers(before, fresh) ? before : fresh;
       if (!roads) return { ...EMPTY, markers, total: records.length };
       const report = segmentReport(roads.network, reportSurveys(records, roads.matcher));
       return {
@@ -104,6 +113,16 @@ export class RcMapPage extends LitElement {
       };
     },
     onComplete: () => void this.fitOnce(),
+    onError: (error) => this.app.reportError(error),
+  });
+
+  /** The drive runs kept on the phone (issue 13), as lines. */
+  private readonly runs = new Task(this, {
+    args: () => [this.visit, this.reads] as const,
+    task: async (): Promise<MapTrack[]> => {
+      const repo = await this.app.runRepository();
+      return repo ? runTracks(await repo.list()) : [];
+    },
     onError: (error) => this.app.reportError(error),
   });
 
@@ -197,22 +216,19 @@ export class RcMapPage extends LitElement {
         >Verdict
         <select id="map-verdict" .value=${verdict} @change=${this.onFilterChange}>
           <option value="">All</option>
-          <option value="pothole">Pothole</option>
-          <option value="damage">Other damage</option>
-          <option value="normal">Good road</option>
-          <option value="not-a-road">Not a road</option>
-          <option value="unanalysed">Not analysed yet</option>
+          ${VERDICT_FILTERS.map(
+            (f) =>
+              html`<option value=${f.value} ?selected=${f.value === verdict}>${f.label}</option>`,
+          )}
         </select>
       </label>
       <label
         >Sync
         <select id="map-sync" .value=${sync} @change=${this.onFilterChange}>
           <option value="">All</option>
-          <option value="local">On phone only</option>
-          <option value="queued">Waiting to sync</option>
-          <option value="uploading">Uploading</option>
-          <option value="synced">Synced</option>
-          <option value="failed">Sync failed</option>
+          ${SYNC_FILTERS.map(
+            (f) => html`<option value=${f.value} ?selected=${f.value === sync}>${f.label}</option>`,
+          )}
         </select>
       </label>
     </div>`;
@@ -221,6 +237,7 @@ export class RcMapPage extends LitElement {
   override render() {
     const { markers, total, report, sections, rows } = this.surveys.value ?? EMPTY;
     const roads = this.roads;
+    const tracks = this.runs.value ?? [];
     const withoutPosition = total - markers.length;
     return html`<h2>Map</h2>
       ${this.renderFilters()}
@@ -233,11 +250,13 @@ export class RcMapPage extends LitElement {
         map${withoutPosition > 0 ? html`, ${withoutPosition} without a position` : nothing}.
         ${this.basemap ? `Basemap: ${this.basemap.name}.` : 'No basemap loaded: a plain grid.'}
         ${roads ? `Road network: ${roads.name} (${roads.network.roads.length} roads).` : nothing}
+        ${tracks.length > 0 ? `${tracks.length} drive runs${this.showRuns ? '' : ' (hidden)'}.` : nothing}
       </p>
       <rc-map-view
         .markers=${markers}
         .basemap=${this.basemap}
         .sections=${sections}
+        .tracks=${this.showRuns ? tracks : NO_TRACKS}
         .position=${this.position}
         @marker-select=${(e: CustomEvent<{ id: string }>) =>
           this.dispatchEvent(navigateEvent({ name: 'detail', id: e.detail.id }))}
@@ -253,6 +272,15 @@ export class RcMapPage extends LitElement {
       </ul>
       <div class="actions">
         <button type="button" @click=${this.onWhereAmI}>Where am I</button>
+        <label>
+          <input
+            type="checkbox"
+            data-testid="show-runs"
+            .checked=${this.showRuns}
+            @change=${(e: Event) => (this.showRuns = (e.target as HTMLInputElement).checked)}
+          />
+          Drive runs
+        </label>
         <label class="button">
           <input
             type="file"

@@ -1,18 +1,24 @@
 /**
  * The survey page: choose or take a photo; the verdict and heatmap appear as soon as the worker
- * answers, and the survey is saved at once. The photo's result stays shown while the engineer
- * visits other pages (the shell keeps the page), until the next photo or its survey is deleted.
+ * answers, and the survey is saved at once; the engineer can answer Right / Wrong under it
+ * (features/correction). The photo's result stays shown while the engineer visits other pages
+ * (the shell keeps the page), until the next photo or its survey is deleted.
  * Marks the `roadcam:*` user timings of one photo that the app benchmark reads, and measures
  * its stages (services/photo-timings.ts).
  */
 import { consume } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import '../../components/rc-camera';
 import '../../components/rc-capture';
 import '../../components/rc-damage-types';
 import '../../components/rc-explanation';
 import '../../components/rc-not-road';
+import '../../features/correction/client/rc-correction';
+import { answerSavedText, saveAnswer } from '../../features/correction/client/save-answer';
+import { labelChoices } from '../../features/correction/shared/correction-draft';
+import type { SurveyCorrection } from '../../schema/survey';
 import type { SurveyRecord } from '../../store/survey-record';
 import { FIELD_CAM_METHODS, isFieldCamMethod } from '../../ui/cam-methods';
 import { engineText } from '../../ui/engine-text';
@@ -46,7 +52,11 @@ export class RcSurveyPage extends LitElement {
   static override styles = surveyPageStyles;
 
   @consume({ context: appServicesContext }) private app!: AppServices;
-  private readonly follow = new FollowAppState(this, () => this.app);
+  private readonly follow = new FollowAppState(
+    this,
+    () => this.app,
+    () => void this.rereadSaved(),
+  );
 
   /** Counts photos chosen; on the element, so that tests know the page has taken the next one. */
   @property({ type: Number, reflect: true, attribute: 'data-photos-chosen' }) photosChosen = 0;
@@ -54,10 +64,27 @@ export class RcSurveyPage extends LitElement {
   @state() private busy = false;
   @state() private explaining = false;
   @state() private cameraOpen = false;
+  /** The shown result's survey as saved (for its Right / Wrong); null until saved. */
+  @state() private saved: SurveyRecord | null = null;
+  @state() private savingAnswer = false;
   /** A not-a-road photo held, unsaved, until the engineer keeps it anyway. */
   private held: { draft: SurveyRecord; jpeg: Blob } | null = null;
   /** When the worker's answer for the current photo reached the page (for the stage timings). */
   private answeredAt: number | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Back on this page: the answer may have changed on the survey's detail page meanwhile.
+    void this.rereadSaved();
+  }
+
+  /** The shown survey as it is stored now (its answer, its revision). */
+  private async rereadSaved(): Promise<void> {
+    const id = this.saved?.id;
+    if (!id || !this.app) return;
+    const record = await (await this.app.repository())?.get(id);
+    if (this.saved?.id === id) this.saved = record ?? null;
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -81,6 +108,7 @@ export class RcSurveyPage extends LitElement {
     this.app.clearMessages();
     // The last result goes: a verdict must never be read as the answer for the new photo.
     this.result = null;
+    this.saved = null;
     this.held = null;
     this.photosChosen += 1;
     this.busy = true;
@@ -110,6 +138,7 @@ export class RcSurveyPage extends LitElement {
   }
 
   private async afterSave(record: SurveyRecord): Promise<void> {
+    this.saved = record;
     void this.app.enqueueForSync(record.id);
     this.app.notify(savedNotice(this.app.state.notice, record));
     await this.app.persistAfterFirstSave();
@@ -196,6 +225,42 @@ export class RcSurveyPage extends LitElement {
     }
   }
 
+  private async onCorrectionSave(
+    event: CustomEvent<{ correction: SurveyCorrection }>,
+  ): Promise<void> {
+    const id = this.saved?.id;
+    if (!id) return;
+    this.savingAnswer = true;
+    try {
+      const saved = await saveAnswer(this.app, id, event.detail.correction);
+      if (saved && this.saved?.id === id) {
+        this.saved = saved;
+        this.app.notify(answerSavedText(event.detail.correction));
+        this.app.recordsChanged();
+      }
+    } finally {
+      this.savingAnswer = false;
+    }
+  }
+
+  /** Right / Wrong under the verdict, once the survey is saved (a verdict only). */
+  private renderCorrection(r: ShownResult) {
+    const saved = this.saved;
+    if (!saved || saved.id !== r.recordId || !r.verdict) return nothing;
+    // Keyed by survey: an answer being made never carries over to another photo.
+    return keyed(
+      saved.id,
+      html`<rc-correction
+        .answer=${saved.correction ?? null}
+        .choices=${labelChoices(saved)}
+        .photo=${r.photo}
+        .photoSize=${{ width: saved.photo.width, height: saved.photo.height }}
+        ?saving=${this.savingAnswer}
+        @correction-save=${this.onCorrectionSave}
+      ></rc-correction>`,
+    );
+  }
+
   override render() {
     const { modelStatus, engine, notice, opacity } = this.app.state;
     const r = this.shown();
@@ -263,7 +328,8 @@ export class RcSurveyPage extends LitElement {
                       ></rc-damage-types>`
                     : nothing
                 }
-              </rc-explanation>`
+              </rc-explanation>
+              ${this.renderCorrection(r)}`
           : nothing
       }
       ${

@@ -5,6 +5,7 @@
  * Background Sync, and turns the outbox's events into one `SyncView` for the shell to render.
  * The shell calls `enqueue(id)` after every save and edit.
  */
+import { answerText } from '../../features/correction/shared/correction-text';
 import type { SurveyDetailResponse } from '../../schema/survey';
 import type { SurveyRecord, SurveyRepository } from '../../store';
 import type { RunRepository } from '../../store/run-repository';
@@ -40,7 +41,13 @@ export const INITIAL_SYNC_VIEW: SyncView = {
 /** A survey in conflict as the detail view shows it (see rc-survey-detail's SyncConflictView). */
 export interface ConflictInfo {
   message: string;
-  server: { revision: number; notes: string; severity: number | null; updatedAt: string } | null;
+  server: {
+    revision: number;
+    notes: string;
+    severity: number | null;
+    updatedAt: string;
+    answerText: string | null;
+  } | null;
 }
 
 /** What "Test connection" or "Save" says. */
@@ -241,6 +248,7 @@ export class SyncService {
             notes: held.survey.notes,
             severity: held.survey.severity,
             updatedAt: held.survey.updatedAt,
+            answerText: answerText(held.survey.correction),
           }
         : null,
     };

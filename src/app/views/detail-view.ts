@@ -1,6 +1,7 @@
 /** A saved survey as the detail view shows it. */
 import type { SurveyDetailView, SyncConflictView } from '../../components/rc-survey-detail';
 import type { RoadMatch } from '../../geo/road-matcher';
+import { answerText } from '../../features/correction/shared/correction-text';
 import type { SurveyRecord } from '../../store/survey-record';
 import { officeCorrectionText } from './office-text';
 import { damageHeadline, heatmapChoices, typeLines } from './damage-view';
@@ -62,6 +63,7 @@ export function detailView(
     conflict: record.sync.state === 'failed' ? conflict : null,
     notes: pendingNotes ?? record.notes,
     severity: record.severity,
+    answerText: answerText(record.correction),
     officeCorrection: officeCorrectionText(record),
     damage: damageDetail(record),
   };

@@ -1,5 +1,6 @@
 /** A saved survey as one line of the list. */
 import type { SurveyListItem } from '../../components/rc-survey-list';
+import { listAnswerText } from '../../features/correction/shared/correction-text';
 import type { SurveyRecord } from '../../store/survey-record';
 import type { SyncFailure } from '../../sync/errors';
 import { verdictProbability } from '../../ui/verdict-probability';
@@ -25,6 +26,7 @@ export function listItem(
     severity: record.severity,
     hasPosition: !!record.position,
     notes: record.notes,
+    ...(record.correction ? { answer: listAnswerText(record.correction) } : {}),
     thumbnailUrl,
   };
 }

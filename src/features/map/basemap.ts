@@ -164,28 +164,42 @@ export function basemapLayer(basemap: Basemap): L.GridLayer {
   }) as unknown as L.GridLayer;
 }
 
-/** A plain grid (lines every tile, fainter every quarter) for a map without a basemap. */
+/**
+ * A plain grid (lines every tile, fainter every quarter) for a map without a basemap. Every tile
+ * is the same picture: it is drawn once and each new tile (a zoom makes a screenful) copies it.
+ */
 export class PlainGridLayer extends L.GridLayer {
+  private template: HTMLCanvasElement | null = null;
+
   protected override createTile(): HTMLElement {
-    const canvas = L.DomUtil.create('canvas', 'leaflet-tile');
     const size = this.getTileSize();
+    this.template ??= drawGridTile(size);
+    const canvas = L.DomUtil.create('canvas', 'leaflet-tile');
     canvas.width = size.x;
     canvas.height = size.y;
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = '#f2efe9';
-    ctx.fillRect(0, 0, size.x, size.y);
-    ctx.strokeStyle = '#d9d4c7';
-    ctx.lineWidth = 1;
-    for (const f of [0.25, 0.5, 0.75]) {
-      ctx.beginPath();
-      ctx.moveTo(size.x * f, 0);
-      ctx.lineTo(size.x * f, size.y);
-      ctx.moveTo(0, size.y * f);
-      ctx.lineTo(size.x, size.y * f);
-      ctx.stroke();
-    }
-    ctx.strokeStyle = '#b9b2a0';
-    ctx.strokeRect(0.5, 0.5, size.x, size.y);
+    canvas.getContext('2d')!.drawImage(this.template, 0, 0);
     return canvas;
   }
+}
+
+function drawGridTile(size: L.Point): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = size.x;
+  canvas.height = size.y;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#f2efe9';
+  ctx.fillRect(0, 0, size.x, size.y);
+  ctx.strokeStyle = '#d9d4c7';
+  ctx.lineWidth = 1;
+  for (const f of [0.25, 0.5, 0.75]) {
+    ctx.beginPath();
+    ctx.moveTo(size.x * f, 0);
+    ctx.lineTo(size.x * f, size.y);
+    ctx.moveTo(0, size.y * f);
+    ctx.lineTo(size.x, size.y * f);
+    ctx.stroke();
+  }
+  ctx.strokeStyle = '#b9b2a0';
+  ctx.strokeRect(0.5, 0.5, size.x, size.y);
+  return canvas;
 }

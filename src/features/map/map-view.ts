@@ -1,7 +1,7 @@
 /**
  * <rc-map-view>: the map the phone's Map page and the office's map page will both show.
- * Data in, events out, no business logic: `markers` (surveys as MapMarker), `track` (where the
- * engineer went), `sections` (coloured road sections of a segment report), `position` (where
+ * Data in, events out, no business logic: `markers` (surveys as MapMarker), `tracks` (where the
+ * engineer drove: each drive run's thinned track), `sections` (coloured road sections of a segment report), `position` (where
  * I am, with the GPS accuracy circle), `basemap` (an opened PMTiles archive, or null for a
  * plain grid). Raises `marker-select` with the survey id when a marker is tapped. Leaflet draws
  * with the 2D canvas and CSS transforms, so it needs no WebGL (docs/DEPENDENCIES.md).
@@ -23,6 +23,19 @@ export interface MapSection {
   dashed?: boolean;
   label: string;
 }
+
+/** A drive run's thinned track (issue 13). */
+export interface MapTrack {
+  id: string;
+  /** [lon, lat] points in order. */
+  line: readonly Coordinate[];
+  /** Shown when the line is tapped or hovered. */
+  label: string;
+}
+
+/** Tracks in a dark blue-grey, solid: apart from every marker colour and the dashed
+ * "no damage" sections of a segment report. */
+export const TRACK_COLOUR = '#1b2a3a';
 
 export interface MapPosition {
   lat: number;
@@ -51,7 +64,7 @@ export class RcMapView extends LitElement {
   ];
 
   @property({ attribute: false }) markers: readonly MapMarker[] = [];
-  @property({ attribute: false }) track: readonly Coordinate[] = [];
+  @property({ attribute: false }) tracks: readonly MapTrack[] = [];
   @property({ attribute: false }) sections: readonly MapSection[] = [];
   @property({ attribute: false }) position: MapPosition | null = null;
   @property({ attribute: false }) basemap: Basemap | null = null;
@@ -124,7 +137,7 @@ export class RcMapView extends LitElement {
     if (!this.map) return;
     if (changed.has('basemap')) this.showBasemap();
     if (changed.has('markers')) this.markerLayer.setMarkers(this.markers);
-    if (changed.has('track') || changed.has('sections')) this.showOverlays();
+    if (changed.has('tracks') || changed.has('sections')) this.showOverlays();
     if (changed.has('position')) this.showPosition();
   }
 
@@ -176,14 +189,17 @@ export class RcMapView extends LitElement {
       )
         .bindTooltip(section.label)
         .addTo(this.overlays);
-    if (this.track.length >= 2)
-      L.polyline(this.track.map(toLatLng), {
-        color: '#1b2a3a',
-        weight: 3,
-        dashArray: '1 6',
-        lineCap: 'round',
-        interactive: false,
-      }).addTo(this.overlays);
+    for (const track of this.tracks)
+      if (track.line.length >= 2)
+        L.polyline(track.line.map(toLatLng), {
+          color: TRACK_COLOUR,
+          weight: 4,
+          opacity: 0.9,
+          lineCap: 'round',
+          lineJoin: 'round',
+        })
+          .bindTooltip(track.label, { sticky: true })
+          .addTo(this.overlays);
   }
 
   private showPosition(): void {

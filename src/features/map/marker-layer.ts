@@ -1,9 +1,11 @@
 /**
  * Survey markers and their clusters on one canvas above the basemap. DOM markers (one element
  * each) make 5,000 surveys crawl on a cheap phone; here Supercluster (src/geo/markers.ts) picks
- * what the view shows and one canvas draws it, redrawn only when a move or zoom ends. While the
- * finger pans, Leaflet moves the canvas with a CSS transform, which costs nothing; during a zoom
- * animation it is hidden (leaflet-zoom-hide) and redrawn at the new zoom.
+ * what the view shows and one canvas draws it. While the finger pans, Leaflet moves the canvas
+ * with a CSS transform, which costs nothing; during a zoom animation the drawn canvas is scaled
+ * by CSS too (as Leaflet's own canvas renderer does), and the markers are drawn again once, in
+ * the next animation frame after the view settles: a zoom fires zoomend, moveend and sometimes
+ * viewreset and resize, and drawing for each of them doubled the work of every zoom step.
  */
 import * as L from 'leaflet';
 import { MarkerClusters, type ClusterItem, type MapMarker } from '../../geo/markers';
@@ -34,6 +36,9 @@ export class MarkerLayer extends L.Layer {
   private readonly sprites = new Map<string, HTMLCanvasElement>();
   /** What the last draw showed: for tests and the benchmark. */
   lastDraw = { markers: 0, clusters: 0, ms: 0 };
+  /** The view the canvas was drawn for: its corners, which a zoom animation scales. */
+  private drawnBounds: L.LatLngBounds | null = null;
+  private frame: number | null = null;
 
   constructor(private readonly events: MarkerLayerEvents) {
     super();
@@ -45,34 +50,73 @@ export class MarkerLayer extends L.Layer {
   }
 
   override onAdd(map: L.Map): this {
-    this.canvas = L.DomUtil.create('canvas', 'rc-markers leaflet-zoom-hide');
+    const animated = map.options.zoomAnimation && L.Browser.any3d;
+    this.canvas = L.DomUtil.create(
+      'canvas',
+      `rc-markers ${animated ? 'leaflet-zoom-animated' : 'leaflet-zoom-hide'}`,
+    );
     this.canvas.style.pointerEvents = 'none';
     map.getPanes().overlayPane.appendChild(this.canvas);
-    map.on('moveend zoomend resize viewreset', this.redraw, this);
+    map.on('moveend resize viewreset', this.scheduleRedraw, this);
+    if (animated) map.on('zoomanim', this.onZoomAnimation, this);
     map.on('click', this.onClick, this);
     this.redraw();
     return this;
   }
 
   override onRemove(map: L.Map): this {
-    map.off('moveend zoomend resize viewreset', this.redraw, this);
+    map.off('moveend resize viewreset', this.scheduleRedraw, this);
+    map.off('zoomanim', this.onZoomAnimation, this);
     map.off('click', this.onClick, this);
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
     this.canvas?.remove();
     this.canvas = null;
     return this;
   }
 
+  /** One draw in the next frame, however many view events arrive before it. */
+  private scheduleRedraw(): void {
+    if (this.frame !== null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      this.redraw();
+    });
+  }
+
+  /** Scales the drawn canvas with the zoom animation (no drawing until the zoom ends). */
+  private onZoomAnimation(event: L.ZoomAnimEvent): void {
+    const map = this._map as L.Map | undefined;
+    if (!map || !this.canvas || !this.drawnBounds) return;
+    const scale = map.getZoomScale(event.zoom, map.getZoom());
+    // Leaflet's own layers (ImageOverlay, the canvas renderer) place themselves this way.
+    const newBounds = (
+      map as unknown as {
+        _latLngBoundsToNewLayerBounds(b: L.LatLngBounds, zoom: number, center: L.LatLng): L.Bounds;
+      }
+    )._latLngBoundsToNewLayerBounds(this.drawnBounds, event.zoom, event.center);
+    L.DomUtil.setTransform(this.canvas, newBounds.min!, scale);
+  }
+
   redraw(): void {
     const map = this._map as L.Map | undefined;
     if (!map || !this.canvas) return;
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
     const started = performance.now();
     const size = map.getSize();
     const ratio = window.devicePixelRatio || 1;
     L.DomUtil.setPosition(this.canvas, map.containerPointToLayerPoint([0, 0]));
-    this.canvas.width = size.x * ratio;
-    this.canvas.height = size.y * ratio;
-    this.canvas.style.width = `${size.x}px`;
-    this.canvas.style.height = `${size.y}px`;
+    this.drawnBounds = map.getBounds();
+    // Resizing a canvas reallocates it: only when the map's size changed.
+    const width = Math.round(size.x * ratio);
+    const height = Math.round(size.y * ratio);
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+      this.canvas.style.width = `${size.x}px`;
+      this.canvas.style.height = `${size.y}px`;
+    }
     const ctx = this.canvas.getContext('2d')!;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, size.x, size.y);

@@ -80,6 +80,7 @@ export function exportColumns(options: ExportOptions = {}): Column[] {
     { name: 'road_name', kind: 'text', value: (r) => r.road?.name ?? null },
     { name: 'chainage_m', kind: 'real', value: (r) => r.road?.chainageM ?? null },
     { name: 'road_distance_m', kind: 'real', value: (r) => r.road?.distanceM ?? null },
+    { name: 'run_id', kind: 'text', value: (r) => r.runId ?? null },
     { name: 'photo_url', kind: 'text', value: (r) => r.photoUrl },
     // Empty in the phone's exports: only the server knows when it received a survey.
     { name: 'received_at', kind: 'datetime', value: (r) => r.receivedAt ?? null },

@@ -15,7 +15,7 @@ import { markerKind, type MapMarker } from '../../geo/markers';
 import { RoadMatcher } from '../../geo/road-matcher';
 import { segmentReport, type SegmentReport } from '../../geo/segment-report';
 import '../../features/map/map-view';
-import type { MapSection } from '../../features/map/map-view';
+import type { MapSection, MapTrack } from '../../features/map/map-view';
 import {
   chainageText,
   reportSections,
@@ -31,6 +31,7 @@ import '../../features/map/segment-table';
 import { theme } from '../../components/theme';
 import type { OfficeApi } from '../services/office-api';
 import { rowFromFeature } from '../views/office-rows';
+import { tracksFromRunFeatures } from '../views/run-features';
 
 interface Matched {
   rows: ExportRow[];
@@ -83,12 +84,16 @@ export class RcOfficeMapPage extends LitElement {
 
   @property({ attribute: false }) api!: OfficeApi;
   @state() private surveys: ExportRow[] = [];
+  /** The synced drive runs' tracks (issue 13). */
+  @state() private tracks: MapTrack[] = [];
   @state() private roads: (StoredRoadNetwork & { matcher: RoadMatcher }) | null = null;
   @state() private selected: ExportRow | null = null;
   @state() private photoUrl = '';
   @state() private status = '';
   @state() private error = '';
   private matched: Matched = { rows: [], report: null, sections: [], table: [] };
+  /** Made when the rows change, not at every render: a new list rebuilds the map's clusters. */
+  private shownMarkers: MapMarker[] = [];
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -109,8 +114,9 @@ export class RcOfficeMapPage extends LitElement {
     this.status = 'Reading the synced surveys…';
     this.error = '';
     try {
-      const collection = await this.api.surveys();
+      const [collection, runs] = await Promise.all([this.api.surveys(), this.api.runs()]);
       this.surveys = collection.features.map(rowFromFeature);
+      this.tracks = tracksFromRunFeatures(runs);
       this.status = '';
     } catch (error) {
       this.error = (error as Error).message;
@@ -120,6 +126,11 @@ export class RcOfficeMapPage extends LitElement {
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (!changed.has('surveys') && !changed.has('roads')) return;
+    this.match();
+    this.shownMarkers = this.markers();
+  }
+
+  private match(): void {
     const roads = this.roads;
     if (!roads) {
       this.matched = { rows: this.surveys, report: null, sections: [], table: [] };
@@ -237,7 +248,7 @@ export class RcOfficeMapPage extends LitElement {
 
   override render() {
     const { report, sections, table } = this.matched;
-    const markers = this.markers();
+    const markers = this.shownMarkers;
     return html`
       <form class="actions" @submit=${this.onToken}>
         <label
@@ -268,11 +279,13 @@ export class RcOfficeMapPage extends LitElement {
       <p data-testid="office-summary" role="status">
         ${this.error || this.status || `${markers.length} synced surveys on the map.`}
         ${this.roads ? `Road network: ${this.roads.name}.` : nothing}
+        ${this.tracks.length ? `${this.tracks.length} drive runs.` : nothing}
       </p>
       <div class="layout">
         <rc-map-view
           .markers=${markers}
           .sections=${sections}
+          .tracks=${this.tracks}
           @marker-select=${(e: CustomEvent<{ id: string }>) => void this.onSelect(e.detail.id)}
         ></rc-map-view>
         <aside>${this.renderSelected()}</aside>

@@ -4,6 +4,7 @@
  * surveys, read from the server's GeoJSON export (streamed by the server, one request).
  */
 import type { ExportFeatureCollection } from '../views/office-rows';
+import type { RunFeatureCollection } from '../views/run-features';
 
 const TOKEN_KEY = 'roadcam-office-token';
 
@@ -57,6 +58,17 @@ export class OfficeApi {
   /** Every synced survey, as the server's GeoJSON export gives them. */
   async surveys(): Promise<ExportFeatureCollection> {
     return (await (await this.get('/export.geojson')).json()) as ExportFeatureCollection;
+  }
+
+  /** Every synced drive run's track; an empty collection from a server without runs (404). */
+  async runs(): Promise<RunFeatureCollection> {
+    try {
+      return (await (await this.get('/export/runs.geojson')).json()) as RunFeatureCollection;
+    } catch (error) {
+      if (error instanceof OfficeApiError && error.status === 404)
+        return { type: 'FeatureCollection', features: [] };
+      throw error;
+    }
   }
 
   /** A survey's photo (needs the token, so it cannot be a plain <img src>). */

@@ -39,6 +39,13 @@ function probabilities(properties: Record<string, ColumnValue>): TypeProbability
   return out;
 }
 
+function roadOf(p: ExportFeature['properties']): ExportRow['road'] {
+  const id = text(p.road_id);
+  const chainageM = num(p.chainage_m);
+  if (id === null || chainageM === null) return null;
+  return { id, name: text(p.road_name), chainageM, distanceM: num(p.road_distance_m) ?? 0 };
+}
+
 export function rowFromFeature(feature: ExportFeature): ExportRow {
   const p = feature.properties;
   const [lon, lat] = feature.geometry?.coordinates ?? [null, null];
@@ -58,8 +65,10 @@ export function rowFromFeature(feature: ExportFeature): ExportRow {
     severity: num(p.severity),
     notes: text(p.notes) ?? '',
     model: text(p.model),
-    // The server does not know the office's road network: the office matches here.
-    road: null,
+    // The server's road network's match, when it has one; a network loaded in the office's
+    // browser replaces it (the office map matches again).
+    road: roadOf(p),
+    ...(text(p.run_id) !== null ? { runId: text(p.run_id)! } : {}),
     photoUrl: text(p.photo_url),
     receivedAt: text(p.received_at),
   };

@@ -78,3 +78,21 @@ describe('detailView', () => {
     expect(view.positionText).toBe('1.000000, 2.000000 (from the photo)');
   });
 });
+
+describe('the engineer’s answer in the list and the detail view', () => {
+  it('says "corrected" in the list and the answer in the detail view', () => {
+    const wrong = makeRecord({
+      correction: {
+        verdict: 'wrong',
+        labels: ['crack'],
+        boxes: [{ type: 'crack', box: [1, 2, 30, 40] }],
+        at: '2026-12-02T10:00:00.000Z',
+      },
+    });
+    expect(listItem(wrong, 'blob:x', undefined).answer).toBe('corrected (Wrong)');
+    expect(detailView(wrong, null, null).answerText).toBe('Wrong: Crack (1 marked on the photo)');
+    const none = makeRecord();
+    expect(listItem(none, 'blob:x', undefined)).not.toHaveProperty('answer');
+    expect(detailView(none, null, null).answerText).toBeNull();
+  });
+});

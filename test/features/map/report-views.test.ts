@@ -141,7 +141,6 @@ describe("the office's reading of the GeoJSON export", () => {
     ).toEqual(
       TRICKY_ROWS.map((r) => ({
         ...r,
-        road: null,
         receivedAt: null,
         probabilities: sortProbabilities(r),
       })),

@@ -85,7 +85,7 @@ const spike = {
     position?: MapPosition | null;
   }) {
     if (data.markers) view.markers = data.markers;
-    if (data.track) view.track = data.track;
+    if (data.track) view.tracks = [{ id: 'track', line: data.track, label: 'Test run' }];
     if (data.sections) view.sections = data.sections;
     if (data.position !== undefined) view.position = data.position;
     await view.updateComplete;
