@@ -122,4 +122,63 @@ describe('office review page', () => {
       .toMatch(/^Pothole \(office-anna, /);
     expect(problems).toEqual([]);
   });
+
+  it('marks a box on the photo with the mouse and keeps it, its type the label', async () => {
+    const item = page.getByTestId('review-item');
+    const id = (await item.getAttribute('data-survey-id'))!;
+    await page.getByTestId('office-photo').waitFor();
+    await page.getByTestId('office-mark-boxes').click();
+    const layer = page.locator('rc-box-editor .layer');
+    await layer.waitFor();
+    const r = (await layer.boundingBox())!;
+    await page.mouse.move(r.x + r.width * 0.25, r.y + r.height * 0.25);
+    await page.mouse.down();
+    await page.mouse.move(r.x + r.width * 0.5, r.y + r.height * 0.5, { steps: 4 });
+    await page.mouse.move(r.x + r.width * 0.75, r.y + r.height * 0.75, { steps: 4 });
+    await page.mouse.up();
+    const save = page.getByTestId('office-save-boxes');
+    await expect.poll(() => save.textContent()).toMatch(/Save 1 box\b/);
+    await save.click();
+    await expect
+      .poll(() => page.getByTestId('office-message').textContent())
+      .toBe('Saved: Pothole.');
+
+    const reviewer = apiClient(server.url, reviewerToken);
+    const detail = await reviewer.get<ReviewDetailResponse>(`/reviews/${id}`);
+    expect(detail.body.review?.labels).toEqual(['pothole']);
+    expect(detail.body.review?.reviewer).toBe('office-anna');
+    const boxes = detail.body.review?.boxes ?? [];
+    expect(boxes).toHaveLength(1);
+    expect(boxes[0].type).toBe('pothole');
+    // The photo is 320x240 and the drag covered its middle half: [80, 60, 240, 180].
+    const expected = [80, 60, 240, 180];
+    boxes[0].box.forEach((v, i) =>
+      expect(Math.abs(v - expected[i]), `corner ${i}`).toBeLessThan(8),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('filters by device, by date and by type', async () => {
+    const listed = () => page.getByRole('list', { name: 'Surveys' }).getByRole('button').count();
+    const message = () => page.getByTestId('office-message').textContent();
+    await expect.poll(listed).toBe(2);
+    const device = page.getByTestId('office-filter-device');
+    await device.fill('phone-2');
+    await device.press('Enter');
+    await expect.poll(message).toBe('No survey matches.');
+    await device.fill('phone-1');
+    await device.press('Enter');
+    await expect.poll(listed).toBe(2);
+    // Both surveys were taken on 2026-11-20.
+    const from = page.getByTestId('office-filter-from');
+    await from.fill('2026-11-21');
+    await expect.poll(message).toBe('No survey matches.');
+    await from.fill('2026-11-20');
+    await expect.poll(listed).toBe(2);
+    // Survey 1's model said good road, survey 0's a pothole.
+    await page.getByTestId('office-filter-type').selectOption('good_road');
+    await expect.poll(listed).toBe(1);
+    expect(await page.getByTestId('review-item').getAttribute('data-survey-id')).toBe(ids[1]);
+    expect(problems).toEqual([]);
+  });
 });

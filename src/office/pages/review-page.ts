@@ -1,13 +1,25 @@
 /**
- * The review page: the synced surveys, newest first, with filters; the selected one's photo
- * with its heatmap, what the model found, the engineer's answer and the office's review; the
- * reviewer accepts the answer shown or sets the label. Keyboard: j / k next and previous, a
+ * The review page: the synced surveys, newest first, with filters (review status, disagreement,
+ * type, device, dates); the selected one's photo with its heatmap, what the model found, the
+ * engineer's answer and the office's review; the reviewer accepts the answer shown or sets the
+ * label. Keyboard: j / k next and previous, a
  * accept, 1-8 a label (review-view.ts). The engineer's and the office's boxes are drawn over the
- * photo; drawing new ones here is not done yet (docs/REVIEW.md).
+ * photo; "Mark boxes" opens the phone's box editor (src/features/correction) on the photo, starting
+ * from the office's boxes or else the engineer's, and saves the boxes with their types as labels.
  */
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { styleMap } from 'lit/directives/style-map.js';
+import '../../features/correction/client/rc-box-editor';
+import type { Box } from '../../features/correction/shared/box-geometry';
+import {
+  addBox,
+  isDamageLabel,
+  removeBox,
+  replaceBox,
+  retypeBox,
+  type CorrectionDraft,
+} from '../../features/correction/shared/correction-draft';
 import type { ReviewDecisionInput, ReviewQueueItem } from '../../schema/review';
 import { camImage } from '../views/cam-image';
 import { ReviewApiError, type ReviewApi, type QueueFilter } from '../services/review-api';
@@ -100,7 +112,11 @@ export class RcReviewPage extends LitElement {
   @state() private photoUrl: string | null = null;
   @state() private message = '';
   @state() private busy = false;
-  @query('canvas') private canvas?: HTMLCanvasElement;
+  /** "Mark boxes": the boxes being set (labels unused), the photo decoded for the editor. */
+  @state() private marking: CorrectionDraft | null = null;
+  @state() private markingPhoto: ImageBitmap | null = null;
+  @state() private boxType = '';
+  @query('canvas[data-testid="office-heatmap"]') private canvas?: HTMLCanvasElement;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -111,6 +127,7 @@ export class RcReviewPage extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.onKey);
+    this.stopMarking();
     if (this.photoUrl) URL.revokeObjectURL(this.photoUrl);
   }
 
@@ -130,6 +147,7 @@ export class RcReviewPage extends LitElement {
   }
 
   private select(index: number): void {
+    this.stopMarking();
     this.index = index;
     if (this.photoUrl) URL.revokeObjectURL(this.photoUrl);
     this.photoUrl = null;
@@ -162,6 +180,8 @@ export class RcReviewPage extends LitElement {
 
   private readonly onKey = (event: KeyboardEvent): void => {
     if ((event.target as HTMLElement | null)?.closest?.('input, select, textarea')) return;
+    // Arrows and Delete move and remove a focused box there, not the list.
+    if (this.marking) return;
     const action = keyAction(event.key);
     if (action.kind === 'none' || this.busy) return;
     event.preventDefault();
@@ -171,7 +191,46 @@ export class RcReviewPage extends LitElement {
     else void this.decide({ labels: [action.label] });
   };
 
-  private async decide(choice: Pick<ReviewDecisionInput, 'accept' | 'labels'>): Promise<void> {
+  private async startMarking(item: ReviewQueueItem): Promise<void> {
+    if (!this.photoUrl) return;
+    const from = item.review?.boxes.length
+      ? item.review.boxes
+      : (item.survey.correction?.boxes ?? []);
+    try {
+      const photo = await createImageBitmap(await (await fetch(this.photoUrl)).blob());
+      if (this.current?.id !== item.id) return photo.close();
+      this.markingPhoto = photo;
+      this.marking = { labels: [], boxes: from.map((b) => ({ ...b })) };
+      this.boxType ||= this.damageLabels()[0] ?? '';
+    } catch (error) {
+      this.message = `The photo could not be opened for marking: ${(error as Error).message}`;
+    }
+  }
+
+  private stopMarking(): void {
+    this.markingPhoto?.close();
+    this.markingPhoto = null;
+    this.marking = null;
+  }
+
+  private damageLabels(): string[] {
+    return REVIEW_LABELS.filter(isDamageLabel);
+  }
+
+  /** The marked boxes saved as the review: their types are its labels. */
+  private async saveBoxes(): Promise<void> {
+    const boxes = this.marking?.boxes ?? [];
+    if (boxes.length === 0) {
+      this.message = 'Mark at least one box, or choose a label below.';
+      return;
+    }
+    const labels = [...new Set(boxes.map((b) => b.type))];
+    await this.decide({ labels, boxes });
+  }
+
+  private async decide(
+    choice: Pick<ReviewDecisionInput, 'accept' | 'labels' | 'boxes'>,
+  ): Promise<void> {
     const item = this.current;
     if (!item || this.busy) return;
     this.busy = true;
@@ -231,6 +290,41 @@ export class RcReviewPage extends LitElement {
           />
           engineer said the model was wrong</label
         >
+        <label
+          >Type
+          <select
+            data-testid="office-filter-type"
+            @change=${(e: Event) =>
+              this.setFilter({ label: (e.target as HTMLSelectElement).value || undefined })}
+          >
+            <option value="">any</option>
+            ${REVIEW_LABELS.map((l) => html`<option value=${l}>${labelTitle(l)}</option>`)}
+          </select></label
+        >
+        <label
+          >Device
+          <input
+            data-testid="office-filter-device"
+            size="12"
+            @change=${(e: Event) =>
+              this.setFilter({ device: (e.target as HTMLInputElement).value.trim() || undefined })}
+        /></label>
+        <label
+          >From
+          <input
+            type="date"
+            data-testid="office-filter-from"
+            @change=${(e: Event) =>
+              this.setFilter({ from: (e.target as HTMLInputElement).value || undefined })}
+        /></label>
+        <label
+          >To
+          <input
+            type="date"
+            data-testid="office-filter-to"
+            @change=${(e: Event) =>
+              this.setFilter({ to: (e.target as HTMLInputElement).value || undefined })}
+        /></label>
         <button @click=${() => this.dispatchEvent(new Event('sign-out'))}>Sign out</button>
         <p role="status" data-testid="office-message">${this.message}</p>
       </header>
@@ -247,6 +341,42 @@ export class RcReviewPage extends LitElement {
       </ol>
       ${item ? this.renderItem(item) : html`<p>Nothing selected.</p>`}
     `;
+  }
+
+  private renderMarking(item: ReviewQueueItem, draft: CorrectionDraft) {
+    const change = (next: CorrectionDraft) => (this.marking = next);
+    return html`<section data-testid="office-marking">
+      <p>
+        Drag on the photo around each damage; drag a box to move it, its corners to resize it. The
+        boxes' types become the review's labels.
+      </p>
+      <rc-box-editor
+        .photo=${this.markingPhoto}
+        .size=${{ width: item.survey.photo.width, height: item.survey.photo.height }}
+        .boxes=${draft.boxes}
+        .types=${this.damageLabels().map((value) => ({ value, title: labelTitle(value) }))}
+        boxType=${this.boxType}
+        @box-type-change=${(e: CustomEvent<{ type: string }>) => (this.boxType = e.detail.type)}
+        @box-add=${(e: CustomEvent<{ type: string; box: Box }>) =>
+          change(addBox(draft, e.detail.type, e.detail.box))}
+        @box-change=${(e: CustomEvent<{ index: number; box: Box }>) =>
+          change(replaceBox(draft, e.detail.index, e.detail.box))}
+        @box-remove=${(e: CustomEvent<{ index: number }>) =>
+          change(removeBox(draft, e.detail.index))}
+        @box-retype=${(e: CustomEvent<{ index: number; type: string }>) =>
+          change(retypeBox(draft, e.detail.index, e.detail.type))}
+      ></rc-box-editor>
+      <div class="labels">
+        <button
+          data-testid="office-save-boxes"
+          ?disabled=${this.busy}
+          @click=${() => this.saveBoxes()}
+        >
+          Save ${draft.boxes.length} box${draft.boxes.length === 1 ? '' : 'es'}
+        </button>
+        <button @click=${() => this.stopMarking()}>Cancel</button>
+      </div>
+    </section>`;
   }
 
   private renderItem(item: ReviewQueueItem) {
@@ -296,9 +426,17 @@ export class RcReviewPage extends LitElement {
         <dt>Notes</dt>
         <dd>${item.survey.notes}</dd>
       </dl>
+      ${this.marking ? this.renderMarking(item, this.marking) : ''}
       <div class="labels">
         <button ?disabled=${this.busy} @click=${() => this.decide({ accept: true })}>
           Accept (a)
+        </button>
+        <button
+          data-testid="office-mark-boxes"
+          ?disabled=${this.busy || !this.photoUrl || this.marking !== null}
+          @click=${() => this.startMarking(item)}
+        >
+          Mark boxes
         </button>
         ${REVIEW_LABELS.map(
           (label, i) =>

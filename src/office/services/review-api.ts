@@ -24,6 +24,11 @@ export interface QueueFilter {
   status?: 'not-reviewed' | 'reviewed' | 'stale';
   disagreement?: boolean;
   label?: string;
+  /** The device (token name) that uploaded the survey. */
+  device?: string;
+  /** The survey taken on or after / on or before this day (YYYY-MM-DD, UTC). */
+  from?: string;
+  to?: string;
 }
 
 export class ReviewApi {
@@ -58,6 +63,9 @@ export class ReviewApi {
     if (filter.status) query.set('status', filter.status);
     if (filter.disagreement !== undefined) query.set('disagreement', String(filter.disagreement));
     if (filter.label) query.set('label', filter.label);
+    if (filter.device) query.set('device', filter.device);
+    if (filter.from) query.set('from', `${filter.from}T00:00:00Z`);
+    if (filter.to) query.set('to', `${filter.to}T23:59:59.999Z`);
     if (cursor) query.set('cursor', cursor);
     return (await this.call(`/review/surveys?${query}`)).json() as Promise<ReviewQueueResponse>;
   }
