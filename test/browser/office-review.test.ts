@@ -128,8 +128,9 @@ describe('office review page', () => {
     const id = (await item.getAttribute('data-survey-id'))!;
     await page.getByTestId('office-photo').waitFor();
     await page.getByTestId('office-mark-boxes').click();
-    const layer = page.locator('rc-box-editor .layer');
+    const layer = page.getByTestId('box-layer');
     await layer.waitFor();
+    await layer.scrollIntoViewIfNeeded();
     const r = (await layer.boundingBox())!;
     await page.mouse.move(r.x + r.width * 0.25, r.y + r.height * 0.25);
     await page.mouse.down();

@@ -110,6 +110,8 @@ export class RcReviewPage extends LitElement {
   @state() private items: ReviewQueueItem[] = [];
   @state() private index = -1;
   @state() private photoUrl: string | null = null;
+  /** The photo itself, for the box editor (the page's CSP refuses fetching a blob: URL). */
+  private photoBlob: Blob | null = null;
   @state() private message = '';
   @state() private busy = false;
   /** "Mark boxes": the boxes being set (labels unused), the photo decoded for the editor. */
@@ -151,11 +153,14 @@ export class RcReviewPage extends LitElement {
     this.index = index;
     if (this.photoUrl) URL.revokeObjectURL(this.photoUrl);
     this.photoUrl = null;
+    this.photoBlob = null;
     const item = this.current;
     if (!item?.photo.present) return;
     void this.api.photo(item.id).then(
       (blob) => {
-        if (this.current?.id === item.id) this.photoUrl = URL.createObjectURL(blob);
+        if (this.current?.id !== item.id) return;
+        this.photoBlob = blob;
+        this.photoUrl = URL.createObjectURL(blob);
       },
       (error: Error) => (this.message = `The photo could not be loaded: ${error.message}`),
     );
@@ -192,12 +197,12 @@ export class RcReviewPage extends LitElement {
   };
 
   private async startMarking(item: ReviewQueueItem): Promise<void> {
-    if (!this.photoUrl) return;
+    if (!this.photoBlob) return;
     const from = item.review?.boxes.length
       ? item.review.boxes
       : (item.survey.correction?.boxes ?? []);
     try {
-      const photo = await createImageBitmap(await (await fetch(this.photoUrl)).blob());
+      const photo = await createImageBitmap(this.photoBlob);
       if (this.current?.id !== item.id) return photo.close();
       this.markingPhoto = photo;
       this.marking = { labels: [], boxes: from.map((b) => ({ ...b })) };
