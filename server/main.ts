@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ConfigError, readConfig, type ServerConfig } from './config';
 import { SchemaTooNewError } from './store/migration';
 import { DATABASE_FILE_NAME, openStorage, StorageConfigError, type Storage } from './store/storage';
+import { DATASET_USAGE, runDatasetCommand } from './dataset-cli';
 import { MODEL_USAGE, runModelCommand } from './models/model-cli';
 import { ROADS_USAGE, runRoadsCommand } from './roads/roads-cli';
 import { runTokenCommand, TOKEN_USAGE, UsageError } from './tokens-cli';
@@ -17,6 +18,7 @@ const USAGE = `RoadCAM sync server
   ${TOKEN_USAGE.split('\n').slice(1).join('\n  ').trim()}
   ${MODEL_USAGE.split('\n').slice(1).join('\n  ').trim()}
   ${ROADS_USAGE.split('\n').slice(1).join('\n  ').trim()}
+  ${DATASET_USAGE.split('\n').slice(1).join('\n  ').trim()}
   npm run server -- import-sqlite DIR  copy a SQLite data directory into DATABASE_URL's database
 
 Environment: PORT (8787), HOST (127.0.0.1; 0.0.0.0 for a team), ROADCAM_DATA_DIR
@@ -186,6 +188,9 @@ async function main(args: string[]): Promise<number> {
     } finally {
       await storage.close();
     }
+  }
+  if (args[0] === 'dataset') {
+    return runDatasetCommand(args.slice(1), (line) => process.stderr.write(line + '\n'));
   }
   if (args[0] === 'roads') {
     const storage = await openConfiguredStorage(config);

@@ -148,4 +148,31 @@ describe('dataset export', () => {
     expect(again).toMatchObject({ code: 2, stderr: expect.stringMatching(/is not empty/) });
     storage = await openStorage({ dataDir, databaseUrl: null, photoStore: 'folder' });
   });
+
+  it('runs as npm run server -- dataset export, with --reviewed-only', async () => {
+    await storage.close();
+    const env = { ...process.env, ROADCAM_DATA_DIR: dataDir };
+    const tsx = path.join(projectRoot, 'node_modules/tsx/dist/cli.mjs');
+    const server = (...args: string[]) =>
+      run(process.execPath, [tsx, 'server/main.ts', 'dataset', ...args], { cwd: projectRoot, env });
+    for (const form of [['--reviewed-only'], []]) {
+      const out = path.join(outRoot, `server-cli${form.length}`);
+      const done = await server('export', '--out', out, ...form);
+      expect(JSON.parse(done.stdout)).toMatchObject({ exported: 3 });
+      expect(
+        readPhotoFolder(out)
+          .photos.map((p) => p.file)
+          .sort(),
+      ).toEqual(
+        readPhotoFolder(path.join(outRoot, 'cli'))
+          .photos.map((p) => p.file)
+          .sort(),
+      );
+    }
+    const wrong = await server('import', '--out', path.join(outRoot, 'nope')).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(wrong).toMatchObject({ code: 2, stderr: expect.stringMatching(/dataset export --out/) });
+    storage = await openStorage({ dataDir, databaseUrl: null, photoStore: 'folder' });
+  });
 });
