@@ -145,6 +145,27 @@ export interface StoredSurvey {
   photoBlobSha256: string;
 }
 
+/** Every record of one object store of the app's IndexedDB ([] when the store does not exist). */
+export async function storedRecords<T>(page: Page, store: string): Promise<T[]> {
+  return page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('roadcam');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains(name)) return [];
+      return await new Promise<unknown[]>((resolve, reject) => {
+        const req = db.transaction(name).objectStore(name).getAll();
+        req.onsuccess = () => resolve(req.result as unknown[]);
+        req.onerror = () => reject(req.error);
+      });
+    } finally {
+      db.close();
+    }
+  }, store) as Promise<T[]>;
+}
+
 /** The surveys in the app's IndexedDB, newest first, with the size and hash of each stored photo. */
 export async function storedSurveys(page: Page): Promise<StoredSurvey[]> {
   return page.evaluate(async () => {

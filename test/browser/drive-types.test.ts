@@ -29,7 +29,7 @@ import { useBackend } from '../../tools/lib/tf-node';
 import { writeY4m } from '../../tools/lib/y4m';
 import { fieldPhotos, goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import { buildTestApp } from '../helpers/test-app';
-import { modelSettled, openApp, pollUntil, watchProblems } from './app-page';
+import { modelSettled, openApp, pollUntil, storedRecords, watchProblems } from './app-page';
 
 const MODEL_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
 const WIDTH = 640;
@@ -146,22 +146,10 @@ async function runSurveys(): Promise<{
   runs: { id: string; state: string; surveyIds: string[] }[];
   surveys: StoredSurvey[];
 }> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('roadcam');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const all = <T>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const req = db.transaction(store).objectStore(store).getAll();
-        req.onsuccess = () => resolve(req.result as T[]);
-        req.onerror = () => reject(req.error);
-      });
-    const result = { runs: await all<never>('runs'), surveys: await all<never>('surveys') };
-    db.close();
-    return result;
-  });
+  return {
+    runs: await storedRecords(page, 'runs'),
+    surveys: await storedRecords(page, 'surveys'),
+  };
 }
 
 describe('drive mode with damage types', () => {

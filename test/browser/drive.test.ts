@@ -22,7 +22,7 @@ import { ServerProcess } from '../../tools/lib/server-process';
 import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import { buildTestApp } from '../helpers/test-app';
 import { writeY4m } from '../../tools/lib/y4m';
-import { modelSettled, openApp, pollUntil, watchProblems } from './app-page';
+import { modelSettled, openApp, pollUntil, storedRecords, watchProblems } from './app-page';
 
 const GOOD_S = 8;
 const POTHOLE_S = 3;
@@ -129,22 +129,10 @@ interface StoredSurvey {
 }
 
 async function phoneRecords(): Promise<{ runs: StoredRun[]; surveys: StoredSurvey[] }> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('roadcam');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const all = <T>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const req = db.transaction(store).objectStore(store).getAll();
-        req.onsuccess = () => resolve(req.result as T[]);
-        req.onerror = () => reject(req.error);
-      });
-    const result = { runs: await all<never>('runs'), surveys: await all<never>('surveys') };
-    db.close();
-    return result;
-  });
+  return {
+    runs: await storedRecords(page, 'runs'),
+    surveys: await storedRecords(page, 'surveys'),
+  };
 }
 
 async function api<T>(urlPath: string): Promise<{ status: number; body: T }> {
