@@ -7,18 +7,53 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelAdapter, ModelOutputs } from '../explain/adapters/types';
 import type { NotRoad } from './damage-manifest';
-import { notRoadScore, parseNotRoadStats, pooledFeatures, type NotRoadStats } from './not-road';
+import { notRoadScore, parseNotRoadLayers, type NotRoadStats } from './not-road';
 
-/** The model folder's not-a-road statistics with the manifest's threshold and layer. */
+/** The model folder's not-a-road statistics, per layer, with the manifest's threshold. */
 export interface NotRoadScorer {
-  stats: NotRoadStats;
+  layers: { layer: string; stats: NotRoadStats; scale: number }[];
   threshold: number;
-  layer: string;
 }
 
 /** The scorer from the stats file's bytes and the manifest's notRoad entry. */
 export function notRoadScorerOf(buffer: ArrayBuffer, spec: NotRoad): NotRoadScorer {
-  return { stats: parseNotRoadStats(buffer, spec), threshold: spec.threshold, layer: spec.layer };
+  const stats = parseNotRoadLayers(buffer, spec.layers);
+  return {
+    layers: spec.layers.map((l, i) => ({ layer: l.layer, stats: stats[i], scale: l.scale })),
+    threshold: spec.threshold,
+  };
+}
+
+/** The layers a pass must read: `layer` (e.g. the CAM layer) first, then the scorer's. */
+export function forwardLayers(scorer: NotRoadScorer | undefined, layer: string): string[] {
+  return [...new Set([layer, ...(scorer?.layers.map((l) => l.layer) ?? [])])];
+}
+
+/**
+ * Activations at several layers and the outputs: in one pass when the adapter can (a compiled
+ * model), else one pass per layer (every adapter can).
+ */
+export function activationsAtLayers(
+  adapter: ModelAdapter,
+  x: tf.Tensor4D,
+  layers: readonly string[],
+): LayersSplit {
+  if (adapter.activationsAtLayersAndOutputs) {
+    return adapter.activationsAtLayersAndOutputs(x, layers);
+  }
+  return tf.tidy(() => {
+    const first = adapter.activationsAndOutputs(x, layers[0]);
+    return {
+      activations: [first.activations, ...layers.slice(1).map((l) => adapter.activations(x, l))],
+      outputs: first.outputs,
+    };
+  });
+}
+
+export interface LayersSplit {
+  /** In the order of the layers asked for. */
+  activations: tf.Tensor[];
+  outputs: ModelOutputs;
 }
 
 export interface DamageForward {
@@ -29,8 +64,8 @@ export interface DamageForward {
 }
 
 /**
- * `layer` is where the features are read when there is no scorer (the CAM layer will do: the
- * pass is needed for the probabilities anyway).
+ * `layer` is read too (e.g. the CAM layer); without a scorer it is the only one (the pass is
+ * needed for the probabilities anyway).
  */
 export async function damageForward(
   adapter: ModelAdapter,
@@ -38,23 +73,24 @@ export async function damageForward(
   scorer: NotRoadScorer | undefined,
   layer: string,
 ): Promise<DamageForward> {
-  const split = tf.tidy(() => adapter.activationsAndOutputs(x, scorer?.layer ?? layer));
+  const layers = forwardLayers(scorer, layer);
+  const split = activationsAtLayers(adapter, x, layers);
   try {
-    return await readDamageForward(split, scorer);
+    return await readDamageForward(split, layers, scorer);
   } finally {
-    tf.dispose([split.activations, split.outputs.logits, split.outputs.probabilities]);
+    tf.dispose([...split.activations, split.outputs.logits, split.outputs.probabilities]);
   }
 }
 
 /**
- * The probabilities and not-a-road scores of a pass already made at the scorer's layer (the
- * caller keeps the tensors: the field app reuses the same activations for its heatmaps).
+ * The probabilities and not-a-road scores of a pass already made at `layers` (the caller keeps
+ * the tensors: the field app reuses the CAM layer's activations for its heatmaps).
  */
 export async function readDamageForward(
-  split: { activations: tf.Tensor; outputs: ModelOutputs },
+  split: LayersSplit,
+  layers: readonly string[],
   scorer: NotRoadScorer | undefined,
 ): Promise<DamageForward> {
-  const acts = split.activations;
   const probs = split.outputs.probabilities;
   const [n, classes] = probs.shape;
   const probData = (await probs.data()) as Float32Array;
@@ -62,11 +98,22 @@ export async function readDamageForward(
     probData.slice(i * classes, (i + 1) * classes),
   );
   if (!scorer) return { probabilities, notRoadScores: probabilities.map(() => undefined) };
-  const channels = acts.shape[acts.rank - 1];
-  const data = (await acts.data()) as Float32Array;
-  const per = data.length / n;
+  // Pooled by tfjs: only the per-channel means leave the backend.
+  const pooled = await Promise.all(
+    scorer.layers.map(async (l) => {
+      const acts = split.activations[layers.indexOf(l.layer)];
+      if (!acts) throw new Error(`the pass did not read layer ${l.layer}`);
+      const mean = tf.tidy(() => tf.mean(acts, [1, 2]));
+      const data = (await mean.data()) as Float32Array;
+      mean.dispose();
+      return { data, channels: acts.shape[acts.rank - 1] };
+    }),
+  );
   const notRoadScores = probabilities.map((_, i) =>
-    notRoadScore(pooledFeatures(data.subarray(i * per, (i + 1) * per), channels), scorer.stats),
+    scorer.layers.reduce((sum, l, k) => {
+      const { data, channels } = pooled[k];
+      return sum + notRoadScore(data.subarray(i * channels, (i + 1) * channels), l.stats) / l.scale;
+    }, 0),
   );
   return { probabilities, notRoadScores };
 }
@@ -77,6 +124,6 @@ export async function scoreNotRoad(
   x: tf.Tensor4D,
   scorer: NotRoadScorer,
 ): Promise<number[]> {
-  const { notRoadScores } = await damageForward(adapter, x, scorer, scorer.layer);
+  const { notRoadScores } = await damageForward(adapter, x, scorer, scorer.layers[0].layer);
   return notRoadScores as number[];
 }

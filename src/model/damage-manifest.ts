@@ -55,24 +55,38 @@ export const damageOutputSchema = z.object({
 });
 export type DamageOutput = z.infer<typeof damageOutputSchema>;
 
-export const notRoadSchema = z.object({
-  /**
-   * Squared Mahalanobis distance of the photo's features from the training photos' features:
-   * d = f - mean; z = W^T d (W's columns: principal directions / sqrt(their variance));
-   * score = |z|^2 + (|d|^2 - sum_k variance_k z_k^2) / residualVariance.
-   */
-  method: z.literal('mahalanobis'),
-  /** f: the spatial mean of this layer's output (what the head's global average pool gives). */
+/**
+ * One layer of the not-a-road score: the squared Mahalanobis distance of the photo's features at
+ * this layer from the training photos' features there:
+ * d = f - mean; z = W^T d (W's columns: principal directions / sqrt(their variance));
+ * distance = |z|^2 + (|d|^2 - sum_k variance_k z_k^2) / residualVariance.
+ */
+export const notRoadLayerSchema = z.object({
+  /** f: the spatial mean of this layer's output. */
   layer: z.string(),
   dimensions: z.number().int().positive(),
   components: z.number().int().positive(),
+  residualVariance: z.number().positive(),
+  /** The distance is divided by this (its median on validation road photos) before the sum. */
+  scale: z.number().positive(),
   /**
-   * Relative to the manifest: float32 little-endian, mean [dimensions], then W [dimensions x
-   * components] row-major, then variance [components].
+   * How many directions to keep, chosen by the mean log-likelihood of the validation road
+   * photos' features (higher: the statistics describe road photos better).
+   */
+  componentsChosenBy: z
+    .array(z.object({ components: z.number(), logLikelihood: z.number() }))
+    .optional(),
+});
+export type NotRoadLayer = z.infer<typeof notRoadLayerSchema>;
+
+const notRoadShared = {
+  method: z.literal('mahalanobis'),
+  /**
+   * Relative to the manifest: float32 little-endian, per layer in order: mean [dimensions], then
+   * W [dimensions x components] row-major, then variance [components].
    */
   statsUrl: z.string(),
-  residualVariance: z.number().positive(),
-  /** A photo whose score is above this does not look like a road surface. */
+  /** A photo whose score (the sum over layers) is above this does not look like a road surface. */
   threshold: z.number().positive(),
   /** How the threshold was chosen: at most this share of validation road photos above it. */
   thresholdRule: z.object({
@@ -82,12 +96,43 @@ export const notRoadSchema = z.object({
   }),
   /** Training photos whose features made the statistics. */
   fittedOn: z.number().int().positive(),
-  /**
-   * How many directions to keep, chosen by the mean log-likelihood of the validation road
-   * photos' features (higher: the statistics describe road photos better).
-   */
-  componentsChosenBy: z
-    .array(z.object({ components: z.number(), logLikelihood: z.number() }))
-    .optional(),
+};
+
+/**
+ * "Not a road": the sum over `layers` of each layer's scaled distance. Early layers see texture
+ * and colour, the last one what the head sees; a cat is far from the road photos in some of
+ * them even when the fine-tuned last layer maps it near a road.
+ */
+const notRoadLayersSchema = z.object({
+  ...notRoadShared,
+  layers: z.array(notRoadLayerSchema).min(1),
 });
+
+/** The first road-damage models' form (version 2.0.0): one layer, unscaled. */
+const notRoadOneLayerSchema = z
+  .object({
+    ...notRoadShared,
+    layer: z.string(),
+    dimensions: z.number().int().positive(),
+    components: z.number().int().positive(),
+    residualVariance: z.number().positive(),
+    componentsChosenBy: notRoadLayerSchema.shape.componentsChosenBy,
+  })
+  .transform(
+    ({ layer, dimensions, components, residualVariance, componentsChosenBy, ...rest }) => ({
+      ...rest,
+      layers: [
+        {
+          layer,
+          dimensions,
+          components,
+          residualVariance,
+          scale: 1,
+          ...(componentsChosenBy ? { componentsChosenBy } : {}),
+        },
+      ],
+    }),
+  );
+
+export const notRoadSchema = z.union([notRoadLayersSchema, notRoadOneLayerSchema]);
 export type NotRoad = z.infer<typeof notRoadSchema>;

@@ -24,6 +24,11 @@ export interface LoadOptions {
    * model as tfjs runs it, for comparisons.
    */
   compile?: boolean;
+  /**
+   * Settles when tfjs's backend is up. The files are read before waiting for it, so that a
+   * worker downloads the model while wasm compiles instead of after.
+   */
+  backendReady?: Promise<unknown>;
 }
 
 /** Loads the model behind `handler` and checks it against its manifest. */
@@ -43,6 +48,7 @@ export async function loadModel(
       String(e),
     );
   }
+  await options.backendReady;
   const format = detectModelFormat(artifacts.modelTopology);
   if (!format) {
     throw new ModelLoadError(
@@ -160,6 +166,7 @@ export async function loadModelFromUrl(
   manifestUrl: string,
   fetchFunc: (input: string, init?: RequestInit) => Promise<Response> = (input, init) =>
     fetch(input, init),
+  options: LoadOptions = {},
 ): Promise<LoadedModel> {
   let response: Response;
   try {
@@ -195,5 +202,5 @@ export async function loadModelFromUrl(
   // tfjs only ever passes a URL string to its fetchFunc.
   const httpFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     fetchFunc(String(input), init)) as typeof fetch;
-  return loadModel(manifest, tf.io.http(modelUrl, { fetchFunc: httpFetch }));
+  return loadModel(manifest, tf.io.http(modelUrl, { fetchFunc: httpFetch }), options);
 }

@@ -5,7 +5,7 @@
  * Float32Arrays: the worker computes it from the CAM layer's activations it already has (their
  * spatial mean is the head's pooled features), at the cost of one small matrix product.
  */
-import type { NotRoad } from './damage-manifest';
+import type { NotRoadLayer } from './damage-manifest';
 
 export interface NotRoadStats {
   dimensions: number;
@@ -30,21 +30,15 @@ export function notRoadStatsBytes(dimensions: number, components: number): numbe
   return 4 * (dimensions + dimensions * components + components);
 }
 
-/** Reads the stats file the manifest's notRoad.statsUrl names. */
+/** Reads one layer's block of the stats file, at byte `offset`. */
 export function parseNotRoadStats(
   buffer: ArrayBuffer,
-  spec: Pick<NotRoad, 'dimensions' | 'components' | 'residualVariance'>,
+  spec: Pick<NotRoadLayer, 'dimensions' | 'components' | 'residualVariance'>,
+  offset = 0,
 ): NotRoadStats {
   const { dimensions: d, components: k } = spec;
-  const expected = notRoadStatsBytes(d, k);
-  if (buffer.byteLength !== expected) {
-    throw new NotRoadStatsError(
-      `The not-a-road statistics file has ${buffer.byteLength} bytes where the manifest's ` +
-        `${d} dimensions and ${k} components need ${expected}: the model folder is damaged or ` +
-        `mixed up; copy it again.`,
-    );
-  }
-  const all = new Float32Array(buffer.slice(0));
+  const bytes = notRoadStatsBytes(d, k);
+  const all = new Float32Array(buffer.slice(offset, offset + bytes));
   return {
     dimensions: d,
     components: k,
@@ -55,12 +49,37 @@ export function parseNotRoadStats(
   };
 }
 
+/** Every layer's stats from the file the manifest's notRoad.statsUrl names, in order. */
+export function parseNotRoadLayers(
+  buffer: ArrayBuffer,
+  layers: readonly Pick<NotRoadLayer, 'dimensions' | 'components' | 'residualVariance'>[],
+): NotRoadStats[] {
+  const expected = layers.reduce((n, l) => n + notRoadStatsBytes(l.dimensions, l.components), 0);
+  if (buffer.byteLength !== expected) {
+    const sizes = layers.map((l) => `${l.dimensions} dimensions x ${l.components} components`);
+    throw new NotRoadStatsError(
+      `The not-a-road statistics file has ${buffer.byteLength} bytes where the manifest's ` +
+        `${sizes.join(', ')} need ${expected}: the model folder is damaged or mixed up; copy it ` +
+        `again.`,
+    );
+  }
+  let offset = 0;
+  return layers.map((l) => {
+    const stats = parseNotRoadStats(buffer, l, offset);
+    offset += notRoadStatsBytes(l.dimensions, l.components);
+    return stats;
+  });
+}
+
 /** The stats as the file stores them (little-endian float32, as typed arrays are here). */
-export function serializeNotRoadStats(stats: NotRoadStats): Uint8Array {
-  const out = new Float32Array(stats.mean.length + stats.whitening.length + stats.variance.length);
-  out.set(stats.mean, 0);
-  out.set(stats.whitening, stats.mean.length);
-  out.set(stats.variance, stats.mean.length + stats.whitening.length);
+export function serializeNotRoadStats(layers: readonly NotRoadStats[]): Uint8Array {
+  const parts = layers.flatMap((l) => [l.mean, l.whitening, l.variance]);
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return new Uint8Array(out.buffer);
 }
 

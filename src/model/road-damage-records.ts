@@ -33,6 +33,8 @@ export const roadDamageTrainingSchema = photoTrainingRunSchema.extend({
   outputStride: z.number(),
   frozenBlocks: z.number(),
   boxLoss: z.number(),
+  /** Field photos with a pothole came up this many times per epoch (absent: once). */
+  fieldPotholeRepeat: z.number().optional(),
   /** Weight of a positive example in the cross-entropy, per type. */
   positiveWeights: z.record(z.string(), z.number()),
   /** The whole command (decoding, training, calibration, evaluation); trainingMinutes is

@@ -44,16 +44,18 @@ function loadModel(): Promise<FieldAnalyser> {
   const started = performance.now();
   status = { state: 'loading' };
   let fallbackReason: string | undefined;
-  const loading = engine.then(async () => {
+  const ready = engine;
+  // The files download while wasm starts; the model is built once the backend runs.
+  const loading = (async () => {
     try {
-      return await loadFieldAnalyser(modelUrl);
+      return await loadFieldAnalyser(modelUrl, ready);
     } catch (error) {
       if (!fallbackModelUrl || fallbackModelUrl === modelUrl) throw error;
       // An installed model that no longer loads: the app's own model, and the engineer is told.
       fallbackReason = failureOf(error, 'model').message;
-      return loadFieldAnalyser(fallbackModelUrl);
+      return loadFieldAnalyser(fallbackModelUrl, ready);
     }
-  });
+  })();
   loading.then(
     (a) => {
       status = {

@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradientKernels } from '../explain/kernels/wasm-gradients';
 import type { BackendFlavour, BackendPreference, EngineInfo } from './protocol';
+import { resolvePreference } from './worker-config';
 
 const BINARY_FLAVOURS: [string, BackendFlavour][] = [
   ['tfjs-backend-wasm-threaded-simd.wasm', 'threaded-simd'],
@@ -57,10 +58,11 @@ function allowThreads(threads: number): void {
 
 export async function startBackend(
   wasmUrl: string,
-  preference: BackendPreference,
+  asked: BackendPreference,
   threads?: number,
 ): Promise<EngineInfo> {
   const started = performance.now();
+  const preference = resolvePreference(asked, threads, self.navigator.hardwareConcurrency || 1);
   const isolated = self.crossOriginIsolated === true;
   let fallbackReason: string | undefined;
   if (preference !== 'cpu') {

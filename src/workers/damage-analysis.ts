@@ -7,9 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { computeCamPerClass, type LayerSplit } from '../explain/cam/compute-cam';
 import {
-  damageForward,
+  activationsAtLayers,
+  forwardLayers,
   notRoadScorerOf,
   readDamageForward,
+  type LayersSplit,
   type NotRoadScorer,
 } from '../model/damage-forward';
 import { DamageVerdictError, photoVerdict, type PhotoVerdict } from '../model/damage-verdict';
@@ -89,7 +91,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
     private readonly scorer: NotRoadScorer | undefined,
   ) {
     super(loaded, 'road-damage');
-    if (scorer) loaded.adapter.layer(scorer.layer);
+    for (const l of scorer?.layers ?? []) loaded.adapter.layer(l.layer);
   }
 
   /** An analyser over a loaded road-damage model; it then owns the model. */
@@ -114,16 +116,16 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
     let verdict: PhotoVerdict;
     let cams;
     let types: PhotoVerdict['types'];
-    // One pass at the CAM layer gives the probabilities, the not-a-road features (when the
-    // scorer reads the same layer, as the trained models do) and every type's heatmap.
+    // One pass gives the probabilities, the not-a-road features (the scorer's layers) and the
+    // CAM layer's activations for every type's heatmap.
     const camLayer = manifest.cam.layer;
+    const layers = forwardLayers(this.scorer, camLayer);
+    let pass: LayersSplit | undefined;
     let split: LayerSplit | undefined;
     try {
-      split = tf.tidy(() => adapter.activationsAndOutputs(x, camLayer));
-      const forward =
-        this.scorer && this.scorer.layer !== camLayer
-          ? await damageForward(adapter, x, this.scorer, camLayer)
-          : await readDamageForward(split, this.scorer);
+      pass = activationsAtLayers(adapter, x, layers);
+      split = { activations: pass.activations[0], outputs: pass.outputs };
+      const forward = await readDamageForward(pass, layers, this.scorer);
       verdict = photoVerdict(forward.probabilities[0], manifest, forward.notRoadScores[0]);
       types = heatmapTypes(verdict);
       if (types.length === 0) {
@@ -140,7 +142,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
       if (error instanceof DamageVerdictError) throw new AnalysisError('bad-output', error.message);
       throw error;
     } finally {
-      if (split) tf.dispose([split.activations, split.outputs.logits, split.outputs.probabilities]);
+      if (pass) tf.dispose([...pass.activations, pass.outputs.logits, pass.outputs.probabilities]);
     }
     const inferenceMs = performance.now() - started;
     const renderStart = performance.now();

@@ -25,8 +25,12 @@ export interface FieldAnalyser {
 
 /** The analyser of the model at `manifestUrl`: served, or installed from the sync server (read
  * from its cache by modelFetch). */
-export async function loadFieldAnalyser(manifestUrl: string): Promise<FieldAnalyser> {
-  const loaded = await loadModelFromUrl(manifestUrl, modelFetch);
+export async function loadFieldAnalyser(
+  manifestUrl: string,
+  /** The backend's start: the files download beside it (see LoadOptions.backendReady). */
+  backendReady?: Promise<unknown>,
+): Promise<FieldAnalyser> {
+  const loaded = await loadModelFromUrl(manifestUrl, modelFetch, { backendReady });
   try {
     if (loaded.manifest.task === 'road-damage') {
       const url = new URL(manifestUrl, self.location.href).href;

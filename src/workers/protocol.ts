@@ -12,8 +12,13 @@ import type { CamGrid, PhotoMeta } from '../store/survey-record';
 
 /** Which tfjs-backend-wasm binary runs, or the cpu fallback. */
 export type BackendFlavour = 'threaded-simd' | 'simd' | 'plain' | 'cpu';
-/** 'auto' picks the best the browser allows; the others force a slower one (benchmarks). */
-export type BackendPreference = 'auto' | 'simd' | 'plain' | 'cpu';
+/**
+ * 'auto' picks the fastest the browser allows: threaded SIMD when more than one thread would
+ * run, SIMD when only one would (the threaded build then gains nothing and starts ~5x slower).
+ * The others force a binary (benchmarks, diagnosis); 'threaded-simd' falls back to SIMD only when
+ * the page is not cross-origin isolated.
+ */
+export type BackendPreference = 'auto' | 'threaded-simd' | 'simd' | 'plain' | 'cpu';
 
 export interface WorkerConfig {
   /** Absolute URL of the model's manifest.json (an installed model's: installed-model.ts). */

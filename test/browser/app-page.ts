@@ -9,7 +9,7 @@ import { testModelUrl } from '../helpers/test-app';
 export interface OpenOptions {
   /** Model manifest path; default: the default model, or the tiny test model without it. */
   model?: string | null;
-  backend?: 'auto' | 'simd' | 'plain' | 'cpu';
+  backend?: 'auto' | 'threaded-simd' | 'simd' | 'plain' | 'cpu';
   /** The threaded wasm build's thread count (?threads=). */
   threads?: number;
   path?: string;
@@ -43,6 +43,17 @@ export function appUrl(origin: string, options: OpenOptions = {}): string {
   if (options.threads) params.set('threads', String(options.threads));
   const query = params.toString();
   return `${origin}${options.path ?? '/'}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * The engine line the app's own choice shows on an isolated page of this machine: threaded SIMD
+ * when it would run more than one thread (more than 3 cores), SIMD otherwise.
+ */
+export async function defaultEngineText(page: Page): Promise<RegExp> {
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
+  return Math.floor(cores / 2) > 1
+    ? /^wasm \(threaded-SIMD\), \d+ threads$/
+    : /^wasm \(SIMD\), 1 thread$/;
 }
 
 /** Console errors and page crashes, so a test can say the app stayed clean. */

@@ -1,6 +1,6 @@
 /**
- * Which tfjs-backend-wasm binary runs: threaded SIMD when the page is cross-origin isolated,
- * SIMD when it is not. A static host that sends no COOP/COEP headers is served here by a
+ * Which tfjs-backend-wasm binary runs: threaded SIMD needs a cross-origin isolated page, and
+ * the app chooses it only when it would run more than one thread (SIMD otherwise). A static host that sends no COOP/COEP headers is served here by a
  * preview without them: the first visit is not isolated (SIMD); once the service worker
  * controls the page it adds the headers itself, and after a reload threads are on.
  */
@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp } from '../helpers/test-app';
-import { appUrl, backendText, modelSettled, openApp, serviceWorkerControls } from './app-page';
+import {
+  appUrl,
+  backendText,
+  defaultEngineText,
+  modelSettled,
+  openApp,
+  serviceWorkerControls,
+} from './app-page';
 
 let plainHost: Preview;
 let isolatedHost: Preview;
@@ -28,7 +35,7 @@ describe('wasm backend selection', () => {
     const browser = await launchProfile();
     try {
       const page = await browser.context.newPage();
-      const response = await page.goto(appUrl(plainHost.origin));
+      const response = await page.goto(appUrl(plainHost.origin, { backend: 'threaded-simd' }));
       expect(response?.headers()['cross-origin-embedder-policy']).toBeUndefined();
       expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
       expect(await modelSettled(page)).toMatch(/^Model ready/);
@@ -45,11 +52,15 @@ describe('wasm backend selection', () => {
     }
   });
 
-  it('with isolation headers: threaded SIMD from the first visit; ?threads= sets its threads; ?backend= forces SIMD or cpu', async () => {
+  it('with isolation headers: the app chooses by its cores; ?backend= and ?threads= force threaded SIMD, SIMD or cpu', async () => {
     const browser = await launchProfile();
     try {
       const page = await openApp(browser.context, isolatedHost.origin);
       expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+      expect(await backendText(page)).toMatch(await defaultEngineText(page));
+      expect(await modelSettled(page)).toMatch(/^Model ready/);
+
+      await openApp(browser.context, isolatedHost.origin, { backend: 'threaded-simd' });
       expect(await backendText(page)).toMatch(/^wasm \(threaded-SIMD\), \d+ threads?$/);
 
       // Both counts, whatever tfjs would pick on this machine: the parameter decides.

@@ -15,6 +15,7 @@ import {
   analysisSettled,
   appUrl,
   backendText,
+  defaultEngineText,
   choosePhoto,
   modelSettled,
   openApp,
@@ -71,14 +72,14 @@ async function listedIds(p: Page): Promise<string[]> {
 }
 
 describe('offline survey in real Chromium', () => {
-  it('first visit: the app opens, the model loads, threaded SIMD runs under isolation', async () => {
+  it('first visit: the app opens, the model loads, under isolation, with the binary it chooses for these cores', async () => {
     page = await openApp(browser.context, preview.origin);
     problems = watchProblems(page);
     expect(await page.title()).toBe('RoadCAM road survey');
     expect(await page.locator('link[rel="manifest"]').count()).toBe(1);
     expect(await modelSettled(page)).toMatch(/^Model ready/);
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
-    expect(await backendText(page)).toMatch(/^wasm \(threaded-SIMD\), \d+ threads?$/);
+    expect(await backendText(page)).toMatch(await defaultEngineText(page));
     expect(((await page.getByTestId('error').textContent()) ?? '').trim()).toBe('');
   });
 
@@ -110,7 +111,7 @@ describe('offline survey in real Chromium', () => {
     await page.reload();
     await page.locator('rc-capture').waitFor();
     expect(await modelSettled(page)).toMatch(/^Model ready/);
-    expect(await backendText(page)).toMatch(/threaded-SIMD/);
+    expect(await backendText(page)).toMatch(await defaultEngineText(page));
   });
 
   it('offline, a road photo gets a verdict and a heatmap and is saved and listed', async () => {

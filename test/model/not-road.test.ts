@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { notRoadSchema } from '../../src/model/damage-manifest';
 import {
   notRoadScore,
-  parseNotRoadStats,
+  parseNotRoadLayers,
   pooledFeatures,
   serializeNotRoadStats,
 } from '../../src/model/not-road';
@@ -96,23 +97,24 @@ describe('not-a-road statistics', () => {
     expect(ll.indexOf(Math.max(...ll))).toBe(2);
   });
 
-  it('round-trips the stats file, and refuses one of the wrong size', () => {
+  it('round-trips the stats file of several layers, and refuses one of the wrong size', () => {
     const stats = fitNotRoadStats(features(200, 8, 5), 200, 8, 3);
-    const bytes = serializeNotRoadStats(stats);
-    const back = parseNotRoadStats(bytes.slice().buffer, {
-      dimensions: 8,
-      components: 3,
-      residualVariance: stats.residualVariance,
-    });
+    const second = fitNotRoadStats(features(200, 5, 9), 200, 5, 2);
+    const bytes = serializeNotRoadStats([stats, second]);
+    const specs = [stats, second].map((s) => ({
+      dimensions: s.dimensions,
+      components: s.components,
+      residualVariance: s.residualVariance,
+    }));
+    const [back, backSecond] = parseNotRoadLayers(bytes.slice().buffer, specs);
     const x = Array.from(features(1, 8, 6));
     expect(notRoadScore(x, back)).toBeCloseTo(notRoadScore(x, stats), 6);
-    expect(() =>
-      parseNotRoadStats(bytes.slice(4).buffer, {
-        dimensions: 8,
-        components: 3,
-        residualVariance: 1,
-      }),
-    ).toThrow(/damaged or mixed up/);
+    const y = Array.from(features(1, 5, 7));
+    expect(notRoadScore(y, backSecond)).toBeCloseTo(notRoadScore(y, second), 6);
+    expect(() => parseNotRoadLayers(bytes.slice(4).buffer, specs)).toThrow(/damaged or mixed up/);
+    expect(() => parseNotRoadLayers(bytes.slice().buffer, specs.slice(0, 1))).toThrow(
+      /damaged or mixed up/,
+    );
     expect(() => notRoadScore([1, 2], back)).toThrow(/another model/);
   });
 
@@ -120,5 +122,44 @@ describe('not-a-road statistics', () => {
     // 2x2 positions, 3 channels.
     const acts = [1, 10, 100, 3, 30, 300, 5, 50, 500, 7, 70, 700];
     expect(Array.from(pooledFeatures(acts, 3))).toEqual([4, 40, 400]);
+  });
+});
+
+describe('notRoad in the manifest', () => {
+  const shared = {
+    method: 'mahalanobis',
+    statsUrl: 'not-road.bin',
+    threshold: 10,
+    thresholdRule: { maxRoadRejection: 0.02, validationRoadPhotos: 100, validationRoadRejected: 2 },
+    fittedOn: 500,
+  };
+
+  it("reads the first models' one-layer form as one unscaled layer (installed models keep working)", () => {
+    const old = notRoadSchema.parse({
+      ...shared,
+      layer: 'conv_pw_13_relu',
+      dimensions: 256,
+      components: 128,
+      residualVariance: 0.5,
+    });
+    expect(old.layers).toEqual([
+      {
+        layer: 'conv_pw_13_relu',
+        dimensions: 256,
+        components: 128,
+        residualVariance: 0.5,
+        scale: 1,
+      },
+    ]);
+    expect(old.threshold).toBe(10);
+  });
+
+  it('needs at least one layer, each with its scale', () => {
+    expect(notRoadSchema.safeParse({ ...shared, layers: [] }).success).toBe(false);
+    const layer = { layer: 'a', dimensions: 4, components: 2, residualVariance: 1 };
+    expect(notRoadSchema.safeParse({ ...shared, layers: [layer] }).success).toBe(false);
+    expect(
+      notRoadSchema.parse({ ...shared, layers: [{ ...layer, scale: 3 }] }).layers[0].scale,
+    ).toBe(3);
   });
 });

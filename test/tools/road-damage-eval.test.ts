@@ -78,7 +78,7 @@ async function tinyRoadDamageModel(dir: string, roadPhotos: string[]): Promise<v
     return tf.mean(body.predict(x) as tf.Tensor4D, [1, 2]).dataSync() as Float32Array;
   });
   const stats = fitNotRoadStats(features, roadPhotos.length, 12, 4);
-  writeFileSync(path.join(dir, 'not-road.bin'), serializeNotRoadStats(stats));
+  writeFileSync(path.join(dir, 'not-road.bin'), serializeNotRoadStats([stats]));
   model.dispose();
   const type = (name: (typeof TYPES)[number], output: number) => ({
     name,

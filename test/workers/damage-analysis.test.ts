@@ -64,10 +64,14 @@ describe('road-damage analysis (Node, wasm)', () => {
     const forward = await damageForward(model.adapter, x, scorer, manifest.cam.layer);
     expect(forward.probabilities[0].length).toBe(manifest.labels.length);
     for (const p of forward.probabilities[0]) expect(p).toBeGreaterThanOrEqual(0);
-    // The same score from tfjs's own spatial mean (an independent route to the features).
-    const pooled = tf.tidy(() => tf.mean(model.adapter.activations(x, scorer!.layer), [1, 2]));
-    const direct = notRoadScore(await pooled.data(), scorer!.stats);
-    pooled.dispose();
+    // The same score from each layer's activations alone and tfjs's own spatial mean (an
+    // independent route to the features than the one-pass read).
+    let direct = 0;
+    for (const l of scorer!.layers) {
+      const pooled = tf.tidy(() => tf.mean(model.adapter.activations(x, l.layer), [1, 2]));
+      direct += notRoadScore(await pooled.data(), l.stats) / l.scale;
+      pooled.dispose();
+    }
     expect(forward.notRoadScores[0]).toBeCloseTo(direct, 2);
     x.dispose();
     expect(tf.memory().numTensors).toBe(before);

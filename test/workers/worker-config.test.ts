@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MODEL_URL,
   MAX_WASM_THREADS,
+  resolvePreference,
   workerConfigFrom,
 } from '../../src/workers/worker-config';
 
@@ -36,5 +37,22 @@ describe('worker config', () => {
       expect(at(`?threads=${bad}`)).not.toHaveProperty('threads');
     }
     expect(at('')).not.toHaveProperty('threads');
+  });
+
+  it('takes threaded-simd as a forced backend', () => {
+    expect(at('?backend=threaded-simd').backend).toBe('threaded-simd');
+  });
+
+  it('auto runs SIMD where the threaded build would start one thread, threaded SIMD where more', () => {
+    // tfjs's threaded build starts half the cores' threads.
+    expect(resolvePreference('auto', undefined, 1)).toBe('simd');
+    expect(resolvePreference('auto', undefined, 2)).toBe('simd');
+    expect(resolvePreference('auto', undefined, 3)).toBe('simd');
+    expect(resolvePreference('auto', undefined, 4)).toBe('threaded-simd');
+    expect(resolvePreference('auto', undefined, 8)).toBe('threaded-simd');
+    // Threads asked for by name, or a binary asked for, are what runs.
+    expect(resolvePreference('auto', 1, 2)).toBe('auto');
+    expect(resolvePreference('threaded-simd', undefined, 2)).toBe('threaded-simd');
+    expect(resolvePreference('simd', undefined, 8)).toBe('simd');
   });
 });

@@ -130,7 +130,8 @@ function backendsList(): Backend[] {
 
 function url(origin: string, run: RunConfig): string {
   const params = new URLSearchParams();
-  if (run.backend === 'simd') params.set('backend', 'simd');
+  // Asked by name: the app's own choice (auto) depends on the cores.
+  params.set('backend', run.backend);
   if (run.threads !== null) params.set('threads', String(run.threads));
   const q = params.toString();
   return `${origin}/${q ? `?${q}` : ''}`;

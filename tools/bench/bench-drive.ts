@@ -63,7 +63,8 @@ async function benchBackend(origin: string, backend: Backend, video: string, sec
   try {
     await browser.context.setGeolocation({ latitude: 39.9, longitude: 116.3, accuracy: 5 });
     const page = await browser.context.newPage();
-    await page.goto(`${origin}/drive${backend === 'simd' ? '?backend=simd' : ''}`);
+    // Asked by name: the app's own choice (auto) depends on the cores.
+    await page.goto(`${origin}/drive?backend=${backend}`);
     const drive = page.locator('rc-drive-page');
     const cap = drive.getByLabel('Frames per second at most');
     await cap.fill('30');

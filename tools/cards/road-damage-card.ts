@@ -58,12 +58,20 @@ function outputsSection(m: RoadDamageManifest): string[] {
   if (nr) {
     out.push('');
     out.push(
-      `**Not a road.** Before any verdict: the squared Mahalanobis distance of the photo's ` +
-        `pooled features (the spatial mean of \`${nr.layer}\`, ${nr.dimensions} values, what the ` +
-        `head's global average pool computes) from those of the ${nr.fittedOn} training photos, ` +
-        `along their ${nr.components} principal directions plus the rest at its mean variance ` +
-        `(\`${nr.statsUrl}\`, ${((4 * (nr.dimensions * (nr.components + 1) + nr.components)) / 1024).toFixed(0)} KB). ` +
-        `A photo scoring above **${nr.threshold.toFixed(1)}** does not look like a road surface. The ` +
+      `**Not a road.** Before any verdict: at each of ${nr.layers.length} layers, the squared ` +
+        `Mahalanobis distance of the photo's pooled features (the spatial mean of the layer's ` +
+        `output) from those of the ${nr.fittedOn} training photos, along their leading principal ` +
+        `directions plus the rest at its mean variance, divided by its median on the validation ` +
+        `road photos; the score is the sum (\`${nr.statsUrl}\`, ` +
+        `${(nr.layers.reduce((n, l) => n + 4 * (l.dimensions * (l.components + 1) + l.components), 0) / 1024).toFixed(0)} KB): ` +
+        nr.layers
+          .map(
+            (l) =>
+              `\`${l.layer}\` (${l.dimensions} values, ${l.components} directions, median ${l.scale.toFixed(1)})`,
+          )
+          .join(', ') +
+        `. Early layers see texture and colour, the last one what the head sees. ` +
+        `A photo scoring above **${nr.threshold.toFixed(2)}** does not look like a road surface. The ` +
         `threshold turns away at most ${pct(nr.thresholdRule.maxRoadRejection)} of the ` +
         `validation road photos (${nr.thresholdRule.validationRoadRejected} of ` +
         `${nr.thresholdRule.validationRoadPhotos}); no photo that is not a road was used to set it.`,
@@ -77,7 +85,7 @@ function outputsSection(m: RoadDamageManifest): string[] {
       `1. The photo stretched to ${m.input.width}x${m.input.height}, ${normalisationText(m)}.`,
       `2. The outputs: ${m.types.length} calibrated probabilities, in the order of \`labels\`.`,
       nr
-        ? `3. The activations of \`${nr.layer}\` (Grad-CAM needs them anyway); their spatial mean, scored with \`notRoadScore\` (src/model/not-road.ts) against \`${nr.statsUrl}\`; above \`notRoad.threshold\`: "This doesn't look like a road surface".`
+        ? `3. In the same pass, the activations of ${nr.layers.map((l) => `\`${l.layer}\``).join(', ')} (Grad-CAM needs the last anyway); each one's spatial mean scored with \`notRoadScore\` (src/model/not-road.ts) against its block of \`${nr.statsUrl}\` and divided by its \`scale\`; the sum above \`notRoad.threshold\`: "This doesn't look like a road surface".`
         : '3. (No not-a-road statistics.)',
       '4. Per type: found (probability ≥ `threshold`), not sure (in `notSure`), or not found; `src/model/damage-verdict.ts` does this.',
       `5. The heatmap of each found type: Grad-CAM of its **logit** (\`classLogit(output)\`) at \`${m.cam.layer}\`; the gradient of a saturated sigmoid probability is zero.`,

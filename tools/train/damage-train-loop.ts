@@ -23,6 +23,13 @@ export interface DamageTrainOptions extends EpochOptions {
    * weighted binary cross-entropy. Default 1 each.
    */
   positiveWeights?: readonly number[];
+  /**
+   * How many times each training example comes up per epoch (default once each): field photos
+   * with a pothole are repeated, so that they are not drowned by the web photos' potholes.
+   */
+  repeats?: readonly number[];
+  /** Validation examples that are field photos: their pothole AUC and loss are logged apart. */
+  fieldValidation?: readonly boolean[];
 }
 
 /** Gradients whose global norm exceeds this are scaled down to it. */
@@ -115,9 +122,16 @@ export function predictDamage(
 export function damageValidation(
   probabilities: Float32Array,
   data: Pick<DamageExamples, 'count' | 'outputs' | 'photoTargets'>,
+  only?: readonly boolean[],
 ): { loss: number; accuracy: number; auc: (number | null)[] } {
-  const idx = Array.from({ length: data.count }, (_, i) => i);
+  const idx = Array.from({ length: data.count }, (_, i) => i).filter((i) => !only || only[i]);
   const { targets, known } = data.photoTargets(idx);
+  if (only) {
+    const kept = idx.flatMap((i) =>
+      Array.from(probabilities.subarray(i * data.outputs, (i + 1) * data.outputs)),
+    );
+    probabilities = Float32Array.from(kept);
+  }
   let loss = 0;
   let right = 0;
   let n = 0;
@@ -161,13 +175,17 @@ export async function trainDamageModel(
     options.positiveWeights ? [...options.positiveWeights] : new Array(outputs).fill(1),
   );
   const optimizer: tf.Optimizer = tf.train.adam(options.learningRate);
+  const epochList = (options.repeats ?? new Array<number>(train.count).fill(1)).flatMap((r, i) =>
+    new Array<number>(r).fill(i),
+  );
   try {
     return await runEpochs(
       model,
       optimizer,
-      train.count,
+      epochList.length,
       options,
-      async (indices, rng) => {
+      async (positions, rng) => {
+        const indices = positions.map((p) => epochList[p]);
         const batch = train.trainingBatch(indices, rng, options.boxLoss > 0 ? grid : undefined);
         const n = indices.length;
         const y = tf.tensor2d(batch.targets, [n, outputs]);
@@ -203,11 +221,20 @@ export async function trainDamageModel(
         return [loss, accuracy];
       },
       () => {
-        const v = damageValidation(predictDamage(model, validation), validation);
+        const p = predictDamage(model, validation);
+        const v = damageValidation(p, validation);
         const note = v.auc
           .map((a, o) => `${options.outputNames[o]} ${a === null ? 'n/a' : a.toFixed(3)}`)
           .join(', ');
-        return { loss: v.loss, accuracy: v.accuracy, note: `AUC ${note}` };
+        let field = '';
+        if (options.fieldValidation?.some(Boolean)) {
+          const f = damageValidation(p, validation, options.fieldValidation);
+          const pothole = f.auc[options.outputNames.indexOf('pothole')];
+          field =
+            `; field photos: loss ${f.loss.toFixed(4)}, pothole AUC ` +
+            (pothole == null ? 'n/a' : pothole.toFixed(3));
+        }
+        return { loss: v.loss, accuracy: v.accuracy, note: `AUC ${note}${field}` };
       },
     );
   } finally {

@@ -156,42 +156,100 @@ export function foldScaling(
   tf.dispose(tensors);
 }
 
+/** Pooled features (spatial means) of whole photos at each of `layers`, in one pass a batch. */
+export function pooledFeaturesAt(
+  model: tfl.LayersModel,
+  layers: readonly string[],
+  data: Pick<DamageExamples, 'count' | 'inputs'>,
+  batchSize = 32,
+): { layer: string; features: Float32Array; channels: number }[] {
+  const body = tfl.model({
+    inputs: model.inputs,
+    outputs: layers.map((l) => model.getLayer(l).output as tfl.SymbolicTensor),
+  });
+  const channels = layers.map((l) => {
+    const shape = model.getLayer(l).outputShape as number[];
+    return shape[shape.length - 1];
+  });
+  const out = channels.map((c) => new Float32Array(data.count * c));
+  for (let start = 0; start < data.count; start += batchSize) {
+    const idx = Array.from(
+      { length: Math.min(batchSize, data.count - start) },
+      (_, i) => start + i,
+    );
+    const pooled = tf.tidy(() => {
+      const r = body.predict(data.inputs(idx));
+      return (Array.isArray(r) ? r : [r]).map((a) => tf.mean(a, [1, 2]));
+    });
+    pooled.forEach((p, i) => out[i].set(p.dataSync(), start * channels[i]));
+    tf.dispose(pooled);
+  }
+  return layers.map((layer, i) => ({ layer, features: out[i], channels: channels[i] }));
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
 /**
- * The not-a-road statistics from the training photos' features, and the threshold that turns
- * away at most `maxRoadRejection` of the validation road photos.
+ * The not-a-road statistics of each layer from the training photos' pooled features (the number
+ * of directions chosen per layer by the validation road photos' likelihood), each layer's
+ * distance scaled by its median on the validation road photos, and the threshold on their sum
+ * that turns away at most `maxRoadRejection` of the validation road photos. Nothing here sees a
+ * photo that is not a road.
  */
 export function fitNotRoad(args: {
-  trainFeatures: Float32Array;
+  train: readonly { layer: string; features: Float32Array; channels: number }[];
   trainCount: number;
-  validationFeatures: Float32Array;
+  validation: readonly { features: Float32Array }[];
   validationCount: number;
-  channels: number;
   /** Principal directions kept; the one of these with the highest validation likelihood. */
   components: readonly number[];
   maxRoadRejection: number;
-  layer: string;
   statsUrl: string;
-}): { stats: NotRoadStats; spec: NotRoad; validationScores: number[] } {
-  const candidates = args.components.map((k) => {
-    const fitted = fitNotRoadStats(args.trainFeatures, args.trainCount, args.channels, k);
+}): { stats: NotRoadStats[]; spec: NotRoad; validationScores: number[] } {
+  const validationScores = new Array<number>(args.validationCount).fill(0);
+  const fitted = args.train.map(({ layer, features, channels }, i) => {
+    const candidates = args.components
+      .filter((k) => k <= channels)
+      .map((k) => {
+        const stats = fitNotRoadStats(features, args.trainCount, channels, k);
+        return {
+          stats,
+          logLikelihood: meanLogLikelihood(
+            args.validation[i].features,
+            args.validationCount,
+            stats,
+          ),
+        };
+      });
+    const { stats } = candidates.reduce((a, b) => (b.logLikelihood > a.logLikelihood ? b : a));
+    const scores = notRoadScores(args.validation[i].features, args.validationCount, stats);
+    const scale = median(scores);
+    scores.forEach((s, j) => (validationScores[j] += s / scale));
     return {
-      stats: fitted,
-      logLikelihood: meanLogLikelihood(args.validationFeatures, args.validationCount, fitted),
+      stats,
+      layer: {
+        layer,
+        dimensions: stats.dimensions,
+        components: stats.components,
+        residualVariance: stats.residualVariance,
+        scale,
+        componentsChosenBy: candidates.map((c) => ({
+          components: c.stats.components,
+          logLikelihood: c.logLikelihood,
+        })),
+      },
     };
   });
-  const { stats } = candidates.reduce((a, b) => (b.logLikelihood > a.logLikelihood ? b : a));
-  const validationScores = notRoadScores(args.validationFeatures, args.validationCount, stats);
   const threshold = thresholdForRejection(validationScores, args.maxRoadRejection);
   return {
-    stats,
+    stats: fitted.map((f) => f.stats),
     validationScores,
     spec: {
       method: 'mahalanobis',
-      layer: args.layer,
-      dimensions: stats.dimensions,
-      components: stats.components,
       statsUrl: args.statsUrl,
-      residualVariance: stats.residualVariance,
       threshold,
       thresholdRule: {
         maxRoadRejection: args.maxRoadRejection,
@@ -199,10 +257,32 @@ export function fitNotRoad(args: {
         validationRoadRejected: validationScores.filter((s) => s > threshold).length,
       },
       fittedOn: args.trainCount,
-      componentsChosenBy: candidates.map((c) => ({
-        components: c.stats.components,
-        logLikelihood: c.logLikelihood,
-      })),
+      layers: fitted.map((f) => f.layer),
     },
   };
+}
+
+/** fitNotRoad on a trained model's photos: its pooled features at `layers`, logged. */
+export function notRoadForModel(
+  model: tfl.LayersModel,
+  layers: readonly string[],
+  train: Pick<DamageExamples, 'count' | 'inputs'>,
+  validation: Pick<DamageExamples, 'count' | 'inputs'>,
+  options: { components: readonly number[]; maxRoadRejection: number; statsUrl: string },
+  log: (line: string) => void,
+): ReturnType<typeof fitNotRoad> {
+  const notRoad = fitNotRoad({
+    train: pooledFeaturesAt(model, layers, train),
+    trainCount: train.count,
+    validation: pooledFeaturesAt(model, layers, validation),
+    validationCount: validation.count,
+    ...options,
+  });
+  log(
+    `not a road: Mahalanobis at ${notRoad.spec.layers
+      .map((l) => `${l.layer} (${l.components} of ${l.dimensions} directions)`)
+      .join(', ')}, summed; threshold ${notRoad.spec.threshold.toFixed(2)} (turns away ` +
+      `${notRoad.spec.thresholdRule.validationRoadRejected} of ${validation.count} validation road photos)`,
+  );
+  return notRoad;
 }

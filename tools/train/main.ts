@@ -30,8 +30,10 @@ import {
   DEFAULT_DAMAGE_DATA,
   DEFAULT_DAMAGE_EPOCHS,
   DEFAULT_DAMAGE_TYPES,
+  DEFAULT_FIELD_POTHOLE_REPEAT,
   DEFAULT_FROZEN_BLOCKS,
   DEFAULT_INPUT_SIZES,
+  DEFAULT_NOT_ROAD_LAYERS,
   DEFAULT_TARGET_SPECIFICITY,
   POTHOLE_ARCHITECTURES,
   type PotholeArchitecture,
@@ -77,6 +79,8 @@ const USAGE = `Usage:
                             validation photos without it below (default ${DEFAULT_TARGET_SPECIFICITY})
       --sure-confidence X   below this calibrated chance of being right a verdict is "not
                             sure" (default 0.8)
+      --not-road-layers LIST  layers whose pooled features the not-a-road score sums (default
+                            ${DEFAULT_NOT_ROAD_LAYERS.join(',')})
       --not-road-components LIST  numbers of principal directions of the not-a-road statistics
                             to choose from by the validation road photos' likelihood
                             (default 8,16,32,64,128)
@@ -89,8 +93,14 @@ const USAGE = `Usage:
                             it exists)
       --split-from FILE     default public/models/pothole/split.json when it exists (so the
                             pothole model's held-out photos stay held out)
+      --field-pothole-repeat N  field photos with a pothole come up N times per epoch (default
+                            ${DEFAULT_FIELD_POTHOLE_REPEAT}): few beside the web photos' potholes, they are the ones that count
       --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --negative-crops R, --box-loss W, --patience N,
       --batch-size N, --lr X, --seed N, --frame-block N, --mobilenet DIR, --id, --version: as above
+  npm run train -- not-road --model DIR [--data DIR ...] [--not-road-layers LIST]
+      [--not-road-components LIST] [--max-road-rejection X]
+      Fits a trained road-damage model's not-a-road statistics again (what road-damage does after
+      training) from the photos of its split.json; then measure it with npm run eval -- --update-model.
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
       Trains the seed's MNIST network on the mnist package's digits (default out public/models/mnist).
   npm run train -- card --model DIR [--compare DIR ...]
@@ -102,6 +112,21 @@ function commandLine(argv: readonly string[]): string {
   return ['npm run train --', ...argv.map((a) => (/^[\w./=:@-]+$/.test(a) ? a : `'${a}'`))].join(
     ' ',
   );
+}
+
+function notRoadLayersOf(value: string | undefined): string[] {
+  const layers = (value ?? DEFAULT_NOT_ROAD_LAYERS.join(','))
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (layers.length === 0) throw usageError('--not-road-layers needs at least one layer.', USAGE);
+  return layers;
+}
+
+function notRoadComponentsOf(value: string | undefined): number[] {
+  return (value ?? '8,16,32,64,128')
+    .split(',')
+    .map((v) => parseNumber('not-road-components', v.trim(), 0, USAGE));
 }
 
 function outputStrideOf(value: string | undefined): 16 | 32 {
@@ -193,6 +218,7 @@ async function main(): Promise<void> {
         'output-stride': { type: 'string' },
         'negative-crops': { type: 'string' },
         'box-loss': { type: 'string' },
+        'field-pothole-repeat': { type: 'string' },
         mobilenet: { type: 'string' },
         'no-eval': { type: 'boolean' },
         id: { type: 'string' },
@@ -209,6 +235,7 @@ async function main(): Promise<void> {
         'target-specificity': { type: 'string' },
         'sure-confidence': { type: 'string' },
         'not-road-components': { type: 'string' },
+        'not-road-layers': { type: 'string' },
         'max-road-rejection': { type: 'string' },
         'not-road': { type: 'string' },
       },
@@ -345,11 +372,11 @@ async function main(): Promise<void> {
       frameBlock: num('frame-block', DEFAULT_FRAME_BLOCK),
       negativeCropRate: num('negative-crops', 0.15, { integer: false, min: 0 }),
       boxLoss: num('box-loss', 1, { integer: false, min: 0 }),
+      fieldPotholeRepeat: num('field-pothole-repeat', DEFAULT_FIELD_POTHOLE_REPEAT, { min: 1 }),
       targetSpecificity: specificity,
       sureConfidence: num('sure-confidence', 0.8, { integer: false, min: 0.5 }),
-      notRoadComponents: (o['not-road-components'] ?? '8,16,32,64,128')
-        .split(',')
-        .map((v) => parseNumber('not-road-components', v.trim(), 0, USAGE)),
+      notRoadLayers: notRoadLayersOf(o['not-road-layers']),
+      notRoadComponents: notRoadComponentsOf(o['not-road-components']),
       maxRoadRejection: num('max-road-rejection', 0.02, { integer: false, min: 0 }),
       ...(sharedNotRoad ? { notRoadCheck: sharedNotRoad } : {}),
       splitFrom:
@@ -374,6 +401,23 @@ async function main(): Promise<void> {
     await startBackend(backend);
     const { trainRoadDamage } = await import('./road-damage');
     await trainRoadDamage(args, log);
+  } else if (command === 'not-road') {
+    if (!o.model)
+      throw usageError('Give the --model folder whose not-a-road statistics to fit.', USAGE);
+    const args = {
+      model: o.model,
+      data: o.data?.length
+        ? o.data
+        : DEFAULT_DAMAGE_DATA.map((d) => relativeToHere(path.join(sharedDir(), 'data', d))),
+      notRoadLayers: notRoadLayersOf(o['not-road-layers']),
+      notRoadComponents: notRoadComponentsOf(o['not-road-components']),
+      maxRoadRejection: num('max-road-rejection', 0.02, { integer: false, min: 0 }),
+      frameBlock: num('frame-block', DEFAULT_FRAME_BLOCK),
+    };
+    for (const d of args.data) readPhotoFolder(d);
+    await startBackend(backendOf(o.backend));
+    const { refitNotRoad } = await import('./refit-not-road');
+    await refitNotRoad(args, log);
   } else if (command === 'mnist') {
     const backend = backendOf(o.backend);
     const args = {
@@ -411,7 +455,7 @@ async function main(): Promise<void> {
     log(`wrote ${path.join(o.model, 'MODEL_CARD.md')} with ${rows.length} architectures compared`);
   } else {
     throw usageError(
-      `Unknown command "${command}": use road-damage, pothole, mnist or card.`,
+      `Unknown command "${command}": use road-damage, not-road, pothole, mnist or card.`,
       USAGE,
     );
   }

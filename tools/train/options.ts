@@ -14,6 +14,8 @@ export const DEFAULT_DAMAGE_TYPES = [
 /** The shipped field model's settings (what `npm run train -- road-damage` does by default). */
 export const DEFAULT_FROZEN_BLOCKS = 3;
 export const DEFAULT_DAMAGE_EPOCHS = 9;
+/** Field photos with a pothole per epoch (about 70 of 960 field photos in training). */
+export const DEFAULT_FIELD_POTHOLE_REPEAT = 5;
 /** Potholes at 95% specificity (a false pothole sends a crew), the rest at 90%. */
 export const DEFAULT_TARGET_SPECIFICITY = '0.9,pothole=0.95';
 export const DEFAULT_DAMAGE_DATA = [
@@ -24,3 +26,15 @@ export const DEFAULT_DAMAGE_DATA = [
 ] as const;
 /** Input sides the trained field model is compared at (all within 150 M multiply-adds). */
 export const DEFAULT_INPUT_SIZES = [224, 256, 288, 320] as const;
+/**
+ * Where the not-a-road score reads the photo's features: every second block from the last one
+ * kept as trained on ImageNet (texture and colour) to the CAM layer (what the head sees).
+ */
+export const DEFAULT_NOT_ROAD_LAYERS = [
+  'conv_pw_3_relu',
+  'conv_pw_5_relu',
+  'conv_pw_7_relu',
+  'conv_pw_9_relu',
+  'conv_pw_11_relu',
+  'conv_pw_13_relu',
+] as const;

@@ -14,14 +14,14 @@ import { modelManifestSchema, NORMALIZE_MINUS_ONE_TO_ONE } from '../../src/model
 import { serializeNotRoadStats } from '../../src/model/not-road';
 import type { ChoiceRow, RoadDamageTraining } from '../../src/model/road-damage-records';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
-import { SPLIT_NAMES } from '../data/split';
+import { isFieldPhoto, SPLIT_NAMES } from '../data/split';
 import { SPLIT_FILE } from '../eval/split-file';
 import { writeModelCard } from '../cards/model-card';
 import { readManifest, writeManifest } from '../lib/model-dir';
 import { mobilenetNetwork, type BuiltModel } from './architectures';
 import { loadDamageExamples, readDamageData, type DamageData } from './damage-data';
 import { damageValidation, predictDamage, trainDamageModel } from './damage-train-loop';
-import { calibrateOutputs, featuresAndLogits, fitNotRoad } from './finish-damage-model';
+import { calibrateOutputs, featuresAndLogits, notRoadForModel } from './finish-damage-model';
 import { trainingMachine } from './machine';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
@@ -46,10 +46,14 @@ export interface RoadDamageTrainArgs {
   frameBlock: number;
   negativeCropRate: number;
   boxLoss: number;
+  /** Field photos with a pothole come up this many times per epoch. */
+  fieldPotholeRepeat: number;
   /** Decision threshold of each type at this specificity on validation photos. */
   targetSpecificity: Record<string, number>;
   /** Calibrated chance of being right below which a verdict is "not sure". */
   sureConfidence: number;
+  /** Layers whose pooled features the not-a-road score sums (see finish-damage-model.ts). */
+  notRoadLayers: string[];
   /** Candidate numbers of principal directions for the not-a-road statistics. */
   notRoadComponents: number[];
   /** At most this share of validation road photos is called "not a road". */
@@ -193,7 +197,11 @@ export async function trainRoadDamage(
     size: args.trainSize,
     storedSize: args.trainSize,
   });
-  const all = train.photoTargets(Array.from({ length: train.count }, (_, i) => i));
+  const isField = (e: (typeof plan.train)[number]) => isFieldPhoto(data.photos.get(e.id)!);
+  const repeats = plan.train.map((e) =>
+    isField(e) && e.label === 'pothole' ? args.fieldPotholeRepeat : 1,
+  );
+  const all = train.photoTargets(repeats.flatMap((r, i) => new Array<number>(r).fill(i)));
   const weights = positiveWeights(all.known, all.targets, outputs);
   log(
     `decoded ${train.count + validationAtTrainSize.count} photos in ` +
@@ -214,6 +222,8 @@ export async function trainRoadDamage(
     outputNames: args.types,
     boxLoss: args.boxLoss,
     positiveWeights: weights,
+    repeats,
+    fieldValidation: plan.validation.map(isField),
   });
   const trainingMinutes = (performance.now() - started) / 60000;
   log(
@@ -232,7 +242,6 @@ export async function trainRoadDamage(
   const validation = await loadDamageExamples(data, plan.validation, args.types, sizes);
   const trainWhole = await loadDamageExamples(data, plan.train, args.types, sizes);
   const valF = featuresAndLogits(built.model, built.camLayer, built.denseLayer!, validation);
-  const trainF = featuresAndLogits(built.model, built.camLayer, built.denseLayer!, trainWhole);
   const valLabels = validation.photoTargets(Array.from({ length: validation.count }, (_, i) => i));
   const types = calibrateOutputs(
     built.model,
@@ -250,21 +259,17 @@ export async function trainRoadDamage(
         `${t.thresholdRule.validationRecall?.toFixed(3)}); not sure ${t.notSure.from.toFixed(3)}-${t.notSure.to.toFixed(3)}`,
     );
   }
-  const notRoad = fitNotRoad({
-    trainFeatures: trainF.features,
-    trainCount: trainWhole.count,
-    validationFeatures: valF.features,
-    validationCount: validation.count,
-    channels: trainF.channels,
-    components: args.notRoadComponents,
-    maxRoadRejection: args.maxRoadRejection,
-    layer: built.camLayer,
-    statsUrl: NOT_ROAD_STATS_FILE,
-  });
-  log(
-    `not a road: Mahalanobis over ${notRoad.spec.components} of ${notRoad.spec.dimensions} ` +
-      `directions, threshold ${notRoad.spec.threshold.toFixed(1)} (turns away ` +
-      `${notRoad.spec.thresholdRule.validationRoadRejected} of ${validation.count} validation road photos)`,
+  const notRoad = notRoadForModel(
+    built.model,
+    args.notRoadLayers,
+    trainWhole,
+    validation,
+    {
+      components: args.notRoadComponents,
+      maxRoadRejection: args.maxRoadRejection,
+      statsUrl: NOT_ROAD_STATS_FILE,
+    },
+    log,
   );
 
   await saveLayersModelToDir(built.model, args.out);
@@ -299,6 +304,7 @@ export async function trainRoadDamage(
     augment: DEFAULT_AUGMENT,
     boxCrops: { ...boxCrops, negativeCropsMade: train.negativeCrops },
     boxLoss: args.boxLoss,
+    fieldPotholeRepeat: args.fieldPotholeRepeat,
     positiveWeights: Object.fromEntries(args.types.map((t, o) => [t, weights[o]])),
     totalMinutes: (performance.now() - started) / 60000,
     cpuMinutes: cpuMinutesSince(cpuBefore),

@@ -59,6 +59,14 @@ export interface ModelAdapter {
     layerName: string,
   ): { activations: Tensor; outputs: ModelOutputs };
   /**
+   * Activations at several layers (in the order asked) and the outputs, in one forward pass.
+   * Optional: a compiled model has it; callers fall back to a pass per layer.
+   */
+  activationsAtLayersAndOutputs?(
+    x: Tensor4D,
+    layerNames: readonly string[],
+  ): { activations: Tensor[]; outputs: ModelOutputs };
+  /**
    * The head: model outputs when the output of `layerName` is replaced by `activations`. Other
    * branches (skip connections that bypass the layer) are computed from `x`, so that gradients
    * with respect to `activations` are the true partial derivatives.

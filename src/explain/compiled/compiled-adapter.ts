@@ -133,6 +133,32 @@ export class CompiledModelAdapter implements ModelAdapter {
     });
   }
 
+  activationsAtLayersAndOutputs(
+    x: tf.Tensor4D,
+    layerNames: readonly string[],
+  ): { activations: tf.Tensor[]; outputs: ModelOutputs } {
+    checkInputShape(x, this.inputShape);
+    for (const name of layerNames) this.layer(name);
+    const { program } = this.programFor();
+    const ids = layerNames.map((name) => program.valueOf(name));
+    if (ids.some((id) => id === undefined)) {
+      // A layer a fusion swallowed: one pass per layer, as tfjs runs the model.
+      return tf.tidy(() => {
+        const first = this.activationsAndOutputs(x, layerNames[0]);
+        const rest = layerNames.slice(1).map((name) => this.activations(x, name));
+        return { activations: [first.activations, ...rest], outputs: first.outputs };
+      });
+    }
+    return tf.tidy(() => {
+      const values = program.run(new Map([[program.graph.input, x]]), [
+        ...(ids as string[]),
+        program.graph.output,
+      ]);
+      const logits = values.pop()!;
+      return { activations: values, outputs: outputsFromLogits(logits, this.outputActivation) };
+    });
+  }
+
   /**
    * The head from `layerName`: compiled, with its constant gradient, when it is pooling and one
    * linear map (linear-head.ts); otherwise the model's own head, differentiated by tf.grad.

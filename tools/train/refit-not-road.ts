@@ -1,0 +1,67 @@
+/**
+ * `train not-road --model DIR`: fits a trained road-damage model's not-a-road statistics again
+ * (the same code `train road-damage` runs after training) from the photos of its own split.json,
+ * and rewrites not-road.bin and the manifest's notRoad entry. The held-out figures are then out
+ * of date: `npm run eval -- --update-model` measures them again.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { modelManifestSchema } from '../../src/model/manifest';
+import { serializeNotRoadStats } from '../../src/model/not-road';
+import { SPLIT_FILE } from '../eval/split-file';
+import { readManifest, writeManifest } from '../lib/model-dir';
+import { ToolError } from '../lib/tool-error';
+import { loadDamageExamples, readDamageData } from './damage-data';
+import { notRoadForModel } from './finish-damage-model';
+import { loadLayersModelFromDir } from './model-files';
+import { NOT_ROAD_STATS_FILE } from './road-damage';
+
+export interface RefitNotRoadArgs {
+  model: string;
+  data: string[];
+  notRoadLayers: string[];
+  notRoadComponents: number[];
+  maxRoadRejection: number;
+  frameBlock: number;
+}
+
+export async function refitNotRoad(
+  args: RefitNotRoadArgs,
+  log: (line: string) => void,
+): Promise<void> {
+  const manifest = readManifest(args.model);
+  if (manifest.task !== 'road-damage') {
+    throw new ToolError('bad-model-folder', `${args.model} is not a road-damage model.`);
+  }
+  const data = await readDamageData({
+    data: args.data,
+    seed: manifest.training?.seed ?? 0,
+    frameBlock: args.frameBlock,
+    splitFrom: path.join(args.model, SPLIT_FILE),
+    holdOut: [],
+  });
+  const sizes = { size: manifest.input.width, storedSize: manifest.input.width };
+  const types = manifest.labels as Parameters<typeof loadDamageExamples>[2];
+  const train = await loadDamageExamples(data, data.plan.train, types, sizes);
+  const validation = await loadDamageExamples(data, data.plan.validation, types, sizes);
+  const model = await loadLayersModelFromDir(args.model);
+  const notRoad = notRoadForModel(
+    model,
+    args.notRoadLayers,
+    train,
+    validation,
+    {
+      components: args.notRoadComponents,
+      maxRoadRejection: args.maxRoadRejection,
+      statsUrl: NOT_ROAD_STATS_FILE,
+    },
+    log,
+  );
+  model.dispose();
+  writeFileSync(path.join(args.model, NOT_ROAD_STATS_FILE), serializeNotRoadStats(notRoad.stats));
+  writeManifest(args.model, modelManifestSchema.parse({ ...manifest, notRoad: notRoad.spec }));
+  log(
+    `wrote ${path.join(args.model, NOT_ROAD_STATS_FILE)} and the manifest's notRoad; measure the ` +
+      `held-out figures again with: npm run eval -- --model ${args.model} --update-model ...`,
+  );
+}
