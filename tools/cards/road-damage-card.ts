@@ -5,7 +5,7 @@
  * chosen, the held-out figures per type, calibration before and after, the aims reached and
  * missed, and what it does not do.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RoadDamageManifest } from '../../src/model/manifest';
 import type { EvalReport } from '../../src/model/metrics-records';
@@ -122,7 +122,14 @@ const TYPE_HEADER = [
   'ECE',
 ];
 
-function metricsSection(m: RoadDamageManifest): string[] {
+/** Where the held-out field potholes come from: how many look-alike groups (places). */
+export interface HeldOutPlaces {
+  photos: number;
+  places: number;
+  largest: number;
+}
+
+function metricsSection(m: RoadDamageManifest, places?: HeldOutPlaces): string[] {
   const metrics = m.metrics;
   const out: string[] = ['## Metrics on held-out photos', ''];
   if (!metrics) return [...out, 'Not evaluated yet: run `npm run eval` on the data folders.', ''];
@@ -132,6 +139,16 @@ function metricsSection(m: RoadDamageManifest): string[] {
   if (field) {
     out.push(`### Field photos (\`${FIELD}\`, ${field.n} photos)`, '');
     out.push(table(TYPE_HEADER, typeFigureRows(field)), '');
+    if (places && places.photos > 0) {
+      out.push(
+        `The ${places.photos} held-out field photos with a pothole come from ${places.places} ` +
+          `places (groups of look-alike photos, which always share a split); the largest gives ` +
+          `${places.largest} of them. The field pothole figures rest on these few places and move ` +
+          `with one place's kind of damage: read them as a few independent cases, not ` +
+          `${places.photos}.`,
+        '',
+      );
+    }
   }
   out.push(`### All folders (${report.n} photos)`, '');
   out.push(table(TYPE_HEADER, typeFigureRows(report)), '');
@@ -190,11 +207,21 @@ function metricsSection(m: RoadDamageManifest): string[] {
   if (metrics.notRoad) {
     out.push('### Not a road', '');
     out.push(
-      `Checked (never tuned) on \`${metrics.notRoad.folder}\`: **${pct(metrics.notRoad.not_road_rate)}** ` +
+      `Checked on \`${metrics.notRoad.folder}\` (its threshold never saw it): **${pct(metrics.notRoad.not_road_rate)}** ` +
         `of its ${metrics.notRoad.n} photos turned away. Held-out road photos turned away: ` +
         `${pct(report.not_road_rate)} (${folders.map((f) => `\`${f}\` ${pct(report.by_folder[f].not_road_rate)}`).join(', ')}).`,
       '',
     );
+    if ((m.notRoad?.layers.length ?? 0) > 1) {
+      out.push(
+        'Not an untouched check: the layers are fixed by a rule (every second block from the ' +
+          'last one kept as trained on ImageNet to the CAM layer), but single layers and a few ' +
+          'combinations were compared on this folder before the rule was written down (one layer ' +
+          'alone 18-66%, combinations 53-73%); the figure above ' +
+          'may flatter the method a little.',
+        '',
+      );
+    }
   }
   if (metrics.mistakes.length) {
     out.push('Wrong pothole verdicts at the pothole threshold (probability in brackets):', '');
@@ -209,7 +236,7 @@ function metricsSection(m: RoadDamageManifest): string[] {
   return out;
 }
 
-export function roadDamageCard(m: RoadDamageManifest): string {
+export function roadDamageCard(m: RoadDamageManifest, places?: HeldOutPlaces): string {
   const t = m.training;
   if (!t) throw new Error(`The manifest of ${m.name} has no training record to write a card from.`);
   const metrics = m.metrics;
@@ -262,7 +289,12 @@ export function roadDamageCard(m: RoadDamageManifest): string {
       `brightness ±${t.augment.brightness}, contrast ±${t.augment.contrast}, saturation ` +
       `±${t.augment.saturation}; photos with pothole boxes are cropped knowing them, and ` +
       `${(t.boxCrops?.negativeRate ?? 0) * 100}% of the time beside every pothole ` +
-      `(${t.boxCrops?.negativeCropsMade ?? 0} such crops). Training took ` +
+      `(${t.boxCrops?.negativeCropsMade ?? 0} such crops)` +
+      (t.fieldPotholeRepeat && t.fieldPotholeRepeat > 1
+        ? `; field photos with a pothole came up ${t.fieldPotholeRepeat} times per epoch (about ` +
+          '70 among 960 field photos and 620 web potholes, they are the ones the product is for)'
+        : '') +
+      `. Training took ` +
       `${t.trainingMinutes.toFixed(1)} min; the whole command ${t.totalMinutes.toFixed(1)} min ` +
       `of wall time and ${t.cpuMinutes.toFixed(1)} min of CPU time (what it needs on a quiet ` +
       `machine), on ${t.machine.cpus} cores (${t.machine.cpuModel}) run under \`nice\` beside ` +
@@ -291,7 +323,7 @@ export function roadDamageCard(m: RoadDamageManifest): string {
     ),
     '',
   );
-  out.push(...metricsSection(m));
+  out.push(...metricsSection(m, places));
   out.push(...qualitySection(m));
   out.push('## Aims', '');
   out.push(table(['aim', 'reached', 'met'], aimRows(m)), '');
@@ -450,5 +482,26 @@ function limitsSection(m: RoadDamageManifest): string[] {
 }
 
 export function writeRoadDamageCard(dir: string, m: RoadDamageManifest): void {
-  writeFileSync(path.join(dir, 'MODEL_CARD.md'), roadDamageCard(m));
+  writeFileSync(path.join(dir, 'MODEL_CARD.md'), roadDamageCard(m, heldOutPlaces(dir)));
+}
+
+/** From the model's split.json: the test split's field photos with a pothole, by group. */
+function heldOutPlaces(dir: string): HeldOutPlaces | undefined {
+  // The model folder's split.json (SPLIT_FILE of tools/eval, which imports this folder).
+  const file = path.join(dir, 'split.json');
+  if (!existsSync(file)) return undefined;
+  const plan = JSON.parse(readFileSync(file, 'utf8')) as {
+    test?: { source: string; label: string; group: string }[];
+  };
+  const groups = new Map<string, number>();
+  for (const e of plan.test ?? []) {
+    if (e.source === FIELD && e.label === 'pothole')
+      groups.set(e.group, (groups.get(e.group) ?? 0) + 1);
+  }
+  const counts = [...groups.values()];
+  return {
+    photos: counts.reduce((a, b) => a + b, 0),
+    places: counts.length,
+    largest: Math.max(0, ...counts),
+  };
 }

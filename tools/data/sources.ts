@@ -50,3 +50,14 @@ export function sourceInfo(source: string): SourceInfo {
     }
   );
 }
+
+/**
+ * Data sets whose licence lets the project copy their photos into the repository (test
+ * fixtures, figures with the photo under a heatmap), with the attribution NOTICE.md gives.
+ * potholes-kaggle states no licence, and a folder the project does not know is not copied.
+ */
+const COPYABLE = new Set(['potholes-annotated', 'potholes-closeup', 'rdd2022-china-motorbike']);
+
+export function mayCopyPhotos(source: string): boolean {
+  return COPYABLE.has(source);
+}

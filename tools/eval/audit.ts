@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import type { LoadedModel } from '../../src/model/load-model';
 import { computeCam, type CamMethodName } from '../../src/explain/cam/compute-cam';
 import { overlayHeatmap } from '../../src/explain/heatmap/overlay';
+import { mayCopyPhotos } from '../data/sources';
 import type { RgbaImage, ScalarMap } from '../../src/explain/heatmap/scalar-map';
 import {
   centrePeakMap,
@@ -401,7 +402,8 @@ export async function runAudit(o: AuditOptions): Promise<void> {
     // and the good-road photos on which the two models disagree most.
     mkdirSync(o.figuresDir, { recursive: true });
     const half = Math.max(1, Math.ceil(o.examples / 2));
-    const idx = photos.map((_, i) => i);
+    // Only photos whose licence allows a copy in the repository (never potholes-kaggle).
+    const idx = photos.map((_, i) => i).filter((i) => mayCopyPhotos(photos[i].source));
     const boxed = idx.filter((i) => audits[0][i].energyInBox !== undefined);
     const typical = shuffled(boxed, seededRng(7)).slice(0, half);
     const different = boxed

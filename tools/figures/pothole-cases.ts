@@ -14,6 +14,7 @@ import type { LoadedModel } from '../../src/model/load-model';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder, type Box, type PhotoLabel, type PhotoRecord } from '../data/photo-folder';
+import { mayCopyPhotos } from '../data/sources';
 import type { SplitPlan } from '../data/split';
 import { potholeLabelIndex } from '../eval/evaluate';
 import { readImageRgba } from '../lib/images';
@@ -52,7 +53,8 @@ export interface CaseCounts {
 export const DEFAULT_CASE_COUNTS: CaseCounts = {
   pointsAtPothole: { 'potholes-annotated': 3, 'potholes-closeup': 1 },
   peakOutsideBox: 2,
-  goodRoads: { 'potholes-kaggle': 2, 'potholes-closeup': 2 },
+  // Web photos of good roads are potholes-kaggle's, which may not be copied: close-ups only.
+  goodRoads: { 'potholes-closeup': 4 },
 };
 
 export function saysPothole(c: Pick<CaseCandidate, 'potholeProbability'>): boolean {
@@ -84,8 +86,12 @@ export function pickPotholeCases(
   mistakeIds: readonly string[],
   counts: CaseCounts = DEFAULT_CASE_COUNTS,
 ): PotholeCases {
-  // A listed wrong verdict is shown in its own figure, not again as an example of another case.
-  const sorted = [...candidates].sort(byId).filter((c) => !mistakeIds.includes(c.id));
+  // Only photos whose licence allows a copy in the repository are drawn (never
+  // potholes-kaggle's); a listed wrong verdict is shown in its own figure, not again as an
+  // example of another case.
+  const sorted = [...candidates]
+    .sort(byId)
+    .filter((c) => !mistakeIds.includes(c.id) && mayCopyPhotos(c.source));
   const all = [...candidates];
   const rightPothole = (c: CaseCandidate) => c.label === 'pothole' && saysPothole(c);
   const mistakes = mistakeIds.map((id) => {
@@ -113,7 +119,7 @@ export function pickPotholeCases(
       counts.goodRoads,
       (c) => c.label === 'normal' && !saysPothole(c),
     ),
-    mistakes,
+    mistakes: mistakes.filter((c) => mayCopyPhotos(c.source)),
   };
 }
 

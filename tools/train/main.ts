@@ -73,7 +73,7 @@ const USAGE = `Usage:
       --input-sizes LIST    input sides to compare on the validation photos after training; the
                             best pothole AUC ships (default ${DEFAULT_INPUT_SIZES.join(',')});
                             --input-size N compares none
-      --train-size N        input side in training, on random crops (default 224)
+      --train-size N        input side in training, on random crops (default: the smallest input size)
       --frozen-blocks N     MobileNet blocks kept as trained on ImageNet (default ${DEFAULT_FROZEN_BLOCKS})
       --target-specificity X or TYPE=X,...  each type's threshold keeps this share of the
                             validation photos without it below (default ${DEFAULT_TARGET_SPECIFICITY})
@@ -362,7 +362,7 @@ async function main(): Promise<void> {
       out: o.out ?? 'public/models/road-damage',
       types: types as DamageTypeName[],
       inputSizes,
-      trainSize: num('train-size', Math.min(224, ...inputSizes), { min: 32 }),
+      trainSize: num('train-size', Math.min(...inputSizes), { min: 32 }),
       frozenBlocks: num('frozen-blocks', DEFAULT_FROZEN_BLOCKS, { min: 0 }),
       epochs: num('epochs', DEFAULT_DAMAGE_EPOCHS),
       batchSize: num('batch-size', 32),
