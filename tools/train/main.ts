@@ -388,7 +388,7 @@ async function main(): Promise<void> {
       evaluate: !o['no-eval'],
       maxBatchesPerEpoch: maxBatches,
       id: o.id ?? 'roadcam-road-damage',
-      version: o.version ?? '2.0.0',
+      version: o.version ?? '2.1.0',
       command: commandLine(argv),
       progress: true,
     };
