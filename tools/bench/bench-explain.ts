@@ -191,7 +191,7 @@ async function main(): Promise<void> {
         'conv_pw_6_relu',
       ],
       [
-        'road_damage_224',
+        'road_damage_256',
         (c: boolean) => loadModelDir(ROAD_DAMAGE_DIR, undefined, { compile: c }),
         'conv_pw_6_relu',
       ],
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
           backend,
           n,
           filterLayer,
-          name === 'road_damage_224' ? typeOutputsOf(compiled) : undefined,
+          name === 'road_damage_256' ? typeOutputsOf(compiled) : undefined,
         )),
       );
       compiled.dispose();
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     rows.find(
       (r) => r.model === model && r.backend === backend && r.what === what && r.path === path,
     )?.median_ms ?? NaN;
-  const models = ['mobilenet_v1_0.25_224', 'pothole_160', 'road_damage_224', 'seed_cnn_128'];
+  const models = ['mobilenet_v1_0.25_224', 'pothole_160', 'road_damage_256', 'seed_cnn_128'];
   const whats = ['inference', ...CAM_METHOD_NAMES, ...PER_TYPE, 'actmax_step'];
   const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
   const table = markdownTable(
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     ],
     models.flatMap((m) =>
       whats
-        .filter((w) => !PER_TYPE.includes(w) || m === 'road_damage_224')
+        .filter((w) => !PER_TYPE.includes(w) || m === 'road_damage_256')
         .map((w) => [
           m,
           w,
@@ -283,10 +283,10 @@ async function main(): Promise<void> {
       );
     }),
     (() => {
-      const one = get('road_damage_224', 'wasm', 'gradcam_per_type');
-      const repeated = get('road_damage_224', 'wasm', 'gradcam_per_type_repeated');
+      const one = get('road_damage_256', 'wasm', 'gradcam_per_type');
+      const repeated = get('road_damage_256', 'wasm', 'gradcam_per_type_repeated');
       return (
-        `- road_damage_224: a Grad-CAM for each main damage type of one photo takes ` +
+        `- road_damage_256: a Grad-CAM for each main damage type of one photo takes ` +
         `${fixed(one, 1)} ms in one body pass against ${fixed(repeated, 1)} ms with the photo ` +
         `repeated per type (${fixed(repeated / one, 1)}x).`
       );

@@ -5,7 +5,7 @@
  * (wasm, 1 thread) in the same Node process, on the same model and input, batch 1, interleaved
  * round by round. The ONNX model is written here from the compiled program's own weights
  * (tools/bench/onnx); it is not part of the product. The outputs are compared before timing.
- * Models: the default pothole model, and MobileNet v1 0.25 (224 px) from ../shared in both
+ * Models: the default road-damage model, the pothole model, and MobileNet v1 0.25 (224 px) from ../shared in both
  * formats. Prints medians and the ratio, writes docs/BENCHMARKS.md's section, and with --json
  * rows {"model", "runtime", "median_ms"} (runtime "tfjs-wasm" or "ort-web") and the load.
  * Timing starts once the machine is quiet (tools/bench/quiet-machine.ts, bounded wait).
@@ -42,7 +42,12 @@ interface ModelCase {
 
 const CASES: ModelCase[] = [
   {
-    name: 'pothole (default, 160 px)',
+    name: 'road damage (default, 256 px)',
+    load: () => loadModelDir(path.join(projectRoot, 'public', 'models', 'road-damage')),
+    range: [-1, 1],
+  },
+  {
+    name: 'pothole (160 px)',
     load: () => loadModelDir(path.join(projectRoot, 'public', 'models', 'pothole')),
     range: [-1, 1],
   },

@@ -36,6 +36,9 @@ async function main(): Promise<void> {
   const metrics: Record<string, number[]> = { FCP: [], LCP: [], TBT: [], CLS: [] };
   const failing = new Map<string, string>();
   const benchmarkIndex: number[] = [];
+  // A run whose trace Lighthouse could not record (its runtimeError, e.g. NO_NAVSTART) scores
+  // 0 without measuring anything: it is said and run again, never counted as a score.
+  const failedRuns: string[] = [];
   const quiet = await waitForQuietMachine({ maxWaitMinutes: maxWaitMinutesArg() });
   try {
     for (let i = 0; i < runs; i++) {
@@ -47,6 +50,14 @@ async function main(): Promise<void> {
       });
       if (!result) throw new Error('Lighthouse returned no result');
       const lhr = result.lhr;
+      if (lhr.runtimeError) {
+        failedRuns.push(lhr.runtimeError.code);
+        console.log(`run ${i + 1}/${runs}: Lighthouse failed (${lhr.runtimeError.code}); again`);
+        if (failedRuns.length > runs)
+          throw new Error(`Lighthouse failed ${failedRuns.length} times`);
+        i--;
+        continue;
+      }
       writeFileSync(path.join(outDir, `run-${i + 1}.json`), JSON.stringify(lhr));
       for (const c of CATEGORIES) scores[c].push(Math.round((lhr.categories[c]?.score ?? 0) * 100));
       benchmarkIndex.push(Math.round(lhr.environment.benchmarkIndex));
@@ -96,6 +107,13 @@ async function main(): Promise<void> {
     '',
     metricLine,
     '',
+    ...(failedRuns.length
+      ? [
+          `${failedRuns.length} more run(s) failed in Lighthouse itself (${failedRuns.join(', ')}: no ` +
+            'trace recorded, so no score) and were run again.',
+          '',
+        ]
+      : []),
     misses.length
       ? `Audits not passed in at least one run:\n${misses.join('\n')}`
       : 'Every weighted audit passed in every run.',
