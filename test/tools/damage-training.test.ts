@@ -11,8 +11,11 @@ import {
 import {
   calibrateOutputs,
   featuresAndLogits,
+  fitNotRoad,
   foldScaling,
 } from '../../tools/train/finish-damage-model';
+import { notRoadScores } from '../../tools/train/not-road-fit';
+import { notRoadScore } from '../../src/model/not-road';
 
 describe('what a crop shows of a labelled type', () => {
   const box: [number, number, number, number] = [0.4, 0.4, 0.6, 0.6];
@@ -232,5 +235,79 @@ describe('training a multi-label damage model', () => {
     }
     expect(types[1].title).toBe('Crack');
     model.dispose();
+  });
+});
+
+describe('field photos repeated per epoch', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('shows each example as many times per epoch as its repeat says', async () => {
+    const train = syntheticExamples(12, 4);
+    const seen = new Map<number, number>();
+    const batch = train.trainingBatch.bind(train);
+    train.trainingBatch = (indices, rng, grid) => {
+      for (const i of indices) seen.set(i, (seen.get(i) ?? 0) + 1);
+      return batch(indices, rng, grid);
+    };
+    const repeats = Array.from({ length: 12 }, (_, i) => (i === 3 ? 5 : i === 7 ? 2 : 1));
+    const model = tinyNet(2);
+    const result = await trainDamageModel(model, train, train, {
+      epochs: 1,
+      batchSize: 4,
+      learningRate: 0.01,
+      patience: 5,
+      seed: 1,
+      camLayer: 'features',
+      denseLayer: 'head',
+      outputNames: ['pothole', 'crack'],
+      boxLoss: 0,
+      repeats,
+      log: () => {},
+    });
+    expect(result.history.length).toBe(1);
+    expect(Array.from({ length: 12 }, (_, i) => seen.get(i) ?? 0)).toEqual(repeats);
+    model.dispose();
+  });
+});
+
+describe('not a road over several layers', () => {
+  /** Gaussian features of `d` dimensions, `n` photos. */
+  const gaussian = (n: number, d: number, seed: number, shift = 0) => {
+    const rng = seededRng(seed);
+    const normal = () => Math.sqrt(-2 * Math.log(rng() || 1e-9)) * Math.cos(2 * Math.PI * rng());
+    return Float32Array.from({ length: n * d }, () => normal() + shift);
+  };
+
+  it('scales each layer by its validation median, sums, and keeps the road photos it must', () => {
+    const fit = fitNotRoad({
+      train: [
+        { layer: 'early', features: gaussian(400, 6, 1), channels: 6 },
+        { layer: 'late', features: gaussian(400, 10, 2), channels: 10 },
+      ],
+      trainCount: 400,
+      validation: [{ features: gaussian(101, 6, 3) }, { features: gaussian(101, 10, 4) }],
+      validationCount: 101,
+      components: [2, 4, 6, 8],
+      maxRoadRejection: 0.02,
+      statsUrl: 'not-road.bin',
+    });
+    expect(fit.spec.layers.map((l) => l.layer)).toEqual(['early', 'late']);
+    // Each layer's scale is the median of its own validation distances.
+    fit.spec.layers.forEach((l, i) => {
+      const own = notRoadScores([gaussian(101, 6, 3), gaussian(101, 10, 4)][i], 101, fit.stats[i]);
+      expect(l.scale).toBeCloseTo([...own].sort((a, b) => a - b)[50], 6);
+    });
+    // At most 2% of the validation road photos above the threshold.
+    expect(fit.spec.thresholdRule.validationRoadRejected).toBeLessThanOrEqual(2);
+    expect(fit.validationScores.filter((s) => s > fit.spec.threshold).length).toBe(
+      fit.spec.thresholdRule.validationRoadRejected,
+    );
+    // A photo unlike the road photos in the early layer only is turned away by the sum.
+    const odd =
+      notRoadScore(gaussian(1, 6, 9, 4), fit.stats[0]) / fit.spec.layers[0].scale +
+      notRoadScore(gaussian(1, 10, 10), fit.stats[1]) / fit.spec.layers[1].scale;
+    expect(odd).toBeGreaterThan(fit.spec.threshold);
   });
 });

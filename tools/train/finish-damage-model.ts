@@ -16,6 +16,7 @@ import {
   thresholdAtSpecificity,
   type BinaryLabel,
 } from '../eval/classification-metrics';
+import { median } from '../lib/median';
 import { tf } from '../lib/tf-node';
 import { chooseCalibration, notSureBand } from './calibration';
 import type { DamageExamples } from './damage-examples';
@@ -186,11 +187,6 @@ export function pooledFeaturesAt(
   }
   return layers.map((layer, i) => ({ layer, features: out[i], channels: channels[i] }));
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 
 /**
  * The not-a-road statistics of each layer from the training photos' pooled features (the number

@@ -353,7 +353,8 @@ async function main(): Promise<void> {
       else if (types.includes(k.trim())) specificity[k.trim()] = x;
       else throw usageError(`--target-specificity names ${k}, which is not in --types.`, USAGE);
     }
-    const notRoadDefault = optionalShared('data', 'not-road');
+    // The shared folder is looked for only when --not-road is not given.
+    const notRoadDefault = o['not-road'] ? undefined : optionalShared('data', 'not-road');
     const sharedNotRoad = o['not-road'] ?? (notRoadDefault && relativeToHere(notRoadDefault));
     const fixtures = path.join(projectRoot, 'test', 'fixtures');
     const pothole = path.join(projectRoot, 'public', 'models', 'pothole', 'split.json');
