@@ -75,6 +75,10 @@ async function publish(
   notRoadThreshold?: number,
   camLayer?: string,
 ): Promise<void> {
+  // The releases here (3.x) must be other versions than the bundled model's.
+  if (version === BUNDLED_VERSION) {
+    throw new Error(`The test publishes ${version}, the bundled model's version: pick another.`);
+  }
   const dir = path.join(workDir, `model-${version}`);
   cpSync(BUNDLED_DIR, dir, { recursive: true });
   const manifestPath = path.join(dir, 'manifest.json');
@@ -191,13 +195,13 @@ describe('model roll-out', () => {
       (s) => !!s,
     );
 
-    await publish('2.1.0', 'Road-side grass and signs are now called "not a road".', 1e-6);
+    await publish('3.1.0', 'Road-side grass and signs are now called "not a road".', 1e-6);
     await syncNow();
     await openAbout();
     await pollUntil(
       'the new model to be announced',
       () => text('model-news'),
-      (t) => /Model 2\.1\.0 installed: what changed/.test(t),
+      (t) => /Model 3\.1\.0 installed: what changed/.test(t),
     );
     expect(await text('model-news')).toContain(
       'Road-side grass and signs are now called "not a road".',
@@ -206,10 +210,10 @@ describe('model roll-out', () => {
     expect(await text('model-news')).toMatch(
       /Measured on \d+ photos it was not trained on: accuracy \d+ %/,
     );
-    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
-    expect(await text('model-running')).toMatch(/^Model 2\.1\.0 from the sync server/);
+    expect(await text('model-info')).toContain('roadcam-road-damage 3.1.0');
+    expect(await text('model-running')).toMatch(/^Model 3\.1\.0 from the sync server/);
     expect(await text('model-go-back')).toBe('Go back to the model the app came with');
-    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+    expect(await modelCaches()).toEqual(['roadcam-model-3.1.0']);
   });
 
   it('re-analyses the stored survey with the new model, keeping the old verdict, synced as an edit', async () => {
@@ -220,7 +224,7 @@ describe('model roll-out', () => {
       (t) => /^1 stored surveys analysed again, 1 with a new verdict/.test(t),
     );
     const after = await phoneRecord(surveyId);
-    expect(after.model?.version).toBe('2.1.0');
+    expect(after.model?.version).toBe('3.1.0');
     expect(after.verdictKey).toBe('not-a-road');
     expect(after.revision).toBe(2);
     expect(after.earlierAnalyses).toHaveLength(1);
@@ -231,7 +235,7 @@ describe('model roll-out', () => {
       () => serverSurvey(surveyId),
       (s) => s?.revision === 2,
     );
-    expect(held?.survey.model?.version).toBe('2.1.0');
+    expect(held?.survey.model?.version).toBe('3.1.0');
     expect(held?.survey.earlierAnalyses?.[0].model?.version).toBe(BUNDLED_VERSION);
     // Nothing left to do: pressing again changes nothing.
     await page.getByTestId('reanalyse-stored').click();
@@ -250,8 +254,8 @@ describe('model roll-out', () => {
       await page.getByRole('link', { name: 'Survey', exact: true }).click();
       await page.locator('rc-capture').waitFor();
       expect(await modelSettled(page)).toMatch(/^Model ready/);
-      // Model 2.1.0 calls every photo "not a road" (its moved threshold): the photo is held
-      // until kept, and is then stored with 2.1.0's verdict.
+      // Model 3.1.0 calls every photo "not a road" (its moved threshold): the photo is held
+      // until kept, and is then stored with 3.1.0's verdict.
       await choosePhoto(page, potholePhotos()[1]);
       await page.getByTestId('not-road').waitFor({ timeout: 60_000 });
       await page.getByTestId('keep-not-road').click();
@@ -263,9 +267,9 @@ describe('model roll-out', () => {
       );
       const keptRecord = await phoneRecord(kept[0].id);
       expect(keptRecord.verdictKey).toBe('not-a-road');
-      expect(keptRecord.model?.version).toBe('2.1.0');
+      expect(keptRecord.model?.version).toBe('3.1.0');
       await openAbout();
-      expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
+      expect(await text('model-info')).toContain('roadcam-road-damage 3.1.0');
       expect(await text('model-problem')).toBe('');
     } finally {
       await browser.context.setOffline(false);
@@ -277,8 +281,8 @@ describe('model roll-out', () => {
     // The server's copy of the shard is damaged after publishing: its SHA-256 no longer fits.
     // (Published while the phone cannot reach the server, so it never sees the good copy.)
     proxy.setOffline(true);
-    await publish('2.2.0', 'Same weights, newer version.');
-    const shardOnServer = path.join(server.dataDir, 'models', '2.2.0', SHARD);
+    await publish('3.2.0', 'Same weights, newer version.');
+    const shardOnServer = path.join(server.dataDir, 'models', '3.2.0', SHARD);
     const good = readFileSync(shardOnServer);
     const bad = Buffer.from(good);
     bad[1000] ^= 0xff;
@@ -292,17 +296,17 @@ describe('model roll-out', () => {
       (t) => t !== '',
     );
     expect(corrupted).toBe(
-      `Model 2.2.0 was not installed: its file ${SHARD} is not the one the server published ` +
+      `Model 3.2.0 was not installed: its file ${SHARD} is not the one the server published ` +
         '(its checksum differs: damaged on the way or on the server). The current model stays; ' +
         'if this happens again, tell whoever runs the server.',
     );
-    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
-    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+    expect(await text('model-info')).toContain('roadcam-road-damage 3.1.0');
+    expect(await modelCaches()).toEqual(['roadcam-model-3.1.0']);
 
     writeFileSync(shardOnServer, good);
     proxy.cutResponse({
       afterBytes: 64 * 1024,
-      match: { path: /\/api\/v1\/models\/2\.2\.0\/group1/ },
+      match: { path: /\/api\/v1\/models\/3\.2\.0\/group1/ },
     });
     await syncNow();
     await openAbout();
@@ -315,26 +319,26 @@ describe('model roll-out', () => {
     expect(await text('model-problem')).toMatch(
       /The current model stays; the download starts again at the next sync\.$/,
     );
-    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
-    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+    expect(await text('model-info')).toContain('roadcam-road-damage 3.1.0');
+    expect(await modelCaches()).toEqual(['roadcam-model-3.1.0']);
 
     // The next sync, with nothing broken, installs it.
     await syncNow();
     await openAbout();
     await pollUntil(
-      '2.2.0 to be installed',
+      '3.2.0 to be installed',
       () => text('model-info'),
-      (t) => /2\.2\.0/.test(t),
+      (t) => /3\.2\.0/.test(t),
     );
     expect(await text('model-problem')).toBe('');
-    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0', 'roadcam-model-2.2.0']);
+    expect(await modelCaches()).toEqual(['roadcam-model-3.1.0', 'roadcam-model-3.2.0']);
   });
 
   it('a model that downloads whole but does not run on the phone is not switched to', async () => {
     // Its manifest names a CAM layer the network lacks: the server cannot tell (it runs no
     // model), the phone's worker finds out while loading it beside the running one.
     await publish(
-      '2.3.0',
+      '3.3.0',
       'Points its heatmap at a layer it does not have.',
       undefined,
       'no_such_layer',
@@ -344,20 +348,20 @@ describe('model roll-out', () => {
     const told = await pollUntil(
       'the failed load to be told',
       () => text('model-problem'),
-      (t) => /2\.3\.0/.test(t),
+      (t) => /3\.3\.0/.test(t),
     );
     expect(told).toMatch(
-      /^Model 2\.3\.0 was downloaded but does not run on this phone, so it was not switched to: .*no_such_layer.* The current model stays; tell whoever published the model\.$/,
+      /^Model 3\.3\.0 was downloaded but does not run on this phone, so it was not switched to: .*no_such_layer.* The current model stays; tell whoever published the model\.$/,
     );
-    expect(await text('model-info')).toContain('roadcam-road-damage 2.2.0');
-    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0', 'roadcam-model-2.2.0']);
+    expect(await text('model-info')).toContain('roadcam-road-damage 3.2.0');
+    expect(await modelCaches()).toEqual(['roadcam-model-3.1.0', 'roadcam-model-3.2.0']);
     // The office rolls the server back; the phone already runs that release.
-    const back = await server.cli(['model', 'current', '2.2.0']);
+    const back = await server.cli(['model', 'current', '3.2.0']);
     expect(back.code, back.stderr).toBe(0);
   });
 
   it('an installed model whose files the browser dropped gives way to the bundled one, then comes back', async () => {
-    await page.evaluate(() => caches.delete('roadcam-model-2.2.0'));
+    await page.evaluate(() => caches.delete('roadcam-model-3.2.0'));
     // The server out of reach, so that the sync at start cannot install the release again
     // before the engineer has read why the bundled model runs.
     proxy.setOffline(true);
@@ -370,31 +374,31 @@ describe('model roll-out', () => {
     );
     proxy.setOffline(false);
     expect(problem).toMatch(
-      /^The installed model 2\.2\.0 could not be loaded, so the app uses the model it came with\. Model 2\.2\.0 is no longer complete on this phone/,
+      /^The installed model 3\.2\.0 could not be loaded, so the app uses the model it came with\. Model 3\.2\.0 is no longer complete on this phone/,
     );
     expect(await text('model-info')).toContain(`roadcam-road-damage ${BUNDLED_VERSION}`);
-    // The next sync downloads it again (the server's current release is 2.2.0 again).
+    // The next sync downloads it again (the server's current release is 3.2.0 again).
     await syncNow();
     await openAbout();
     await pollUntil(
-      '2.2.0 to run again',
+      '3.2.0 to run again',
       () => text('model-info'),
-      (t) => /2\.2\.0/.test(t),
+      (t) => /3\.2\.0/.test(t),
     );
     expect(await text('model-problem')).toBe('');
-    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0', 'roadcam-model-2.2.0']);
+    expect(await modelCaches()).toEqual(['roadcam-model-3.1.0', 'roadcam-model-3.2.0']);
   });
 
   it('goes back to the previous model, then to the one the app came with, and stays there', async () => {
-    expect(await text('model-go-back')).toBe('Go back to model 2.1.0');
+    expect(await text('model-go-back')).toBe('Go back to model 3.1.0');
     await page.getByTestId('model-go-back').click();
     await pollUntil(
-      'model 2.1.0 to run again',
+      'model 3.1.0 to run again',
       () => text('model-info'),
-      (t) => /2\.1\.0/.test(t),
+      (t) => /3\.1\.0/.test(t),
     );
     expect(await text('model-go-back')).toBe('Go back to the model the app came with');
-    expect(await modelCaches()).toEqual(['roadcam-model-2.1.0']);
+    expect(await modelCaches()).toEqual(['roadcam-model-3.1.0']);
     // A sync does not bring back a model the engineer went back from.
     await syncNow();
     await openAbout();
@@ -404,7 +408,7 @@ describe('model roll-out', () => {
       () => text('model-activity'),
       (t) => t === '',
     );
-    expect(await text('model-info')).toContain('roadcam-road-damage 2.1.0');
+    expect(await text('model-info')).toContain('roadcam-road-damage 3.1.0');
 
     await page.getByTestId('model-go-back').click();
     await pollUntil(
