@@ -5,6 +5,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { testModelUrl } from '../helpers/test-app';
+import { defaultThreads } from '../../src/workers/worker-config';
 
 export interface OpenOptions {
   /** Model manifest path; default: the default model, or the tiny test model without it. */
@@ -51,7 +52,7 @@ export function appUrl(origin: string, options: OpenOptions = {}): string {
  */
 export async function defaultEngineText(page: Page): Promise<RegExp> {
   const cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
-  return Math.floor(cores / 2) > 1
+  return defaultThreads(cores) > 1
     ? /^wasm \(threaded-SIMD\), \d+ threads$/
     : /^wasm \(SIMD\), 1 thread$/;
 }
@@ -156,25 +157,31 @@ export interface StoredSurvey {
   photoBlobSha256: string;
 }
 
-/** Every record of one object store of the app's IndexedDB ([] when the store does not exist). */
-export async function storedRecords<T>(page: Page, store: string): Promise<T[]> {
-  return page.evaluate(async (name) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('roadcam');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    try {
-      if (!db.objectStoreNames.contains(name)) return [];
-      return await new Promise<unknown[]>((resolve, reject) => {
-        const req = db.transaction(name).objectStore(name).getAll();
-        req.onsuccess = () => resolve(req.result as unknown[]);
+/**
+ * Every record of one object store of the app's IndexedDB ([] when the store does not exist),
+ * or only the one with `key`.
+ */
+export async function storedRecords<T>(page: Page, store: string, key?: string): Promise<T[]> {
+  return page.evaluate(
+    async ({ name, key }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('roadcam');
+        req.onsuccess = () => resolve(req.result);
         req.onerror = () => reject(req.error);
       });
-    } finally {
-      db.close();
-    }
-  }, store) as Promise<T[]>;
+      try {
+        if (!db.objectStoreNames.contains(name)) return [];
+        return await new Promise<unknown[]>((resolve, reject) => {
+          const req = db.transaction(name).objectStore(name).getAll(key);
+          req.onsuccess = () => resolve(req.result as unknown[]);
+          req.onerror = () => reject(req.error);
+        });
+      } finally {
+        db.close();
+      }
+    },
+    { name: store, key },
+  ) as Promise<T[]>;
 }
 
 /** The surveys in the app's IndexedDB, newest first, with the size and hash of each stored photo. */

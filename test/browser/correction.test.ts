@@ -26,6 +26,7 @@ import {
   pollUntil,
   serviceWorkerControls,
   watchProblems,
+  storedRecords,
 } from './app-page';
 
 const PHONE = { width: 360, height: 780 };
@@ -77,30 +78,18 @@ interface StoredAnswer {
 
 /** A survey as the phone's IndexedDB holds it: revision, sync state, the answer. */
 async function stored(page: Page, id: string): Promise<StoredAnswer> {
-  return page.evaluate(async (id) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('roadcam');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const record = await new Promise<{
-      revision: number;
-      sync: { state: string };
-      correction?: SurveyCorrection;
-      photo: { width: number; height: number };
-    }>((resolve, reject) => {
-      const req = db.transaction('surveys').objectStore('surveys').get(id);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    db.close();
-    return {
-      revision: record.revision,
-      state: record.sync.state,
-      correction: record.correction ?? null,
-      photo: record.photo,
-    };
-  }, id);
+  const [record] = await storedRecords<{
+    revision: number;
+    sync: { state: string };
+    correction?: SurveyCorrection;
+    photo: { width: number; height: number };
+  }>(page, 'surveys', id);
+  return {
+    revision: record.revision,
+    state: record.sync.state,
+    correction: record.correction ?? null,
+    photo: record.photo,
+  };
 }
 
 async function setUpSync(page: Page, token: string): Promise<void> {

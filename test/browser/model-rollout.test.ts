@@ -30,6 +30,7 @@ import {
   serviceWorkerControls,
   storedSurveys,
   watchProblems,
+  storedRecords,
 } from './app-page';
 
 const BUNDLED_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
@@ -123,25 +124,13 @@ interface PhoneRecord {
 }
 
 async function phoneRecord(id: string): Promise<PhoneRecord> {
-  return page.evaluate(async (surveyId) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('roadcam');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const record = await new Promise<PhoneRecord>((resolve, reject) => {
-      const req = db.transaction('surveys').objectStore('surveys').get(surveyId);
-      req.onsuccess = () => resolve(req.result as PhoneRecord);
-      req.onerror = () => reject(req.error);
-    });
-    db.close();
-    return {
-      revision: record.revision,
-      verdictKey: record.verdictKey,
-      model: record.model,
-      earlierAnalyses: record.earlierAnalyses,
-    };
-  }, id);
+  const [record] = await storedRecords<PhoneRecord>(page, 'surveys', id);
+  return {
+    revision: record.revision,
+    verdictKey: record.verdictKey,
+    model: record.model,
+    earlierAnalyses: record.earlierAnalyses,
+  };
 }
 
 async function serverSurvey(id: string): Promise<SurveyDetailResponse | null> {

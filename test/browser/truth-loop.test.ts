@@ -41,6 +41,7 @@ import {
   serviceWorkerControls,
   storedSurveys,
   watchProblems,
+  storedRecords,
 } from './app-page';
 
 const run = promisify(execFile);
@@ -127,34 +128,22 @@ interface PhoneRecord {
 
 /** The phone's record of the survey in its IndexedDB. */
 async function phoneRecord(id: string): Promise<PhoneRecord> {
-  return phone.evaluate(async (id) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('roadcam');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const record = await new Promise<
-      Omit<PhoneRecord, 'state' | 'correction' | 'earlierAnalyses'> & {
-        sync: { state: string };
-        correction?: SurveyCorrection;
-        earlierAnalyses?: EarlierAnalysis[];
-      }
-    >((resolve, reject) => {
-      const req = db.transaction('surveys').objectStore('surveys').get(id);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    db.close();
-    return {
-      revision: record.revision,
-      state: record.sync.state,
-      verdict: record.verdict,
-      model: record.model ? { id: record.model.id, version: record.model.version } : null,
-      correction: record.correction ?? null,
-      earlierAnalyses: record.earlierAnalyses ?? [],
-      photo: record.photo,
-    };
-  }, id);
+  const [record] = await storedRecords<
+    Omit<PhoneRecord, 'state' | 'correction' | 'earlierAnalyses'> & {
+      sync: { state: string };
+      correction?: SurveyCorrection;
+      earlierAnalyses?: EarlierAnalysis[];
+    }
+  >(phone, 'surveys', id);
+  return {
+    revision: record.revision,
+    state: record.sync.state,
+    verdict: record.verdict,
+    model: record.model ? { id: record.model.id, version: record.model.version } : null,
+    correction: record.correction ?? null,
+    earlierAnalyses: record.earlierAnalyses ?? [],
+    photo: record.photo,
+  };
 }
 
 async function untilSynced(id: string): Promise<PhoneRecord> {
