@@ -30,6 +30,9 @@ export interface RoadNetworkStore {
   roadNetwork(): Promise<StoredRoadNetwork | null>;
 }
 
+/** The columns of road_network that RoadNetworkRow reads, geojson aside (same in both SQL dialects). */
+export const ROAD_NETWORK_INFO_COLUMNS = 'name, sha256, road_count, loaded_at, loaded_by';
+
 export interface RoadNetworkRow {
   name: string;
   sha256: string;

@@ -1,5 +1,6 @@
 /** The office's road network in PostgreSQL, shared by every server (see ../road-network-store.ts). */
 import {
+  ROAD_NETWORK_INFO_COLUMNS,
   toRoadNetworkInfo,
   type RoadNetworkInfo,
   type RoadNetworkRow,
@@ -7,8 +8,6 @@ import {
   type StoredRoadNetwork,
 } from '../road-network-store';
 import { DB_NOW_MS, type PgDatabase } from './pg-database';
-
-const INFO_COLUMNS = 'name, sha256, road_count, loaded_at, loaded_by';
 
 export class PgRoadNetworkStore implements RoadNetworkStore {
   constructor(private readonly db: PgDatabase) {}
@@ -20,20 +19,22 @@ export class PgRoadNetworkStore implements RoadNetworkStore {
        ON CONFLICT (only_row) DO UPDATE SET name = excluded.name, sha256 = excluded.sha256,
          road_count = excluded.road_count, loaded_at = excluded.loaded_at,
          loaded_by = excluded.loaded_by, geojson = excluded.geojson
-       RETURNING ${INFO_COLUMNS}`,
+       RETURNING ${ROAD_NETWORK_INFO_COLUMNS}`,
       [network.name, network.sha256, network.roadCount, network.loadedBy, network.geojson],
     );
     return toRoadNetworkInfo(result.rows[0]);
   }
 
   async roadNetworkInfo(): Promise<RoadNetworkInfo | null> {
-    const result = await this.db.query<RoadNetworkRow>(`SELECT ${INFO_COLUMNS} FROM road_network`);
+    const result = await this.db.query<RoadNetworkRow>(
+      `SELECT ${ROAD_NETWORK_INFO_COLUMNS} FROM road_network`,
+    );
     return result.rows[0] ? toRoadNetworkInfo(result.rows[0]) : null;
   }
 
   async roadNetwork(): Promise<StoredRoadNetwork | null> {
     const result = await this.db.query<RoadNetworkRow>(
-      `SELECT ${INFO_COLUMNS}, geojson FROM road_network`,
+      `SELECT ${ROAD_NETWORK_INFO_COLUMNS}, geojson FROM road_network`,
     );
     const row = result.rows[0];
     return row ? { ...toRoadNetworkInfo(row), geojson: row.geojson! } : null;

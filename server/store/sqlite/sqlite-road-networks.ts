@@ -1,14 +1,13 @@
 /** The office's road network in the embedded SQLite file (see ../road-network-store.ts). */
 import type Database from 'better-sqlite3';
 import {
+  ROAD_NETWORK_INFO_COLUMNS,
   toRoadNetworkInfo,
   type RoadNetworkInfo,
   type RoadNetworkRow,
   type RoadNetworkStore,
   type StoredRoadNetwork,
 } from '../road-network-store';
-
-const INFO_COLUMNS = 'name, sha256, road_count, loaded_at, loaded_by';
 
 export class SqliteRoadNetworkStore implements RoadNetworkStore {
   constructor(
@@ -40,14 +39,14 @@ export class SqliteRoadNetworkStore implements RoadNetworkStore {
 
   async roadNetworkInfo(): Promise<RoadNetworkInfo | null> {
     const row = this.db
-      .prepare<[], RoadNetworkRow>(`SELECT ${INFO_COLUMNS} FROM road_network`)
+      .prepare<[], RoadNetworkRow>(`SELECT ${ROAD_NETWORK_INFO_COLUMNS} FROM road_network`)
       .get();
     return row ? toRoadNetworkInfo(row) : null;
   }
 
   async roadNetwork(): Promise<StoredRoadNetwork | null> {
     const row = this.db
-      .prepare<[], RoadNetworkRow>(`SELECT ${INFO_COLUMNS}, geojson FROM road_network`)
+      .prepare<[], RoadNetworkRow>(`SELECT ${ROAD_NETWORK_INFO_COLUMNS}, geojson FROM road_network`)
       .get();
     return row ? { ...toRoadNetworkInfo(row), geojson: row.geojson! } : null;
   }
