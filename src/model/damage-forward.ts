@@ -5,6 +5,7 @@
  * `npm run eval` both call this, so the app and the evaluation score a photo the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { activationsAtLayersOneByOne } from '../explain/adapters/common';
 import type { ModelAdapter, ModelOutputs } from '../explain/adapters/types';
 import type { NotRoad } from './damage-manifest';
 import { notRoadScore, parseNotRoadLayers, type NotRoadStats } from './not-road';
@@ -38,16 +39,10 @@ export function activationsAtLayers(
   x: tf.Tensor4D,
   layers: readonly string[],
 ): LayersSplit {
-  if (adapter.activationsAtLayersAndOutputs) {
-    return adapter.activationsAtLayersAndOutputs(x, layers);
-  }
-  return tf.tidy(() => {
-    const first = adapter.activationsAndOutputs(x, layers[0]);
-    return {
-      activations: [first.activations, ...layers.slice(1).map((l) => adapter.activations(x, l))],
-      outputs: first.outputs,
-    };
-  });
+  return (
+    adapter.activationsAtLayersAndOutputs?.(x, layers) ??
+    activationsAtLayersOneByOne(adapter, x, layers)
+  );
 }
 
 export interface LayersSplit {

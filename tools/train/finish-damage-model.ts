@@ -35,26 +35,24 @@ export function featuresAndLogits(
   data: Pick<DamageExamples, 'count' | 'inputs'>,
   batchSize = 32,
 ): { features: Float32Array; channels: number; logits: Float32Array; outputs: number } {
-  const body = tfl.model({
-    inputs: model.inputs,
-    outputs: model.getLayer(camLayer).output as tfl.SymbolicTensor,
-  });
+  const [{ features, channels }] = pooledFeaturesAt(model, [camLayer], data, batchSize);
   const [kernel, bias] = model.getLayer(denseLayer).getWeights();
-  const [channels, outputs] = kernel.shape;
-  const features = new Float32Array(data.count * channels);
+  const [, outputs] = kernel.shape as [number, number];
   const logits = new Float32Array(data.count * outputs);
+  // Batch by batch, as the features were pooled.
   for (let start = 0; start < data.count; start += batchSize) {
-    const idx = Array.from(
-      { length: Math.min(batchSize, data.count - start) },
-      (_, i) => start + i,
+    const n = Math.min(batchSize, data.count - start);
+    const z = tf.tidy(() =>
+      tf.add(
+        tf.matMul(
+          tf.tensor2d(features.subarray(start * channels, (start + n) * channels), [n, channels]),
+          kernel as tf.Tensor2D,
+        ),
+        bias,
+      ),
     );
-    const [f, z] = tf.tidy(() => {
-      const pooled = tf.mean(body.predict(data.inputs(idx)) as tf.Tensor4D, [1, 2]) as tf.Tensor2D;
-      return [pooled, tf.add(tf.matMul(pooled, kernel as tf.Tensor2D), bias)];
-    });
-    features.set(f.dataSync(), start * channels);
     logits.set(z.dataSync(), start * outputs);
-    tf.dispose([f, z]);
+    z.dispose();
   }
   return { features, channels, logits, outputs };
 }

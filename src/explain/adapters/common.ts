@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ExplainError } from '../errors';
-import type { LayerInfo, ModelOutputs, OutputActivation } from './types';
+import type { LayerInfo, ModelAdapter, ModelOutputs, OutputActivation } from './types';
 
 /** A 4-D output with more than one spatial position can carry a class activation map. */
 export function isSpatialShape(shape: number[]): boolean {
@@ -44,5 +44,21 @@ export function noiseLike(w: tf.Tensor, seed: number): tf.Tensor {
     const m = mean.dataSync()[0];
     const sd = Math.sqrt(variance.dataSync()[0]) || 1e-3;
     return tf.randomNormal(w.shape, m, sd, 'float32', seed);
+  });
+}
+
+/**
+ * Activations at several layers (in the order asked) and the outputs, one pass per layer: what
+ * any adapter can do, where activationsAtLayersAndOutputs cannot read them all in one pass.
+ */
+export function activationsAtLayersOneByOne(
+  adapter: ModelAdapter,
+  x: tf.Tensor4D,
+  layerNames: readonly string[],
+): { activations: tf.Tensor[]; outputs: ModelOutputs } {
+  return tf.tidy(() => {
+    const first = adapter.activationsAndOutputs(x, layerNames[0]);
+    const rest = layerNames.slice(1).map((name) => adapter.activations(x, name));
+    return { activations: [first.activations, ...rest], outputs: first.outputs };
   });
 }

@@ -7,7 +7,11 @@
  * randomisation) the program is compiled again before the next run.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInputShape, outputsFromLogits } from '../adapters/common';
+import {
+  activationsAtLayersOneByOne,
+  checkInputShape,
+  outputsFromLogits,
+} from '../adapters/common';
 import type { LayerInfo, ModelAdapter, ModelOutputs } from '../adapters/types';
 import { CompileError } from './compile-error';
 import type { IrGraph } from './ir';
@@ -141,14 +145,8 @@ export class CompiledModelAdapter implements ModelAdapter {
     for (const name of layerNames) this.layer(name);
     const { program } = this.programFor();
     const ids = layerNames.map((name) => program.valueOf(name));
-    if (ids.some((id) => id === undefined)) {
-      // A layer a fusion swallowed: one pass per layer, as tfjs runs the model.
-      return tf.tidy(() => {
-        const first = this.activationsAndOutputs(x, layerNames[0]);
-        const rest = layerNames.slice(1).map((name) => this.activations(x, name));
-        return { activations: [first.activations, ...rest], outputs: first.outputs };
-      });
-    }
+    // A layer a fusion swallowed: one pass per layer (that layer as tfjs runs the model).
+    if (ids.some((id) => id === undefined)) return activationsAtLayersOneByOne(this, x, layerNames);
     return tf.tidy(() => {
       const values = program.run(new Map([[program.graph.input, x]]), [
         ...(ids as string[]),
