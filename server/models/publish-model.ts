@@ -75,45 +75,49 @@ export function readModelFolder(dir: string): {
     );
   }
   const files = new Map<string, Buffer>([['manifest.json', manifestBytes]]);
-  const modelName = manifest.modelUrl;
-  const modelBytes = read(modelName, 'the model file the manifest names');
-  files.set(modelName, modelBytes);
-  let groups: WeightsGroup[];
-  try {
-    groups = (JSON.parse(modelBytes.toString('utf8')) as { weightsManifest: WeightsGroup[] })
-      .weightsManifest;
-    if (!Array.isArray(groups)) throw new Error('no weightsManifest');
-  } catch (error) {
-    throw new ModelPublishError(
-      `${modelName} is not a TensorFlow.js model.json (${(error as Error).message}).`,
-    );
-  }
-  const base = path.posix.dirname(modelName);
-  for (const group of groups) {
-    let needed = 0;
-    for (const w of group.weights) {
-      const per = BYTES_PER_VALUE[w.dtype];
-      if (per === undefined) {
-        throw new ModelPublishError(`${modelName} has a weight of type ${w.dtype}, not checked.`);
-      }
-      needed += per * w.shape.reduce((a, b) => a * b, 1);
-    }
-    let have = 0;
-    for (const p of group.paths) {
-      const name = base === '.' ? p : `${base}/${p}`;
-      const bytes = read(name, 'a weight file model.json names');
-      files.set(name, bytes);
-      have += bytes.length;
-    }
-    if (have !== needed) {
+  // A model.json and the weight files it names, checked against the weights' sizes.
+  const readModel = (modelName: string, what: string) => {
+    const modelBytes = read(modelName, what);
+    files.set(modelName, modelBytes);
+    let groups: WeightsGroup[];
+    try {
+      groups = (JSON.parse(modelBytes.toString('utf8')) as { weightsManifest: WeightsGroup[] })
+        .weightsManifest;
+      if (!Array.isArray(groups)) throw new Error('no weightsManifest');
+    } catch (error) {
       throw new ModelPublishError(
-        `The weight files ${group.paths.join(', ')} hold ${have} bytes where the model needs ` +
-          `${needed}: a file is cut short or from another model.`,
+        `${modelName} is not a TensorFlow.js model.json (${(error as Error).message}).`,
       );
     }
-  }
-  const statsUrl = 'notRoad' in manifest ? manifest.notRoad?.statsUrl : undefined;
-  if (statsUrl) files.set(statsUrl, read(statsUrl, 'the not-a-road statistics'));
+    const base = path.posix.dirname(modelName);
+    for (const group of groups) {
+      let needed = 0;
+      for (const w of group.weights) {
+        const per = BYTES_PER_VALUE[w.dtype];
+        if (per === undefined) {
+          throw new ModelPublishError(`${modelName} has a weight of type ${w.dtype}, not checked.`);
+        }
+        needed += per * w.shape.reduce((a, b) => a * b, 1);
+      }
+      let have = 0;
+      for (const p of group.paths) {
+        const name = base === '.' ? p : `${base}/${p}`;
+        const bytes = read(name, `a weight file ${modelName} names`);
+        files.set(name, bytes);
+        have += bytes.length;
+      }
+      if (have !== needed) {
+        throw new ModelPublishError(
+          `The weight files ${group.paths.join(', ')} hold ${have} bytes where the model needs ` +
+            `${needed}: a file is cut short or from another model.`,
+        );
+      }
+    }
+  };
+  readModel(manifest.modelUrl, 'the model file the manifest names');
+  const notRoad = 'notRoad' in manifest ? manifest.notRoad : undefined;
+  if (notRoad) files.set(notRoad.statsUrl, read(notRoad.statsUrl, 'the not-a-road statistics'));
+  if (notRoad?.network) readModel(notRoad.network.modelUrl, "the not-a-road check's network");
   return {
     version: manifest.version,
     modelId: manifest.id,

@@ -1,8 +1,9 @@
 /**
  * One forward pass of a road-damage model: each photo's probabilities (its sigmoid outputs, in
- * output order) and its not-a-road score, from the activations of the manifest's notRoad layer
- * (their spatial mean is what the head's global average pool sees). The analysis worker and
- * `npm run eval` both call this, so the app and the evaluation score a photo the same way.
+ * output order) and its not-a-road score, from the pooled activations of the manifest's notRoad
+ * layers: the model's own (read in the same pass), or those of the network the manifest names
+ * (the ImageNet MobileNet, a second, smaller pass). The analysis worker, `npm run train` and
+ * `npm run eval` all call this, so the app and the tools score a photo the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { activationsAtLayersOneByOne } from '../explain/adapters/common';
@@ -10,24 +11,118 @@ import type { ModelAdapter, ModelOutputs } from '../explain/adapters/types';
 import type { NotRoad } from './damage-manifest';
 import { notRoadScore, parseNotRoadLayers, type NotRoadStats } from './not-road';
 
-/** The model folder's not-a-road statistics, per layer, with the manifest's threshold. */
-export interface NotRoadScorer {
-  layers: { layer: string; stats: NotRoadStats; scale: number }[];
-  threshold: number;
+/** The network whose layers the not-a-road score reads, when it is not the model itself. */
+export interface NotRoadNetwork {
+  adapter: ModelAdapter;
+  inputSize: number;
 }
 
-/** The scorer from the stats file's bytes and the manifest's notRoad entry. */
-export function notRoadScorerOf(buffer: ArrayBuffer, spec: NotRoad): NotRoadScorer {
+/** The model folder's not-a-road statistics, per layer, with the manifest's threshold. */
+export interface NotRoadScorer {
+  layers: { layer: string; stats: NotRoadStats; scale: number; pooling: NotRoadPooling }[];
+  threshold: number;
+  /** Absent: the layers are the model's own. */
+  network?: NotRoadNetwork;
+}
+
+export type NotRoadPooling = NotRoad['layers'][number]['pooling'];
+
+/**
+ * The scorer from the stats file's bytes and the manifest's notRoad entry (with the loaded
+ * network when the entry names one).
+ */
+export function notRoadScorerOf(
+  buffer: ArrayBuffer,
+  spec: NotRoad,
+  network?: ModelAdapter,
+): NotRoadScorer {
+  if (spec.network && !network) {
+    throw new Error(`the not-a-road score needs its network (${spec.network.modelUrl})`);
+  }
   const stats = parseNotRoadLayers(buffer, spec.layers);
   return {
-    layers: spec.layers.map((l, i) => ({ layer: l.layer, stats: stats[i], scale: l.scale })),
+    layers: spec.layers.map((l, i) => ({
+      layer: l.layer,
+      stats: stats[i],
+      scale: l.scale,
+      pooling: l.pooling,
+    })),
     threshold: spec.threshold,
+    ...(spec.network && network
+      ? { network: { adapter: network, inputSize: spec.network.inputSize } }
+      : {}),
   };
 }
 
-/** The layers a pass must read: `layer` (e.g. the CAM layer) first, then the scorer's. */
+/**
+ * The layers the model's pass must read: `layer` (e.g. the CAM layer) first, then the scorer's
+ * when they are the model's own.
+ */
 export function forwardLayers(scorer: NotRoadScorer | undefined, layer: string): string[] {
-  return [...new Set([layer, ...(scorer?.layers.map((l) => l.layer) ?? [])])];
+  const own = scorer && !scorer.network ? scorer.layers.map((l) => l.layer) : [];
+  return [...new Set([layer, ...own])];
+}
+
+/** Activations [n, h, w, c] pooled over h and w, as `pooling` says: [n, c] or [n, 2c]. */
+export function poolActivations(activations: tf.Tensor, pooling: NotRoadPooling): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (pooling === 'mean') return tf.mean(activations, [1, 2]) as tf.Tensor2D;
+    const { mean, variance } = tf.moments(activations, [1, 2]);
+    // The small constant keeps the square root's gradient finite (never needed) and matches
+    // the statistics' fit, which pools the same way.
+    return tf.concat([mean, tf.sqrt(tf.add(variance, 1e-6))], 1) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Each scorer layer's pooled features of a batch ([n x dimensions] per layer), from `split` (the
+ * model's pass at `layers`) or from a pass of the scorer's network over `x` resized to its input.
+ */
+export async function notRoadFeatures(
+  scorer: {
+    layers: readonly { layer: string; pooling: NotRoadPooling }[];
+    network?: NotRoadNetwork;
+  },
+  x: tf.Tensor4D,
+  split?: { activations: tf.Tensor[]; layers: readonly string[] },
+): Promise<Float32Array[]> {
+  let own: LayersSplit | undefined;
+  let resized: tf.Tensor4D | undefined;
+  const names = scorer.layers.map((l) => l.layer);
+  try {
+    let activations: tf.Tensor[];
+    let at: readonly string[];
+    if (scorer.network) {
+      const size = scorer.network.inputSize;
+      resized =
+        x.shape[1] === size && x.shape[2] === size
+          ? undefined
+          : tf.image.resizeBilinear(x, [size, size]);
+      own = activationsAtLayers(scorer.network.adapter, resized ?? x, [...new Set(names)]);
+      activations = own.activations;
+      at = [...new Set(names)];
+    } else {
+      if (!split) throw new Error("the not-a-road layers are the model's: pass its activations");
+      activations = split.activations;
+      at = split.layers;
+    }
+    // Pooled by tfjs: only the pooled values leave the backend.
+    return await Promise.all(
+      scorer.layers.map(async (l) => {
+        const acts = activations[at.indexOf(l.layer)];
+        if (!acts) throw new Error(`the pass did not read layer ${l.layer}`);
+        const pooled = poolActivations(acts, l.pooling);
+        try {
+          return (await pooled.data()) as Float32Array;
+        } finally {
+          pooled.dispose();
+        }
+      }),
+    );
+  } finally {
+    resized?.dispose();
+    if (own) tf.dispose([...own.activations, own.outputs.logits, own.outputs.probabilities]);
+  }
 }
 
 /**
@@ -71,20 +166,21 @@ export async function damageForward(
   const layers = forwardLayers(scorer, layer);
   const split = activationsAtLayers(adapter, x, layers);
   try {
-    return await readDamageForward(split, layers, scorer);
+    return await readDamageForward(split, layers, scorer, x);
   } finally {
     tf.dispose([...split.activations, split.outputs.logits, split.outputs.probabilities]);
   }
 }
 
 /**
- * The probabilities and not-a-road scores of a pass already made at `layers` (the caller keeps
- * the tensors: the field app reuses the CAM layer's activations for its heatmaps).
+ * The probabilities and not-a-road scores of a pass already made over `x` at `layers` (the
+ * caller keeps the tensors: the field app reuses the CAM layer's activations for its heatmaps).
  */
 export async function readDamageForward(
   split: LayersSplit,
   layers: readonly string[],
   scorer: NotRoadScorer | undefined,
+  x: tf.Tensor4D,
 ): Promise<DamageForward> {
   const probs = split.outputs.probabilities;
   const [n, classes] = probs.shape;
@@ -93,24 +189,18 @@ export async function readDamageForward(
     probData.slice(i * classes, (i + 1) * classes),
   );
   if (!scorer) return { probabilities, notRoadScores: probabilities.map(() => undefined) };
-  // Pooled by tfjs: only the per-channel means leave the backend.
-  const pooled = await Promise.all(
-    scorer.layers.map(async (l) => {
-      const acts = split.activations[layers.indexOf(l.layer)];
-      if (!acts) throw new Error(`the pass did not read layer ${l.layer}`);
-      const mean = tf.tidy(() => tf.mean(acts, [1, 2]));
-      const data = (await mean.data()) as Float32Array;
-      mean.dispose();
-      return { data, channels: acts.shape[acts.rank - 1] };
-    }),
-  );
-  const notRoadScores = probabilities.map((_, i) =>
+  const pooled = await notRoadFeatures(scorer, x, { activations: split.activations, layers });
+  return { probabilities, notRoadScores: notRoadScoresOf(scorer, pooled, n) };
+}
+
+/** Each photo's score: the sum over layers of its scaled distance. */
+function notRoadScoresOf(scorer: NotRoadScorer, pooled: Float32Array[], count: number): number[] {
+  return Array.from({ length: count }, (_, i) =>
     scorer.layers.reduce((sum, l, k) => {
-      const { data, channels } = pooled[k];
-      return sum + notRoadScore(data.subarray(i * channels, (i + 1) * channels), l.stats) / l.scale;
+      const d = l.stats.dimensions;
+      return sum + notRoadScore(pooled[k].subarray(i * d, (i + 1) * d), l.stats) / l.scale;
     }, 0),
   );
-  return { probabilities, notRoadScores };
 }
 
 /** Not-a-road scores of a batch of model inputs. */
@@ -119,6 +209,7 @@ export async function scoreNotRoad(
   x: tf.Tensor4D,
   scorer: NotRoadScorer,
 ): Promise<number[]> {
+  if (scorer.network) return notRoadScoresOf(scorer, await notRoadFeatures(scorer, x), x.shape[0]);
   const { notRoadScores } = await damageForward(adapter, x, scorer, scorer.layers[0].layer);
   return notRoadScores as number[];
 }

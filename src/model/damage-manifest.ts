@@ -62,8 +62,13 @@ export type DamageOutput = z.infer<typeof damageOutputSchema>;
  * distance = |z|^2 + (|d|^2 - sum_k variance_k z_k^2) / residualVariance.
  */
 export const notRoadLayerSchema = z.object({
-  /** f: the spatial mean of this layer's output. */
+  /** f: this layer's output pooled over the photo, as `pooling` says. */
   layer: z.string(),
+  /**
+   * mean: each channel's spatial mean; mean-std: the means, then each channel's spatial standard
+   * deviation (how much the texture varies across the photo: a road surface is even).
+   */
+  pooling: z.enum(['mean', 'mean-std']).default('mean'),
   dimensions: z.number().int().positive(),
   components: z.number().int().positive(),
   residualVariance: z.number().positive(),
@@ -96,6 +101,20 @@ const notRoadShared = {
   }),
   /** Training photos whose features made the statistics. */
   fittedOn: z.number().int().positive(),
+  /**
+   * The layers belong to this network, not to the model (absent: the model's own layers). The
+   * ImageNet network the model was fine-tuned from still tells a cat from a road; fine-tuning
+   * for damage types taught the model's own layers to ignore what is not damage.
+   */
+  network: z
+    .object({
+      /** A TensorFlow.js layers model.json, relative to the manifest. */
+      modelUrl: z.string(),
+      /** Its square input: the model input is resized to it (same normalisation). */
+      inputSize: z.number().int().positive(),
+      description: z.string(),
+    })
+    .optional(),
 };
 
 /**
@@ -128,6 +147,7 @@ const notRoadOneLayerSchema = z
           components,
           residualVariance,
           scale: 1,
+          pooling: 'mean' as const,
           ...(componentsChosenBy ? { componentsChosenBy } : {}),
         },
       ],

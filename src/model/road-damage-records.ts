@@ -82,6 +82,11 @@ export const roadDamageMetricsSchema = z.object({
       folder: z.string(),
       n: z.number(),
       not_road_rate: z.number(),
+      /**
+       * The rate on the folder's even- and odd-numbered photos (file order): the method was
+       * chosen on the even half, so the odd half is the fairer check of it.
+       */
+      halves: z.object({ even: z.number(), odd: z.number() }).optional(),
     })
     .optional(),
   /** Held-out photos with a wrong pothole verdict at the pothole threshold. */

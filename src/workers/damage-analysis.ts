@@ -15,7 +15,8 @@ import {
   type NotRoadScorer,
 } from '../model/damage-forward';
 import { DamageVerdictError, photoVerdict, type PhotoVerdict } from '../model/damage-verdict';
-import { ModelLoadError, type LoadedModel } from '../model/load-model';
+import { buildAdapter, ModelLoadError, type LoadedModel } from '../model/load-model';
+import type { ModelAdapter } from '../explain/adapters/types';
 import type { RoadDamageManifest } from '../model/manifest';
 import { NotRoadStatsError } from '../model/not-road';
 import type { SurveyVerdict } from '../schema/survey';
@@ -49,11 +50,43 @@ export async function fetchNotRoadScorer(
       `${url}: ${String(e)}`,
     );
   }
+  const network = spec.network
+    ? await loadNotRoadNetwork(new URL(spec.network.modelUrl, manifestUrl).href, fetchFunc)
+    : undefined;
   try {
-    return notRoadScorerOf(buffer, spec);
+    return notRoadScorerOf(buffer, spec, network);
   } catch (e) {
+    network?.dispose();
     if (e instanceof NotRoadStatsError) throw new ModelLoadError('model-invalid', e.message);
     throw e;
+  }
+}
+
+/** The network the not-a-road layers belong to, compiled like the model itself. */
+async function loadNotRoadNetwork(url: string, fetchFunc: ModelFetch): Promise<ModelAdapter> {
+  // tfjs only ever passes a URL string to its fetchFunc.
+  const httpFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+    fetchFunc(String(input), init)) as typeof fetch;
+  const handler = tf.io.http(url, { fetchFunc: httpFetch });
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    artifacts = await handler.load!();
+  } catch (e) {
+    throw new ModelLoadError(
+      'model-missing',
+      'The network of the model\'s "not a road" check could not be read. Open the app once ' +
+        'with a network so it can keep the whole model for offline use.',
+      `${url}: ${String(e)}`,
+    );
+  }
+  try {
+    return await buildAdapter('layers', tf.io.fromMemory(artifacts), {}, true);
+  } catch (e) {
+    throw new ModelLoadError(
+      'model-invalid',
+      `The network of the model's "not a road" check could not be built: ${(e as Error).message}`,
+      String(e),
+    );
   }
 }
 
@@ -91,7 +124,13 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
     private readonly scorer: NotRoadScorer | undefined,
   ) {
     super(loaded, 'road-damage');
-    for (const l of scorer?.layers ?? []) loaded.adapter.layer(l.layer);
+    const reads = scorer?.network?.adapter ?? loaded.adapter;
+    for (const l of scorer?.layers ?? []) reads.layer(l.layer);
+  }
+
+  override dispose(): void {
+    this.scorer?.network?.adapter.dispose();
+    super.dispose();
   }
 
   /** An analyser over a loaded road-damage model; it then owns the model. */
@@ -125,7 +164,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
     try {
       pass = activationsAtLayers(adapter, x, layers);
       split = { activations: pass.activations[0], outputs: pass.outputs };
-      const forward = await readDamageForward(pass, layers, this.scorer);
+      const forward = await readDamageForward(pass, layers, this.scorer, x);
       verdict = photoVerdict(forward.probabilities[0], manifest, forward.notRoadScores[0]);
       types = heatmapTypes(verdict);
       if (types.length === 0) {

@@ -11,13 +11,14 @@
  * shipped model's own verdict (the worker's code: damageForward + photoVerdict) on each frame
  * exactly as the video carries it, so the test checks the drive logic, not the model's quality.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { damageForward, notRoadScorerOf } from '../../src/model/damage-forward';
+import { damageForward } from '../../src/model/damage-forward';
+import { readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { photoVerdict } from '../../src/model/damage-verdict';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
@@ -63,12 +64,7 @@ async function typesFound(frames: string[]): Promise<string[][]> {
   try {
     const m = model.manifest;
     if (m.task !== 'road-damage') throw new Error(`${MODEL_DIR} is not a road-damage model`);
-    const scorer = m.notRoad
-      ? notRoadScorerOf(
-          new Uint8Array(readFileSync(path.join(MODEL_DIR, m.notRoad.statsUrl))).buffer,
-          m.notRoad,
-        )
-      : undefined;
+    const scorer = await readNotRoadStatsFor(MODEL_DIR, m);
     const found: string[][] = [];
     for (const file of frames) {
       const x = imageToModelInput(await readImageRgba(file), m.input);

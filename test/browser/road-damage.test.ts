@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { damageForward, notRoadScorerOf } from '../../src/model/damage-forward';
+import { damageForward } from '../../src/model/damage-forward';
+import { disposeNotRoadScorer, readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { readImageRgba } from '../../tools/lib/images';
@@ -46,11 +47,8 @@ async function notRoadScores(files: string[]): Promise<{ scores: number[]; thres
     const m = loaded.manifest;
     if (m.task !== 'road-damage' || !m.notRoad)
       throw new Error(`${MODEL_DIR} has no not-a-road statistics: it cannot say "not a road".`);
-    const bytes = readFileSync(path.join(MODEL_DIR, m.notRoad.statsUrl));
-    const scorer = notRoadScorerOf(
-      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      m.notRoad,
-    );
+    const scorer = await readNotRoadStatsFor(MODEL_DIR, m);
+    if (!scorer) throw new Error(`${MODEL_DIR} has no not-a-road statistics.`);
     const scores: number[] = [];
     for (const file of files) {
       const x = imageToModelInput(await readImageRgba(file), m.input);
@@ -58,6 +56,7 @@ async function notRoadScores(files: string[]): Promise<{ scores: number[]; thres
       x.dispose();
       scores.push(forward.notRoadScores[0]!);
     }
+    disposeNotRoadScorer(scorer);
     return { scores, threshold: scorer.threshold };
   } finally {
     loaded.dispose();
@@ -212,14 +211,26 @@ describe('road damage, not a road and photo quality (real Chromium, default mode
         }),
       (urls) => urls.includes('/models/road-damage/manifest.json'),
     );
-    const modelJson = JSON.parse(readFileSync(path.join(MODEL_DIR, 'model.json'), 'utf8')) as {
-      weightsManifest: { paths: string[] }[];
+    // A model.json and the weight files it names, relative to the model folder.
+    const modelFiles = (modelUrl: string) => {
+      const json = JSON.parse(readFileSync(path.join(MODEL_DIR, modelUrl), 'utf8')) as {
+        weightsManifest: { paths: string[] }[];
+      };
+      const dir = path.posix.dirname(modelUrl);
+      const weights = json.weightsManifest.flatMap((g) => g.paths);
+      return [modelUrl, ...weights.map((p) => (dir === '.' ? p : `${dir}/${p}`))];
     };
+    const notRoad = (
+      JSON.parse(readFileSync(path.join(MODEL_DIR, 'manifest.json'), 'utf8')) as {
+        notRoad: { statsUrl: string; network?: { modelUrl: string } };
+      }
+    ).notRoad;
     const files = [
       'manifest.json',
-      'model.json',
-      'not-road.bin',
-      ...modelJson.weightsManifest.flatMap((g) => g.paths),
+      ...modelFiles('model.json'),
+      notRoad.statsUrl,
+      // The not-a-road check's own network, when it has one: offline it must be there too.
+      ...(notRoad.network ? modelFiles(notRoad.network.modelUrl) : []),
     ];
     for (const file of files) expect(cached).toContain(`/models/road-damage/${file}`);
     expect(cached).toContain('/models/pothole/manifest.json');

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { notRoadSchema } from '../../src/model/damage-manifest';
+import { poolActivations } from '../../src/model/damage-forward';
+import { tf, useBackend } from '../../tools/lib/tf-node';
 import {
   notRoadScore,
   parseNotRoadLayers,
@@ -149,9 +151,37 @@ describe('notRoad in the manifest', () => {
         components: 128,
         residualVariance: 0.5,
         scale: 1,
+        pooling: 'mean',
       },
     ]);
     expect(old.threshold).toBe(10);
+    expect(old.network).toBeUndefined();
+  });
+
+  it("reads 2.1's layers (no pooling named) as spatial means of the model's own layers", () => {
+    const layer = { layer: 'a', dimensions: 4, components: 2, residualVariance: 1, scale: 3 };
+    const v21 = notRoadSchema.parse({ ...shared, layers: [layer] });
+    expect(v21.layers[0].pooling).toBe('mean');
+    expect(v21.network).toBeUndefined();
+  });
+
+  it('names the network the layers belong to, and the pooling (mean or mean-std only)', () => {
+    const layer = { layer: 'a', dimensions: 8, components: 2, residualVariance: 1, scale: 3 };
+    const network = { modelUrl: 'not-road-net/model.json', inputSize: 224, description: 'x' };
+    const parsed = notRoadSchema.parse({
+      ...shared,
+      network,
+      layers: [{ ...layer, pooling: 'mean-std' }],
+    });
+    expect(parsed.network).toEqual(network);
+    expect(parsed.layers[0].pooling).toBe('mean-std');
+    expect(
+      notRoadSchema.safeParse({ ...shared, layers: [{ ...layer, pooling: 'max' }] }).success,
+    ).toBe(false);
+    expect(
+      notRoadSchema.safeParse({ ...shared, network: { modelUrl: 'n.json' }, layers: [layer] })
+        .success,
+    ).toBe(false);
   });
 
   it('needs at least one layer, each with its scale', () => {
@@ -161,5 +191,21 @@ describe('notRoad in the manifest', () => {
     expect(
       notRoadSchema.parse({ ...shared, layers: [{ ...layer, scale: 3 }] }).layers[0].scale,
     ).toBe(3);
+  });
+});
+
+describe('poolActivations (the features the score reads)', () => {
+  it('gives each channel its spatial mean, then (mean-std) its spatial standard deviation', async () => {
+    await useBackend('wasm');
+    // One photo, 2x2 positions, 2 channels: channel 0 is 1, 3, 5, 7; channel 1 is 2, 2, 2, 2.
+    const acts = tf.tensor4d([1, 2, 3, 2, 5, 2, 7, 2], [1, 2, 2, 2]);
+    const mean = poolActivations(acts, 'mean');
+    const meanStd = poolActivations(acts, 'mean-std');
+    expect(Array.from(await mean.data())).toEqual([4, 2]);
+    const [m0, m1, s0, s1] = Array.from(await meanStd.data());
+    expect([m0, m1]).toEqual([4, 2]);
+    expect(s0).toBeCloseTo(Math.sqrt(5), 4); // (9 + 1 + 1 + 9) / 4
+    expect(s1).toBeCloseTo(0.001, 4); // sqrt(0 + 1e-6): the constant the fit used too
+    tf.dispose([acts, mean, meanStd]);
   });
 });

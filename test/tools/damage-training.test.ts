@@ -291,6 +291,7 @@ describe('not a road over several layers', () => {
       validationCount: 101,
       components: [2, 4, 6, 8],
       maxRoadRejection: 0.02,
+      pooling: 'mean',
       statsUrl: 'not-road.bin',
     });
     expect(fit.spec.layers.map((l) => l.layer)).toEqual(['early', 'late']);

@@ -5,16 +5,18 @@
  * score read from the layers its manifest names.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { damageForward, notRoadScorerOf } from '../../src/model/damage-forward';
+import { damageForward, notRoadFeatures } from '../../src/model/damage-forward';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { disposeNotRoadScorer, readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { modelManifestSchema } from '../../src/model/manifest';
 import { notRoadStatsBytes } from '../../src/model/not-road';
 import { decodePhoto } from '../../tools/data/decode';
-import { loadModelDir } from '../../tools/lib/model-dir';
+import { loadModelDir, readModelDir } from '../../tools/lib/model-dir';
 import { projectRoot } from '../../tools/lib/paths';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 
@@ -53,7 +55,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('train road-damage, then train not-road (fixture photos, smoke run)', () => {
-  it('writes a model folder whose not-a-road score sums the six default layers', async () => {
+  it('writes a model folder whose not-a-road score reads the ImageNet network it ships', async () => {
     const log = await train([
       'road-damage',
       ...DATA,
@@ -75,17 +77,19 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
       '96,128',
       '--no-eval',
     ]);
-    expect(log).toMatch(/not a road: Mahalanobis at conv_pw_3_relu .* summed/);
+    expect(log).toMatch(
+      /not a road: Mahalanobis on the ImageNet network mean-std features at conv_pw_13_relu/,
+    );
     const m = manifestOf();
     if (m.task !== 'road-damage' || !m.notRoad) throw new Error('expected a road-damage model');
-    expect(m.notRoad.layers.map((l) => l.layer)).toEqual([
-      'conv_pw_3_relu',
-      'conv_pw_5_relu',
-      'conv_pw_7_relu',
-      'conv_pw_9_relu',
-      'conv_pw_11_relu',
-      'conv_pw_13_relu',
+    expect(m.notRoad.layers.map((l) => [l.layer, l.pooling, l.dimensions])).toEqual([
+      ['conv_pw_13_relu', 'mean-std', 512],
     ]);
+    expect(m.notRoad.network).toMatchObject({
+      modelUrl: 'not-road-net/model.json',
+      inputSize: 224,
+    });
+    expect(existsSync(path.join(out, 'not-road-net', 'model.json'))).toBe(true);
     expect(m.training?.fieldPotholeRepeat).toBe(5);
     const bytes = m.notRoad.layers.reduce(
       (n, l) => n + notRoadStatsBytes(l.dimensions, l.components),
@@ -94,23 +98,57 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     expect(statSync(path.join(out, 'not-road.bin')).size).toBe(bytes);
   }, 240_000);
 
-  it('refits the statistics at other layers, and the app code scores a photo with them', async () => {
+  it('pools the ImageNet network as MobileNet itself computes (batch norm folded, cut at the layer)', async () => {
+    const m = manifestOf();
+    if (m.task !== 'road-damage' || !m.notRoad) throw new Error('expected a road-damage model');
+    const scorer = await readNotRoadStatsFor(out, m);
+    if (!scorer?.network) throw new Error('expected the ImageNet network');
+    const mobilenet = await tfl.loadLayersModel(
+      tf.io.fromMemory(readModelDir(path.join(fixtures, 'models', 'mobilenet_v1_0.25_224'))),
+    );
+    const body = tfl.model({
+      inputs: mobilenet.inputs,
+      outputs: mobilenet.getLayer('conv_pw_13_relu').output as tfl.SymbolicTensor,
+    });
+    const photo = await decodePhoto(path.join(fixtures, 'images', 'cat.jpg'), 224, 224, 'stretch');
+    const x = tf.tidy(() =>
+      tf.sub(tf.div(tf.tensor4d(Float32Array.from(photo.data), [1, 224, 224, 3]), 127.5), 1),
+    ) as tf.Tensor4D;
+    const [ours] = await notRoadFeatures(scorer, x);
+    const acts = body.predict(x) as tf.Tensor4D;
+    const mean = await tf.mean(acts, [1, 2]).data();
+    // The pooling's definition: sqrt(variance + 1e-6) (src/model/damage-forward.ts).
+    const std = await tf.sqrt(tf.add(tf.moments(acts, [1, 2]).variance, 1e-6)).data();
+    const expected = [...mean, ...std];
+    expect(ours.length).toBe(512);
+    const worst = Math.max(...expected.map((e, i) => Math.abs(e - ours[i]) / (1e-2 + Math.abs(e))));
+    expect(worst).toBeLessThan(1e-3);
+    tf.dispose([x, acts]);
+    mobilenet.dispose();
+    disposeNotRoadScorer(scorer);
+  }, 60_000);
+
+  it("refits the statistics at the model's own layers, and the app code scores a photo with them", async () => {
     await train([
       'not-road',
       '--model',
       out,
       ...DATA,
+      '--not-road-network',
+      'model',
       '--not-road-layers',
       'conv_pw_5_relu,conv_pw_13_relu',
     ]);
     const m = manifestOf();
     if (m.task !== 'road-damage' || !m.notRoad) throw new Error('expected a road-damage model');
-    expect(m.notRoad.layers.map((l) => l.layer)).toEqual(['conv_pw_5_relu', 'conv_pw_13_relu']);
+    expect(m.notRoad.layers.map((l) => [l.layer, l.pooling])).toEqual([
+      ['conv_pw_5_relu', 'mean'],
+      ['conv_pw_13_relu', 'mean'],
+    ]);
+    expect(m.notRoad.network).toBeUndefined();
+    expect(existsSync(path.join(out, 'not-road-net'))).toBe(false);
     const loaded = await loadModelDir(out);
-    const scorer = notRoadScorerOf(
-      new Uint8Array(readFileSync(path.join(out, 'not-road.bin'))).buffer,
-      m.notRoad,
-    );
+    const scorer = await readNotRoadStatsFor(out, m);
     const side = m.input.width;
     const photo = await decodePhoto(
       path.join(fixtures, 'images', 'cat.jpg'),
@@ -127,5 +165,6 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     expect(Number.isFinite(forward.notRoadScores[0])).toBe(true);
     expect(forward.notRoadScores[0]).toBeGreaterThan(0);
     loaded.dispose();
+    disposeNotRoadScorer(scorer);
   }, 240_000);
 });

@@ -2,16 +2,16 @@
  * The road-damage analysis the worker runs, in Node on the wasm backend with the model in
  * public/models/road-damage (whichever is there: the checks hold for any model of this format,
  * none reads its quality): one pass gives every type's probability and the not-a-road score
- * (which equals the score computed from tfjs's own spatial mean), the verdict follows the
+ * (which equals the score from the raw activations pooled in plain JavaScript), the verdict follows the
  * manifest's thresholds, and one batched Grad-CAM gives each type the same map as its own
  * Grad-CAM. Nothing leaks.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeCam } from '../../src/explain/cam/compute-cam';
 import { classLogit, classLogitEach } from '../../src/explain/targets';
-import { damageForward, notRoadScorerOf, type NotRoadScorer } from '../../src/model/damage-forward';
+import { damageForward, type NotRoadScorer } from '../../src/model/damage-forward';
+import { disposeNotRoadScorer, readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { photoVerdict, type PhotoVerdict } from '../../src/model/damage-verdict';
 import type { LoadedModel } from '../../src/model/load-model';
 import type { RoadDamageManifest } from '../../src/model/manifest';
@@ -40,14 +40,13 @@ beforeAll(async () => {
   if (model.manifest.task !== 'road-damage') throw new Error(`${MODEL_DIR} is not road-damage`);
   manifest = model.manifest;
   if (manifest.notRoad) {
-    const bytes = readFileSync(path.join(MODEL_DIR, manifest.notRoad.statsUrl));
-    scorer = notRoadScorerOf(
-      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      manifest.notRoad,
-    );
+    scorer = await readNotRoadStatsFor(MODEL_DIR, manifest);
   }
 });
-afterAll(() => model?.dispose());
+afterAll(() => {
+  model?.dispose();
+  disposeNotRoadScorer(scorer);
+});
 
 async function input(file: string): Promise<tf.Tensor4D> {
   return imageToModelInput(await readImageRgba(file), manifest.input);
@@ -64,14 +63,29 @@ describe('road-damage analysis (Node, wasm)', () => {
     const forward = await damageForward(model.adapter, x, scorer, manifest.cam.layer);
     expect(forward.probabilities[0].length).toBe(manifest.labels.length);
     for (const p of forward.probabilities[0]) expect(p).toBeGreaterThanOrEqual(0);
-    // The same score from each layer's activations alone and tfjs's own spatial mean (an
-    // independent route to the features than the one-pass read).
+    // The same score from each layer's raw activations, pooled here in plain JavaScript (an
+    // independent route to the features than the one the app takes): of the scorer's network
+    // over the input resized to its size, or of the model itself.
+    const network = scorer!.network;
+    const xin = network
+      ? (tf.image.resizeBilinear(x, [network.inputSize, network.inputSize]) as tf.Tensor4D)
+      : x;
     let direct = 0;
     for (const l of scorer!.layers) {
-      const pooled = tf.tidy(() => tf.mean(model.adapter.activations(x, l.layer), [1, 2]));
-      direct += notRoadScore(await pooled.data(), l.stats) / l.scale;
-      pooled.dispose();
+      const acts = (network?.adapter ?? model.adapter).activations(xin, l.layer);
+      const data = await acts.data();
+      const c = acts.shape[3]!;
+      acts.dispose();
+      const n = data.length / c;
+      const mean = new Float64Array(c);
+      const sq = new Float64Array(c);
+      for (let i = 0; i < data.length; i++) mean[i % c] += data[i] / n;
+      for (let i = 0; i < data.length; i++) sq[i % c] += (data[i] - mean[i % c]) ** 2 / n;
+      const std = Array.from(sq, (v) => Math.sqrt(v + 1e-6));
+      const features = l.pooling === 'mean' ? [...mean] : [...mean, ...std];
+      direct += notRoadScore(features, l.stats) / l.scale;
     }
+    if (xin !== x) xin.dispose();
     expect(forward.notRoadScores[0]).toBeCloseTo(direct, 2);
     x.dispose();
     expect(tf.memory().numTensors).toBe(before);

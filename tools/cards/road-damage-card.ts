@@ -55,14 +55,25 @@ function outputsSection(m: RoadDamageManifest): string[] {
     ),
   );
   const nr = m.notRoad;
+  const poolingText = (layers: NonNullable<typeof nr>['layers']) =>
+    layers.every((l) => l.pooling === 'mean-std')
+      ? "each channel's spatial mean and standard deviation"
+      : "the spatial mean of the layer's output";
   if (nr) {
     out.push('');
     out.push(
-      `**Not a road.** Before any verdict: at each of ${nr.layers.length} layers, the squared ` +
-        `Mahalanobis distance of the photo's pooled features (the spatial mean of the layer's ` +
-        `output) from those of the ${nr.fittedOn} training photos, along their leading principal ` +
+      `**Not a road.** Before any verdict: ` +
+        (nr.network
+          ? `the photo goes through a second network, ${nr.network.description} ` +
+            `(\`${nr.network.modelUrl}\`). Fine-tuning for damage types teaches the model's own ` +
+            `layers to ignore whatever is not damage, a cat included; the ImageNet network still ` +
+            `describes what a photo shows. `
+          : '') +
+        `${nr.layers.length > 1 ? `At each of ${nr.layers.length} layers` : 'At one layer'}, the squared ` +
+        `Mahalanobis distance of the photo's pooled features (${poolingText(nr.layers)}) ` +
+        `from those of the ${nr.fittedOn} training photos, along their leading principal ` +
         `directions plus the rest at its mean variance, divided by its median on the validation ` +
-        `road photos; the score is the sum (\`${nr.statsUrl}\`, ` +
+        `road photos${nr.layers.length > 1 ? '; the score is the sum' : ', is the score'} (\`${nr.statsUrl}\`, ` +
         `${(nr.layers.reduce((n, l) => n + 4 * (l.dimensions * (l.components + 1) + l.components), 0) / 1024).toFixed(0)} KB): ` +
         nr.layers
           .map(
@@ -70,22 +81,25 @@ function outputsSection(m: RoadDamageManifest): string[] {
               `\`${l.layer}\` (${l.dimensions} values, ${l.components} directions, median ${l.scale.toFixed(1)})`,
           )
           .join(', ') +
-        `. Early layers see texture and colour, the last one what the head sees. ` +
-        `A photo scoring above **${nr.threshold.toFixed(2)}** does not look like a road surface. The ` +
+        `. A photo scoring above **${nr.threshold.toFixed(2)}** does not look like a road surface. The ` +
         `threshold turns away at most ${pct(nr.thresholdRule.maxRoadRejection)} of the ` +
         `validation road photos (${nr.thresholdRule.validationRoadRejected} of ` +
         `${nr.thresholdRule.validationRoadPhotos}); no photo that is not a road was used to set it.`,
     );
   }
   out.push('');
-  out.push('**What the app computes from this manifest, in the one forward pass:**');
+  out.push(
+    nr?.network
+      ? "**What the app computes from this manifest, in the model's pass and the not-a-road network's:**"
+      : '**What the app computes from this manifest, in the one forward pass:**',
+  );
   out.push('');
   out.push(
     [
       `1. The photo stretched to ${m.input.width}x${m.input.height}, ${normalisationText(m)}.`,
       `2. The outputs: ${m.types.length} calibrated probabilities, in the order of \`labels\`.`,
       nr
-        ? `3. In the same pass, the activations of ${nr.layers.map((l) => `\`${l.layer}\``).join(', ')} (Grad-CAM needs the last anyway); each one's spatial mean scored with \`notRoadScore\` (src/model/not-road.ts) against its block of \`${nr.statsUrl}\` and divided by its \`scale\`; the sum above \`notRoad.threshold\`: "This doesn't look like a road surface".`
+        ? `3. ${nr.network ? `A second pass, of \`${nr.network.modelUrl}\` over the model input resized to ${nr.network.inputSize}x${nr.network.inputSize}, to` : 'In the same pass, the activations of'} ${nr.layers.map((l) => `\`${l.layer}\``).join(', ')}; each one pooled (\`poolActivations\`, src/model/damage-forward.ts), scored with \`notRoadScore\` (src/model/not-road.ts) against its block of \`${nr.statsUrl}\` and divided by its \`scale\`; the sum above \`notRoad.threshold\`: "This doesn't look like a road surface".`
         : '3. (No not-a-road statistics.)',
       '4. Per type: found (probability ≥ `threshold`), not sure (in `notSure`), or not found; `src/model/damage-verdict.ts` does this.',
       `5. The heatmap of each found type: Grad-CAM of its **logit** (\`classLogit(output)\`) at \`${m.cam.layer}\`; the gradient of a saturated sigmoid probability is zero.`,
@@ -212,7 +226,18 @@ function metricsSection(m: RoadDamageManifest, places?: HeldOutPlaces): string[]
         `${pct(report.not_road_rate)} (${folders.map((f) => `\`${f}\` ${pct(report.by_folder[f].not_road_rate)}`).join(', ')}).`,
       '',
     );
-    if ((m.notRoad?.layers.length ?? 0) > 1) {
+    const halves = metrics.notRoad.halves;
+    if (m.notRoad?.network && halves) {
+      out.push(
+        `Not an untouched check. The network, layer and pooling were chosen by comparing them ` +
+          `(the model's own layers and the ImageNet network's, channel means alone or with ` +
+          `standard deviations) on the even-numbered half of this folder's photos (file order); ` +
+          `the odd-numbered half was looked at only for the choice. Even half: ` +
+          `${pct(halves.even)} turned away; **odd half: ${pct(halves.odd)}**, the fairer figure. ` +
+          `The number of directions and the threshold come from road photos alone.`,
+        '',
+      );
+    } else if ((m.notRoad?.layers.length ?? 0) > 1) {
       out.push(
         'Not an untouched check: the layers are fixed by a rule (every second block from the ' +
           'last one kept as trained on ImageNet to the CAM layer), but single layers and a few ' +

@@ -26,7 +26,7 @@ import { tf } from '../lib/tf-node';
 import { boxFigures, mapOntoPhoto, perturbationAucs } from './box-figures';
 import { outputSpecs, potholeSpec, type OutputSpec } from './model-outputs';
 import { scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
-import { readNotRoadStatsFor } from './not-road-score';
+import { disposeNotRoadScorer, readNotRoadStatsFor } from './not-road-score';
 import { summarize, type PhotoResult } from './report';
 import { SeenPhotos, readSplitFile } from './split-file';
 
@@ -150,7 +150,7 @@ export async function evaluatePhotos(
   const batchSize = options.batchSize ?? 16;
   const notRoad: NotRoadScorer | undefined =
     manifest.task === 'road-damage' && options.modelDir
-      ? readNotRoadStatsFor(options.modelDir, manifest)
+      ? await readNotRoadStatsFor(options.modelDir, manifest)
       : undefined;
   const results: PhotoResult[] = [];
 
@@ -226,6 +226,7 @@ export async function evaluatePhotos(
     }
     options.log?.(`  ${Math.min(start + batchSize, photos.length)}/${photos.length} photos`);
   }
+  disposeNotRoadScorer(notRoad);
   return results;
 }
 

@@ -295,7 +295,7 @@ async function notRoadFigures(
   modelDir: string,
   dir: string,
   log: (line: string) => void,
-): Promise<{ n: number; not_road_rate: number }> {
+): Promise<{ n: number; not_road_rate: number; halves: { even: number; odd: number } }> {
   const { evaluateNotRoadFolder } = await import('./not-road-score');
   const { inputTensor, modelInputOf } = await import('./evaluate');
   const { manifest } = loaded;
@@ -303,7 +303,11 @@ async function notRoadFigures(
     inputTensor([await modelInputOf({ path: file }, manifest)], manifest),
   );
   log(`not a road: ${Math.round(r.not_road_rate * r.n)} of ${r.n} photos in ${dir} turned away`);
-  return { n: r.n, not_road_rate: r.not_road_rate };
+  const rate = (half: 0 | 1) => {
+    const scores = r.scores.filter((_, i) => i % 2 === half);
+    return scores.filter((s) => s > r.threshold).length / Math.max(1, scores.length);
+  };
+  return { n: r.n, not_road_rate: r.not_road_rate, halves: { even: rate(0), odd: rate(1) } };
 }
 
 void runCli(main);

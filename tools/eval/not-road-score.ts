@@ -12,12 +12,18 @@ import { ToolError } from '../lib/tool-error';
 import { mapLimit } from '../data/decode';
 import { listPictures } from '../data/pictures';
 import { tf } from '../lib/tf-node';
+import { readModelDir } from '../lib/model-dir';
+import { buildAdapter } from '../../src/model/load-model';
+import type { ModelAdapter } from '../../src/explain/adapters/types';
 
-/** The model folder's not-a-road statistics, or undefined when its manifest has none. */
-export function readNotRoadStatsFor(
+/**
+ * The model folder's not-a-road statistics (and the network they read, when the manifest names
+ * one: the caller disposes it with disposeNotRoadScorer), or undefined when it has none.
+ */
+export async function readNotRoadStatsFor(
   modelDir: string,
   manifest: RoadDamageManifest,
-): NotRoadScorer | undefined {
+): Promise<NotRoadScorer | undefined> {
   const spec = manifest.notRoad;
   if (!spec) return undefined;
   const file = path.join(modelDir, spec.statsUrl);
@@ -30,7 +36,25 @@ export function readNotRoadStatsFor(
   }
   const bytes = readFileSync(file);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return notRoadScorerOf(buffer, spec);
+  let network: ModelAdapter | undefined;
+  if (spec.network) {
+    const dir = path.dirname(path.join(modelDir, spec.network.modelUrl));
+    const file = path.join(modelDir, spec.network.modelUrl);
+    if (!existsSync(file)) {
+      throw new ToolError(
+        'bad-model-folder',
+        `The network of the model's not-a-road check, ${spec.network.modelUrl}, is missing ` +
+          `from ${modelDir}: copy the whole model folder.`,
+      );
+    }
+    network = await buildAdapter('layers', tf.io.fromMemory(readModelDir(dir)), {}, true);
+  }
+  return notRoadScorerOf(buffer, spec, network);
+}
+
+/** Frees the scorer's network, if it has one. */
+export function disposeNotRoadScorer(scorer: NotRoadScorer | undefined): void {
+  scorer?.network?.adapter.dispose();
 }
 
 /** `eval --not-road DIR`: how many of these photos the score turns away. */
@@ -40,10 +64,10 @@ export async function evaluateNotRoadFolder(
   dir: string,
   decode: (file: string) => Promise<tf.Tensor4D>,
   batchSize = 16,
-): Promise<{ n: number; not_road_rate: number; scores: number[] }> {
+): Promise<{ n: number; not_road_rate: number; scores: number[]; threshold: number }> {
   const { manifest } = loaded;
   const scorer =
-    manifest.task === 'road-damage' ? readNotRoadStatsFor(modelDir, manifest) : undefined;
+    manifest.task === 'road-damage' ? await readNotRoadStatsFor(modelDir, manifest) : undefined;
   if (!scorer) {
     throw new ToolError(
       'bad-model-folder',
@@ -63,9 +87,11 @@ export async function evaluateNotRoadFolder(
       x.dispose();
     }
   }
+  disposeNotRoadScorer(scorer);
   return {
     n: files.length,
     not_road_rate: scores.filter((s) => s > scorer.threshold).length / files.length,
     scores,
+    threshold: scorer.threshold,
   };
 }

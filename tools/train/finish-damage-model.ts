@@ -11,6 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Calibration, DamageOutput, NotRoad } from '../../src/model/damage-manifest';
 import { DAMAGE_TYPES, type DamageTypeName } from '../../src/model/damage-types';
 import type { NotRoadStats } from '../../src/model/not-road';
+import type { NotRoadPooling } from '../../src/model/damage-forward';
 import {
   expectedCalibrationError,
   thresholdAtSpecificity,
@@ -202,6 +203,9 @@ export function fitNotRoad(args: {
   components: readonly number[];
   maxRoadRejection: number;
   statsUrl: string;
+  pooling: NotRoadPooling;
+  /** The network the layers belong to (absent: the model's own). */
+  network?: NotRoad['network'];
 }): { stats: NotRoadStats[]; spec: NotRoad; validationScores: number[] } {
   const validationScores = new Array<number>(args.validationCount).fill(0);
   const fitted = args.train.map(({ layer, features, channels }, i) => {
@@ -226,6 +230,7 @@ export function fitNotRoad(args: {
       stats,
       layer: {
         layer,
+        pooling: args.pooling,
         dimensions: stats.dimensions,
         components: stats.components,
         residualVariance: stats.residualVariance,
@@ -251,32 +256,8 @@ export function fitNotRoad(args: {
         validationRoadRejected: validationScores.filter((s) => s > threshold).length,
       },
       fittedOn: args.trainCount,
+      ...(args.network ? { network: args.network } : {}),
       layers: fitted.map((f) => f.layer),
     },
   };
-}
-
-/** fitNotRoad on a trained model's photos: its pooled features at `layers`, logged. */
-export function notRoadForModel(
-  model: tfl.LayersModel,
-  layers: readonly string[],
-  train: Pick<DamageExamples, 'count' | 'inputs'>,
-  validation: Pick<DamageExamples, 'count' | 'inputs'>,
-  options: { components: readonly number[]; maxRoadRejection: number; statsUrl: string },
-  log: (line: string) => void,
-): ReturnType<typeof fitNotRoad> {
-  const notRoad = fitNotRoad({
-    train: pooledFeaturesAt(model, layers, train),
-    trainCount: train.count,
-    validation: pooledFeaturesAt(model, layers, validation),
-    validationCount: validation.count,
-    ...options,
-  });
-  log(
-    `not a road: Mahalanobis at ${notRoad.spec.layers
-      .map((l) => `${l.layer} (${l.components} of ${l.dimensions} directions)`)
-      .join(', ')}, summed; threshold ${notRoad.spec.threshold.toFixed(2)} (turns away ` +
-      `${notRoad.spec.thresholdRule.validationRoadRejected} of ${validation.count} validation road photos)`,
-  );
-  return notRoad;
 }

@@ -33,9 +33,10 @@ import {
   DEFAULT_FIELD_POTHOLE_REPEAT,
   DEFAULT_FROZEN_BLOCKS,
   DEFAULT_INPUT_SIZES,
-  DEFAULT_NOT_ROAD_LAYERS,
   DEFAULT_TARGET_SPECIFICITY,
+  NOT_ROAD_DEFAULTS,
   POTHOLE_ARCHITECTURES,
+  type NotRoadSetup,
   type PotholeArchitecture,
 } from './options';
 import type { ComparisonRow } from '../../src/model/training-records';
@@ -79,8 +80,14 @@ const USAGE = `Usage:
                             validation photos without it below (default ${DEFAULT_TARGET_SPECIFICITY})
       --sure-confidence X   below this calibrated chance of being right a verdict is "not
                             sure" (default 0.8)
-      --not-road-layers LIST  layers whose pooled features the not-a-road score sums (default
-                            ${DEFAULT_NOT_ROAD_LAYERS.join(',')})
+      --not-road-network imagenet|model  whose features the not-a-road score reads (default
+                            imagenet: the MobileNet before fine-tuning, shipped beside the model;
+                            model: the model's own layers, in the same pass)
+      --not-road-layers LIST  layers whose pooled features it sums (default imagenet:
+                            ${NOT_ROAD_DEFAULTS.imagenet.layers.join(',')}; model:
+                            ${NOT_ROAD_DEFAULTS.model.layers.join(',')})
+      --not-road-pooling mean|mean-std  per channel: the spatial mean, or the mean and standard
+                            deviation (default imagenet: ${NOT_ROAD_DEFAULTS.imagenet.pooling}; model: ${NOT_ROAD_DEFAULTS.model.pooling})
       --not-road-components LIST  numbers of principal directions of the not-a-road statistics
                             to choose from by the validation road photos' likelihood
                             (default 8,16,32,64,128)
@@ -97,8 +104,9 @@ const USAGE = `Usage:
                             ${DEFAULT_FIELD_POTHOLE_REPEAT}): few beside the web photos' potholes, they are the ones that count
       --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --negative-crops R, --box-loss W, --patience N,
       --batch-size N, --lr X, --seed N, --frame-block N, --mobilenet DIR, --id, --version: as above
-  npm run train -- not-road --model DIR [--data DIR ...] [--not-road-layers LIST]
-      [--not-road-components LIST] [--max-road-rejection X]
+  npm run train -- not-road --model DIR [--data DIR ...] [--not-road-network imagenet|model]
+      [--not-road-layers LIST] [--not-road-pooling P] [--not-road-components LIST]
+      [--max-road-rejection X] [--mobilenet DIR]
       Fits a trained road-damage model's not-a-road statistics again (what road-damage does after
       training) from the photos of its split.json; then measure it with npm run eval -- --update-model.
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
@@ -114,19 +122,46 @@ function commandLine(argv: readonly string[]): string {
   );
 }
 
-function notRoadLayersOf(value: string | undefined): string[] {
-  const layers = (value ?? DEFAULT_NOT_ROAD_LAYERS.join(','))
+/** The not-a-road options of `train road-damage` and `train not-road`. */
+function notRoadSetupOf(o: {
+  'not-road-network'?: string;
+  'not-road-layers'?: string;
+  'not-road-pooling'?: string;
+  'not-road-components'?: string;
+  'max-road-rejection'?: string;
+}): NotRoadSetup {
+  const network = o['not-road-network'] ?? 'imagenet';
+  if (network !== 'imagenet' && network !== 'model') {
+    throw usageError(`--not-road-network must be imagenet or model, not "${network}".`, USAGE);
+  }
+  const defaults = NOT_ROAD_DEFAULTS[network];
+  const layers = (o['not-road-layers'] ?? defaults.layers.join(','))
     .split(',')
     .map((l) => l.trim())
     .filter(Boolean);
   if (layers.length === 0) throw usageError('--not-road-layers needs at least one layer.', USAGE);
-  return layers;
-}
-
-function notRoadComponentsOf(value: string | undefined): number[] {
-  return (value ?? '8,16,32,64,128')
-    .split(',')
-    .map((v) => parseNumber('not-road-components', v.trim(), 0, USAGE));
+  const pooling = o['not-road-pooling'] ?? defaults.pooling;
+  if (pooling !== 'mean' && pooling !== 'mean-std') {
+    throw usageError(`--not-road-pooling must be mean or mean-std, not "${pooling}".`, USAGE);
+  }
+  return {
+    network,
+    layers,
+    pooling,
+    components: (o['not-road-components'] ?? '8,16,32,64,128')
+      .split(',')
+      .map((v) => parseNumber('not-road-components', v.trim(), 0, USAGE)),
+    maxRoadRejection: parseNumber(
+      'max-road-rejection',
+      o['max-road-rejection'] ?? '0.02',
+      0,
+      USAGE,
+      {
+        integer: false,
+        min: 0,
+      },
+    ),
+  };
 }
 
 function outputStrideOf(value: string | undefined): 16 | 32 {
@@ -236,6 +271,8 @@ async function main(): Promise<void> {
         'sure-confidence': { type: 'string' },
         'not-road-components': { type: 'string' },
         'not-road-layers': { type: 'string' },
+        'not-road-network': { type: 'string' },
+        'not-road-pooling': { type: 'string' },
         'max-road-rejection': { type: 'string' },
         'not-road': { type: 'string' },
       },
@@ -376,9 +413,7 @@ async function main(): Promise<void> {
       fieldPotholeRepeat: num('field-pothole-repeat', DEFAULT_FIELD_POTHOLE_REPEAT, { min: 1 }),
       targetSpecificity: specificity,
       sureConfidence: num('sure-confidence', 0.8, { integer: false, min: 0.5 }),
-      notRoadLayers: notRoadLayersOf(o['not-road-layers']),
-      notRoadComponents: notRoadComponentsOf(o['not-road-components']),
-      maxRoadRejection: num('max-road-rejection', 0.02, { integer: false, min: 0 }),
+      notRoad: notRoadSetupOf(o),
       ...(sharedNotRoad ? { notRoadCheck: sharedNotRoad } : {}),
       splitFrom:
         o['split-from'] ??
@@ -405,14 +440,18 @@ async function main(): Promise<void> {
   } else if (command === 'not-road') {
     if (!o.model)
       throw usageError('Give the --model folder whose not-a-road statistics to fit.', USAGE);
+    const notRoad = notRoadSetupOf(o);
     const args = {
       model: o.model,
       data: o.data?.length
         ? o.data
         : DEFAULT_DAMAGE_DATA.map((d) => relativeToHere(path.join(sharedDir(), 'data', d))),
-      notRoadLayers: notRoadLayersOf(o['not-road-layers']),
-      notRoadComponents: notRoadComponentsOf(o['not-road-components']),
-      maxRoadRejection: num('max-road-rejection', 0.02, { integer: false, min: 0 }),
+      notRoad,
+      // Looked for only when the ImageNet network is the one read.
+      mobilenetDir:
+        notRoad.network === 'imagenet'
+          ? path.resolve(o.mobilenet ?? path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224'))
+          : undefined,
       frameBlock: num('frame-block', DEFAULT_FRAME_BLOCK),
     };
     for (const d of args.data) readPhotoFolder(d);

@@ -1,4 +1,6 @@
 /** Choices of the train command, in a module without dependencies so the command line loads fast. */
+import type { NotRoadPooling } from '../../src/model/damage-forward';
+
 export type PotholeArchitecture = 'mobilenet' | 'seed-cnn';
 export const POTHOLE_ARCHITECTURES: readonly PotholeArchitecture[] = ['mobilenet', 'seed-cnn'];
 
@@ -29,15 +31,34 @@ export const DEFAULT_DAMAGE_DATA = [
  * at the smallest. 256 (the field photos' own size) over 224: measured, see the model card.
  */
 export const DEFAULT_INPUT_SIZES = [256, 288, 320] as const;
-/**
- * Where the not-a-road score reads the photo's features: every second block from the last one
- * kept as trained on ImageNet (texture and colour) to the CAM layer (what the head sees).
- */
-export const DEFAULT_NOT_ROAD_LAYERS = [
-  'conv_pw_3_relu',
-  'conv_pw_5_relu',
-  'conv_pw_7_relu',
-  'conv_pw_9_relu',
-  'conv_pw_11_relu',
-  'conv_pw_13_relu',
-] as const;
+
+export type NotRoadNetworkName = 'imagenet' | 'model';
+
+/** Per network: the layers and pooling used unless the command says otherwise. */
+export const NOT_ROAD_DEFAULTS: Record<
+  NotRoadNetworkName,
+  { layers: string[]; pooling: NotRoadPooling }
+> = {
+  imagenet: { layers: ['conv_pw_13_relu'], pooling: 'mean-std' },
+  // Every second block from the last one kept as trained on ImageNet to the CAM layer.
+  model: {
+    layers: [
+      'conv_pw_3_relu',
+      'conv_pw_5_relu',
+      'conv_pw_7_relu',
+      'conv_pw_9_relu',
+      'conv_pw_11_relu',
+      'conv_pw_13_relu',
+    ],
+    pooling: 'mean',
+  },
+};
+
+export interface NotRoadSetup {
+  network: NotRoadNetworkName;
+  layers: string[];
+  pooling: NotRoadPooling;
+  /** Principal directions to choose from (by the validation road photos' likelihood). */
+  components: number[];
+  maxRoadRejection: number;
+}

@@ -4,7 +4,7 @@
  * and rewrites not-road.bin and the manifest's notRoad entry. The held-out figures are then out
  * of date: `npm run eval -- --update-model` measures them again.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { modelManifestSchema } from '../../src/model/manifest';
 import { serializeNotRoadStats } from '../../src/model/not-road';
@@ -12,16 +12,17 @@ import { SPLIT_FILE } from '../eval/split-file';
 import { readManifest, writeManifest } from '../lib/model-dir';
 import { ToolError } from '../lib/tool-error';
 import { loadDamageExamples, readDamageData } from './damage-data';
-import { notRoadForModel } from './finish-damage-model';
+import { fitNotRoadFor, NOT_ROAD_NETWORK_DIR } from './not-road-network';
+import type { NotRoadSetup } from './options';
 import { loadLayersModelFromDir } from './model-files';
 import { NOT_ROAD_STATS_FILE } from './road-damage';
 
 export interface RefitNotRoadArgs {
   model: string;
   data: string[];
-  notRoadLayers: string[];
-  notRoadComponents: number[];
-  maxRoadRejection: number;
+  notRoad: NotRoadSetup;
+  /** The pretrained MobileNet (for the ImageNet network). */
+  mobilenetDir?: string;
   frameBlock: number;
 }
 
@@ -45,19 +46,22 @@ export async function refitNotRoad(
   const train = await loadDamageExamples(data, data.plan.train, types, sizes);
   const validation = await loadDamageExamples(data, data.plan.validation, types, sizes);
   const model = await loadLayersModelFromDir(args.model);
-  const notRoad = notRoadForModel(
+  const notRoad = await fitNotRoadFor(
+    args.notRoad,
     model,
-    args.notRoadLayers,
+    manifest.input.width,
+    args.mobilenetDir,
     train,
     validation,
-    {
-      components: args.notRoadComponents,
-      maxRoadRejection: args.maxRoadRejection,
-      statsUrl: NOT_ROAD_STATS_FILE,
-    },
+    args.model,
+    NOT_ROAD_STATS_FILE,
     log,
   );
   model.dispose();
+  if (!notRoad.spec.network) {
+    // An ImageNet network of an earlier fit would stay behind, named by nothing.
+    rmSync(path.join(args.model, NOT_ROAD_NETWORK_DIR), { recursive: true, force: true });
+  }
   writeFileSync(path.join(args.model, NOT_ROAD_STATS_FILE), serializeNotRoadStats(notRoad.stats));
   writeManifest(args.model, modelManifestSchema.parse({ ...manifest, notRoad: notRoad.spec }));
   log(

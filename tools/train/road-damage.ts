@@ -21,7 +21,9 @@ import { readManifest, writeManifest } from '../lib/model-dir';
 import { mobilenetNetwork, type BuiltModel } from './architectures';
 import { loadDamageExamples, readDamageData, type DamageData } from './damage-data';
 import { damageValidation, predictDamage, trainDamageModel } from './damage-train-loop';
-import { calibrateOutputs, featuresAndLogits, notRoadForModel } from './finish-damage-model';
+import { calibrateOutputs, featuresAndLogits } from './finish-damage-model';
+import { fitNotRoadFor } from './not-road-network';
+import type { NotRoadSetup } from './options';
 import { trainingMachine } from './machine';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
@@ -52,12 +54,8 @@ export interface RoadDamageTrainArgs {
   targetSpecificity: Record<string, number>;
   /** Calibrated chance of being right below which a verdict is "not sure". */
   sureConfidence: number;
-  /** Layers whose pooled features the not-a-road score sums (see finish-damage-model.ts). */
-  notRoadLayers: string[];
-  /** Candidate numbers of principal directions for the not-a-road statistics. */
-  notRoadComponents: number[];
-  /** At most this share of validation road photos is called "not a road". */
-  maxRoadRejection: number;
+  /** Where and how the not-a-road score reads a photo (see not-road-network.ts). */
+  notRoad: NotRoadSetup;
   /** Photos that are not roads, to check (never tune) the not-a-road answer on. */
   notRoadCheck?: string;
   splitFrom?: string;
@@ -259,16 +257,15 @@ export async function trainRoadDamage(
         `${t.thresholdRule.validationRecall?.toFixed(3)}); not sure ${t.notSure.from.toFixed(3)}-${t.notSure.to.toFixed(3)}`,
     );
   }
-  const notRoad = notRoadForModel(
+  const notRoad = await fitNotRoadFor(
+    args.notRoad,
     built.model,
-    args.notRoadLayers,
+    inputSize,
+    args.mobilenetDir,
     trainWhole,
     validation,
-    {
-      components: args.notRoadComponents,
-      maxRoadRejection: args.maxRoadRejection,
-      statsUrl: NOT_ROAD_STATS_FILE,
-    },
+    args.out,
+    NOT_ROAD_STATS_FILE,
     log,
   );
 

@@ -1,0 +1,76 @@
+/**
+ * The worker's loading of the not-a-road check (fetchNotRoadScorer), over the bundled model's
+ * files served by a fetch that reads them from disk, as the service worker's cache would: the
+ * statistics and the ImageNet network the manifest names load and score like the tools' loader;
+ * a model folder copied without its network fails with an error that says what to do.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notRoadFeatures, type NotRoadScorer } from '../../src/model/damage-forward';
+import type { RoadDamageManifest } from '../../src/model/manifest';
+import { ModelLoadError } from '../../src/model/model-load-error';
+import { notRoadScore } from '../../src/model/not-road';
+import { imageToModelInput } from '../../src/model/preprocess';
+import { fetchNotRoadScorer } from '../../src/workers/damage-analysis';
+import { disposeNotRoadScorer, readNotRoadStatsFor } from '../../tools/eval/not-road-score';
+import { readImageRgba } from '../../tools/lib/images';
+import { readManifest } from '../../tools/lib/model-dir';
+import { projectRoot } from '../../tools/lib/paths';
+import { tf, useBackend } from '../../tools/lib/tf-node';
+
+const MODEL_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
+const MANIFEST_URL = 'https://roadcam.test/models/road-damage/manifest.json';
+const CAT_PHOTO = path.join(projectRoot, 'test/fixtures/images/cat.jpg');
+
+/** Serves the model folder; `missing` paths answer 404 as a half-copied cache would. */
+function folderFetch(missing: readonly string[] = []) {
+  return async (input: string): Promise<Response> => {
+    const rel = new URL(input).pathname.replace('/models/road-damage/', '');
+    if (missing.includes(rel)) return new Response('not found', { status: 404 });
+    return new Response(readFileSync(path.join(MODEL_DIR, rel)));
+  };
+}
+
+let manifest: RoadDamageManifest;
+const scorers: (NotRoadScorer | undefined)[] = [];
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  const m = readManifest(MODEL_DIR);
+  if (m.task !== 'road-damage' || !m.notRoad?.network) {
+    throw new Error(`${MODEL_DIR} does not read a network for its not-a-road check`);
+  }
+  manifest = m;
+});
+afterAll(() => scorers.forEach(disposeNotRoadScorer));
+
+describe('the worker loads the not-a-road check with its network', () => {
+  it('scores a photo as the tools do', async () => {
+    const worker = await fetchNotRoadScorer(manifest, MANIFEST_URL, folderFetch());
+    const tools = await readNotRoadStatsFor(MODEL_DIR, manifest);
+    scorers.push(worker, tools);
+    expect(worker?.network?.inputSize).toBe(manifest.notRoad!.network!.inputSize);
+    const x = imageToModelInput(await readImageRgba(CAT_PHOTO), manifest.input);
+    const score = async (s: NotRoadScorer) => {
+      const pooled = await notRoadFeatures(s, x);
+      return s.layers.reduce((sum, l, k) => sum + notRoadScore(pooled[k], l.stats) / l.scale, 0);
+    };
+    const [a, b] = [await score(worker!), await score(tools!)];
+    x.dispose();
+    expect(a).toBeGreaterThan(0);
+    expect(a).toBeCloseTo(b, 3);
+  });
+
+  it('says what to do when the network is missing from the cache', async () => {
+    const missing = [manifest.notRoad!.network!.modelUrl];
+    const before = tf.memory().numTensors;
+    const error = await fetchNotRoadScorer(manifest, MANIFEST_URL, folderFetch(missing)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect((error as ModelLoadError).code).toBe('model-missing');
+    expect((error as Error).message).toMatch(/not a road.*Open the app once with a network/s);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

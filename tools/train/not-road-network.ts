@@ -1,0 +1,164 @@
+/**
+ * Where the not-a-road score reads a photo's features, and fitting it there.
+ *
+ * - `imagenet` (default): MobileNet v1 0.25 as ImageNet trained it, before any fine-tuning, up to
+ *   conv_pw_13_relu, its channels' spatial means and standard deviations. It ships in the model
+ *   folder (not-road-net/, 0.9 MB) and runs beside the model on the phone. Fine-tuning for damage
+ *   types teaches the model's own layers to ignore whatever is not damage, a cat included; the
+ *   ImageNet network still describes what a photo shows.
+ * - `model`: the model's own layers (read in the same pass; road-damage 2.0-2.1's choice).
+ *
+ * Both are fitted by the same code the app scores with (src/model/damage-forward.ts), on
+ * training road photos only; the threshold comes from validation road photos.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { ModelAdapter } from '../../src/explain/adapters/types';
+import { LayersModelAdapter } from '../../src/explain/adapters/layers-adapter';
+import { compileLayersAdapter } from '../../src/explain/compiled/from-layers';
+import type { NotRoad } from '../../src/model/damage-manifest';
+import { notRoadFeatures, type NotRoadPooling } from '../../src/model/damage-forward';
+import { tf } from '../lib/tf-node';
+import { mobilenetNetwork } from './architectures';
+import type { DamageExamples } from './damage-examples';
+import { fitNotRoad } from './finish-damage-model';
+import type { NotRoadSetup } from './options';
+import { saveLayersModelToDir } from './model-files';
+
+/** The model folder's subfolder holding the ImageNet network. */
+export const NOT_ROAD_NETWORK_DIR = 'not-road-net';
+/** ImageNet's own input size for this MobileNet: its features are what ImageNet taught there. */
+export const NOT_ROAD_NETWORK_INPUT = 224;
+
+/**
+ * ImageNet's MobileNet up to the deepest of `layers`, batch norm folded, with a global average
+ * pool as its output (so that the explain core's adapters, made for classifiers, take it).
+ */
+export async function imagenetFeatureNetwork(
+  mobilenetDir: string,
+  layers: readonly string[],
+): Promise<tfl.LayersModel> {
+  const order = (l: string) => Number(/_(\d+)_/.exec(l)?.[1] ?? 0);
+  const deepest = [...layers].sort((a, b) => order(b) - order(a))[0];
+  const built = await mobilenetNetwork({
+    mobilenetDir,
+    inputSize: NOT_ROAD_NETWORK_INPUT,
+    outputs: 1,
+    featureLayer: deepest,
+    dropout: 0,
+    seed: 0,
+  });
+  const body = tfl.model({
+    inputs: built.model.inputs,
+    outputs: built.model.getLayer('head_pool').output as tfl.SymbolicTensor,
+    name: 'roadcam_not_road_mobilenet_v1_025',
+  });
+  return body;
+}
+
+/** Pooled features of photos ([count x dimensions] per layer), as the app computes them. */
+export async function notRoadFeaturesOf(
+  network: ModelAdapter,
+  inputSize: number,
+  layers: readonly string[],
+  pooling: NotRoadPooling,
+  data: Pick<DamageExamples, 'count' | 'inputs'>,
+  batchSize = 32,
+): Promise<{ layer: string; features: Float32Array; channels: number }[]> {
+  const parts: Float32Array[][] = layers.map(() => []);
+  for (let start = 0; start < data.count; start += batchSize) {
+    const idx = Array.from(
+      { length: Math.min(batchSize, data.count - start) },
+      (_, i) => start + i,
+    );
+    const x = data.inputs(idx) as tf.Tensor4D;
+    try {
+      const pooled = await notRoadFeatures(
+        {
+          layers: layers.map((layer) => ({ layer, pooling })),
+          network: { adapter: network, inputSize },
+        },
+        x,
+      );
+      pooled.forEach((p, i) => parts[i].push(p));
+    } finally {
+      x.dispose();
+    }
+  }
+  return layers.map((layer, i) => {
+    const all = new Float32Array(parts[i].reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts[i]) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return { layer, features: all, channels: all.length / Math.max(1, data.count) };
+  });
+}
+
+/**
+ * Fits the not-a-road statistics of a trained model (`model`, input `inputSize`) on its
+ * training photos, at the setup's network; writes the ImageNet network into `outDir` when it
+ * is the one read.
+ */
+export async function fitNotRoadFor(
+  setup: NotRoadSetup,
+  model: tfl.LayersModel,
+  inputSize: number,
+  mobilenetDir: string | undefined,
+  train: Pick<DamageExamples, 'count' | 'inputs'>,
+  validation: Pick<DamageExamples, 'count' | 'inputs'>,
+  outDir: string,
+  statsUrl: string,
+  log: (line: string) => void,
+): Promise<ReturnType<typeof fitNotRoad>> {
+  let adapter: ModelAdapter;
+  let size = inputSize;
+  let network: NotRoad['network'];
+  let own: tfl.LayersModel | undefined;
+  if (setup.network === 'imagenet') {
+    if (!mobilenetDir) throw new Error('the ImageNet not-a-road network needs --mobilenet DIR');
+    own = await imagenetFeatureNetwork(mobilenetDir, setup.layers);
+    const dir = path.join(outDir, NOT_ROAD_NETWORK_DIR);
+    mkdirSync(dir, { recursive: true });
+    await saveLayersModelToDir(own, dir);
+    size = NOT_ROAD_NETWORK_INPUT;
+    network = {
+      modelUrl: `${NOT_ROAD_NETWORK_DIR}/model.json`,
+      inputSize: size,
+      description:
+        'MobileNet v1 0.25 as ImageNet trained it (before fine-tuning), batch norm folded, up ' +
+        `to ${setup.layers.join(', ')}; the model input resized to ${size}x${size}`,
+    };
+    adapter = compileLayersAdapter(new LayersModelAdapter(own));
+  } else {
+    adapter = compileLayersAdapter(new LayersModelAdapter(model));
+  }
+  try {
+    const features = (d: Pick<DamageExamples, 'count' | 'inputs'>) =>
+      notRoadFeaturesOf(adapter, size, setup.layers, setup.pooling, d);
+    const notRoad = fitNotRoad({
+      train: await features(train),
+      trainCount: train.count,
+      validation: await features(validation),
+      validationCount: validation.count,
+      components: setup.components,
+      maxRoadRejection: setup.maxRoadRejection,
+      statsUrl,
+      pooling: setup.pooling,
+      ...(network ? { network } : {}),
+    });
+    log(
+      `not a road: Mahalanobis on the ${setup.network === 'imagenet' ? 'ImageNet network' : "model's"} ` +
+        `${setup.pooling} features at ${notRoad.spec.layers
+          .map((l) => `${l.layer} (${l.components} of ${l.dimensions} directions)`)
+          .join(', ')}; threshold ${notRoad.spec.threshold.toFixed(2)} (turns away ` +
+        `${notRoad.spec.thresholdRule.validationRoadRejected} of ${validation.count} validation road photos)`,
+    );
+    return notRoad;
+  } finally {
+    // The compiled adapter of the model itself must not dispose the model the caller saves.
+    if (own) adapter.dispose();
+  }
+}
