@@ -38,12 +38,13 @@ export const NOT_ROAD_NETWORK_INPUT = 224;
 export async function imagenetFeatureNetwork(
   mobilenetDir: string,
   layers: readonly string[],
+  inputSize = NOT_ROAD_NETWORK_INPUT,
 ): Promise<tfl.LayersModel> {
   const order = (l: string) => Number(/_(\d+)_/.exec(l)?.[1] ?? 0);
   const deepest = [...layers].sort((a, b) => order(b) - order(a))[0];
   const built = await mobilenetNetwork({
     mobilenetDir,
-    inputSize: NOT_ROAD_NETWORK_INPUT,
+    inputSize,
     outputs: 1,
     featureLayer: deepest,
     dropout: 0,
