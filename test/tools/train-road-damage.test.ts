@@ -167,4 +167,34 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     loaded.dispose();
     disposeNotRoadScorer(scorer);
   }, 240_000);
+
+  it('compares the not-a-road candidates on a folder, halves apart, writing nothing', async () => {
+    const before = readFileSync(path.join(out, 'manifest.json'), 'utf8');
+    const log = await train([
+      'not-road-candidates',
+      '--model',
+      out,
+      ...DATA,
+      '--not-road',
+      path.join(fixtures, 'images'),
+      '--mobilenet',
+      path.join(fixtures, 'models', 'mobilenet_v1_0.25_224'),
+    ]);
+    const rows = log.split('\n').filter((l) => / \| .*% \| .*% \| .*%$/.test(l));
+    expect(rows.map((r) => r.split(' | ')[0])).toEqual([
+      "model's own layers, conv_pw_3_relu+conv_pw_5_relu+conv_pw_7_relu+conv_pw_9_relu+conv_pw_11_relu+conv_pw_13_relu, mean",
+      "model's own layers, conv_pw_3_relu+conv_pw_5_relu+conv_pw_7_relu+conv_pw_9_relu+conv_pw_11_relu+conv_pw_13_relu, mean-std",
+      'ImageNet network at 224 px, conv_pw_13_relu, mean',
+      'ImageNet network at 224 px, conv_pw_13_relu, mean-std',
+      'ImageNet network at 160 px, conv_pw_13_relu, mean-std',
+      'ImageNet network at 128 px, conv_pw_13_relu, mean-std',
+    ]);
+    // Two photos in the folder: each half holds one, so each share is 0% or 100%.
+    for (const r of rows) {
+      const [, , even, odd] = r.split(' | ');
+      expect(['0.0%', '100.0%']).toContain(even);
+      expect(['0.0%', '100.0%']).toContain(odd);
+    }
+    expect(readFileSync(path.join(out, 'manifest.json'), 'utf8')).toBe(before);
+  }, 240_000);
 });

@@ -234,7 +234,8 @@ function metricsSection(m: RoadDamageManifest, places?: HeldOutPlaces): string[]
           `standard deviations) on the even-numbered half of this folder's photos (file order); ` +
           `the odd-numbered half was looked at only for the choice. Even half: ` +
           `${pct(halves.even)} turned away; **odd half: ${pct(halves.odd)}**, the fairer figure. ` +
-          `The number of directions and the threshold come from road photos alone.`,
+          `The number of directions and the threshold come from road photos alone. The ` +
+          `comparison: \`npm run train -- not-road-candidates --model DIR\`.`,
         '',
       );
     } else if ((m.notRoad?.layers.length ?? 0) > 1) {

@@ -109,6 +109,11 @@ const USAGE = `Usage:
       [--max-road-rejection X] [--mobilenet DIR]
       Fits a trained road-damage model's not-a-road statistics again (what road-damage does after
       training) from the photos of its split.json; then measure it with npm run eval -- --update-model.
+  npm run train -- not-road-candidates --model DIR [--not-road DIR] [--data DIR ...] [--mobilenet DIR]
+      How the not-a-road method was chosen: each candidate (the model's own layers or the ImageNet
+      network's, pooled by mean or mean and standard deviation, at 224/160/128 px) fitted as
+      not-road fits it, and the share of the folder's even- and odd-numbered photos it turns away
+      (chosen on the even half), and of held-out road photos. Writes nothing.
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
       Trains the seed's MNIST network on the mnist package's digits (default out public/models/mnist).
   npm run train -- card --model DIR [--compare DIR ...]
@@ -458,6 +463,26 @@ async function main(): Promise<void> {
     await startBackend(backendOf(o.backend));
     const { refitNotRoad } = await import('./refit-not-road');
     await refitNotRoad(args, log);
+  } else if (command === 'not-road-candidates') {
+    if (!o.model) throw usageError('Give the --model folder to compare the methods on.', USAGE);
+    const setup = notRoadSetupOf(o);
+    const args = {
+      model: o.model,
+      data: o.data?.length
+        ? o.data
+        : DEFAULT_DAMAGE_DATA.map((d) => relativeToHere(path.join(sharedDir(), 'data', d))),
+      notRoadCheck: o['not-road'] ?? relativeToHere(path.join(sharedDir(), 'data', 'not-road')),
+      mobilenetDir: path.resolve(
+        o.mobilenet ?? path.join(sharedDir(), 'models', 'mobilenet_v1_0.25_224'),
+      ),
+      frameBlock: num('frame-block', DEFAULT_FRAME_BLOCK),
+      components: setup.components,
+      maxRoadRejection: setup.maxRoadRejection,
+    };
+    for (const d of args.data) readPhotoFolder(d);
+    await startBackend(backendOf(o.backend));
+    const { compareNotRoadCandidates } = await import('./not-road-candidates');
+    await compareNotRoadCandidates(args, log);
   } else if (command === 'mnist') {
     const backend = backendOf(o.backend);
     const args = {

@@ -17,7 +17,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelAdapter } from '../../src/explain/adapters/types';
 import { LayersModelAdapter } from '../../src/explain/adapters/layers-adapter';
 import { compileLayersAdapter } from '../../src/explain/compiled/from-layers';
-import type { NotRoad } from '../../src/model/damage-manifest';
 import { notRoadFeatures, type NotRoadPooling } from '../../src/model/damage-forward';
 import { tf } from '../lib/tf-node';
 import { mobilenetNetwork } from './architectures';
@@ -98,6 +97,71 @@ export async function notRoadFeaturesOf(
   });
 }
 
+/** The network a setup reads, ready to run (the ImageNet one built, or the model itself). */
+export interface NotRoadSource {
+  adapter: ModelAdapter;
+  inputSize: number;
+  /** The ImageNet network, to save beside the model; absent for the model's own layers. */
+  network?: tfl.LayersModel;
+  dispose(): void;
+}
+
+/** The network `setup` reads, for `model` (whose input side is `modelInput`). */
+export async function notRoadSourceFor(
+  setup: Pick<NotRoadSetup, 'network' | 'layers'>,
+  model: tfl.LayersModel,
+  modelInput: number,
+  mobilenetDir: string | undefined,
+  networkInput = NOT_ROAD_NETWORK_INPUT,
+): Promise<NotRoadSource> {
+  if (setup.network === 'model') {
+    // The compiled adapter would dispose the model it reads, which the caller still saves.
+    return {
+      adapter: compileLayersAdapter(new LayersModelAdapter(model)),
+      inputSize: modelInput,
+      dispose: () => undefined,
+    };
+  }
+  if (!mobilenetDir) throw new Error('the ImageNet not-a-road network needs --mobilenet DIR');
+  const network = await imagenetFeatureNetwork(mobilenetDir, setup.layers, networkInput);
+  const adapter = compileLayersAdapter(new LayersModelAdapter(network));
+  return { adapter, inputSize: networkInput, network, dispose: () => adapter.dispose() };
+}
+
+/** The statistics and threshold of `setup` at `source`, from training and validation photos. */
+export async function fitNotRoadAt(
+  source: NotRoadSource,
+  setup: NotRoadSetup,
+  train: Pick<DamageExamples, 'count' | 'inputs'>,
+  validation: Pick<DamageExamples, 'count' | 'inputs'>,
+  statsUrl: string,
+): Promise<ReturnType<typeof fitNotRoad>> {
+  const features = (d: Pick<DamageExamples, 'count' | 'inputs'>) =>
+    notRoadFeaturesOf(source.adapter, source.inputSize, setup.layers, setup.pooling, d);
+  return fitNotRoad({
+    train: await features(train),
+    trainCount: train.count,
+    validation: await features(validation),
+    validationCount: validation.count,
+    components: setup.components,
+    maxRoadRejection: setup.maxRoadRejection,
+    statsUrl,
+    pooling: setup.pooling,
+    ...(source.network
+      ? {
+          network: {
+            modelUrl: `${NOT_ROAD_NETWORK_DIR}/model.json`,
+            inputSize: source.inputSize,
+            description:
+              'MobileNet v1 0.25 as ImageNet trained it (before fine-tuning), batch norm folded, ' +
+              `up to ${setup.layers.join(', ')}; the model input resized to ` +
+              `${source.inputSize}x${source.inputSize}`,
+          },
+        }
+      : {}),
+  });
+}
+
 /**
  * Fits the not-a-road statistics of a trained model (`model`, input `inputSize`) on its
  * training photos, at the setup's network; writes the ImageNet network into `outDir` when it
@@ -114,42 +178,14 @@ export async function fitNotRoadFor(
   statsUrl: string,
   log: (line: string) => void,
 ): Promise<ReturnType<typeof fitNotRoad>> {
-  let adapter: ModelAdapter;
-  let size = inputSize;
-  let network: NotRoad['network'];
-  let own: tfl.LayersModel | undefined;
-  if (setup.network === 'imagenet') {
-    if (!mobilenetDir) throw new Error('the ImageNet not-a-road network needs --mobilenet DIR');
-    own = await imagenetFeatureNetwork(mobilenetDir, setup.layers);
-    const dir = path.join(outDir, NOT_ROAD_NETWORK_DIR);
-    mkdirSync(dir, { recursive: true });
-    await saveLayersModelToDir(own, dir);
-    size = NOT_ROAD_NETWORK_INPUT;
-    network = {
-      modelUrl: `${NOT_ROAD_NETWORK_DIR}/model.json`,
-      inputSize: size,
-      description:
-        'MobileNet v1 0.25 as ImageNet trained it (before fine-tuning), batch norm folded, up ' +
-        `to ${setup.layers.join(', ')}; the model input resized to ${size}x${size}`,
-    };
-    adapter = compileLayersAdapter(new LayersModelAdapter(own));
-  } else {
-    adapter = compileLayersAdapter(new LayersModelAdapter(model));
-  }
+  const source = await notRoadSourceFor(setup, model, inputSize, mobilenetDir);
   try {
-    const features = (d: Pick<DamageExamples, 'count' | 'inputs'>) =>
-      notRoadFeaturesOf(adapter, size, setup.layers, setup.pooling, d);
-    const notRoad = fitNotRoad({
-      train: await features(train),
-      trainCount: train.count,
-      validation: await features(validation),
-      validationCount: validation.count,
-      components: setup.components,
-      maxRoadRejection: setup.maxRoadRejection,
-      statsUrl,
-      pooling: setup.pooling,
-      ...(network ? { network } : {}),
-    });
+    if (source.network) {
+      const dir = path.join(outDir, NOT_ROAD_NETWORK_DIR);
+      mkdirSync(dir, { recursive: true });
+      await saveLayersModelToDir(source.network, dir);
+    }
+    const notRoad = await fitNotRoadAt(source, setup, train, validation, statsUrl);
     log(
       `not a road: Mahalanobis on the ${setup.network === 'imagenet' ? 'ImageNet network' : "model's"} ` +
         `${setup.pooling} features at ${notRoad.spec.layers
@@ -159,7 +195,6 @@ export async function fitNotRoadFor(
     );
     return notRoad;
   } finally {
-    // The compiled adapter of the model itself must not dispose the model the caller saves.
-    if (own) adapter.dispose();
+    source.dispose();
   }
 }

@@ -1,0 +1,150 @@
+/**
+ * `train not-road-candidates --model DIR --not-road DIR`: how the not-a-road method was chosen,
+ * reproducibly. For each candidate (whose features: the model's own layers or the ImageNet
+ * network's; how pooled; at which input size) it fits the statistics and threshold exactly as
+ * `train not-road` does (training and validation road photos of the model's split.json only),
+ * then prints the share of the folder's even- and odd-numbered photos (file order) it turns
+ * away, and of the held-out road photos. The method is chosen on the even half; the odd half
+ * is the check. Nothing is written.
+ */
+import path from 'node:path';
+import { readManifest } from '../lib/model-dir';
+import { ToolError } from '../lib/tool-error';
+import { tf } from '../lib/tf-node';
+import { SPLIT_FILE } from '../eval/split-file';
+import { decodePhoto, mapLimit } from '../data/decode';
+import { listPictures } from '../data/pictures';
+import { scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
+import { loadDamageExamples, readDamageData } from './damage-data';
+import type { DamageExamples } from './damage-examples';
+import { loadLayersModelFromDir } from './model-files';
+import { fitNotRoadAt, notRoadSourceFor } from './not-road-network';
+import { NOT_ROAD_DEFAULTS, type NotRoadSetup } from './options';
+
+export interface CandidatesArgs {
+  model: string;
+  data: string[];
+  notRoadCheck: string;
+  mobilenetDir: string;
+  frameBlock: number;
+  components: number[];
+  maxRoadRejection: number;
+}
+
+interface Candidate {
+  setup: Pick<NotRoadSetup, 'network' | 'layers' | 'pooling'>;
+  networkInput?: number;
+}
+
+const CANDIDATES: Candidate[] = [
+  { setup: { network: 'model', ...NOT_ROAD_DEFAULTS.model } },
+  { setup: { network: 'model', layers: NOT_ROAD_DEFAULTS.model.layers, pooling: 'mean-std' } },
+  { setup: { network: 'imagenet', layers: ['conv_pw_13_relu'], pooling: 'mean' } },
+  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 224 },
+  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 160 },
+  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 128 },
+];
+
+export async function compareNotRoadCandidates(
+  args: CandidatesArgs,
+  log: (line: string) => void,
+): Promise<void> {
+  const manifest = readManifest(args.model);
+  if (manifest.task !== 'road-damage') {
+    throw new ToolError('bad-model-folder', `${args.model} is not a road-damage model.`);
+  }
+  const data = await readDamageData({
+    data: args.data,
+    seed: manifest.training?.seed ?? 0,
+    frameBlock: args.frameBlock,
+    splitFrom: path.join(args.model, SPLIT_FILE),
+    holdOut: [],
+  });
+  const side = manifest.input.width;
+  const sizes = { size: side, storedSize: side };
+  const types = manifest.labels as Parameters<typeof loadDamageExamples>[2];
+  const train = await loadDamageExamples(data, data.plan.train, types, sizes);
+  const validation = await loadDamageExamples(data, data.plan.validation, types, sizes);
+  const test = await loadDamageExamples(data, data.plan.test, types, sizes);
+  const files = listPictures(args.notRoadCheck);
+  if (files.length < 2) {
+    throw new ToolError(
+      'missing-folder',
+      `${args.notRoadCheck} has ${files.length} photos: the comparison needs photos that are ` +
+        `not roads, at least one in each half (--not-road DIR).`,
+    );
+  }
+  // The folder's photos as the model's input, in the app's normalisation ([-1, 1]).
+  const notRoadPhotos = await mapLimit(files, 4, async (f) =>
+    Float32Array.from((await decodePhoto(f, side, side, 'stretch')).data, (v) => v / 127.5 - 1),
+  );
+  const folder: Pick<DamageExamples, 'count' | 'inputs'> = {
+    count: files.length,
+    inputs: (idx) =>
+      tf.tensor4d(Float32Array.from(idx.flatMap((i) => Array.from(notRoadPhotos[i]))), [
+        idx.length,
+        side,
+        side,
+        3,
+      ]),
+  };
+  const model = await loadLayersModelFromDir(args.model);
+  log(
+    `${train.count} training and ${validation.count} validation road photos fit each candidate; ` +
+      `${files.length} photos in ${args.notRoadCheck} (even half: chosen on; odd half: check); ` +
+      `${test.count} held-out road photos`,
+  );
+  log('candidate | directions | even half | odd half | held-out road photos turned away');
+  for (const c of CANDIDATES) {
+    const setup: NotRoadSetup = {
+      ...c.setup,
+      components: args.components,
+      maxRoadRejection: args.maxRoadRejection,
+    };
+    const source = await notRoadSourceFor(setup, model, side, args.mobilenetDir, c.networkInput);
+    try {
+      const fit = await fitNotRoadAt(source, setup, train, validation, 'unused');
+      const scorer: NotRoadScorer = {
+        layers: fit.spec.layers.map((l, i) => ({
+          layer: l.layer,
+          stats: fit.stats[i],
+          scale: l.scale,
+          pooling: l.pooling,
+        })),
+        threshold: fit.spec.threshold,
+        // Even the model's own layers are read in a pass of their own here: the same features.
+        network: { adapter: source.adapter, inputSize: source.inputSize },
+      };
+      const rejected = async (set: Pick<DamageExamples, 'count' | 'inputs'>) => {
+        const out: boolean[] = [];
+        for (let start = 0; start < set.count; start += 32) {
+          const idx = Array.from({ length: Math.min(32, set.count - start) }, (_, i) => start + i);
+          const x = set.inputs(idx) as tf.Tensor4D;
+          try {
+            for (const s of await scoreNotRoad(source.adapter, x, scorer)) {
+              out.push(s > scorer.threshold);
+            }
+          } finally {
+            x.dispose();
+          }
+        }
+        return out;
+      };
+      const share = (flags: boolean[]) =>
+        `${((100 * flags.filter(Boolean).length) / Math.max(1, flags.length)).toFixed(1)}%`;
+      const far = await rejected(folder);
+      const road = await rejected(test);
+      const name =
+        `${setup.network === 'imagenet' ? `ImageNet network at ${source.inputSize} px` : "model's own layers"}, ` +
+        `${setup.layers.join('+')}, ${setup.pooling}`;
+      log(
+        `${name} | ${fit.spec.layers.map((l) => l.components).join('+')} | ` +
+          `${share(far.filter((_, i) => i % 2 === 0))} | ${share(far.filter((_, i) => i % 2 === 1))} | ` +
+          share(road),
+      );
+    } finally {
+      source.dispose();
+    }
+  }
+  model.dispose();
+}
