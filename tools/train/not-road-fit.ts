@@ -4,60 +4,29 @@
  * on the distance that turns away at most a given share of validation road photos. Nothing here
  * sees a photo that is not a road: the not-road folder only checks the result.
  */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { NotRoadStats } from '../../src/model/not-road';
 import { notRoadScore } from '../../src/model/not-road';
 
-/** Eigenvalues (descending) and eigenvectors (columns of a row-major n x n matrix). */
+/**
+ * Eigenvalues (descending) and eigenvectors (columns of a row-major n x n matrix) of a symmetric
+ * matrix, by ml-matrix's Householder tridiagonalisation and QL (14x faster than the cyclic
+ * Jacobi rotations first used here, at 512 dimensions: 1.2 s against 17 s).
+ */
 export function symmetricEigen(
   matrix: Float64Array,
   n: number,
 ): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  // Cyclic Jacobi rotations until the off-diagonal part is negligible.
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += a[i * n + i] * a[i * n + i];
-      for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
-    }
-    if (off <= 1e-22 * diag || off === 0) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p];
-          const vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[y * n + y] - a[x * n + x]);
-  const values = Float64Array.from(order, (i) => a[i * n + i]);
+  const m = new Matrix(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m.set(i, j, matrix[i * n + j]);
+  const evd = new EigenvalueDecomposition(m, { assumeSymmetric: true });
+  const raw = evd.realEigenvalues;
+  const v = evd.eigenvectorMatrix;
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => raw[y] - raw[x]);
+  const values = Float64Array.from(order, (i) => raw[i]);
   const vectors = new Float64Array(n * n);
   order.forEach((src, dst) => {
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
+    for (let k = 0; k < n; k++) vectors[k * n + dst] = v.get(k, src);
   });
   return { values, vectors };
 }
