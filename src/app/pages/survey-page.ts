@@ -26,7 +26,7 @@ import type { ShownError } from '../../ui/shown-error';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
 import type { SurveyOutcome, SurveyService } from '../services/survey-service';
-import { clearPhotoStages, measureStage, measureWorkerStages } from '../services/photo-timings';
+import { clearPhotoStages, measureAnswerStages, measureStage } from '../services/photo-timings';
 import { modelStatusLine } from '../views/model-text';
 import {
   adjustmentsNotice,
@@ -116,16 +116,23 @@ export class RcSurveyPage extends LitElement {
     try {
       const outcome = await surveying;
       if (!outcome) return;
-      if (!outcome.ok) return this.app.reportError(outcome.error);
+      if (!outcome.ok) {
+        // The verdict may be on screen already (the JPEG comes after it): nothing was saved, so
+        // nothing is shown as if it were.
+        this.result = null;
+        return this.app.reportError(outcome.error);
+      }
+      // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
+      const shown = this.result as ShownResult | null;
+      const jpeg = outcome.kept.jpeg;
+      if (shown) this.result = { ...shown, jpeg };
       if (outcome.held) {
-        this.held = { draft: outcome.draft, jpeg: outcome.analysis.jpeg };
+        this.held = { draft: outcome.draft, jpeg };
         return;
       }
       if (outcome.saveError) return this.app.reportError(outcome.saveError);
       performance.mark('roadcam:saved');
-      // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
-      const shown = this.result as ShownResult | null;
-      if (shown) this.result = { ...shown, recordId: outcome.draft.id };
+      if (shown) this.result = { ...shown, jpeg, recordId: outcome.draft.id };
       await this.afterSave(outcome.draft);
     } catch (error) {
       this.app.reportError({
@@ -175,7 +182,7 @@ export class RcSurveyPage extends LitElement {
     const run = (s: { service: SurveyService }) =>
       s.service.survey(file, method, (analysis) => {
         this.answeredAt = performance.now();
-        measureWorkerStages(analysis.timings.stages, chosenAt, this.answeredAt);
+        measureAnswerStages(analysis.timings.stages, chosenAt, this.answeredAt);
         this.result = shownResult(analysis, method);
         const adjusted = adjustmentsNotice(analysis.adjustments);
         if (adjusted) this.app.notify(adjusted);

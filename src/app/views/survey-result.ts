@@ -26,7 +26,9 @@ export interface ShownResult {
   /** Why there is no verdict (the analysis failed; the photo is kept). */
   verdictReason: string;
   photo: ImageBitmap;
-  jpeg: Blob;
+  /** The JPEG kept (to explain again with another method); null until it comes, just after
+   * the verdict. */
+  jpeg: Blob | null;
   heatmap: ImageBitmap | null;
   region: Region;
   whereLooked: string;
@@ -110,7 +112,7 @@ export function shownResult(analysis: PhotoAnalysis, method: string): ShownResul
     verdict: e?.verdict ?? null,
     verdictReason: analysis.analysisError?.message ?? '',
     photo: analysis.display,
-    jpeg: analysis.jpeg,
+    jpeg: null,
     heatmap: e?.heatmap ?? null,
     region: e?.region ?? WHOLE_PHOTO,
     whereLooked: e ? whereLooked(e.cam) : '',
