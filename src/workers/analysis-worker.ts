@@ -190,7 +190,8 @@ const api: AnalysisWorkerApi = {
             detail: status.state === 'failed' ? status.detail : undefined,
           };
         } else {
-          explanation = await model.explain(canvas, method, clock);
+          // Only the heatmap shown first: the page asks for another type's when it is chosen.
+          explanation = await model.explain(canvas, method, clock, 'first');
         }
       } catch (error) {
         analysisError = failureOf(error, 'model');

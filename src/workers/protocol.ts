@@ -88,6 +88,8 @@ export interface TypeHeatmap {
   found: boolean;
   cam: CamGrid;
   camEmpty: boolean;
+  /** Null when the map is empty, or when it was not drawn (a new photo's answer draws only the
+   * first type's: renderHeatmap draws another's from `cam`). */
   heatmap: ImageBitmap | null;
 }
 

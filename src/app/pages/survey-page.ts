@@ -36,6 +36,7 @@ import {
   withExplanation,
   withNotRoadKept,
   withType,
+  withTypeHeatmap,
   type ShownResult,
 } from '../views/survey-result';
 import { surveyPageStyles } from './survey-page.styles';
@@ -69,6 +70,8 @@ export class RcSurveyPage extends LitElement {
   @state() private savingAnswer = false;
   /** A not-a-road photo held, unsaved, until the engineer keeps it anyway. */
   private held: { draft: SurveyRecord; jpeg: Blob } | null = null;
+  /** The damage type last tapped (its heatmap may still be being drawn). */
+  private typeAsked: string | null = null;
   /** When the worker's answer for the current photo reached the page (for the stage timings). */
   private answeredAt: number | null = null;
 
@@ -219,6 +222,29 @@ export class RcSurveyPage extends LitElement {
     }
   }
 
+  /** Another damage type's heatmap; drawn by the worker the first time it is chosen (a new
+   * photo's answer carries only the first type's, to reach the screen sooner). */
+  private async onTypeSelect(type: string): Promise<void> {
+    const asked = this.result;
+    const h = asked?.damage?.heatmaps.find((x) => x.type === type);
+    const client = this.app.analysis;
+    if (!asked || !h) return;
+    this.typeAsked = type;
+    if (!h.heatmap && !h.camEmpty && client) {
+      const heatmap = await client.renderHeatmap(h.cam);
+      const now = this.result;
+      // Another photo, or another method's heatmaps, came meanwhile: this one is stale.
+      if (!now || now.photo !== asked.photo || now.method !== asked.method) {
+        heatmap?.close();
+        return;
+      }
+      this.result = withTypeHeatmap(now, type, heatmap);
+      // A later tap chose another type meanwhile: it stays chosen.
+      if (this.typeAsked !== type) return;
+    }
+    if (this.result) this.result = withType(this.result, type);
+  }
+
   private async onMethodChange(event: CustomEvent<{ method: string }>): Promise<void> {
     const method = event.detail.method;
     const jpeg = this.shown()?.jpeg;
@@ -331,7 +357,7 @@ export class RcSurveyPage extends LitElement {
                         selected=${r.damage.selected}
                         ?busy=${this.explaining}
                         @type-select=${(e: CustomEvent<{ type: string }>) =>
-                          (this.result = this.result && withType(this.result, e.detail.type))}
+                          this.onTypeSelect(e.detail.type)}
                       ></rc-damage-types>`
                     : nothing
                 }

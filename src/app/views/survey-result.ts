@@ -92,6 +92,17 @@ export function withType(result: ShownResult, type: string): ShownResult {
   };
 }
 
+/** A damage type's heatmap, drawn after the answer came (only the first type's comes with it). */
+export function withTypeHeatmap(
+  result: ShownResult,
+  type: string,
+  heatmap: ImageBitmap | null,
+): ShownResult {
+  if (!result.damage) return result;
+  const heatmaps = result.damage.heatmaps.map((h) => (h.type === type ? { ...h, heatmap } : h));
+  return { ...result, damage: { ...result.damage, heatmaps } };
+}
+
 /** The survey is saved as "not a road" (the engineer kept it). */
 export function withNotRoadKept(result: ShownResult, recordId: string): ShownResult {
   const notRoad = result.damage?.notRoad;
