@@ -2,7 +2,8 @@
  * A chosen file becomes an upright photo the app can keep and analyse: bytes checked (empty,
  * text, HEIC, cut short), decoded with its EXIF orientation applied, reduced while decoding so
  * that a 100-megapixel file never sits in memory at full size, transparency flattened on white,
- * re-encoded as a JPEG of at most 1600 px and a thumbnail. Runs in the worker (OffscreenCanvas).
+ * and re-encoded (encodePhoto) as a JPEG of at most 1600 px and a thumbnail. Runs in the worker
+ * (OffscreenCanvas).
  */
 import { gps, orientation as readOrientation } from 'exifr/dist/mini.esm.mjs';
 import type { Position } from '../schema/survey';
@@ -34,11 +35,9 @@ export interface SourceInfo {
 }
 
 export interface PreparedPhoto {
-  /** Upright, at most PHOTO_LONG_SIDE; kept for drawing the model input and the display. */
+  /** Upright, at most PHOTO_LONG_SIDE; kept for drawing the model input and the display, and
+   * encoded as the JPEG to keep (encodePhoto) when the caller chooses. */
   canvas: OffscreenCanvas;
-  /** The JPEG to keep, its thumbnail and hash: encoded while the model runs (the encoder works
-   * on a snapshot taken at once, so the canvas may be transferred meanwhile). */
-  encoded: Promise<EncodedPhoto>;
   width: number;
   height: number;
   exifPosition: Position | null;
@@ -260,12 +259,8 @@ export async function preparePhoto(file: Blob, time: TimeStage = untimed): Promi
   const width = bitmap.width;
   const height = bitmap.height;
   const canvas = await time('draw', () => uprightCanvas(bitmap, checked.mayHaveAlpha, adjustments));
-  // Started, not awaited: the caller runs the model meanwhile and awaits it before replying.
-  const encoded = time('encode', () => encodePhoto(canvas));
-  encoded.catch(() => undefined);
   return {
     canvas,
-    encoded,
     width,
     height,
     exifPosition: exif.position,
@@ -354,12 +349,13 @@ function uprightCanvas(
 }
 
 /**
- * The JPEG that is kept, its thumbnail and its SHA-256 (what the survey record stores). Both
- * images are snapshotted before the first await, so the caller may draw from or transfer the
- * canvas while they are encoded.
+ * The JPEG that is kept, its thumbnail and its SHA-256 (what the survey record stores), of the
+ * upright photo (its canvas, or a bitmap of it). Both images are snapshotted before the first
+ * await, so the caller may draw from or transfer the canvas while they are encoded.
  */
-async function encodePhoto(canvas: OffscreenCanvas): Promise<EncodedPhoto> {
-  const { width, height } = canvas;
+export async function encodePhoto(photo: OffscreenCanvas | ImageBitmap): Promise<EncodedPhoto> {
+  const { width, height } = photo;
+  const canvas = photo instanceof OffscreenCanvas ? photo : canvasOf(photo);
   const thumbSize = fitLongSide(width, height, THUMBNAIL_LONG_SIDE);
   const thumbCanvas = new OffscreenCanvas(thumbSize.width, thumbSize.height);
   const thumbCtx = thumbCanvas.getContext('2d')!;
@@ -377,6 +373,12 @@ async function encodePhoto(canvas: OffscreenCanvas): Promise<EncodedPhoto> {
     thumbnail: await thumbnail,
     sha256: await sha256Hex(await jpeg.arrayBuffer()),
   };
+}
+
+function canvasOf(bitmap: ImageBitmap): OffscreenCanvas {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+  return canvas;
 }
 
 function hasTransparency(rgba: Uint8ClampedArray): boolean {

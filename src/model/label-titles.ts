@@ -3,7 +3,7 @@
  * good road or not a road. One list for the phone's "Corrected by the office" and the review
  * page.
  */
-import { GOOD_ROAD_LABEL, NOT_ROAD_LABEL } from '../schema/survey';
+import { GOOD_ROAD_LABEL, NOT_ROAD_LABEL } from '../schema/survey-rules';
 import { DAMAGE_TYPES, isDamageTypeName } from './damage-types';
 
 export function labelTitle(label: string): string {

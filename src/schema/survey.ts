@@ -4,7 +4,25 @@
  * Binary parts travel separately: the photo as JPEG bytes (PUT .../photo), the CAM grid inline
  * as base64 of little-endian float32 values (small: a 7x7 to 16x16 grid).
  */
+import {
+  GOOD_ROAD_LABEL,
+  labelSetProblems,
+  MAX_BOXES,
+  MAX_EARLIER_ANALYSES,
+  MAX_LABELS,
+  NOT_ROAD_LABEL,
+} from './survey-rules';
 import { z } from './zod';
+
+// The rules without zod live apart, for the phone's first page; read here too.
+export {
+  GOOD_ROAD_LABEL,
+  labelSetProblems,
+  MAX_BOXES,
+  MAX_EARLIER_ANALYSES,
+  MAX_LABELS,
+  NOT_ROAD_LABEL,
+};
 
 /**
  * 'pothole' and 'normal' (good road) since the first model; a road-damage model adds 'damage'
@@ -105,9 +123,6 @@ const modelRefSchema = z.object({
   version: z.string().min(1).max(40),
 });
 
-/** How many earlier verdicts a survey keeps (the oldest go first). */
-export const MAX_EARLIER_ANALYSES = 10;
-
 /** A verdict a survey had before it was analysed again with a newer model. */
 const earlierAnalysisSchema = z.object({
   model: modelRefSchema.nullable(),
@@ -151,11 +166,6 @@ export const labelNameSchema = z
     'A label is a short lowercase name such as "pothole", "crack" or "good_road"',
   );
 
-/** No damage on a road surface. */
-export const GOOD_ROAD_LABEL = 'good_road';
-/** The photo is not of a road surface. */
-export const NOT_ROAD_LABEL = 'not_road';
-
 /** A damage's place in the photo, [xmin, ymin, xmax, ymax] in the photo's own pixels. */
 export const damageBoxSchema = z.object({
   type: labelNameSchema,
@@ -166,42 +176,6 @@ export const damageBoxSchema = z.object({
     }),
 });
 export type DamageBox = z.infer<typeof damageBoxSchema>;
-
-export const MAX_LABELS = 12;
-export const MAX_BOXES = 50;
-
-/**
- * What is wrong with a set of labels and boxes, as messages (none: fine). The same rules for the
- * engineer's correction and the office's review: no label twice; good_road and not_road stand
- * alone; boxes only for damage types, and only for types in the list when it is not empty.
- */
-export function labelSetProblems(
-  labels: readonly string[],
-  boxes: readonly DamageBox[],
-): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
-  if (new Set(labels).size !== labels.length) {
-    problems.push({ path: ['labels'], message: 'A label is listed twice' });
-  }
-  const alone = labels.filter((l) => l === GOOD_ROAD_LABEL || l === NOT_ROAD_LABEL);
-  if (alone.length > 0 && labels.length > 1) {
-    problems.push({
-      path: ['labels'],
-      message: `${alone[0]} cannot be listed with other labels`,
-    });
-  }
-  boxes.forEach((b, i) => {
-    if (b.type === GOOD_ROAD_LABEL || b.type === NOT_ROAD_LABEL) {
-      problems.push({ path: ['boxes', i, 'type'], message: `${b.type} has no box` });
-    } else if (labels.length > 0 && !labels.includes(b.type)) {
-      problems.push({
-        path: ['boxes', i, 'type'],
-        message: `A box of type ${b.type}, which is not among the labels`,
-      });
-    }
-  });
-  return problems;
-}
 
 /**
  * The field engineer's answer to the model's verdict, made on the phone: `right`, or `wrong` with

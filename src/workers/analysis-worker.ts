@@ -12,6 +12,7 @@ import { startBackend } from './backend';
 import { preloadModelCode } from '../model/load-model';
 import { analyseFrame } from './frame-analysis';
 import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
+import { PhotosToKeep } from './photos-to-keep';
 import { StageClock } from './stage-clock';
 import {
   explanationBitmaps,
@@ -37,6 +38,8 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
   queue = run.catch(() => undefined);
   return run;
 }
+
+const photosToKeep = new PhotosToKeep();
 
 function loadModel(): Promise<FieldAnalyser> {
   if (!config || !engine) throw new Error('start() first');
@@ -187,31 +190,17 @@ const api: AnalysisWorkerApi = {
             detail: status.state === 'failed' ? status.detail : undefined,
           };
         } else {
-          explanation = await model.explain(prepared.canvas, method, clock);
+          // Only the heatmap shown first: the page asks for another type's when it is chosen.
+          explanation = await model.explain(canvas, method, clock, 'first');
         }
       } catch (error) {
         analysisError = failureOf(error, 'model');
       }
-      const display = prepared.canvas.transferToImageBitmap();
-      let encoded;
-      try {
-        // Encoded while the model ran (preparePhoto started it).
-        encoded = await prepared.encoded;
-      } catch (error) {
-        display.close();
-        for (const bitmap of explanationBitmaps(explanation)) bitmap.close();
-        return { ok: false, error: failureOf(error) };
-      }
+      const display = canvas.transferToImageBitmap();
+      // A second handle on the same pixels (no copy): `display` goes to the page.
+      const keepTicket = photosToKeep.encodeLater(await createImageBitmap(display));
       const value: PhotoAnalysis = {
-        jpeg: encoded.jpeg,
-        thumbnail: encoded.thumbnail,
-        photo: {
-          sha256: encoded.sha256,
-          bytes: encoded.jpeg.size,
-          width: prepared.width,
-          height: prepared.height,
-          type: 'image/jpeg',
-        },
+        keepTicket,
         display,
         exifPosition: prepared.exifPosition,
         adjustments: prepared.adjustments,
@@ -224,6 +213,8 @@ const api: AnalysisWorkerApi = {
       return Comlink.transfer({ ok: true, value }, transfers);
     });
   },
+
+  photoToKeep: async (ticket: number) => photosToKeep.take(ticket),
 
   explainPhoto(jpeg: Blob, method?: CamMethodName) {
     return serial(async (): Promise<Outcome<Explanation>> => {

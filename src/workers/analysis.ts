@@ -114,7 +114,7 @@ export class PotholeAnalyser extends ModelAnalyser {
       region,
     };
     const renderStart = performance.now();
-    const heatmap = render && !result.empty[0] ? renderHeatmap(map) : null;
+    const heatmap = render !== 'none' && !result.empty[0] ? renderHeatmap(map) : null;
     clock?.record('heatmap', renderStart, performance.now());
     return {
       verdict,

@@ -202,7 +202,10 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
           region,
         },
         camEmpty: cams.empty[i],
-        heatmap: render && !cams.empty[i] ? renderHeatmap(map) : null,
+        heatmap:
+          (render === 'all' || (render === 'first' && i === 0)) && !cams.empty[i]
+            ? renderHeatmap(map)
+            : null,
       };
     });
     const damage: DamageExplanation = {

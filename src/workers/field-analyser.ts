@@ -8,6 +8,7 @@ import type { RoadDamageManifest } from '../model/manifest';
 import { PotholeAnalyser } from './analysis';
 import { DamageAnalyser } from './damage-analysis';
 import { modelFetch } from './installed-model';
+import type { HeatmapRendering } from './model-analyser';
 import type { Explanation, ModelInfo } from './protocol';
 import type { StageClock } from './stage-clock';
 
@@ -18,7 +19,7 @@ export interface FieldAnalyser {
     photo: OffscreenCanvas | ImageBitmap,
     method?: CamMethodName,
     clock?: StageClock,
-    render?: boolean,
+    render?: HeatmapRendering,
   ): Promise<Explanation>;
   dispose(): void;
 }

@@ -27,7 +27,7 @@ export async function analyseFrame(
   ctx.drawImage(frame, 0, 0, size.width, size.height);
   frame.close();
   // No colour heatmap per frame: the grid is kept, and drawn when a survey is opened.
-  const explanation = await analyser.explain(canvas, undefined, undefined, false);
+  const explanation = await analyser.explain(canvas, undefined, undefined, 'none');
   const damage = findingOf(explanation.damage ?? explanation.verdict).damage;
   const encodeStart = performance.now();
   const photo = damage ? await encodeFramePhoto(canvas) : null;

@@ -17,12 +17,18 @@ import type { StageClock } from './stage-clock';
 /** A photo drawn at the model's input size, RGBA. */
 export type InputPixels = { width: number; height: number; data: Uint8ClampedArray };
 
+/**
+ * Which colour heatmaps an explanation carries: all; only the first (a new photo's answer
+ * reaches the screen sooner, and the page asks for another type's when it is chosen); none
+ * (drive frames keep the grids, drawn later). The CAM grids are always there.
+ */
+export type HeatmapRendering = 'all' | 'first' | 'none';
+
 /** What an explanation is asked for; `started` is when the model input began (for timings). */
 export interface ExplainJob {
   region: PhotoRegion;
   method: CamMethodName;
-  /** False: no colour heatmaps (drive frames keep the grids, drawn later). */
-  render: boolean;
+  render: HeatmapRendering;
   clock?: StageClock;
   started: number;
 }
@@ -61,20 +67,20 @@ export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
       { width, height, data: grey },
       { x: 0, y: 0, width: 1, height: 1 },
       this.info.camMethod,
-      false,
+      'none',
     );
     this.warmUpMs = performance.now() - started;
   }
 
   /**
-   * The photo's verdict and heatmap(s); `clock` (the worker's) times each stage; `render: false`
-   * skips the colour heatmaps (drive frames: the grids are kept, drawn later).
+   * The photo's verdict and heatmap(s); `clock` (the worker's) times each stage; `render` says
+   * which colour heatmaps to draw (HeatmapRendering).
    */
   async explain(
     photo: OffscreenCanvas | ImageBitmap,
     method: CamMethodName = this.info.camMethod,
     clock?: StageClock,
-    render = true,
+    render: HeatmapRendering = 'all',
   ): Promise<Explanation> {
     const { input } = this.loaded.manifest;
     const started = performance.now();
@@ -88,7 +94,7 @@ export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
     image: InputPixels,
     region: PhotoRegion,
     method: CamMethodName,
-    render: boolean,
+    render: HeatmapRendering,
     clock?: StageClock,
   ): Promise<Explanation> {
     const started = performance.now();

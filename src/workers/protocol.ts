@@ -88,6 +88,8 @@ export interface TypeHeatmap {
   found: boolean;
   cam: CamGrid;
   camEmpty: boolean;
+  /** Null when the map is empty, or when it was not drawn (a new photo's answer draws only the
+   * first type's: renderHeatmap draws another's from `cam`). */
   heatmap: ImageBitmap | null;
 }
 
@@ -130,9 +132,8 @@ export function explanationBitmaps(e: Explanation | null | undefined): ImageBitm
 }
 
 export interface PhotoAnalysis {
-  jpeg: Blob;
-  thumbnail: Blob;
-  photo: PhotoMeta;
+  /** Takes the photo's JPEG once it is encoded (photoToKeep): the analysis does not wait for it. */
+  keepTicket: number;
   /** The upright photo as saved, for drawing at once without decoding the JPEG again. */
   display: ImageBitmap;
   exifPosition: Position | null;
@@ -142,9 +143,18 @@ export interface PhotoAnalysis {
   /** Null when the photo could not be analysed (see analysisError): it is kept all the same. */
   explanation: Explanation | null;
   analysisError: FailureInfo | null;
-  /** prepareMs: reading, decoding and drawing the photo (its encoding runs beside the model);
-   * stages: every stage, for the app benchmark's breakdown. */
+  /** prepareMs: reading, decoding and drawing the photo; stages: every stage up to the reply,
+   * for the app benchmark's breakdown (the encoding's comes with the photo to keep). */
   timings: { prepareMs: number; stages: StageTiming[] };
+}
+
+/** What a survey keeps of the photo: encoded after the analysis was sent, and sent after it. */
+export interface PhotoToKeep {
+  jpeg: Blob;
+  thumbnail: Blob;
+  photo: PhotoMeta;
+  /** The encoding, on the same clock as PhotoAnalysis's stages. */
+  stages: StageTiming[];
 }
 
 /** One stage of a photo's way through the worker, in wall-clock ms (timeOrigin + now). */
@@ -178,8 +188,14 @@ export interface AnalysisWorkerApi {
    * running model stays and the failure says why.
    */
   switchModel(manifestUrl: string, version?: string): Promise<Outcome<ModelStatus>>;
-  /** File chosen -> checked, upright, resized photo + verdict + CAM. */
+  /** File chosen -> checked, upright, resized photo + verdict + CAM, sent as soon as they are
+   * ready; the JPEG to keep is encoded after and taken with photoToKeep. */
   analysePhoto(file: Blob, method?: CamMethodName): Promise<Outcome<PhotoAnalysis>>;
+  /**
+   * The JPEG, thumbnail and hash of the photo whose analysis carried `ticket`, once encoded. Each
+   * ticket is taken once (a second call fails), so a photo becomes at most one survey.
+   */
+  photoToKeep(ticket: number): Promise<Outcome<PhotoToKeep>>;
   /** A saved photo (JPEG) explained again, e.g. with another CAM method. */
   explainPhoto(jpeg: Blob, method?: CamMethodName): Promise<Outcome<Explanation>>;
   /** A camera frame (drive mode): verdict and CAM; the bitmap is transferred and closed. */

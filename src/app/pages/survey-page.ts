@@ -26,7 +26,7 @@ import type { ShownError } from '../../ui/shown-error';
 import { appServicesContext, FollowAppState } from '../app-context';
 import type { AppServices } from '../services/app-services';
 import type { SurveyOutcome, SurveyService } from '../services/survey-service';
-import { clearPhotoStages, measureStage, measureWorkerStages } from '../services/photo-timings';
+import { clearPhotoStages, measureAnswerStages, measureStage } from '../services/photo-timings';
 import { modelStatusLine } from '../views/model-text';
 import {
   adjustmentsNotice,
@@ -36,6 +36,7 @@ import {
   withExplanation,
   withNotRoadKept,
   withType,
+  withTypeHeatmap,
   type ShownResult,
 } from '../views/survey-result';
 import { surveyPageStyles } from './survey-page.styles';
@@ -69,6 +70,8 @@ export class RcSurveyPage extends LitElement {
   @state() private savingAnswer = false;
   /** A not-a-road photo held, unsaved, until the engineer keeps it anyway. */
   private held: { draft: SurveyRecord; jpeg: Blob } | null = null;
+  /** The damage type last tapped (its heatmap may still be being drawn). */
+  private typeAsked: string | null = null;
   /** When the worker's answer for the current photo reached the page (for the stage timings). */
   private answeredAt: number | null = null;
 
@@ -116,16 +119,23 @@ export class RcSurveyPage extends LitElement {
     try {
       const outcome = await surveying;
       if (!outcome) return;
-      if (!outcome.ok) return this.app.reportError(outcome.error);
+      if (!outcome.ok) {
+        // The verdict may be on screen already (the JPEG comes after it): nothing was saved, so
+        // nothing is shown as if it were.
+        this.result = null;
+        return this.app.reportError(outcome.error);
+      }
+      // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
+      const shown = this.result as ShownResult | null;
+      const jpeg = outcome.kept.jpeg;
+      if (shown) this.result = { ...shown, jpeg };
       if (outcome.held) {
-        this.held = { draft: outcome.draft, jpeg: outcome.analysis.jpeg };
+        this.held = { draft: outcome.draft, jpeg };
         return;
       }
       if (outcome.saveError) return this.app.reportError(outcome.saveError);
       performance.mark('roadcam:saved');
-      // (Set in the onAnalysed callback above, which TypeScript's narrowing cannot see.)
-      const shown = this.result as ShownResult | null;
-      if (shown) this.result = { ...shown, recordId: outcome.draft.id };
+      if (shown) this.result = { ...shown, jpeg, recordId: outcome.draft.id };
       await this.afterSave(outcome.draft);
     } catch (error) {
       this.app.reportError({
@@ -175,7 +185,7 @@ export class RcSurveyPage extends LitElement {
     const run = (s: { service: SurveyService }) =>
       s.service.survey(file, method, (analysis) => {
         this.answeredAt = performance.now();
-        measureWorkerStages(analysis.timings.stages, chosenAt, this.answeredAt);
+        measureAnswerStages(analysis.timings.stages, chosenAt, this.answeredAt);
         this.result = shownResult(analysis, method);
         const adjusted = adjustmentsNotice(analysis.adjustments);
         if (adjusted) this.app.notify(adjusted);
@@ -210,6 +220,29 @@ export class RcSurveyPage extends LitElement {
         if (answeredAt !== null) measureStage('until the next frame', drawnAt, shown);
       });
     }
+  }
+
+  /** Another damage type's heatmap; drawn by the worker the first time it is chosen (a new
+   * photo's answer carries only the first type's, to reach the screen sooner). */
+  private async onTypeSelect(type: string): Promise<void> {
+    const asked = this.result;
+    const h = asked?.damage?.heatmaps.find((x) => x.type === type);
+    const client = this.app.analysis;
+    if (!asked || !h) return;
+    this.typeAsked = type;
+    if (!h.heatmap && !h.camEmpty && client) {
+      const heatmap = await client.renderHeatmap(h.cam);
+      const now = this.result;
+      // Another photo, or another method's heatmaps, came meanwhile: this one is stale.
+      if (!now || now.photo !== asked.photo || now.method !== asked.method) {
+        heatmap?.close();
+        return;
+      }
+      this.result = withTypeHeatmap(now, type, heatmap);
+      // A later tap chose another type meanwhile: it stays chosen.
+      if (this.typeAsked !== type) return;
+    }
+    if (this.result) this.result = withType(this.result, type);
   }
 
   private async onMethodChange(event: CustomEvent<{ method: string }>): Promise<void> {
@@ -324,7 +357,7 @@ export class RcSurveyPage extends LitElement {
                         selected=${r.damage.selected}
                         ?busy=${this.explaining}
                         @type-select=${(e: CustomEvent<{ type: string }>) =>
-                          (this.result = this.result && withType(this.result, e.detail.type))}
+                          this.onTypeSelect(e.detail.type)}
                       ></rc-damage-types>`
                     : nothing
                 }

@@ -7,7 +7,6 @@
  * Marks the `roadcam:*` start-up timings that the app benchmark reads.
  */
 import type { CamMethodName } from '../../explain/cam/compute-cam';
-import { workerConfigFrom } from '../../workers/worker-config';
 import { SurveyRepository } from '../../store';
 import { RunRepository } from '../../store/run-repository';
 import { readStorageInfo, requestPersistence, type StorageInfo } from '../../store/storage-info';
@@ -16,13 +15,12 @@ import { toShownError, type ShownError } from '../../ui/shown-error';
 import type { EngineInfo, Explanation, ModelStatus } from '../../workers/protocol';
 import {
   ModelUpdateService,
-  withInstalledModel,
   type ModelUpdateView,
 } from '../../features/model-update/client/model-update-service';
 import { reanalyseStoredSurveys } from '../../features/model-update/client/survey-reanalyser';
 import { loadInstallState } from '../../features/model-update/client/install-state-store';
 import { tallyText } from '../../features/model-update/shared/survey-reanalysis';
-import { createAnalysisClient, type AnalysisClient } from './analysis-client';
+import { startAnalysis, takeEarlyAnalysis, type AnalysisClient } from './analysis-client';
 import { InstallService, type InstallState } from './install';
 import { NotesDraft, type NotesSettled } from './notes-draft';
 import { PositionTracker, type PositionResult } from './position';
@@ -159,16 +157,15 @@ export class AppServices extends EventTarget {
 
   startEngine(): void {
     if (this.client) return;
-    performance.mark('roadcam:engine-start');
-    const { client } = createAnalysisClient();
+    // Started by the app's first module already when the app was opened installed (main.ts).
+    const { client, bundledModelUrl, engine } = takeEarlyAnalysis() ?? startAnalysis(location);
     this.client = client;
-    const config = workerConfigFrom(location);
     this.modelUpdates = new ModelUpdateService({
       worker: client,
       settings: async () => (await this.syncService())?.settings() ?? null,
       runningModel: () =>
         this.state.modelStatus.state === 'ready' ? this.state.modelStatus.model : null,
-      bundledModelUrl: config.modelUrl,
+      bundledModelUrl,
       origin: location.origin,
       onView: (modelUpdate) => {
         const installedNow =
@@ -183,10 +180,10 @@ export class AppServices extends EventTarget {
       },
       onSwitched: (modelStatus) => this.set({ modelStatus }),
     });
-    client.start(withInstalledModel(config, location)).then(
-      async (engine) => {
+    engine.then(
+      async (info) => {
         performance.mark('roadcam:backend-ready');
-        this.set({ engine });
+        this.set({ engine: info });
         this.set({ modelStatus: await client.modelStatus() });
         performance.mark('roadcam:model-settled');
       },

@@ -28,21 +28,26 @@ export function measureStage(stage: string, start: number, end: number): void {
   }
 }
 
+/** Stages timed in the worker (src/workers/stage-clock.ts) on this page's timeline: both clocks
+ * share the wall clock through timeOrigin. */
+export function measureWorkerStages(stages: readonly StageTiming[]): void {
+  const origin = performance.timeOrigin;
+  for (const s of stages) measureStage(s.stage, s.start - origin, s.end - origin);
+}
+
 /**
- * The worker's stages on this page's timeline (both clocks share the wall clock through
- * timeOrigin), and the trips around them: from the photo chosen to the worker's first stage
- * (the page's own steps, the message and any wait in the worker's queue), and from its last
- * stage to the answer here (the reply's message).
+ * The stages of the worker's answer and the trips around them: from the photo chosen to the
+ * worker's first stage (the page's own steps, the message and any wait in the worker's queue),
+ * and from its last stage to the answer here (the reply's message).
  */
-export function measureWorkerStages(
+export function measureAnswerStages(
   stages: readonly StageTiming[],
   chosenAt: number,
   receivedAt: number,
 ): void {
   if (stages.length === 0) return;
   const origin = performance.timeOrigin;
-  const local = stages.map((s) => ({ ...s, start: s.start - origin, end: s.end - origin }));
-  measureStage('to the worker', chosenAt, Math.min(...local.map((s) => s.start)));
-  for (const s of local) measureStage(s.stage, s.start, s.end);
-  measureStage('back to the page', Math.max(...local.map((s) => s.end)), receivedAt);
+  measureStage('to the worker', chosenAt, Math.min(...stages.map((s) => s.start)) - origin);
+  measureWorkerStages(stages);
+  measureStage('back to the page', Math.max(...stages.map((s) => s.end)) - origin, receivedAt);
 }

@@ -10,10 +10,10 @@ import { StoreError, type SurveyRepository } from '../../store';
 import type { NoPositionReason, SurveyRecord } from '../../store/survey-record';
 import { damageOf } from '../../workers/damage-record';
 import { typesFoundOf, verdictKeyOf } from '../../store/survey-record';
-import type { Explanation, FailureInfo, PhotoAnalysis } from '../../workers/protocol';
+import type { Explanation, FailureInfo, PhotoAnalysis, PhotoToKeep } from '../../workers/protocol';
 import { earlierAnalysesOf } from '../../features/model-update/shared/survey-reanalysis';
 import type { AnalysisClient } from './analysis-client';
-import { measureStage } from './photo-timings';
+import { measureStage, measureWorkerStages } from './photo-timings';
 import type { PositionTracker } from './position';
 
 /** How long a new survey waits for a first GPS fix before it is saved without one. */
@@ -26,11 +26,13 @@ export type SurveyOutcome =
   | {
       ok: true;
       analysis: PhotoAnalysis;
+      /** The JPEG, thumbnail and hash the record keeps. */
+      kept: PhotoToKeep;
       /** The saved record, or null when saving failed (saveError says why) or it is held. */
       record: SurveyRecord | null;
       draft: SurveyRecord;
       saveError: StoreError | null;
-      /** Not a road: not saved until the engineer keeps it (`keep(draft, analysis.jpeg)`). */
+      /** Not a road: not saved until the engineer keeps it (`keep(draft, kept.jpeg)`). */
       held: boolean;
     }
   | { ok: false; error: FailureInfo };
@@ -43,9 +45,12 @@ export class SurveyService {
   ) {}
 
   /**
-   * Runs the photo through the worker; `onAnalysed` sees the result before it is saved. When it
-   * returns a promise (settled once the result is on screen), saving waits for it, at most
-   * SHOWN_WAIT_MS: IndexedDB's work would otherwise compete with drawing the heatmap.
+   * Runs the photo through the worker; `onAnalysed` sees the verdict and heatmap as soon as they
+   * come, before the photo's JPEG (encoded after them) and before saving. When it returns a
+   * promise (settled once the result is on screen), saving waits for it, at most SHOWN_WAIT_MS:
+   * IndexedDB's work would otherwise compete with drawing the heatmap. The survey is saved once,
+   * when both the analysis and the JPEG are here; a JPEG that could not be made fails the whole
+   * survey, with nothing saved.
    */
   async survey(
     file: Blob,
@@ -56,16 +61,30 @@ export class SurveyService {
     const outcome = await this.analysis.analysePhoto(file, method);
     if (!outcome.ok) return outcome;
     const analysis = outcome.value;
+    // Asked for at once: the worker holds the JPEG until it is taken.
+    const keeping = this.analysis.photoToKeep(analysis.keepTicket);
     const shown = onAnalysed?.(analysis);
     // EXIF GPS belongs to the photo itself (a gallery photo may come from elsewhere).
     const fix = analysis.exifPosition ? { position: analysis.exifPosition } : await position;
     if (shown) await settledWithin(shown, SHOWN_WAIT_MS);
-    const draft = buildRecord(analysis, fix, new Date());
+    const taken = await keeping;
+    if (!taken.ok) return taken;
+    const kept = taken.value;
+    measureWorkerStages(kept.stages);
+    const draft = buildRecord(analysis, kept, fix, new Date());
     if (draft.damage?.outcome === 'not-a-road') {
-      return { ok: true, analysis, record: null, draft, saveError: null, held: true };
+      return { ok: true, analysis, kept, record: null, draft, saveError: null, held: true };
     }
-    const saveError = await this.saveDraft(draft, analysis.jpeg);
-    return { ok: true, analysis, record: saveError ? null : draft, draft, saveError, held: false };
+    const saveError = await this.saveDraft(draft, kept.jpeg);
+    return {
+      ok: true,
+      analysis,
+      kept,
+      record: saveError ? null : draft,
+      draft,
+      saveError,
+      held: false,
+    };
   }
 
   /** A held not-a-road photo kept anyway: saved as "not a road" with `notRoad.kept`. */
@@ -155,6 +174,7 @@ function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 
 export function buildRecord(
   analysis: PhotoAnalysis,
+  kept: Pick<PhotoToKeep, 'photo' | 'thumbnail'>,
   fix: { position: SurveyRecord['position'] } | { reason: NoPositionReason },
   now: Date,
 ): SurveyRecord {
@@ -176,8 +196,8 @@ export function buildRecord(
     analysisError: e ? null : (analysis.analysisError?.message ?? 'Not analysed.'),
     notes: '',
     severity: null,
-    photo: analysis.photo,
-    thumbnail: analysis.thumbnail,
+    photo: kept.photo,
+    thumbnail: kept.thumbnail,
     sync: { state: 'local', attempts: 0 },
     ...(damage ? { damage } : {}),
     typesFound: typesFoundOf(e?.verdict ?? null, damage),

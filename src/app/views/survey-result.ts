@@ -26,7 +26,9 @@ export interface ShownResult {
   /** Why there is no verdict (the analysis failed; the photo is kept). */
   verdictReason: string;
   photo: ImageBitmap;
-  jpeg: Blob;
+  /** The JPEG kept (to explain again with another method); null until it comes, just after
+   * the verdict. */
+  jpeg: Blob | null;
   heatmap: ImageBitmap | null;
   region: Region;
   whereLooked: string;
@@ -90,6 +92,17 @@ export function withType(result: ShownResult, type: string): ShownResult {
   };
 }
 
+/** A damage type's heatmap, drawn after the answer came (only the first type's comes with it). */
+export function withTypeHeatmap(
+  result: ShownResult,
+  type: string,
+  heatmap: ImageBitmap | null,
+): ShownResult {
+  if (!result.damage) return result;
+  const heatmaps = result.damage.heatmaps.map((h) => (h.type === type ? { ...h, heatmap } : h));
+  return { ...result, damage: { ...result.damage, heatmaps } };
+}
+
 /** The survey is saved as "not a road" (the engineer kept it). */
 export function withNotRoadKept(result: ShownResult, recordId: string): ShownResult {
   const notRoad = result.damage?.notRoad;
@@ -110,7 +123,7 @@ export function shownResult(analysis: PhotoAnalysis, method: string): ShownResul
     verdict: e?.verdict ?? null,
     verdictReason: analysis.analysisError?.message ?? '',
     photo: analysis.display,
-    jpeg: analysis.jpeg,
+    jpeg: null,
     heatmap: e?.heatmap ?? null,
     region: e?.region ?? WHOLE_PHOTO,
     whereLooked: e ? whereLooked(e.cam) : '',

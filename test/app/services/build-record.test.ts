@@ -2,13 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { surveyRecordSchema } from '../../../src/schema/survey';
 import { buildRecord } from '../../../src/app/services/survey-service';
 import { toWire } from '../../../src/store/wire';
-import type { PhotoAnalysis } from '../../../src/workers/protocol';
+import type { PhotoAnalysis, PhotoToKeep } from '../../../src/workers/protocol';
+
+const kept: PhotoToKeep = {
+  jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
+  thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
+  photo: { sha256: 'c'.repeat(64), bytes: 4, width: 1600, height: 1200, type: 'image/jpeg' },
+  stages: [],
+};
 
 function analysis(explained: boolean): PhotoAnalysis {
   return {
-    jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-    thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-    photo: { sha256: 'c'.repeat(64), bytes: 4, width: 1600, height: 1200, type: 'image/jpeg' },
+    keepTicket: 1,
     display: null as unknown as ImageBitmap,
     exifPosition: null,
     adjustments: [],
@@ -46,6 +51,7 @@ describe('buildRecord', () => {
   it('makes a new survey the sync server accepts, with empty notes and severity', () => {
     const record = buildRecord(
       analysis(true),
+      kept,
       { position: { lat: 1, lon: 2, accuracyM: 5, source: 'gps' } },
       new Date('2026-11-26T10:00:00Z'),
     );
@@ -60,7 +66,7 @@ describe('buildRecord', () => {
   });
 
   it('keeps a photo without analysis and without position, saying why', () => {
-    const record = buildRecord(analysis(false), { reason: 'denied' }, new Date());
+    const record = buildRecord(analysis(false), kept, { reason: 'denied' }, new Date());
     expect(record).toMatchObject({
       verdict: null,
       verdictKey: 'unanalysed',
@@ -76,7 +82,7 @@ describe('buildRecord', () => {
     const ids = new Set(
       Array.from(
         { length: 50 },
-        () => buildRecord(analysis(true), { reason: 'timeout' }, new Date()).id,
+        () => buildRecord(analysis(true), kept, { reason: 'timeout' }, new Date()).id,
       ),
     );
     expect(ids.size).toBe(50);

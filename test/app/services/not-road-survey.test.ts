@@ -11,7 +11,12 @@ import type { PositionTracker } from '../../../src/app/services/position';
 import { surveyRecordSchema } from '../../../src/schema/survey';
 import { SurveyRepository } from '../../../src/store';
 import { toWire } from '../../../src/store/wire';
-import type { DamageExplanation, Outcome, PhotoAnalysis } from '../../../src/workers/protocol';
+import type {
+  DamageExplanation,
+  Outcome,
+  PhotoAnalysis,
+  PhotoToKeep,
+} from '../../../src/workers/protocol';
 import { uniqueDbName } from '../../store/make-record';
 
 function analysed(outcome: DamageExplanation['outcome']): PhotoAnalysis {
@@ -28,9 +33,7 @@ function analysed(outcome: DamageExplanation['outcome']): PhotoAnalysis {
     { name: 'crack' as const, title: 'Crack', probability: 0.2, state: 'not-found' as const },
   ];
   return {
-    jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-    thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-    photo: { sha256: 'c'.repeat(64), bytes: 4, width: 1600, height: 1200, type: 'image/jpeg' },
+    keepTicket: 1,
     display: null as unknown as ImageBitmap,
     exifPosition: { lat: 1, lon: 2, accuracyM: null, source: 'exif' },
     adjustments: [],
@@ -70,10 +73,18 @@ function analysed(outcome: DamageExplanation['outcome']): PhotoAnalysis {
   };
 }
 
+const kept: PhotoToKeep = {
+  jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
+  thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
+  photo: { sha256: 'c'.repeat(64), bytes: 4, width: 1600, height: 1200, type: 'image/jpeg' },
+  stages: [],
+};
+
 async function serviceAnswering(analysis: PhotoAnalysis) {
   const repo = await SurveyRepository.open({ name: uniqueDbName() });
   const client = {
     analysePhoto: async (): Promise<Outcome<PhotoAnalysis>> => ({ ok: true, value: analysis }),
+    photoToKeep: async (): Promise<Outcome<PhotoToKeep>> => ({ ok: true, value: kept }),
   } as unknown as AnalysisClient;
   const positions = {
     current: async () => ({ reason: 'unavailable' as const }),
@@ -108,7 +119,7 @@ describe('surveys with a road-damage model', () => {
     expect(outcome.record).toBeNull();
     expect(await repo.count()).toBe(0);
 
-    const kept = await service.keep(outcome.draft, outcome.analysis.jpeg);
+    const kept = await service.keep(outcome.draft, outcome.kept.jpeg);
     expect(kept.saveError).toBeNull();
     const saved = await repo.get(outcome.draft.id);
     expect(saved?.verdict?.label).toBe('not-a-road');

@@ -18,6 +18,7 @@ import {
   shownResult,
   withNotRoadKept,
   withType,
+  withTypeHeatmap,
 } from '../../../src/app/views/survey-result';
 import type { CamGrid, SurveyDamage } from '../../../src/store/survey-record';
 import type { DamageExplanation, PhotoAnalysis, TypeHeatmap } from '../../../src/workers/protocol';
@@ -145,6 +146,23 @@ describe('the survey page result', () => {
     expect(crack.photo).toBe(shown.photo);
     expect(heatmapOf(crack)).toBe('Crack');
     expect(withType(shown, 'no-such-type')).toBe(shown);
+  });
+
+  it('a type whose heatmap was drawn after the answer gets it, the others keep theirs', () => {
+    const undrawn = {
+      ...damage,
+      heatmaps: damage.heatmaps.map((h, i) => (i ? { ...h, heatmap: null } : h)),
+    };
+    const shown = shownResult(analysis(undrawn), 'gradcam');
+    const drawn = { type: 'crack-drawn' } as unknown as ImageBitmap;
+    const crack = withType(withTypeHeatmap(shown, 'crack', drawn), 'crack');
+    expect(crack.heatmap).toBe(drawn);
+    expect(heatmapOf(crack)).toBe('Crack');
+    expect(crack.damage?.heatmaps.map((h) => h.heatmap)).toEqual([
+      damage.heatmaps[0].heatmap,
+      drawn,
+      null,
+    ]);
   });
 
   it('a not-a-road photo is shown as such, and marked kept once the engineer keeps it', () => {

@@ -7,14 +7,13 @@
  */
 import { DAMAGE_TYPE_NAMES } from '../../../model/damage-types';
 import { labelTitle } from '../../../model/label-titles';
+import type { DamageBox, SurveyCorrection } from '../../../schema/survey';
 import {
   GOOD_ROAD_LABEL,
   labelSetProblems,
   MAX_BOXES,
   NOT_ROAD_LABEL,
-  type DamageBox,
-  type SurveyCorrection,
-} from '../../../schema/survey';
+} from '../../../schema/survey-rules';
 import type { SurveyRecord } from '../../../store/survey-record';
 import type { Box } from './box-geometry';
 

@@ -53,11 +53,6 @@ export interface ModelUpdateDeps {
   onSwitched(status: ModelStatus): void;
 }
 
-/** The manifest URL the worker loads at start: the installed model's, or null (bundled). */
-export function installedManifestUrl(origin: string, state: ModelInstallState): string | null {
-  return state.current ? installedFileUrl(origin, state.current.version, 'manifest.json') : null;
-}
-
 export class ModelUpdateService {
   private state: ModelInstallState = loadInstallState();
   private activity: UpdateActivity = { kind: 'idle' };
@@ -257,19 +252,4 @@ export class ModelUpdateService {
   dismiss(): void {
     this.commit(dismissed(this.state));
   }
-}
-
-/**
- * The worker's start configuration with the installed model, when there is one: the app's own
- * model becomes its fallback. A `?model=` URL (tests, a model builder) wins over both.
- */
-export function withInstalledModel<C extends { modelUrl: string }>(
-  config: C,
-  location: { origin: string; search: string },
-): C & { fallbackModelUrl?: string } {
-  if (new URLSearchParams(location.search).has('model')) return config;
-  const installedUrl = installedManifestUrl(location.origin, loadInstallState());
-  return installedUrl
-    ? { ...config, modelUrl: installedUrl, fallbackModelUrl: config.modelUrl }
-    : config;
 }

@@ -4,7 +4,8 @@
  * revision and is synced like any other, so the server keeps both). The engineer's notes,
  * severity and Right / Wrong are never touched. Pure.
  */
-import { MAX_EARLIER_ANALYSES, type EarlierAnalysis } from '../../../schema/survey';
+import type { EarlierAnalysis } from '../../../schema/survey';
+import { MAX_EARLIER_ANALYSES } from '../../../schema/survey-rules';
 import type { SurveyRecord } from '../../../store/survey-record';
 
 /** Surveys not yet analysed by model `version`, oldest first (the order they were taken). */
