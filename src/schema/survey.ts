@@ -4,25 +4,11 @@
  * Binary parts travel separately: the photo as JPEG bytes (PUT .../photo), the CAM grid inline
  * as base64 of little-endian float32 values (small: a 7x7 to 16x16 grid).
  */
-import {
-  GOOD_ROAD_LABEL,
-  labelSetProblems,
-  MAX_BOXES,
-  MAX_EARLIER_ANALYSES,
-  MAX_LABELS,
-  NOT_ROAD_LABEL,
-} from './survey-rules';
+import { labelSetProblems, MAX_BOXES, MAX_EARLIER_ANALYSES, MAX_LABELS } from './survey-rules';
 import { z } from './zod';
 
 // The rules without zod live apart, for the phone's first page; read here too.
-export {
-  GOOD_ROAD_LABEL,
-  labelSetProblems,
-  MAX_BOXES,
-  MAX_EARLIER_ANALYSES,
-  MAX_LABELS,
-  NOT_ROAD_LABEL,
-};
+export * from './survey-rules';
 
 /**
  * 'pothole' and 'normal' (good road) since the first model; a road-damage model adds 'damage'

@@ -21,7 +21,9 @@ import {
   type SplitOptions,
   type SplitPlan,
 } from '../data/split';
-import { readSplitPlan } from '../eval/split-file';
+import { readSplitPlan, SPLIT_FILE } from '../eval/split-file';
+import { readManifest } from '../lib/model-dir';
+import type { RoadDamageManifest } from '../../src/model/manifest';
 import { DamageExamples } from './damage-examples';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -112,4 +114,36 @@ export async function loadDamageExamples(
         : {}),
     },
   );
+}
+
+/**
+ * A trained road-damage model's manifest and the photos of its own split.json (train,
+ * validation, test), at its input size, unaugmented: what refitting or comparing its
+ * not-a-road statistics reads.
+ */
+export async function readModelSplit(args: {
+  model: string;
+  data: string[];
+  frameBlock: number;
+}): Promise<{
+  manifest: RoadDamageManifest;
+  load: (part: 'train' | 'validation' | 'test') => Promise<DamageExamples>;
+}> {
+  const manifest = readManifest(args.model);
+  if (manifest.task !== 'road-damage') {
+    throw new ToolError('bad-model-folder', `${args.model} is not a road-damage model.`);
+  }
+  const data = await readDamageData({
+    data: args.data,
+    seed: manifest.training?.seed ?? 0,
+    frameBlock: args.frameBlock,
+    splitFrom: path.join(args.model, SPLIT_FILE),
+    holdOut: [],
+  });
+  const sizes = { size: manifest.input.width, storedSize: manifest.input.width };
+  const types = manifest.labels as DamageTypeName[];
+  return {
+    manifest,
+    load: (part) => loadDamageExamples(data, data.plan[part], types, sizes),
+  };
 }

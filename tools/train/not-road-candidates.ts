@@ -7,15 +7,12 @@
  * away, and of the held-out road photos. The method is chosen on the even half; the odd half
  * is the check. Nothing is written.
  */
-import path from 'node:path';
-import { readManifest } from '../lib/model-dir';
 import { ToolError } from '../lib/tool-error';
 import { tf } from '../lib/tf-node';
-import { SPLIT_FILE } from '../eval/split-file';
 import { decodePhoto, mapLimit } from '../data/decode';
 import { listPictures } from '../data/pictures';
 import { scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
-import { loadDamageExamples, readDamageData } from './damage-data';
+import { readModelSplit } from './damage-data';
 import type { DamageExamples } from './damage-examples';
 import { loadLayersModelFromDir } from './model-files';
 import { fitNotRoadAt, notRoadSourceFor } from './not-road-network';
@@ -49,23 +46,11 @@ export async function compareNotRoadCandidates(
   args: CandidatesArgs,
   log: (line: string) => void,
 ): Promise<void> {
-  const manifest = readManifest(args.model);
-  if (manifest.task !== 'road-damage') {
-    throw new ToolError('bad-model-folder', `${args.model} is not a road-damage model.`);
-  }
-  const data = await readDamageData({
-    data: args.data,
-    seed: manifest.training?.seed ?? 0,
-    frameBlock: args.frameBlock,
-    splitFrom: path.join(args.model, SPLIT_FILE),
-    holdOut: [],
-  });
+  const { manifest, load } = await readModelSplit(args);
   const side = manifest.input.width;
-  const sizes = { size: side, storedSize: side };
-  const types = manifest.labels as Parameters<typeof loadDamageExamples>[2];
-  const train = await loadDamageExamples(data, data.plan.train, types, sizes);
-  const validation = await loadDamageExamples(data, data.plan.validation, types, sizes);
-  const test = await loadDamageExamples(data, data.plan.test, types, sizes);
+  const train = await load('train');
+  const validation = await load('validation');
+  const test = await load('test');
   const files = listPictures(args.notRoadCheck);
   if (files.length < 2) {
     throw new ToolError(

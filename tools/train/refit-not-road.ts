@@ -8,10 +8,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { modelManifestSchema } from '../../src/model/manifest';
 import { serializeNotRoadStats } from '../../src/model/not-road';
-import { SPLIT_FILE } from '../eval/split-file';
-import { readManifest, writeManifest } from '../lib/model-dir';
-import { ToolError } from '../lib/tool-error';
-import { loadDamageExamples, readDamageData } from './damage-data';
+import { writeManifest } from '../lib/model-dir';
+import { readModelSplit } from './damage-data';
 import { fitNotRoadFor, NOT_ROAD_NETWORK_DIR } from './not-road-network';
 import type { NotRoadSetup } from './options';
 import { loadLayersModelFromDir } from './model-files';
@@ -30,21 +28,9 @@ export async function refitNotRoad(
   args: RefitNotRoadArgs,
   log: (line: string) => void,
 ): Promise<void> {
-  const manifest = readManifest(args.model);
-  if (manifest.task !== 'road-damage') {
-    throw new ToolError('bad-model-folder', `${args.model} is not a road-damage model.`);
-  }
-  const data = await readDamageData({
-    data: args.data,
-    seed: manifest.training?.seed ?? 0,
-    frameBlock: args.frameBlock,
-    splitFrom: path.join(args.model, SPLIT_FILE),
-    holdOut: [],
-  });
-  const sizes = { size: manifest.input.width, storedSize: manifest.input.width };
-  const types = manifest.labels as Parameters<typeof loadDamageExamples>[2];
-  const train = await loadDamageExamples(data, data.plan.train, types, sizes);
-  const validation = await loadDamageExamples(data, data.plan.validation, types, sizes);
+  const { manifest, load } = await readModelSplit(args);
+  const train = await load('train');
+  const validation = await load('validation');
   const model = await loadLayersModelFromDir(args.model);
   const notRoad = await fitNotRoadFor(
     args.notRoad,
