@@ -194,8 +194,10 @@ async function main(): Promise<void> {
     const notRoad = o['not-road']
       ? await notRoadFigures(loaded, o.model, o['not-road'], log)
       : undefined;
+    // The JSON keeps the keys; the halves go to the model card only.
+    const notRoadJson = notRoad && { n: notRoad.n, not_road_rate: notRoad.not_road_rate };
     if (!folders.length) {
-      const json = JSON.stringify(notRoad, null, 2);
+      const json = JSON.stringify(notRoadJson, null, 2);
       console.log(json);
       if (o.json) writeJson(o.json, json);
       return;
@@ -252,7 +254,7 @@ async function main(): Promise<void> {
       ...ordered(report),
       method: method ?? loaded.manifest.cam.method,
       layer: o.layer ?? loaded.manifest.cam.layer,
-      ...(notRoad ? { not_road: notRoad } : {}),
+      ...(notRoadJson ? { not_road: notRoadJson } : {}),
     };
     if (folders.length > 1) {
       output.by_folder = Object.fromEntries(
