@@ -88,7 +88,7 @@ export async function notRoadFeatures(
 ): Promise<Float32Array[]> {
   let own: LayersSplit | undefined;
   let resized: tf.Tensor4D | undefined;
-  const names = scorer.layers.map((l) => l.layer);
+  const names = [...new Set(scorer.layers.map((l) => l.layer))];
   try {
     let activations: tf.Tensor[];
     let at: readonly string[];
@@ -98,9 +98,9 @@ export async function notRoadFeatures(
         x.shape[1] === size && x.shape[2] === size
           ? undefined
           : tf.image.resizeBilinear(x, [size, size]);
-      own = activationsAtLayers(scorer.network.adapter, resized ?? x, [...new Set(names)]);
+      own = activationsAtLayers(scorer.network.adapter, resized ?? x, names);
       activations = own.activations;
-      at = [...new Set(names)];
+      at = names;
     } else {
       if (!split) throw new Error("the not-a-road layers are the model's: pass its activations");
       activations = split.activations;

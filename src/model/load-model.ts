@@ -199,8 +199,16 @@ export async function loadModelFromUrl(
   }
   const manifest = parseManifest(json);
   const modelUrl = new URL(manifest.modelUrl, new URL(manifestUrl, self.location.href)).href;
+  return loadModel(manifest, httpModelHandler(modelUrl, fetchFunc), options);
+}
+
+/** tfjs's HTTP loader of the model.json at `url` and its weights, fetched by `fetchFunc`. */
+export function httpModelHandler(
+  url: string,
+  fetchFunc: (input: string, init?: RequestInit) => Promise<Response>,
+): tf.io.IOHandler {
   // tfjs only ever passes a URL string to its fetchFunc.
   const httpFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     fetchFunc(String(input), init)) as typeof fetch;
-  return loadModel(manifest, tf.io.http(modelUrl, { fetchFunc: httpFetch }), options);
+  return tf.io.http(url, { fetchFunc: httpFetch });
 }

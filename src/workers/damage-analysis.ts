@@ -15,7 +15,12 @@ import {
   type NotRoadScorer,
 } from '../model/damage-forward';
 import { DamageVerdictError, photoVerdict, type PhotoVerdict } from '../model/damage-verdict';
-import { buildAdapter, ModelLoadError, type LoadedModel } from '../model/load-model';
+import {
+  buildAdapter,
+  httpModelHandler,
+  ModelLoadError,
+  type LoadedModel,
+} from '../model/load-model';
 import type { ModelAdapter } from '../explain/adapters/types';
 import type { RoadDamageManifest } from '../model/manifest';
 import { NotRoadStatsError } from '../model/not-road';
@@ -64,10 +69,7 @@ export async function fetchNotRoadScorer(
 
 /** The network the not-a-road layers belong to, compiled like the model itself. */
 async function loadNotRoadNetwork(url: string, fetchFunc: ModelFetch): Promise<ModelAdapter> {
-  // tfjs only ever passes a URL string to its fetchFunc.
-  const httpFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
-    fetchFunc(String(input), init)) as typeof fetch;
-  const handler = tf.io.http(url, { fetchFunc: httpFetch });
+  const handler = httpModelHandler(url, fetchFunc);
   let artifacts: tf.io.ModelArtifacts;
   try {
     artifacts = await handler.load!();
