@@ -3,6 +3,7 @@ import path from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { appPageHeaders, crossOriginIsolationHeaders } from './server/security-headers';
+import { bundledManifestsPlugin } from './tools/build/bundled-manifests-plugin';
 import { tfjsWasmPlugin } from './tools/build/tfjs-wasm-plugin';
 
 /** The largest file the service worker precaches (the default models, the wasm binaries). */
@@ -99,7 +100,8 @@ export default defineConfig({
     proxy: { '/api': process.env.ROADCAM_SERVER_URL ?? 'http://127.0.0.1:8787' },
   },
   preview: { headers: { ...appPageHeaders } },
-  worker: { format: 'es' },
+  // Workers are bundled apart, with their own plugins: the analysis worker reads the manifests.
+  worker: { format: 'es', plugins: () => [bundledManifestsPlugin()] },
   build: {
     target: 'es2022',
     sourcemap: true,

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphAdapterOptions } from '../explain/adapters/graph-adapter';
 import type { ModelAdapter } from '../explain/adapters/types';
-import { parseManifest, type ModelManifest } from './manifest';
+import type { ModelManifest } from './manifest';
 import { ModelLoadError } from './model-load-error';
 import { detectModelFormat } from './model-json';
 
@@ -164,10 +164,37 @@ function checkAgainstManifest(adapter: ModelAdapter, manifest: ModelManifest): v
  * through `fetchFunc` (an installed model: from its Cache Storage cache). */
 export async function loadModelFromUrl(
   manifestUrl: string,
-  fetchFunc: (input: string, init?: RequestInit) => Promise<Response> = (input, init) =>
-    fetch(input, init),
+  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
   options: LoadOptions = {},
 ): Promise<LoadedModel> {
+  const manifest = await readManifestFromUrl(manifestUrl, fetchFunc);
+  return loadModelOf(manifest, manifestUrl, fetchFunc, options);
+}
+
+/** The model a manifest at `manifestUrl` names (its modelUrl is relative to the manifest). */
+export function loadModelOf(
+  manifest: ModelManifest,
+  manifestUrl: string,
+  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
+  // A relative manifest URL is the page's or the worker's; Node passes absolute ones.
+  const base = new URL(manifestUrl, globalThis.location?.href);
+  return loadModel(
+    manifest,
+    httpModelHandler(new URL(manifest.modelUrl, base).href, fetchFunc),
+    options,
+  );
+}
+
+/** The manifest at `manifestUrl`, checked; its training and metrics records left out. */
+export async function readManifestFromUrl(
+  manifestUrl: string,
+  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
+): Promise<ModelManifest> {
+  // The manifest's schemas (zod) load beside the manifest itself, not with the worker's code.
+  const parser = import('./runtime-manifest');
+  parser.catch(() => undefined);
   let response: Response;
   try {
     response = await fetchFunc(manifestUrl);
@@ -197,16 +224,15 @@ export async function loadModelFromUrl(
       String(e),
     );
   }
-  const manifest = parseManifest(json);
-  const modelUrl = new URL(manifest.modelUrl, new URL(manifestUrl, self.location.href)).href;
-  return loadModel(manifest, httpModelHandler(modelUrl, fetchFunc), options);
+  // Apps and tools that read the records parse the whole manifest (manifest.ts).
+  return (await parser).parseRuntimeManifest(json);
 }
 
+/** How the loaders fetch: fetch itself, or an installed model's reader of its cache. */
+export type ModelFetch = (input: string, init?: RequestInit) => Promise<Response>;
+
 /** tfjs's HTTP loader of the model.json at `url` and its weights, fetched by `fetchFunc`. */
-export function httpModelHandler(
-  url: string,
-  fetchFunc: (input: string, init?: RequestInit) => Promise<Response>,
-): tf.io.IOHandler {
+export function httpModelHandler(url: string, fetchFunc: ModelFetch): tf.io.IOHandler {
   // tfjs only ever passes a URL string to its fetchFunc.
   const httpFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     fetchFunc(String(input), init)) as typeof fetch;

@@ -33,11 +33,16 @@ import type { DamageExplanation, Explanation, TypeHeatmap } from './protocol';
 
 type DamageModel = LoadedModel & { manifest: RoadDamageManifest };
 
-/** The not-a-road statistics named by the manifest, fetched beside it. */
+/**
+ * The not-a-road statistics named by the manifest, fetched beside it, and its network. The
+ * files download at once; the network is built once `backendReady` settles (the field app
+ * loads this beside the model itself, while wasm starts).
+ */
 export async function fetchNotRoadScorer(
   manifest: RoadDamageManifest,
   manifestUrl: string,
   fetchFunc: ModelFetch = (input, init) => fetch(input, init),
+  backendReady?: Promise<unknown>,
 ): Promise<NotRoadScorer | undefined> {
   const spec = manifest.notRoad;
   if (!spec) return undefined;
@@ -56,7 +61,11 @@ export async function fetchNotRoadScorer(
     );
   }
   const network = spec.network
-    ? await loadNotRoadNetwork(new URL(spec.network.modelUrl, manifestUrl).href, fetchFunc)
+    ? await loadNotRoadNetwork(
+        new URL(spec.network.modelUrl, manifestUrl).href,
+        fetchFunc,
+        backendReady,
+      )
     : undefined;
   try {
     return notRoadScorerOf(buffer, spec, network);
@@ -68,7 +77,11 @@ export async function fetchNotRoadScorer(
 }
 
 /** The network the not-a-road layers belong to, compiled like the model itself. */
-async function loadNotRoadNetwork(url: string, fetchFunc: ModelFetch): Promise<ModelAdapter> {
+async function loadNotRoadNetwork(
+  url: string,
+  fetchFunc: ModelFetch,
+  backendReady?: Promise<unknown>,
+): Promise<ModelAdapter> {
   const handler = httpModelHandler(url, fetchFunc);
   let artifacts: tf.io.ModelArtifacts;
   try {
@@ -81,6 +94,7 @@ async function loadNotRoadNetwork(url: string, fetchFunc: ModelFetch): Promise<M
       `${url}: ${String(e)}`,
     );
   }
+  await backendReady;
   try {
     return await buildAdapter('layers', tf.io.fromMemory(artifacts), {}, true);
   } catch (e) {
@@ -135,15 +149,29 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
     super.dispose();
   }
 
-  /** An analyser over a loaded road-damage model; it then owns the model. */
-  static async fromModel(
-    loaded: DamageModel,
-    manifestUrl: string,
-    fetchFunc?: ModelFetch,
+  /**
+   * An analyser over a road-damage model and its not-a-road check, loaded side by side; warmed
+   * up. It then owns both; when either fails to load, the other is disposed.
+   */
+  static async load(
+    model: Promise<DamageModel>,
+    scorer: Promise<NotRoadScorer | undefined>,
   ): Promise<DamageAnalyser> {
-    const scorer = await fetchNotRoadScorer(loaded.manifest, manifestUrl, fetchFunc);
-    const analyser = new DamageAnalyser(loaded, scorer);
-    await analyser.warmUp();
+    const [loaded, notRoad] = await Promise.allSettled([model, scorer]);
+    if (loaded.status === 'rejected' || notRoad.status === 'rejected') {
+      if (loaded.status === 'fulfilled') loaded.value.dispose();
+      if (notRoad.status === 'fulfilled') notRoad.value?.network?.adapter.dispose();
+      throw loaded.status === 'rejected'
+        ? loaded.reason
+        : (notRoad as PromiseRejectedResult).reason;
+    }
+    const analyser = new DamageAnalyser(loaded.value, notRoad.value);
+    try {
+      await analyser.warmUp();
+    } catch (error) {
+      analyser.dispose();
+      throw error;
+    }
     return analyser;
   }
 

@@ -3,10 +3,11 @@
  * (damage types, not-a-road) or a pothole model (one verdict), chosen by the manifest's task.
  */
 import type { CamMethodName } from '../explain/cam/compute-cam';
-import { loadModelFromUrl, type LoadedModel } from '../model/load-model';
+import { loadModelOf, readManifestFromUrl, type LoadedModel } from '../model/load-model';
 import type { RoadDamageManifest } from '../model/manifest';
 import { PotholeAnalyser } from './analysis';
-import { DamageAnalyser } from './damage-analysis';
+import { bundledManifest } from './bundled-manifest';
+import { DamageAnalyser, fetchNotRoadScorer } from './damage-analysis';
 import { modelFetch } from './installed-model';
 import type { HeatmapRendering } from './model-analyser';
 import type { Explanation, ModelInfo } from './protocol';
@@ -24,26 +25,31 @@ export interface FieldAnalyser {
   dispose(): void;
 }
 
-/** The analyser of the model at `manifestUrl`: served, or installed from the sync server (read
- * from its cache by modelFetch). */
+/**
+ * The analyser of the model at `manifestUrl`: served, or installed from the sync server (read
+ * from its cache by modelFetch). The app's own models' manifests come with the worker
+ * (bundled-manifest.ts); a road-damage model and its not-a-road network download side by side.
+ */
 export async function loadFieldAnalyser(
   manifestUrl: string,
   /** The backend's start: the files download beside it (see LoadOptions.backendReady). */
   backendReady?: Promise<unknown>,
 ): Promise<FieldAnalyser> {
-  const loaded = await loadModelFromUrl(manifestUrl, modelFetch, { backendReady });
-  try {
-    if (loaded.manifest.task === 'road-damage') {
-      const url = new URL(manifestUrl, self.location.href).href;
-      return await DamageAnalyser.fromModel(
-        loaded as LoadedModel & { manifest: RoadDamageManifest },
-        url,
-        modelFetch,
-      );
+  const manifest =
+    bundledManifest(manifestUrl) ?? (await readManifestFromUrl(manifestUrl, modelFetch));
+  const model = loadModelOf(manifest, manifestUrl, modelFetch, { backendReady });
+  if (manifest.task !== 'road-damage') {
+    const loaded = await model;
+    try {
+      return await PotholeAnalyser.fromModel(loaded);
+    } catch (error) {
+      loaded.dispose();
+      throw error;
     }
-    return await PotholeAnalyser.fromModel(loaded);
-  } catch (error) {
-    loaded.dispose();
-    throw error;
   }
+  const url = new URL(manifestUrl, self.location.href).href;
+  return DamageAnalyser.load(
+    model as Promise<LoadedModel & { manifest: RoadDamageManifest }>,
+    fetchNotRoadScorer(manifest, url, modelFetch, backendReady),
+  );
 }

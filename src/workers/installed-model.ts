@@ -8,7 +8,9 @@
  */
 import { ModelLoadError } from '../model/model-load-error';
 
-export type ModelFetch = (input: string, init?: RequestInit) => Promise<Response>;
+import type { ModelFetch } from '../model/load-model';
+
+export type { ModelFetch };
 
 export const INSTALLED_MODELS_PREFIX = 'installed-models/';
 const CACHE_PREFIX = 'roadcam-model-';

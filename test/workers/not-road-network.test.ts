@@ -12,7 +12,8 @@ import type { RoadDamageManifest } from '../../src/model/manifest';
 import { ModelLoadError } from '../../src/model/model-load-error';
 import { notRoadScore } from '../../src/model/not-road';
 import { imageToModelInput } from '../../src/model/preprocess';
-import { fetchNotRoadScorer } from '../../src/workers/damage-analysis';
+import { loadModelOf, type LoadedModel } from '../../src/model/load-model';
+import { DamageAnalyser, fetchNotRoadScorer } from '../../src/workers/damage-analysis';
 import { disposeNotRoadScorer, readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { readImageRgba } from '../../tools/lib/images';
 import { readManifest } from '../../tools/lib/model-dir';
@@ -71,6 +72,41 @@ describe('the worker loads the not-a-road check with its network', () => {
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).code).toBe('model-missing');
     expect((error as Error).message).toMatch(/not a road.*Open the app once with a network/s);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the field app loads the model and its not-a-road check side by side', () => {
+  const loadBoth = (missing: readonly string[] = []) =>
+    DamageAnalyser.load(
+      loadModelOf(manifest, MANIFEST_URL, folderFetch(missing)) as Promise<
+        LoadedModel & { manifest: RoadDamageManifest }
+      >,
+      fetchNotRoadScorer(manifest, MANIFEST_URL, folderFetch(missing)),
+    );
+
+  it('gives a warmed-up analyser that owns both', async () => {
+    const before = tf.memory().numTensors;
+    const analyser = await loadBoth();
+    expect(analyser.info).toMatchObject({ task: 'road-damage', version: manifest.version });
+    expect(analyser.warmUpMs).toBeGreaterThan(0);
+    analyser.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps nothing when the not-a-road network is missing', async () => {
+    const before = tf.memory().numTensors;
+    const error = await loadBoth([manifest.notRoad!.network!.modelUrl]).catch((e: unknown) => e);
+    expect((error as ModelLoadError).code).toBe('model-missing');
+    expect((error as Error).message).toMatch(/not a road/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps nothing when the model itself is missing', async () => {
+    const before = tf.memory().numTensors;
+    const error = await loadBoth([manifest.modelUrl]).catch((e: unknown) => e);
+    expect((error as ModelLoadError).code).toBe('model-missing');
+    expect((error as Error).message).toMatch(/model files .* could not be read/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,0 +1,7 @@
+/** The app's own models' manifests, parsed at build time (tools/build/bundled-manifests-plugin.ts). */
+declare module 'virtual:bundled-manifests' {
+  import type { RuntimeManifest } from '../model/runtime-manifest';
+
+  const manifests: Record<string, RuntimeManifest>;
+  export default manifests;
+}
