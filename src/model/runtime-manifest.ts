@@ -1,8 +1,9 @@
 /**
- * The manifest as the app runs a model: every field but the `training` and `metrics` records.
- * The analysis worker parses this on every cold start, and the records are most of the
- * manifest's schemas (building them cost the worker about 100 ms before its first verdict);
- * it reads none of them. The full manifest, records typed, extends it (manifest.ts).
+ * The manifest as the app runs a model: every field but the `training` and `metrics` records,
+ * which only the tools and the model cards read (the full manifest, records typed, extends this
+ * in manifest.ts). The build parses the app's own manifests with it
+ * (tools/build/bundled-manifests-plugin.ts); the analysis worker loads it on demand for a
+ * manifest fetched at run time (an installed model, `?model=`).
  */
 import { z } from '../schema/zod';
 import { ModelLoadError } from './model-load-error';
