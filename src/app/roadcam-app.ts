@@ -20,6 +20,9 @@ import { shellStyles } from './roadcam-app.styles';
 import { parseRoute, routePath, type Route } from './router';
 import { AppServices } from './services/app-services';
 
+/** How long, at most, the installed app's other start-up work waits for the model. */
+const MODEL_FIRST_MS = 3000;
+
 const TABS: { route: Route; label: string }[] = [
   { route: { name: 'survey' }, label: 'Survey' },
   { route: { name: 'drive' }, label: 'Drive' },
@@ -54,14 +57,23 @@ export class RoadcamApp extends LitElement {
     // sooner starts the worker at once. A page the service worker already serves is the
     // engineer opening the installed app to take a photo: everything is local, and the model is
     // what they wait for, so the worker starts now.
-    if (navigator.serviceWorker?.controller) this.services.startEngine();
-    afterLoad(() => {
+    const rest = () => {
       this.services.start();
       // A re-analysis the lab was running before a reload goes on, in the hidden lab.
       void import('../features/lab/store/reanalysis-pending')
         .then((m) => m.hasRunningReanalysis())
         .then((running) => (running ? this.openLab() : undefined));
-    });
+    };
+    if (navigator.serviceWorker?.controller) {
+      this.services.startEngine();
+      // And sync (with its schemas), the service worker's update check and the lab's
+      // re-analysis wait until the model is ready (3 s at most): on two cores they took the
+      // CPU the worker needed, for nothing the engineer was waiting for.
+      const waited = new Promise((resolve) => setTimeout(resolve, MODEL_FIRST_MS));
+      void Promise.race([this.services.modelSettledOnce, waited]).then(() => afterLoad(rest));
+    } else {
+      afterLoad(rest);
+    }
     void this.enter(this.route);
   }
 

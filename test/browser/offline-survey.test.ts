@@ -114,6 +114,19 @@ describe('offline survey in real Chromium', () => {
     expect(await backendText(page)).toMatch(await defaultEngineText(page));
   });
 
+  it('opened installed, the app loads sync and its schemas only once the model is ready', async () => {
+    // The model is what the engineer waits for: nothing else takes the two cores before it.
+    const order = await page.waitForFunction(() => {
+      const settled = performance.getEntriesByName('roadcam:model-settled')[0];
+      const sync = performance
+        .getEntriesByType('resource')
+        .find((r) => /\/assets\/sync-[^/]+\.js$/.test(r.name));
+      return settled && sync ? { settled: settled.startTime, sync: sync.startTime } : null;
+    });
+    const { settled, sync } = (await order.jsonValue())!;
+    expect(sync).toBeGreaterThanOrEqual(settled);
+  });
+
   it('offline, a road photo gets a verdict and a heatmap and is saved and listed', async () => {
     await choosePhoto(page, ROAD_PHOTO);
     expect(await analysisSettled(page)).toBe('verdict');

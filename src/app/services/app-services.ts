@@ -94,6 +94,9 @@ export class AppServices extends EventTarget {
   private readonly positions = new PositionTracker();
   private persistAsked = false;
   private recordsTimer: ReturnType<typeof setTimeout> | null = null;
+  private modelSettled!: () => void;
+  /** Settles once the worker's model is ready or has failed (or its engine did not start). */
+  readonly modelSettledOnce = new Promise<void>((resolve) => (this.modelSettled = resolve));
   /** Surveys deleted in this session: the survey page stops showing them. */
   private readonly deleted = new Set<string>();
 
@@ -186,12 +189,15 @@ export class AppServices extends EventTarget {
         this.set({ engine: info });
         this.set({ modelStatus: await client.modelStatus() });
         performance.mark('roadcam:model-settled');
+        this.modelSettled();
       },
-      (error) =>
+      (error) => {
+        this.modelSettled();
         this.reportError({
           message: 'The analysis engine could not start. Reload the app.',
           detail: String(error),
-        }),
+        });
+      },
     );
   }
 
