@@ -41,6 +41,22 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
 
 const photosToKeep = new PhotosToKeep();
 
+/**
+ * Photos and frames asked for and not yet answered. When one is waiting as the model comes
+ * up, the warm-up pass is skipped: that photo's own pass sets the kernels up, and it is what
+ * the engineer waits for (a cold start with a photo shared to the app).
+ */
+let waiting = 0;
+async function counted<T>(job: Promise<T>): Promise<T> {
+  waiting += 1;
+  try {
+    return await job;
+  } finally {
+    waiting -= 1;
+  }
+}
+const warmUpUnlessWaited = () => waiting === 0;
+
 function loadModel(): Promise<FieldAnalyser> {
   if (!config || !engine) throw new Error('start() first');
   const { modelUrl, fallbackModelUrl } = config;
@@ -51,12 +67,12 @@ function loadModel(): Promise<FieldAnalyser> {
   // The files download while wasm starts; the model is built once the backend runs.
   const loading = (async () => {
     try {
-      return await loadFieldAnalyser(modelUrl, ready);
+      return await loadFieldAnalyser(modelUrl, ready, warmUpUnlessWaited);
     } catch (error) {
       if (!fallbackModelUrl || fallbackModelUrl === modelUrl) throw error;
       // An installed model that no longer loads: the app's own model, and the engineer is told.
       fallbackReason = failureOf(error, 'model').message;
-      return loadFieldAnalyser(fallbackModelUrl, ready);
+      return loadFieldAnalyser(fallbackModelUrl, ready, warmUpUnlessWaited);
     }
   })();
   loading.then(
@@ -165,100 +181,107 @@ const api: AnalysisWorkerApi = {
   },
 
   analysePhoto(file: Blob, method?: CamMethodName) {
-    return serial(async (): Promise<Outcome<PhotoAnalysis>> => {
-      const started = performance.now();
-      const clock = new StageClock();
-      let prepared;
-      try {
-        prepared = await preparePhoto(file, clock.time);
-      } catch (error) {
-        return { ok: false, error: failureOf(error) };
-      }
-      const prepareMs = performance.now() - started;
-      const canvas = prepared.canvas;
-      const quality = await clock.time('quality', () => qualityOf(canvas));
-      let explanation: Explanation | null = null;
-      let analysisError = null;
-      try {
-        if (!analyser) throw new Error('start() first');
-        const model = await analyser.catch(() => null);
-        if (!model) {
-          analysisError = {
-            source: 'model' as const,
-            code: 'model-unavailable',
-            message: status.state === 'failed' ? status.message : 'The road model is not loaded.',
-            detail: status.state === 'failed' ? status.detail : undefined,
-          };
-        } else {
-          // Only the heatmap shown first: the page asks for another type's when it is chosen.
-          explanation = await model.explain(canvas, method, clock, 'first');
+    return counted(
+      serial(async (): Promise<Outcome<PhotoAnalysis>> => {
+        const started = performance.now();
+        const clock = new StageClock();
+        let prepared;
+        try {
+          prepared = await preparePhoto(file, clock.time);
+        } catch (error) {
+          return { ok: false, error: failureOf(error) };
         }
-      } catch (error) {
-        analysisError = failureOf(error, 'model');
-      }
-      const display = canvas.transferToImageBitmap();
-      // A second handle on the same pixels (no copy): `display` goes to the page.
-      const keepTicket = photosToKeep.encodeLater(await createImageBitmap(display));
-      const value: PhotoAnalysis = {
-        keepTicket,
-        display,
-        exifPosition: prepared.exifPosition,
-        adjustments: prepared.adjustments,
-        quality,
-        explanation,
-        analysisError,
-        timings: { prepareMs, stages: clock.stages },
-      };
-      const transfers: Transferable[] = [display, ...explanationBitmaps(explanation)];
-      return Comlink.transfer({ ok: true, value }, transfers);
-    });
+        const prepareMs = performance.now() - started;
+        const canvas = prepared.canvas;
+        const quality = await clock.time('quality', () => qualityOf(canvas));
+        let explanation: Explanation | null = null;
+        let analysisError = null;
+        try {
+          if (!analyser) throw new Error('start() first');
+          const model = await analyser.catch(() => null);
+          if (!model) {
+            analysisError = {
+              source: 'model' as const,
+              code: 'model-unavailable',
+              message: status.state === 'failed' ? status.message : 'The road model is not loaded.',
+              detail: status.state === 'failed' ? status.detail : undefined,
+            };
+          } else {
+            // Only the heatmap shown first: the page asks for another type's when it is chosen.
+            explanation = await model.explain(canvas, method, clock, 'first');
+          }
+        } catch (error) {
+          analysisError = failureOf(error, 'model');
+        }
+        const display = canvas.transferToImageBitmap();
+        // A second handle on the same pixels (no copy): `display` goes to the page.
+        const keepTicket = photosToKeep.encodeLater(await createImageBitmap(display));
+        const value: PhotoAnalysis = {
+          keepTicket,
+          display,
+          exifPosition: prepared.exifPosition,
+          adjustments: prepared.adjustments,
+          quality,
+          explanation,
+          analysisError,
+          timings: { prepareMs, stages: clock.stages },
+        };
+        const transfers: Transferable[] = [display, ...explanationBitmaps(explanation)];
+        return Comlink.transfer({ ok: true, value }, transfers);
+      }),
+    );
   },
 
   photoToKeep: async (ticket: number) => photosToKeep.take(ticket),
 
   explainPhoto(jpeg: Blob, method?: CamMethodName) {
-    return serial(async (): Promise<Outcome<Explanation>> => {
-      try {
-        if (!analyser) throw new Error('start() first');
-        const model = await analyser;
-        const bitmap = await createImageBitmap(jpeg);
+    return counted(
+      serial(async (): Promise<Outcome<Explanation>> => {
         try {
-          const explanation = await model.explain(bitmap, method);
-          return Comlink.transfer(
-            { ok: true as const, value: explanation },
-            explanationBitmaps(explanation),
-          );
-        } finally {
-          bitmap.close();
+          if (!analyser) throw new Error('start() first');
+          const model = await analyser;
+          const bitmap = await createImageBitmap(jpeg);
+          try {
+            const explanation = await model.explain(bitmap, method);
+            return Comlink.transfer(
+              { ok: true as const, value: explanation },
+              explanationBitmaps(explanation),
+            );
+          } finally {
+            bitmap.close();
+          }
+        } catch (error) {
+          return { ok: false, error: failureOf(error, 'model') };
         }
-      } catch (error) {
-        return { ok: false, error: failureOf(error, 'model') };
-      }
-    });
+      }),
+    );
   },
 
   analyseFrame(frame: ImageBitmap) {
-    return serial(async (): Promise<Outcome<FrameAnalysis>> => {
-      try {
-        if (!analyser) throw new Error('start() first');
-        const model = await analyser.catch(() => null);
-        if (!model) {
-          frame.close();
-          return {
-            ok: false,
-            error: {
-              source: 'model',
-              code: 'model-unavailable',
-              message: status.state === 'failed' ? status.message : 'The road model is not loaded.',
-              detail: status.state === 'failed' ? status.detail : undefined,
-            },
-          };
+    return counted(
+      serial(async (): Promise<Outcome<FrameAnalysis>> => {
+        try {
+          if (!analyser) throw new Error('start() first');
+          const model = await analyser.catch(() => null);
+          if (!model) {
+            frame.close();
+            return {
+              ok: false,
+              error: {
+                source: 'model',
+                code: 'model-unavailable',
+                message:
+                  status.state === 'failed' ? status.message : 'The road model is not loaded.',
+                detail: status.state === 'failed' ? status.detail : undefined,
+              },
+            };
+          }
+          return { ok: true, value: await analyseFrame(model, frame) };
+        } catch (error) {
+          return { ok: false, error: failureOf(error, 'model') };
         }
-        return { ok: true, value: await analyseFrame(model, frame) };
-      } catch (error) {
-        return { ok: false, error: failureOf(error, 'model') };
-      }
-    });
+      }),
+    );
   },
 
   async renderHeatmap(cam: CamGrid) {

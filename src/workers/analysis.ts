@@ -57,10 +57,11 @@ export class PotholeAnalyser extends ModelAnalyser {
   }
 
   /** An analyser over a model loaded elsewhere (the lab's re-analysis); it then owns the model.
-   * Throws, leaving the model to the caller, when the model cannot drive the field app. */
-  static async fromModel(loaded: LoadedModel): Promise<PotholeAnalyser> {
+   * Throws, leaving the model to the caller, when the model cannot drive the field app.
+   * `warmUp` false: no warm-up pass (a photo is waiting; its pass sets the kernels up). */
+  static async fromModel(loaded: LoadedModel, warmUp = true): Promise<PotholeAnalyser> {
     const analyser = new PotholeAnalyser(loaded);
-    await analyser.warmUp();
+    if (warmUp) await analyser.warmUp();
     return analyser;
   }
 

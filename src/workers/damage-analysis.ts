@@ -151,11 +151,13 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
 
   /**
    * An analyser over a road-damage model and its not-a-road check, loaded side by side; warmed
-   * up. It then owns both; when either fails to load, the other is disposed.
+   * up unless `warmUp()` says no once both are there. It then owns both; when either fails to
+   * load, the other is disposed.
    */
   static async load(
     model: Promise<DamageModel>,
     scorer: Promise<NotRoadScorer | undefined>,
+    warmUp: () => boolean = () => true,
   ): Promise<DamageAnalyser> {
     const [loaded, notRoad] = await Promise.allSettled([model, scorer]);
     if (loaded.status === 'rejected' || notRoad.status === 'rejected') {
@@ -166,6 +168,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
         : (notRoad as PromiseRejectedResult).reason;
     }
     const analyser = new DamageAnalyser(loaded.value, notRoad.value);
+    if (!warmUp()) return analyser;
     try {
       await analyser.warmUp();
     } catch (error) {

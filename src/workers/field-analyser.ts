@@ -34,6 +34,12 @@ export async function loadFieldAnalyser(
   manifestUrl: string,
   /** The backend's start: the files download beside it (see LoadOptions.backendReady). */
   backendReady?: Promise<unknown>,
+  /**
+   * Asked once the model is built: false skips the warm-up pass, when a photo is already
+   * waiting for the model (that photo's own pass sets the kernels up, and it is what the
+   * engineer waits for).
+   */
+  warmUp: () => boolean = () => true,
 ): Promise<FieldAnalyser> {
   const manifest =
     bundledManifest(manifestUrl) ?? (await readManifestFromUrl(manifestUrl, modelFetch));
@@ -41,7 +47,7 @@ export async function loadFieldAnalyser(
   if (manifest.task !== 'road-damage') {
     const loaded = await model;
     try {
-      return await PotholeAnalyser.fromModel(loaded);
+      return await PotholeAnalyser.fromModel(loaded, warmUp());
     } catch (error) {
       loaded.dispose();
       throw error;
@@ -51,5 +57,6 @@ export async function loadFieldAnalyser(
   return DamageAnalyser.load(
     model as Promise<LoadedModel & { manifest: RoadDamageManifest }>,
     fetchNotRoadScorer(manifest, url, modelFetch, backendReady),
+    warmUp,
   );
 }

@@ -36,6 +36,7 @@ export interface ExplainJob {
 export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
   readonly info: ModelInfo;
   /** Milliseconds the first (warm-up) pass took. */
+  /** The warm-up pass's time; 0 when it was skipped for a photo already waiting. */
   warmUpMs = 0;
 
   protected constructor(
