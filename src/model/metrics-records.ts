@@ -13,6 +13,15 @@ export const typeReportSchema = z.object({
   n: z.number(),
   positives: z.number(),
   auc: figure,
+  /**
+   * A 95% interval of `auc` resampling whole groups of look-alike photos (places), with how
+   * many groups there were; null with fewer than two groups on either side. Absent before
+   * 2026-12-03.
+   */
+  auc_interval: z
+    .object({ low: z.number(), high: z.number(), groups: z.number(), positive_groups: z.number() })
+    .nullable()
+    .optional(),
   /** Recall at the threshold that keeps 90% of the photos without it below (on these photos). */
   recall_at_spec90: figure,
   /** Recall and specificity at the manifest's threshold for this type. */

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classificationSummary, rocAuc } from '../../tools/eval/classification-metrics';
+import {
+  classificationSummary,
+  groupBootstrapAuc,
+  rocAuc,
+} from '../../tools/eval/classification-metrics';
 import { mapOntoPhoto, summarize, type PhotoResult } from '../../tools/eval/evaluate';
 import { modelManifestSchema } from '../../src/model/manifest';
 
@@ -37,6 +41,40 @@ describe('classification figures', () => {
     expect(allPotholes.normal_specificity).toBeNull();
     expect(allPotholes.roc_auc).toBeNull();
     expect(allPotholes.pothole_recall).toBeCloseTo(2 / 3, 12);
+  });
+});
+
+describe('ROC AUC interval by place', () => {
+  // 40 photos: 20 with a pothole, 20 without; the positives of the first places rank low.
+  const labels = Array.from({ length: 40 }, (_, i) => (i < 20 ? 1 : 0) as 0 | 1);
+  const scores = labels.map((l, i) =>
+    l ? (i < 8 ? 0.2 + i / 100 : 0.7 + i / 100) : 0.3 + i / 100,
+  );
+  const auc = rocAuc(labels, scores)!;
+
+  it('holds the AUC, and is the same for the same photos', () => {
+    const groups = labels.map((_, i) => `place ${i % 10}`);
+    const a = groupBootstrapAuc(labels, scores, groups)!;
+    expect(a.low).toBeLessThanOrEqual(auc);
+    expect(a.high).toBeGreaterThanOrEqual(auc);
+    expect(a).toEqual(groupBootstrapAuc(labels, scores, groups));
+    expect(a).toMatchObject({ groups: 10, positive_groups: 10 });
+  });
+
+  it('is wider when the same photos come from fewer places', () => {
+    const width = (groups: string[]) => {
+      const a = groupBootstrapAuc(labels, scores, groups)!;
+      return a.high - a.low;
+    };
+    const everyPhoto = labels.map((_, i) => `photo ${i}`);
+    // The positives from 3 places (8, 6, 6 photos), the negatives from 3.
+    const threePlaces = labels.map((l, i) => `${l} ${i < 8 ? 0 : i < 14 ? 1 : i < 20 ? 2 : i % 3}`);
+    expect(width(threePlaces)).toBeGreaterThan(width(everyPhoto));
+  });
+
+  it('says nothing when every positive comes from one place', () => {
+    const groups = labels.map((l, i) => (l ? 'the one place' : `place ${i}`));
+    expect(groupBootstrapAuc(labels, scores, groups)).toBeNull();
   });
 });
 

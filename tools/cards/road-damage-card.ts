@@ -114,7 +114,9 @@ function typeFigureRows(report: EvalReport | undefined): (string | number)[][] {
   return Object.entries(report.types).map(([name, r]) => [
     `\`${name}\``,
     `${r.positives} / ${r.n}`,
-    f4(r.auc),
+    r.auc_interval
+      ? `${f4(r.auc)} (${f3(r.auc_interval.low)}–${f3(r.auc_interval.high)}; ${r.auc_interval.positive_groups} / ${r.auc_interval.groups})`
+      : f4(r.auc),
     f3(r.recall_at_spec90),
     `${f3(r.recall)} / ${f3(r.specificity)}`,
     `${f3(r.pointing_game)} (${f3(r.centre_pointing_game)})`,
@@ -127,7 +129,7 @@ function typeFigureRows(report: EvalReport | undefined): (string | number)[][] {
 const TYPE_HEADER = [
   'type',
   'photos with it / known',
-  'ROC AUC',
+  'ROC AUC (95% interval by place; places with it / all)',
   'recall at 90% specificity',
   'recall / specificity at threshold',
   'pointing game (centre map)',
@@ -167,7 +169,10 @@ function metricsSection(m: RoadDamageManifest, places?: HeldOutPlaces): string[]
   out.push(`### All folders (${report.n} photos)`, '');
   out.push(table(TYPE_HEADER, typeFigureRows(report)), '');
   out.push(
-    'Recall at 90% specificity reads the ROC curve on these photos; recall / specificity at ' +
+    'ROC AUC intervals: the 2.5th to 97.5th percentile of the AUC over 1000 resamplings of ' +
+      "whole places (the split's groups of look-alike photos) with replacement, seeded; " +
+      'photos of one place are not independent cases, so the place is what is drawn. ' +
+      'Recall at 90% specificity reads the ROC curve on these photos; recall / specificity at ' +
       'threshold use the manifest thresholds. Pointing game: the heatmap peak (Grad-CAM of the ' +
       "type's logit) inside a box of that type, on photos with such boxes; in brackets what a " +
       'map peaking at the centre scores. Energy: the share of the heatmap inside the boxes; in ' +

@@ -4,6 +4,8 @@
  * specificity with no good-road photo, ROC AUC without both) are null, never a made-up number.
  */
 
+import { seededRng } from '../data/rng';
+
 /** 1 = pothole, 0 = normal (good road). */
 export type BinaryLabel = 0 | 1;
 
@@ -154,4 +156,56 @@ export function recallAtSpecificity(
   if (negatives.length === 0 || positives.length === 0) return null;
   const t = thresholdAtSpecificity(negatives, specificity);
   return positives.filter((s) => s >= t).length / positives.length;
+}
+
+/** How far the ROC AUC could move with other places like these (groupBootstrapAuc). */
+export interface AucInterval {
+  /** The 2.5th and 97.5th percentiles of the resampled AUCs. */
+  low: number;
+  high: number;
+  /** Groups (places) among the photos, and those with at least one positive photo. */
+  groups: number;
+  positive_groups: number;
+}
+
+/**
+ * A 95% percentile interval of the ROC AUC by resampling whole groups with replacement (a
+ * cluster bootstrap): photos of one place are not independent cases, so the place is what is
+ * drawn. Null when fewer than two groups hold a positive or a negative photo: one place cannot
+ * say how another would go. Seeded, so the same photos always give the same interval.
+ */
+export function groupBootstrapAuc(
+  labels: readonly BinaryLabel[],
+  scores: readonly number[],
+  groups: readonly string[],
+  options: { resamples?: number; seed?: number } = {},
+): AucInterval | null {
+  const members = new Map<string, number[]>();
+  groups.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
+  const byGroup = [...members.values()];
+  const holds = (l: BinaryLabel) => byGroup.filter((m) => m.some((i) => labels[i] === l)).length;
+  const positiveGroups = holds(1);
+  if (positiveGroups < 2 || holds(0) < 2) return null;
+  const random = seededRng(options.seed ?? 20261203);
+  const aucs: number[] = [];
+  for (let r = 0; r < (options.resamples ?? 1000); r++) {
+    const l: BinaryLabel[] = [];
+    const s: number[] = [];
+    for (let k = 0; k < byGroup.length; k++) {
+      for (const i of byGroup[Math.floor(random() * byGroup.length)]) {
+        l.push(labels[i]);
+        s.push(scores[i]);
+      }
+    }
+    const auc = rocAuc(l, s);
+    if (auc !== null) aucs.push(auc);
+  }
+  aucs.sort((a, b) => a - b);
+  const at = (q: number) => aucs[Math.min(aucs.length - 1, Math.floor(q * aucs.length))];
+  return {
+    low: at(0.025),
+    high: at(0.975),
+    groups: byGroup.length,
+    positive_groups: positiveGroups,
+  };
 }

@@ -264,6 +264,15 @@ export async function evaluateFolders(
     );
   }
   const results = await evaluatePhotos(loaded, evaluate, { modelDir, ...options });
+  // Each photo's place, from the split: what the AUC intervals resample.
+  const plan = readSplitFile(modelDir);
+  const groupOf = new Map(
+    (plan ? [...plan.train, ...plan.validation, ...(plan.test ?? [])] : []).map((e) => [
+      e.id,
+      e.group,
+    ]),
+  );
+  for (const r of results) r.group = groupOf.get(r.id) ?? r.id;
   const thresholds = typeThresholds(loaded.manifest);
   const by_folder: FoldersReport['by_folder'] = {};
   for (const f of folders) {

@@ -24,7 +24,9 @@ const USAGE = `Usage:
       out too; the count is reported as excluded_seen). Prints the figures as JSON: the pothole
       figures at the top level; for a road-damage model also "types" (per damage type: auc,
       recall_at_spec90, pointing_game, centre_pointing_game, energy_in_box,
-      uniform_energy_in_box, ...), "ece" and "not_road_rate" (road photos it turns away).
+      uniform_energy_in_box, ..., and auc_interval: a 95% interval of auc resampling whole
+      places, the split's groups of look-alike photos), "ece" and "not_road_rate" (road photos
+      it turns away).
       --not-road DIR      a folder of photos that are not roads: adds {"n", "not_road_rate"} (the
                           share it turns away) as "not_road", or prints it alone without --data
       --quality           instead: the held-out photos darkened and blurred step by step, with the

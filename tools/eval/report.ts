@@ -10,6 +10,7 @@ import type { BoxFigures } from './box-figures';
 import {
   classificationSummary,
   expectedCalibrationError,
+  groupBootstrapAuc,
   recallAtSpecificity,
   rocAuc,
   type BinaryLabel,
@@ -21,11 +22,15 @@ export interface TypeResult {
   /** 1 shown, 0 not shown, null not known (e.g. cracks on a web photo of a pothole). */
   present: 0 | 1 | null;
   box?: BoxFigures;
+  /** The photo's group of look-alikes (its place): what the AUC interval resamples. */
+  group?: string;
 }
 
 export interface PhotoResult {
   id: string;
   source: string;
+  /** Its group of look-alike photos in the model's split.json (a place); its id when none. */
+  group?: string;
   /** Pothole or not, as the photo's labels say. */
   label: BinaryLabel;
   potholeProbability: number;
@@ -77,6 +82,11 @@ export function typeReport(results: readonly TypeResult[], threshold: number): T
     n: known.length,
     positives,
     auc: rocAuc(labels, scores),
+    auc_interval: groupBootstrapAuc(
+      labels,
+      scores,
+      known.map((r, i) => r.group ?? `photo ${i}`),
+    ),
     recall_at_spec90: recallAtSpecificity(labels, scores, 0.9),
     recall: positives
       ? known.filter((r) => r.present === 1 && r.probability >= threshold).length / positives
@@ -122,7 +132,7 @@ export function summarize(
       names.map((name) => [
         name,
         typeReport(
-          results.flatMap((r) => (r.types?.[name] ? [r.types[name]] : [])),
+          results.flatMap((r) => (r.types?.[name] ? [{ ...r.types[name], group: r.group }] : [])),
           thresholds[name],
         ),
       ]),
