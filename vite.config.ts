@@ -42,6 +42,9 @@ function extraModelsPlugin(dir: string | undefined): Plugin {
 export default defineConfig({
   plugins: [
     tfjsWasmPlugin(),
+    // The dev server serves the workers' modules through these plugins (the build bundles the
+    // workers apart, with `worker.plugins` below).
+    bundledManifestsPlugin(),
     extraModelsPlugin(process.env.ROADCAM_EXTRA_MODELS),
     VitePWA({
       strategies: 'injectManifest',

@@ -7,6 +7,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createServer } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/model/manifest';
 import { ModelLoadError } from '../../src/model/model-load-error';
@@ -69,6 +70,29 @@ describe('the manifests bundled with the analysis worker', () => {
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as Error).message).toContain(path.join(dir, 'p', 'manifest.json'));
     expect((error as Error).message).toContain('input.width');
+  });
+});
+
+describe('the dev server', () => {
+  it('serves the bundled manifests to the worker (npm run dev)', async () => {
+    const server = await createServer({
+      configFile: path.join(projectRoot, 'vite.config.ts'),
+      server: { middlewareMode: true, hmr: false },
+      logLevel: 'silent',
+    });
+    try {
+      const worker = await server.transformRequest('/src/workers/bundled-manifest.ts');
+      const id = /from\s*"([^"]*bundled-manifests[^"]*)"/.exec(worker!.code)?.[1];
+      expect(id).toBeDefined();
+      // The browser's URL for the virtual module: /@id/ and \0 spelled __x00__.
+      const virtual = await server.transformRequest(
+        id!.replace(/^\/@id\//, '').replace('__x00__', '\0'),
+      );
+      expect(virtual!.code).toContain('/models/road-damage/manifest.json');
+      expect(virtual!.code).not.toContain('"metrics"');
+    } finally {
+      await server.close();
+    }
   });
 });
 
