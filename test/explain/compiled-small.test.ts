@@ -192,6 +192,31 @@ describe('compiled inference on the twin network (wasm)', () => {
     tf.dispose(x);
   });
 
+  it('gives that gradient from a pass already made, for logit and probability targets', () => {
+    const x = tf.randomUniform([2, ...TWIN_INPUT], -1, 1, 'float32', 16) as tf.Tensor4D;
+    for (const target of [targets.classProbability(2), targets.classLogit(1)]) {
+      for (const [source, fast, layer] of [
+        [layers, fastLayers, twins.layersTarget],
+        [graph, fastGraph, twins.graphTarget],
+      ] as const) {
+        const a = source.activations(x, layer);
+        const expected = tf.grad((t: tf.Tensor) => tf.sum(target(source.headFrom(layer, t, x))))(a);
+        const split = fast.activationsAndOutputs(x, layer);
+        const actual = fast.headGradient(layer, split, target)!;
+        expect(maxAbs(expected)).toBeGreaterThan(1e-4);
+        expectClose(actual, expected);
+        tf.dispose([a, expected, actual, split.activations, split.outputs.logits]);
+        tf.dispose(split.outputs.probabilities);
+      }
+    }
+    // No shortcut where the head is not linear: the caller differentiates the head.
+    const earlier = fastLayers.listLayers().find((l) => l.spatial)!.name;
+    expect(earlier).not.toBe(twins.layersTarget);
+    const split = fastLayers.activationsAndOutputs(x, earlier);
+    expect(fastLayers.headGradient(earlier, split, targets.classLogit(1))).toBeUndefined();
+    tf.dispose([split.activations, split.outputs.logits, split.outputs.probabilities, x]);
+  });
+
   it('compiles again when the weights change', () => {
     const x = tf.randomUniform([1, ...TWIN_INPUT], -1, 1, 'float32', 16) as tf.Tensor4D;
     for (const [source, fast] of [

@@ -1,4 +1,4 @@
-import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 
 export type ModelFormat = 'layers' | 'graph';
 
@@ -72,6 +72,17 @@ export interface ModelAdapter {
    * with respect to `activations` are the true partial derivatives.
    */
   headFrom(layerName: string, activations: Tensor, x: Tensor4D): ModelOutputs;
+  /**
+   * Optional shortcut: d(sum of `score(outputs)`) / d(activations at `layerName`) from a pass
+   * already made (`split`), when the head from that layer has a constant Jacobian (pooling,
+   * then one linear map): no second pass through the head. Undefined when this adapter has no
+   * shortcut for the layer; the caller then differentiates `headFrom`.
+   */
+  headGradient?(
+    layerName: string,
+    split: { activations: Tensor; outputs: ModelOutputs },
+    score: (outputs: ModelOutputs) => Tensor1D,
+  ): Tensor | undefined;
 
   /** Layers / nodes with learned kernels (conv, depthwise, dense), in execution order. */
   weightedLayers(): string[];

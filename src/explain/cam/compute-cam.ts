@@ -177,9 +177,11 @@ function weightedMaps(
   if (method.usesGradients) {
     // d(sum of per-example scores)/dA gives each example its own gradient, because examples
     // do not interact in inference mode.
-    gradients = tf.grad((a: tf.Tensor) => tf.sum(target(adapter.headFrom(layer, a, x))))(
-      activations,
-    ) as tf.Tensor4D;
+    // A linear head's constant Jacobian when the adapter has it; otherwise through the head.
+    gradients = (adapter.headGradient?.(layer, split, target) ??
+      tf.grad((a: tf.Tensor) => tf.sum(target(adapter.headFrom(layer, a, x))))(
+        activations,
+      )) as tf.Tensor4D;
   }
   const weights = method.weigh(
     { activations, gradients },

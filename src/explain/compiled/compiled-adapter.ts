@@ -167,6 +167,34 @@ export class CompiledModelAdapter implements ModelAdapter {
     return tf.tidy(() => outputsFromLogits(head.run(activations), this.outputActivation));
   }
 
+  /**
+   * With a linear head from `layerName`, the gradient needs no second pass through the head:
+   * the scores' gradient with respect to the logits of `split` (a tiny graph; the probabilities
+   * only when the score reads them), then the head's constant Jacobian.
+   */
+  headGradient(
+    layerName: string,
+    split: { activations: tf.Tensor; outputs: ModelOutputs },
+    score: (outputs: ModelOutputs) => tf.Tensor1D,
+  ): tf.Tensor | undefined {
+    const head = this.linearHead(layerName);
+    if (!head) return undefined;
+    const activation = this.outputActivation;
+    return tf.tidy(() => {
+      const dy = tf.grad((logits: tf.Tensor) => {
+        const outputs = {
+          logits: logits as tf.Tensor2D,
+          activation,
+          get probabilities() {
+            return outputsFromLogits(logits as tf.Tensor2D, activation).probabilities;
+          },
+        };
+        return tf.sum(score(outputs));
+      })(split.outputs.logits);
+      return head.gradient(dy, split.activations.shape);
+    });
+  }
+
   private linearHead(layerName: string): LinearHead | undefined {
     const compiled = this.programFor();
     if (!compiled.heads.has(layerName)) {

@@ -17,6 +17,8 @@ export interface LinearHead {
    */
   weights: tf.Tensor2D;
   run(activations: tf.Tensor): tf.Tensor;
+  /** The gradient with respect to activations of this shape, given the logits' gradient dy. */
+  gradient(dy: tf.Tensor, shape: readonly number[]): tf.Tensor;
 }
 
 const SHAPE_ONLY = new Set(['reshape', 'squeeze', 'identity']);
@@ -64,7 +66,18 @@ export function findLinearHead(program: Program, targetId: string): LinearHead |
   return {
     weights,
     run: (activations) => headWithGradient(program, targetId, weights)(activations),
+    gradient: (dy, shape) => spreadGradient(dy, shape, weights),
   };
+}
+
+/** dy x W / (H x W), the same at every position. */
+function spreadGradient(dy: tf.Tensor, shape: readonly number[], weights: tf.Tensor2D): tf.Tensor {
+  const [n, h, w, c] = shape;
+  const perClass = tf.reshape(dy, [n, -1]);
+  const pooled = tf.matMul(perClass, weights); // [n, c]
+  const perPosition = tf.reshape(tf.div(pooled, h * w), [n, 1, 1, c]);
+  // Spread over the positions (a broadcasting add: Tile is slow on wasm).
+  return tf.add(perPosition, tf.zeros([1, h, w, 1]));
 }
 
 /** The compiled head as one differentiable op whose gradient is the constant Jacobian. */
@@ -77,14 +90,7 @@ function headWithGradient(
     const [logits] = program.run(new Map([[targetId, a]]), [program.graph.output]);
     return {
       value: logits,
-      gradFunc: (dy: tf.Tensor) => {
-        const [n, h, w, c] = a.shape;
-        const perClass = tf.reshape(dy, [n, -1]);
-        const pooled = tf.matMul(perClass, weights); // [n, c]
-        const perPosition = tf.reshape(tf.div(pooled, h * w), [n, 1, 1, c]);
-        // Spread over the positions (a broadcasting add: Tile is slow on wasm).
-        return tf.add(perPosition, tf.zeros([1, h, w, 1]));
-      },
+      gradFunc: (dy: tf.Tensor) => spreadGradient(dy, a.shape, weights),
     };
   };
   return tf.customGrad(head as unknown as Parameters<typeof tf.customGrad>[0]) as (
