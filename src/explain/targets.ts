@@ -10,10 +10,58 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelOutputs } from './adapters/types';
 import { ExplainError } from './errors';
 
-export type Target = ((outputs: ModelOutputs) => tf.Tensor1D) & { readonly description: string };
+export type Target = ((outputs: ModelOutputs) => tf.Tensor1D) & {
+  readonly description: string;
+  /**
+   * When the score is one logit per example: d(sum of scores) / d(the model's logits), a
+   * constant, so a CAM needs no tf.grad to get it (CompiledModelAdapter.headGradient).
+   */
+  readonly logitGradient?: (outputs: ModelOutputs) => tf.Tensor2D;
+};
 
-function makeTarget(description: string, fn: (o: ModelOutputs) => tf.Tensor1D): Target {
-  return Object.assign(fn, { description });
+function makeTarget(
+  description: string,
+  fn: (o: ModelOutputs) => tf.Tensor1D,
+  logitGradient?: (o: ModelOutputs) => tf.Tensor2D,
+): Target {
+  return Object.assign(fn, { description, ...(logitGradient ? { logitGradient } : {}) });
+}
+
+/**
+ * d(sum over examples of the logit of class indices[i]) / d(logits): one-hot rows; for a single
+ * sigmoid unit, read as logits [-z, z], +1 for class 1 and -1 for class 0. Made from an array
+ * (the wasm backend's OneHot writes int32 whatever dtype is asked).
+ */
+function oneLogitGradient(o: ModelOutputs, indices: readonly number[]): tf.Tensor2D {
+  const [n, units] = o.logits.shape;
+  checkOnePerExample(indices, n);
+  const single = units === 1 && o.activation === 'sigmoid';
+  checkClasses(indices, single ? 2 : units);
+  const dy = new Float32Array(n * units);
+  indices.forEach((c, i) => {
+    if (single) dy[i] = c === 1 ? 1 : -1;
+    else dy[i * units + c] = 1;
+  });
+  return tf.tensor2d(dy, [n, units]);
+}
+
+function checkOnePerExample(indices: readonly number[], n: number): void {
+  if (n !== indices.length) {
+    throw new ExplainError(
+      'bad-target',
+      `${indices.length} classes were asked for a batch of ${n} examples: one per example.`,
+    );
+  }
+}
+
+function checkClasses(indices: readonly number[], classes: number): void {
+  const bad = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= classes);
+  if (bad !== undefined) {
+    throw new ExplainError(
+      'bad-target',
+      `Class ${bad} does not exist: this model has ${classes} classes (0 to ${classes - 1}).`,
+    );
+  }
 }
 
 /**
@@ -31,19 +79,18 @@ function asClasses(o: ModelOutputs, kind: 'logits' | 'probabilities'): tf.Tensor
 
 function pick(scores: tf.Tensor2D, index: number): tf.Tensor1D {
   const n = scores.shape[1];
-  if (!Number.isInteger(index) || index < 0 || index >= n) {
-    throw new ExplainError(
-      'bad-target',
-      `Class ${index} does not exist: this model has ${n} classes (0 to ${n - 1}).`,
-    );
-  }
+  checkClasses([index], n);
   const mask = tf.oneHot(tf.tensor1d([index], 'int32'), n);
   return tf.sum(tf.mul(scores, mask), 1) as tf.Tensor1D;
 }
 
 /** The pre-softmax score of a class: the usual Grad-CAM target. */
 export function classLogit(index: number): Target {
-  return makeTarget(`logit of class ${index}`, (o) => pick(asClasses(o, 'logits'), index));
+  return makeTarget(
+    `logit of class ${index}`,
+    (o) => pick(asClasses(o, 'logits'), index),
+    (o) => oneLogitGradient(o, new Array<number>(o.logits.shape[0]).fill(index)),
+  );
 }
 
 /** The probability the model reports for a class. */
@@ -58,25 +105,18 @@ export function classProbability(index: number): Target {
  * classes of the same photo (the photo repeated once per class).
  */
 export function classLogitEach(indices: readonly number[]): Target {
-  return makeTarget(`logit of classes ${indices.join(', ')}`, (o) => {
-    const logits = asClasses(o, 'logits');
-    const [n, classes] = logits.shape;
-    if (n !== indices.length) {
-      throw new ExplainError(
-        'bad-target',
-        `${indices.length} classes were asked for a batch of ${n} examples: one per example.`,
-      );
-    }
-    const bad = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= classes);
-    if (bad !== undefined) {
-      throw new ExplainError(
-        'bad-target',
-        `Class ${bad} does not exist: this model has ${classes} classes (0 to ${classes - 1}).`,
-      );
-    }
-    const mask = tf.oneHot(tf.tensor1d(indices as number[], 'int32'), classes);
-    return tf.sum(tf.mul(logits, mask), 1) as tf.Tensor1D;
-  });
+  return makeTarget(
+    `logit of classes ${indices.join(', ')}`,
+    (o) => {
+      const logits = asClasses(o, 'logits');
+      const [n, classes] = logits.shape;
+      checkOnePerExample(indices, n);
+      checkClasses(indices, classes);
+      const mask = tf.oneHot(tf.tensor1d(indices as number[], 'int32'), classes);
+      return tf.sum(tf.mul(logits, mask), 1) as tf.Tensor1D;
+    },
+    (o) => oneLogitGradient(o, indices),
+  );
 }
 
 /** Each example's own top class (by logit). */

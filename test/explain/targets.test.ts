@@ -22,6 +22,55 @@ const scores = (o: ModelOutputs, t: targets.Target): number[] =>
 const dispose = (o: ModelOutputs) => tf.dispose([o.logits, o.probabilities]);
 
 describe('targets', () => {
+  // Both backends: the wasm one's OneHot writes int32 whatever dtype is asked.
+  it.each(['cpu', 'wasm'] as const)(
+    'a logit target gives its gradient with respect to the logits, as tf.grad does (%s)',
+    async (backend) => {
+      await useBackend(backend);
+      const cases: [() => ModelOutputs, targets.Target][] = [
+        [
+          () =>
+            softmaxOutputs([
+              [1, 3, -2],
+              [4, 0, 2],
+            ]),
+          targets.classLogit(2),
+        ],
+        [
+          () =>
+            softmaxOutputs([
+              [1, 3, -2],
+              [4, 0, 2],
+            ]),
+          targets.classLogitEach([1, 0]),
+        ],
+        [() => sigmoidOutputs([2, -1]), targets.classLogit(0)],
+        [() => sigmoidOutputs([2, -1]), targets.classLogit(1)],
+        [() => sigmoidOutputs([2, -1]), targets.classLogitEach([1, 0])],
+      ];
+      for (const [make, t] of cases) {
+        const o = make();
+        const expected = tf.grad((l: tf.Tensor) => tf.sum(t({ ...o, logits: l as tf.Tensor2D })))(
+          o.logits,
+        );
+        const actual = t.logitGradient!(o);
+        expect(actual.dtype).toBe('float32');
+        expect(actual.shape, t.description).toEqual(expected.shape);
+        expect(Array.from(actual.dataSync()), t.description).toEqual(
+          Array.from(expected.dataSync()),
+        );
+        tf.dispose([expected, actual]);
+        dispose(o);
+      }
+      // Probabilities are not linear in the logits: no constant gradient.
+      expect(targets.classProbability(1).logitGradient).toBeUndefined();
+      const o = sigmoidOutputs([2]);
+      expect(() => targets.classLogit(2).logitGradient!(o)).toThrow(ExplainError);
+      expect(() => targets.classLogitEach([0, 1]).logitGradient!(o)).toThrow(/one per example/);
+      dispose(o);
+    },
+  );
+
   it('pick a class logit, probability or each example its top class, one score per example', async () => {
     await useBackend('cpu');
     const before = tf.memory().numTensors;

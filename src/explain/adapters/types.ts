@@ -81,7 +81,9 @@ export interface ModelAdapter {
   headGradient?(
     layerName: string,
     split: { activations: Tensor; outputs: ModelOutputs },
-    score: (outputs: ModelOutputs) => Tensor1D,
+    score: ((outputs: ModelOutputs) => Tensor1D) & {
+      logitGradient?: (outputs: ModelOutputs) => Tensor2D;
+    },
   ): Tensor | undefined;
 
   /** Layers / nodes with learned kernels (conv, depthwise, dense), in execution order. */

@@ -175,22 +175,27 @@ export class CompiledModelAdapter implements ModelAdapter {
   headGradient(
     layerName: string,
     split: { activations: tf.Tensor; outputs: ModelOutputs },
-    score: (outputs: ModelOutputs) => tf.Tensor1D,
+    score: ((outputs: ModelOutputs) => tf.Tensor1D) & {
+      logitGradient?: (outputs: ModelOutputs) => tf.Tensor2D;
+    },
   ): tf.Tensor | undefined {
     const head = this.linearHead(layerName);
     if (!head) return undefined;
     const activation = this.outputActivation;
     return tf.tidy(() => {
-      const dy = tf.grad((logits: tf.Tensor) => {
-        const outputs = {
-          logits: logits as tf.Tensor2D,
-          activation,
-          get probabilities() {
-            return outputsFromLogits(logits as tf.Tensor2D, activation).probabilities;
-          },
-        };
-        return tf.sum(score(outputs));
-      })(split.outputs.logits);
+      // A score that is one logit per example says its gradient itself (a constant).
+      const dy =
+        score.logitGradient?.(split.outputs) ??
+        tf.grad((logits: tf.Tensor) => {
+          const outputs = {
+            logits: logits as tf.Tensor2D,
+            activation,
+            get probabilities() {
+              return outputsFromLogits(logits as tf.Tensor2D, activation).probabilities;
+            },
+          };
+          return tf.sum(score(outputs));
+        })(split.outputs.logits);
       return head.gradient(dy, split.activations.shape);
     });
   }
