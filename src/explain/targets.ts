@@ -7,17 +7,10 @@
  * UnsortedSegmentSum, and a mask keeps the backward pass to a multiply.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelOutputs } from './adapters/types';
+import type { ModelOutputs, Score } from './adapters/types';
 import { ExplainError } from './errors';
 
-export type Target = ((outputs: ModelOutputs) => tf.Tensor1D) & {
-  readonly description: string;
-  /**
-   * When the score is one logit per example: d(sum of scores) / d(the model's logits), a
-   * constant, so a CAM needs no tf.grad to get it (CompiledModelAdapter.headGradient).
-   */
-  readonly logitGradient?: (outputs: ModelOutputs) => tf.Tensor2D;
-};
+export type Target = Score & { readonly description: string };
 
 function makeTarget(
   description: string,

@@ -25,6 +25,11 @@ export interface NotRoadScorer {
   network?: NotRoadNetwork;
 }
 
+/** Frees the scorer's network, if it has one. */
+export function disposeNotRoadScorer(scorer: NotRoadScorer | undefined): void {
+  scorer?.network?.adapter.dispose();
+}
+
 export type NotRoadPooling = NotRoad['layers'][number]['pooling'];
 
 /**

@@ -164,7 +164,7 @@ function checkAgainstManifest(adapter: ModelAdapter, manifest: ModelManifest): v
  * through `fetchFunc` (an installed model: from its Cache Storage cache). */
 export async function loadModelFromUrl(
   manifestUrl: string,
-  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
+  fetchFunc: ModelFetch = fetchDirect,
   options: LoadOptions = {},
 ): Promise<LoadedModel> {
   const manifest = await readManifestFromUrl(manifestUrl, fetchFunc);
@@ -175,7 +175,7 @@ export async function loadModelFromUrl(
 export function loadModelOf(
   manifest: ModelManifest,
   manifestUrl: string,
-  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
+  fetchFunc: ModelFetch = fetchDirect,
   options: LoadOptions = {},
 ): Promise<LoadedModel> {
   // A relative manifest URL is the page's or the worker's; Node passes absolute ones.
@@ -190,7 +190,7 @@ export function loadModelOf(
 /** The manifest at `manifestUrl`, checked; its training and metrics records left out. */
 export async function readManifestFromUrl(
   manifestUrl: string,
-  fetchFunc: ModelFetch = (input, init) => fetch(input, init),
+  fetchFunc: ModelFetch = fetchDirect,
 ): Promise<ModelManifest> {
   // The manifest's schemas (zod) load beside the manifest itself, not with the worker's code.
   const parser = import('./runtime-manifest');
@@ -230,6 +230,11 @@ export async function readManifestFromUrl(
 
 /** How the loaders fetch: fetch itself, or an installed model's reader of its cache. */
 export type ModelFetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Plain fetch: the loaders' default. */
+function fetchDirect(input: string, init?: RequestInit): Promise<Response> {
+  return fetch(input, init);
+}
 
 /** tfjs's HTTP loader of the model.json at `url` and its weights, fetched by `fetchFunc`. */
 export function httpModelHandler(url: string, fetchFunc: ModelFetch): tf.io.IOHandler {

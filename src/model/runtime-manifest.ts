@@ -22,7 +22,7 @@ export type Normalization = z.infer<typeof normalizationSchema>;
 export const NORMALIZE_MINUS_ONE_TO_ONE: Normalization = presetNormalization('minus-one-one');
 export const NORMALIZE_ZERO_TO_ONE: Normalization = presetNormalization('zero-one');
 
-export const commonFields = {
+const commonFields = {
   id: z.string().min(1).max(100),
   version: z.string().min(1).max(40),
   name: z.string().min(1).max(200),

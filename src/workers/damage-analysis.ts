@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { computeCamPerClass, type LayerSplit } from '../explain/cam/compute-cam';
 import {
   activationsAtLayers,
+  disposeNotRoadScorer,
   forwardLayers,
   notRoadScorerOf,
   readDamageForward,
@@ -145,7 +146,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
   }
 
   override dispose(): void {
-    this.scorer?.network?.adapter.dispose();
+    disposeNotRoadScorer(this.scorer);
     super.dispose();
   }
 
@@ -162,7 +163,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
     const [loaded, notRoad] = await Promise.allSettled([model, scorer]);
     if (loaded.status === 'rejected' || notRoad.status === 'rejected') {
       if (loaded.status === 'fulfilled') loaded.value.dispose();
-      if (notRoad.status === 'fulfilled') notRoad.value?.network?.adapter.dispose();
+      if (notRoad.status === 'fulfilled') disposeNotRoadScorer(notRoad.value);
       throw loaded.status === 'rejected'
         ? loaded.reason
         : (notRoad as PromiseRejectedResult).reason;

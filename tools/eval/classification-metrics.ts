@@ -181,7 +181,11 @@ export function groupBootstrapAuc(
   options: { resamples?: number; seed?: number } = {},
 ): AucInterval | null {
   const members = new Map<string, number[]>();
-  groups.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
+  groups.forEach((g, i) => {
+    const m = members.get(g);
+    if (m) m.push(i);
+    else members.set(g, [i]);
+  });
   const byGroup = [...members.values()];
   const holds = (l: BinaryLabel) => byGroup.filter((m) => m.some((i) => labels[i] === l)).length;
   const positiveGroups = holds(1);

@@ -20,13 +20,17 @@ import {
   hammingDistance,
   perceptualHashes,
 } from '../data/perceptual-hash';
-import { isFieldPhoto } from '../data/split';
+import { isFieldPhoto, type SplitPlan } from '../data/split';
 import { photoId, type Box, type PhotoFolder, type PhotoRecord } from '../data/photo-folder';
 import { tf } from '../lib/tf-node';
 import { boxFigures, mapOntoPhoto, perturbationAucs } from './box-figures';
 import { outputSpecs, potholeSpec, type OutputSpec } from './model-outputs';
-import { scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
-import { disposeNotRoadScorer, readNotRoadStatsFor } from './not-road-score';
+import {
+  disposeNotRoadScorer,
+  scoreNotRoad,
+  type NotRoadScorer,
+} from '../../src/model/damage-forward';
+import { readNotRoadStatsFor } from './not-road-score';
 import { summarize, type PhotoResult } from './report';
 import { SeenPhotos, readSplitFile } from './split-file';
 
@@ -95,6 +99,8 @@ export async function excludeSeen(
   seen: PhotoRecord[];
   duplicates: PhotoRecord[];
   splitKnown: boolean;
+  /** The model's split.json, when it has one. */
+  plan: SplitPlan | undefined;
 }> {
   const plan = readSplitFile(modelDir);
   if (validationOnly && !plan) {
@@ -126,7 +132,7 @@ export async function excludeSeen(
       evaluated.push({ hash: key.hash, field: key.field });
     }
   });
-  return { evaluate, seen, duplicates, splitKnown: plan !== undefined };
+  return { evaluate, seen, duplicates, splitKnown: plan !== undefined, plan };
 }
 
 /** The labelled boxes of a type on a photo, when the photo shows it. */
@@ -249,7 +255,7 @@ export async function evaluateFolders(
   options: EvaluateOptions = {},
 ): Promise<{ report: FoldersReport; results: PhotoResult[]; splitKnown: boolean }> {
   const all = folders.flatMap((f) => f.photos);
-  const { evaluate, seen, duplicates, splitKnown } = await excludeSeen(
+  const { evaluate, seen, duplicates, splitKnown, plan } = await excludeSeen(
     all,
     modelDir,
     options.includeSeen ?? false,
@@ -265,7 +271,6 @@ export async function evaluateFolders(
   }
   const results = await evaluatePhotos(loaded, evaluate, { modelDir, ...options });
   // Each photo's place, from the split: what the AUC intervals resample.
-  const plan = readSplitFile(modelDir);
   const groupOf = new Map(
     (plan ? [...plan.train, ...plan.validation, ...(plan.test ?? [])] : []).map((e) => [
       e.id,

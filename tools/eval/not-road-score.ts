@@ -7,7 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedModel } from '../../src/model/load-model';
 import type { RoadDamageManifest } from '../../src/model/manifest';
-import { notRoadScorerOf, scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
+import {
+  disposeNotRoadScorer,
+  notRoadScorerOf,
+  scoreNotRoad,
+  type NotRoadScorer,
+} from '../../src/model/damage-forward';
 import { ToolError } from '../lib/tool-error';
 import { mapLimit } from '../data/decode';
 import { listPictures } from '../data/pictures';
@@ -50,11 +55,6 @@ export async function readNotRoadStatsFor(
     network = await buildAdapter('layers', tf.io.fromMemory(readModelDir(dir)), {}, true);
   }
   return notRoadScorerOf(buffer, spec, network);
-}
-
-/** Frees the scorer's network, if it has one. */
-export function disposeNotRoadScorer(scorer: NotRoadScorer | undefined): void {
-  scorer?.network?.adapter.dispose();
 }
 
 /** `eval --not-road DIR`: how many of these photos the score turns away. */

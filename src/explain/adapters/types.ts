@@ -30,6 +30,15 @@ export type ModelOutputs = {
 };
 
 /**
+ * One score per example from the model's outputs (what a CAM explains; targets.ts makes them).
+ * `logitGradient`, when the score is one logit per example: d(sum of scores) / d(the model's
+ * logits), a constant, so a CAM needs no tf.grad to get it (CompiledModelAdapter.headGradient).
+ */
+export type Score = ((outputs: ModelOutputs) => Tensor1D) & {
+  readonly logitGradient?: (outputs: ModelOutputs) => Tensor2D;
+};
+
+/**
  * One interface over tfjs-layers and tfjs-converter models: list layers, choose a target layer,
  * and split the network at it into "activations at the target" and "head from those
  * activations". All methods are synchronous and create tensors the caller owns (use tf.tidy).
@@ -81,9 +90,7 @@ export interface ModelAdapter {
   headGradient?(
     layerName: string,
     split: { activations: Tensor; outputs: ModelOutputs },
-    score: ((outputs: ModelOutputs) => Tensor1D) & {
-      logitGradient?: (outputs: ModelOutputs) => Tensor2D;
-    },
+    score: Score,
   ): Tensor | undefined;
 
   /** Layers / nodes with learned kernels (conv, depthwise, dense), in execution order. */

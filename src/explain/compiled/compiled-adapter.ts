@@ -12,7 +12,7 @@ import {
   checkInputShape,
   outputsFromLogits,
 } from '../adapters/common';
-import type { LayerInfo, ModelAdapter, ModelOutputs } from '../adapters/types';
+import type { LayerInfo, ModelAdapter, ModelOutputs, Score } from '../adapters/types';
 import { CompileError } from './compile-error';
 import type { IrGraph } from './ir';
 import { findLinearHead, type LinearHead } from './linear-head';
@@ -175,9 +175,7 @@ export class CompiledModelAdapter implements ModelAdapter {
   headGradient(
     layerName: string,
     split: { activations: tf.Tensor; outputs: ModelOutputs },
-    score: ((outputs: ModelOutputs) => tf.Tensor1D) & {
-      logitGradient?: (outputs: ModelOutputs) => tf.Tensor2D;
-    },
+    score: Score,
   ): tf.Tensor | undefined {
     const head = this.linearHead(layerName);
     if (!head) return undefined;
