@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
@@ -47,11 +47,7 @@ beforeAll(async () => {
   expect(await modelSettled(page)).toMatch(/Model ready/);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 async function errorText(): Promise<string> {
   return ((await page.getByTestId('error').textContent()) ?? '').trim();

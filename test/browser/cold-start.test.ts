@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { potholePhotos } from '../helpers/fixtures';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { analysisSettled, appUrl, choosePhoto, modelSettled, pollUntil } from './app-page';
 
 let preview: Preview;
@@ -21,11 +21,7 @@ beforeAll(async () => {
   browser = await launchProfile();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 /** The worker's model status as the app holds it. */
 function warmUpMs(page: Page): Promise<number | undefined> {

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { projectRoot } from '../../tools/lib/paths';
 import { pollUntil, watchProblems } from './app-page';
 import { labError, labWorkerTensors, modelOpened, openLab, tab } from './lab-page';
@@ -32,11 +32,7 @@ beforeAll(async () => {
   browser = await launchProfile();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 const prediction = (p: Page) => p.getByTestId('digit-prediction').getAttribute('data-label');
 

@@ -10,9 +10,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
@@ -49,11 +49,7 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 interface RunState {
   state: string;

@@ -12,13 +12,13 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { wgs84Geodesic } from '../../tools/lib/geodesic';
 import type { Preview } from '../../tools/lib/preview-server';
 import { potholePhotos } from '../helpers/fixtures';
 import { halfWaterTile } from '../helpers/mvt-writer';
 import { TILE_TYPE, writePmtiles } from '../helpers/pmtiles-writer';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import {
   analysisSettled,
   choosePhoto,
@@ -54,11 +54,7 @@ beforeAll(async () => {
   await browser.context.setGeolocation(TAKEN);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 /** Metres from the road's start to the foot of a point (due east: the foot is at its longitude). */
 function chainageOf(lon: number): number {

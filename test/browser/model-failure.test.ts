@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
-import { BROKEN_MODEL_URL, startTestApp } from '../helpers/test-app';
+import { BROKEN_MODEL_URL, startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
@@ -26,11 +26,7 @@ beforeAll(async () => {
   browser = await launchProfile();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 describe('a model that fails to load', () => {
   it('says so, names the problem, and still keeps photos without a verdict', async () => {

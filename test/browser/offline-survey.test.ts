@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import {
   analysisSettled,
@@ -39,11 +39,7 @@ beforeAll(async () => {
   browser = await launchProfile();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 async function canvasMean(p: Page): Promise<number[]> {
   return p.getByTestId('heatmap').evaluate((canvas: HTMLCanvasElement) => {

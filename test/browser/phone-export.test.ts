@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { roadPixels } from '../tools/synthetic-photos';
 import {
   analysisSettled,
@@ -63,11 +63,7 @@ beforeAll(async () => {
   await page.getByTestId('export').waitFor();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 /** Clicks a format's button and returns the downloaded file's name and bytes. */
 async function exported(label: string): Promise<{ name: string; bytes: Buffer }> {

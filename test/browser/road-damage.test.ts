@@ -18,13 +18,13 @@ import { damageForward } from '../../src/model/damage-forward';
 import { readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { disposeNotRoadScorer } from '../../src/model/damage-forward';
 import { imageToModelInput } from '../../src/model/preprocess';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { readImageRgba } from '../../tools/lib/images';
 import { loadModelDir } from '../../tools/lib/model-dir';
 import { useBackend } from '../../tools/lib/tf-node';
 import { projectRoot } from '../../tools/lib/paths';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import {
   choosePhoto,
   modelSettled,
@@ -189,11 +189,7 @@ beforeAll(async () => {
   problems = watchProblems(page);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 describe('road damage, not a road and photo quality (real Chromium, default model)', () => {
   it('opens with the road-damage model, and the service worker precaches it beside the pothole model', async () => {

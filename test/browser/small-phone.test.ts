@@ -8,9 +8,9 @@
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { modelOpened, tab } from './lab-page';
 import { roadPixels } from '../tools/synthetic-photos';
 import {
@@ -49,11 +49,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (browser) removeProfile(browser.userDataDir);
-  await preview?.close();
-});
+afterAll(() => closeAppAndBrowser(browser, preview));
 
 interface Overflow {
   viewport: number;

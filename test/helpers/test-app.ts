@@ -14,6 +14,7 @@ import {
   type Preview,
   type PreviewOptions,
 } from '../../tools/lib/preview-server';
+import { removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { projectRoot } from '../../tools/lib/paths';
 
 export const TINY_MODEL_URL = '/test-models/tiny/manifest.json';
@@ -53,4 +54,17 @@ export function buildTestApp(): Promise<string> {
 /** Serves the app with the test models (the given dist, or buildTestApp()'s). */
 export async function startTestApp(options: PreviewOptions = {}): Promise<Preview> {
   return startPreview({ ...options, dist: options.dist ?? (await buildTestApp()) });
+}
+
+/**
+ * A browser test's teardown: closes the browser, removes its profile and stops the app (either
+ * may be missing when the set-up failed half-way).
+ */
+export async function closeAppAndBrowser(
+  browser: LaunchedProfile | undefined,
+  preview: Preview | undefined,
+): Promise<void> {
+  await browser?.close();
+  if (browser) removeProfile(browser.userDataDir);
+  await preview?.close();
 }
