@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphAdapterOptions } from '../explain/adapters/graph-adapter';
 import type { ModelAdapter } from '../explain/adapters/types';
 import type { ModelManifest } from './manifest';
+import { CompileError } from '../explain/compiled/compile-error';
 import { ModelLoadError } from './model-load-error';
 import { detectModelFormat } from './model-json';
 
@@ -91,12 +92,9 @@ export async function loadModel(
  * so that parsing tfjs-layers overlaps the wasm compile instead of following it.
  */
 export function preloadModelCode(format: 'layers' | 'graph'): Promise<unknown> {
+  // A layers model is read without tfjs-layers when it can be (buildAdapter).
   return format === 'layers'
-    ? Promise.all([
-        import('@tensorflow/tfjs-layers'),
-        import('../explain/adapters/layers-adapter'),
-        import('../explain/compiled/from-layers'),
-      ])
+    ? import('../explain/compiled/layers-json-adapter')
     : Promise.all([
         import('@tensorflow/tfjs-converter'),
         import('../explain/adapters/graph-adapter'),
@@ -107,7 +105,7 @@ export function preloadModelCode(format: 'layers' | 'graph'): Promise<unknown> {
 /**
  * The model and its adapter, compiled unless asked not to. Each format's code (tfjs-layers or
  * tfjs-converter) is imported only when a model of that format loads, so that a worker starts
- * without the other.
+ * without the other; a compiled layers model of known layers needs neither.
  */
 export async function buildAdapter(
   format: 'layers' | 'graph',
@@ -116,6 +114,17 @@ export async function buildAdapter(
   compile: boolean,
 ): Promise<ModelAdapter> {
   if (format === 'layers') {
+    if (compile) {
+      // Read from model.json as data when every layer is one the compiler knows: no
+      // tfjs-layers to load and no layer objects to build (the field models, MobileNet).
+      const artifacts = await memory.load!();
+      const { compileLayersJson } = await import('../explain/compiled/layers-json-adapter');
+      try {
+        return compileLayersJson(artifacts);
+      } catch (error) {
+        if (!(error instanceof CompileError)) throw error;
+      }
+    }
     const [{ loadLayersModel }, { LayersModelAdapter }, { compileLayersAdapter }] =
       await Promise.all([
         import('@tensorflow/tfjs-layers'),

@@ -89,7 +89,7 @@ describe.each(CASES)('compiled $name (wasm)', ({ load, report, range }) => {
   it("equals the model's own predict within 1e-5", () => {
     const x = tf.randomUniform([2, ...compiled.inputShape], ...range, 'float32', 5) as tf.Tensor4D;
     const out = compiled.predict(x);
-    const own = ownModel(compiled.source).predict(x) as tf.Tensor;
+    const own = ownModel(plain.adapter).predict(x) as tf.Tensor;
     const reference = compiled.outputActivation === 'none' ? out.logits : out.probabilities;
     expect(reference.shape).toEqual(own.shape);
     // Logits (the graph MobileNet's own output) to 1e-5 of their scale; probabilities to 1e-5.

@@ -83,9 +83,10 @@ describe('MobileNet v1 (test/fixtures) on the cat photo, in both formats (wasm)'
   );
 
   it("layers: probabilities are the model's own, though its softmax sits before a reshape", async () => {
-    // Loaded models are compiled; the layers model itself is behind the compiled adapter.
+    // Loaded models are compiled (read from model.json); tfjs-layers runs the model itself.
     const adapter = layersModel.adapter as CompiledModelAdapter;
-    const model = (adapter.source as LayersModelAdapter).model;
+    const plain = await loadMobilenet('layers', { compile: false });
+    const model = (plain.adapter as LayersModelAdapter).model;
     expect(adapter.outputActivation).toBe('softmax');
     const photo = await readImageRgba(fixturePath('images', 'cat.jpg'), {
       resizeTo: { width: 224, height: 224 },
@@ -102,6 +103,7 @@ describe('MobileNet v1 (test/fixtures) on the cat photo, in both formats (wasm)'
     }
     // Softmax applied twice would flatten 1000 classes to about 0.001 each.
     expect(largest).toBeGreaterThan(0.3);
+    plain.dispose();
   });
 
   it.each(['layers', 'graph'] as const)(

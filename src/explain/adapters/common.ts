@@ -17,6 +17,16 @@ export function layerNotFound(name: string, layers: LayerInfo[]): ExplainError {
   );
 }
 
+/** A layers model without a layer a heatmap can be drawn from. */
+export function noSpatialLayer(layers: LayerInfo[]): ExplainError {
+  return new ExplainError(
+    'no-spatial-layer',
+    'This model has no layer with a spatial (height x width) output, so there is nothing to ' +
+      'draw a heatmap from.',
+    `layers: ${layers.map((l) => `${l.name} ${JSON.stringify(l.outputShape)}`).join(', ')}`,
+  );
+}
+
 export function checkInputShape(x: tf.Tensor, expected: [number, number, number]): void {
   const [h, w, c] = expected;
   if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) {
@@ -35,6 +45,11 @@ export function outputsFromLogits(raw: tf.Tensor, activation: OutputActivation):
   if (activation === 'sigmoid') probabilities = tf.sigmoid(logits);
   else probabilities = tf.softmax(logits);
   return { logits, probabilities, activation };
+}
+
+/** Learned kernels and biases (not batch-norm statistics, whose noise would not be a variance). */
+export function isKernelWeight(weightName: string): boolean {
+  return /(^|\/)(kernel|depthwise_kernel|pointwise_kernel|bias)(_\d+)?$/.test(weightName);
 }
 
 /** Gaussian noise with the mean and standard deviation of `w`: same scale, no learned structure. */

@@ -6,6 +6,8 @@ import {
   isSpatialShape,
   layerNotFound,
   noiseLike,
+  noSpatialLayer,
+  isKernelWeight,
   outputsFromLogits,
 } from './common';
 import type { LayerInfo, ModelAdapter, ModelOutputs, OutputActivation } from './types';
@@ -257,14 +259,7 @@ export class LayersModelAdapter implements ModelAdapter {
       (l) => l.spatial && !isContainer(this.paths.get(l.name)!.at(-1)!),
     );
     const last = candidates.at(-1);
-    if (!last) {
-      throw new ExplainError(
-        'no-spatial-layer',
-        'This model has no layer with a spatial (height x width) output, so there is nothing to ' +
-          'draw a heatmap from.',
-        `layers: ${this.infos.map((l) => `${l.name} ${JSON.stringify(l.outputShape)}`).join(', ')}`,
-      );
-    }
+    if (!last) throw noSpatialLayer(this.infos);
     return last.name;
   }
 
@@ -330,7 +325,9 @@ export class LayersModelAdapter implements ModelAdapter {
   weightedLayers(): string[] {
     return this.infos
       .map((l) => this.paths.get(l.name)!.at(-1)!)
-      .filter((layer) => !isContainer(layer) && layer.weights.some((w) => isKernel(w.originalName)))
+      .filter(
+        (layer) => !isContainer(layer) && layer.weights.some((w) => isKernelWeight(w.originalName)),
+      )
       .map((layer) => layer.name);
   }
 
@@ -341,7 +338,7 @@ export class LayersModelAdapter implements ModelAdapter {
       // getWeights() hands out the variables' own tensors: clone before overwriting.
       const original = layer.getWeights().map((w) => tf.clone(w));
       const noisy = original.map((w, i) =>
-        isKernel(layer.weights[i].originalName) ? noiseLike(w, seed++) : tf.clone(w),
+        isKernelWeight(layer.weights[i].originalName) ? noiseLike(w, seed++) : tf.clone(w),
       );
       layer.setWeights(noisy);
       tf.dispose(noisy);
@@ -358,11 +355,6 @@ export class LayersModelAdapter implements ModelAdapter {
   dispose(): void {
     this.model.dispose();
   }
-}
-
-/** Learned kernels and biases (not batch-norm statistics, whose noise would not be a variance). */
-function isKernel(weightName: string): boolean {
-  return /(^|\/)(kernel|depthwise_kernel|pointwise_kernel|bias)(_\d+)?$/.test(weightName);
 }
 
 /** Evaluates only what the target layer needs (not the rest of the network). */

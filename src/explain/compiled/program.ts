@@ -96,7 +96,8 @@ const BINARY = {
   maximum: tf.maximum,
 } as const;
 
-function activate(x: tf.Tensor, name: string, alpha?: number): tf.Tensor {
+/** One activation as its tfjs-core op. */
+export function activate(x: tf.Tensor, name: string, alpha?: number): tf.Tensor {
   switch (name) {
     case 'linear':
       return tf.clone(x);
