@@ -3,7 +3,8 @@
  * app): the worker skips its warm-up pass on a grey image and analyses the photo first, since
  * the photo is what the engineer waits for and its own pass sets the kernels up. With no photo
  * waiting, the model is warmed up as before. The model's weights are held back until the photo
- * has been handed to the worker, so the order does not depend on speed.
+ * has been handed to the worker, so the order does not depend on speed. And the worker reads the
+ * default model from its model.json as data: tfjs-layers' code is never fetched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -62,6 +63,39 @@ describe('cold start', () => {
     expect(await modelSettled(page)).toMatch(/^Model ready/);
     expect(await warmUpMs(page)).toBe(0);
     await browser.context.unroute('**/models/road-damage/group1-shard1of1.bin');
+  });
+
+  it('reads the default model without loading tfjs-layers', async () => {
+    const scripts = new Set<string>();
+    const record = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname.endsWith('.js')) scripts.add(url.pathname);
+    };
+    browser.context.on('request', record);
+    const page = await browser.context.newPage();
+    await page.goto(appUrl(preview.origin, { model: null }));
+    await choosePhoto(page, potholePhotos()[1]);
+    expect(await analysisSettled(page)).toBe('verdict');
+    browser.context.off('request', record);
+    await page.close();
+    // The worker's own requests are seen (its script and the model reader it imports).
+    const loaded = [...scripts];
+    expect(loaded.some((p) => /\/analysis-worker-[^/]*\.js$/.test(p))).toBe(true);
+    expect(loaded.some((p) => /\/layers-json-adapter-[^/]*\.js$/.test(p))).toBe(true);
+    // A class name only tfjs-layers' code holds; the build has it (the lab loads it).
+    const withLayers = async (paths: string[]) => {
+      const hits: string[] = [];
+      for (const p of paths) {
+        const code = await (await fetch(`${preview.origin}${p}`)).text();
+        if (code.includes('Conv2DTranspose')) hits.push(p);
+      }
+      return hits;
+    };
+    expect(await withLayers(loaded)).toEqual([]);
+    const everyChunk = [
+      ...(await (await fetch(`${preview.origin}/sw.js`)).text()).matchAll(/"url":"([^"]+\.js)"/g),
+    ].map((m) => `/${m[1].replace(/^\//, '')}`);
+    expect((await withLayers(everyChunk)).length).toBeGreaterThan(0);
   });
 
   it('warms the model up when no photo is waiting', async () => {
