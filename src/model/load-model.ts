@@ -88,21 +88,6 @@ export async function loadModel(
 }
 
 /**
- * Starts loading a format's code without a backend: the worker calls it beside the wasm start,
- * so that parsing tfjs-layers overlaps the wasm compile instead of following it.
- */
-export function preloadModelCode(format: 'layers' | 'graph'): Promise<unknown> {
-  // A layers model is read without tfjs-layers when it can be (buildAdapter).
-  return format === 'layers'
-    ? import('../explain/compiled/layers-json-adapter')
-    : Promise.all([
-        import('@tensorflow/tfjs-converter'),
-        import('../explain/adapters/graph-adapter'),
-        import('../explain/compiled/from-graph'),
-      ]);
-}
-
-/**
  * The model and its adapter, compiled unless asked not to. Each format's code (tfjs-layers or
  * tfjs-converter) is imported only when a model of that format loads, so that a worker starts
  * without the other; a compiled layers model of known layers needs neither.

@@ -9,7 +9,9 @@ import { preparePhoto } from '../image/prepare-photo';
 import type { CamGrid } from '../store/survey-record';
 import { failureOf, liveTensors, renderHeatmap } from './analysis';
 import { startBackend } from './backend';
-import { preloadModelCode } from '../model/load-model';
+// The bundled models' reader (and the compiled ops it runs) in the worker's own code: on demand
+// it came only after the script ran, fetched and parsed in a chain of chunks.
+import '../explain/compiled/layers-json-adapter';
 import { analyseFrame } from './frame-analysis';
 import { loadFieldAnalyser, type FieldAnalyser } from './field-analyser';
 import { PhotosToKeep } from './photos-to-keep';
@@ -124,9 +126,6 @@ const api: AnalysisWorkerApi = {
     if (!engine) {
       config = next;
       engine = startBackend(next.wasmUrl, next.backend, next.threads);
-      // Every bundled model is a layers model; its code loads while wasm compiles (a graph model
-      // loads its own code later, as before).
-      preloadModelCode('layers').catch(() => undefined);
       analyser = loadModel();
       analyser.catch(() => undefined);
     }

@@ -4,11 +4,22 @@
  * `?model=` one, another origin's. The precache serves exactly the build's files, so the
  * bundled manifest is the one at that URL.
  */
-import manifests from 'virtual:bundled-manifests';
+import manifests, { modelFiles } from 'virtual:bundled-manifests';
 import type { ModelManifest } from '../model/manifest';
 
 export function bundledManifest(manifestUrl: string): ModelManifest | null {
+  const path = bundledPath(manifestUrl);
+  return path === null ? null : (manifests[path] ?? null);
+}
+
+/** Every file a bundled model loads (absolute URLs), or null for any other manifest. */
+export function bundledModelFiles(manifestUrl: string): string[] | null {
+  const path = bundledPath(manifestUrl);
+  const files = path === null ? undefined : modelFiles[path];
+  return files ? files.map((f) => new URL(f, self.location.href).href) : null;
+}
+
+function bundledPath(manifestUrl: string): string | null {
   const url = new URL(manifestUrl, self.location.href);
-  if (url.origin !== self.location.origin || url.search) return null;
-  return manifests[url.pathname] ?? null;
+  return url.origin !== self.location.origin || url.search ? null : url.pathname;
 }

@@ -4,4 +4,6 @@ declare module 'virtual:bundled-manifests' {
 
   const manifests: Record<string, RuntimeManifest>;
   export default manifests;
+  /** Per manifest: every file its model loads, as paths on the site. */
+  export const modelFiles: Record<string, string[]>;
 }

@@ -6,9 +6,9 @@ import type { CamMethodName } from '../explain/cam/compute-cam';
 import { loadModelOf, readManifestFromUrl, type LoadedModel } from '../model/load-model';
 import type { RoadDamageManifest } from '../model/manifest';
 import { PotholeAnalyser } from './analysis';
-import { bundledManifest } from './bundled-manifest';
+import { bundledManifest, bundledModelFiles } from './bundled-manifest';
 import { DamageAnalyser, fetchNotRoadScorer } from './damage-analysis';
-import { modelFetch } from './installed-model';
+import { modelFetch, type ModelFetch } from './installed-model';
 import type { HeatmapRendering } from './model-analyser';
 import type { Explanation, ModelInfo } from './protocol';
 import type { StageClock } from './stage-clock';
@@ -41,9 +41,11 @@ export async function loadFieldAnalyser(
    */
   warmUp: () => boolean = () => true,
 ): Promise<FieldAnalyser> {
+  const files = bundledModelFiles(manifestUrl);
+  const fetchFunc = files ? requestedAtOnce(modelFetch, files) : modelFetch;
   const manifest =
     bundledManifest(manifestUrl) ?? (await readManifestFromUrl(manifestUrl, modelFetch));
-  const model = loadModelOf(manifest, manifestUrl, modelFetch, { backendReady });
+  const model = loadModelOf(manifest, manifestUrl, fetchFunc, { backendReady });
   if (manifest.task !== 'road-damage') {
     const loaded = await model;
     try {
@@ -56,7 +58,25 @@ export async function loadFieldAnalyser(
   const url = new URL(manifestUrl, self.location.href).href;
   return DamageAnalyser.load(
     model as Promise<LoadedModel & { manifest: RoadDamageManifest }>,
-    fetchNotRoadScorer(manifest, url, modelFetch, backendReady),
+    fetchNotRoadScorer(manifest, url, fetchFunc, backendReady),
     warmUp,
   );
+}
+
+/**
+ * `fetchFunc` with `urls` requested now, all at once: each is answered from its early request
+ * (once), anything else as usual. The loaders ask for a model.json's shards only once it has
+ * arrived, and the not-a-road network's after the statistics; here they download side by side.
+ */
+function requestedAtOnce(fetchFunc: ModelFetch, urls: string[]): ModelFetch {
+  const early = new Map(urls.map((url) => [url, fetchFunc(url)]));
+  // A failure is the loader's to report, when it asks for that file.
+  for (const response of early.values()) response.catch(() => undefined);
+  return (input, init) => {
+    const key = new URL(input, self.location.href).href;
+    const response = early.get(key);
+    if (!response) return fetchFunc(input, init);
+    early.delete(key);
+    return response;
+  };
 }

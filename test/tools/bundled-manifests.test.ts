@@ -4,7 +4,7 @@
  * reads it, without the training and metrics records; and a bundled manifest that does not
  * parse stops the build, naming its file and field.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'vite';
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/model/manifest';
 import { ModelLoadError } from '../../src/model/model-load-error';
 import { parseRuntimeManifest } from '../../src/model/runtime-manifest';
-import { bundledManifests } from '../../tools/build/bundled-manifests-plugin';
+import { bundledManifests, bundledModelFiles } from '../../tools/build/bundled-manifests-plugin';
 import { projectRoot } from '../../tools/lib/paths';
 
 const MODELS = path.join(projectRoot, 'public', 'models');
@@ -44,6 +44,23 @@ describe('the manifests bundled with the analysis worker', () => {
     if (damage.task !== 'road-damage') throw new Error('expected the road-damage task');
     expect(damage.types.map((t) => t.name)).toContain('pothole');
     expect(damage.notRoad?.network?.modelUrl).toBeTruthy();
+  });
+
+  it('list every file each model loads, so the worker can ask for them at once', () => {
+    const files = bundledModelFiles(MODELS, '/app/');
+    expect(files['/app/models/road-damage/manifest.json']).toEqual([
+      '/app/models/road-damage/model.json',
+      '/app/models/road-damage/group1-shard1of1.bin',
+      '/app/models/road-damage/not-road.bin',
+      '/app/models/road-damage/not-road-net/model.json',
+      '/app/models/road-damage/not-road-net/group1-shard1of1.bin',
+    ]);
+    expect(files['/app/models/pothole/manifest.json'][0]).toBe('/app/models/pothole/model.json');
+    for (const list of Object.values(files)) {
+      for (const file of list) {
+        expect(existsSync(path.join(MODELS, file.slice('/app/models/'.length))), file).toBe(true);
+      }
+    }
   });
 
   it('follow the build base', () => {

@@ -5,6 +5,8 @@
  * the installed app that was about 100 ms before the first verdict (docs/BENCHMARKS.md). A
  * bundled manifest that does not parse stops the build, so a broken one never ships. Models
  * installed from the sync server, and any `?model=` URL, are fetched and checked as before.
+ * With each manifest comes the list of its model's files (`modelFiles`), so that the worker can
+ * request them all at once.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +31,36 @@ export function bundledManifests(
   return manifests;
 }
 
+/**
+ * Per bundled manifest (same keys), every file its model loads, as paths on the site: the
+ * model.json and its weight shards, and a road-damage model's not-a-road statistics and network
+ * (its model.json and shards). The worker requests them all at once instead of one after the
+ * other (a model.json names its shards only once it has arrived).
+ */
+export function bundledModelFiles(modelsDir: string, base: string): Record<string, string[]> {
+  const files: Record<string, string[]> = {};
+  for (const [key, manifest] of Object.entries(bundledManifests(modelsDir, base))) {
+    const dir = path.posix.dirname(key);
+    const onSite = (relative: string, from = dir) => path.posix.join(from, relative);
+    const onDisk = (site: string) => path.join(modelsDir, site.slice(`${base}models/`.length));
+    const layersModel = (modelJson: string): string[] => {
+      const json = JSON.parse(readFileSync(onDisk(modelJson), 'utf8')) as {
+        weightsManifest?: { paths: string[] }[];
+      };
+      const shards = (json.weightsManifest ?? []).flatMap((group) => group.paths);
+      return [modelJson, ...shards.map((p) => onSite(p, path.posix.dirname(modelJson)))];
+    };
+    const list = layersModel(onSite(manifest.modelUrl));
+    if (manifest.task === 'road-damage' && manifest.notRoad) {
+      list.push(onSite(manifest.notRoad.statsUrl));
+      if (manifest.notRoad.network)
+        list.push(...layersModel(onSite(manifest.notRoad.network.modelUrl)));
+    }
+    files[key] = list;
+  }
+  return files;
+}
+
 export function bundledManifestsPlugin(): Plugin {
   let modelsDir = '';
   let base = '/';
@@ -45,7 +77,10 @@ export function bundledManifestsPlugin(): Plugin {
       for (const key of Object.keys(manifests)) {
         this.addWatchFile(path.join(modelsDir, key.slice(base.length + 'models/'.length)));
       }
-      return `export default ${JSON.stringify(manifests)};`;
+      return (
+        `export default ${JSON.stringify(manifests)};\n` +
+        `export const modelFiles = ${JSON.stringify(bundledModelFiles(modelsDir, base))};`
+      );
     },
   };
 }

@@ -52,7 +52,7 @@ export function readLayersJson(
   };
   const read = new Map<string, tf.Tensor>();
   const shapes = new Map(topology.layers.map((l) => [l.name, l.outputShape]));
-  const weight: WeightReader = (layer, key, use = 'copy') => {
+  const weight: WeightReader = (layer, key) => {
     const name = `${layer}/${key}`;
     const tensor = weights.get(name);
     if (!tensor) throw new CompileError(`no weight ${name}`);
@@ -67,11 +67,9 @@ export function readLayersJson(
       );
     }
     read.set(name, tensor);
-    if (use === 'values') return tensor;
-    // The program owns a handle of its own (same data until a pass folds it).
-    const copy = tf.clone(tensor);
-    graph.owned.push(copy);
-    return copy;
+    // The map's own tensor, not owned by the graph: a pass that folds it makes a new one (and
+    // disposes only what the graph owns), and a copy would cost a copy of every weight.
+    return tensor;
   };
   const emit = (node: IrNode): string => {
     graph.nodes.push(node);
@@ -114,8 +112,8 @@ function weightShape(layer: TopologyLayer, key: string, shapes: Map<string, numb
   return [out];
 }
 
-/** A weight by layer and key: a handle the program owns, or the map's tensor to read values from. */
-type WeightReader = (layer: string, key: string, use?: 'copy' | 'values') => tf.Tensor;
+/** A weight by layer and key: the map's tensor (the graph does not own it). */
+type WeightReader = (layer: string, key: string) => tf.Tensor;
 
 /** Emits one layer's nodes; returns the id of its output value (the layer's name). */
 function layerNodes(
@@ -241,7 +239,7 @@ function layerNodes(
 function batchNorm(layer: TopologyLayer, weight: WeightReader, graph: IrGraph): IrOp {
   const { name, config } = layer;
   const epsilon = Number(config.epsilon ?? 1e-3);
-  const values = (key: string) => weight(name, key, 'values').dataSync();
+  const values = (key: string) => weight(name, key).dataSync();
   const mean = values('moving_mean');
   const variance = values('moving_variance');
   const gamma = config.scale !== false ? values('gamma') : undefined;

@@ -33,7 +33,10 @@ export class LayersJsonAdapter implements ModelAdapter {
   private readonly infos: LayerInfo[];
   private reading: (JsonReading & { program: Program }) | undefined;
 
-  /** Throws CompileError when the model is outside what the program runs; owns `weights`. */
+  /**
+   * Owns `weights`. Its own program is read when first needed (a split a fusion swallowed, a
+   * head that is not linear): compiling reads the graph first, and checks every weight.
+   */
   constructor(
     readonly topology: LayersTopology,
     private readonly weights: WeightMap,
@@ -58,8 +61,6 @@ export class LayersJsonAdapter implements ModelAdapter {
         outputShape: [...l.outputShape],
         spatial: isSpatialShape(l.outputShape),
       }));
-    // Reading the graph once checks every weight is there.
-    this.programFor();
   }
 
   /** The graph of this model's current weights (what the compiled adapter compiles). */
@@ -170,7 +171,8 @@ export class LayersJsonAdapter implements ModelAdapter {
       for (const [key, tensor] of [...this.weights]) {
         if (!key.startsWith(`${name}/`) || !isKernelWeight(key)) continue;
         saved.push([key, tensor]);
-        this.weights.set(key, noiseLike(tensor, seed++));
+        // Kept: a caller's tidy must not free the model's weights.
+        this.weights.set(key, tf.keep(noiseLike(tensor, seed++)));
       }
     }
     // The programs see the new tensors (isFresh) and read the graph again.
@@ -213,7 +215,9 @@ export function compileLayersJson(artifacts: tf.io.ModelArtifacts): CompiledMode
   const topology = readLayersTopology(artifacts.modelTopology);
   if (!artifacts.weightData || !artifacts.weightSpecs) throw new CompileError('no weights');
   const weights: WeightMap = new Map(
-    Object.entries(tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs)),
+    Object.entries(tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs)).map(
+      ([name, tensor]) => [name, tf.keep(tensor)],
+    ),
   );
   let source: LayersJsonAdapter;
   try {
