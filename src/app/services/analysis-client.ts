@@ -7,7 +7,7 @@ import { workerConfigFrom } from '../../workers/worker-config';
 export type AnalysisClient = Comlink.Remote<AnalysisWorkerApi>;
 
 export function createAnalysisClient(): { client: AnalysisClient; worker: Worker } {
-  const worker = new Worker(new URL('../../workers/analysis-worker.ts', import.meta.url), {
+  const worker = new Worker(new URL('../../workers/analysis-entry.ts', import.meta.url), {
     type: 'module',
     name: 'roadcam-analysis',
   });
