@@ -111,7 +111,7 @@ const USAGE = `Usage:
       training) from the photos of its split.json; then measure it with npm run eval -- --update-model.
   npm run train -- not-road-candidates --model DIR [--not-road DIR] [--data DIR ...] [--mobilenet DIR]
       How the not-a-road method was chosen: each candidate (the model's own layers or the ImageNet
-      network's, pooled by mean or mean and standard deviation, at 224/160/128 px) fitted as
+      network's, pooled by mean or mean and standard deviation, at 256/224/160/128 px) fitted as
       not-road fits it, and the share of the folder's even- and odd-numbered photos it turns away
       (chosen on the even half), and of held-out road photos. Writes nothing.
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]

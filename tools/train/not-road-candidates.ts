@@ -37,6 +37,8 @@ const CANDIDATES: Candidate[] = [
   { setup: { network: 'model', ...NOT_ROAD_DEFAULTS.model } },
   { setup: { network: 'model', layers: NOT_ROAD_DEFAULTS.model.layers, pooling: 'mean-std' } },
   { setup: { network: 'imagenet', layers: ['conv_pw_13_relu'], pooling: 'mean' } },
+  // At the model's own input size (256 px for road-damage): no resize before the network.
+  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 256 },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 224 },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 160 },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 128 },
