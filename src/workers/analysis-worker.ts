@@ -45,8 +45,9 @@ const photosToKeep = new PhotosToKeep();
 
 /**
  * Photos and frames asked for and not yet answered. When one is waiting as the model comes
- * up, the warm-up pass is skipped: that photo's own pass sets the kernels up, and it is what
- * the engineer waits for (a cold start with a photo shared to the app).
+ * up, the warm-up pass is skipped, and one that comes during it stops it at its next stage:
+ * that photo's own pass sets the rest of the kernels up, and it is what the engineer waits for
+ * (a cold start on a slow phone, where the warm-up takes most of a second).
  */
 let waiting = 0;
 async function counted<T>(job: Promise<T>): Promise<T> {

@@ -58,10 +58,14 @@ export class PotholeAnalyser extends ModelAnalyser {
 
   /** An analyser over a model loaded elsewhere (the lab's re-analysis); it then owns the model.
    * Throws, leaving the model to the caller, when the model cannot drive the field app.
-   * `warmUp` false: no warm-up pass (a photo is waiting; its pass sets the kernels up). */
-  static async fromModel(loaded: LoadedModel, warmUp = true): Promise<PotholeAnalyser> {
+   * Warmed up while `warmUp()` says so (false: a photo is waiting; its pass sets the kernels
+   * up). */
+  static async fromModel(
+    loaded: LoadedModel,
+    warmUp: () => boolean = () => true,
+  ): Promise<PotholeAnalyser> {
     const analyser = new PotholeAnalyser(loaded);
-    if (warmUp) await analyser.warmUp();
+    await analyser.warmUp(warmUp);
     return analyser;
   }
 

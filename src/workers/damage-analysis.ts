@@ -152,8 +152,8 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
 
   /**
    * An analyser over a road-damage model and its not-a-road check, loaded side by side; warmed
-   * up unless `warmUp()` says no once both are there. It then owns both; when either fails to
-   * load, the other is disposed.
+   * up while `warmUp()` says so (asked between the warm-up's stages). It then owns both; when
+   * either fails to load, the other is disposed.
    */
   static async load(
     model: Promise<DamageModel>,
@@ -169,9 +169,8 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
         : (notRoad as PromiseRejectedResult).reason;
     }
     const analyser = new DamageAnalyser(loaded.value, notRoad.value);
-    if (!warmUp()) return analyser;
     try {
-      await analyser.warmUp();
+      await analyser.warmUp(warmUp);
     } catch (error) {
       analyser.dispose();
       throw error;
@@ -181,7 +180,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
 
   protected async explainInput(
     x: tf.Tensor4D,
-    { region, method, render, clock, started }: ExplainJob,
+    { region, method, render, clock, started, checkpoint }: ExplainJob,
   ): Promise<Explanation> {
     const { manifest, adapter } = this.loaded;
     const forwardStarted = performance.now();
@@ -197,8 +196,10 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
     let split: LayerSplit | undefined;
     try {
       pass = activationsAtLayers(adapter, x, layers);
+      await checkpoint?.();
       split = { activations: pass.activations[0], outputs: pass.outputs };
       const forward = await readDamageForward(pass, layers, this.scorer, x);
+      await checkpoint?.();
       verdict = photoVerdict(forward.probabilities[0], manifest, forward.notRoadScores[0]);
       types = heatmapTypes(verdict);
       if (types.length === 0) {
@@ -211,6 +212,7 @@ export class DamageAnalyser extends ModelAnalyser<DamageModel> {
       camStarted = performance.now();
       clock?.record('inference', forwardStarted, camStarted);
       cams = await computeCamPerClass(adapter, x, { method, classes, layer: camLayer }, split);
+      await checkpoint?.();
     } catch (error) {
       if (error instanceof DamageVerdictError) throw new AnalysisError('bad-output', error.message);
       throw error;

@@ -35,8 +35,8 @@ export async function loadFieldAnalyser(
   /** The backend's start: the files download beside it (see LoadOptions.backendReady). */
   backendReady?: Promise<unknown>,
   /**
-   * Asked once the model is built: false skips the warm-up pass, when a photo is already
-   * waiting for the model (that photo's own pass sets the kernels up, and it is what the
+   * Asked before each stage of the warm-up pass: false stops it, when a photo is waiting for
+   * the model (that photo's own pass sets the rest of the kernels up, and it is what the
    * engineer waits for).
    */
   warmUp: () => boolean = () => true,
@@ -49,7 +49,7 @@ export async function loadFieldAnalyser(
   if (manifest.task !== 'road-damage') {
     const loaded = await model;
     try {
-      return await PotholeAnalyser.fromModel(loaded, warmUp());
+      return await PotholeAnalyser.fromModel(loaded, warmUp);
     } catch (error) {
       loaded.dispose();
       throw error;

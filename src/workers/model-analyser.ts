@@ -31,12 +31,19 @@ export interface ExplainJob {
   render: HeatmapRendering;
   clock?: StageClock;
   started: number;
+  /**
+   * Awaited between the stages of a pass (the model's pass, the not-a-road pass, the CAM): the
+   * warm-up yields there to the worker's messages, and stops when a photo has come.
+   */
+  checkpoint?: () => Promise<void>;
 }
+
+/** A warm-up stopped for a photo: that photo's own pass finishes setting the kernels up. */
+class WarmUpStopped extends Error {}
 
 export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
   readonly info: ModelInfo;
-  /** Milliseconds the first (warm-up) pass took. */
-  /** The warm-up pass's time; 0 when it was skipped for a photo already waiting. */
+  /** The warm-up pass's time (up to where a photo stopped it); 0 when a photo was waiting. */
   warmUpMs = 0;
 
   protected constructor(
@@ -59,18 +66,35 @@ export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
     };
   }
 
-  /** One pass on a grey image so that the first photo does not pay for kernel set-up. */
-  protected async warmUp(): Promise<void> {
-    const started = performance.now();
+  /**
+   * One pass on a grey image so that the first photo does not pay for kernel set-up, stage by
+   * stage while `keepGoing()` says so. A photo that comes meanwhile (a cold start on a slow
+   * phone, a photo shared to the app) waits for one stage at most, not for the whole pass.
+   */
+  protected async warmUp(keepGoing: () => boolean = () => true): Promise<void> {
+    let started: number | undefined;
+    const checkpoint = async () => {
+      // A task of its own: the worker takes the messages that came meanwhile (a photo).
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (!keepGoing()) throw new WarmUpStopped();
+      started ??= performance.now();
+    };
     const { width, height } = this.loaded.manifest.input;
     const grey = new Uint8ClampedArray(width * height * 4).fill(128);
-    await this.explainPixels(
-      { width, height, data: grey },
-      { x: 0, y: 0, width: 1, height: 1 },
-      this.info.camMethod,
-      'none',
-    );
-    this.warmUpMs = performance.now() - started;
+    try {
+      await checkpoint();
+      await this.explainPixels(
+        { width, height, data: grey },
+        { x: 0, y: 0, width: 1, height: 1 },
+        this.info.camMethod,
+        'none',
+        undefined,
+        checkpoint,
+      );
+    } catch (error) {
+      if (!(error instanceof WarmUpStopped)) throw error;
+    }
+    this.warmUpMs = started === undefined ? 0 : performance.now() - started;
   }
 
   /**
@@ -97,12 +121,13 @@ export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
     method: CamMethodName,
     render: HeatmapRendering,
     clock?: StageClock,
+    checkpoint?: () => Promise<void>,
   ): Promise<Explanation> {
     const started = performance.now();
     const x = imageToModelInput(image, { ...this.loaded.manifest.input, resize: 'stretch' });
     clock?.record('model input', started, performance.now());
     try {
-      return await this.explainInput(x, { region, method, render, clock, started });
+      return await this.explainInput(x, { region, method, render, clock, started, checkpoint });
     } catch (error) {
       if (error instanceof ExplainError) {
         throw new AnalysisError(error.code, error.message, error.detail);

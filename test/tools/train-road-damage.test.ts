@@ -182,10 +182,12 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
       path.join(fixtures, 'models', 'mobilenet_v1_0.25_224'),
     ]);
     const rows = log.split('\n').filter((l) => / \| .*% \| .*% \| .*%$/.test(l));
+    const side = (JSON.parse(before) as { input: { width: number } }).input.width;
     expect(rows.map((r) => r.split(' | ')[0])).toEqual([
       "model's own layers, conv_pw_3_relu+conv_pw_5_relu+conv_pw_7_relu+conv_pw_9_relu+conv_pw_11_relu+conv_pw_13_relu, mean",
       "model's own layers, conv_pw_3_relu+conv_pw_5_relu+conv_pw_7_relu+conv_pw_9_relu+conv_pw_11_relu+conv_pw_13_relu, mean-std",
       'ImageNet network at 224 px, conv_pw_13_relu, mean',
+      `ImageNet network at ${side} px, conv_pw_13_relu, mean-std`,
       'ImageNet network at 224 px, conv_pw_13_relu, mean-std',
       'ImageNet network at 160 px, conv_pw_13_relu, mean-std',
       'ImageNet network at 128 px, conv_pw_13_relu, mean-std',

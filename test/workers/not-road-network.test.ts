@@ -78,13 +78,44 @@ describe('the worker loads the not-a-road check with its network', () => {
 });
 
 describe('the field app loads the model and its not-a-road check side by side', () => {
-  const loadBoth = (missing: readonly string[] = []) =>
+  const loadBoth = (missing: readonly string[] = [], warmUp?: () => boolean) =>
     DamageAnalyser.load(
       loadModelOf(manifest, MANIFEST_URL, folderFetch(missing)) as Promise<
         LoadedModel & { manifest: RoadDamageManifest }
       >,
       fetchNotRoadScorer(manifest, MANIFEST_URL, folderFetch(missing)),
+      warmUp,
     );
+
+  /** A warm-up predicate that says yes `times` times, counting how often it was asked. */
+  const yesTimes = (times: number) => {
+    const asked = { count: 0 };
+    return { asked, warmUp: () => ++asked.count <= times };
+  };
+
+  it('asks before each stage of the warm-up, and stops where a photo has come', async () => {
+    const full = yesTimes(Infinity);
+    const warmed = await loadBoth([], full.warmUp);
+    // Before the pass, then after the model's pass, the not-a-road pass and the CAM.
+    expect(full.asked.count).toBe(4);
+    warmed.dispose();
+    const before = tf.memory().numTensors;
+    // A photo comes during the model's pass: the not-a-road pass and the CAM are left to it.
+    const stopped = yesTimes(1);
+    const analyser = await loadBoth([], stopped.warmUp);
+    expect(stopped.asked.count).toBe(2);
+    expect(analyser.warmUpMs).toBeGreaterThan(0);
+    analyser.dispose();
+    expect(tf.memory().numTensors, 'a stopped warm-up leaves no tensor').toBe(before);
+  });
+
+  it('runs no warm-up stage when a photo is already waiting', async () => {
+    const waiting = yesTimes(0);
+    const analyser = await loadBoth([], waiting.warmUp);
+    expect(waiting.asked.count).toBe(1);
+    expect(analyser.warmUpMs).toBe(0);
+    analyser.dispose();
+  });
 
   it('gives a warmed-up analyser that owns both', async () => {
     const before = tf.memory().numTensors;

@@ -111,9 +111,10 @@ const USAGE = `Usage:
       training) from the photos of its split.json; then measure it with npm run eval -- --update-model.
   npm run train -- not-road-candidates --model DIR [--not-road DIR] [--data DIR ...] [--mobilenet DIR]
       How the not-a-road method was chosen: each candidate (the model's own layers or the ImageNet
-      network's, pooled by mean or mean and standard deviation, at 256/224/160/128 px) fitted as
-      not-road fits it, and the share of the folder's even- and odd-numbered photos it turns away
-      (chosen on the even half), and of held-out road photos. Writes nothing.
+      network's, pooled by mean or mean and standard deviation, at the model's input size and at
+      224/160/128 px) fitted as not-road fits it, and the share of the folder's even- and
+      odd-numbered photos it turns away (chosen on the even half), and of held-out road photos.
+      Writes nothing.
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
       Trains the seed's MNIST network on the mnist package's digits (default out public/models/mnist).
   npm run train -- card --model DIR [--compare DIR ...]

@@ -30,15 +30,15 @@ export interface CandidatesArgs {
 
 interface Candidate {
   setup: Pick<NotRoadSetup, 'network' | 'layers' | 'pooling'>;
-  networkInput?: number;
+  /** The ImageNet network's input size; 'model': the model's own (no resize before it). */
+  networkInput?: number | 'model';
 }
 
 const CANDIDATES: Candidate[] = [
   { setup: { network: 'model', ...NOT_ROAD_DEFAULTS.model } },
   { setup: { network: 'model', layers: NOT_ROAD_DEFAULTS.model.layers, pooling: 'mean-std' } },
   { setup: { network: 'imagenet', layers: ['conv_pw_13_relu'], pooling: 'mean' } },
-  // At the model's own input size (256 px for road-damage): no resize before the network.
-  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 256 },
+  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 'model' },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 224 },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 160 },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 128 },
@@ -88,7 +88,8 @@ export async function compareNotRoadCandidates(
       components: args.components,
       maxRoadRejection: args.maxRoadRejection,
     };
-    const source = await notRoadSourceFor(setup, model, side, args.mobilenetDir, c.networkInput);
+    const networkInput = c.networkInput === 'model' ? side : c.networkInput;
+    const source = await notRoadSourceFor(setup, model, side, args.mobilenetDir, networkInput);
     try {
       const fit = await fitNotRoadAt(source, setup, train, validation, 'unused');
       const scorer: NotRoadScorer = {

@@ -33,10 +33,7 @@ export class LayersJsonAdapter implements ModelAdapter {
   private readonly infos: LayerInfo[];
   private reading: (JsonReading & { program: Program }) | undefined;
 
-  /**
-   * Owns `weights`. Its own program is read when first needed (a split a fusion swallowed, a
-   * head that is not linear): compiling reads the graph first, and checks every weight.
-   */
+  /** Throws CompileError when the model is outside what the program runs; owns `weights`. */
   constructor(
     readonly topology: LayersTopology,
     private readonly weights: WeightMap,
@@ -61,6 +58,8 @@ export class LayersJsonAdapter implements ModelAdapter {
         outputShape: [...l.outputShape],
         spatial: isSpatialShape(l.outputShape),
       }));
+    // Read now: it checks every weight, and a split's first run does not leave new tensors.
+    this.programFor();
   }
 
   /** The graph of this model's current weights (what the compiled adapter compiles). */

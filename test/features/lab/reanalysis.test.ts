@@ -114,10 +114,11 @@ describe('lab database and model library', () => {
       { name: 'model.json', blob: new Blob(['{"modelTopology":{}}']) },
       { name: 'group1-shard1of1.bin', blob: new Blob([new Uint8Array(300)]) },
     ];
-    const id = await library.keep(manifest(), files);
-    const again = await library.keep(manifest(), files);
+    // Distinct times: two models kept in the same millisecond have no order (it was flaky).
+    const id = await library.keep(manifest(), files, new Date('2026-12-01T10:00:00Z'));
+    const again = await library.keep(manifest(), files, new Date('2026-12-01T10:00:01Z'));
     expect(again).toBe(id);
-    await library.keep(manifest('3.0.0'), files);
+    await library.keep(manifest('3.0.0'), files, new Date('2026-12-01T10:00:02Z'));
     const list = await library.list();
     expect(list.map((m) => m.version)).toEqual(['3.0.0', '2.0.0']);
     expect(list[1]).toMatchObject({ name: 'Next pothole model', task: 'pothole', bytes: 320 });
