@@ -7,6 +7,13 @@ export function isSpatialShape(shape: number[]): boolean {
   return shape.length === 4 && shape[1] * shape[2] > 1;
 }
 
+/** The layer of that name (a copy), or ExplainError('unknown-layer') naming the valid ones. */
+export function findLayer(layers: LayerInfo[], name: string): LayerInfo {
+  const info = layers.find((l) => l.name === name);
+  if (!info) throw layerNotFound(name, layers);
+  return { ...info, outputShape: [...info.outputShape] };
+}
+
 export function layerNotFound(name: string, layers: LayerInfo[]): ExplainError {
   const spatial = layers.filter((l) => l.spatial).map((l) => l.name);
   return new ExplainError(

@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerOp, type GraphModel } from '@tensorflow/tfjs-converter';
 import { ExplainError } from '../errors';
-import {
-  checkInputShape,
-  isSpatialShape,
-  layerNotFound,
-  noiseLike,
-  outputsFromLogits,
-} from './common';
+import { checkInputShape, isSpatialShape, findLayer, noiseLike, outputsFromLogits } from './common';
 import type { LayerInfo, ModelAdapter, ModelOutputs, OutputActivation } from './types';
 
 // The parts of tfjs-converter's internal graph that the adapter reads and rewrites. GraphModel
@@ -299,9 +293,7 @@ export class GraphModelAdapter implements ModelAdapter {
   }
 
   layer(name: string): LayerInfo {
-    const info = this.infos.find((l) => l.name === name);
-    if (!info) throw layerNotFound(name, this.infos);
-    return { ...info };
+    return findLayer(this.infos, name);
   }
 
   predict(x: tf.Tensor4D): ModelOutputs {

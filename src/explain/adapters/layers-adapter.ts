@@ -4,7 +4,7 @@ import { ExplainError } from '../errors';
 import {
   checkInputShape,
   isSpatialShape,
-  layerNotFound,
+  findLayer,
   noiseLike,
   noSpatialLayer,
   isKernelWeight,
@@ -264,9 +264,7 @@ export class LayersModelAdapter implements ModelAdapter {
   }
 
   layer(name: string): LayerInfo {
-    const info = this.infos.find((l) => l.name === name);
-    if (!info) throw layerNotFound(name, this.infos);
-    return { ...info };
+    return findLayer(this.infos, name);
   }
 
   private path(name: string): LayerPath {

@@ -105,7 +105,7 @@ export class CompiledModelAdapter implements ModelAdapter {
     checkInputShape(x, this.inputShape);
     const { program } = this.programFor();
     return tf.tidy(() => {
-      const [logits] = program.run(new Map([[program.graph.input, x]]), [program.graph.output]);
+      const [logits] = program.fromInput(x, [program.graph.output]);
       return outputsFromLogits(logits, this.outputActivation);
     });
   }
@@ -116,7 +116,7 @@ export class CompiledModelAdapter implements ModelAdapter {
     const program = this.programWith(layerName);
     const id = program?.valueOf(layerName);
     if (!program || id === undefined) return this.source.activations(x, layerName);
-    return tf.tidy(() => program.run(new Map([[program.graph.input, x]]), [id])[0]);
+    return tf.tidy(() => program.fromInput(x, [id])[0]);
   }
 
   activationsAndOutputs(
@@ -129,10 +129,7 @@ export class CompiledModelAdapter implements ModelAdapter {
     const id = program?.valueOf(layerName);
     if (!program || id === undefined) return this.source.activationsAndOutputs(x, layerName);
     return tf.tidy(() => {
-      const [activations, logits] = program.run(new Map([[program.graph.input, x]]), [
-        id,
-        program.graph.output,
-      ]);
+      const [activations, logits] = program.fromInput(x, [id, program.graph.output]);
       return { activations, outputs: outputsFromLogits(logits, this.outputActivation) };
     });
   }
@@ -148,10 +145,7 @@ export class CompiledModelAdapter implements ModelAdapter {
     // A layer a fusion swallowed: one pass per layer (that layer as tfjs runs the model).
     if (ids.some((id) => id === undefined)) return activationsAtLayersOneByOne(this, x, layerNames);
     return tf.tidy(() => {
-      const values = program.run(new Map([[program.graph.input, x]]), [
-        ...(ids as string[]),
-        program.graph.output,
-      ]);
+      const values = program.fromInput(x, [...(ids as string[]), program.graph.output]);
       const logits = values.pop()!;
       return { activations: values, outputs: outputsFromLogits(logits, this.outputActivation) };
     });

@@ -6,20 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CompileError } from './compile-error';
-import type { ActivationName, IrGraph, IrNode, IrOp } from './ir';
+import {
+  batchNormAffine,
+  LAYERS_ACTIVATIONS,
+  type ActivationName,
+  type IrGraph,
+  type IrNode,
+  type IrOp,
+} from './ir';
 import { IDENTITY_AT_INFERENCE, type LayersTopology, type TopologyLayer } from './layers-topology';
-
-/** Activation names as model.json saves them, and the tfjs-core op each one is. */
-const ACTIVATIONS: Record<string, ActivationName> = {
-  linear: 'linear',
-  relu: 'relu',
-  relu6: 'relu6',
-  elu: 'elu',
-  selu: 'selu',
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
-  softmax: 'softmax',
-};
 
 /** The weight tensors by name (`conv1/kernel`), as tf.io.decodeWeights gives them. */
 export type WeightMap = Map<string, tf.Tensor>;
@@ -31,7 +26,7 @@ export interface JsonReading {
 }
 
 function activationOf(name: unknown, layer: string): ActivationName {
-  const known = ACTIVATIONS[String(name ?? 'linear')];
+  const known = LAYERS_ACTIVATIONS[String(name ?? 'linear')];
   if (!known) throw new CompileError(`layer ${layer}: activation ${String(name)}`);
   return known;
 }
@@ -240,18 +235,15 @@ function batchNorm(layer: TopologyLayer, weight: WeightReader, graph: IrGraph): 
   const { name, config } = layer;
   const epsilon = Number(config.epsilon ?? 1e-3);
   const values = (key: string) => weight(name, key).dataSync();
-  const mean = values('moving_mean');
-  const variance = values('moving_variance');
-  const gamma = config.scale !== false ? values('gamma') : undefined;
-  const beta = config.center !== false ? values('beta') : undefined;
-  const channels = mean.length;
-  const scale = new Float32Array(channels);
-  const offset = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const s = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + epsilon);
-    scale[c] = s;
-    offset[c] = (beta ? beta[c] : 0) - mean[c] * s;
-  }
+  const { scale, offset } = batchNormAffine(
+    {
+      mean: values('moving_mean'),
+      variance: values('moving_variance'),
+      gamma: config.scale !== false ? values('gamma') : undefined,
+      beta: config.center !== false ? values('beta') : undefined,
+    },
+    epsilon,
+  );
   const scaleT = tf.tensor1d(scale);
   const offsetT = tf.tensor1d(offset);
   graph.owned.push(scaleT, offsetT);

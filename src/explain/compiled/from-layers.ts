@@ -17,8 +17,9 @@ import {
 import type { LayersModelAdapter } from '../adapters/layers-adapter';
 import type { ModelAdapter } from '../adapters/types';
 import { compileWith } from './compiled-adapter';
+import { IDENTITY_AT_INFERENCE } from './layers-topology';
 import { CompileError } from './compile-error';
-import type { ActivationName, IrGraph, IrNode, IrOp } from './ir';
+import { batchNormAffine, LAYERS_ACTIVATIONS, type IrGraph, type IrNode, type IrOp } from './ir';
 
 /** A tfjs-layers variable: assigning new weights gives its tensor a new dataId. */
 interface VariableLike {
@@ -26,27 +27,6 @@ interface VariableLike {
 }
 
 type AnyLayer = LayerLike & Record<string, unknown>;
-
-const IDENTITY_AT_INFERENCE = new Set([
-  'Dropout',
-  'SpatialDropout1D',
-  'SpatialDropout2D',
-  'GaussianNoise',
-  'GaussianDropout',
-  'AlphaDropout',
-]);
-
-/** Activation classes of tfjs-layers that map to one tfjs-core op. */
-const KNOWN_ACTIVATIONS: Record<string, ActivationName> = {
-  linear: 'linear',
-  relu: 'relu',
-  relu6: 'relu6',
-  elu: 'elu',
-  selu: 'selu',
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
-  softmax: 'softmax',
-};
 
 export interface LayersReading {
   graph: IrGraph;
@@ -179,7 +159,7 @@ class LayersReader {
     const withActivation = (op: IrOp): string => {
       if (activationName === 'linear') return this.emit(id, args, op, covers);
       const pre = this.emit(this.freshId(`${id}/pre`), args, op, []);
-      const known = KNOWN_ACTIVATIONS[activationName];
+      const known = LAYERS_ACTIVATIONS[activationName];
       const activation = layer.activation!;
       const act: IrOp = known
         ? { kind: 'activation', activation: known }
@@ -233,7 +213,7 @@ class LayersReader {
       case 'BatchNormalization':
         return this.batchNorm(layer, config, id, args, covers, inputRank) ?? opaque();
       case 'Activation': {
-        const known = KNOWN_ACTIVATIONS[activationName];
+        const known = LAYERS_ACTIVATIONS[activationName];
         if (!known) return opaque();
         if (known === 'linear') return this.emit(id, args, { kind: 'identity' }, covers);
         return this.emit(id, args, { kind: 'activation', activation: known }, covers);
@@ -294,18 +274,15 @@ class LayersReader {
     const axis = Number(config.axis ?? -1);
     if (inputRank === undefined || (axis !== -1 && axis !== inputRank - 1)) return undefined;
     const epsilon = Number(config.epsilon ?? 1e-3);
-    const mean = this.track(layer.movingMean).dataSync();
-    const variance = this.track(layer.movingVariance).dataSync();
-    const gamma = config.scale !== false ? this.track(layer.gamma).dataSync() : undefined;
-    const beta = config.center !== false ? this.track(layer.beta).dataSync() : undefined;
-    const channels = mean.length;
-    const scale = new Float32Array(channels);
-    const offset = new Float32Array(channels);
-    for (let c = 0; c < channels; c++) {
-      const s = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + epsilon);
-      scale[c] = s;
-      offset[c] = (beta ? beta[c] : 0) - mean[c] * s;
-    }
+    const { scale, offset } = batchNormAffine(
+      {
+        mean: this.track(layer.movingMean).dataSync(),
+        variance: this.track(layer.movingVariance).dataSync(),
+        gamma: config.scale !== false ? this.track(layer.gamma).dataSync() : undefined,
+        beta: config.center !== false ? this.track(layer.beta).dataSync() : undefined,
+      },
+      epsilon,
+    );
     const scaleT = tf.tensor1d(scale);
     const offsetT = tf.tensor1d(offset);
     this.graph.owned.push(scaleT, offsetT);

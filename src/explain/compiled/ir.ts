@@ -38,6 +38,30 @@ export interface ConvOp {
   leakyAlpha?: number;
 }
 
+/**
+ * Inference-mode batch norm as y = x * scale + offset per channel (float64 maths): what both
+ * layers readers emit for a BatchNormalization layer.
+ */
+export function batchNormAffine(
+  stats: {
+    mean: ArrayLike<number>;
+    variance: ArrayLike<number>;
+    gamma?: ArrayLike<number>;
+    beta?: ArrayLike<number>;
+  },
+  epsilon: number,
+): { scale: Float32Array; offset: Float32Array } {
+  const { mean, variance, gamma, beta } = stats;
+  const scale = new Float32Array(mean.length);
+  const offset = new Float32Array(mean.length);
+  for (let c = 0; c < mean.length; c++) {
+    const s = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + epsilon);
+    scale[c] = s;
+    offset[c] = (beta ? beta[c] : 0) - mean[c] * s;
+  }
+  return { scale, offset };
+}
+
 /** x (the input value, 2-D) times constant weights, with optional bias and activation. */
 export interface MatMulOp {
   kind: 'matMul';
@@ -59,6 +83,21 @@ export interface AffineOp {
 
 export type ActivationName =
   'linear' | 'relu' | 'relu6' | 'elu' | 'selu' | 'sigmoid' | 'tanh' | 'leakyrelu' | 'softmax';
+
+/**
+ * tfjs-layers' activations that are one tfjs-core op, by the name a layer's activation has (its
+ * class name, and the name model.json saves).
+ */
+export const LAYERS_ACTIVATIONS: Record<string, ActivationName> = {
+  linear: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  elu: 'elu',
+  selu: 'selu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  softmax: 'softmax',
+};
 
 export interface ActivationOp {
   kind: 'activation';

@@ -11,7 +11,7 @@ import {
   checkInputShape,
   isKernelWeight,
   isSpatialShape,
-  layerNotFound,
+  findLayer,
   noiseLike,
   noSpatialLayer,
   outputsFromLogits,
@@ -78,16 +78,14 @@ export class LayersJsonAdapter implements ModelAdapter {
   }
 
   layer(name: string): LayerInfo {
-    const info = this.infos.find((l) => l.name === name);
-    if (!info) throw layerNotFound(name, this.infos);
-    return { ...info, outputShape: [...info.outputShape] };
+    return findLayer(this.infos, name);
   }
 
   predict(x: tf.Tensor4D): ModelOutputs {
     checkInputShape(x, this.inputShape);
     const program = this.programFor();
     return tf.tidy(() => {
-      const [logits] = program.run(new Map([[program.graph.input, x]]), [program.graph.output]);
+      const [logits] = program.fromInput(x, [program.graph.output]);
       return outputsFromLogits(logits, this.outputActivation);
     });
   }
@@ -97,10 +95,7 @@ export class LayersJsonAdapter implements ModelAdapter {
     this.layer(layerName);
     const program = this.programFor();
     return tf.tidy(() =>
-      this.asLayerOutput(
-        layerName,
-        program.run(new Map([[program.graph.input, x]]), [program.valueOf(layerName)!])[0],
-      ),
+      this.asLayerOutput(layerName, program.fromInput(x, [program.valueOf(layerName)!])[0]),
     );
   }
 
@@ -112,7 +107,7 @@ export class LayersJsonAdapter implements ModelAdapter {
     this.layer(layerName);
     const program = this.programFor();
     return tf.tidy(() => {
-      const [activations, logits] = program.run(new Map([[program.graph.input, x]]), [
+      const [activations, logits] = program.fromInput(x, [
         program.valueOf(layerName)!,
         program.graph.output,
       ]);

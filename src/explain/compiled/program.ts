@@ -145,6 +145,11 @@ export class Program {
     return this.graph.valueOf.get(name);
   }
 
+  /** Computes `wanted` values from the model input alone (run inside tf.tidy). */
+  fromInput(x: tf.Tensor, wanted: string[]): tf.Tensor[] {
+    return this.run(new Map([[this.graph.input, x]]), wanted);
+  }
+
   /**
    * Computes `wanted` values from `given` ones (the input, and optionally a substituted value).
    * The caller owns the returned tensors; run it inside tf.tidy.
