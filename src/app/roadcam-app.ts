@@ -67,10 +67,14 @@ export class RoadcamApp extends LitElement {
     if (navigator.serviceWorker?.controller) {
       this.services.startEngine();
       // And sync (with its schemas), the service worker's update check and the lab's
-      // re-analysis wait until the model is ready (3 s at most): on two cores they took the
-      // CPU the worker needed, for nothing the engineer was waiting for.
+      // re-analysis wait until the model is ready and a photo already chosen is on screen (3 s
+      // at most): on two cores they took the CPU the worker needed, and the main thread the
+      // first verdict needed, for nothing the engineer was waiting for.
       const waited = new Promise((resolve) => setTimeout(resolve, MODEL_FIRST_MS));
-      void Promise.race([this.services.modelSettledOnce, waited]).then(() => afterLoad(rest));
+      const modelAndPhoto = this.services.modelSettledOnce.then(() =>
+        this.services.photosOnTheWay.none(),
+      );
+      void Promise.race([modelAndPhoto, waited]).then(() => afterLoad(rest));
     } else {
       afterLoad(rest);
     }

@@ -25,6 +25,7 @@ import { InstallService, type InstallState } from './install';
 import { NotesDraft, type NotesSettled } from './notes-draft';
 import { PositionTracker, type PositionResult } from './position';
 import { RoadService } from './road-service';
+import { PhotosOnTheWay } from './photos-on-the-way';
 import { SurveyService } from './survey-service';
 import { registerServiceWorker, type UpdateHandle } from './sw-update';
 import { INITIAL_SYNC_VIEW, SyncService, type SyncView } from './sync-service';
@@ -92,6 +93,8 @@ export class AppServices extends EventTarget {
   private updates: UpdateHandle | null = null;
   private modelUpdates: ModelUpdateService | null = null;
   private readonly positions = new PositionTracker();
+  /** Photos chosen and not yet on screen: the installed app's start-up work waits for them. */
+  readonly photosOnTheWay = new PhotosOnTheWay();
   private persistAsked = false;
   private recordsTimer: ReturnType<typeof setTimeout> | null = null;
   private modelSettled!: () => void;
@@ -206,7 +209,12 @@ export class AppServices extends EventTarget {
     this.startEngine();
     const repo = await this.repository();
     if (!repo || !this.client) return null;
-    this.surveyService ??= new SurveyService(repo, this.client, this.positions);
+    this.surveyService ??= new SurveyService(
+      repo,
+      this.client,
+      this.positions,
+      this.photosOnTheWay,
+    );
     return (this.openedSurveys = { repo, service: this.surveyService });
   }
 

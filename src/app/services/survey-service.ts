@@ -14,6 +14,7 @@ import type { Explanation, FailureInfo, PhotoAnalysis, PhotoToKeep } from '../..
 import { earlierAnalysesOf } from '../../features/model-update/shared/survey-reanalysis';
 import type { AnalysisClient } from './analysis-client';
 import { measureStage, measureWorkerStages } from './photo-timings';
+import { PhotosOnTheWay } from './photos-on-the-way';
 import type { PositionTracker } from './position';
 
 /** How long a new survey waits for a first GPS fix before it is saved without one. */
@@ -42,6 +43,7 @@ export class SurveyService {
     private readonly repo: SurveyRepository,
     private readonly analysis: AnalysisClient,
     private readonly positions: PositionTracker,
+    private readonly onTheWay = new PhotosOnTheWay(),
   ) {}
 
   /**
@@ -57,16 +59,10 @@ export class SurveyService {
     method: CamMethodName | undefined,
     onAnalysed?: (analysis: PhotoAnalysis) => void | Promise<unknown>,
   ): Promise<SurveyOutcome> {
-    const position = this.positions.current(POSITION_WAIT_MS);
-    const outcome = await this.analysis.analysePhoto(file, method);
-    if (!outcome.ok) return outcome;
-    const analysis = outcome.value;
-    // Asked for at once: the worker holds the JPEG until it is taken.
-    const keeping = this.analysis.photoToKeep(analysis.keepTicket);
-    const shown = onAnalysed?.(analysis);
-    // EXIF GPS belongs to the photo itself (a gallery photo may come from elsewhere).
-    const fix = analysis.exifPosition ? { position: analysis.exifPosition } : await position;
-    if (shown) await settledWithin(shown, SHOWN_WAIT_MS);
+    const arrived = this.onTheWay.start();
+    const shown = await this.analyseAndShow(file, method, onAnalysed).finally(arrived);
+    if (!shown.ok) return shown;
+    const { analysis, keeping, fix } = shown;
     const taken = await keeping;
     if (!taken.ok) return taken;
     const kept = taken.value;
@@ -85,6 +81,25 @@ export class SurveyService {
       saveError,
       held: false,
     };
+  }
+
+  /** The analysis, until it is on screen (SHOWN_WAIT_MS at most), with the JPEG asked for. */
+  private async analyseAndShow(
+    file: Blob,
+    method: CamMethodName | undefined,
+    onAnalysed?: (analysis: PhotoAnalysis) => void | Promise<unknown>,
+  ) {
+    const position = this.positions.current(POSITION_WAIT_MS);
+    const outcome = await this.analysis.analysePhoto(file, method);
+    if (!outcome.ok) return outcome;
+    const analysis = outcome.value;
+    // Asked for at once: the worker holds the JPEG until it is taken.
+    const keeping = this.analysis.photoToKeep(analysis.keepTicket);
+    const shown = onAnalysed?.(analysis);
+    // EXIF GPS belongs to the photo itself (a gallery photo may come from elsewhere).
+    const fix = analysis.exifPosition ? { position: analysis.exifPosition } : await position;
+    if (shown) await settledWithin(shown, SHOWN_WAIT_MS);
+    return { ok: true as const, analysis, keeping, fix };
   }
 
   /** A held not-a-road photo kept anyway: saved as "not a road" with `notRoad.kept`. */
