@@ -2,14 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { surveyRecordSchema } from '../../../src/schema/survey';
 import { buildRecord } from '../../../src/app/services/survey-service';
 import { toWire } from '../../../src/store/wire';
-import type { PhotoAnalysis, PhotoToKeep } from '../../../src/workers/protocol';
+import type { PhotoAnalysis } from '../../../src/workers/protocol';
+import { keptPhoto } from './worker-answers';
 
-const kept: PhotoToKeep = {
-  jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  photo: { sha256: 'c'.repeat(64), bytes: 4, width: 1600, height: 1200, type: 'image/jpeg' },
-  stages: [],
-};
+const kept = keptPhoto(1600, 1200);
 
 function analysis(explained: boolean): PhotoAnalysis {
   return {

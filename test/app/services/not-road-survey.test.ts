@@ -7,7 +7,6 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { SurveyService } from '../../../src/app/services/survey-service';
 import type { AnalysisClient } from '../../../src/app/services/analysis-client';
-import type { PositionTracker } from '../../../src/app/services/position';
 import { surveyRecordSchema } from '../../../src/schema/survey';
 import { SurveyRepository } from '../../../src/store';
 import { toWire } from '../../../src/store/wire';
@@ -18,6 +17,7 @@ import type {
   PhotoToKeep,
 } from '../../../src/workers/protocol';
 import { uniqueDbName } from '../../store/make-record';
+import { keptPhoto, noPosition } from './worker-answers';
 
 function analysed(outcome: DamageExplanation['outcome']): PhotoAnalysis {
   const notRoad = outcome === 'not-a-road';
@@ -73,12 +73,7 @@ function analysed(outcome: DamageExplanation['outcome']): PhotoAnalysis {
   };
 }
 
-const kept: PhotoToKeep = {
-  jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  photo: { sha256: 'c'.repeat(64), bytes: 4, width: 1600, height: 1200, type: 'image/jpeg' },
-  stages: [],
-};
+const kept = keptPhoto(1600, 1200);
 
 async function serviceAnswering(analysis: PhotoAnalysis) {
   const repo = await SurveyRepository.open({ name: uniqueDbName() });
@@ -86,10 +81,7 @@ async function serviceAnswering(analysis: PhotoAnalysis) {
     analysePhoto: async (): Promise<Outcome<PhotoAnalysis>> => ({ ok: true, value: analysis }),
     photoToKeep: async (): Promise<Outcome<PhotoToKeep>> => ({ ok: true, value: kept }),
   } as unknown as AnalysisClient;
-  const positions = {
-    current: async () => ({ reason: 'unavailable' as const }),
-  } as unknown as PositionTracker;
-  return { repo, service: new SurveyService(repo, client, positions) };
+  return { repo, service: new SurveyService(repo, client, noPosition) };
 }
 
 describe('surveys with a road-damage model', () => {

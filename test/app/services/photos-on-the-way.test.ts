@@ -8,29 +8,15 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisClient } from '../../../src/app/services/analysis-client';
 import { PhotosOnTheWay } from '../../../src/app/services/photos-on-the-way';
-import type { PositionTracker } from '../../../src/app/services/position';
 import { SurveyService } from '../../../src/app/services/survey-service';
 import { SurveyRepository } from '../../../src/store';
 import type { Outcome, PhotoAnalysis, PhotoToKeep } from '../../../src/workers/protocol';
 import { uniqueDbName } from '../../store/make-record';
+import { keptPhoto, noPosition, unanalysedPhoto } from './worker-answers';
 
-const analysis = {
-  keepTicket: 1,
-  display: null as unknown as ImageBitmap,
-  exifPosition: null,
-  adjustments: [],
-  quality: null,
-  explanation: null,
-  analysisError: { source: 'model', code: 'model-unavailable', message: 'Not loaded.' },
-  timings: { prepareMs: 1, stages: [] },
-} satisfies PhotoAnalysis;
+const analysis = unanalysedPhoto(1);
 
-const kept: PhotoToKeep = {
-  jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  photo: { sha256: 'd'.repeat(64), bytes: 4, width: 256, height: 256, type: 'image/jpeg' },
-  stages: [],
-};
+const kept = keptPhoto(256, 256);
 
 /** Whether `promise` has settled by the time queued work has run. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
@@ -68,11 +54,8 @@ describe('photos on their way to the screen', () => {
       analysePhoto: () => answer.promise,
       photoToKeep: () => jpeg.promise,
     } as unknown as AnalysisClient;
-    const positions = {
-      current: async () => ({ reason: 'unavailable' as const }),
-    } as unknown as PositionTracker;
     const photos = new PhotosOnTheWay();
-    const service = new SurveyService(repo, client, positions, photos);
+    const service = new SurveyService(repo, client, noPosition, photos);
     const drawn = deferred<void>();
     const surveying = service.survey(new Blob([]), undefined, () => drawn.promise);
     const none = photos.none();
@@ -94,11 +77,8 @@ describe('photos on their way to the screen', () => {
         error: { source: 'photo', code: 'undecodable', message: 'This photo is damaged.' },
       }),
     } as unknown as AnalysisClient;
-    const positions = {
-      current: async () => ({ reason: 'unavailable' as const }),
-    } as unknown as PositionTracker;
     const photos = new PhotosOnTheWay();
-    const outcome = await new SurveyService(repo, client, positions, photos).survey(
+    const outcome = await new SurveyService(repo, client, noPosition, photos).survey(
       new Blob([]),
       undefined,
     );

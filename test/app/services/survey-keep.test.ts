@@ -6,29 +6,15 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisClient } from '../../../src/app/services/analysis-client';
-import type { PositionTracker } from '../../../src/app/services/position';
 import { SurveyService } from '../../../src/app/services/survey-service';
 import { SurveyRepository } from '../../../src/store';
 import type { Outcome, PhotoAnalysis, PhotoToKeep } from '../../../src/workers/protocol';
 import { uniqueDbName } from '../../store/make-record';
+import { keptPhoto, noPosition, unanalysedPhoto } from './worker-answers';
 
-const analysis: PhotoAnalysis = {
-  keepTicket: 7,
-  display: null as unknown as ImageBitmap,
-  exifPosition: null,
-  adjustments: [],
-  quality: null,
-  explanation: null,
-  analysisError: { source: 'model', code: 'model-unavailable', message: 'Not loaded.' },
-  timings: { prepareMs: 1, stages: [] },
-};
+const analysis = unanalysedPhoto(7);
 
-const kept: PhotoToKeep = {
-  jpeg: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  thumbnail: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-  photo: { sha256: 'c'.repeat(64), bytes: 4, width: 256, height: 256, type: 'image/jpeg' },
-  stages: [],
-};
+const kept = keptPhoto(256, 256);
 
 async function serviceWith(keeping: () => Promise<Outcome<PhotoToKeep>>) {
   const repo = await SurveyRepository.open({ name: uniqueDbName() });
@@ -40,10 +26,7 @@ async function serviceWith(keeping: () => Promise<Outcome<PhotoToKeep>>) {
       return keeping();
     },
   } as unknown as AnalysisClient;
-  const positions = {
-    current: async () => ({ reason: 'unavailable' as const }),
-  } as unknown as PositionTracker;
-  return { repo, asked, service: new SurveyService(repo, client, positions) };
+  return { repo, asked, service: new SurveyService(repo, client, noPosition) };
 }
 
 describe('a survey whose JPEG comes after its verdict', () => {
