@@ -48,14 +48,10 @@ export function readLayersJson(
   const read = new Map<string, tf.Tensor>();
   const shapes = new Map(topology.layers.map((l) => [l.name, l.outputShape]));
   const weight: WeightReader = (layer, key) => {
-    const name = `${layer}/${key}`;
+    const name = `${layer.name}/${key}`;
     const tensor = weights.get(name);
     if (!tensor) throw new CompileError(`no weight ${name}`);
-    const expected = weightShape(
-      topology.layers.find((l) => l.name === layer)!,
-      key,
-      shapes,
-    );
+    const expected = weightShape(layer, key, shapes);
     if (tensor.shape.join() !== expected.join()) {
       throw new CompileError(
         `weight ${name} is ${JSON.stringify(tensor.shape)}, not ${JSON.stringify(expected)}`,
@@ -107,8 +103,8 @@ function weightShape(layer: TopologyLayer, key: string, shapes: Map<string, numb
   return [out];
 }
 
-/** A weight by layer and key: the map's tensor (the graph does not own it). */
-type WeightReader = (layer: string, key: string) => tf.Tensor;
+/** A weight of a layer by key: the map's tensor (the graph does not own it). */
+type WeightReader = (layer: TopologyLayer, key: string) => tf.Tensor;
 
 /** Emits one layer's nodes; returns the id of its output value (the layer's name). */
 function layerNodes(
@@ -131,13 +127,13 @@ function layerNodes(
     return emit({ id, inputs: [pre], op: { kind: 'activation', activation }, covers });
   };
   const bias = () =>
-    config.use_bias === false ? undefined : (weight(name, 'bias') as tf.Tensor1D);
+    config.use_bias === false ? undefined : (weight(layer, 'bias') as tf.Tensor1D);
   const pad = config.padding as 'same' | 'valid';
   switch (className) {
     case 'Conv2D':
       return withActivation({
         kind: 'conv2d',
-        filter: weight(name, 'kernel') as tf.Tensor4D,
+        filter: weight(layer, 'kernel') as tf.Tensor4D,
         bias: bias(),
         strides: pairOf(config.strides),
         pad,
@@ -147,7 +143,7 @@ function layerNodes(
     case 'DepthwiseConv2D':
       return withActivation({
         kind: 'depthwise',
-        filter: weight(name, 'depthwise_kernel') as tf.Tensor4D,
+        filter: weight(layer, 'depthwise_kernel') as tf.Tensor4D,
         bias: bias(),
         strides: pairOf(config.strides),
         pad,
@@ -157,7 +153,7 @@ function layerNodes(
     case 'Dense':
       return withActivation({
         kind: 'matMul',
-        weights: weight(name, 'kernel') as tf.Tensor2D,
+        weights: weight(layer, 'kernel') as tf.Tensor2D,
         bias: bias(),
         transposeA: false,
         transposeB: false,
@@ -232,9 +228,9 @@ function layerNodes(
 
 /** Inference-mode batch norm as y = x * scale + offset (float64 maths), as from-layers.ts. */
 function batchNorm(layer: TopologyLayer, weight: WeightReader, graph: IrGraph): IrOp {
-  const { name, config } = layer;
+  const { config } = layer;
   const epsilon = Number(config.epsilon ?? 1e-3);
-  const values = (key: string) => weight(name, key).dataSync();
+  const values = (key: string) => weight(layer, key).dataSync();
   const { scale, offset } = batchNormAffine(
     {
       mean: values('moving_mean'),

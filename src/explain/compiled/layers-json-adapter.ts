@@ -31,6 +31,10 @@ export class LayersJsonAdapter implements ModelAdapter {
   readonly outputActivation: OutputActivation;
   readonly numOutputs: number;
   private readonly infos: LayerInfo[];
+  /** The final layer's activation, which the program leaves out (its value is the logits). */
+  private readonly finalActivation: string;
+  /** The final layer and the layers after it that only move its values (to the output). */
+  private readonly activatedLayers = new Set<string>();
   private reading: (JsonReading & { program: Program }) | undefined;
 
   /** Throws CompileError when the model is outside what the program runs; owns `weights`. */
@@ -44,10 +48,14 @@ export class LayersJsonAdapter implements ModelAdapter {
       throw new CompileError(`input shape ${JSON.stringify(inShape)}`);
     }
     this.inputShape = [inShape[1], inShape[2], inShape[3]];
-    const final = layers.get(topology.finalLayer)!;
-    const activation = String(final.config.activation ?? 'linear');
+    const activation = String(layers.get(topology.finalLayer)!.config.activation ?? 'linear');
+    this.finalActivation = activation;
     this.outputActivation =
       activation === 'softmax' ? 'softmax' : activation === 'sigmoid' ? 'sigmoid' : 'none';
+    for (let name = topology.output; ; name = layers.get(name)!.inputs[0]) {
+      this.activatedLayers.add(name);
+      if (name === topology.finalLayer) break;
+    }
     const outShape = layers.get(topology.output)!.outputShape;
     this.numOutputs = Math.max(1, outShape.at(-1) ?? 1);
     this.infos = topology.layers
@@ -119,25 +127,12 @@ export class LayersJsonAdapter implements ModelAdapter {
   }
 
   /**
-   * The program leaves out the final layer's activation (its value is the logits); asked for
-   * that layer, give what the layer itself outputs, as tfjs-layers does.
+   * Asked for the final layer or one after it, give what the layer itself outputs (its
+   * activation applied to the program's logits), as tfjs-layers does.
    */
   private asLayerOutput(layerName: string, value: tf.Tensor): tf.Tensor {
-    if (!this.activatedLayers.has(layerName)) return value;
-    const final = this.topology.layers.find((l) => l.name === this.topology.finalLayer)!;
-    const activation = String(final.config.activation ?? 'linear');
-    return activation === 'linear' ? value : activate(value, activation);
-  }
-
-  /** The final layer and the layers after it that only move its values (to the output). */
-  private get activatedLayers(): Set<string> {
-    const { layers, finalLayer, output } = this.topology;
-    const names = new Set([finalLayer]);
-    for (let name = output; name !== finalLayer;) {
-      names.add(name);
-      name = layers.find((l) => l.name === name)!.inputs[0];
-    }
-    return names;
+    if (!this.activatedLayers.has(layerName) || this.finalActivation === 'linear') return value;
+    return activate(value, this.finalActivation);
   }
 
   headFrom(layerName: string, activations: tf.Tensor, x: tf.Tensor4D): ModelOutputs {
