@@ -42,6 +42,28 @@ const CANDIDATES: Candidate[] = [
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 224 },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 160 },
   { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 128 },
+  // Texture statistics of an early layer beside the last layer's (what a surface is made of,
+  // beside what the photo shows), and a shorter network (pw_12 and pw_13 left out).
+  {
+    setup: {
+      network: 'imagenet',
+      layers: ['conv_pw_5_relu', 'conv_pw_13_relu'],
+      pooling: 'mean-std',
+    },
+    networkInput: 224,
+  },
+  {
+    setup: {
+      network: 'imagenet',
+      layers: ['conv_pw_11_relu', 'conv_pw_13_relu'],
+      pooling: 'mean-std',
+    },
+    networkInput: 224,
+  },
+  {
+    setup: { network: 'imagenet', layers: ['conv_pw_11_relu'], pooling: 'mean-std' },
+    networkInput: 224,
+  },
 ];
 
 export async function compareNotRoadCandidates(

@@ -94,7 +94,12 @@ export async function computeCam(
   const maps = tf.tidy(() => {
     const split = adapter.activationsAndOutputs(x, layer);
     forwardEnd = performance.now();
-    return weightedMaps(adapter, split, x, { layer, method, target, batchSize: options.batchSize });
+    return weightedMaps(adapter, split, () => x, {
+      layer,
+      method,
+      target,
+      batchSize: options.batchSize,
+    });
   });
   return readBack(maps, layer, methodName, started, forwardEnd);
 }
@@ -153,7 +158,10 @@ export async function computeCamPerClass(
         activation: one.outputs.activation,
       },
     };
-    return weightedMaps(adapter, repeated, repeat(x), { layer, method, target });
+    // The input repeated only if the head needs it: a linear head's gradient does not, and
+    // repeating a 256 px photo cost about a fifth of the CAM on wasm.
+    let input: tf.Tensor4D | undefined;
+    return weightedMaps(adapter, repeated, () => (input ??= repeat(x)), { layer, method, target });
   });
   return readBack(maps, layer, methodName, started, forwardEnd);
 }
@@ -168,7 +176,8 @@ type Maps = { cam: tf.Tensor3D; probabilities: tf.Tensor2D; scores: tf.Tensor1D 
 function weightedMaps(
   adapter: ModelAdapter,
   split: LayerSplit,
-  x: tf.Tensor4D,
+  /** The input of the split's examples, made when first asked for. */
+  input: () => tf.Tensor4D,
   options: { layer: string; method: CamMethod; target: Target; batchSize?: number },
 ): Maps {
   const { layer, method, target } = options;
@@ -179,13 +188,21 @@ function weightedMaps(
     // do not interact in inference mode.
     // A linear head's constant Jacobian when the adapter has it; otherwise through the head.
     gradients = (adapter.headGradient?.(layer, split, target) ??
-      tf.grad((a: tf.Tensor) => tf.sum(target(adapter.headFrom(layer, a, x))))(
+      tf.grad((a: tf.Tensor) => tf.sum(target(adapter.headFrom(layer, a, input()))))(
         activations,
       )) as tf.Tensor4D;
   }
   const weights = method.weigh(
     { activations, gradients },
-    { adapter, input: x, layer, target, batchSize: options.batchSize },
+    {
+      adapter,
+      get input() {
+        return input();
+      },
+      layer,
+      target,
+      batchSize: options.batchSize,
+    },
   );
   const cam = tf.relu(tf.sum(tf.mul(weights, activations), 3)) as tf.Tensor3D;
   return { cam, probabilities: split.outputs.probabilities, scores: target(split.outputs) };
