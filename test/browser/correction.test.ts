@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SurveyCorrection, SurveyDetailResponse } from '../../src/schema/survey';
-import { CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
+import { PLAYWRIGHT_CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { potholePhotos } from '../helpers/fixtures';
 import { buildTestApp } from '../helpers/test-app';
@@ -49,7 +49,7 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: findChromium(),
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: PLAYWRIGHT_CHROMIUM_ARGS,
   });
   const phone = { viewport: PHONE, hasTouch: true, deviceScaleFactor: 1 };
   phoneA = await browser.newContext(phone);

@@ -27,7 +27,7 @@ import type {
   SurveyDetailResponse,
   SurveyVerdict,
 } from '../../src/schema/survey';
-import { CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
+import { PLAYWRIGHT_CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
 import { projectRoot } from '../../tools/lib/paths';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { fixturePath } from '../helpers/fixtures';
@@ -89,7 +89,7 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: findChromium(),
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: PLAYWRIGHT_CHROMIUM_ARGS,
   });
   phoneContext = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1 });
   officeContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
+import { PLAYWRIGHT_CHROMIUM_ARGS, findChromium } from '../../tools/lib/chromium';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { rawRequest } from './fixtures';
 
@@ -149,7 +149,10 @@ describe('the built app on the same origin', () => {
   it('in Chromium: isolated, wasm and blob: workers allowed, inline script and eval blocked', async () => {
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+      browser = await chromium.launch({
+        executablePath: findChromium(),
+        args: PLAYWRIGHT_CHROMIUM_ARGS,
+      });
       const page = await browser.newPage();
       const violations: string[] = [];
       page.on('console', (message) => {

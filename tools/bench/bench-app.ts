@@ -18,7 +18,11 @@
  *
  *   npm run bench:app -- [--photos 24] [--large 5] [--cold 10] [--threads 1,2]
  *     [--cpu-share 0.2] [--backends threaded-simd,simd] [--json FILE] [--max-wait MINUTES]
- *     [--write-docs]
+ *     [--write-docs] [--with-browser-ui]
+ *
+ * The browser is launched without desktop Chromium's address-bar popups (tools/lib/chromium.ts,
+ * BROWSER_UI_FEATURES): WebUI pages a phone's Chrome does not have, whose start-up took CPU
+ * from every cold start measured; --with-browser-ui keeps them, to compare.
  *
  * --threads N,M: the threaded build's thread count (the app's ?threads=), one run each; without
  *   it the app's default. --cpu-share S: also runs with Chromium, workers included, held to S
@@ -239,10 +243,14 @@ function addSample(samples: Samples, times: PhotoTimes): void {
   }
 }
 
+/** `--with-browser-ui`: desktop Chromium's own UI pages are built at launch, as they were. */
+const keepBrowserUi = process.argv.includes('--with-browser-ui');
+
 async function launch(quota: CpuQuota | null, userDataDir?: string, offline = false) {
   const browser = await launchProfile({
     userDataDir,
     offline,
+    browserUi: keepBrowserUi,
     executablePath: quota?.launcher,
   });
   if (quota && quota.processes().length === 0) {
@@ -469,7 +477,7 @@ async function main(): Promise<void> {
   const body = [
     '## Field app: speed (`npm run bench:app`)',
     '',
-    `Command: \`${command}\` (${photos.length} road photos of 256 px from test/fixtures per run after one warm-up photo; ${large ? `${largeCount} runs of a ${LARGE_WIDTH}x${LARGE_HEIGHT} JPEG of ${(largeBytes / 1048576).toFixed(1)} MiB upscaled from one of them` : 'no 12-megapixel photo'}; ${colds} cold starts per run). Production build served by \`vite preview\` with the isolation headers, headless Chromium, model: ${model}. Medians, in ms, from the app's own user-timing marks. "cpu share" below 1: Chromium and its workers held to that share of one core by a cgroup v1 CPU quota (a low-end phone); 1: unthrottled.`,
+    `Command: \`${command}\` (${photos.length} road photos of 256 px from test/fixtures per run after one warm-up photo; ${large ? `${largeCount} runs of a ${LARGE_WIDTH}x${LARGE_HEIGHT} JPEG of ${(largeBytes / 1048576).toFixed(1)} MiB upscaled from one of them` : 'no 12-megapixel photo'}; ${colds} cold starts per run). Production build served by \`vite preview\` with the isolation headers, headless Chromium (${keepBrowserUi ? 'with' : 'without'} desktop Chromium's address-bar popups, WebUI pages a phone's Chrome does not have, built at every launch), model: ${model}. Medians, in ms, from the app's own user-timing marks. "cpu share" below 1: Chromium and its workers held to that share of one core by a cgroup v1 CPU quota (a low-end phone); 1: unthrottled.`,
     `Machine: ${machineDescription(chromiumVersion())}; measured ${new Date().toISOString().slice(0, 10)}. ${loadSentence(quiet, load.load_1m)}`,
     '',
     markdownTable(

@@ -19,6 +19,45 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+/**
+ * Playwright's own --disable-features (playwright-core 1.65.1, chromiumSwitches.ts). Chromium
+ * reads only the last --disable-features it is given, so a launch that adds features must
+ * repeat these; test/browser/launch-flags.test.ts checks that none is lost.
+ */
+const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/**
+ * Desktop Chromium (156) builds its address bar's popups, two WebUI pages
+ * (chrome://omnibox-popup.top-chrome), at every launch, headless too: about half a second of
+ * CPU in the first two seconds, while the page under test starts. A phone's Chrome has no such
+ * pages. With them, the app's cold start on this 2-core machine read 0.5 s where the app's own
+ * work takes 0.35 s (docs/BENCHMARKS.md), and at a fifth of a core they took seconds of it.
+ */
+export const BROWSER_UI_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+
+/** CHROMIUM_ARGS for a browser Playwright launches: its own features off, and the browser's UI pages. */
+export const PLAYWRIGHT_CHROMIUM_ARGS = [
+  ...CHROMIUM_ARGS,
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...BROWSER_UI_FEATURES].join(',')}`,
+];
+
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 function isDebian(): boolean {
@@ -88,6 +127,8 @@ export async function launchProfile(
     executablePath?: string;
     /** A Y4M video that the camera plays (looped) instead of a real camera; camera allowed. */
     fakeCamera?: string;
+    /** Keep desktop Chromium's own UI pages (BROWSER_UI_FEATURES), to compare against. */
+    browserUi?: boolean;
   } & Pick<LaunchOptions, 'env'> = {},
 ): Promise<LaunchedProfile> {
   const userDataDir = options.userDataDir ?? newProfileDir();
@@ -101,7 +142,11 @@ export async function launchProfile(
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: options.executablePath ?? findChromium(),
     headless: true,
-    args: [...CHROMIUM_ARGS, ...cameraArgs, ...(options.extraArgs ?? [])],
+    args: [
+      ...(options.browserUi ? CHROMIUM_ARGS : PLAYWRIGHT_CHROMIUM_ARGS),
+      ...cameraArgs,
+      ...(options.extraArgs ?? []),
+    ],
     viewport: { width: 412, height: 860 },
     deviceScaleFactor: 1,
     serviceWorkers: 'allow',
