@@ -191,6 +191,9 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
       'ImageNet network at 224 px, conv_pw_13_relu, mean-std',
       'ImageNet network at 160 px, conv_pw_13_relu, mean-std',
       'ImageNet network at 128 px, conv_pw_13_relu, mean-std',
+      'ImageNet network at 224 px, conv_pw_5_relu+conv_pw_13_relu, mean-std',
+      'ImageNet network at 224 px, conv_pw_11_relu+conv_pw_13_relu, mean-std',
+      'ImageNet network at 224 px, conv_pw_11_relu, mean-std',
     ]);
     // Two photos in the folder: each half holds one, so each share is 0% or 100%.
     for (const r of rows) {
