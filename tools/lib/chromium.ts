@@ -47,12 +47,13 @@ const PLAYWRIGHT_DISABLED_FEATURES = [
  * Desktop Chromium (156) builds its address bar's popups, two WebUI pages
  * (chrome://omnibox-popup.top-chrome), at every launch, headless too: about half a second of
  * CPU in the first two seconds, while the page under test starts. A phone's Chrome has no such
- * pages. With them, the app's cold start on this 2-core machine read 0.5 s where the app's own
- * work takes 0.35 s (docs/BENCHMARKS.md), and at a fifth of a core they took seconds of it.
+ * pages. With them, the app's cold start on this 2-core machine read 0.50-0.56 s, without them
+ * 0.33 s, and at a fifth of a core 6.3 s against 4.0 s (docs/APP.md, "What the browser itself
+ * spends"). Lighthouse keeps them: a --disable-features here would replace chrome-launcher's own.
  */
 export const BROWSER_UI_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
 
-/** CHROMIUM_ARGS for a browser Playwright launches: its own features off, and the browser's UI pages. */
+/** CHROMIUM_ARGS for a browser Playwright launches: its features off, and the browser UI pages. */
 export const PLAYWRIGHT_CHROMIUM_ARGS = [
   ...CHROMIUM_ARGS,
   `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...BROWSER_UI_FEATURES].join(',')}`,

@@ -112,9 +112,9 @@ const USAGE = `Usage:
   npm run train -- not-road-candidates --model DIR [--not-road DIR] [--data DIR ...] [--mobilenet DIR]
       How the not-a-road method was chosen: each candidate (the model's own layers or the ImageNet
       network's, pooled by mean or mean and standard deviation, at the model's input size and at
-      224/160/128 px) fitted as not-road fits it, and the share of the folder's even- and
-      odd-numbered photos it turns away (chosen on the even half), and of held-out road photos.
-      Writes nothing.
+      224/160/128 px; an earlier layer beside conv_pw_13, or conv_pw_11 alone) fitted as not-road
+      fits it, and the share of the folder's even- and odd-numbered photos it turns away (chosen
+      on the even half), and of held-out road photos. Writes nothing.
   npm run train -- mnist [--out DIR] [--epochs N (30)] [--batch-size N (64)] [--lr X (0.002)] [--seed N]
       Trains the seed's MNIST network on the mnist package's digits (default out public/models/mnist).
   npm run train -- card --model DIR [--compare DIR ...]
