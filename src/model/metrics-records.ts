@@ -35,6 +35,21 @@ export const typeReportSchema = z.object({
   boxed_photos: z.number(),
   /** Expected calibration error of this output (10 equal-width bins). */
   ece: figure,
+  /**
+   * The photos showing the type, by place (group of look-alike photos; named by its first such
+   * photo), most photos first, places of several photos only, the five largest: how many the
+   * threshold finds, their median probability. Absent before 2026-12-03.
+   */
+  places: z
+    .array(
+      z.object({
+        first_photo: z.string(),
+        photos: z.number(),
+        found: z.number(),
+        median_probability: z.number(),
+      }),
+    )
+    .optional(),
 });
 export type TypeReport = z.infer<typeof typeReportSchema>;
 
@@ -84,6 +99,8 @@ export const latencySchema = z.object({
   classifyMs: z.number(),
   gradcamMs: z.number(),
   runs: z.number(),
+  /** The processor it was measured on (absent before 2026-12-03: the training machine). */
+  cpuModel: z.string().optional(),
 });
 export type Latency = z.infer<typeof latencySchema>;
 

@@ -35,6 +35,20 @@ export const roadDamageTrainingSchema = photoTrainingRunSchema.extend({
   boxLoss: z.number(),
   /** Field photos with a pothole came up this many times per epoch (absent: once). */
   fieldPotholeRepeat: z.number().optional(),
+  /**
+   * Copy-paste: a pothole box cut from one training photo pasted into `rate` of the photos
+   * without one (absent: none), `made` times over the run.
+   */
+  pastes: z
+    .object({
+      rate: z.number(),
+      scale: z.tuple([z.number(), z.number()]),
+      context: z.number(),
+      minSide: z.number(),
+      maxShare: z.number(),
+      made: z.number(),
+    })
+    .optional(),
   /** Weight of a positive example in the cross-entropy, per type. */
   positiveWeights: z.record(z.string(), z.number()),
   /** The whole command (decoding, training, calibration, evaluation); trainingMinutes is

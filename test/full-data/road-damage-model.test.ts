@@ -43,7 +43,11 @@ function evaluate(args: string[]) {
 function expectSameFigures(got: unknown, want: unknown, where: string): void {
   if (typeof want === 'number') {
     expect(got as number, where).toBeCloseTo(want, 3);
-  } else if (want !== null && typeof want === 'object' && !Array.isArray(want)) {
+  } else if (Array.isArray(want)) {
+    expect(got, where).toBeInstanceOf(Array);
+    expect((got as unknown[]).length, where).toBe(want.length);
+    want.forEach((w, i) => expectSameFigures((got as unknown[])[i], w, `${where}[${i}]`));
+  } else if (want !== null && typeof want === 'object') {
     expect(got, where).toBeTypeOf('object');
     for (const [key, value] of Object.entries(want)) {
       if (/^(deletion|insertion)_auc$/.test(key)) continue;

@@ -5,6 +5,7 @@ import {
   rocAuc,
 } from '../../tools/eval/classification-metrics';
 import { mapOntoPhoto, summarize, type PhotoResult } from '../../tools/eval/evaluate';
+import { placeFigures } from '../../tools/eval/report';
 import { modelManifestSchema } from '../../src/model/manifest';
 
 describe('classification figures', () => {
@@ -75,6 +76,36 @@ describe('ROC AUC interval by place', () => {
   it('says nothing when every positive comes from one place', () => {
     const groups = labels.map((l, i) => (l ? 'the one place' : `place ${i}`));
     expect(groupBootstrapAuc(labels, scores, groups)).toBeNull();
+  });
+});
+
+describe('a type by place', () => {
+  it("gives each place's photos with the type, how many are found and their median", () => {
+    const r = (id: string, group: string, probability: number, present: 0 | 1 | null = 1) => ({
+      id,
+      group,
+      probability,
+      present,
+    });
+    const places = placeFigures(
+      [
+        r('b/2.jpg', 'park', 0.01),
+        r('b/1.jpg', 'park', 0.2),
+        r('b/3.jpg', 'park', 0.9),
+        r('a/1.jpg', 'street', 0.8),
+        r('a/2.jpg', 'street', 0.6),
+        // A place of one photo is left out (every web photo is its own place).
+        r('d/1.jpg', 'one photo', 0.9),
+        // Without the type, or not known: not counted.
+        r('a/3.jpg', 'street', 0.99, 0),
+        r('c/1.jpg', 'lane', 0.99, null),
+      ],
+      0.5,
+    );
+    expect(places).toEqual([
+      { first_photo: 'b/1.jpg', photos: 3, found: 1, median_probability: 0.2 },
+      { first_photo: 'a/1.jpg', photos: 2, found: 2, median_probability: 0.7 },
+    ]);
   });
 });
 

@@ -76,8 +76,15 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
       '4',
       '--input-sizes',
       '96,128',
+      '--paste-potholes',
+      '1',
       '--no-eval',
     ]);
+    // Every photo without a pothole in the one batch had one pasted in, and the card says so.
+    expect(log).toMatch(/[1-9]\d* potholes pasted/);
+    expect(readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(
+      /100% of the photos without a pothole had one pasted in \([1-9]\d* over the run\)/,
+    );
     expect(log).toMatch(
       /not a road: Mahalanobis on the ImageNet network mean-std features at conv_pw_13_relu/,
     );
@@ -92,6 +99,7 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     });
     expect(existsSync(path.join(out, 'not-road-net', 'model.json'))).toBe(true);
     expect(m.training?.fieldPotholeRepeat).toBe(5);
+    expect(m.training?.pastes?.rate).toBe(1);
     const bytes = m.notRoad.layers.reduce(
       (n, l) => n + notRoadStatsBytes(l.dimensions, l.components),
       0,

@@ -63,8 +63,11 @@ function potholeCard(m: PotholeManifest): string {
     `- Size and speed: ${t.parameters.toLocaleString('en')} parameters, ${millions(t.multiplyAdds)} ` +
       `multiply-adds per photo.` +
       (metrics
-        ? ` Median latency of one photo on tfjs ${metrics.latency.backend} in Node on the training ` +
-          `machine (${t.machine.cpuModel}, single-threaded): ${metrics.latency.classifyMs.toFixed(1)} ms ` +
+        ? ` Median latency of one photo on tfjs ${metrics.latency.backend} in Node on ` +
+          (metrics.latency.cpuModel
+            ? `${metrics.latency.cpuModel} (single-threaded, when the figures were recorded): `
+            : `the training machine (${t.machine.cpuModel}, single-threaded): `) +
+          `${metrics.latency.classifyMs.toFixed(1)} ms ` +
           `to classify, ${metrics.latency.gradcamMs.toFixed(1)} ms with Grad-CAM.`
         : ''),
   );

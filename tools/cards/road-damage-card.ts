@@ -165,6 +165,25 @@ function metricsSection(m: RoadDamageManifest, places?: HeldOutPlaces): string[]
         '',
       );
     }
+    const byPlace = field.types?.pothole?.places;
+    const threshold = m.types.find((t) => t.name === 'pothole')?.threshold;
+    if (byPlace?.length && threshold !== undefined) {
+      out.push(
+        `By place (named by its first photo with a pothole; places of several photos), the ` +
+          `potholes found at the threshold (${threshold.toFixed(3)}):`,
+        '',
+        table(
+          ['place', 'photos with a pothole', 'found', 'median probability'],
+          byPlace.map((p) => [
+            `\`${p.first_photo.split('/').pop()}\``,
+            String(p.photos),
+            String(p.found),
+            p.median_probability.toFixed(3),
+          ]),
+        ),
+        '',
+      );
+    }
   }
   out.push(`### All folders (${report.n} photos)`, '');
   out.push(table(TYPE_HEADER, typeFigureRows(report)), '');
@@ -290,8 +309,10 @@ export function roadDamageCard(m: RoadDamageManifest, places?: HeldOutPlaces): s
     `- Size and speed: ${t.parameters.toLocaleString('en')} parameters, ${millions(t.multiplyAdds)} ` +
       'multiply-adds per photo.' +
       (metrics
-        ? ` Median latency of one photo on tfjs ${metrics.latency.backend} in Node on the training ` +
-          `machine (${t.machine.cpuModel}, single-threaded, shared with other work): ` +
+        ? ` Median latency of one photo on tfjs ${metrics.latency.backend} in Node on ` +
+          (metrics.latency.cpuModel
+            ? `${metrics.latency.cpuModel} (single-threaded, when the figures were recorded): `
+            : `the training machine (${t.machine.cpuModel}, single-threaded, shared with other work): `) +
           `${metrics.latency.classifyMs.toFixed(1)} ms to classify, ` +
           `${metrics.latency.gradcamMs.toFixed(1)} ms with one Grad-CAM.`
         : ''),
@@ -324,6 +345,14 @@ export function roadDamageCard(m: RoadDamageManifest, places?: HeldOutPlaces): s
       (t.fieldPotholeRepeat && t.fieldPotholeRepeat > 1
         ? `; field photos with a pothole came up ${t.fieldPotholeRepeat} times per epoch (about ` +
           '70 among 960 field photos and 620 web potholes, they are the ones the product is for)'
+        : '') +
+      (t.pastes
+        ? `; ${t.pastes.rate * 100}% of the photos without a pothole had one pasted in ` +
+          `(${t.pastes.made} over the run): a pothole box of another training photo with ` +
+          `${t.pastes.context * 100}% of its side of road around it, faded out, at ` +
+          `${t.pastes.scale.join('-')}x its size and a random place, labelled pothole there ` +
+          '(and no longer known to lack the other types), so that the surroundings (grass, ' +
+          'kerbs, signs, a wide view) stop telling a pothole from a good road'
         : '') +
       `. Training took ` +
       `${t.trainingMinutes.toFixed(1)} min; the whole command ${t.totalMinutes.toFixed(1)} min ` +

@@ -7,6 +7,7 @@ import type { Latency } from '../../src/model/metrics-records';
 import { computeCam } from '../../src/explain/cam/compute-cam';
 import { classProbability } from '../../src/explain/targets';
 import { tf } from '../lib/tf-node';
+import { machineFacts } from '../lib/machine';
 import { median } from '../lib/median';
 
 export type { Latency };
@@ -47,6 +48,7 @@ export async function measureLatency(
       classifyMs: await time(classify),
       gradcamMs: await time(cam),
       runs,
+      cpuModel: machineFacts().cpuModel,
     };
   } finally {
     x.dispose();

@@ -24,6 +24,41 @@ export interface TypeResult {
   box?: BoxFigures;
   /** The photo's group of look-alikes (its place): what the AUC interval resamples. */
   group?: string;
+  /** The photo, to name its place by. */
+  id?: string;
+}
+
+/** The largest places placeFigures reports (places of one photo are left out). */
+export const REPORTED_PLACES = 5;
+
+/**
+ * The photos showing the type, place by place (most photos first; places of several photos, at
+ * most REPORTED_PLACES): how many the threshold finds and their median probability. With few
+ * places, one place's kind of damage moves every figure; this says which.
+ */
+export function placeFigures(
+  results: readonly TypeResult[],
+  threshold: number,
+): NonNullable<TypeReport['places']> {
+  const byPlace = new Map<string, TypeResult[]>();
+  for (const r of results) {
+    if (r.present !== 1 || r.group === undefined) continue;
+    byPlace.set(r.group, [...(byPlace.get(r.group) ?? []), r]);
+  }
+  return [...byPlace.values()]
+    .map((rs) => {
+      const p = rs.map((r) => r.probability).sort((a, b) => a - b);
+      const mid = p.length >> 1;
+      return {
+        first_photo: rs.map((r) => r.id ?? '').sort()[0],
+        photos: rs.length,
+        found: rs.filter((r) => r.probability >= threshold).length,
+        median_probability: p.length % 2 ? p[mid] : (p[mid - 1] + p[mid]) / 2,
+      };
+    })
+    .filter((p) => p.photos > 1)
+    .sort((a, b) => b.photos - a.photos || a.first_photo.localeCompare(b.first_photo))
+    .slice(0, REPORTED_PLACES);
 }
 
 export interface PhotoResult {
@@ -100,6 +135,7 @@ export function typeReport(results: readonly TypeResult[], threshold: number): T
     uniform_energy_in_box: b.uniform_energy_in_box,
     boxed_photos: boxed.length,
     ece: expectedCalibrationError(scores, labels),
+    places: placeFigures(known, threshold),
   };
 }
 
@@ -132,7 +168,9 @@ export function summarize(
       names.map((name) => [
         name,
         typeReport(
-          results.flatMap((r) => (r.types?.[name] ? [{ ...r.types[name], group: r.group }] : [])),
+          results.flatMap((r) =>
+            r.types?.[name] ? [{ ...r.types[name], group: r.group, id: r.id }] : [],
+          ),
           thresholds[name],
         ),
       ]),

@@ -9,6 +9,7 @@ import type { DamageTypeName } from '../../src/model/damage-types';
 import { NORMALIZE_MINUS_ONE_TO_ONE } from '../../src/model/manifest';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
 import { typeLabels } from '../data/damage-labels';
+import type { PasteOptions } from '../data/paste-boxes';
 import { ToolError } from '../lib/tool-error';
 import { perceptualHashes } from '../data/perceptual-hash';
 import { readPhotoFolder, type PhotoFolder } from '../data/photo-folder';
@@ -94,6 +95,7 @@ export async function loadDamageExamples(
   types: readonly DamageTypeName[],
   sizes: { size: number; storedSize: number },
   boxCrops?: { negativeRate: number },
+  paste?: PasteOptions,
 ): Promise<DamageExamples> {
   const photos = entries.map((e) => data.photos.get(e.id)!);
   const anchor = types.indexOf('pothole');
@@ -112,6 +114,7 @@ export async function loadDamageExamples(
             },
           }
         : {}),
+      ...(paste && paste.rate > 0 && anchor >= 0 ? { paste: { options: paste, anchor } } : {}),
     },
   );
 }

@@ -17,6 +17,7 @@ import {
 } from '../data/augment';
 import type { TypeLabel } from '../data/damage-labels';
 import { decodePhoto, mapLimit } from '../data/decode';
+import { pasteBox, pasteDonors, type PasteOptions } from '../data/paste-boxes';
 import type { Rng } from '../data/rng';
 import { tf } from '../lib/tf-node';
 import { normalizePixels } from '../../src/model/preprocess';
@@ -35,6 +36,11 @@ export interface DamageExamplesOptions {
    * random crops for every photo.
    */
   boxCrops?: { options: BoxCropOptions; anchor: number };
+  /**
+   * Copy-paste of the output `anchor`'s boxes (the pothole) into photos known to be without
+   * it (see pasteBox). Undefined: none.
+   */
+  paste?: { options: PasteOptions; anchor: number };
 }
 
 /** A training batch: inputs, targets and which targets are known, per output. */
@@ -89,6 +95,9 @@ export class DamageExamples {
   readonly outputs: number;
   /** Training crops that cut every anchor box out (labelled without it), for the log. */
   negativeCrops = 0;
+  /** Training examples that had a box pasted into them, for the log. */
+  pastesMade = 0;
+  private donors?: { example: number; box: NormalizedBox }[];
 
   private constructor(
     readonly pixels: Uint8Array,
@@ -167,8 +176,14 @@ export class DamageExamples {
           present: Array.from({ length: this.outputs }, () => new Array<boolean>(n).fill(false)),
         }
       : undefined;
+    const pasted = new Map<number, Uint8Array>();
     const cropBoxes = indices.map((idx, k) => {
-      const labels = this.labels[idx];
+      let labels = this.labels[idx];
+      const paste = this.pasteInto(idx, rng);
+      if (paste) {
+        pasted.set(k, paste.pixels);
+        labels = paste.labels;
+      }
       const anchor = crops ? labels[crops.anchor] : undefined;
       let box: number[];
       if (crops && anchor?.present === 1 && anchor.boxes.length > 0) {
@@ -192,20 +207,59 @@ export class DamageExamples {
     });
     const x = tf.tidy(() =>
       normalizePixels(
-        augmentBatch(this.pixelsOf(indices), this.options.size, rng, augment, cropBoxes),
+        augmentBatch(this.pixelsOf(indices, pasted), this.options.size, rng, augment, cropBoxes),
         this.options.normalization,
       ),
     );
     return { x, targets, known, ...(masks ? { masks } : {}) };
   }
 
-  /** Raw pixels of these examples as [N, stored, stored, 3] float 0..255. */
-  pixelsOf(indices: readonly number[]): tf.Tensor4D {
+  /**
+   * With the rate of options.paste, for a photo known to be without the anchor type: a copy of
+   * its pixels with a donor's box pasted in, and its labels then (the anchor present in the
+   * pasted box; any other type it was known to lack is no longer known, since the paste may
+   * show it). Else undefined.
+   */
+  private pasteInto(
+    idx: number,
+    rng: Rng,
+  ): { pixels: Uint8Array; labels: DamageExamples['labels'][number] } | undefined {
+    const paste = this.options.paste;
+    if (!paste || this.labels[idx][paste.anchor]?.present !== 0) return undefined;
+    if (rng() >= paste.options.rate) return undefined;
+    const s = this.options.storedSize;
+    this.donors ??= pasteDonors(
+      this.labels.map((l) => (l[paste.anchor].present === 1 ? l[paste.anchor].boxes : [])),
+      s,
+      paste.options.minSide,
+    );
+    if (this.donors.length === 0) return undefined;
+    const donor = this.donors[Math.floor(rng() * this.donors.length)];
+    const one = s * s * 3;
+    const pixels = this.pixels.slice(idx * one, (idx + 1) * one);
+    const source = this.pixels.subarray(donor.example * one, (donor.example + 1) * one);
+    const box = pasteBox(pixels, source, s, donor.box, rng, paste.options);
+    this.pastesMade++;
+    const labels = this.labels[idx].map((l, o) =>
+      o === paste.anchor
+        ? { present: 1 as const, boxes: [box] }
+        : l.present === 0
+          ? { present: null, boxes: [] }
+          : l,
+    );
+    return { pixels, labels };
+  }
+
+  /**
+   * Raw pixels of these examples as [N, stored, stored, 3] float 0..255; `replaced` gives other
+   * bytes for some batch positions (pasted copies).
+   */
+  pixelsOf(indices: readonly number[], replaced?: ReadonlyMap<number, Uint8Array>): tf.Tensor4D {
     const s = this.options.storedSize;
     const one = s * s * 3;
     const batch = new Float32Array(indices.length * one);
     indices.forEach((idx, i) =>
-      batch.set(this.pixels.subarray(idx * one, (idx + 1) * one), i * one),
+      batch.set(replaced?.get(i) ?? this.pixels.subarray(idx * one, (idx + 1) * one), i * one),
     );
     return tf.tensor4d(batch, [indices.length, s, s, 3]);
   }

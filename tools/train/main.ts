@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { modelManifestSchema, type ModelManifest } from '../../src/model/manifest';
 import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder } from '../data/photo-folder';
+import { DEFAULT_PASTE } from '../data/paste-boxes';
 import { DEFAULT_FRAME_BLOCK, DEFAULT_SPLIT_SEED } from '../data/split-options';
 import { projectRoot, sharedDir } from '../lib/paths';
 import { parseNumber, runCli, usageError } from '../lib/cli';
@@ -102,6 +103,9 @@ const USAGE = `Usage:
                             pothole model's held-out photos stay held out)
       --field-pothole-repeat N  field photos with a pothole come up N times per epoch (default
                             ${DEFAULT_FIELD_POTHOLE_REPEAT}): few beside the web photos' potholes, they are the ones that count
+      --paste-potholes R    share of the photos without a pothole that get one, cut from another
+                            training photo, pasted at a random place (default 0: none; tried at
+                            ${DEFAULT_PASTE.rate}, not kept: docs/APP.md)
       --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --negative-crops R, --box-loss W, --patience N,
       --batch-size N, --lr X, --seed N, --frame-block N, --mobilenet DIR, --id, --version: as above
   npm run train -- not-road --model DIR [--data DIR ...] [--not-road-network imagenet|model]
@@ -260,6 +264,7 @@ async function main(): Promise<void> {
         'negative-crops': { type: 'string' },
         'box-loss': { type: 'string' },
         'field-pothole-repeat': { type: 'string' },
+        'paste-potholes': { type: 'string' },
         mobilenet: { type: 'string' },
         'no-eval': { type: 'boolean' },
         id: { type: 'string' },
@@ -417,6 +422,7 @@ async function main(): Promise<void> {
       negativeCropRate: num('negative-crops', 0.15, { integer: false, min: 0 }),
       boxLoss: num('box-loss', 1, { integer: false, min: 0 }),
       fieldPotholeRepeat: num('field-pothole-repeat', DEFAULT_FIELD_POTHOLE_REPEAT, { min: 1 }),
+      pasteRate: num('paste-potholes', 0, { integer: false, min: 0 }),
       targetSpecificity: specificity,
       sureConfidence: num('sure-confidence', 0.8, { integer: false, min: 0.5 }),
       notRoad: notRoadSetupOf(o),

@@ -14,6 +14,7 @@ import { modelManifestSchema, NORMALIZE_MINUS_ONE_TO_ONE } from '../../src/model
 import { serializeNotRoadStats } from '../../src/model/not-road';
 import type { ChoiceRow, RoadDamageTraining } from '../../src/model/road-damage-records';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
+import { DEFAULT_PASTE } from '../data/paste-boxes';
 import { isFieldPhoto, SPLIT_NAMES } from '../data/split';
 import { SPLIT_FILE } from '../eval/split-file';
 import { writeModelCard } from '../cards/model-card';
@@ -50,6 +51,8 @@ export interface RoadDamageTrainArgs {
   boxLoss: number;
   /** Field photos with a pothole come up this many times per epoch. */
   fieldPotholeRepeat: number;
+  /** Share of the photos without a pothole that get one pasted in (0: none; see paste-boxes). */
+  pasteRate: number;
   /** Decision threshold of each type at this specificity on validation photos. */
   targetSpecificity: Record<string, number>;
   /** Calibrated chance of being right below which a verdict is "not sure". */
@@ -189,6 +192,7 @@ export async function trainRoadDamage(
     args.types,
     { size: args.trainSize, storedSize: Math.round(args.trainSize * 1.25) },
     { negativeRate: args.negativeCropRate },
+    { ...DEFAULT_PASTE, rate: args.pasteRate },
   );
   // Validation during training runs at the training size (the model being trained has it).
   const validationAtTrainSize = await loadDamageExamples(data, plan.validation, args.types, {
@@ -226,7 +230,8 @@ export async function trainRoadDamage(
   const trainingMinutes = (performance.now() - started) / 60000;
   log(
     `trained in ${trainingMinutes.toFixed(1)} min (best epoch ${result.bestEpoch} of ` +
-      `${result.history.length}); ${train.negativeCrops} crops beside every pothole`,
+      `${result.history.length}); ${train.negativeCrops} crops beside every pothole, ` +
+      `${train.pastesMade} potholes pasted`,
   );
 
   // The network is fully convolutional up to the global average pool: the same weights run at
@@ -302,6 +307,9 @@ export async function trainRoadDamage(
     boxCrops: { ...boxCrops, negativeCropsMade: train.negativeCrops },
     boxLoss: args.boxLoss,
     fieldPotholeRepeat: args.fieldPotholeRepeat,
+    ...(args.pasteRate > 0
+      ? { pastes: { ...DEFAULT_PASTE, rate: args.pasteRate, made: train.pastesMade } }
+      : {}),
     positiveWeights: Object.fromEntries(args.types.map((t, o) => [t, weights[o]])),
     totalMinutes: (performance.now() - started) / 60000,
     cpuMinutes: cpuMinutesSince(cpuBefore),
