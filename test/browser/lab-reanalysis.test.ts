@@ -102,6 +102,26 @@ function pauseAfterFirstSurvey(p: Page): Promise<void> {
   );
 }
 
+/** The selected run's eight result rows, once listed: old and new verdict, types, the new cell. */
+async function listedResults(p: Page) {
+  const rows = p.getByTestId('reanalysis-row');
+  await pollUntil(
+    'eight results',
+    () => rows.count(),
+    (n) => n === 8,
+  );
+  return rows.evaluateAll((els) =>
+    els.map((e) => ({
+      id: e.getAttribute('data-survey'),
+      old: e.getAttribute('data-old'),
+      new: e.getAttribute('data-new'),
+      types: (e.getAttribute('data-new-types') ?? '').split(',').filter(Boolean),
+      disagree: e.hasAttribute('data-disagree'),
+      text: e.querySelectorAll('td')[3]?.textContent ?? '',
+    })),
+  );
+}
+
 /** The run as IndexedDB holds it (readable from any page of the app). */
 async function storedRun(p: Page): Promise<RunState | null> {
   return p.evaluate(async () => {
@@ -208,20 +228,7 @@ describe('re-analysis of stored surveys by a new pothole model (real Chromium)',
     await page.getByRole('link', { name: 'Lab' }).click();
     await labReady(page);
     await tab(page, 'reanalyse');
-    const rows = page.getByTestId('reanalysis-row');
-    await pollUntil(
-      'eight results',
-      () => rows.count(),
-      (n) => n === 8,
-    );
-    const listed = await rows.evaluateAll((els) =>
-      els.map((e) => ({
-        id: e.getAttribute('data-survey'),
-        old: e.getAttribute('data-old'),
-        new: e.getAttribute('data-new'),
-        disagree: e.hasAttribute('data-disagree'),
-      })),
-    );
+    const listed = await listedResults(page);
     const surveysAfter = await storedSurveys(page);
     expect(surveysAfter).toEqual(surveysBefore);
     for (const s of surveysAfter) {
@@ -249,6 +256,41 @@ describe('re-analysis of stored surveys by a new pothole model (real Chromium)',
       return runs.map((r) => r.model.id);
     });
     expect(stored).toEqual([SECOND_POTHOLE_ID]);
+  });
+
+  it('the road-damage model re-analyses them too: each row names the damage types it found', async () => {
+    const select = page.getByTestId('reanalysis-model');
+    const ref = await select.locator('option', { hasText: /road damage/i }).getAttribute('value');
+    expect(ref).toMatch(/^url:.*\/models\/road-damage\/manifest\.json$/);
+    await select.selectOption(ref!);
+    await page.getByTestId('reanalysis-start').click();
+    const runs = page.getByTestId('reanalysis-run');
+    await pollUntil(
+      'the road-damage run to finish',
+      async () => ({ count: await runs.count(), first: await runState(page) }),
+      (r) => r.count === 2 && r.first?.state === 'done' && r.first.done === 8,
+      120_000,
+    );
+    expect(await runs.first().getAttribute('aria-current')).toBe('true');
+    const listed = await listedResults(page);
+    const titles: Record<string, string> = { pothole: 'Pothole', crack: 'Crack', patch: 'Patch' };
+    for (const s of surveysBefore) {
+      const row = listed.find((r) => r.id === s.id)!;
+      expect(row.old).toBe(s.verdict!.label);
+      expect(row.new).toMatch(/^(pothole|damage|normal|not-a-road)$/);
+      // The label follows the types found; the cell names them.
+      if (row.new === 'pothole') expect(row.types).toContain('pothole');
+      if (row.new === 'damage')
+        expect(row.types.length && !row.types.includes('pothole')).toBe(true);
+      if (row.new === 'normal' || row.new === 'not-a-road') expect(row.types).toEqual([]);
+      for (const t of row.types.filter((t) => titles[t])) expect(row.text).toContain(titles[t]);
+      // Against a pothole model's survey only the label counts (it sees no cracks).
+      expect(row.disagree).toBe(row.old !== row.new);
+    }
+    // The four pothole photos: the damage is named, not only a label.
+    expect(listed.filter((r) => r.types.includes('pothole')).length).toBeGreaterThanOrEqual(2);
+    expect(await storedSurveys(page)).toEqual(surveysBefore);
+    expect(await labError(page)).toBe('');
   });
 
   it('region audit: four photos give the share of heatmap energy by region', async () => {

@@ -9,6 +9,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import {
+  analysesDisagree,
   ReanalysisRunner,
   type ReanalysisDeps,
 } from '../../../src/features/lab/shared/reanalysis-runner';
@@ -19,6 +20,7 @@ import { ReanalysisStore } from '../../../src/features/lab/store/reanalysis-stor
 import { SurveyRepository } from '../../../src/store/survey-repository';
 import { StoreError } from '../../../src/store/errors';
 import type { Outcome, ReanalysisVerdict } from '../../../src/features/lab/shared/lab-protocol';
+import type { SurveyRecord } from '../../../src/store/survey-record';
 import { makeRecord, photoBlob, uniqueDbName } from '../../store/make-record';
 
 const manifest = (version = '2.0.0') =>
@@ -94,6 +96,81 @@ function deps(
     ...overrides,
   };
 }
+
+describe('when two analyses of a photo disagree', () => {
+  it('compares labels, and the damage types only when both models report them', () => {
+    expect(analysesDisagree({ label: 'pothole' }, { label: 'normal' })).toBe(true);
+    expect(analysesDisagree({ label: 'pothole' }, { label: 'pothole' })).toBe(false);
+    // A pothole model sees no cracks: against it, a road-damage model's crack is no change.
+    expect(
+      analysesDisagree({ label: 'pothole' }, { label: 'pothole', types: ['pothole', 'crack'] }),
+    ).toBe(false);
+    expect(
+      analysesDisagree(
+        { label: 'pothole', types: ['crack', 'pothole'] },
+        { label: 'pothole', types: ['pothole', 'crack'] },
+      ),
+    ).toBe(false);
+    expect(
+      analysesDisagree(
+        { label: 'pothole', types: ['pothole'] },
+        { label: 'pothole', types: ['pothole', 'crack'] },
+      ),
+    ).toBe(true);
+    expect(
+      analysesDisagree({ label: 'damage', types: ['crack'] }, { label: 'not-a-road', types: [] }),
+    ).toBe(true);
+  });
+
+  it("a road-damage model re-analysing road-damage surveys keeps both sides' types", async () => {
+    const labDb = uniqueDbName();
+    const surveys = await SurveyRepository.open({ name: uniqueDbName() });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      // Every survey: a pothole, found by an earlier road-damage model.
+      const record = makeRecord({
+        model: { id: 'roadcam-road-damage', version: '2.0.0' },
+        typesFound: ['pothole'],
+        damage: {
+          outcome: 'damage',
+          probabilities: { pothole: 0.9, crack: 0.1, patch: 0.1 },
+          found: ['pothole'],
+          notSure: [],
+          notRoad: null,
+          cams: {},
+        },
+      } as Partial<SurveyRecord>);
+      await surveys.save(record, photoBlob(1000 + i));
+      ids.push(record.id);
+    }
+    const store = await ReanalysisStore.open({ name: labDb });
+    // The new model: odd sizes a pothole and a crack, even sizes a crack alone.
+    const analyse = async (_key: string, jpeg: Blob): Promise<Outcome<ReanalysisVerdict>> => {
+      const pothole = jpeg.size % 2 === 1;
+      const value = (await fakeAnalyse([])('', jpeg)) as { ok: true; value: ReanalysisVerdict };
+      return {
+        ok: true,
+        value: {
+          ...value.value,
+          verdict: { ...value.value.verdict, label: pothole ? 'pothole' : 'damage' },
+          typesFound: pothole ? ['pothole', 'crack'] : ['crack'],
+        },
+      };
+    };
+    const runner = new ReanalysisRunner(deps(store, surveys, [], { analyse }));
+    const run = await runner.start(NEW_MODEL, { kind: 'url', manifestUrl: '/m.json' });
+    await runner.idle();
+    const results = await store.results(run.id);
+    expect(results).toHaveLength(4);
+    for (const r of results) {
+      const odd = ids.indexOf(r.surveyId) % 2 === 1;
+      expect(r.old.typesFound).toEqual(['pothole']);
+      expect(r.new?.typesFound).toEqual(odd ? ['pothole', 'crack'] : ['crack']);
+      // Odd: the same label, a crack more; even: a crack where the pothole was.
+      expect(r.disagree).toBe(true);
+    }
+  });
+});
 
 describe('lab database and model library', () => {
   it('numbers its migrations from 1 without gaps and creates its stores', async () => {

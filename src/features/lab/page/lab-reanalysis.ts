@@ -1,5 +1,5 @@
 /**
- * Re-analysis of stored surveys by a new pothole model: each run with its progress and a
+ * Re-analysis of stored surveys by a new road model: each run with its progress and a
  * Pause / Resume button, and the surveys of the chosen run with the old verdict beside the new
  * one, disagreements first. Raises `run-start`, `run-pause`, `run-resume`, `run-select`,
  * `disagreements-only`.
@@ -7,6 +7,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { theme } from '../../../components/theme';
+import { labelTitle } from '../../../model/label-titles';
 
 export interface RunView {
   id: string;
@@ -20,7 +21,12 @@ export interface RunView {
 
 export interface VerdictView {
   label: string;
+  /** The probability of the verdict's label (a pothole model's). */
   probability: number;
+  /** A road-damage model's analysis: the damage types it found. */
+  types?: string[];
+  /** The verdict was in a "not sure" band. */
+  notSure?: boolean;
 }
 
 export interface ResultView {
@@ -34,15 +40,25 @@ export interface ResultView {
   disagree: boolean;
 }
 
-export interface PotholeModelChoice {
+export interface ReanalysisModelChoice {
   ref: string;
   name: string;
 }
 
-const verdictText = (v: VerdictView | null) =>
-  v
-    ? `${v.label === 'pothole' ? 'Pothole' : 'Good road'} ${(v.probability * 100).toFixed(0)}%`
-    : '—';
+/**
+ * "Pothole 91%" for a pothole model's verdict; a road-damage model's names the types it found
+ * ("Pothole, Crack"), or "Good road", "Not a road", "Not sure".
+ */
+export function verdictText(v: VerdictView | null): string {
+  if (!v) return '—';
+  if (v.types) {
+    if (v.label === 'not-a-road') return 'Not a road';
+    if (v.types.length) return v.types.map(labelTitle).join(', ');
+    return v.notSure ? 'Not sure' : 'Good road';
+  }
+  if (v.label === 'not-a-road') return 'Not a road';
+  return `${v.label === 'pothole' ? 'Pothole' : 'Good road'} ${(v.probability * 100).toFixed(0)}%`;
+}
 
 @customElement('lab-reanalysis')
 export class LabReanalysis extends LitElement {
@@ -119,7 +135,7 @@ export class LabReanalysis extends LitElement {
   @property() selectedRunId = '';
   @property({ attribute: false }) results: ResultView[] = [];
   @property({ type: Boolean }) disagreementsOnly = false;
-  @property({ attribute: false }) potholeModels: PotholeModelChoice[] = [];
+  @property({ attribute: false }) models: ReanalysisModelChoice[] = [];
   @property({ type: Number }) surveyCount = 0;
 
   private emit(name: string, detail: unknown = null): void {
@@ -137,18 +153,18 @@ export class LabReanalysis extends LitElement {
     const disagreements = this.results.filter((r) => r.disagree).length;
     return html`
       <p class="muted">
-        A new pothole model re-analyses the ${this.surveyCount}
+        A new road model (pothole or road damage) re-analyses the ${this.surveyCount}
         survey${this.surveyCount === 1 ? '' : 's'} on this device in the background, one photo at a
         time. Each survey keeps its verdict; the new one is shown beside it, so that disagreements
         can be reviewed before the new model goes to the field.
       </p>
       ${
-        this.potholeModels.length
+        this.models.length
           ? html`<form class="row" @submit=${this.startForm}>
               <label
                 >Re-analyse with
                 <select name="model" data-testid="reanalysis-model">
-                  ${this.potholeModels.map((m) => html`<option value=${m.ref}>${m.name}</option>`)}
+                  ${this.models.map((m) => html`<option value=${m.ref}>${m.name}</option>`)}
                 </select></label
               >
               <button type="submit" data-testid="reanalysis-start">Start</button>
@@ -246,6 +262,7 @@ export class LabReanalysis extends LitElement {
                         data-survey=${r.surveyId}
                         data-old=${r.old?.label ?? ''}
                         data-new=${r.new?.label ?? ''}
+                        data-new-types=${r.new?.types?.join(',') ?? ''}
                         ?data-disagree=${r.disagree}
                       >
                         <td>

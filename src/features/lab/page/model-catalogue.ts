@@ -1,14 +1,14 @@
 /**
  * The models the lab can open by name: the bundled ones this build (or the service worker's
  * cache) has, and the ones kept on this device. The Model tab lists them; the Re-analyse tab
- * offers their pothole models.
+ * offers their road models.
  */
 import type { ModelManifestInput } from '../../../model/manifest';
 import type { ModelSource } from '../shared/lab-protocol';
 import { bundledModels, type BundledModel } from '../shared/bundled-models';
 import type { ReanalysisModelRef } from '../store/lab-db';
 import type { KeptModelSummary } from '../store/model-library';
-import type { PotholeModelChoice } from './lab-reanalysis';
+import type { ReanalysisModelChoice } from './lab-reanalysis';
 import type { LabSession } from './lab-session';
 
 export interface BundledState extends BundledModel {
@@ -59,11 +59,15 @@ export class ModelCatalogue {
     return { kind: 'files', files: kept.files, manifest: kept.manifest as ModelManifestInput };
   }
 
-  /** Pothole models a re-analysis can run: bundled first, then kept ones. */
-  potholeChoices(): PotholeModelChoice[] {
-    const out: PotholeModelChoice[] = [];
+  /**
+   * Road models a re-analysis can run: bundled ones first (pothole and road-damage models),
+   * then kept pothole models (a kept road-damage model lacks the not-a-road files beside its
+   * manifest that its analysis reads).
+   */
+  reanalysisChoices(): ReanalysisModelChoice[] {
+    const out: ReanalysisModelChoice[] = [];
     for (const b of this.bundled) {
-      if (b.manifest?.task === 'pothole') {
+      if (b.manifest?.task === 'pothole' || b.manifest?.task === 'road-damage') {
         out.push({ ref: `url:${b.manifestUrl}`, name: `${b.manifest.name} (bundled)` });
       }
     }

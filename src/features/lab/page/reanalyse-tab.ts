@@ -11,7 +11,7 @@ import { ReanalysisRunner } from '../shared/reanalysis-runner';
 import type { ReanalysisModelRef } from '../store/lab-db';
 import type { ReanalysisResult, ReanalysisRun } from '../store/reanalysis-store';
 import './lab-reanalysis';
-import type { ResultView, RunView } from './lab-reanalysis';
+import type { ResultView, RunView, VerdictView } from './lab-reanalysis';
 import type { LabSession, LabStores } from './lab-session';
 import type { ModelCatalogue } from './model-catalogue';
 import { TabController } from './tab-controller';
@@ -120,8 +120,17 @@ export class ReanalyseTab extends TabController {
 
   private resultViews(results: ReanalysisResult[], surveys: SurveyRecord[]): ResultView[] {
     const byId = new Map(surveys.map((s) => [s.id, s]));
-    const view = (v: { label: string; potholeProbability: number } | null) =>
-      v ? { label: v.label, probability: verdictProbability(v)! } : null;
+    const view = (
+      v: { label: string; potholeProbability: number; lowConfidence?: boolean } | null,
+      types: string[] | undefined,
+    ): VerdictView | null =>
+      v
+        ? {
+            label: v.label,
+            probability: verdictProbability(v)!,
+            ...(types ? { types, notSure: !!v.lowConfidence } : {}),
+          }
+        : null;
     const views: ResultView[] = [];
     for (const r of results) {
       const survey = byId.get(r.surveyId);
@@ -130,9 +139,9 @@ export class ReanalyseTab extends TabController {
         surveyId: r.surveyId,
         createdAt: survey.createdAt,
         thumbnailUrl: this.thumbnails.urlFor(survey.id, survey.thumbnail),
-        old: view(r.old.verdict),
+        old: view(r.old.verdict, r.old.typesFound),
         oldModel: r.old.model ? `${r.old.model.id} ${r.old.model.version}` : 'not analysed',
-        new: r.new ? view(r.new.verdict) : null,
+        new: r.new ? view(r.new.verdict, r.new.typesFound) : null,
         error: r.error,
         disagree: r.disagree,
       });
@@ -167,7 +176,10 @@ export class ReanalyseTab extends TabController {
           { kind: 'kept', id: k.id },
         );
       }
+      // The run started is the one the engineer wants to review.
+      this.selectedRunId = run.id;
       if (run.state !== 'running') await runner.resume(run.id);
+      void this.refresh();
     } catch (error) {
       this.session.showError(error);
     }
@@ -188,7 +200,7 @@ export class ReanalyseTab extends TabController {
       selectedRunId=${this.selectedRunId}
       .results=${this.results}
       ?disagreementsOnly=${this.disagreementsOnly}
-      .potholeModels=${this.catalogue.potholeChoices()}
+      .models=${this.catalogue.reanalysisChoices()}
       .surveyCount=${this.surveyCount}
       @run-start=${(e: CustomEvent<{ ref: string }>) => this.onRunStart(e)}
       @run-pause=${(e: CustomEvent<{ id: string }>) => this.runner?.pause(e.detail.id)}

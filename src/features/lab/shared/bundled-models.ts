@@ -3,10 +3,14 @@
  * build (or the service worker's cache) has, and says which are missing. The pothole entry is
  * the field app's own model, including a `?model=` override, so both views read the same model.
  */
-import { POTHOLE_MODEL_URL, workerConfigFrom } from '../../../workers/worker-config';
+import {
+  DEFAULT_MODEL_URL,
+  POTHOLE_MODEL_URL,
+  workerConfigFrom,
+} from '../../../workers/worker-config';
 
 export interface BundledModel {
-  id: 'field' | 'pothole' | 'mnist';
+  id: 'field' | 'pothole' | 'road-damage' | 'mnist';
   /** The field app's own model (what its surveys were analysed with). */
   field: boolean;
   title: string;
@@ -21,6 +25,7 @@ export function bundledModels(location: { href: string; search: string }): Bundl
   const base = new URL(import.meta.env.BASE_URL ?? '/', location.href);
   const fieldUrl = workerConfigFrom(location).modelUrl;
   const potholeUrl = new URL(POTHOLE_MODEL_URL.replace(/^\//, ''), base).href;
+  const roadDamageUrl = new URL(DEFAULT_MODEL_URL.replace(/^\//, ''), base).href;
   const pothole = {
     id: 'pothole' as const,
     purpose: 'Filters, Grad-CAM of road photos, region audit',
@@ -40,6 +45,18 @@ export function bundledModels(location: { href: string; search: string }): Bundl
     ...(fieldUrl === potholeUrl
       ? []
       : [{ ...pothole, field: false, title: 'Pothole model (the first field model)' }]),
+    // With ?model= pointing elsewhere, the app's default is still bundled (and re-analyses).
+    ...(fieldUrl === roadDamageUrl
+      ? []
+      : [
+          {
+            id: 'road-damage' as const,
+            field: false,
+            title: 'Road-damage model (the app’s default)',
+            purpose: 'Damage types, Grad-CAM of road photos, re-analysis of stored surveys',
+            manifestUrl: roadDamageUrl,
+          },
+        ]),
     {
       id: 'mnist',
       field: false,

@@ -170,12 +170,14 @@ export interface ImageExplanation {
   elapsedMs: number;
 }
 
-/** A stored survey's photo analysed again by another pothole model. */
+/** A stored survey's photo analysed again by another road model. */
 export interface ReanalysisVerdict {
   verdict: SurveyVerdict;
   probabilities: Record<string, number>;
   cam: CamGrid;
   model: { id: string; version: string };
+  /** A road-damage model: the damage types it found (absent for a pothole model). */
+  typesFound?: string[];
 }
 
 export interface LabWorkerApi {
@@ -196,7 +198,7 @@ export interface LabWorkerApi {
   explainPhoto(file: Blob, request: ExplainRequest): Promise<Outcome<ImageExplanation>>;
   /** Pixels already at the model's input size (the drawn digit). */
   explainPixels(image: RgbaPixels, request: ExplainRequest): Promise<Outcome<ImageExplanation>>;
-  /** A stored survey photo through a pothole model (re-analysis). */
+  /** A stored survey photo through a pothole or road-damage model (re-analysis). */
   reanalysePhoto(modelKey: string, jpeg: Blob): Promise<Outcome<ReanalysisVerdict>>;
   /** tf.memory().numTensors (the browser tests' leak check). */
   liveTensors(): Promise<number>;

@@ -1,5 +1,6 @@
 /**
- * Re-analysis in the background: a new pothole model run over the stored surveys, one photo at
+ * Re-analysis in the background: a new road model (pothole or road damage) run over the stored
+ * surveys, one photo at
  * a time in the lab worker, each result saved beside the survey's old verdict as soon as it is
  * known. Pausable; the state is in IndexedDB (ReanalysisStore), so a reload resumes where the
  * run stopped and a survey is never analysed twice by one run. Surveys are only read.
@@ -32,6 +33,23 @@ export interface ReanalysisDeps {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One analysis of a photo: its verdict label, and the damage types a road-damage model found. */
+export interface AnalysisSummary {
+  label: string;
+  types?: readonly string[];
+}
+
+/**
+ * Whether two analyses of a photo disagree: their labels differ, or, when both come from
+ * road-damage models, the damage types they found. A pothole model sees no cracks or patches,
+ * so against one only the label (pothole, good road...) is compared.
+ */
+export function analysesDisagree(old: AnalysisSummary, next: AnalysisSummary): boolean {
+  if (old.label !== next.label) return true;
+  if (!old.types || !next.types) return false;
+  return [...old.types].sort().join(',') !== [...next.types].sort().join(',');
+}
 
 export class ReanalysisRunner extends EventTarget {
   private looping: Promise<void> | null = null;
@@ -148,7 +166,11 @@ export class ReanalysisRunner extends EventTarget {
     const base = {
       runId: run.id,
       surveyId: survey.id,
-      old: { verdict: survey.verdict, model: survey.model },
+      old: {
+        verdict: survey.verdict,
+        model: survey.model,
+        ...(survey.damage ? { typesFound: [...(survey.typesFound ?? [])] } : {}),
+      },
       at: new Date().toISOString(),
     };
     const jpeg = await this.deps.surveys.getPhoto(survey.id);
@@ -162,7 +184,12 @@ export class ReanalysisRunner extends EventTarget {
       ...base,
       new: next,
       error: null,
-      disagree: !!survey.verdict && survey.verdict.label !== next.verdict.label,
+      disagree:
+        !!survey.verdict &&
+        analysesDisagree(
+          { label: survey.verdict.label, types: base.old.typesFound },
+          { label: next.verdict.label, types: next.typesFound },
+        ),
     };
   }
 }

@@ -52,6 +52,8 @@ export interface ReanalysisRun {
 export interface VerdictSnapshot {
   verdict: SurveyVerdict | null;
   model: { id: string; version: string } | null;
+  /** A road-damage model's analysis: the types it found (absent for a pothole model's). */
+  typesFound?: string[];
 }
 
 /** One survey in one run: the verdict it had, and the new model's. */
@@ -66,9 +68,14 @@ export interface ReanalysisResult {
     probabilities: Record<string, number>;
     cam: CamGrid;
     model: { id: string; version: string };
+    /** A road-damage model: the damage types it found (absent for a pothole model). */
+    typesFound?: string[];
   } | null;
   error: string | null;
-  /** Old and new verdicts name different labels (both present). */
+  /**
+   * Old and new verdicts (both present) name different labels or, both from road-damage
+   * models, different damage types (analysesDisagree).
+   */
   disagree: boolean;
   at: string;
 }

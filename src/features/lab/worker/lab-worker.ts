@@ -10,7 +10,9 @@ import { drawModelInput, WHOLE_PHOTO, type PhotoRegion } from '../../../image/mo
 import { checkPhotoBytes, heicNotSupported } from '../../../image/prepare-photo';
 import { PhotoError } from '../../../image/photo-error';
 import { ModelLoadError, type LoadedModel } from '../../../model/load-model';
+import { disposeNotRoadScorer } from '../../../model/damage-forward';
 import { liveTensors, PotholeAnalyser, renderHeatmap } from '../../../workers/analysis';
+import { DamageAnalyser, fetchNotRoadScorer } from '../../../workers/damage-analysis';
 import { startBackend } from '../../../workers/backend';
 import { explainTopClasses, labGrid, pixelsToInput, type InputExplanation } from './lab-analysis';
 import { describeModel, failureOf, loadLabModel, releaseFailedGradientTape } from './lab-models';
@@ -21,6 +23,7 @@ import type {
   GridTileResult,
   ImageExplanation,
   LabWorkerApi,
+  ModelSource,
   Outcome,
   RgbaPixels,
 } from '../shared/lab-protocol';
@@ -33,7 +36,40 @@ const PROGRESS_EVERY_MS = 120;
 
 interface OpenModel {
   loaded: LoadedModel;
-  analyser: Promise<PotholeAnalyser> | null;
+  source: ModelSource;
+  /** What re-analyses survey photos with it, made on the first one. */
+  analyser: Promise<SurveyAnalyser> | null;
+  /** Frees what the analyser loaded beside the model (a road-damage model's not-a-road check). */
+  release?: () => void;
+}
+
+type SurveyAnalyser = Pick<PotholeAnalyser, 'explain'>;
+
+/**
+ * The field app's own analyser for this model: a pothole model's, or a road-damage model's with
+ * its not-a-road check, whose files are read beside the manifest (so such a model must come by
+ * URL: a bundled model, or one served with its folder).
+ */
+async function surveyAnalyserOf(model: OpenModel): Promise<SurveyAnalyser> {
+  const { loaded, source } = model;
+  const manifest = loaded.manifest;
+  if (manifest.task !== 'road-damage') return PotholeAnalyser.fromModel(loaded);
+  if (source.kind !== 'url') {
+    throw new ModelLoadError(
+      'model-missing',
+      `${manifest.name} is a road-damage model: it re-analyses surveys when opened by its ` +
+        'folder\'s URL, where its "not a road" files are read beside its manifest.',
+    );
+  }
+  const url = new URL(source.manifestUrl, self.location.href).href;
+  const scorer = await fetchNotRoadScorer(manifest, url);
+  model.release = () => disposeNotRoadScorer(scorer);
+  // No warm-up: the first survey's photo sets the kernels up.
+  return DamageAnalyser.load(
+    Promise.resolve(loaded as LoadedModel & { manifest: typeof manifest }),
+    Promise.resolve(scorer),
+    () => false,
+  );
 }
 
 let engine: Promise<EngineInfo> | null = null;
@@ -153,7 +189,7 @@ const api: LabWorkerApi = {
       const key = `m${nextKey++}`;
       try {
         const info = await describeModel(loaded, key, performance.now() - started);
-        models.set(key, { loaded, analyser: null });
+        models.set(key, { loaded, source, analyser: null });
         return { ok: true, value: info };
       } catch (error) {
         loaded.dispose();
@@ -172,6 +208,7 @@ const api: LabWorkerApi = {
       await runningGrid.done.catch(() => undefined);
     }
     models.delete(key);
+    model.release?.();
     model.loaded.dispose();
   },
 
@@ -280,14 +317,14 @@ const api: LabWorkerApi = {
     let bitmap: ImageBitmap | null = null;
     try {
       const model = modelOf(modelKey);
-      model.analyser ??= PotholeAnalyser.fromModel(model.loaded);
+      model.analyser ??= surveyAnalyserOf(model);
       const analyser = await model.analyser.catch((error) => {
         model.analyser = null;
         throw error;
       });
       bitmap = await createImageBitmap(jpeg);
-      const e = await analyser.explain(bitmap);
-      e.heatmap?.close();
+      // The CAM grid is kept, not a colour heatmap: none is drawn.
+      const e = await analyser.explain(bitmap, undefined, undefined, 'none');
       return {
         ok: true,
         value: {
@@ -295,6 +332,7 @@ const api: LabWorkerApi = {
           probabilities: e.probabilities,
           cam: e.cam,
           model: e.model,
+          ...(e.damage ? { typesFound: e.damage.found } : {}),
         },
       };
     } catch (error) {
