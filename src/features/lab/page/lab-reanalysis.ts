@@ -57,6 +57,8 @@ export function verdictText(v: VerdictView | null): string {
     return v.notSure ? 'Not sure' : 'Good road';
   }
   if (v.label === 'not-a-road') return 'Not a road';
+  // A road-damage survey's result saved before the types were kept.
+  if (v.label === 'damage') return 'Damage';
   return `${v.label === 'pothole' ? 'Pothole' : 'Good road'} ${(v.probability * 100).toFixed(0)}%`;
 }
 
