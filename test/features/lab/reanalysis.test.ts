@@ -313,4 +313,33 @@ describe('re-analysis runner', () => {
     expect(results.every((r) => r.new === null && !r.disagree)).toBe(true);
     expect(calls).toEqual([]);
   });
+
+  it('says why the loop stopped when the surveys cannot be read, and forgets it once it runs', async () => {
+    const { surveys, store } = await setUp(2);
+    let broken = true;
+    const runner = new ReanalysisRunner(
+      deps(
+        store,
+        {
+          list: async () => {
+            if (broken) throw new StoreError('failed', 'The survey database cannot be read.');
+            return surveys.list();
+          },
+          getPhoto: (id) => surveys.getPhoto(id),
+        },
+        [],
+      ),
+    );
+    let changes = 0;
+    runner.addEventListener('change', () => changes++);
+    const run = await runner.start(NEW_MODEL, { kind: 'kept', id: 'k1' });
+    await runner.idle();
+    expect(runner.lastError).toBe('The survey database cannot be read.');
+    expect(changes).toBeGreaterThan(1);
+    expect((await store.getRun(run.id)).state).toBe('running');
+    broken = false;
+    await runner.resumeAll();
+    expect(runner.lastError).toBeNull();
+    expect(await store.getRun(run.id)).toMatchObject({ state: 'done', done: 2 });
+  });
 });

@@ -139,6 +139,8 @@ export class LabReanalysis extends LitElement {
   @property({ type: Boolean }) disagreementsOnly = false;
   @property({ attribute: false }) models: ReanalysisModelChoice[] = [];
   @property({ type: Number }) surveyCount = 0;
+  /** Why the background loop stopped (the lab's database failed), or ''. */
+  @property() loopError = '';
 
   private emit(name: string, detail: unknown = null): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
@@ -171,6 +173,14 @@ export class LabReanalysis extends LitElement {
               >
               <button type="submit" data-testid="reanalysis-start">Start</button>
             </form>`
+          : nothing
+      }
+      ${
+        this.loopError
+          ? html`<p role="alert" data-testid="reanalysis-failed">
+              The re-analysis stopped: ${this.loopError} What was done is kept; reload the app to go
+              on.
+            </p>`
           : nothing
       }
       <ul>

@@ -202,6 +202,7 @@ export class ReanalyseTab extends TabController {
       ?disagreementsOnly=${this.disagreementsOnly}
       .models=${this.catalogue.reanalysisChoices()}
       .surveyCount=${this.surveyCount}
+      loopError=${this.runner?.lastError ?? ''}
       @run-start=${(e: CustomEvent<{ ref: string }>) => this.onRunStart(e)}
       @run-pause=${(e: CustomEvent<{ id: string }>) => this.runner?.pause(e.detail.id)}
       @run-resume=${(e: CustomEvent<{ id: string }>) => this.runner?.resume(e.detail.id)}

@@ -54,7 +54,8 @@ export function analysesDisagree(old: AnalysisSummary, next: AnalysisSummary): b
 export class ReanalysisRunner extends EventTarget {
   private looping: Promise<void> | null = null;
   private readonly pauseRequested = new Set<string>();
-  /** Why the loop stopped last, when it failed. Not shown yet (docs/LAB.md, known gaps). */
+  /** Why the loop stopped last, when it failed (the Re-analyse panel shows it); null once it
+   * runs again. */
   lastError: string | null = null;
 
   constructor(private readonly deps: ReanalysisDeps) {
@@ -103,6 +104,10 @@ export class ReanalysisRunner extends EventTarget {
   }
 
   private async loop(): Promise<void> {
+    if (this.lastError !== null) {
+      this.lastError = null;
+      this.changed();
+    }
     try {
       for (;;) {
         const runs = await this.deps.store.listRuns();
