@@ -37,3 +37,17 @@ export function normalisationText(m: ModelManifest): string {
   if (mean[0] === 0 && std[0] === 1) return 'pixels scaled to [0, 1] (`x / 255`)';
   return `(x / 255 - ${JSON.stringify(mean)}) / ${JSON.stringify(std)}`;
 }
+
+/**
+ * Where a card's Node latency was measured: the processor the figures record, or (recorded
+ * before that) the training machine, with `trainingNote` after "single-threaded".
+ */
+export function latencyPlace(
+  latency: { cpuModel?: string },
+  trainingCpu: string,
+  trainingNote = '',
+): string {
+  return latency.cpuModel
+    ? `${latency.cpuModel} (single-threaded, when the figures were recorded)`
+    : `the training machine (${trainingCpu}, single-threaded${trainingNote})`;
+}

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DigitsManifest, ModelManifest, PotholeManifest } from '../../src/model/manifest';
 import type { EvalReport } from '../../src/model/metrics-records';
-import { f3, f4, historyTable, millions, normalisationText, table } from './markdown';
+import { f3, f4, historyTable, latencyPlace, millions, normalisationText, table } from './markdown';
 import { writeRoadDamageCard } from './road-damage-card';
 
 const METRIC_ROWS: [keyof EvalReport, string][] = [
@@ -64,9 +64,7 @@ function potholeCard(m: PotholeManifest): string {
       `multiply-adds per photo.` +
       (metrics
         ? ` Median latency of one photo on tfjs ${metrics.latency.backend} in Node on ` +
-          (metrics.latency.cpuModel
-            ? `${metrics.latency.cpuModel} (single-threaded, when the figures were recorded): `
-            : `the training machine (${t.machine.cpuModel}, single-threaded): `) +
+          `${latencyPlace(metrics.latency, t.machine.cpuModel)}: ` +
           `${metrics.latency.classifyMs.toFixed(1)} ms ` +
           `to classify, ${metrics.latency.gradcamMs.toFixed(1)} ms with Grad-CAM.`
         : ''),

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RoadDamageManifest } from '../../src/model/manifest';
 import type { EvalReport } from '../../src/model/metrics-records';
-import { f3, f4, historyTable, millions, normalisationText, table } from './markdown';
+import { f3, f4, historyTable, latencyPlace, millions, normalisationText, table } from './markdown';
 import { aimRows } from './road-damage-aims';
 
 const FIELD = 'rdd2022-china-motorbike';
@@ -310,9 +310,7 @@ export function roadDamageCard(m: RoadDamageManifest, places?: HeldOutPlaces): s
       'multiply-adds per photo.' +
       (metrics
         ? ` Median latency of one photo on tfjs ${metrics.latency.backend} in Node on ` +
-          (metrics.latency.cpuModel
-            ? `${metrics.latency.cpuModel} (single-threaded, when the figures were recorded): `
-            : `the training machine (${t.machine.cpuModel}, single-threaded, shared with other work): `) +
+          `${latencyPlace(metrics.latency, t.machine.cpuModel, ', shared with other work')}: ` +
           `${metrics.latency.classifyMs.toFixed(1)} ms to classify, ` +
           `${metrics.latency.gradcamMs.toFixed(1)} ms with one Grad-CAM.`
         : ''),

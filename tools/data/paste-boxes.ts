@@ -81,11 +81,15 @@ export function pasteBox(
       const x1 = Math.min(x0 + 1, side - 1);
       const fx = clamp(u - x0, 0, 1);
       const t = ((dy + j) * side + dx + i) * 3;
+      // The four source pixels around (u, v), bilinearly weighted.
+      const p00 = (y0 * side + x0) * 3;
+      const p10 = (y0 * side + x1) * 3;
+      const p01 = (y1 * side + x0) * 3;
+      const p11 = (y1 * side + x1) * 3;
       for (let c = 0; c < 3; c++) {
-        const at = (x: number, y: number) => source[(y * side + x) * 3 + c];
         const value =
-          (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x1, y0)) +
-          fy * ((1 - fx) * at(x0, y1) + fx * at(x1, y1));
+          (1 - fy) * ((1 - fx) * source[p00 + c] + fx * source[p10 + c]) +
+          fy * ((1 - fx) * source[p01 + c] + fx * source[p11 + c]);
         target[t + c] = Math.round(alpha * value + (1 - alpha) * target[t + c]);
       }
     }

@@ -15,6 +15,7 @@ import {
   rocAuc,
   type BinaryLabel,
 } from './classification-metrics';
+import { median } from '../lib/median';
 
 /** What one output said about a photo, what its labels say, and where its heatmap pointed. */
 export interface TypeResult {
@@ -46,16 +47,12 @@ export function placeFigures(
     byPlace.set(r.group, [...(byPlace.get(r.group) ?? []), r]);
   }
   return [...byPlace.values()]
-    .map((rs) => {
-      const p = rs.map((r) => r.probability).sort((a, b) => a - b);
-      const mid = p.length >> 1;
-      return {
-        first_photo: rs.map((r) => r.id ?? '').sort()[0],
-        photos: rs.length,
-        found: rs.filter((r) => r.probability >= threshold).length,
-        median_probability: p.length % 2 ? p[mid] : (p[mid - 1] + p[mid]) / 2,
-      };
-    })
+    .map((rs) => ({
+      first_photo: rs.map((r) => r.id ?? '').sort()[0],
+      photos: rs.length,
+      found: rs.filter((r) => r.probability >= threshold).length,
+      median_probability: median(rs.map((r) => r.probability)),
+    }))
     .filter((p) => p.photos > 1)
     .sort((a, b) => b.photos - a.photos || a.first_photo.localeCompare(b.first_photo))
     .slice(0, REPORTED_PLACES);

@@ -51,12 +51,11 @@ export interface ReanalysisModelChoice {
  */
 export function verdictText(v: VerdictView | null): string {
   if (!v) return '—';
+  if (v.label === 'not-a-road') return 'Not a road';
   if (v.types) {
-    if (v.label === 'not-a-road') return 'Not a road';
     if (v.types.length) return v.types.map(labelTitle).join(', ');
     return v.notSure ? 'Not sure' : 'Good road';
   }
-  if (v.label === 'not-a-road') return 'Not a road';
   // A road-damage survey's result saved before the types were kept.
   if (v.label === 'damage') return 'Damage';
   return `${v.label === 'pothole' ? 'Pothole' : 'Good road'} ${(v.probability * 100).toFixed(0)}%`;

@@ -176,10 +176,10 @@ export class ReanalyseTab extends TabController {
           { kind: 'kept', id: k.id },
         );
       }
-      // The run started is the one the engineer wants to review.
+      // The run started is the one the engineer wants to review (the runner's change events
+      // refresh the panel).
       this.selectedRunId = run.id;
       if (run.state !== 'running') await runner.resume(run.id);
-      void this.refresh();
     } catch (error) {
       this.session.showError(error);
     }

@@ -1,9 +1,9 @@
 /**
  * Re-analysis in the background: a new road model (pothole or road damage) run over the stored
- * surveys, one photo at
- * a time in the lab worker, each result saved beside the survey's old verdict as soon as it is
- * known. Pausable; the state is in IndexedDB (ReanalysisStore), so a reload resumes where the
- * run stopped and a survey is never analysed twice by one run. Surveys are only read.
+ * surveys, one photo at a time in the lab worker, each result saved beside the survey's old
+ * verdict as soon as it is known. Pausable; the state is in IndexedDB (ReanalysisStore), so a
+ * reload resumes where the run stopped and a survey is never analysed twice by one run. Surveys
+ * are only read.
  */
 import type { SurveyRecord } from '../../../store/survey-record';
 import type {
