@@ -9,7 +9,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activationsAtLayersOneByOne } from '../explain/adapters/common';
 import type { ModelAdapter, ModelOutputs } from '../explain/adapters/types';
 import type { NotRoad } from './damage-manifest';
-import { notRoadScore, parseNotRoadLayers, type NotRoadStats } from './not-road';
+import {
+  neighbourDistance,
+  notRoadScore,
+  parseNeighbourBank,
+  parseNotRoadLayers,
+  type NeighbourBank,
+  type NotRoadStats,
+} from './not-road';
 
 /** The network whose layers the not-a-road score reads, when it is not the model itself. */
 export interface NotRoadNetwork {
@@ -17,9 +24,12 @@ export interface NotRoadNetwork {
   inputSize: number;
 }
 
-/** The model folder's not-a-road statistics, per layer, with the manifest's threshold. */
+/** The model folder's not-a-road check: what it reads, how it scores that, its threshold. */
 export interface NotRoadScorer {
-  layers: { layer: string; stats: NotRoadStats; scale: number; pooling: NotRoadPooling }[];
+  /** The layers read, each pooled as it says. */
+  layers: { layer: string; pooling: NotRoadPooling }[];
+  /** One photo's score from its pooled features at each of `layers`, in order. */
+  distance(pooled: readonly Float32Array[]): number;
   threshold: number;
   /** Absent: the layers are the model's own. */
   network?: NotRoadNetwork;
@@ -31,6 +41,35 @@ export function disposeNotRoadScorer(scorer: NotRoadScorer | undefined): void {
 }
 
 export type NotRoadPooling = NotRoad['layers'][number]['pooling'];
+
+/** Mahalanobis: the sum over layers of each layer's distance over its scale. */
+export function mahalanobisDistance(
+  layers: readonly { stats: NotRoadStats; scale: number }[],
+): NotRoadScorer['distance'] {
+  return (pooled) =>
+    layers.reduce((sum, l, i) => sum + notRoadScore(pooled[i], l.stats) / l.scale, 0);
+}
+
+/** Nearest neighbours: the layers' features concatenated, against the bank. */
+export function nearestNeighboursDistance(
+  bank: NeighbourBank,
+  neighbours: number,
+): NotRoadScorer['distance'] {
+  return (pooled) => {
+    const features = pooled.length === 1 ? pooled[0] : concatenated(pooled);
+    return neighbourDistance(features, bank, neighbours);
+  };
+}
+
+function concatenated(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /**
  * The scorer from the stats file's bytes and the manifest's notRoad entry (with the loaded
@@ -44,14 +83,20 @@ export function notRoadScorerOf(
   if (spec.network && !network) {
     throw new Error(`the not-a-road score needs its network (${spec.network.modelUrl})`);
   }
-  const stats = parseNotRoadLayers(buffer, spec.layers);
+  let distance: NotRoadScorer['distance'];
+  if (spec.method === 'nearest-neighbours') {
+    const dimensions = spec.layers.reduce((n, l) => n + l.dimensions, 0);
+    const bank = parseNeighbourBank(buffer, { fittedOn: spec.fittedOn, dimensions });
+    distance = nearestNeighboursDistance(bank, spec.neighbours);
+  } else {
+    const stats = parseNotRoadLayers(buffer, spec.layers);
+    distance = mahalanobisDistance(
+      spec.layers.map((l, i) => ({ stats: stats[i], scale: l.scale })),
+    );
+  }
   return {
-    layers: spec.layers.map((l, i) => ({
-      layer: l.layer,
-      stats: stats[i],
-      scale: l.scale,
-      pooling: l.pooling,
-    })),
+    layers: spec.layers.map((l) => ({ layer: l.layer, pooling: l.pooling })),
+    distance,
     threshold: spec.threshold,
     ...(spec.network && network
       ? { network: { adapter: network, inputSize: spec.network.inputSize } }
@@ -198,13 +243,15 @@ export async function readDamageForward(
   return { probabilities, notRoadScores: notRoadScoresOf(scorer, pooled, n) };
 }
 
-/** Each photo's score: the sum over layers of its scaled distance. */
+/** Each photo's score, from each layer's pooled features of the batch ([count x dimensions]). */
 function notRoadScoresOf(scorer: NotRoadScorer, pooled: Float32Array[], count: number): number[] {
   return Array.from({ length: count }, (_, i) =>
-    scorer.layers.reduce((sum, l, k) => {
-      const d = l.stats.dimensions;
-      return sum + notRoadScore(pooled[k].subarray(i * d, (i + 1) * d), l.stats) / l.scale;
-    }, 0),
+    scorer.distance(
+      pooled.map((p) => {
+        const d = p.length / count;
+        return p.subarray(i * d, (i + 1) * d);
+      }),
+    ),
   );
 }
 

@@ -84,11 +84,12 @@ export const notRoadLayerSchema = z.object({
 });
 export type NotRoadLayer = z.infer<typeof notRoadLayerSchema>;
 
-const notRoadShared = {
-  method: z.literal('mahalanobis'),
+const notRoadCommon = {
   /**
-   * Relative to the manifest: float32 little-endian, per layer in order: mean [dimensions], then
-   * W [dimensions x components] row-major, then variance [components].
+   * Relative to the manifest. mahalanobis: float32 little-endian, per layer in order: mean
+   * [dimensions], then W [dimensions x components] row-major, then variance [components].
+   * nearest-neighbours: bytes [fittedOn x dimensions], each training photo's features scaled to
+   * unit length, round(255 x value).
    */
   statsUrl: z.string(),
   /** A photo whose score (the sum over layers) is above this does not look like a road surface. */
@@ -116,6 +117,8 @@ const notRoadShared = {
     })
     .optional(),
 };
+
+const notRoadShared = { method: z.literal('mahalanobis'), ...notRoadCommon };
 
 /**
  * "Not a road": the sum over `layers` of each layer's scaled distance. Early layers see texture
@@ -154,5 +157,29 @@ const notRoadOneLayerSchema = z
     }),
   );
 
-export const notRoadSchema = z.union([notRoadLayersSchema, notRoadOneLayerSchema]);
+/**
+ * "Not a road" by the nearest road photos: the features of `layers` (pooled, concatenated in
+ * order) scaled to unit length; the score is the mean squared distance to the `neighbours`
+ * nearest of the training road photos' (src/model/not-road.ts, neighbourDistance).
+ */
+const notRoadNeighboursSchema = z.object({
+  method: z.literal('nearest-neighbours'),
+  ...notRoadCommon,
+  neighbours: z.number().int().positive(),
+  layers: z
+    .array(
+      z.object({
+        layer: z.string(),
+        pooling: notRoadLayerSchema.shape.pooling,
+        dimensions: z.number().int().positive(),
+      }),
+    )
+    .min(1),
+});
+
+export const notRoadSchema = z.union([
+  notRoadLayersSchema,
+  notRoadOneLayerSchema,
+  notRoadNeighboursSchema,
+]);
 export type NotRoad = z.infer<typeof notRoadSchema>;

@@ -3,7 +3,11 @@ import { notRoadSchema } from '../../src/model/damage-manifest';
 import { poolActivations } from '../../src/model/damage-forward';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 import {
+  neighbourBankBytes,
+  neighbourBankOf,
+  neighbourDistance,
   notRoadScore,
+  parseNeighbourBank,
   parseNotRoadLayers,
   pooledFeatures,
   serializeNotRoadStats,
@@ -188,9 +192,61 @@ describe('notRoad in the manifest', () => {
     expect(notRoadSchema.safeParse({ ...shared, layers: [] }).success).toBe(false);
     const layer = { layer: 'a', dimensions: 4, components: 2, residualVariance: 1 };
     expect(notRoadSchema.safeParse({ ...shared, layers: [layer] }).success).toBe(false);
-    expect(
-      notRoadSchema.parse({ ...shared, layers: [{ ...layer, scale: 3 }] }).layers[0].scale,
-    ).toBe(3);
+    const parsed = notRoadSchema.parse({ ...shared, layers: [{ ...layer, scale: 3 }] });
+    expect(parsed.method === 'mahalanobis' && parsed.layers[0].scale).toBe(3);
+  });
+
+  it("reads the nearest-neighbour form: how many neighbours, and each layer's size", () => {
+    const form = {
+      ...shared,
+      method: 'nearest-neighbours',
+      neighbours: 5,
+      layers: [{ layer: 'conv_pw_13_relu', pooling: 'mean', dimensions: 256 }],
+    };
+    const parsed = notRoadSchema.parse(form);
+    expect(parsed.method === 'nearest-neighbours' && parsed.neighbours).toBe(5);
+    expect(notRoadSchema.safeParse({ ...form, neighbours: 0 }).success).toBe(false);
+    expect(notRoadSchema.safeParse({ ...form, layers: [] }).success).toBe(false);
+    const { neighbours: _, ...without } = form;
+    expect(notRoadSchema.safeParse(without).success).toBe(false);
+  });
+});
+
+describe('the nearest-neighbour bank', () => {
+  // Three training photos' features (never negative), of 3 values each.
+  const train = Float32Array.from([3, 0, 0, 0, 2, 0, 1, 1, 0]);
+
+  it('stores each photo at unit length, one byte a value, and reads back what it stored', () => {
+    const bank = neighbourBankOf(train, 3, 3);
+    expect(Array.from(bank.codes)).toEqual([255, 0, 0, 0, 255, 0, 180, 180, 0]);
+    expect(neighbourBankBytes(3, 3)).toBe(bank.codes.length);
+    const back = parseNeighbourBank(bank.codes.slice().buffer, { fittedOn: 3, dimensions: 3 });
+    expect(back.codes).toEqual(bank.codes);
+    expect(back.squaredLengths[2]).toBeCloseTo(2 * (180 / 255) ** 2, 6);
+  });
+
+  it('scores a photo by its mean squared distance to its k nearest, whatever its length', () => {
+    const bank = neighbourBankOf(train, 3, 3);
+    // Along the first photo's direction, at any length: its nearest is at distance 0.
+    expect(neighbourDistance([10, 0, 0], bank, 1)).toBeCloseTo(0, 6);
+    // Unit (1,1,0)/sqrt2 is 0 from the third, |(0.707-1, 0.707, 0)|^2 = 2 - sqrt2 from the
+    // others: the mean of the 2 nearest is half that.
+    expect(neighbourDistance([1, 1, 0], bank, 2)).toBeCloseTo((2 - Math.SQRT2) / 2, 2);
+    // Orthogonal to all: distance 2 from each (unit vectors at right angles).
+    expect(neighbourDistance([0, 0, 5], bank, 3)).toBeCloseTo(2, 2);
+    // More neighbours than photos: all of them.
+    expect(neighbourDistance([0, 0, 5], bank, 10)).toBeCloseTo(2, 2);
+  });
+
+  it('refuses a file of the wrong size, features of the wrong length, and negative features', () => {
+    const bank = neighbourBankOf(train, 3, 3);
+    expect(() => parseNeighbourBank(new ArrayBuffer(8), { fittedOn: 3, dimensions: 3 })).toThrow(
+      /8 bytes where the manifest's 3 photos of 3 features need 9/,
+    );
+    expect(() => neighbourDistance([1, 0], bank, 1)).toThrow(
+      /2 values where the not-a-road bank has 3/,
+    );
+    expect(() => neighbourBankOf(Float32Array.from([1, -1]), 1, 2)).toThrow(/negative/);
   });
 });
 

@@ -12,10 +12,12 @@ import {
   calibrateOutputs,
   featuresAndLogits,
   fitNotRoad,
+  fitNotRoadNeighbours,
   foldScaling,
 } from '../../tools/train/finish-damage-model';
 import { notRoadScores } from '../../tools/train/not-road-fit';
-import { notRoadScore } from '../../src/model/not-road';
+import { notRoadScore, serializeNotRoadStats } from '../../src/model/not-road';
+import { notRoadScorerOf } from '../../src/model/damage-forward';
 
 describe('what a crop shows of a labelled type', () => {
   const box: [number, number, number, number] = [0.4, 0.4, 0.6, 0.6];
@@ -294,9 +296,11 @@ describe('not a road over several layers', () => {
       pooling: 'mean',
       statsUrl: 'not-road.bin',
     });
-    expect(fit.spec.layers.map((l) => l.layer)).toEqual(['early', 'late']);
+    const spec = fit.spec;
+    if (spec.method !== 'mahalanobis') throw new Error('expected Mahalanobis statistics');
+    expect(spec.layers.map((l) => l.layer)).toEqual(['early', 'late']);
     // Each layer's scale is the median of its own validation distances.
-    fit.spec.layers.forEach((l, i) => {
+    spec.layers.forEach((l, i) => {
       const own = notRoadScores([gaussian(101, 6, 3), gaussian(101, 10, 4)][i], 101, fit.stats[i]);
       expect(l.scale).toBeCloseTo([...own].sort((a, b) => a - b)[50], 6);
     });
@@ -307,8 +311,74 @@ describe('not a road over several layers', () => {
     );
     // A photo unlike the road photos in the early layer only is turned away by the sum.
     const odd =
-      notRoadScore(gaussian(1, 6, 9, 4), fit.stats[0]) / fit.spec.layers[0].scale +
-      notRoadScore(gaussian(1, 10, 10), fit.stats[1]) / fit.spec.layers[1].scale;
-    expect(odd).toBeGreaterThan(fit.spec.threshold);
+      notRoadScore(gaussian(1, 6, 9, 4), fit.stats[0]) / spec.layers[0].scale +
+      notRoadScore(gaussian(1, 10, 10), fit.stats[1]) / spec.layers[1].scale;
+    expect(odd).toBeGreaterThan(spec.threshold);
+    // The file is the statistics the app parses.
+    expect(fit.file).toEqual(serializeNotRoadStats(fit.stats));
+  });
+});
+
+describe('not a road by the nearest road photos', () => {
+  /** Features of `n` photos around one of `centres` each (never negative, as ReLU means are). */
+  const clustered = (n: number, centres: number[][], seed: number) => {
+    const rng = seededRng(seed);
+    const d = centres[0].length;
+    const out = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const c = centres[i % centres.length];
+      for (let j = 0; j < d; j++) out[i * d + j] = Math.max(0, c[j] + 0.05 * (rng() - 0.5));
+    }
+    return out;
+  };
+  // Two kinds of road photo, far apart; what lies between them is like neither.
+  const kinds = [
+    [1, 0, 0, 0.2],
+    [0, 1, 0, 0.2],
+  ];
+
+  it('keeps the training photos as the bank, sets the threshold on validation photos, and turns away a photo between the kinds', () => {
+    const fit = fitNotRoadNeighbours({
+      train: [
+        { layer: 'a', features: clustered(200, kinds, 1).filter((_, i) => i % 4 < 2), channels: 2 },
+        {
+          layer: 'b',
+          features: clustered(200, kinds, 1).filter((_, i) => i % 4 >= 2),
+          channels: 2,
+        },
+      ],
+      trainCount: 200,
+      validation: [
+        { features: clustered(101, kinds, 2).filter((_, i) => i % 4 < 2) },
+        { features: clustered(101, kinds, 2).filter((_, i) => i % 4 >= 2) },
+      ],
+      validationCount: 101,
+      neighbours: 3,
+      maxRoadRejection: 0.02,
+      pooling: 'mean',
+      statsUrl: 'not-road.bin',
+    });
+    const spec = fit.spec;
+    if (spec.method !== 'nearest-neighbours')
+      throw new Error('expected the nearest-neighbour form');
+    expect(spec.layers).toEqual([
+      { layer: 'a', pooling: 'mean', dimensions: 2 },
+      { layer: 'b', pooling: 'mean', dimensions: 2 },
+    ]);
+    expect([spec.neighbours, spec.fittedOn]).toEqual([3, 200]);
+    // One byte per value of each training photo.
+    expect(fit.file.length).toBe(200 * 4);
+    expect(fit.spec.thresholdRule.validationRoadRejected).toBeLessThanOrEqual(2);
+    expect(fit.validationScores.filter((s) => s > spec.threshold).length).toBe(
+      spec.thresholdRule.validationRoadRejected,
+    );
+    // The app's scorer over the file: both kinds of road pass, the photo between them does not,
+    // although it lies nearer the photos' mean than either kind (one Gaussian would keep it).
+    const scorer = notRoadScorerOf(fit.file.slice().buffer, spec);
+    const score = (v: number[]) =>
+      scorer.distance([Float32Array.from(v.slice(0, 2)), Float32Array.from(v.slice(2))]);
+    expect(score([1, 0, 0, 0.2])).toBeLessThan(spec.threshold);
+    expect(score([0, 1, 0, 0.2])).toBeLessThan(spec.threshold);
+    expect(score([0.5, 0.5, 0, 0.2])).toBeGreaterThan(spec.threshold);
   });
 });

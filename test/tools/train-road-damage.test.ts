@@ -15,7 +15,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { disposeNotRoadScorer } from '../../src/model/damage-forward';
 import { modelManifestSchema } from '../../src/model/manifest';
-import { notRoadStatsBytes } from '../../src/model/not-road';
+import { neighbourBankBytes, notRoadStatsBytes } from '../../src/model/not-road';
 import { decodePhoto } from '../../tools/data/decode';
 import { loadModelDir, readModelDir } from '../../tools/lib/model-dir';
 import { projectRoot } from '../../tools/lib/paths';
@@ -86,12 +86,15 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
       /100% of the photos without a pothole had one pasted in \([1-9]\d* over the run\)/,
     );
     expect(log).toMatch(
-      /not a road: Mahalanobis on the ImageNet network mean-std features at conv_pw_13_relu/,
+      /not a road: 5 nearest of \d+ training road photos, the ImageNet network conv_pw_13_relu \(mean, 256 values\)/,
     );
     const m = manifestOf();
-    if (m.task !== 'road-damage' || !m.notRoad) throw new Error('expected a road-damage model');
+    if (m.task !== 'road-damage' || m.notRoad?.method !== 'nearest-neighbours') {
+      throw new Error('expected a road-damage model with the nearest-neighbour check');
+    }
+    expect(m.notRoad.neighbours).toBe(5);
     expect(m.notRoad.layers.map((l) => [l.layer, l.pooling, l.dimensions])).toEqual([
-      ['conv_pw_13_relu', 'mean-std', 512],
+      ['conv_pw_13_relu', 'mean', 256],
     ]);
     expect(m.notRoad.network).toMatchObject({
       modelUrl: 'not-road-net/model.json',
@@ -100,11 +103,10 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     expect(existsSync(path.join(out, 'not-road-net', 'model.json'))).toBe(true);
     expect(m.training?.fieldPotholeRepeat).toBe(5);
     expect(m.training?.pastes?.rate).toBe(1);
-    const bytes = m.notRoad.layers.reduce(
-      (n, l) => n + notRoadStatsBytes(l.dimensions, l.components),
-      0,
+    // One byte per value of each training photo's features.
+    expect(statSync(path.join(out, 'not-road.bin')).size).toBe(
+      neighbourBankBytes(m.notRoad.fittedOn, 256),
     );
-    expect(statSync(path.join(out, 'not-road.bin')).size).toBe(bytes);
   }, 240_000);
 
   it('pools the ImageNet network as MobileNet itself computes (batch norm folded, cut at the layer)', async () => {
@@ -128,8 +130,8 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     const mean = await tf.mean(acts, [1, 2]).data();
     // The pooling's definition: sqrt(variance + 1e-6) (src/model/damage-forward.ts).
     const std = await tf.sqrt(tf.add(tf.moments(acts, [1, 2]).variance, 1e-6)).data();
-    const expected = [...mean, ...std];
-    expect(ours.length).toBe(512);
+    const expected = scorer.layers[0].pooling === 'mean' ? [...mean] : [...mean, ...std];
+    expect(ours.length).toBe(expected.length);
     const worst = Math.max(...expected.map((e, i) => Math.abs(e - ours[i]) / (1e-2 + Math.abs(e))));
     expect(worst).toBeLessThan(1e-3);
     tf.dispose([x, acts]);
@@ -137,19 +139,26 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     disposeNotRoadScorer(scorer);
   }, 60_000);
 
-  it("refits the statistics at the model's own layers, and the app code scores a photo with them", async () => {
+  it("refits Mahalanobis statistics at the model's own layers, and the app code scores a photo with them", async () => {
     await train([
       'not-road',
       '--model',
       out,
       ...DATA,
+      '--not-road-method',
+      'mahalanobis',
       '--not-road-network',
       'model',
       '--not-road-layers',
       'conv_pw_5_relu,conv_pw_13_relu',
     ]);
     const m = manifestOf();
-    if (m.task !== 'road-damage' || !m.notRoad) throw new Error('expected a road-damage model');
+    if (m.task !== 'road-damage' || m.notRoad?.method !== 'mahalanobis') {
+      throw new Error('expected a road-damage model with Mahalanobis statistics');
+    }
+    expect(statSync(path.join(out, 'not-road.bin')).size).toBe(
+      m.notRoad.layers.reduce((n, l) => n + notRoadStatsBytes(l.dimensions, l.components), 0),
+    );
     expect(m.notRoad.layers.map((l) => [l.layer, l.pooling])).toEqual([
       ['conv_pw_5_relu', 'mean'],
       ['conv_pw_13_relu', 'mean'],
@@ -191,9 +200,11 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
     ]);
     const rows = log.split('\n').filter((l) => / \| .*% \| .*% \| .*%$/.test(l));
     const side = (JSON.parse(before) as { input: { width: number } }).input.width;
+    const own =
+      "model's own layers, conv_pw_3_relu+conv_pw_5_relu+conv_pw_7_relu+conv_pw_9_relu+conv_pw_11_relu+conv_pw_13_relu";
     expect(rows.map((r) => r.split(' | ')[0])).toEqual([
-      "model's own layers, conv_pw_3_relu+conv_pw_5_relu+conv_pw_7_relu+conv_pw_9_relu+conv_pw_11_relu+conv_pw_13_relu, mean",
-      "model's own layers, conv_pw_3_relu+conv_pw_5_relu+conv_pw_7_relu+conv_pw_9_relu+conv_pw_11_relu+conv_pw_13_relu, mean-std",
+      `${own}, mean`,
+      `${own}, mean-std`,
       'ImageNet network at 224 px, conv_pw_13_relu, mean',
       `ImageNet network at ${side} px, conv_pw_13_relu, mean-std`,
       'ImageNet network at 224 px, conv_pw_13_relu, mean-std',
@@ -202,6 +213,15 @@ describe('train road-damage, then train not-road (fixture photos, smoke run)', (
       'ImageNet network at 224 px, conv_pw_5_relu+conv_pw_13_relu, mean-std',
       'ImageNet network at 224 px, conv_pw_11_relu+conv_pw_13_relu, mean-std',
       'ImageNet network at 224 px, conv_pw_11_relu, mean-std',
+      ...[1, 3, 5, 10, 20].map(() => 'ImageNet network at 224 px, conv_pw_13_relu, mean'),
+      'ImageNet network at 224 px, conv_pw_13_relu, mean-std',
+      `ImageNet network at ${side} px, conv_pw_13_relu, mean`,
+      `${own}, mean`,
+    ]);
+    // The method column: Mahalanobis for the first ten, then the nearest road photos.
+    expect(rows.map((r) => r.split(' | ')[1].replace(/, \d+(\+\d+)* directions$/, ''))).toEqual([
+      ...Array(10).fill('Mahalanobis'),
+      ...[1, 3, 5, 10, 20, 5, 5, 5].map((k) => `${k} nearest`),
     ]);
     // Two photos in the folder: each half holds one, so each share is 0% or 100%.
     for (const r of rows) {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notRoadFeatures, type NotRoadScorer } from '../../src/model/damage-forward';
 import type { RoadDamageManifest } from '../../src/model/manifest';
 import { ModelLoadError } from '../../src/model/model-load-error';
-import { notRoadScore } from '../../src/model/not-road';
 import { imageToModelInput } from '../../src/model/preprocess';
 import { loadModelOf, type LoadedModel } from '../../src/model/load-model';
 import { DamageAnalyser, fetchNotRoadScorer } from '../../src/workers/damage-analysis';
@@ -56,7 +55,7 @@ describe('the worker loads the not-a-road check with its network', () => {
     const x = imageToModelInput(await readImageRgba(CAT_PHOTO), manifest.input);
     const score = async (s: NotRoadScorer) => {
       const pooled = await notRoadFeatures(s, x);
-      return s.layers.reduce((sum, l, k) => sum + notRoadScore(pooled[k], l.stats) / l.scale, 0);
+      return s.distance(pooled);
     };
     const [a, b] = [await score(worker!), await score(tools!)];
     x.dispose();

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RoadDamageManifest } from '../../src/model/manifest';
+import type { NotRoad } from '../../src/model/damage-manifest';
 import type { EvalReport } from '../../src/model/metrics-records';
 import { f3, f4, historyTable, latencyPlace, millions, normalisationText, table } from './markdown';
 import { aimRows } from './road-damage-aims';
@@ -69,19 +70,8 @@ function outputsSection(m: RoadDamageManifest): string[] {
             `layers to ignore whatever is not damage, a cat included; the ImageNet network still ` +
             `describes what a photo shows. `
           : '') +
-        `${nr.layers.length > 1 ? `At each of ${nr.layers.length} layers` : 'At one layer'}, the squared ` +
-        `Mahalanobis distance of the photo's pooled features (${poolingText(nr.layers)}) ` +
-        `from those of the ${nr.fittedOn} training photos, along their leading principal ` +
-        `directions plus the rest at its mean variance, divided by its median on the validation ` +
-        `road photos${nr.layers.length > 1 ? '; the score is the sum' : ', is the score'} (\`${nr.statsUrl}\`, ` +
-        `${(nr.layers.reduce((n, l) => n + 4 * (l.dimensions * (l.components + 1) + l.components), 0) / 1024).toFixed(0)} KB): ` +
-        nr.layers
-          .map(
-            (l) =>
-              `\`${l.layer}\` (${l.dimensions} values, ${l.components} directions, median ${l.scale.toFixed(1)})`,
-          )
-          .join(', ') +
-        `. A photo scoring above **${nr.threshold.toFixed(2)}** does not look like a road surface. The ` +
+        notRoadScoreText(nr, poolingText(nr.layers)) +
+        `. A photo scoring above **${nr.threshold.toPrecision(4)}** does not look like a road surface. The ` +
         `threshold turns away at most ${pct(nr.thresholdRule.maxRoadRejection)} of the ` +
         `validation road photos (${nr.thresholdRule.validationRoadRejected} of ` +
         `${nr.thresholdRule.validationRoadPhotos}); no photo that is not a road was used to set it.`,
@@ -99,7 +89,11 @@ function outputsSection(m: RoadDamageManifest): string[] {
       `1. The photo stretched to ${m.input.width}x${m.input.height}, ${normalisationText(m)}.`,
       `2. The outputs: ${m.types.length} calibrated probabilities, in the order of \`labels\`.`,
       nr
-        ? `3. ${nr.network ? `A second pass, of \`${nr.network.modelUrl}\` over the model input resized to ${nr.network.inputSize}x${nr.network.inputSize}, to` : 'In the same pass, the activations of'} ${nr.layers.map((l) => `\`${l.layer}\``).join(', ')}; each one pooled (\`poolActivations\`, src/model/damage-forward.ts), scored with \`notRoadScore\` (src/model/not-road.ts) against its block of \`${nr.statsUrl}\` and divided by its \`scale\`; the sum above \`notRoad.threshold\`: "This doesn't look like a road surface".`
+        ? `3. ${nr.network ? `A second pass, of \`${nr.network.modelUrl}\` over the model input resized to ${nr.network.inputSize}x${nr.network.inputSize}, to` : 'In the same pass, the activations of'} ${nr.layers.map((l) => `\`${l.layer}\``).join(', ')}; ${
+            nr.method === 'nearest-neighbours'
+              ? `pooled (\`poolActivations\`, src/model/damage-forward.ts), scaled to unit length and compared with each photo of \`${nr.statsUrl}\` (\`neighbourDistance\`, src/model/not-road.ts): the mean squared distance to the \`neighbours\` nearest`
+              : `each one pooled (\`poolActivations\`, src/model/damage-forward.ts), scored with \`notRoadScore\` (src/model/not-road.ts) against its block of \`${nr.statsUrl}\` and divided by its \`scale\`; the sum`
+          } above \`notRoad.threshold\`: "This doesn't look like a road surface".`
         : '3. (No not-a-road statistics.)',
       '4. Per type: found (probability ≥ `threshold`), not sure (in `notSure`), or not found; `src/model/damage-verdict.ts` does this.',
       `5. The heatmap of each found type: Grad-CAM of its **logit** (\`classLogit(output)\`) at \`${m.cam.layer}\`; the gradient of a saturated sigmoid probability is zero.`,
@@ -107,6 +101,37 @@ function outputsSection(m: RoadDamageManifest): string[] {
   );
   out.push('');
   return out;
+}
+
+/** How the not-a-road score is computed, in the card's words, by its method. */
+function notRoadScoreText(nr: NotRoad, pooling: string): string {
+  if (nr.method === 'nearest-neighbours') {
+    const values = nr.layers.reduce((n, l) => n + l.dimensions, 0);
+    return (
+      `The photo's pooled features (${pooling}) at ` +
+      nr.layers.map((l) => `\`${l.layer}\``).join(', ') +
+      ` (${values} values), scaled to unit length, against those of each of the ${nr.fittedOn} ` +
+      `training road photos (\`${nr.statsUrl}\`, one byte a value, ` +
+      `${((nr.fittedOn * values) / 1024).toFixed(0)} KB): the score is the mean squared distance ` +
+      `to the **${nr.neighbours} nearest**. Road photos are of several kinds (close-ups, views ` +
+      `from a motorbike, web photos); the nearest of them describe a photo's neighbourhood where ` +
+      `one Gaussian of them all (models 2.0-2.1) also covers the space between the kinds`
+    );
+  }
+  return (
+    `${nr.layers.length > 1 ? `At each of ${nr.layers.length} layers` : 'At one layer'}, the squared ` +
+    `Mahalanobis distance of the photo's pooled features (${pooling}) ` +
+    `from those of the ${nr.fittedOn} training photos, along their leading principal ` +
+    `directions plus the rest at its mean variance, divided by its median on the validation ` +
+    `road photos${nr.layers.length > 1 ? '; the score is the sum' : ', is the score'} (\`${nr.statsUrl}\`, ` +
+    `${(nr.layers.reduce((n, l) => n + 4 * (l.dimensions * (l.components + 1) + l.components), 0) / 1024).toFixed(0)} KB): ` +
+    nr.layers
+      .map(
+        (l) =>
+          `\`${l.layer}\` (${l.dimensions} values, ${l.components} directions, median ${l.scale.toFixed(1)})`,
+      )
+      .join(', ')
+  );
 }
 
 function typeFigureRows(report: EvalReport | undefined): (string | number)[][] {
@@ -253,12 +278,12 @@ function metricsSection(m: RoadDamageManifest, places?: HeldOutPlaces): string[]
     const halves = metrics.notRoad.halves;
     if (m.notRoad?.network && halves) {
       out.push(
-        `Not an untouched check. The network, layer and pooling were chosen by comparing them ` +
+        `Not an untouched check. The ${m.notRoad.method === 'nearest-neighbours' ? 'method (the nearest road photos, or one Gaussian of them all), the number of neighbours, the ' : ''}network, layer and pooling were chosen by comparing them ` +
           `(the model's own layers and the ImageNet network's, channel means alone or with ` +
           `standard deviations) on the even-numbered half of this folder's photos (file order); ` +
           `the odd-numbered half was looked at only for the choice. Even half: ` +
           `${pct(halves.even)} turned away; **odd half: ${pct(halves.odd)}**, the fairer figure. ` +
-          `The number of directions and the threshold come from road photos alone. The ` +
+          `The ${m.notRoad.method === 'nearest-neighbours' ? 'bank' : 'number of directions'} and the threshold come from road photos alone. The ` +
           `comparison: \`npm run train -- not-road-candidates --model DIR\`.`,
         '',
       );

@@ -10,8 +10,12 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Calibration, DamageOutput, NotRoad } from '../../src/model/damage-manifest';
 import { DAMAGE_TYPES, type DamageTypeName } from '../../src/model/damage-types';
-import type { NotRoadStats } from '../../src/model/not-road';
-import type { NotRoadPooling } from '../../src/model/damage-forward';
+import {
+  neighbourBankOf,
+  serializeNotRoadStats,
+  type NotRoadStats,
+} from '../../src/model/not-road';
+import { nearestNeighboursDistance, type NotRoadPooling } from '../../src/model/damage-forward';
 import {
   expectedCalibrationError,
   thresholdAtSpecificity,
@@ -206,7 +210,7 @@ export function fitNotRoad(args: {
   pooling: NotRoadPooling;
   /** The network the layers belong to (absent: the model's own). */
   network?: NotRoad['network'];
-}): { stats: NotRoadStats[]; spec: NotRoad; validationScores: number[] } {
+}): NotRoadFit & { stats: NotRoadStats[] } {
   const validationScores = new Array<number>(args.validationCount).fill(0);
   const fitted = args.train.map(({ layer, features, channels }, i) => {
     const candidates = args.components
@@ -242,22 +246,111 @@ export function fitNotRoad(args: {
       },
     };
   });
-  const threshold = thresholdForRejection(validationScores, args.maxRoadRejection);
+  const stats = fitted.map((f) => f.stats);
   return {
-    stats: fitted.map((f) => f.stats),
+    stats,
+    file: serializeNotRoadStats(stats),
     validationScores,
     spec: {
       method: 'mahalanobis',
-      statsUrl: args.statsUrl,
-      threshold,
-      thresholdRule: {
-        maxRoadRejection: args.maxRoadRejection,
-        validationRoadPhotos: args.validationCount,
-        validationRoadRejected: validationScores.filter((s) => s > threshold).length,
-      },
-      fittedOn: args.trainCount,
-      ...(args.network ? { network: args.network } : {}),
+      ...thresholdAndSource(validationScores, args),
       layers: fitted.map((f) => f.layer),
+    },
+  };
+}
+
+/**
+ * What both forms of the check share: the threshold that turns away at most `maxRoadRejection`
+ * of the validation road photos (and how many it does), the file, the photos fitted on and the
+ * network read.
+ */
+function thresholdAndSource(
+  validationScores: readonly number[],
+  args: {
+    maxRoadRejection: number;
+    validationCount: number;
+    statsUrl: string;
+    trainCount: number;
+    network?: NotRoad['network'];
+  },
+) {
+  const threshold = thresholdForRejection(validationScores, args.maxRoadRejection);
+  return {
+    statsUrl: args.statsUrl,
+    threshold,
+    thresholdRule: {
+      maxRoadRejection: args.maxRoadRejection,
+      validationRoadPhotos: args.validationCount,
+      validationRoadRejected: validationScores.filter((s) => s > threshold).length,
+    },
+    fittedOn: args.trainCount,
+    ...(args.network ? { network: args.network } : {}),
+  };
+}
+
+/** A fitted not-a-road check: the manifest's entry, the file it names, the validation scores. */
+export interface NotRoadFit {
+  spec: NotRoad;
+  /** The bytes of the file `spec.statsUrl` names. */
+  file: Uint8Array;
+  validationScores: number[];
+}
+
+/**
+ * The nearest-neighbour check (src/model/not-road.ts): the training road photos' features, each
+ * at unit length, are the bank; a validation road photo's score is its mean squared distance to
+ * its `neighbours` nearest there; the threshold turns away at most `maxRoadRejection` of them.
+ * The layers' features are concatenated, in order. Nothing here sees a photo that is not a road.
+ */
+export function fitNotRoadNeighbours(args: {
+  train: readonly { layer: string; features: Float32Array; channels: number }[];
+  trainCount: number;
+  validation: readonly { features: Float32Array }[];
+  validationCount: number;
+  neighbours: number;
+  maxRoadRejection: number;
+  statsUrl: string;
+  pooling: NotRoadPooling;
+  network?: NotRoad['network'];
+}): NotRoadFit {
+  const joined = (parts: readonly Float32Array[], count: number) => {
+    const dims = parts.map((p) => p.length / Math.max(1, count));
+    const width = dims.reduce((a, b) => a + b, 0);
+    const out = new Float32Array(count * width);
+    for (let i = 0; i < count; i++) {
+      let at = i * width;
+      parts.forEach((p, k) => {
+        out.set(p.subarray(i * dims[k], (i + 1) * dims[k]), at);
+        at += dims[k];
+      });
+    }
+    return { features: out, width };
+  };
+  const train = joined(
+    args.train.map((t) => t.features),
+    args.trainCount,
+  );
+  const validation = joined(
+    args.validation.map((v) => v.features),
+    args.validationCount,
+  );
+  const bank = neighbourBankOf(train.features, args.trainCount, train.width);
+  const distance = nearestNeighboursDistance(bank, args.neighbours);
+  const validationScores = Array.from({ length: args.validationCount }, (_, i) =>
+    distance([validation.features.subarray(i * train.width, (i + 1) * train.width)]),
+  );
+  return {
+    file: bank.codes,
+    validationScores,
+    spec: {
+      method: 'nearest-neighbours',
+      ...thresholdAndSource(validationScores, args),
+      neighbours: args.neighbours,
+      layers: args.train.map((t) => ({
+        layer: t.layer,
+        pooling: args.pooling,
+        dimensions: t.channels,
+      })),
     },
   };
 }

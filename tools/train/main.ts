@@ -35,6 +35,8 @@ import {
   DEFAULT_FROZEN_BLOCKS,
   DEFAULT_INPUT_SIZES,
   DEFAULT_TARGET_SPECIFICITY,
+  DEFAULT_NOT_ROAD_NEIGHBOURS,
+  defaultNotRoadPooling,
   NOT_ROAD_DEFAULTS,
   POTHOLE_ARCHITECTURES,
   type NotRoadSetup,
@@ -81,6 +83,10 @@ const USAGE = `Usage:
                             validation photos without it below (default ${DEFAULT_TARGET_SPECIFICITY})
       --sure-confidence X   below this calibrated chance of being right a verdict is "not
                             sure" (default 0.8)
+      --not-road-method nearest-neighbours|mahalanobis  how the not-a-road score compares a
+                            photo's features with the training road photos': the mean distance
+                            to its nearest ones (default), or one Gaussian of them all
+      --not-road-neighbours N  nearest road photos averaged over (default ${DEFAULT_NOT_ROAD_NEIGHBOURS})
       --not-road-network imagenet|model  whose features the not-a-road score reads (default
                             imagenet: the MobileNet before fine-tuning, shipped beside the model;
                             model: the model's own layers, in the same pass)
@@ -88,8 +94,9 @@ const USAGE = `Usage:
                             ${NOT_ROAD_DEFAULTS.imagenet.layers.join(',')}; model:
                             ${NOT_ROAD_DEFAULTS.model.layers.join(',')})
       --not-road-pooling mean|mean-std  per channel: the spatial mean, or the mean and standard
-                            deviation (default imagenet: ${NOT_ROAD_DEFAULTS.imagenet.pooling}; model: ${NOT_ROAD_DEFAULTS.model.pooling})
-      --not-road-components LIST  numbers of principal directions of the not-a-road statistics
+                            deviation (default nearest-neighbours: mean; mahalanobis, imagenet:
+                            ${NOT_ROAD_DEFAULTS.imagenet.pooling}; model: ${NOT_ROAD_DEFAULTS.model.pooling})
+      --not-road-components LIST  (mahalanobis) numbers of principal directions of the statistics
                             to choose from by the validation road photos' likelihood
                             (default 8,16,32,64,128)
       --max-road-rejection X   share of validation road photos the not-a-road threshold may
@@ -108,11 +115,13 @@ const USAGE = `Usage:
                             ${DEFAULT_PASTE.rate}, not kept: docs/APP.md)
       --epochs N (default ${DEFAULT_DAMAGE_EPOCHS}), --negative-crops R, --box-loss W, --patience N,
       --batch-size N, --lr X, --seed N, --frame-block N, --mobilenet DIR, --id, --version: as above
-  npm run train -- not-road --model DIR [--data DIR ...] [--not-road-network imagenet|model]
-      [--not-road-layers LIST] [--not-road-pooling P] [--not-road-components LIST]
-      [--max-road-rejection X] [--mobilenet DIR]
-      Fits a trained road-damage model's not-a-road statistics again (what road-damage does after
-      training) from the photos of its split.json; then measure it with npm run eval -- --update-model.
+  npm run train -- not-road --model DIR [--data DIR ...] [--not-road-method M]
+      [--not-road-neighbours N] [--not-road-network imagenet|model] [--not-road-layers LIST]
+      [--not-road-pooling P] [--not-road-components LIST] [--max-road-rejection X] [--mobilenet DIR]
+      [--version V]
+      Fits a trained road-damage model's not-a-road check again (what road-damage does after
+      training) from the photos of its split.json; --version names the model it makes (a changed
+      check is a new release; default: unchanged). Then measure it with npm run eval -- --update-model.
   npm run train -- not-road-candidates --model DIR [--not-road DIR] [--data DIR ...] [--mobilenet DIR]
       How the not-a-road method was chosen: each candidate (the model's own layers or the ImageNet
       network's, pooled by mean or mean and standard deviation, at the model's input size and at
@@ -134,6 +143,8 @@ function commandLine(argv: readonly string[]): string {
 
 /** The not-a-road options of `train road-damage` and `train not-road`. */
 function notRoadSetupOf(o: {
+  'not-road-method'?: string;
+  'not-road-neighbours'?: string;
   'not-road-network'?: string;
   'not-road-layers'?: string;
   'not-road-pooling'?: string;
@@ -144,17 +155,31 @@ function notRoadSetupOf(o: {
   if (network !== 'imagenet' && network !== 'model') {
     throw usageError(`--not-road-network must be imagenet or model, not "${network}".`, USAGE);
   }
+  const method = o['not-road-method'] ?? 'nearest-neighbours';
+  if (method !== 'nearest-neighbours' && method !== 'mahalanobis') {
+    throw usageError(
+      `--not-road-method must be nearest-neighbours or mahalanobis, not "${method}".`,
+      USAGE,
+    );
+  }
   const defaults = NOT_ROAD_DEFAULTS[network];
   const layers = (o['not-road-layers'] ?? defaults.layers.join(','))
     .split(',')
     .map((l) => l.trim())
     .filter(Boolean);
   if (layers.length === 0) throw usageError('--not-road-layers needs at least one layer.', USAGE);
-  const pooling = o['not-road-pooling'] ?? defaults.pooling;
+  const pooling = o['not-road-pooling'] ?? defaultNotRoadPooling(method, network);
   if (pooling !== 'mean' && pooling !== 'mean-std') {
     throw usageError(`--not-road-pooling must be mean or mean-std, not "${pooling}".`, USAGE);
   }
   return {
+    method,
+    neighbours: parseNumber(
+      'not-road-neighbours',
+      o['not-road-neighbours'],
+      DEFAULT_NOT_ROAD_NEIGHBOURS,
+      USAGE,
+    ),
     network,
     layers,
     pooling,
@@ -281,6 +306,8 @@ async function main(): Promise<void> {
         'target-specificity': { type: 'string' },
         'sure-confidence': { type: 'string' },
         'not-road-components': { type: 'string' },
+        'not-road-method': { type: 'string' },
+        'not-road-neighbours': { type: 'string' },
         'not-road-layers': { type: 'string' },
         'not-road-network': { type: 'string' },
         'not-road-pooling': { type: 'string' },
@@ -436,7 +463,7 @@ async function main(): Promise<void> {
       evaluate: !o['no-eval'],
       maxBatchesPerEpoch: maxBatches,
       id: o.id ?? 'roadcam-road-damage',
-      version: o.version ?? '2.1.0',
+      version: o.version ?? '2.2.0',
       command: commandLine(argv),
       progress: true,
     };
@@ -455,6 +482,7 @@ async function main(): Promise<void> {
     const notRoad = notRoadSetupOf(o);
     const args = {
       model: o.model,
+      version: o.version,
       data: o.data?.length
         ? o.data
         : DEFAULT_DAMAGE_DATA.map((d) => relativeToHere(path.join(sharedDir(), 'data', d))),

@@ -11,12 +11,12 @@ import { ToolError } from '../lib/tool-error';
 import { tf } from '../lib/tf-node';
 import { decodePhoto, mapLimit } from '../data/decode';
 import { listPictures } from '../data/pictures';
-import { scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
+import { notRoadScorerOf, scoreNotRoad, type NotRoadScorer } from '../../src/model/damage-forward';
 import { readModelSplit } from './damage-data';
 import type { DamageExamples } from './damage-examples';
 import { loadLayersModelFromDir } from './model-files';
 import { fitNotRoadAt, notRoadSourceFor } from './not-road-network';
-import { NOT_ROAD_DEFAULTS, type NotRoadSetup } from './options';
+import { DEFAULT_NOT_ROAD_NEIGHBOURS, NOT_ROAD_DEFAULTS, type NotRoadSetup } from './options';
 
 export interface CandidatesArgs {
   model: string;
@@ -29,23 +29,71 @@ export interface CandidatesArgs {
 }
 
 interface Candidate {
-  setup: Pick<NotRoadSetup, 'network' | 'layers' | 'pooling'>;
+  setup: Pick<NotRoadSetup, 'method' | 'network' | 'layers' | 'pooling'> & { neighbours?: number };
   /** The ImageNet network's input size; 'model': the model's own (no resize before it). */
   networkInput?: number | 'model';
 }
 
+const MAHALANOBIS = 'mahalanobis' as const;
+const NEIGHBOURS = 'nearest-neighbours' as const;
+
+/** The ImageNet network's conv_pw_13 by its `neighbours` nearest road photos. */
+function nearest(
+  neighbours: number,
+  pooling: NotRoadSetup['pooling'],
+  networkInput: Candidate['networkInput'],
+): Candidate {
+  return {
+    setup: {
+      method: NEIGHBOURS,
+      neighbours,
+      network: 'imagenet',
+      layers: ['conv_pw_13_relu'],
+      pooling,
+    },
+    networkInput,
+  };
+}
+
 const CANDIDATES: Candidate[] = [
-  { setup: { network: 'model', ...NOT_ROAD_DEFAULTS.model } },
-  { setup: { network: 'model', layers: NOT_ROAD_DEFAULTS.model.layers, pooling: 'mean-std' } },
-  { setup: { network: 'imagenet', layers: ['conv_pw_13_relu'], pooling: 'mean' } },
-  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 'model' },
-  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 224 },
-  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 160 },
-  { setup: { network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet }, networkInput: 128 },
+  { setup: { method: MAHALANOBIS, network: 'model', ...NOT_ROAD_DEFAULTS.model } },
+  {
+    setup: {
+      method: MAHALANOBIS,
+      network: 'model',
+      layers: NOT_ROAD_DEFAULTS.model.layers,
+      pooling: 'mean-std',
+    },
+  },
+  {
+    setup: {
+      method: MAHALANOBIS,
+      network: 'imagenet',
+      layers: ['conv_pw_13_relu'],
+      pooling: 'mean',
+    },
+  },
+  {
+    setup: { method: MAHALANOBIS, network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet },
+    networkInput: 'model',
+  },
+  {
+    setup: { method: MAHALANOBIS, network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet },
+    networkInput: 224,
+  },
+  {
+    setup: { method: MAHALANOBIS, network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet },
+    networkInput: 160,
+  },
+  {
+    setup: { method: MAHALANOBIS, network: 'imagenet', ...NOT_ROAD_DEFAULTS.imagenet },
+    networkInput: 128,
+  },
   // Texture statistics of an early layer beside the last layer's (what a surface is made of,
   // beside what the photo shows), and a shorter network (pw_12 and pw_13 left out).
   {
     setup: {
+      method: MAHALANOBIS,
       network: 'imagenet',
       layers: ['conv_pw_5_relu', 'conv_pw_13_relu'],
       pooling: 'mean-std',
@@ -54,6 +102,7 @@ const CANDIDATES: Candidate[] = [
   },
   {
     setup: {
+      method: MAHALANOBIS,
       network: 'imagenet',
       layers: ['conv_pw_11_relu', 'conv_pw_13_relu'],
       pooling: 'mean-std',
@@ -61,9 +110,20 @@ const CANDIDATES: Candidate[] = [
     networkInput: 224,
   },
   {
-    setup: { network: 'imagenet', layers: ['conv_pw_11_relu'], pooling: 'mean-std' },
+    setup: {
+      method: MAHALANOBIS,
+      network: 'imagenet',
+      layers: ['conv_pw_11_relu'],
+      pooling: 'mean-std',
+    },
     networkInput: 224,
   },
+  // The nearest road photos instead of one Gaussian of them all (2026-12-03): how many, and
+  // which features.
+  ...[1, 3, 5, 10, 20].map((k) => nearest(k, 'mean', 224)),
+  nearest(5, 'mean-std', 224),
+  nearest(5, 'mean', 'model'),
+  { setup: { method: NEIGHBOURS, neighbours: 5, network: 'model', ...NOT_ROAD_DEFAULTS.model } },
 ];
 
 export async function compareNotRoadCandidates(
@@ -103,9 +163,10 @@ export async function compareNotRoadCandidates(
       `${files.length} photos in ${args.notRoadCheck} (even half: chosen on; odd half: check); ` +
       `${test.count} held-out road photos`,
   );
-  log('candidate | directions | even half | odd half | held-out road photos turned away');
+  log('candidate | method | even half | odd half | held-out road photos turned away');
   for (const c of CANDIDATES) {
     const setup: NotRoadSetup = {
+      neighbours: DEFAULT_NOT_ROAD_NEIGHBOURS,
       ...c.setup,
       components: args.components,
       maxRoadRejection: args.maxRoadRejection,
@@ -114,14 +175,12 @@ export async function compareNotRoadCandidates(
     const source = await notRoadSourceFor(setup, model, side, args.mobilenetDir, networkInput);
     try {
       const fit = await fitNotRoadAt(source, setup, train, validation, 'unused');
+      const file = fit.file.buffer.slice(
+        fit.file.byteOffset,
+        fit.file.byteOffset + fit.file.byteLength,
+      ) as ArrayBuffer;
       const scorer: NotRoadScorer = {
-        layers: fit.spec.layers.map((l, i) => ({
-          layer: l.layer,
-          stats: fit.stats[i],
-          scale: l.scale,
-          pooling: l.pooling,
-        })),
-        threshold: fit.spec.threshold,
+        ...notRoadScorerOf(file, fit.spec, source.network ? source.adapter : undefined),
         // Even the model's own layers are read in a pass of their own here: the same features.
         network: { adapter: source.adapter, inputSize: source.inputSize },
       };
@@ -144,11 +203,16 @@ export async function compareNotRoadCandidates(
         `${((100 * flags.filter(Boolean).length) / Math.max(1, flags.length)).toFixed(1)}%`;
       const far = await rejected(folder);
       const road = await rejected(test);
+      const spec = fit.spec;
       const name =
         `${setup.network === 'imagenet' ? `ImageNet network at ${source.inputSize} px` : "model's own layers"}, ` +
         `${setup.layers.join('+')}, ${setup.pooling}`;
+      const how =
+        spec.method === 'nearest-neighbours'
+          ? `${spec.neighbours} nearest`
+          : `Mahalanobis, ${spec.layers.map((l) => l.components).join('+')} directions`;
       log(
-        `${name} | ${fit.spec.layers.map((l) => l.components).join('+')} | ` +
+        `${name} | ${how} | ` +
           `${share(far.filter((_, i) => i % 2 === 0))} | ${share(far.filter((_, i) => i % 2 === 1))} | ` +
           share(road),
       );

@@ -21,8 +21,9 @@ import { notRoadFeatures, type NotRoadPooling } from '../../src/model/damage-for
 import { tf } from '../lib/tf-node';
 import { mobilenetNetwork } from './architectures';
 import type { DamageExamples } from './damage-examples';
-import { fitNotRoad } from './finish-damage-model';
-import type { NotRoadSetup } from './options';
+import type { NotRoad } from '../../src/model/damage-manifest';
+import { fitNotRoad, fitNotRoadNeighbours, type NotRoadFit } from './finish-damage-model';
+import type { NotRoadNetworkName, NotRoadSetup } from './options';
 import { saveLayersModelToDir } from './model-files';
 
 /** The model folder's subfolder holding the ImageNet network. */
@@ -128,38 +129,59 @@ export async function notRoadSourceFor(
   return { adapter, inputSize: networkInput, network, dispose: () => adapter.dispose() };
 }
 
-/** The statistics and threshold of `setup` at `source`, from training and validation photos. */
+/** The not-a-road check of `setup` at `source`, from training and validation road photos. */
 export async function fitNotRoadAt(
   source: NotRoadSource,
   setup: NotRoadSetup,
   train: Pick<DamageExamples, 'count' | 'inputs'>,
   validation: Pick<DamageExamples, 'count' | 'inputs'>,
   statsUrl: string,
-): Promise<ReturnType<typeof fitNotRoad>> {
+): Promise<NotRoadFit> {
   const features = (d: Pick<DamageExamples, 'count' | 'inputs'>) =>
     notRoadFeaturesOf(source.adapter, source.inputSize, setup.layers, setup.pooling, d);
-  return fitNotRoad({
+  const network = source.network
+    ? {
+        network: {
+          modelUrl: `${NOT_ROAD_NETWORK_DIR}/model.json`,
+          inputSize: source.inputSize,
+          description:
+            'MobileNet v1 0.25 as ImageNet trained it (before fine-tuning), batch norm folded, ' +
+            `up to ${setup.layers.join(', ')}; the model input resized to ` +
+            `${source.inputSize}x${source.inputSize}`,
+        },
+      }
+    : {};
+  const common = {
     train: await features(train),
     trainCount: train.count,
     validation: await features(validation),
     validationCount: validation.count,
-    components: setup.components,
     maxRoadRejection: setup.maxRoadRejection,
     statsUrl,
     pooling: setup.pooling,
-    ...(source.network
-      ? {
-          network: {
-            modelUrl: `${NOT_ROAD_NETWORK_DIR}/model.json`,
-            inputSize: source.inputSize,
-            description:
-              'MobileNet v1 0.25 as ImageNet trained it (before fine-tuning), batch norm folded, ' +
-              `up to ${setup.layers.join(', ')}; the model input resized to ` +
-              `${source.inputSize}x${source.inputSize}`,
-          },
-        }
-      : {}),
-  });
+    ...network,
+  };
+  return setup.method === 'nearest-neighbours'
+    ? fitNotRoadNeighbours({ ...common, neighbours: setup.neighbours })
+    : fitNotRoad({ ...common, components: setup.components });
+}
+
+/** One line on a fitted check, for the training log. */
+export function notRoadFitLine(spec: NotRoad, network: NotRoadNetworkName): string {
+  const where = network === 'imagenet' ? 'the ImageNet network' : "the model's";
+  const layers =
+    spec.method === 'nearest-neighbours'
+      ? `${spec.neighbours} nearest of ${spec.fittedOn} training road photos, ${where} ` +
+        spec.layers.map((l) => `${l.layer} (${l.pooling}, ${l.dimensions} values)`).join(', ')
+      : `Mahalanobis on ${where} ` +
+        spec.layers
+          .map((l) => `${l.layer} (${l.pooling}, ${l.components} of ${l.dimensions} directions)`)
+          .join(', ');
+  return (
+    `not a road: ${layers}; threshold ${spec.threshold.toPrecision(4)} (turns away ` +
+    `${spec.thresholdRule.validationRoadRejected} of ${spec.thresholdRule.validationRoadPhotos} ` +
+    `validation road photos)`
+  );
 }
 
 /**
@@ -177,7 +199,7 @@ export async function fitNotRoadFor(
   outDir: string,
   statsUrl: string,
   log: (line: string) => void,
-): Promise<ReturnType<typeof fitNotRoad>> {
+): Promise<NotRoadFit> {
   const source = await notRoadSourceFor(setup, model, inputSize, mobilenetDir);
   try {
     if (source.network) {
@@ -186,13 +208,7 @@ export async function fitNotRoadFor(
       await saveLayersModelToDir(source.network, dir);
     }
     const notRoad = await fitNotRoadAt(source, setup, train, validation, statsUrl);
-    log(
-      `not a road: Mahalanobis on the ${setup.network === 'imagenet' ? 'ImageNet network' : "model's"} ` +
-        `${setup.pooling} features at ${notRoad.spec.layers
-          .map((l) => `${l.layer} (${l.components} of ${l.dimensions} directions)`)
-          .join(', ')}; threshold ${notRoad.spec.threshold.toFixed(2)} (turns away ` +
-        `${notRoad.spec.thresholdRule.validationRoadRejected} of ${validation.count} validation road photos)`,
-    );
+    log(notRoadFitLine(notRoad.spec, setup.network));
     return notRoad;
   } finally {
     source.dispose();

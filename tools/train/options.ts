@@ -54,11 +54,32 @@ export const NOT_ROAD_DEFAULTS: Record<
   },
 };
 
+/**
+ * How a photo's features are compared with the training road photos': their nearest ones (the
+ * default: road photos are of several kinds, see src/model/not-road.ts) or one Gaussian of
+ * them all (Mahalanobis; models 2.0-2.1).
+ */
+export type NotRoadMethod = 'nearest-neighbours' | 'mahalanobis';
+
+/** Nearest road photos a score averages over: chosen with `train not-road-candidates`. */
+export const DEFAULT_NOT_ROAD_NEIGHBOURS = 5;
+
+/** The pooling a method reads unless the command says otherwise (per network for Mahalanobis). */
+export function defaultNotRoadPooling(
+  method: NotRoadMethod,
+  network: NotRoadNetworkName,
+): NotRoadPooling {
+  return method === 'nearest-neighbours' ? 'mean' : NOT_ROAD_DEFAULTS[network].pooling;
+}
+
 export interface NotRoadSetup {
+  method: NotRoadMethod;
+  /** Nearest road photos averaged over (nearest-neighbours). */
+  neighbours: number;
   network: NotRoadNetworkName;
   layers: string[];
   pooling: NotRoadPooling;
-  /** Principal directions to choose from (by the validation road photos' likelihood). */
+  /** Principal directions to choose from (by the validation road photos' likelihood; Mahalanobis). */
   components: number[];
   maxRoadRejection: number;
 }

@@ -7,7 +7,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { modelManifestSchema } from '../../src/model/manifest';
-import { serializeNotRoadStats } from '../../src/model/not-road';
 import { writeManifest } from '../lib/model-dir';
 import { readModelSplit } from './damage-data';
 import { fitNotRoadFor, NOT_ROAD_NETWORK_DIR } from './not-road-network';
@@ -17,6 +16,8 @@ import { NOT_ROAD_STATS_FILE } from './road-damage';
 
 export interface RefitNotRoadArgs {
   model: string;
+  /** The manifest's version after the refit (a changed check is a new release); default: kept. */
+  version?: string;
   data: string[];
   notRoad: NotRoadSetup;
   /** The pretrained MobileNet (for the ImageNet network). */
@@ -48,8 +49,15 @@ export async function refitNotRoad(
     // An ImageNet network of an earlier fit would stay behind, named by nothing.
     rmSync(path.join(args.model, NOT_ROAD_NETWORK_DIR), { recursive: true, force: true });
   }
-  writeFileSync(path.join(args.model, NOT_ROAD_STATS_FILE), serializeNotRoadStats(notRoad.stats));
-  writeManifest(args.model, modelManifestSchema.parse({ ...manifest, notRoad: notRoad.spec }));
+  writeFileSync(path.join(args.model, NOT_ROAD_STATS_FILE), notRoad.file);
+  writeManifest(
+    args.model,
+    modelManifestSchema.parse({
+      ...manifest,
+      ...(args.version ? { version: args.version } : {}),
+      notRoad: notRoad.spec,
+    }),
+  );
   log(
     `wrote ${path.join(args.model, NOT_ROAD_STATS_FILE)} and the manifest's notRoad; measure the ` +
       `held-out figures again with: npm run eval -- --model ${args.model} --update-model ...`,

@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DamageTypeName } from '../../src/model/damage-types';
 import { modelManifestSchema, NORMALIZE_MINUS_ONE_TO_ONE } from '../../src/model/manifest';
-import { serializeNotRoadStats } from '../../src/model/not-road';
 import type { ChoiceRow, RoadDamageTraining } from '../../src/model/road-damage-records';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
 import { DEFAULT_PASTE } from '../data/paste-boxes';
@@ -278,7 +277,7 @@ export async function trainRoadDamage(
   const macs = multiplyAdds(built.model);
   const parameters = built.model.countParams();
   built.model.dispose();
-  writeFileSync(path.join(args.out, NOT_ROAD_STATS_FILE), serializeNotRoadStats(notRoad.stats));
+  writeFileSync(path.join(args.out, NOT_ROAD_STATS_FILE), notRoad.file);
   writeFileSync(path.join(args.out, SPLIT_FILE), JSON.stringify(plan, null, 1));
   const training: RoadDamageTraining = {
     ...trainingRun({
