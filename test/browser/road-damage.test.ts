@@ -177,8 +177,8 @@ beforeAll(async () => {
   if (index < 0) {
     throw new Error(
       `The model in ${MODEL_DIR} turns away neither the cat nor the basketball (scores ` +
-        `${scored.scores.map((s) => s.toFixed(0)).join(', ')}, threshold ` +
-        `${scored.threshold.toFixed(0)}): there is no photo to show "not a road" with.`,
+        `${scored.scores.map((s) => s.toPrecision(3)).join(', ')}, threshold ` +
+        `${scored.threshold.toPrecision(3)}): there is no photo to show "not a road" with.`,
     );
   }
   turnedAway = [CAT, BASKETBALL][index];
