@@ -72,27 +72,36 @@ function concatenated(parts: readonly Float32Array[]): Float32Array {
 }
 
 /**
- * The scorer from the stats file's bytes and the manifest's notRoad entry (with the loaded
- * network when the entry names one).
+ * How the stats file scores a photo (parsed here; throws NotRoadStatsError when the file does
+ * not match the manifest's notRoad entry).
  */
-export function notRoadScorerOf(
-  buffer: ArrayBuffer,
+export function notRoadDistanceOf(buffer: ArrayBuffer, spec: NotRoad): NotRoadScorer['distance'] {
+  if (spec.method === 'nearest-neighbours') {
+    const dimensions = spec.layers.reduce((n, l) => n + l.dimensions, 0);
+    const bank = parseNeighbourBank(buffer, { fittedOn: spec.fittedOn, dimensions });
+    return nearestNeighboursDistance(bank, spec.neighbours);
+  }
+  const stats = parseNotRoadLayers(buffer, spec.layers);
+  return mahalanobisDistance(spec.layers.map((l, i) => ({ stats: stats[i], scale: l.scale })));
+}
+
+/**
+ * Scores a photo of zeros once: the nearest-neighbour loop runs over half a million values,
+ * and its first run, before the JIT has compiled it, took 9 ms against under 1 ms after (Node).
+ * Done while wasm starts, a cold start's first photo does not pay for it.
+ */
+export function warmNotRoadDistance(distance: NotRoadScorer['distance'], spec: NotRoad): void {
+  distance(spec.layers.map((l) => new Float32Array(l.dimensions)));
+}
+
+/** The scorer of `distance` and the manifest's notRoad entry (with its loaded network). */
+export function notRoadScorerFrom(
+  distance: NotRoadScorer['distance'],
   spec: NotRoad,
   network?: ModelAdapter,
 ): NotRoadScorer {
   if (spec.network && !network) {
     throw new Error(`the not-a-road score needs its network (${spec.network.modelUrl})`);
-  }
-  let distance: NotRoadScorer['distance'];
-  if (spec.method === 'nearest-neighbours') {
-    const dimensions = spec.layers.reduce((n, l) => n + l.dimensions, 0);
-    const bank = parseNeighbourBank(buffer, { fittedOn: spec.fittedOn, dimensions });
-    distance = nearestNeighboursDistance(bank, spec.neighbours);
-  } else {
-    const stats = parseNotRoadLayers(buffer, spec.layers);
-    distance = mahalanobisDistance(
-      spec.layers.map((l, i) => ({ stats: stats[i], scale: l.scale })),
-    );
   }
   return {
     layers: spec.layers.map((l) => ({ layer: l.layer, pooling: l.pooling })),
@@ -102,6 +111,18 @@ export function notRoadScorerOf(
       ? { network: { adapter: network, inputSize: spec.network.inputSize } }
       : {}),
   };
+}
+
+/**
+ * The scorer from the stats file's bytes and the manifest's notRoad entry (with the loaded
+ * network when the entry names one).
+ */
+export function notRoadScorerOf(
+  buffer: ArrayBuffer,
+  spec: NotRoad,
+  network?: ModelAdapter,
+): NotRoadScorer {
+  return notRoadScorerFrom(notRoadDistanceOf(buffer, spec), spec, network);
 }
 
 /**

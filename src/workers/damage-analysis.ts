@@ -10,8 +10,10 @@ import {
   activationsAtLayers,
   disposeNotRoadScorer,
   forwardLayers,
-  notRoadScorerOf,
+  notRoadDistanceOf,
+  notRoadScorerFrom,
   readDamageForward,
+  warmNotRoadDistance,
   type LayersSplit,
   type NotRoadScorer,
 } from '../model/damage-forward';
@@ -61,6 +63,15 @@ export async function fetchNotRoadScorer(
       `${url}: ${String(e)}`,
     );
   }
+  let distance: NotRoadScorer['distance'];
+  try {
+    distance = notRoadDistanceOf(buffer, spec);
+    // While wasm starts (the network below waits for it), not on the first photo.
+    warmNotRoadDistance(distance, spec);
+  } catch (e) {
+    if (e instanceof NotRoadStatsError) throw new ModelLoadError('model-invalid', e.message);
+    throw e;
+  }
   const network = spec.network
     ? await loadNotRoadNetwork(
         new URL(spec.network.modelUrl, manifestUrl).href,
@@ -68,13 +79,7 @@ export async function fetchNotRoadScorer(
         backendReady,
       )
     : undefined;
-  try {
-    return notRoadScorerOf(buffer, spec, network);
-  } catch (e) {
-    network?.dispose();
-    if (e instanceof NotRoadStatsError) throw new ModelLoadError('model-invalid', e.message);
-    throw e;
-  }
+  return notRoadScorerFrom(distance, spec, network);
 }
 
 /** The network the not-a-road layers belong to, compiled like the model itself. */
