@@ -7,6 +7,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/full-data/**'],
     // npm test runs on a clone with no ../shared: reaching for it fails loudly (tools/lib/paths.ts).
     env: { ROADCAM_NO_SHARED: '1' },
+    // One temporary folder per run, removed at its end (test/helpers/temp-root.ts).
+    globalSetup: ['test/helpers/temp-root.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/full-data/**/*.test.ts'],
-    globalSetup: ['test/full-data/require-shared.ts'],
+    globalSetup: ['test/full-data/require-shared.ts', 'test/helpers/temp-root.ts'],
     environment: 'node',
     testTimeout: 900_000,
     hookTimeout: 900_000,
