@@ -2,7 +2,8 @@
  * The worker's loading of the not-a-road check (fetchNotRoadScorer), over the bundled model's
  * files served by a fetch that reads them from disk, as the service worker's cache would: the
  * statistics and the ImageNet network the manifest names load and score like the tools' loader;
- * a model folder copied without its network fails with an error that says what to do.
+ * a model folder copied without its network fails with an error that says what to do; a model
+ * of the earlier form (Mahalanobis statistics, as a phone may have installed) still loads.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,10 @@ import { DamageAnalyser, fetchNotRoadScorer } from '../../src/workers/damage-ana
 import { readNotRoadStatsFor } from '../../tools/eval/not-road-score';
 import { disposeNotRoadScorer } from '../../src/model/damage-forward';
 import { readImageRgba } from '../../tools/lib/images';
+import { notRoadSchema } from '../../src/model/damage-manifest';
+import { notRoadScore, serializeNotRoadStats } from '../../src/model/not-road';
+import { seededRng } from '../../tools/data/rng';
+import { fitNotRoadStats } from '../../tools/train/not-road-fit';
 import { readManifest } from '../../tools/lib/model-dir';
 import { projectRoot } from '../../tools/lib/paths';
 import { tf, useBackend } from '../../tools/lib/tf-node';
@@ -139,5 +144,42 @@ describe('the field app loads the model and its not-a-road check side by side', 
     expect((error as ModelLoadError).code).toBe('model-missing');
     expect((error as Error).message).toMatch(/model files .* could not be read/);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('a model of the earlier form (Mahalanobis statistics, 2.0-2.1), installed on a phone', () => {
+  it('loads in the worker and scores a photo by its statistics', async () => {
+    // The bundled model with a Mahalanobis check at the same network's layer, its statistics
+    // fitted on made-up features (what matters here is that the worker reads and scores the form).
+    const rng = seededRng(7);
+    const features = Float32Array.from({ length: 64 * 256 }, () => rng());
+    const stats = fitNotRoadStats(features, 64, 256, 8);
+    const bytes = serializeNotRoadStats([stats]);
+    const layer = {
+      layer: 'conv_pw_13_relu',
+      pooling: 'mean' as const,
+      dimensions: 256,
+      components: 8,
+      residualVariance: stats.residualVariance,
+      scale: 2,
+    };
+    const old = notRoadSchema.parse({
+      ...manifest.notRoad,
+      method: 'mahalanobis',
+      statsUrl: 'old-not-road.bin',
+      layers: [layer],
+    });
+    const served = folderFetch();
+    const fetchOld = async (input: string) =>
+      input.endsWith('/old-not-road.bin')
+        ? new Response(bytes.buffer as ArrayBuffer)
+        : served(input);
+    const scorer = await fetchNotRoadScorer({ ...manifest, notRoad: old }, MANIFEST_URL, fetchOld);
+    scorers.push(scorer);
+    const x = imageToModelInput(await readImageRgba(CAT_PHOTO), manifest.input);
+    const pooled = await notRoadFeatures(scorer!, x);
+    x.dispose();
+    expect(pooled[0].length).toBe(256);
+    expect(scorer!.distance(pooled)).toBeCloseTo(notRoadScore(pooled[0], stats) / 2, 6);
   });
 });
