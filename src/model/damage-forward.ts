@@ -61,7 +61,8 @@ export function nearestNeighboursDistance(
   };
 }
 
-function concatenated(parts: readonly Float32Array[]): Float32Array {
+/** The parts one after the other. */
+export function concatenated(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -265,15 +266,24 @@ export async function readDamageForward(
 }
 
 /** Each photo's score, from each layer's pooled features of the batch ([count x dimensions]). */
-function notRoadScoresOf(scorer: NotRoadScorer, pooled: Float32Array[], count: number): number[] {
-  return Array.from({ length: count }, (_, i) =>
-    scorer.distance(
-      pooled.map((p) => {
-        const d = p.length / count;
-        return p.subarray(i * d, (i + 1) * d);
-      }),
-    ),
-  );
+export function notRoadScoresOf(
+  scorer: Pick<NotRoadScorer, 'distance'>,
+  pooled: readonly Float32Array[],
+  count: number,
+): number[] {
+  return Array.from({ length: count }, (_, i) => scorer.distance(photoFeatures(pooled, count, i)));
+}
+
+/** Photo `i`'s part of each layer's pooled features of a batch of `count` ([count x dims]). */
+export function photoFeatures(
+  pooled: readonly Float32Array[],
+  count: number,
+  i: number,
+): Float32Array[] {
+  return pooled.map((p) => {
+    const d = p.length / count;
+    return p.subarray(i * d, (i + 1) * d);
+  });
 }
 
 /** Not-a-road scores of a batch of model inputs. */

@@ -15,7 +15,13 @@ import {
   serializeNotRoadStats,
   type NotRoadStats,
 } from '../../src/model/not-road';
-import { nearestNeighboursDistance, type NotRoadPooling } from '../../src/model/damage-forward';
+import {
+  concatenated,
+  nearestNeighboursDistance,
+  notRoadScoresOf,
+  photoFeatures,
+  type NotRoadPooling,
+} from '../../src/model/damage-forward';
 import {
   expectedCalibrationError,
   thresholdAtSpecificity,
@@ -313,31 +319,18 @@ export function fitNotRoadNeighbours(args: {
   pooling: NotRoadPooling;
   network?: NotRoad['network'];
 }): NotRoadFit {
-  const joined = (parts: readonly Float32Array[], count: number) => {
-    const dims = parts.map((p) => p.length / Math.max(1, count));
-    const width = dims.reduce((a, b) => a + b, 0);
-    const out = new Float32Array(count * width);
-    for (let i = 0; i < count; i++) {
-      let at = i * width;
-      parts.forEach((p, k) => {
-        out.set(p.subarray(i * dims[k], (i + 1) * dims[k]), at);
-        at += dims[k];
-      });
-    }
-    return { features: out, width };
-  };
-  const train = joined(
-    args.train.map((t) => t.features),
-    args.trainCount,
-  );
-  const validation = joined(
+  const trainParts = args.train.map((t) => t.features);
+  const width = args.train.reduce((n, t) => n + t.channels, 0);
+  // The bank's rows: each photo's layers one after the other, as the scorer joins them.
+  const rows = new Float32Array(args.trainCount * width);
+  for (let i = 0; i < args.trainCount; i++) {
+    rows.set(concatenated(photoFeatures(trainParts, args.trainCount, i)), i * width);
+  }
+  const bank = neighbourBankOf(rows, args.trainCount, width);
+  const validationScores = notRoadScoresOf(
+    { distance: nearestNeighboursDistance(bank, args.neighbours) },
     args.validation.map((v) => v.features),
     args.validationCount,
-  );
-  const bank = neighbourBankOf(train.features, args.trainCount, train.width);
-  const distance = nearestNeighboursDistance(bank, args.neighbours);
-  const validationScores = Array.from({ length: args.validationCount }, (_, i) =>
-    distance([validation.features.subarray(i * train.width, (i + 1) * train.width)]),
   );
   return {
     file: bank.codes,
