@@ -19,15 +19,6 @@ export interface WeightFileSource {
   remedy: string;
 }
 
-/** The weight files chosen in a picker (by base name). */
-export function pickedWeightFiles(files: ReadonlyMap<string, ArrayBuffer>): WeightFileSource {
-  return {
-    read: (p) => files.get(baseName(p)) ?? null,
-    absent: { one: 'was not chosen', many: 'were not chosen' },
-    remedy: 'Choose model.json and all its .bin files together.',
-  };
-}
-
 export function missingWeightsError(
   missing: readonly string[],
   total: number,

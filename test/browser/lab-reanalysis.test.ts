@@ -4,13 +4,17 @@
  * kept on the device). It re-analyses the stored surveys in the background: pausable, the pause
  * survives a reload, and a run that was going when the app reloaded goes on by itself, even
  * while the field view is shown. Each survey keeps its verdict; the new one is listed beside
- * it. Then the region audit of four photos with the field model.
+ * it. The bundled road-damage model re-analyses them too, and so does the same model opened in
+ * the lab as its folder ("Open a model folder…", its not-a-road files with it; a copy under
+ * another version, as a model builder's next model would be) and kept: the same verdicts. Then the region audit of four photos with the field model.
  */
-import { readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
+import { projectRoot } from '../../tools/lib/paths';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
 import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
@@ -32,6 +36,23 @@ import {
   SECOND_POTHOLE_VERSION,
 } from '../features/lab/lab-test-models';
 
+const ROAD_DAMAGE_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
+/**
+ * The shipped road-damage folder under another version and name: the lab runs one re-analysis
+ * per model id and version, and the bundled one has run already.
+ */
+const FOLDER_COPY_NAME = 'Road damage, opened as a folder';
+function roadDamageFolderCopy(): string {
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'roadcam-lab-folder-')), 'road-damage');
+  cpSync(ROAD_DAMAGE_DIR, dir, { recursive: true });
+  const manifestFile = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    manifestFile,
+    JSON.stringify({ ...manifest, version: '99.0.0', name: FOLDER_COPY_NAME }),
+  );
+  return dir;
+}
 const PHOTOS = [...goodRoadPhotos().slice(0, 4), ...potholePhotos().slice(0, 4)];
 
 let preview: Preview;
@@ -39,9 +60,13 @@ let browser: LaunchedProfile;
 let page: Page;
 let problems: string[];
 let secondModelDir: string;
+let folderCopy: string;
 let surveysBefore: StoredSurvey[];
+/** The bundled road-damage model's re-analysis, row by row. */
+let roadDamageRows: Awaited<ReturnType<typeof listedResults>> = [];
 
 beforeAll(async () => {
+  folderCopy = roadDamageFolderCopy();
   [preview, browser, secondModelDir] = await Promise.all([
     startTestApp(),
     launchProfile(),
@@ -65,6 +90,23 @@ async function runState(p: Page): Promise<RunState | null> {
     done: Number(await run.first().getAttribute('data-done')),
     total: Number(await run.first().getAttribute('data-total')),
   };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Waits for the lab's notice that keeping the model named `model` started a re-analysis. */
+async function reanalysisStarted(p: Page, model: RegExp): Promise<void> {
+  await pollUntil(
+    'the re-analysis to start',
+    async () =>
+      (await p
+        .getByTestId('lab-notice')
+        .textContent()
+        .catch(() => '')) ?? '',
+    (t) => model.test(t) && /re-analysing the stored surveys/.test(t),
+  );
 }
 
 /** Presses Pause from inside the page the moment the run shows one survey done. */
@@ -164,15 +206,7 @@ describe('re-analysis of stored surveys by a new pothole model (real Chromium)',
     await modelOpened(page, /Second pothole model/);
     await tab(page, 'model');
     await page.getByTestId('keep-model').click();
-    await pollUntil(
-      'the re-analysis to start',
-      async () =>
-        (await page
-          .getByTestId('lab-notice')
-          .textContent()
-          .catch(() => '')) ?? '',
-      (t) => /re-analysing the stored surveys/.test(t),
-    );
+    await reanalysisStarted(page, /Second pothole model/);
     await tab(page, 'reanalyse');
     // Eight surveys re-analyse in well under a second: polled from Node, the run could finish
     // before Pause is pressed. The page presses it itself as soon as one survey is done.
@@ -289,6 +323,33 @@ describe('re-analysis of stored surveys by a new pothole model (real Chromium)',
     }
     // The four pothole photos: the damage is named, not only a label.
     expect(listed.filter((r) => r.types.includes('pothole')).length).toBeGreaterThanOrEqual(2);
+    expect(await storedSurveys(page)).toEqual(surveysBefore);
+    expect(await labError(page)).toBe('');
+  });
+
+  it('the same road-damage model opened as its folder and kept re-analyses them by itself, with the same verdicts', async () => {
+    roadDamageRows = await listedResults(page);
+    await tab(page, 'model');
+    await page.getByTestId('model-folder').setInputFiles(folderCopy);
+    await modelOpened(page, new RegExp(escapeRegExp(FOLDER_COPY_NAME)));
+    await tab(page, 'model');
+    await page.getByTestId('keep-model').click();
+    await reanalysisStarted(page, new RegExp(escapeRegExp(FOLDER_COPY_NAME)));
+    await tab(page, 'reanalyse');
+    const runs = page.getByTestId('reanalysis-run');
+    await pollUntil(
+      'the kept road-damage run to finish',
+      async () => ({ count: await runs.count(), first: await runState(page) }),
+      (r) => r.count === 3 && r.first?.state === 'done' && r.first.done === 8,
+      40_000,
+    );
+    const listed = await listedResults(page);
+    const byId = (rows: typeof listed) =>
+      Object.fromEntries(rows.map((r) => [r.id, { new: r.new, types: r.types }]));
+    expect(byId(listed)).toEqual(byId(roadDamageRows));
+    // Kept on the device: offered for a re-analysis by name.
+    const options = await page.getByTestId('reanalysis-model').locator('option').allTextContents();
+    expect(options.some((o) => o.includes(FOLDER_COPY_NAME) && /\(kept\)/.test(o))).toBe(true);
     expect(await storedSurveys(page)).toEqual(surveysBefore);
     expect(await labError(page)).toBe('');
   });

@@ -21,11 +21,11 @@ import { notRoadSchema } from '../../src/model/damage-manifest';
 import { notRoadScore, serializeNotRoadStats } from '../../src/model/not-road';
 import { seededRng } from '../../tools/data/rng';
 import { fitNotRoadStats } from '../../tools/train/not-road-fit';
-import { readManifest } from '../../tools/lib/model-dir';
 import { projectRoot } from '../../tools/lib/paths';
 import { tf, useBackend } from '../../tools/lib/tf-node';
+import { ROAD_DAMAGE_DIR, roadDamageManifestWithNetwork } from '../helpers/road-damage-model';
 
-const MODEL_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
+const MODEL_DIR = ROAD_DAMAGE_DIR;
 const MANIFEST_URL = 'https://roadcam.test/models/road-damage/manifest.json';
 const CAT_PHOTO = path.join(projectRoot, 'test/fixtures/images/cat.jpg');
 
@@ -43,11 +43,7 @@ const scorers: (NotRoadScorer | undefined)[] = [];
 
 beforeAll(async () => {
   await useBackend('wasm');
-  const m = readManifest(MODEL_DIR);
-  if (m.task !== 'road-damage' || !m.notRoad?.network) {
-    throw new Error(`${MODEL_DIR} does not read a network for its not-a-road check`);
-  }
-  manifest = m;
+  manifest = roadDamageManifestWithNetwork();
 });
 afterAll(() => scorers.forEach(disposeNotRoadScorer));
 

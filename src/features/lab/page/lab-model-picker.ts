@@ -1,12 +1,14 @@
 /**
- * Choosing the lab's model: the bundled ones, the models kept on this device, or "open model
+ * Choosing the lab's model: the bundled ones, the models kept on this device, "open model
  * files" (model.json with its shards, and optionally manifest.json and a labels file, several
- * files at once from one picker). Raises `open-bundled`, `open-kept`, `remove-kept`,
- * `files-chosen`.
+ * files at once from one picker) or "open a model folder" (a folder `npm run train` wrote: a
+ * road-damage model's not-a-road files come with it). Raises `open-bundled`, `open-kept`,
+ * `remove-kept`, `files-chosen` (files named by their path inside the folder chosen).
  */
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { theme } from '../../../components/theme';
+import { pathInChosenFolder } from '../shared/picked-files';
 
 export interface BundledEntry {
   id: string;
@@ -78,7 +80,7 @@ export class LabModelPicker extends LitElement {
 
   private onFiles(event: Event): void {
     const input = event.target as HTMLInputElement;
-    const files = Array.from(input.files ?? []);
+    const files = Array.from(input.files ?? [], (f) => ({ name: pathInChosenFolder(f), blob: f }));
     input.value = '';
     if (files.length) this.emit('files-chosen', { files });
   }
@@ -117,9 +119,21 @@ export class LabModelPicker extends LitElement {
           @change=${this.onFiles}
         />
       </label>
+      <label class="button" data-testid="model-folder-label">
+        Open a model folder…
+        <input
+          type="file"
+          webkitdirectory
+          data-testid="model-folder"
+          ?disabled=${this.busy}
+          @change=${this.onFiles}
+        />
+      </label>
       <small class="muted"
         >Choose model.json and all its weight files (*.bin) together; add manifest.json and a labels
-        file if you have them. Layers and graph models both work.</small
+        file if you have them. Layers and graph models both work. A folder that
+        <code>npm run train</code> wrote opens whole: a road-damage model then re-analyses surveys
+        too.</small
       >
       ${
         this.kept.length

@@ -61,8 +61,8 @@ export class ModelCatalogue {
 
   /**
    * Road models a re-analysis can run: bundled ones first (pothole and road-damage models),
-   * then kept pothole models (a kept road-damage model lacks the not-a-road files beside its
-   * manifest that its analysis reads).
+   * then kept ones whose files hold all their analysis reads (a road-damage model kept from
+   * files picked one by one lacks its not-a-road files).
    */
   reanalysisChoices(): ReanalysisModelChoice[] {
     const out: ReanalysisModelChoice[] = [];
@@ -72,8 +72,7 @@ export class ModelCatalogue {
       }
     }
     for (const k of this.kept) {
-      if (k.task === 'pothole')
-        out.push({ ref: `kept:${k.id}`, name: `${k.name} v${k.version} (kept)` });
+      if (k.reanalysable) out.push({ ref: `kept:${k.id}`, name: `${k.name} v${k.version} (kept)` });
     }
     return out;
   }

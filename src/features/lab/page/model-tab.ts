@@ -11,7 +11,8 @@ import { ModelLoadError } from '../../../model/model-load-error';
 import { NORMALIZATION_PRESETS } from '../../../model/normalization-presets';
 import { answersFromForm, type ManifestFormValues } from '../shared/form-answers';
 import type { LabModelInfo, ModelSource, NamedBlob } from '../shared/lab-protocol';
-import { checkPickedFiles } from '../shared/picked-files';
+import { notRoadFilesOf } from '../../../model/not-road-files';
+import { checkPickedFiles, filesTheModelNeeds } from '../shared/picked-files';
 import './lab-manifest-form';
 import type { ManifestFormPrefill } from './lab-manifest-form';
 import './lab-model-picker';
@@ -80,12 +81,11 @@ export class ModelTab extends TabController {
     if (m) await this.open({ kind: 'url', manifestUrl: m.manifestUrl }, null);
   }
 
-  private async onFilesChosen(event: CustomEvent<{ files: File[] }>): Promise<void> {
+  private async onFilesChosen(event: CustomEvent<{ files: NamedBlob[] }>): Promise<void> {
     this.session.clearMessages();
-    const files: NamedBlob[] = event.detail.files.map((f) => ({ name: f.name, blob: f }));
+    const { files } = event.detail;
     try {
       const { sorted, summary } = await checkPickedFiles(files);
-      const modelFiles = [sorted.modelJson, ...sorted.shards];
       if (sorted.manifest) {
         let manifest: ModelManifestInput;
         try {
@@ -97,9 +97,11 @@ export class ModelTab extends TabController {
             String(e),
           );
         }
-        await this.open({ kind: 'files', files: modelFiles, manifest }, modelFiles);
+        const needed = await filesTheModelNeeds(sorted, summary, notRoadFilesOf(manifest));
+        await this.open({ kind: 'files', files: needed, manifest }, needed);
         return;
       }
+      const modelFiles = await filesTheModelNeeds(sorted, summary, null);
       const [h, w, c] = summary.inputShape ?? [null, null, null];
       this.pending = {
         files: modelFiles,
@@ -153,13 +155,17 @@ export class ModelTab extends TabController {
       session.setNotice(
         `${model.manifest.name} is kept on this device: it opens without a network.`,
       );
-      if (model.manifest.task === 'pothole') await this.startReanalysisOnInstall(model, id);
+      const kept = this.catalogue.kept.find((k) => k.id === id);
+      if (kept?.reanalysable) await this.startReanalysisOnInstall(model, id);
     } catch (error) {
       session.showError(error);
     }
   }
 
-  /** A newly kept pothole model re-analyses the stored surveys, unless it is the field model. */
+  /**
+   * A newly kept road model (pothole or road-damage, with all its analysis reads) re-analyses
+   * the stored surveys, unless it is the field model.
+   */
   private async startReanalysisOnInstall(model: LabModelInfo, keptId: string): Promise<void> {
     const field = this.catalogue.bundled.find((b) => b.field)?.manifest;
     const { id, version, name } = model.manifest;
@@ -243,7 +249,7 @@ export class ModelTab extends TabController {
         .kept=${kept}
         ?busy=${this.busy}
         @open-bundled=${(e: CustomEvent<{ id: string }>) => this.onOpenBundled(e)}
-        @files-chosen=${(e: CustomEvent<{ files: File[] }>) => this.onFilesChosen(e)}
+        @files-chosen=${(e: CustomEvent<{ files: NamedBlob[] }>) => this.onFilesChosen(e)}
         @open-kept=${(e: CustomEvent<{ id: string }>) => this.onOpenKept(e)}
         @remove-kept=${(e: CustomEvent<{ id: string }>) => this.onRemoveKept(e)}
       ></lab-model-picker>

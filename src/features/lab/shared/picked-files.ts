@@ -1,15 +1,21 @@
 /**
  * The files a model builder picks to open a model: model.json, its weight files, and maybe a
- * RoadCAM manifest.json and a labels file, in any order and from one picker. Sorted here, and
- * checked before anything heavy runs, so that a missing weight file or a stray file gets a
- * message that names it. Plain TypeScript (no tfjs, no DOM): the page and the worker both use
- * it; model.json itself is read by src/model.
+ * RoadCAM manifest.json and a labels file, in any order and from one picker, or a model's whole
+ * folder (a road-damage model's not-a-road files included). Sorted here, and checked before
+ * anything heavy runs, so that a missing weight file or a stray file gets a message that names
+ * it. Plain TypeScript (no tfjs, no DOM): the page and the worker both use it; model.json itself
+ * is read by src/model.
  */
 import { missingWeightsError, type WeightFileSource } from '../../../model/model-artifacts';
 import { ModelLoadError } from '../../../model/model-load-error';
 import { baseName, summariseModelJson, type ModelJsonSummary } from '../../../model/model-json';
+import { notRoadFileNames, pathInFolder, type NotRoadFilesOf } from '../../../model/not-road-files';
 
 export interface PickedFile {
+  /**
+   * The file's path inside the folder chosen ("not-road-net/model.json"), or its bare name when
+   * files were chosen one by one.
+   */
   name: string;
   blob: Blob;
 }
@@ -24,12 +30,27 @@ export interface SortedModelFiles {
   shards: PickedFile[];
 }
 
+/**
+ * A chosen file's name: its path inside the folder chosen, without that folder's own name
+ * ("road-damage/not-road-net/model.json" -> "not-road-net/model.json"), or its bare name when
+ * files were chosen one by one.
+ */
+export function pathInChosenFolder(file: { name: string; webkitRelativePath?: string }): string {
+  const relative = file.webkitRelativePath ?? '';
+  const slash = relative.indexOf('/');
+  return slash > 0 ? relative.slice(slash + 1) : file.name;
+}
+
 const LABELS_NAME = /label|class|synset/i;
 
 /** Which picked file is which. Throws ModelLoadError when there is no model.json or two. */
 export function sortPickedFiles(files: readonly PickedFile[]): SortedModelFiles {
   const jsons = files.filter((f) => /\.json$/i.test(f.name));
-  const modelJsons = jsons.filter((f) => /^model.*\.json$/i.test(baseName(f.name)));
+  const anyModelJsons = jsons.filter((f) => /^model.*\.json$/i.test(baseName(f.name)));
+  // From a folder, the model is its top-level model.json: one in a sub-folder is a file its
+  // manifest names (a road-damage model's not-a-road network).
+  const topLevel = anyModelJsons.filter((f) => !isInSubfolder(f.name));
+  const modelJsons = topLevel.length ? topLevel : anyModelJsons;
   if (modelJsons.length === 0) {
     throw new ModelLoadError(
       'model-missing',
@@ -48,7 +69,10 @@ export function sortPickedFiles(files: readonly PickedFile[]): SortedModelFiles 
     );
   }
   const modelJson = modelJsons[0];
-  const manifest = jsons.find((f) => /^manifest\.json$/i.test(baseName(f.name))) ?? null;
+  const manifest =
+    jsons.find((f) => /^manifest\.json$/i.test(f.name)) ??
+    jsons.find((f) => /^manifest\.json$/i.test(baseName(f.name))) ??
+    null;
   const labels =
     files.find(
       (f) =>
@@ -67,19 +91,29 @@ const NOT_CHOSEN: Pick<WeightFileSource, 'absent' | 'remedy'> = {
   remedy: 'Choose model.json and all its .bin files together.',
 };
 
-/** Picked weight files by base name, for the reader in src/model. */
-export function pickedWeightFiles(shards: ReadonlyMap<string, ArrayBuffer>): WeightFileSource {
-  return { read: (p) => shards.get(baseName(p)) ?? null, ...NOT_CHOSEN };
+function isInSubfolder(name: string): boolean {
+  return /[\\/]/.test(name);
 }
 
-/** The weight files model.json lists that were not picked. */
+/**
+ * Picked weight files (by the name they were picked under), for the reader in src/model: the
+ * path model.json lists, else its base name (files picked one by one lose their folders).
+ */
+export function pickedWeightFiles(shards: ReadonlyMap<string, ArrayBuffer>): WeightFileSource {
+  return { read: (p) => shards.get(p) ?? shards.get(baseName(p)) ?? null, ...NOT_CHOSEN };
+}
+
+/** The weight files model.json lists that were not picked (looked up as the reader does). */
 export function missingWeightFiles(
   summary: ModelJsonSummary,
   shards: readonly PickedFile[],
 ): string[] {
-  const have = new Set(shards.map((f) => baseName(f.name)));
-  return summary.weightFiles.filter((p) => !have.has(p));
+  const have = new Set(shards.map((f) => f.name));
+  return summary.weightFiles.filter((p) => !have.has(p) && !have.has(baseName(p)));
 }
+
+/** The base the picked files are read from as URLs (the worker's loaders take URLs). */
+export const PICKED_FOLDER = 'https://picked-files.invalid/';
 
 /**
  * The picked files sorted, model.json read and every weight file it lists present: what the
@@ -95,4 +129,35 @@ export async function checkPickedFiles(
     throw missingWeightsError(missing, summary.weightFiles.length, NOT_CHOSEN);
   }
   return { sorted, summary };
+}
+
+/**
+ * What of the picked files the model needs, to open and to keep: model.json and the weight files
+ * it lists, and, for a road-damage model's manifest, the not-a-road files it names (a network's
+ * model.json with its weight files). The rest of a model's folder (its card, its training split,
+ * pictures) is left out; a not-a-road file that was not picked is left to the analysis to report.
+ */
+export async function filesTheModelNeeds(
+  sorted: SortedModelFiles,
+  summary: ModelJsonSummary,
+  manifest: NotRoadFilesOf | null,
+): Promise<PickedFile[]> {
+  const byName = new Map(sorted.shards.map((f) => [f.name, f]));
+  const weights = (listed: readonly string[], folder: string) =>
+    listed.flatMap((p) => {
+      const f =
+        byName.get(pathInFolder(folder + p)) ?? (folder ? undefined : byName.get(baseName(p)));
+      return f ? [f] : [];
+    });
+  const needed = [sorted.modelJson, ...weights(summary.weightFiles, '')];
+  for (const name of manifest ? notRoadFileNames(manifest) : []) {
+    const f = byName.get(name);
+    if (!f) continue;
+    needed.push(f);
+    if (/\.json$/i.test(name)) {
+      const network = summariseModelJson(await f.blob.text(), name);
+      needed.push(...weights(network.weightFiles, name.slice(0, name.lastIndexOf('/') + 1)));
+    }
+  }
+  return [...new Set(needed)];
 }

@@ -7,6 +7,7 @@
 import type { IDBPDatabase } from 'idb';
 import type { ModelManifest } from '../../../model/manifest';
 import { StoreError, toStoreError } from '../../../store/errors';
+import { hasNotRoadFiles } from '../../../model/not-road-files';
 import { openLabDb, type KeptModel, type KeptModelFile, type LabDB } from './lab-db';
 
 export type { KeptModel, KeptModelFile };
@@ -21,6 +22,11 @@ export interface KeptModelSummary {
   format: ModelManifest['format'];
   bytes: number;
   addedAt: string;
+  /**
+   * Whether its files hold all its analysis of a survey photo reads (a road-damage model's
+   * not-a-road files too): it can then re-analyse stored surveys.
+   */
+  reanalysable: boolean;
 }
 
 export class ModelLibrary {
@@ -71,6 +77,12 @@ export class ModelLibrary {
         format: m.manifest.format,
         bytes: m.bytes,
         addedAt: m.addedAt,
+        reanalysable:
+          (m.manifest.task === 'pothole' || m.manifest.task === 'road-damage') &&
+          hasNotRoadFiles(
+            m.manifest,
+            m.files.map((f) => f.name),
+          ),
       }));
     } catch (error) {
       throw toStoreError(error, 'list the kept models');

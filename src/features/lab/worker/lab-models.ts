@@ -10,7 +10,12 @@ import type { LayerInfo, ModelAdapter } from '../../../explain/adapters/types';
 import { camLayer, computeCam } from '../../../explain/cam/compute-cam';
 import { ExplainError } from '../../../explain/errors';
 import { topClassLogit } from '../../../explain/targets';
-import { loadModel, loadModelFromUrl, type LoadedModel } from '../../../model/load-model';
+import {
+  loadModel,
+  loadModelFromUrl,
+  type LoadedModel,
+  type ModelFetch,
+} from '../../../model/load-model';
 import { loadModelWithAnswers } from '../../../model/load-with-answers';
 import { parseManifest, type ModelManifest } from '../../../model/manifest';
 import { readModelArtifacts } from '../../../model/model-artifacts';
@@ -21,19 +26,32 @@ import type {
   ModelSource,
   NamedBlob,
 } from '../shared/lab-protocol';
-import { baseName } from '../../../model/model-json';
-import { pickedWeightFiles, sortPickedFiles } from '../shared/picked-files';
+import { PICKED_FOLDER, pickedWeightFiles, sortPickedFiles } from '../shared/picked-files';
 
 /** model.json and the weight files among the picked files, as tfjs artifacts. */
 async function readPickedModel(files: readonly NamedBlob[]): Promise<tf.io.ModelArtifacts> {
   const sorted = sortPickedFiles(files);
   const shards = new Map<string, ArrayBuffer>();
-  for (const f of sorted.shards) shards.set(baseName(f.name), await f.blob.arrayBuffer());
+  for (const f of sorted.shards) shards.set(f.name, await f.blob.arrayBuffer());
   return readModelArtifacts(
     await sorted.modelJson.blob.text(),
     pickedWeightFiles(shards),
     sorted.modelJson.name,
   );
+}
+
+/**
+ * The picked files as URLs under PICKED_FOLDER, for loaders that take URLs (the not-a-road
+ * check's files beside a manifest); anything else is a 404.
+ */
+export function pickedFilesFetch(files: readonly NamedBlob[]): ModelFetch {
+  const byName = new Map(files.map((f) => [f.name, f.blob]));
+  return async (url) => {
+    const blob = url.startsWith(PICKED_FOLDER)
+      ? byName.get(decodeURIComponent(url.slice(PICKED_FOLDER.length)))
+      : undefined;
+    return blob ? new Response(blob) : new Response(null, { status: 404, statusText: 'Not Found' });
+  };
 }
 
 /** Loads a model from any of the lab's sources. */

@@ -15,7 +15,15 @@ import { liveTensors, PotholeAnalyser, renderHeatmap } from '../../../workers/an
 import { DamageAnalyser, fetchNotRoadScorer } from '../../../workers/damage-analysis';
 import { startBackend } from '../../../workers/backend';
 import { explainTopClasses, labGrid, pixelsToInput, type InputExplanation } from './lab-analysis';
-import { describeModel, failureOf, loadLabModel, releaseFailedGradientTape } from './lab-models';
+import {
+  describeModel,
+  failureOf,
+  loadLabModel,
+  pickedFilesFetch,
+  releaseFailedGradientTape,
+} from './lab-models';
+import { hasNotRoadFiles, notRoadFileNames } from '../../../model/not-road-files';
+import { PICKED_FOLDER } from '../shared/picked-files';
 import type {
   ExplainRequest,
   GridProgress,
@@ -47,22 +55,41 @@ type SurveyAnalyser = Pick<PotholeAnalyser, 'explain'>;
 
 /**
  * The field app's own analyser for this model: a pothole model's, or a road-damage model's with
- * its not-a-road check, whose files are read beside the manifest (so such a model must come by
- * URL: a bundled model, or one served with its folder).
+ * its not-a-road check, whose files are read beside the manifest: from the model's folder URL,
+ * or among the files kept with it (picked as its whole folder).
  */
 async function surveyAnalyserOf(model: OpenModel): Promise<SurveyAnalyser> {
   const { loaded, source } = model;
   const manifest = loaded.manifest;
   if (manifest.task !== 'road-damage') return PotholeAnalyser.fromModel(loaded);
-  if (source.kind !== 'url') {
+  if (source.kind === 'answers') {
     throw new ModelLoadError(
       'model-missing',
-      `${manifest.name} is a road-damage model: it re-analyses surveys when opened by its ` +
-        'folder\'s URL, where its "not a road" files are read beside its manifest.',
+      `${manifest.name} is a road-damage model: open it with its manifest to re-analyse surveys.`,
     );
   }
-  const url = new URL(source.manifestUrl, self.location.href).href;
-  const scorer = await fetchNotRoadScorer(manifest, url);
+  if (
+    source.kind === 'files' &&
+    !hasNotRoadFiles(
+      manifest,
+      source.files.map((f) => f.name),
+    )
+  ) {
+    throw new ModelLoadError(
+      'model-missing',
+      `${manifest.name} is a road-damage model, and its "not a road" files were not kept with ` +
+        `it (${notRoadFileNames(manifest).join(', ')}). Open its whole folder with "Open a ` +
+        'model folder…", keep it again, then re-analyse.',
+    );
+  }
+  const scorer =
+    source.kind === 'url'
+      ? await fetchNotRoadScorer(manifest, new URL(source.manifestUrl, self.location.href).href)
+      : await fetchNotRoadScorer(
+          manifest,
+          `${PICKED_FOLDER}manifest.json`,
+          pickedFilesFetch(source.files),
+        );
   model.release = () => disposeNotRoadScorer(scorer);
   // No warm-up: the first survey's photo sets the kernels up.
   return DamageAnalyser.load(
