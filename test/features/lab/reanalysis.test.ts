@@ -158,7 +158,7 @@ describe('when two analyses of a photo disagree', () => {
       };
     };
     const runner = new ReanalysisRunner(deps(store, surveys, [], { analyse }));
-    const run = await runner.start(NEW_MODEL, { kind: 'url', manifestUrl: '/m.json' });
+    const { run } = await runner.start(NEW_MODEL, { kind: 'url', manifestUrl: '/m.json' });
     await runner.idle();
     const results = await store.results(run.id);
     expect(results).toHaveLength(4);
@@ -218,7 +218,8 @@ describe('re-analysis runner', () => {
     const before = await surveys.list();
     const calls: string[] = [];
     const runner = new ReanalysisRunner(deps(store, surveys, calls));
-    const run = await runner.start(NEW_MODEL, { kind: 'kept', id: 'k1' });
+    const { run, created } = await runner.start(NEW_MODEL, { kind: 'kept', id: 'k1' });
+    expect(created).toBe(true);
     await runner.idle();
     expect(calls).toEqual(['1000', '1001', '1002', '1003', '1004']);
     const done = await store.getRun(run.id);
@@ -234,8 +235,10 @@ describe('re-analysis runner', () => {
     }
     // The surveys themselves are untouched.
     expect(await surveys.list()).toEqual(before);
-    // Installing the same model again does not start a second run.
-    await runner.start(NEW_MODEL, { kind: 'kept', id: 'k1' });
+    // Installing the same model again does not start a second run, and says so.
+    const again = await runner.start(NEW_MODEL, { kind: 'kept', id: 'k1' });
+    expect(again.created).toBe(false);
+    expect(again.run.id).toBe(run.id);
     await runner.idle();
     expect(calls).toHaveLength(5);
     expect(await store.listRuns()).toHaveLength(1);
@@ -254,7 +257,7 @@ describe('re-analysis runner', () => {
         },
       }),
     );
-    const run = await runner.start(NEW_MODEL, { kind: 'url', manifestUrl: '/m.json' });
+    const { run } = await runner.start(NEW_MODEL, { kind: 'url', manifestUrl: '/m.json' });
     await runner.idle();
     expect(calls).toHaveLength(2);
     expect(await store.getRun(run.id)).toMatchObject({ state: 'paused', done: 2, total: 6 });
@@ -293,7 +296,7 @@ describe('re-analysis runner', () => {
         }),
       }),
     );
-    const run = await runner.start(NEW_MODEL, { kind: 'kept', id: 'gone' });
+    const { run } = await runner.start(NEW_MODEL, { kind: 'kept', id: 'gone' });
     await runner.idle();
     const stopped = await store.getRun(run.id);
     expect(stopped.state).toBe('paused');
@@ -332,7 +335,7 @@ describe('re-analysis runner', () => {
     );
     let changes = 0;
     runner.addEventListener('change', () => changes++);
-    const run = await runner.start(NEW_MODEL, { kind: 'kept', id: 'k1' });
+    const { run } = await runner.start(NEW_MODEL, { kind: 'kept', id: 'k1' });
     await runner.idle();
     expect(runner.lastError).toBe('The survey database cannot be read.');
     expect(changes).toBeGreaterThan(1);

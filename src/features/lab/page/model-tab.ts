@@ -170,9 +170,17 @@ export class ModelTab extends TabController {
     const field = this.catalogue.bundled.find((b) => b.field)?.manifest;
     const { id, version, name } = model.manifest;
     if (field && field.id === id && field.version === version) return;
-    if (await this.reanalyse.startRun({ id, version, name }, { kind: 'kept', id: keptId })) {
+    const started = await this.reanalyse.startRun(
+      { id, version, name },
+      { kind: 'kept', id: keptId },
+    );
+    if (started) {
       this.session.setNotice(
-        `${this.session.notice} It is re-analysing the stored surveys in the background (see Re-analyse).`,
+        `${this.session.notice} ${
+          started === 'started'
+            ? 'It is re-analysing the stored surveys in the background (see Re-analyse).'
+            : 'Its re-analysis of the stored surveys is there already (see Re-analyse).'
+        }`,
       );
     }
   }

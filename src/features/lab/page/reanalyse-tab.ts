@@ -63,10 +63,14 @@ export class ReanalyseTab extends TabController {
   }
 
   /** Starts (or finds) the run of this model; false when the runner is not there. */
-  async startRun(model: ReanalysisRun['model'], source: ReanalysisModelRef): Promise<boolean> {
-    if (!this.runner) return false;
-    await this.runner.start(model, source);
-    return true;
+  /** 'started'; 'ran-before' when this model (id and version) has its run already; null without the lab's storage. */
+  async startRun(
+    model: ReanalysisRun['model'],
+    source: ReanalysisModelRef,
+  ): Promise<'started' | 'ran-before' | null> {
+    if (!this.runner) return null;
+    const { created } = await this.runner.start(model, source);
+    return created ? 'started' : 'ran-before';
   }
 
   override shown(): void {
@@ -164,17 +168,17 @@ export class ReanalyseTab extends TabController {
       if (kind === 'url') {
         const b = this.catalogue.bundled.find((x) => x.manifestUrl === value)?.manifest;
         if (!b) return;
-        run = await runner.start(
+        ({ run } = await runner.start(
           { id: b.id, version: b.version, name: b.name },
           { kind: 'url', manifestUrl: value },
-        );
+        ));
       } else {
         const k = this.catalogue.kept.find((x) => x.id === value);
         if (!k) return;
-        run = await runner.start(
+        ({ run } = await runner.start(
           { id: k.modelId, version: k.version, name: k.name },
           { kind: 'kept', id: k.id },
-        );
+        ));
       }
       // The run started is the one the engineer wants to review (the runner's change events
       // refresh the panel).

@@ -75,11 +75,15 @@ export class ReanalysisRunner extends EventTarget {
   }
 
   /** The run of this model: created and started when new; an existing run is left as it is. */
-  async start(model: ReanalysisRun['model'], source: ReanalysisModelRef): Promise<ReanalysisRun> {
-    const { run } = await this.deps.store.runFor(model, source);
+  /** The model's run: a new one, or the one it already has (`created` false). */
+  async start(
+    model: ReanalysisRun['model'],
+    source: ReanalysisModelRef,
+  ): Promise<{ run: ReanalysisRun; created: boolean }> {
+    const started = await this.deps.store.runFor(model, source);
     this.changed();
     void this.resumeAll();
-    return run;
+    return started;
   }
 
   /** The photo being analysed finishes; the run stops after it, and stays paused after a
