@@ -65,6 +65,16 @@ export const runtimeTaskFields = {
     /** One entry per output, in output order (labels[i] is types[i].name). */
     types: z.array(damageOutputSchema).min(1),
     notRoad: notRoadSchema.optional(),
+    /**
+     * The photo-quality hint's thresholds for this model's photos (src/image/photo-quality.ts),
+     * written by `npm run eval -- --quality --update-model`; absent: the app's defaults.
+     */
+    photoQuality: z
+      .object({
+        minBrightness: z.number().min(0).max(255),
+        minSharpness: z.number().min(0),
+      })
+      .optional(),
   },
   digits: { ...commonFields, task: z.literal('digits') },
   classification: { ...commonFields, task: z.literal('classification') },

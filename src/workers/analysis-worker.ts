@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import type { CamMethodName } from '../explain/cam/compute-cam';
-import { photoQuality, type PhotoQuality } from '../image/photo-quality';
+import { photoQuality, type PhotoQuality, type QualityThresholds } from '../image/photo-quality';
 import { preparePhoto } from '../image/prepare-photo';
 import type { CamGrid } from '../store/survey-record';
 import { failureOf, liveTensors, renderHeatmap } from './analysis';
@@ -109,13 +109,19 @@ async function settledStatus(): Promise<ModelStatus> {
   return status;
 }
 
-/** Too dark, too blurred: measured on the photo as saved (src/image/photo-quality.ts). */
-function qualityOf(canvas: OffscreenCanvas): PhotoQuality | null {
+/**
+ * Too dark, too blurred: measured on the photo as saved (src/image/photo-quality.ts), against
+ * the model's thresholds when its manifest sets them.
+ */
+function qualityOf(canvas: OffscreenCanvas, thresholds?: QualityThresholds): PhotoQuality | null {
   try {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) return null;
     const { width, height } = canvas;
-    return photoQuality({ width, height, data: ctx.getImageData(0, 0, width, height).data });
+    return photoQuality(
+      { width, height, data: ctx.getImageData(0, 0, width, height).data },
+      thresholds,
+    );
   } catch {
     // A hint, never a reason to lose the photo: without it the verdict stands alone.
     return null;
@@ -193,12 +199,14 @@ const api: AnalysisWorkerApi = {
         }
         const prepareMs = performance.now() - started;
         const canvas = prepared.canvas;
-        const quality = await clock.time('quality', () => qualityOf(canvas));
+        const model = analyser ? await analyser.catch(() => null) : null;
+        const quality = await clock.time('quality', () =>
+          qualityOf(canvas, model?.info.photoQuality),
+        );
         let explanation: Explanation | null = null;
         let analysisError = null;
         try {
           if (!analyser) throw new Error('start() first');
-          const model = await analyser.catch(() => null);
           if (!model) {
             analysisError = {
               source: 'model' as const,

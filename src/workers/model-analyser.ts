@@ -63,6 +63,9 @@ export abstract class ModelAnalyser<M extends LoadedModel = LoadedModel> {
       camMethod: isCamMethod(manifest.cam.method) ? manifest.cam.method : 'gradcam',
       inputWidth: manifest.input.width,
       inputHeight: manifest.input.height,
+      ...(manifest.task === 'road-damage' && manifest.photoQuality
+        ? { photoQuality: manifest.photoQuality }
+        : {}),
     };
   }
 

@@ -3,7 +3,7 @@
  * as values, not thrown errors, so that their code and detail survive the trip.
  */
 import type { CamMethodName } from '../explain/cam/compute-cam';
-import type { PhotoQuality } from '../image/photo-quality';
+import type { PhotoQuality, QualityThresholds } from '../image/photo-quality';
 import type { PhotoAdjustment } from '../image/prepare-photo';
 import type { PhotoVerdictKind, TypeVerdict } from '../model/damage-verdict';
 import type { PhotoRegion } from '../image/model-input';
@@ -55,6 +55,8 @@ export interface ModelInfo {
   camMethod: CamMethodName;
   inputWidth: number;
   inputHeight: number;
+  /** The photo-quality hint's thresholds the model's manifest sets; absent: the app's. */
+  photoQuality?: QualityThresholds;
 }
 
 export type ModelStatus =

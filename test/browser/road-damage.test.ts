@@ -24,8 +24,9 @@ import { loadModelDir } from '../../tools/lib/model-dir';
 import { useBackend } from '../../tools/lib/tf-node';
 import { projectRoot } from '../../tools/lib/paths';
 import type { Preview } from '../../tools/lib/preview-server';
-import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
+import { startTestApp, closeAppAndBrowser, STRICT_QUALITY_MODEL_URL } from '../helpers/test-app';
 import {
+  appUrl,
   choosePhoto,
   modelSettled,
   openApp,
@@ -394,6 +395,22 @@ describe('road damage, not a road and photo quality (real Chromium, default mode
     await choosePhoto(page, potholeAndCrackPhoto());
     await resultShown(page);
     expect(await page.getByTestId('quality-hint').count()).toBe(0);
+  });
+
+  it("a model's own photo-quality thresholds are the ones the photo is checked against", async () => {
+    const strict = await browser.context.newPage();
+    try {
+      await strict.goto(appUrl(preview.origin, { model: STRICT_QUALITY_MODEL_URL }));
+      expect(await modelSettled(strict)).toMatch(/^Model ready/);
+      // The photo the default model found well lit: under this model's threshold, too dark.
+      await choosePhoto(strict, potholeAndCrackPhoto());
+      await resultShown(strict);
+      const hint = strict.getByTestId('quality-hint');
+      await hint.waitFor();
+      expect(await hint.textContent()).toMatch(/too dark/);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('the worker kept no tensors and the page stayed clean', async () => {

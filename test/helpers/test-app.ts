@@ -19,6 +19,8 @@ import { projectRoot } from '../../tools/lib/paths';
 
 export const TINY_MODEL_URL = '/test-models/tiny/manifest.json';
 export const BROKEN_MODEL_URL = '/test-models/broken/manifest.json';
+/** The road-damage model with photo-quality thresholds of its own (test-model.ts). */
+export const STRICT_QUALITY_MODEL_URL = '/test-models/strict-quality/manifest.json';
 
 const TEST_MODEL_SCRIPT = 'test/helpers/test-model.ts';
 

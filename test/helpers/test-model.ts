@@ -7,7 +7,7 @@
  *
  *   npx tsx test/helpers/test-model.ts [outDir]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -106,8 +106,35 @@ export async function buildTestModels(
     path.join(broken, 'model.json'),
     '{"format": "layers-model", "modelTopology": {"class_na',
   );
+  // The shipped road-damage model with photo-quality thresholds of its own, so strict that a
+  // well-lit photo is "too dark": the app must check against the model's, not its defaults.
+  const strict = path.join(outDir, 'strict-quality');
+  cpSync(ROAD_DAMAGE_DIR, strict, {
+    recursive: true,
+    filter: (from) => !/(split\.json|MODEL_CARD\.md|\.png)$/.test(from),
+  });
+  const roadDamage = JSON.parse(readFileSync(path.join(strict, 'manifest.json'), 'utf8')) as object;
+  writeFileSync(
+    path.join(strict, 'manifest.json'),
+    JSON.stringify({
+      ...roadDamage,
+      id: 'strict-quality',
+      photoQuality: { minBrightness: STRICT_MIN_BRIGHTNESS, minSharpness: 0 },
+    }),
+  );
   return { good, broken };
 }
+
+/** The strict-quality test model's darkness threshold: above any ordinary photo's mean luma. */
+export const STRICT_MIN_BRIGHTNESS = 250;
+const ROAD_DAMAGE_DIR = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'public',
+  'models',
+  'road-damage',
+);
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   buildTestModels(process.argv[2] ? path.resolve(process.argv[2]) : undefined).then(

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { QUALITY_THRESHOLDS } from '../../src/image/photo-quality';
 import type { RoadDamageManifest } from '../../src/model/manifest';
 import type { NotRoad } from '../../src/model/damage-manifest';
 import type { EvalReport } from '../../src/model/metrics-records';
@@ -490,13 +491,17 @@ function dataSection(m: RoadDamageManifest): string[] {
 
 function qualitySection(m: RoadDamageManifest): string[] {
   const q = m.metrics?.quality;
+  const t = m.photoQuality ?? QUALITY_THRESHOLDS;
   const out: string[] = ['## Photo quality', ''];
   out.push(
     'Before a verdict the app checks the photo (`src/image/photo-quality.ts`, on a copy at most ' +
-      '256 px on its long side): mean luma below ' +
-      `${q?.thresholds.minBrightness ?? 'the threshold'} is "too dark", and a Laplacian standard ` +
-      `deviation below ${q?.thresholds.minSharpness ?? 'the threshold'}% of the mean luma "too ` +
-      'blurred" (relative to the exposure, so a dark but sharp photo is called dark, not blurred).',
+      `256 px on its long side): mean luma below ${t.minBrightness} is "too dark", and a ` +
+      `Laplacian standard deviation below ${t.minSharpness}% of the mean luma "too blurred" ` +
+      '(relative to the exposure, so a dark but sharp photo is called dark, not blurred). ' +
+      (m.photoQuality
+        ? "These are this model's own thresholds (its manifest's `photoQuality`)."
+        : "These are the app's defaults: `npm run eval -- --quality --update-model` makes the " +
+          "thresholds it measured the model's own (its manifest's `photoQuality`)."),
     '',
   );
   if (!q) return [...out, 'Not measured for this model yet (`npm run eval -- --quality`).', ''];

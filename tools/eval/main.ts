@@ -11,6 +11,7 @@ import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder } from '../data/photo-folder';
 import { listPictures } from '../data/pictures';
 import { parseNumber, runCli, usageError } from '../lib/cli';
+import { QUALITY_THRESHOLDS, type QualityThresholds } from '../../src/image/photo-quality';
 import type { EvalReport } from './evaluate';
 
 // tfjs, sharp and the evaluation code load only once the command line has been checked.
@@ -31,7 +32,12 @@ const USAGE = `Usage:
                           share it turns away) as "not_road", or prints it alone without --data
       --quality           instead: the held-out photos darkened and blurred step by step, with the
                           model's pothole and crack AUC and the share the photo-quality check flags
-                          (why its thresholds are where they are)
+                          (why its thresholds are where they are); with --update-model the
+                          thresholds tried become the model's own (its manifest's photoQuality,
+                          which the app reads)
+      --min-brightness N, --min-sharpness N
+                          with --quality: the thresholds to try (default: the model's own, else
+                          the app's, ${QUALITY_THRESHOLDS.minBrightness} and ${QUALITY_THRESHOLDS.minSharpness})
       --boxes FILE        pothole boxes for a single --data folder (default DATA/boxes.json)
       --method NAME       CAM method: ${CAM_METHOD_NAMES.join(', ')} (default: the manifest's)
       --layer NAME        CAM layer (default: the manifest's)
@@ -113,6 +119,8 @@ async function main(): Promise<void> {
         'update-model': { type: 'boolean' },
         'not-road': { type: 'string' },
         quality: { type: 'boolean' },
+        'min-brightness': { type: 'string' },
+        'min-sharpness': { type: 'string' },
         audit: { type: 'boolean' },
         compare: { type: 'string' },
         figures: { type: 'string' },
@@ -216,7 +224,13 @@ async function main(): Promise<void> {
         'npm run eval --',
         ...process.argv.slice(2).filter((a) => a !== '--update-model'),
       ].join(' ');
-      const quality = await qualitySteps(loaded, evaluate, command, log);
+      const quality = await qualitySteps(
+        loaded,
+        evaluate,
+        command,
+        log,
+        qualityThresholdsFrom(o, loaded.manifest),
+      );
       const json = JSON.stringify(quality, null, 2);
       console.log(json);
       if (o.json) writeJson(o.json, json);
@@ -286,6 +300,35 @@ async function main(): Promise<void> {
   } finally {
     loaded.dispose();
   }
+}
+
+/**
+ * The photo-quality thresholds `--quality` tries: those given, else the model's own (its
+ * manifest's photoQuality), else the app's.
+ */
+function qualityThresholdsFrom(
+  o: { 'min-brightness'?: string; 'min-sharpness'?: string },
+  manifest: { task: string; photoQuality?: QualityThresholds },
+): QualityThresholds {
+  const own = manifest.photoQuality ?? QUALITY_THRESHOLDS;
+  const minBrightness = parseNumber(
+    'min-brightness',
+    o['min-brightness'],
+    own.minBrightness,
+    USAGE,
+    {
+      integer: false,
+    },
+  );
+  if (minBrightness > 255) {
+    throw usageError(`--min-brightness is a mean luma, at most 255, not ${minBrightness}.`, USAGE);
+  }
+  return {
+    minBrightness,
+    minSharpness: parseNumber('min-sharpness', o['min-sharpness'], own.minSharpness, USAGE, {
+      integer: false,
+    }),
+  };
 }
 
 function writeJson(file: string, json: string): void {

@@ -7,7 +7,11 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import type { LoadedModel } from '../../src/model/load-model';
-import { photoQuality, QUALITY_THRESHOLDS } from '../../src/image/photo-quality';
+import {
+  photoQuality,
+  QUALITY_THRESHOLDS,
+  type QualityThresholds,
+} from '../../src/image/photo-quality';
 import type { QualityRecord, QualityStep } from '../../src/model/metrics-records';
 import { typeLabel } from '../data/damage-labels';
 import { mapLimit } from '../data/decode';
@@ -27,16 +31,16 @@ async function degraded(
   degrade: Degrade,
   width: number,
   height: number,
+  thresholds: QualityThresholds,
 ): Promise<{ input: Uint8Array; brightness: number; sharpness: number; problems: string[] }> {
   const stored = await degrade(sharp(photo.path).rotate().removeAlpha())
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const q = photoQuality({
-    width: stored.info.width,
-    height: stored.info.height,
-    data: stored.data,
-  });
+  const q = photoQuality(
+    { width: stored.info.width, height: stored.info.height, data: stored.data },
+    thresholds,
+  );
   const input = await sharp(stored.data, {
     raw: { width: stored.info.width, height: stored.info.height, channels: 4 },
   })
@@ -52,6 +56,8 @@ export async function qualitySteps(
   photos: readonly PhotoRecord[],
   command: string,
   log: (line: string) => void,
+  /** The check's thresholds tried (the model's own, or candidates for it). */
+  thresholds: QualityThresholds = QUALITY_THRESHOLDS,
 ): Promise<QualityRecord> {
   const { manifest } = loaded;
   const specs = outputSpecs(manifest).filter((s) => s.name === 'pothole' || s.name === 'crack');
@@ -70,7 +76,7 @@ export async function qualitySteps(
     for (let start = 0; start < photos.length; start += 16) {
       const batch = photos.slice(start, start + 16);
       const d = await mapLimit(batch, 4, (p) =>
-        degraded(p, degrade, manifest.input.width, manifest.input.height),
+        degraded(p, degrade, manifest.input.width, manifest.input.height, thresholds),
       );
       const x = inputTensor(
         d.map((p) => ({
@@ -121,5 +127,5 @@ export async function qualitySteps(
     );
     out.push(step);
   }
-  return { command, photos: photos.length, thresholds: QUALITY_THRESHOLDS, steps: out };
+  return { command, photos: photos.length, thresholds, steps: out };
 }

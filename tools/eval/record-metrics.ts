@@ -81,8 +81,10 @@ export function recordQuality(
         '(npm run eval -- --update-model).',
     );
   }
+  // The thresholds measured become the ones the app checks this model's photos against.
   const updated = modelManifestSchema.parse({
     ...manifest,
+    photoQuality: quality.thresholds,
     metrics: { ...manifest.metrics, quality },
   });
   writeManifest(modelDir, updated);
