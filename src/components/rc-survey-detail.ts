@@ -37,6 +37,8 @@ export interface SurveyDetailView {
   answerText?: string | null;
   /** "Corrected by the office: …" once the office reviewed it; null before. */
   officeCorrection?: string | null;
+  /** What earlier models said, newest first, when a newer one analysed the photo again. */
+  earlierAnalyses?: string[];
   /** Road-damage models: the headline, a heatmap toggle per type, a line per type. */
   damage: { headline: VerdictSummary; toggles: TypeToggle[]; lines: TypeLine[] } | null;
 }
@@ -251,6 +253,14 @@ export class RcSurveyDetail extends LitElement {
         <dd data-testid="position">${s.positionText}</dd>
         <dt>Model</dt>
         <dd>${s.modelText}</dd>
+        ${
+          s.earlierAnalyses?.length
+            ? html`<dt>Earlier verdicts</dt>
+                <dd data-testid="earlier-analyses">
+                  ${s.earlierAnalyses.map((line) => html`<div>${line}</div>`)}
+                </dd>`
+            : nothing
+        }
         <dt>Sync</dt>
         <dd data-testid="sync-state" data-sync-state=${s.syncState}>
           ${syncText(s.syncState)}${s.syncReason && !s.conflict ? `: ${s.syncReason}` : ''}

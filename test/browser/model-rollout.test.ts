@@ -233,6 +233,13 @@ describe('model roll-out', () => {
       () => text('reanalysis-status'),
       (t) => /already has this model’s verdict/.test(t),
     );
+    // The survey's page lists what the model the app came with had said.
+    await page.getByRole('link', { name: 'Surveys' }).click();
+    await page.locator(`[data-testid="survey-item"][data-id="${surveyId}"] button`).click();
+    const earlier = page.getByTestId('earlier-analyses');
+    await earlier.waitFor();
+    expect(await earlier.textContent()).toContain(`roadcam-road-damage ${BUNDLED_VERSION}: `);
+    await openAbout();
   });
 
   it('opens offline after a reload and still analyses with the installed model', async () => {

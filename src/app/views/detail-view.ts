@@ -2,9 +2,12 @@
 import type { SurveyDetailView, SyncConflictView } from '../../components/rc-survey-detail';
 import type { RoadMatch } from '../../geo/road-matcher';
 import { answerText } from '../../features/correction/shared/correction-text';
+import type { EarlierAnalysis } from '../../schema/survey';
+import { labelTitle } from '../../model/label-titles';
+import { GOOD_ROAD_LABEL, NOT_ROAD_LABEL } from '../../schema/survey-rules';
 import type { SurveyRecord } from '../../store/survey-record';
 import { officeCorrectionText } from './office-text';
-import { damageHeadline, heatmapChoices, typeLines } from './damage-view';
+import { damageHeadline, heatmapChoices, typeLines, typeTitle } from './damage-view';
 import { positionText } from './position-text';
 import { roadText } from './road-text';
 
@@ -37,6 +40,25 @@ function damageDetail(record: SurveyRecord): SurveyDetailView['damage'] {
 }
 
 /**
+ * What an earlier model said of the photo, kept when a newer one analysed it again (model
+ * roll-out): "roadcam-pothole 1.0.0: Pothole (until 2026-12-03)".
+ */
+export function earlierAnalysisText(e: EarlierAnalysis): string {
+  const model = e.model ? `${e.model.id} ${e.model.version}` : 'An earlier model';
+  const label = e.verdict?.label;
+  const said = e.typesFound.length
+    ? e.typesFound.map(typeTitle).join(', ')
+    : label === 'normal'
+      ? labelTitle(GOOD_ROAD_LABEL)
+      : label === 'not-a-road'
+        ? labelTitle(NOT_ROAD_LABEL)
+        : label
+          ? typeTitle(label)
+          : 'no verdict';
+  return `${model}: ${said} (until ${e.replacedAt.slice(0, 10)})`;
+}
+
+/**
  * `conflict` is shown only while the survey's sync failed; `pendingNotes` (typed, not saved
  * yet) win over the saved notes, so that a re-read record never wipes what is being typed.
  */
@@ -66,5 +88,7 @@ export function detailView(
     answerText: answerText(record.correction),
     officeCorrection: officeCorrectionText(record),
     damage: damageDetail(record),
+    // Newest first, as the engineer reads back in time.
+    earlierAnalyses: [...(record.earlierAnalyses ?? [])].reverse().map(earlierAnalysisText),
   };
 }

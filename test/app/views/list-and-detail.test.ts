@@ -76,6 +76,43 @@ describe('detailView', () => {
     const view = detailView(record, null, null);
     expect(view.modelText).toBe('none (not analysed yet)');
     expect(view.positionText).toBe('1.000000, 2.000000 (from the photo)');
+    expect(view.earlierAnalyses).toEqual([]);
+  });
+
+  it('lists what earlier models said, newest first', () => {
+    const verdict = (label: 'pothole' | 'normal' | 'not-a-road') => ({
+      label,
+      potholeProbability: 0.5,
+      lowConfidence: false,
+    });
+    const record = makeRecord({
+      model: { id: 'roadcam-road-damage', version: '3.1.0' },
+      earlierAnalyses: [
+        {
+          model: { id: 'pothole-cnn', version: '1.0.0' },
+          verdict: verdict('pothole'),
+          typesFound: [],
+          replacedAt: '2026-11-20T08:00:00.000Z',
+        },
+        {
+          model: { id: 'roadcam-road-damage', version: '2.2.0' },
+          verdict: verdict('pothole'),
+          typesFound: ['pothole', 'alligator-crack'],
+          replacedAt: '2026-12-01T08:00:00.000Z',
+        },
+        {
+          model: null,
+          verdict: verdict('normal'),
+          typesFound: [],
+          replacedAt: '2026-12-02T08:00:00.000Z',
+        },
+      ],
+    });
+    expect(detailView(record, null, null).earlierAnalyses).toEqual([
+      'An earlier model: Good road (until 2026-12-02)',
+      'roadcam-road-damage 2.2.0: Pothole, Alligator crack (until 2026-12-01)',
+      'pothole-cnn 1.0.0: Pothole (until 2026-11-20)',
+    ]);
   });
 });
 
