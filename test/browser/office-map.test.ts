@@ -2,15 +2,20 @@
  * The office map in real headless Chromium, served by the real sync server with the production
  * build: a device token entered, the synced surveys appear as markers; a road network file is
  * loaded and the segment report table lists the surveyed sections; a synced drive run is drawn
- * as its track.
+ * as its track. Then the survey far from the road is tapped on the map: its panel shows its
+ * photo, as the server holds it; and the two downloads, the segment report (CSV) and the
+ * surveys with their chainage (GeoPackage), are read back.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 
 import { ServerProcess } from '../../tools/lib/server-process';
 import { collection, lineFeature, offset } from '../geo/helpers';
-import { apiClient, makeRecord, photoMetaFor } from '../server/fixtures';
+import { apiClient, makeJpeg, makeRecord, photoMetaFor, sha256 } from '../server/fixtures';
 import { buildTestApp } from '../helpers/test-app';
 import { pollUntil } from './app-page';
 
@@ -18,6 +23,11 @@ let server: ServerProcess;
 let browser: LaunchedProfile;
 let token: string;
 let runLine: number[][];
+let page: Page;
+/** The survey far from the road, with its photo on the server. */
+let farId: string;
+const FAR = { lat: 1.5, lon: 33 };
+const FAR_PHOTO = { width: 64, height: 48 };
 
 const start = { lat: 0.35, lon: 32.58 };
 const end = offset(start.lat, start.lon, 90, 600);
@@ -35,13 +45,17 @@ beforeAll(async () => {
       position: { lat: at.lat, lon: at.lon, accuracyM: 5, source: 'gps' },
     });
   });
-  records.push(
-    makeRecord(30, photoMetaFor(30), {
-      position: { lat: 1.5, lon: 33, accuracyM: 5, source: 'gps' },
-    }),
+  const farPhoto = await makeJpeg(30, FAR_PHOTO.width, FAR_PHOTO.height);
+  const far = makeRecord(
+    30,
+    { sha256: sha256(farPhoto), bytes: farPhoto.length },
+    { position: { lat: FAR.lat, lon: FAR.lon, accuracyM: 5, source: 'gps' } },
   );
+  farId = far.id;
+  records.push(far);
   const posted = await api.postSurveys<{ results: { status: string }[] }>(records);
   expect(posted.body.results.every((r) => r.status === 'created')).toBe(true);
+  expect((await api.putPhoto(farId, farPhoto)).status).toBeLessThan(300);
   // A drive run along the road, 30 m north of it, synced as the phone syncs it.
   const runTrack = [0, 300, 600].map((m, i) => {
     const foot = offset(start.lat, start.lon, 90, m);
@@ -84,7 +98,7 @@ afterAll(async () => {
 
 describe('the office map', () => {
   it('shows the synced surveys, and the segment report of a loaded road network', async () => {
-    const page = await browser.context.newPage();
+    page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}/office.html`);
@@ -133,5 +147,75 @@ describe('the office map', () => {
     ]);
     expect(await page.getByText(/1 surveys are not within reach/).count()).toBe(1);
     expect(errors).toEqual([]);
+  });
+
+  it('a tapped survey shows its photo; the two downloads hold the report and the surveys', async () => {
+    // Tap the far survey's marker where the map draws it.
+    const at = (await page.evaluate(
+      `(() => {
+        const view = document.querySelector('roadcam-office').shadowRoot
+          .querySelector('rc-office-map-page').shadowRoot.querySelector('rc-map-view');
+        const map = view.map;
+        const p = map.latLngToContainerPoint([${FAR.lat}, ${FAR.lon}]);
+        const box = map.getContainer().getBoundingClientRect();
+        return { x: box.left + p.x, y: box.top + p.y };
+      })()`,
+    )) as { x: number; y: number };
+    await page.mouse.click(at.x, at.y);
+    const panel = page.getByTestId('office-survey');
+    await panel.waitFor();
+    const photo = panel.getByRole('img', { name: "The survey's photo" });
+    await photo.waitFor();
+    await pollUntil(
+      'the photo to load',
+      () => photo.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]),
+      ([w, h]) => w === FAR_PHOTO.width && h === FAR_PHOTO.height,
+    );
+
+    const download = async (name: RegExp) => {
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name }).click(),
+      ]);
+      return { name: file.suggestedFilename(), path: await file.path() };
+    };
+    const csv = await download(/Segment report \(CSV\)/);
+    expect(csv.name).toBe('roadcam-segment-report.csv');
+    const lines = readFileSync(csv.path, 'utf8').trim().split(/\r\n/);
+    const header = lines[0].split(',');
+    const cells = (line: string) =>
+      Object.fromEntries(line.split(',').map((v, i) => [header[i], v]));
+    const surveyed = lines
+      .slice(1)
+      .map(cells)
+      .filter((r) => Number(r.surveys) > 0)
+      .map((r) => [r.road_id, Number(r.from_m), Number(r.surveys)]);
+    expect(surveyed).toEqual([
+      ['R7', 0, 2],
+      ['R7', 100, 1],
+      ['R7', 400, 1],
+    ]);
+
+    const gpkg = await download(/GeoPackage with chainage/);
+    expect(gpkg.name).toBe('roadcam-surveys.gpkg');
+    const db = new Database(gpkg.path, { readonly: true });
+    try {
+      const { table_name: table } = db
+        .prepare("SELECT table_name FROM gpkg_contents WHERE data_type = 'features'")
+        .get() as { table_name: string };
+      const rows = db.prepare(`SELECT id, chainage_m FROM "${table}"`).all() as {
+        id: string;
+        chainage_m: number | null;
+      }[];
+      expect(rows).toHaveLength(5);
+      expect(rows.find((r) => r.id === farId)?.chainage_m).toBeNull();
+      const chainages = rows
+        .map((r) => r.chainage_m)
+        .filter((c): c is number => c !== null)
+        .sort((a, b) => a - b);
+      expect(chainages.map((c) => Math.round(c))).toEqual(CHAINAGES);
+    } finally {
+      db.close();
+    }
   });
 });
