@@ -6,7 +6,7 @@
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { SYNC_FILTERS, TYPE_FILTERS, VERDICT_FILTERS } from '../ui/survey-filters';
+import { SYNC_FILTERS, TYPE_FILTERS, VERDICT_FILTERS, VERDICT_TITLES } from '../ui/survey-filters';
 import { theme } from './theme';
 
 export interface SurveyListItem {
@@ -41,14 +41,6 @@ export interface SyncSummary {
 
 // "Sync now" stays enabled while a sync runs: a tap then retries at once instead of waiting
 // out the backoff (the outbox shares the running sync).
-
-const VERDICT_TEXT = {
-  pothole: 'Pothole',
-  normal: 'Good road',
-  damage: 'Damage',
-  'not-a-road': 'Not a road',
-  unanalysed: 'Not analysed yet',
-};
 
 @customElement('rc-survey-list')
 export class RcSurveyList extends LitElement {
@@ -243,7 +235,7 @@ export class RcSurveyList extends LitElement {
                     data-testid="survey-item"
                     data-id=${item.id}
                     data-verdict=${item.verdictKey}
-                    data-title=${item.title ?? VERDICT_TEXT[item.verdictKey]}
+                    data-title=${item.title ?? VERDICT_TITLES[item.verdictKey]}
                     data-sync-state=${item.syncState}
                     data-answer=${item.answer ?? ''}
                   >
@@ -254,7 +246,7 @@ export class RcSurveyList extends LitElement {
                       <img src=${item.thumbnailUrl} alt="" width="72" height="72" />
                       <span>
                         <span class="title ${item.verdictKey}">
-                          ${item.title ?? VERDICT_TEXT[item.verdictKey]}${item.probability !== null ? ` ${Math.round(item.probability * 100)}%` : ''}${item.lowConfidence ? ' (not sure)' : ''}
+                          ${item.title ?? VERDICT_TITLES[item.verdictKey]}${item.probability !== null ? ` ${Math.round(item.probability * 100)}%` : ''}${item.lowConfidence ? ' (not sure)' : ''}
                         </span>
                         <br />
                         <span class="meta">

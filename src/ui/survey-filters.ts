@@ -18,6 +18,15 @@ export const VERDICT_FILTERS: readonly FilterOption<VerdictKey>[] = [
   { value: 'unanalysed', label: 'Not analysed yet' },
 ];
 
+/** What a survey's verdict is called where it is listed (a pothole-era or a summary verdict). */
+export const VERDICT_TITLES: Record<VerdictKey, string> = {
+  pothole: 'Pothole',
+  normal: 'Good road',
+  damage: 'Damage',
+  'not-a-road': 'Not a road',
+  unanalysed: 'Not analysed yet',
+};
+
 export const SYNC_FILTERS: readonly FilterOption<SyncState>[] = [
   { value: 'local', label: 'On phone only' },
   { value: 'queued', label: 'Waiting to sync' },

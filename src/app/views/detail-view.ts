@@ -3,9 +3,8 @@ import type { SurveyDetailView, SyncConflictView } from '../../components/rc-sur
 import type { RoadMatch } from '../../geo/road-matcher';
 import { answerText } from '../../features/correction/shared/correction-text';
 import type { EarlierAnalysis } from '../../schema/survey';
-import { labelTitle } from '../../model/label-titles';
-import { GOOD_ROAD_LABEL, NOT_ROAD_LABEL } from '../../schema/survey-rules';
 import type { SurveyRecord } from '../../store/survey-record';
+import { VERDICT_TITLES } from '../../ui/survey-filters';
 import { officeCorrectionText } from './office-text';
 import { damageHeadline, heatmapChoices, typeLines, typeTitle } from './damage-view';
 import { positionText } from './position-text';
@@ -45,16 +44,11 @@ function damageDetail(record: SurveyRecord): SurveyDetailView['damage'] {
  */
 export function earlierAnalysisText(e: EarlierAnalysis): string {
   const model = e.model ? `${e.model.id} ${e.model.version}` : 'An earlier model';
-  const label = e.verdict?.label;
   const said = e.typesFound.length
     ? e.typesFound.map(typeTitle).join(', ')
-    : label === 'normal'
-      ? labelTitle(GOOD_ROAD_LABEL)
-      : label === 'not-a-road'
-        ? labelTitle(NOT_ROAD_LABEL)
-        : label
-          ? typeTitle(label)
-          : 'no verdict';
+    : e.verdict
+      ? VERDICT_TITLES[e.verdict.label]
+      : 'no verdict';
   return `${model}: ${said} (until ${e.replacedAt.slice(0, 10)})`;
 }
 

@@ -62,8 +62,10 @@ export class ReanalyseTab extends TabController {
     void this.runner.resumeAll();
   }
 
-  /** Starts (or finds) the run of this model; false when the runner is not there. */
-  /** 'started'; 'ran-before' when this model (id and version) has its run already; null without the lab's storage. */
+  /**
+   * Starts (or finds) the run of this model: 'started', or 'ran-before' when this model (id and
+   * version) has its run already; null when the runner is not there.
+   */
   async startRun(
     model: ReanalysisRun['model'],
     source: ReanalysisModelRef,

@@ -96,11 +96,16 @@ function isInSubfolder(name: string): boolean {
 }
 
 /**
- * Picked weight files (by the name they were picked under), for the reader in src/model: the
- * path model.json lists, else its base name (files picked one by one lose their folders).
+ * The picked file (by the name it was picked under) a top-level model.json lists as `path`: that
+ * path, else its base name (files picked one by one lose their folders).
  */
+function pickedAt<T>(byName: ReadonlyMap<string, T>, path: string): T | undefined {
+  return byName.get(path) ?? byName.get(baseName(path));
+}
+
+/** Picked weight files (by the name they were picked under), for the reader in src/model. */
 export function pickedWeightFiles(shards: ReadonlyMap<string, ArrayBuffer>): WeightFileSource {
-  return { read: (p) => shards.get(p) ?? shards.get(baseName(p)) ?? null, ...NOT_CHOSEN };
+  return { read: (p) => pickedAt(shards, p) ?? null, ...NOT_CHOSEN };
 }
 
 /** The weight files model.json lists that were not picked (looked up as the reader does). */
@@ -108,8 +113,8 @@ export function missingWeightFiles(
   summary: ModelJsonSummary,
   shards: readonly PickedFile[],
 ): string[] {
-  const have = new Set(shards.map((f) => f.name));
-  return summary.weightFiles.filter((p) => !have.has(p) && !have.has(baseName(p)));
+  const byName = new Map(shards.map((f) => [f.name, f]));
+  return summary.weightFiles.filter((p) => !pickedAt(byName, p));
 }
 
 /** The base the picked files are read from as URLs (the worker's loaders take URLs). */
@@ -145,8 +150,8 @@ export async function filesTheModelNeeds(
   const byName = new Map(sorted.shards.map((f) => [f.name, f]));
   const weights = (listed: readonly string[], folder: string) =>
     listed.flatMap((p) => {
-      const f =
-        byName.get(pathInFolder(folder + p)) ?? (folder ? undefined : byName.get(baseName(p)));
+      // A sub-folder's files came with their folder: only the path they are listed at counts.
+      const f = folder ? byName.get(pathInFolder(folder + p)) : pickedAt(byName, pathInFolder(p));
       return f ? [f] : [];
     });
   const needed = [sorted.modelJson, ...weights(summary.weightFiles, '')];

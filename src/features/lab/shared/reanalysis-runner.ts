@@ -74,8 +74,10 @@ export class ReanalysisRunner extends EventTarget {
     return this.looping;
   }
 
-  /** The run of this model: created and started when new; an existing run is left as it is. */
-  /** The model's run: a new one, or the one it already has (`created` false). */
+  /**
+   * The run of this model: created and started when new (`created`); an existing run is left
+   * as it is.
+   */
   async start(
     model: ReanalysisRun['model'],
     source: ReanalysisModelRef,
