@@ -2,7 +2,8 @@
  * A chosen file becomes an upright photo the app can keep and analyse: bytes checked (empty,
  * text, HEIC, cut short), decoded with its EXIF orientation applied, reduced while decoding so
  * that a 100-megapixel file never sits in memory at full size, transparency flattened on white,
- * and re-encoded (encodePhoto) as a JPEG of at most 1600 px and a thumbnail. Runs in the worker
+ * and re-encoded (encodePhoto) as a JPEG of at most 1600 px and a thumbnail; a phone camera's
+ * large JPEG is analysed from a smaller preview first (PREVIEW_LONG_SIDE). Runs in the worker
  * (OffscreenCanvas).
  */
 import { gps, orientation as readOrientation } from 'exifr/dist/mini.esm.mjs';
@@ -12,6 +13,15 @@ import { HEIC_MESSAGE, PhotoError } from './photo-error';
 import { SNIFF_BYTES, sniffImage, type SniffedKind } from './sniff';
 
 export const PHOTO_LONG_SIDE = 1600;
+/**
+ * A JPEG at least twice PHOTO_LONG_SIDE on its long side (a phone camera's 8-48 MP) is first
+ * decoded at the smallest n/8 scale whose long side reaches this: the verdict, the heatmap and
+ * the photo first shown come from that preview, and the photo kept (PHOTO_LONG_SIDE) is decoded
+ * after the answer has gone. A 4000x3000 photo at 2/8 (1000x750) decodes in about half the time
+ * of 4/8 plus its resize to 1600 px, and everything after the decode handles a third of the
+ * pixels (docs/APP.md, "A phone's photo"). 1000 px is about the width a phone shows it at.
+ */
+export const PREVIEW_LONG_SIDE = 1000;
 export const THUMBNAIL_LONG_SIDE = 192;
 export const PHOTO_JPEG_QUALITY = 0.88;
 export const THUMBNAIL_JPEG_QUALITY = 0.7;
@@ -35,9 +45,14 @@ export interface SourceInfo {
 }
 
 export interface PreparedPhoto {
-  /** Upright, at most PHOTO_LONG_SIDE; kept for drawing the model input and the display, and
-   * encoded as the JPEG to keep (encodePhoto) when the caller chooses. */
+  /** Upright, at most PHOTO_LONG_SIDE: the model input and the display are drawn from it, and
+   * it is encoded as the JPEG to keep (encodePhoto), unless `decodeToKeep` is there. */
   canvas: OffscreenCanvas;
+  /**
+   * Present when `canvas` is a preview of a large JPEG (PREVIEW_LONG_SIDE): decodes the photo to
+   * keep, upright and at most PHOTO_LONG_SIDE, once the caller is ready to spend the time.
+   */
+  decodeToKeep?: () => Promise<ImageBitmap>;
   width: number;
   height: number;
   exifPosition: Position | null;
@@ -197,15 +212,20 @@ async function decodeUpright(
 }
 
 /**
- * The size to ask a JPEG decoder for, to reduce a width x height photo to PHOTO_LONG_SIDE. The
- * decoder scales by n/8 (libjpeg's DCT scaling, which filters as it reduces), taking the largest
- * n/8 not above the size asked for: this is the smallest n/8 still at least PHOTO_LONG_SIDE on
- * the long side; a high-quality resize does the rest. Asking for twice the final size, as
+ * The size to ask a JPEG decoder for, to reduce a width x height photo to `longSide`
+ * (PHOTO_LONG_SIDE, or PREVIEW_LONG_SIDE for a preview). The decoder scales by n/8 (libjpeg's
+ * DCT scaling, which filters as it reduces), taking the largest n/8 not above the size asked
+ * for: this is the smallest n/8 still at least `longSide` on the long side; a high-quality
+ * resize does the rest. Asking for twice the final size, as
  * before, decoded a 4000x3000 photo at 6/8 (3000x2250) instead of 4/8 (2000x1500), which took
  * half again as long (docs/APP.md).
  */
-export function scaledDecodeSize(width: number, height: number): { width: number; height: number } {
-  const eighths = Math.min(8, Math.ceil((8 * PHOTO_LONG_SIDE) / Math.max(width, height)));
+export function scaledDecodeSize(
+  width: number,
+  height: number,
+  longSide = PHOTO_LONG_SIDE,
+): { width: number; height: number } {
+  const eighths = Math.min(8, Math.ceil((8 * longSide) / Math.max(width, height)));
   return { width: Math.ceil((width * eighths) / 8), height: Math.ceil((height * eighths) / 8) };
 }
 
@@ -220,13 +240,14 @@ async function decodeJpegScaled(
   bytes: ArrayBuffer,
   width: number,
   height: number,
+  longSide = PHOTO_LONG_SIDE,
 ): Promise<ImageBitmap | null> {
   if (typeof ImageDecoder === 'undefined') return null;
   let decoder: ImageDecoder | null = null;
   let frame: VideoFrame | null = null;
   try {
     if (!(await ImageDecoder.isTypeSupported('image/jpeg'))) return null;
-    const desired = scaledDecodeSize(width, height);
+    const desired = scaledDecodeSize(width, height, longSide);
     decoder = new ImageDecoder({
       // The bytes already read (a copy in this worker), not the file again: reading a chosen
       // file goes through the browser process.
@@ -236,8 +257,11 @@ async function decodeJpegScaled(
       desiredHeight: desired.height,
     });
     frame = (await decoder.decode()).image;
-    // A decoder that went below the final size would make the photo kept smaller: not this way.
-    if (Math.max(frame.displayWidth, frame.displayHeight) < PHOTO_LONG_SIDE) return null;
+    // A decoder that went below the size asked for would make the photo smaller: not this way.
+    if (Math.max(frame.displayWidth, frame.displayHeight) < longSide) return null;
+    // A preview is taken as decoded (up to twice its long side): a resize would cost more than
+    // the pixels it saves.
+    if (longSide < PHOTO_LONG_SIDE) return await createImageBitmap(frame);
     const size = fitLongSide(frame.displayWidth, frame.displayHeight, PHOTO_LONG_SIDE);
     return await createImageBitmap(frame, {
       resizeWidth: size.width,
@@ -268,12 +292,15 @@ export async function preparePhoto(file: Blob, time: TimeStage = untimed): Promi
     const checked = checkPhotoBytes(new Uint8Array(buffer));
     return { buffer, checked, exif: await exifOf(buffer, checked.kind) };
   });
-  const { bitmap, adjustments } = await time('decode', () => decode(file, buffer, checked, exif));
+  const { bitmap, adjustments, decodeToKeep } = await time('decode', () =>
+    decode(file, buffer, checked, exif),
+  );
   const width = bitmap.width;
   const height = bitmap.height;
   const canvas = await time('draw', () => uprightCanvas(bitmap, checked.mayHaveAlpha, adjustments));
   return {
     canvas,
+    ...(decodeToKeep ? { decodeToKeep } : {}),
     width,
     height,
     exifPosition: exif.position,
@@ -294,9 +321,14 @@ async function decode(
   bytes: ArrayBuffer,
   checked: ReturnType<typeof checkPhotoBytes>,
   exif: { orientation: number },
-): Promise<{ bitmap: ImageBitmap; adjustments: PhotoAdjustment[] }> {
+): Promise<{
+  bitmap: ImageBitmap;
+  adjustments: PhotoAdjustment[];
+  decodeToKeep?: () => Promise<ImageBitmap>;
+}> {
   const adjustments: PhotoAdjustment[] = [];
   let bitmap: ImageBitmap;
+  let decodeToKeep: (() => Promise<ImageBitmap>) | undefined;
   if (checked.width && checked.height) {
     if (checked.width * checked.height > MAX_SOURCE_PIXELS) {
       throw new PhotoError(
@@ -312,10 +344,16 @@ async function decode(
       : { width: checked.width, height: checked.height };
     const target = fitLongSide(upright.width, upright.height, PHOTO_LONG_SIDE);
     const reduce = target.width !== upright.width || target.height !== upright.height;
-    bitmap =
-      (reduce && checked.kind === 'jpeg'
-        ? await decodeJpegScaled(bytes, checked.width, checked.height)
-        : null) ?? (await decodeUpright(file, reduce ? target : null, checked.kind));
+    const { width, height, kind } = checked;
+    const keepSize = async () =>
+      (kind === 'jpeg' && reduce ? await decodeJpegScaled(bytes, width, height) : null) ??
+      (await decodeUpright(file, reduce ? target : null, kind));
+    const preview =
+      kind === 'jpeg' && Math.max(width, height) >= 2 * PHOTO_LONG_SIDE
+        ? await decodeJpegScaled(bytes, width, height, PREVIEW_LONG_SIDE)
+        : null;
+    if (preview) decodeToKeep = keepSize;
+    bitmap = preview ?? (await keepSize());
     if (reduce) adjustments.push('reduced');
     if (swap || exif.orientation > 1) adjustments.push('rotated');
   } else {
@@ -335,7 +373,7 @@ async function decode(
   }
   if (checked.components === 1) adjustments.push('greyscale');
   if (checked.components === 4) adjustments.push('cmyk');
-  return { bitmap, adjustments };
+  return { bitmap, adjustments, ...(decodeToKeep ? { decodeToKeep } : {}) };
 }
 
 /** The decoded photo on a canvas, transparency flattened on white (noted in adjustments). */

@@ -110,8 +110,9 @@ async function settledStatus(): Promise<ModelStatus> {
 }
 
 /**
- * Too dark, too blurred: measured on the photo as saved (src/image/photo-quality.ts), against
- * the model's thresholds when its manifest sets them.
+ * Too dark, too blurred: measured on the photo the model input is drawn from (the photo as
+ * saved, or a large JPEG's preview; both reduced to 256 px first: src/image/photo-quality.ts),
+ * against the model's thresholds when its manifest sets them.
  */
 function qualityOf(canvas: OffscreenCanvas, thresholds?: QualityThresholds): PhotoQuality | null {
   try {
@@ -222,8 +223,12 @@ const api: AnalysisWorkerApi = {
           analysisError = failureOf(error, 'model');
         }
         const display = canvas.transferToImageBitmap();
-        // A second handle on the same pixels (no copy): `display` goes to the page.
-        const keepTicket = photosToKeep.encodeLater(await createImageBitmap(display));
+        // The photo kept: decoded at its size after the answer when the verdict came from a
+        // preview, else a second handle on the same pixels (no copy), since `display` goes to
+        // the page.
+        const keepTicket = photosToKeep.encodeLater(
+          prepared.decodeToKeep ?? (await createImageBitmap(display)),
+        );
         const value: PhotoAnalysis = {
           keepTicket,
           display,

@@ -14,6 +14,30 @@ export const MAX_UNTAKEN_PHOTOS = 8;
 
 type Bitmap = Pick<ImageBitmap, 'width' | 'height' | 'close'>;
 
+/** The photo to keep could not be decoded at its size (after its preview was analysed). */
+class NotDecoded extends Error {
+  constructor(readonly reason: unknown) {
+    super(String(reason));
+  }
+}
+
+function notKept(error: unknown): Outcome<PhotoToKeep> {
+  const decoding = error instanceof NotDecoded;
+  return {
+    ok: false,
+    error: {
+      source: 'photo',
+      code: decoding ? 'not-decoded' : 'not-encoded',
+      message: decoding
+        ? 'This photo could not be saved: it could not be read again at its full size, so ' +
+          'nothing was kept. Take the photo again.'
+        : 'This photo could not be saved: it could not be stored as a JPEG, so nothing was ' +
+          'kept. Take the photo again.',
+      detail: decoding ? `decodeToKeep: ${String(error.reason)}` : `encodePhoto: ${String(error)}`,
+    },
+  };
+}
+
 export class PhotosToKeep {
   private readonly untaken = new Map<number, Promise<Outcome<PhotoToKeep>>>();
   private lastTicket = 0;
@@ -23,41 +47,43 @@ export class PhotosToKeep {
       encodePhoto(photo as ImageBitmap),
   ) {}
 
-  /** Encodes `photo` (the worker's own bitmap, closed after) once this task is over. */
-  encodeLater(photo: Bitmap): number {
+  /**
+   * Encodes `photo` (the worker's own bitmap, closed after) once this task is over; given as a
+   * function, the photo is decoded then (a large photo whose verdict came from a preview).
+   */
+  encodeLater(photo: Bitmap | (() => Promise<Bitmap>)): number {
     const clock = new StageClock();
-    const { width, height } = photo;
     const encoding = new Promise((resolve) => setTimeout(resolve, 0))
-      .then(() => clock.time('encode', () => this.encode(photo)))
-      .then(
-        (encoded): Outcome<PhotoToKeep> => ({
-          ok: true,
-          value: {
-            jpeg: encoded.jpeg,
-            thumbnail: encoded.thumbnail,
-            photo: {
-              sha256: encoded.sha256,
-              bytes: encoded.jpeg.size,
-              width,
-              height,
-              type: 'image/jpeg',
-            },
-            stages: clock.stages,
-          },
-        }),
-        (error): Outcome<PhotoToKeep> => ({
-          ok: false,
-          error: {
-            source: 'photo',
-            code: 'not-encoded',
-            message:
-              'This photo could not be saved: it could not be stored as a JPEG, so nothing was ' +
-              'kept. Take the photo again.',
-            detail: `encodePhoto: ${String(error)}`,
-          },
-        }),
+      .then(() =>
+        typeof photo === 'function'
+          ? clock.time('decode to keep', photo).catch((error: unknown) => {
+              throw new NotDecoded(error);
+            })
+          : photo,
       )
-      .finally(() => photo.close());
+      .then(async (bitmap): Promise<Outcome<PhotoToKeep>> => {
+        try {
+          const encoded = await clock.time('encode', () => this.encode(bitmap));
+          return {
+            ok: true,
+            value: {
+              jpeg: encoded.jpeg,
+              thumbnail: encoded.thumbnail,
+              photo: {
+                sha256: encoded.sha256,
+                bytes: encoded.jpeg.size,
+                width: bitmap.width,
+                height: bitmap.height,
+                type: 'image/jpeg',
+              },
+              stages: clock.stages,
+            },
+          };
+        } finally {
+          bitmap.close();
+        }
+      })
+      .catch((error: unknown): Outcome<PhotoToKeep> => notKept(error));
     const ticket = ++this.lastTicket;
     this.untaken.set(ticket, encoding);
     for (const old of this.untaken.keys()) {

@@ -96,6 +96,7 @@ interface RawSurvey {
   verdictKey: string;
   verdict: { label: string; potholeProbability: number } | null;
   model: { id: string; version: string } | null;
+  photo: { width: number; height: number };
   typesFound?: string[];
   damage?: {
     outcome: string;
@@ -128,6 +129,7 @@ async function rawSurveys(page: Page): Promise<RawSurvey[]> {
       verdictKey: s.verdictKey,
       verdict: s.verdict,
       model: s.model,
+      photo: { width: s.photo.width, height: s.photo.height },
       typesFound: s.typesFound,
       damage: s.damage && {
         outcome: s.damage.outcome,
@@ -373,6 +375,51 @@ describe('road damage, not a road and photo quality (real Chromium, default mode
     await page.goto(`${preview.origin}/`);
     await page.locator('rc-capture').waitFor();
     expect(await modelSettled(page)).toMatch(/^Model ready/);
+  });
+
+  it("a phone's 12-megapixel photo: the verdict of its preview is the verdict of the photo kept, which is 1600 px", async () => {
+    // The same road at a phone camera's 4000x3000 and at the 1600x1200 the app keeps: the
+    // first is analysed from a 1000x750 preview (PREVIEW_LONG_SIDE), the second as it is.
+    const large = await sharp(potholeAndCrackPhoto())
+      .resize(4000, 3000, { fit: 'fill', kernel: 'lanczos3' })
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    const kept = await sharp(large).resize(1600, 1200).jpeg({ quality: 92 }).toBuffer();
+    const decodesToKeep = () =>
+      page.evaluate(() => performance.getEntriesByName('roadcam:stage:decode to keep').length);
+    const analysed = async (name: string, buffer: Buffer) => {
+      const before = await rawSurveys(page);
+      await choosePhoto(page, { name, mimeType: 'image/jpeg', buffer });
+      await resultShown(page);
+      const saved = await pollUntil(
+        `the survey of ${name} to be saved`,
+        () => rawSurveys(page),
+        (s) => s.length === before.length + 1,
+      );
+      const record = saved.find((s) => !before.some((b) => b.id === s.id))!;
+      const photo = [record.photo.width, record.photo.height];
+      // The page's stage measures are of the last photo only (cleared when one is chosen).
+      return { record, photo, decodedToKeep: await decodesToKeep() };
+    };
+    const phone = await analysed('phone-12mp.jpg', large);
+    const same = await analysed('same-1600.jpg', kept);
+    // The large photo went the preview's way (its photo decoded again to keep), the other not.
+    expect(phone.decodedToKeep).toBe(1);
+    expect(same.decodedToKeep).toBe(0);
+    expect(phone.photo).toEqual([1600, 1200]);
+    expect(same.photo).toEqual([1600, 1200]);
+    for (const label of manifest.labels) {
+      expect(
+        Math.abs(
+          phone.record.damage!.probabilities[label] - same.record.damage!.probabilities[label],
+        ),
+        label,
+      ).toBeLessThan(0.05);
+    }
+    expect(phone.record.damage!.found.sort()).toEqual(same.record.damage!.found.sort());
+    expect(
+      Math.abs(phone.record.damage!.notRoad!.score - same.record.damage!.notRoad!.score),
+    ).toBeLessThan(0.02);
   });
 
   it('a dark photo gets the darkness hint before the verdict', async () => {

@@ -5,7 +5,11 @@
  * twice the size gave), never below it, never above the photo.
  */
 import { describe, expect, it } from 'vitest';
-import { PHOTO_LONG_SIDE, scaledDecodeSize } from '../../src/image/prepare-photo';
+import {
+  PHOTO_LONG_SIDE,
+  PREVIEW_LONG_SIDE,
+  scaledDecodeSize,
+} from '../../src/image/prepare-photo';
 
 /** What the decoder makes of an ask: the largest n/8 of the photo not above it. */
 function decoded(width: number, height: number, ask: { width: number; height: number }) {
@@ -37,6 +41,24 @@ describe('scaledDecodeSize', () => {
       // The next smaller scale would fall below PHOTO_LONG_SIDE: nothing bigger than needed.
       const smaller = Math.floor((8 * ask.width) / w) - 1;
       expect((Math.max(w, h) * smaller) / 8, `${w}x${h}`).toBeLessThan(PHOTO_LONG_SIDE);
+    }
+  });
+
+  it("decodes a phone photo's preview at the smallest n/8 reaching PREVIEW_LONG_SIDE", () => {
+    expect(scaledDecodeSize(4000, 3000, PREVIEW_LONG_SIDE)).toEqual({ width: 1000, height: 750 });
+    expect(scaledDecodeSize(3024, 4032, PREVIEW_LONG_SIDE)).toEqual({ width: 756, height: 1008 });
+    expect(scaledDecodeSize(12000, 9000, PREVIEW_LONG_SIDE)).toEqual({ width: 1500, height: 1125 });
+    for (const [w, h] of [
+      [3200, 2400],
+      [4000, 3000],
+      [8000, 6000],
+    ]) {
+      const got = decoded(w, h, scaledDecodeSize(w, h, PREVIEW_LONG_SIDE));
+      expect(Math.max(got.width, got.height), `${w}x${h}`).toBeGreaterThanOrEqual(
+        PREVIEW_LONG_SIDE,
+      );
+      // Well below the photo kept, or the preview would save nothing.
+      expect(Math.max(got.width, got.height), `${w}x${h}`).toBeLessThan(PHOTO_LONG_SIDE);
     }
   });
 });

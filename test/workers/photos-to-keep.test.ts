@@ -51,6 +51,50 @@ describe('PhotosToKeep', () => {
     expect(photo.closed).toBe(true);
   });
 
+  it('decodes a photo given as a function only after the current task, then encodes it', async () => {
+    const order: string[] = [];
+    const photos = new PhotosToKeep(async (photo) => {
+      order.push(`encode ${photo.width}x${photo.height}`);
+      return encoded;
+    });
+    const photo = bitmap();
+    const ticket = photos.encodeLater(async () => {
+      order.push('decode');
+      return photo;
+    });
+    order.push('answer sent');
+    const outcome = await photos.take(ticket);
+    expect(order).toEqual(['answer sent', 'decode', 'encode 4x3']);
+    expect(outcome).toMatchObject({ ok: true, value: { photo: { width: 4, height: 3 } } });
+    if (outcome.ok) {
+      expect(outcome.value.stages.map((s) => s.stage)).toEqual(['decode to keep', 'encode']);
+    }
+    expect(photo.closed).toBe(true);
+  });
+
+  it('says when the photo could not be decoded again at its size', async () => {
+    let encodings = 0;
+    const photos = new PhotosToKeep(async () => {
+      encodings += 1;
+      return encoded;
+    });
+    const outcome = await photos.take(
+      photos.encodeLater(async () => {
+        throw new Error('EncodingError: out of memory');
+      }),
+    );
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: {
+        source: 'photo',
+        code: 'not-decoded',
+        message: /could not be saved: it could not be read again/,
+        detail: /decodeToKeep: Error: EncodingError: out of memory/,
+      },
+    });
+    expect(encodings).toBe(0);
+  });
+
   it('drops the oldest photos nobody took', async () => {
     const photos = new PhotosToKeep(async () => encoded);
     const tickets = Array.from({ length: MAX_UNTAKEN_PHOTOS + 1 }, () =>
