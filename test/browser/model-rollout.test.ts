@@ -6,7 +6,7 @@
  * the first copy's not-a-road threshold is moved so that its verdicts differ. The phone picks
  * each up after a sync, checks every file's SHA-256, switches, says what changed, re-analyses
  * a stored survey (new verdict, old one kept, synced as an edit), reloads offline with the new
- * model, and goes back. Faults: a shard corrupted on the server (hash mismatch) and a download
+ * model, carries on a re-analysis a reload cut short, and goes back. Faults: a shard corrupted on the server (hash mismatch) and a download
  * cut mid-file: the working model stays, and the engineer reads what went wrong.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -383,6 +383,49 @@ describe('model roll-out', () => {
     );
     expect(await text('model-problem')).toBe('');
     expect(await modelCaches()).toEqual(['roadcam-model-3.1.0', 'roadcam-model-3.2.0']);
+  });
+
+  it('a re-analysis cut short by a reload carries on after it, and no survey is analysed twice', async () => {
+    const ids = (await storedSurveys(page)).map((s) => s.id);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const before = await Promise.all(ids.map(phoneRecord));
+    for (const r of before) expect(r.model?.version).toBe('3.1.0');
+    // Pressed, and the page gone at once (a phone that closed the tab): the worker has not
+    // answered for any survey yet.
+    await page.evaluate(() => Object.assign(window, { beforeTheReload: true }));
+    await page.getByTestId('reanalyse-stored').evaluate((button: HTMLButtonElement) => {
+      button.click();
+      setTimeout(() => location.reload(), 0);
+    });
+    await pollUntil(
+      'the page to reload',
+      () => page.evaluate(() => 'beforeTheReload' in window).catch(() => true),
+      (old) => !old,
+    );
+    await page.locator('rc-model-update').waitFor();
+    const ended = await pollUntil(
+      'the re-analysis to go on after the reload, and end',
+      () => text('reanalysis-status'),
+      (t) => /^\d+ stored surveys analysed again/.test(t),
+    );
+    expect(ended).toMatch(new RegExp(`^(1|${ids.length}) stored surveys analysed again`));
+    for (const [i, id] of ids.entries()) {
+      const after = await phoneRecord(id);
+      expect(after.model?.version, id).toBe('3.2.0');
+      // One new revision and one earlier verdict more, whichever page analysed it.
+      expect(after.revision, id).toBe(before[i].revision + 1);
+      expect(after.earlierAnalyses, id).toHaveLength((before[i].earlierAnalyses?.length ?? 0) + 1);
+      expect(after.earlierAnalyses?.at(-1)?.model?.version, id).toBe('3.1.0');
+    }
+    // The run is over: the next start has nothing to carry on.
+    await page.reload();
+    await page.locator('rc-model-update').waitFor();
+    await pollUntil(
+      'model 3.2.0 to be ready',
+      () => text('model-info'),
+      (t) => /3\.2\.0/.test(t),
+    );
+    expect(await text('reanalysis-status')).toBe('');
   });
 
   it('goes back to the previous model, then to the one the app came with, and stays there', async () => {

@@ -19,7 +19,11 @@ import {
 } from '../../features/model-update/client/model-update-service';
 import { reanalyseStoredSurveys } from '../../features/model-update/client/survey-reanalyser';
 import { loadInstallState } from '../../features/model-update/client/install-state-store';
-import { tallyText } from '../../features/model-update/shared/survey-reanalysis';
+import {
+  tallyText,
+  unfinishedRunAtStart,
+} from '../../features/model-update/shared/survey-reanalysis';
+import { UnfinishedReanalysis } from '../../features/model-update/client/unfinished-reanalysis';
 import { startAnalysis, takeEarlyAnalysis, type AnalysisClient } from './analysis-client';
 import { InstallService, type InstallState } from './install';
 import { NotesDraft, type NotesSettled } from './notes-draft';
@@ -92,6 +96,7 @@ export class AppServices extends EventTarget {
   private installer: InstallService | null = null;
   private updates: UpdateHandle | null = null;
   private modelUpdates: ModelUpdateService | null = null;
+  private readonly unfinishedReanalysis = new UnfinishedReanalysis();
   private readonly positions = new PositionTracker();
   /** Photos chosen and not yet on screen: the installed app's start-up work waits for them. */
   readonly photosOnTheWay = new PhotosOnTheWay();
@@ -184,7 +189,11 @@ export class AppServices extends EventTarget {
           );
         }
       },
-      onSwitched: (modelStatus) => this.set({ modelStatus }),
+      onSwitched: (modelStatus) => {
+        this.set({ modelStatus });
+        // A run cut short for the model left behind is no longer wanted.
+        if (this.state.reanalysis?.running !== true) this.carryOnReanalysis();
+      },
     });
     engine.then(
       async (info) => {
@@ -193,6 +202,7 @@ export class AppServices extends EventTarget {
         this.set({ modelStatus: await client.modelStatus() });
         performance.mark('roadcam:model-settled');
         this.modelSettled();
+        this.carryOnReanalysis();
       },
       (error) => {
         this.modelSettled();
@@ -394,7 +404,24 @@ export class AppServices extends EventTarget {
 
   /** "Go back to model X". */
   async goBackModel(): Promise<void> {
-    if (await this.modelUpdates?.goBack()) this.set({ reanalysis: null });
+    if (await this.modelUpdates?.goBack()) {
+      this.unfinishedReanalysis.forget();
+      this.set({ reanalysis: null });
+    }
+  }
+
+  /** At start: a re-analysis a reload cut short goes on with the surveys still to do. */
+  private carryOnReanalysis(): void {
+    const status = this.state.modelStatus;
+    const running = status.state === 'ready' ? status.model : null;
+    switch (unfinishedRunAtStart(this.unfinishedReanalysis.read(), running)) {
+      case 'resume':
+        void this.reanalyseStored();
+        break;
+      case 'forget':
+        this.unfinishedReanalysis.forget();
+        break;
+    }
   }
 
   dismissModelNews(): void {
@@ -404,9 +431,16 @@ export class AppServices extends EventTarget {
   /** "Re-analyse stored surveys" with the running model; each result is synced as an edit. */
   async reanalyseStored(): Promise<void> {
     const status = this.state.modelStatus;
-    const s = await this.surveys();
-    if (!s || status.state !== 'ready' || this.state.reanalysis?.running) return;
+    if (status.state !== 'ready' || this.state.reanalysis?.running) return;
     const { id, version } = status.model;
+    // Before any wait: a reload from here on finds the run and carries it on.
+    this.unfinishedReanalysis.started({ id, version });
+    this.set({ reanalysis: { text: 'Analysing stored surveys again…', running: true } });
+    const s = await this.surveys();
+    if (!s) {
+      this.set({ reanalysis: null });
+      return;
+    }
     await reanalyseStoredSurveys(
       { id, version },
       {
@@ -416,9 +450,11 @@ export class AppServices extends EventTarget {
         onProgress: (tally, running) => {
           this.set({ reanalysis: { text: tallyText(tally, running), running } });
           this.recordsChanged();
+          if (!running) this.unfinishedReanalysis.forget();
         },
       },
     ).catch((error) => {
+      // The run stays unfinished: the next start tries again.
       this.set({ reanalysis: null });
       this.reportError(error);
     });

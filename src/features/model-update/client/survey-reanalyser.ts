@@ -3,7 +3,8 @@
  * analysed, one photo at a time in the field worker, oldest first. Each result replaces the
  * survey's analysis as a new revision with the old verdict kept in `earlierAnalyses`, and goes
  * to the outbox like any edit. A survey that fails keeps its verdict and is counted, not lost.
- * Not resumed after a reload: pressing the button again picks up the surveys still to do.
+ * A run a reload cuts short goes on at the next start with the surveys still to do
+ * (unfinished-reanalysis.ts).
  */
 import type { SurveyRecord } from '../../../store/survey-record';
 import {

@@ -8,10 +8,32 @@ import type { EarlierAnalysis } from '../../../schema/survey';
 import { MAX_EARLIER_ANALYSES } from '../../../schema/survey-rules';
 import type { SurveyRecord } from '../../../store/survey-record';
 
+/** A model, by its id and version. */
+export interface ModelRef {
+  id: string;
+  version: string;
+}
+
+/**
+ * At start, a re-analysis a reload cut short (`unfinished`): carried on when its model runs
+ * again, forgotten when another model runs (its own run is the engineer's call), kept while no
+ * model is ready (a model that failed to load may load at the next start).
+ */
+export function unfinishedRunAtStart(
+  unfinished: ModelRef | null,
+  running: ModelRef | null,
+): 'resume' | 'forget' | 'wait' | 'none' {
+  if (!unfinished) return 'none';
+  if (!running) return 'wait';
+  return running.id === unfinished.id && running.version === unfinished.version
+    ? 'resume'
+    : 'forget';
+}
+
 /** Surveys not yet analysed by model `version`, oldest first (the order they were taken). */
 export function surveysToReanalyse(
   records: readonly SurveyRecord[],
-  model: { id: string; version: string },
+  model: ModelRef,
 ): SurveyRecord[] {
   return records
     .filter((r) => r.model?.id !== model.id || r.model.version !== model.version)
