@@ -3,6 +3,7 @@
  * usable, nothing is saved for a refused file, and a handled one is stored as the engineer
  * would expect to see it (upright, flattened, the right colours, at most 1600 px).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
@@ -15,6 +16,7 @@ import {
   choosePhoto,
   modelSettled,
   openApp,
+  pollUntil,
   storedPhotoColour,
   storedSurveys,
   watchProblems,
@@ -180,13 +182,93 @@ describe('unusual photos: handled and kept', () => {
   });
 
   it('the app is still usable after all of them: a road photo gets its verdict and heatmap', async () => {
-    await kept({
-      name: 'road.jpg',
-      mimeType: 'image/jpeg',
-      buffer: (await import('node:fs')).readFileSync(potholePhotos()[4]),
-    });
+    await kept(roadPhoto());
     expect(await page.getByTestId('heatmap').getAttribute('data-drawn')).toBe('heatmap');
     expect(problems.filter((p) => !p.startsWith('console:'))).toEqual([]);
+  });
+});
+
+/**
+ * The field app's analysis worker, where the photo kept is decoded and encoded (its module's
+ * name keeps "analysis-entry" in the build).
+ */
+function analysisWorker(p: Page) {
+  const worker = p.workers().find((w) => w.url().includes('analysis-entry'));
+  if (!worker) throw new Error(`No analysis worker among ${p.workers().map((w) => w.url())}`);
+  return worker;
+}
+
+/** Chooses a photo whose survey cannot be kept: returns the message; nothing is saved. */
+async function notKept(file: OddFile): Promise<string> {
+  const before = await storedSurveys(page);
+  await choosePhoto(page, file);
+  const message = await pollUntil('the message', errorText, (t) => t !== '');
+  // The verdict came first, but nothing was saved: it is not left on screen as if it were.
+  expect(await page.getByTestId('verdict').count()).toBe(0);
+  expect(await page.getByTestId('error').getAttribute('role')).toBe('alert');
+  await page.waitForTimeout(300);
+  expect(await storedSurveys(page)).toEqual(before);
+  return message;
+}
+
+const roadPhoto = (): OddFile => ({
+  name: 'road.jpg',
+  mimeType: 'image/jpeg',
+  buffer: readFileSync(potholePhotos()[4]),
+});
+
+describe('the photo kept cannot be made (the browser fails, in the real worker)', () => {
+  it('a JPEG encode that fails: the message, nothing saved, and the next photo is kept', async () => {
+    const worker = analysisWorker(page);
+    await worker.evaluate(() => {
+      const canvas = OffscreenCanvas.prototype as unknown as Record<string, unknown>;
+      canvas.keptConvertToBlob = canvas.convertToBlob;
+      canvas.convertToBlob = () =>
+        Promise.reject(new DOMException('Encoding failed.', 'EncodingError'));
+    });
+    try {
+      expect(await notKept(roadPhoto())).toBe(
+        'This photo could not be saved: it could not be stored as a JPEG, so nothing was ' +
+          'kept. Take the photo again.',
+      );
+    } finally {
+      await worker.evaluate(() => {
+        const canvas = OffscreenCanvas.prototype as unknown as Record<string, unknown>;
+        canvas.convertToBlob = canvas.keptConvertToBlob;
+      });
+    }
+    await kept(roadPhoto());
+  });
+
+  it("a phone's large photo whose full-size decode fails after its preview's verdict: the message, nothing saved", async () => {
+    const worker = analysisWorker(page);
+    // Every decode asked for a size fails (the preview is taken as decoded, the photo kept is
+    // resized to 1600 px): as when the phone runs out of memory for the second decode.
+    await worker.evaluate(() => {
+      const scope = globalThis as unknown as Record<string, unknown>;
+      const original = scope.createImageBitmap as (...args: unknown[]) => Promise<unknown>;
+      scope.keptCreateImageBitmap = original;
+      scope.createImageBitmap = (...args: unknown[]) => {
+        const options = args.find((a) => a && typeof a === 'object' && 'resizeWidth' in a);
+        return options
+          ? Promise.reject(new DOMException('Out of memory.', 'InvalidStateError'))
+          : original(...args);
+      };
+    });
+    try {
+      const large = await exifRotatedJpeg(4000, 3000);
+      expect(await notKept(large)).toBe(
+        'This photo could not be saved: it could not be read again at its full size, so ' +
+          'nothing was kept. Take the photo again.',
+      );
+    } finally {
+      await worker.evaluate(() => {
+        const scope = globalThis as unknown as Record<string, unknown>;
+        scope.createImageBitmap = scope.keptCreateImageBitmap;
+      });
+    }
+    const s = await kept(await exifRotatedJpeg(4000, 3000));
+    expect([s.photo.width, s.photo.height]).toEqual([1200, 1600]);
   });
 });
 
