@@ -4,7 +4,8 @@
  * loaded and the segment report table lists the surveyed sections; a synced drive run is drawn
  * as its track. Then the survey far from the road is tapped on the map: its panel shows its
  * photo, as the server holds it; and the two downloads, the segment report (CSV) and the
- * surveys with their chainage (GeoPackage), are read back.
+ * surveys with their chainage (GeoPackage), are read back. Last, a second office browser with no
+ * file of its own matches against the road network the server keeps.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -96,6 +97,39 @@ afterAll(async () => {
   await server?.dispose();
 });
 
+/** The road the surveys lie along, as a GeoJSON file. */
+const roadsGeojson = () =>
+  JSON.stringify(
+    collection([
+      lineFeature('R7', 'Jinja Road', [
+        [start.lon, start.lat],
+        [end.lon, end.lat],
+      ]),
+    ]),
+  );
+
+/** Road, section start (m) and survey count of each surveyed section. */
+const SURVEYED_SECTIONS = [
+  ['R7', 0, 2],
+  ['R7', 100, 1],
+  ['R7', 400, 1],
+];
+
+/** The segment table's rows as [road, from (m), surveys]. */
+async function segmentTableRows(p: Page): Promise<(string | number | null)[][]> {
+  const table = p.getByTestId('segment-table');
+  await table.waitFor();
+  return table
+    .locator('tbody tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) => [
+        tr.getAttribute('data-road'),
+        Number(tr.getAttribute('data-from')),
+        Number(tr.querySelectorAll('td')[2].textContent),
+      ]),
+    );
+}
+
 describe('the office map', () => {
   it('shows the synced surveys, and the segment report of a loaded road network', async () => {
     page = await browser.context.newPage();
@@ -118,34 +152,13 @@ describe('the office map', () => {
     await page.getByTestId('office-roads-input').setInputFiles({
       name: 'roads.geojson',
       mimeType: 'application/geo+json',
-      buffer: Buffer.from(
-        JSON.stringify(
-          collection([
-            lineFeature('R7', 'Jinja Road', [
-              [start.lon, start.lat],
-              [end.lon, end.lat],
-            ]),
-          ]),
-        ),
-      ),
+      buffer: Buffer.from(roadsGeojson()),
     });
-    const table = page.getByTestId('segment-table');
-    await table.waitFor();
-    const rows = await table
-      .locator('tbody tr')
-      .evaluateAll((trs) =>
-        trs.map((tr) => [
-          tr.getAttribute('data-road'),
-          Number(tr.getAttribute('data-from')),
-          Number(tr.querySelectorAll('td')[2].textContent),
-        ]),
-      );
-    expect(rows).toEqual([
-      ['R7', 0, 2],
-      ['R7', 100, 1],
-      ['R7', 400, 1],
-    ]);
+    expect(await segmentTableRows(page)).toEqual(SURVEYED_SECTIONS);
     expect(await page.getByText(/1 surveys are not within reach/).count()).toBe(1);
+    expect(
+      ((await page.getByTestId('office-summary').textContent()) ?? '').replace(/\s+/g, ' '),
+    ).toContain('Road network: roads.geojson (loaded in this browser).');
     expect(errors).toEqual([]);
   });
 
@@ -190,11 +203,7 @@ describe('the office map', () => {
       .map(cells)
       .filter((r) => Number(r.surveys) > 0)
       .map((r) => [r.road_id, Number(r.from_m), Number(r.surveys)]);
-    expect(surveyed).toEqual([
-      ['R7', 0, 2],
-      ['R7', 100, 1],
-      ['R7', 400, 1],
-    ]);
+    expect(surveyed).toEqual(SURVEYED_SECTIONS);
 
     const gpkg = await download(/GeoPackage with chainage/);
     expect(gpkg.name).toBe('roadcam-surveys.gpkg');
@@ -217,5 +226,41 @@ describe('the office map', () => {
     } finally {
       db.close();
     }
+  });
+
+  it("another office browser, with no file of its own, matches against the server's road network", async () => {
+    const reviewer = await server.createToken('office-reviewer', 'reviewer');
+    const put = await fetch(`${server.url}/api/v1/roads?name=district-roads.geojson`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/geo+json' },
+      body: roadsGeojson(),
+    });
+    expect(put.status).toBe(200);
+    const other = await launchProfile({ extraArgs: ['--disable-3d-apis'] });
+    try {
+      const p = other.context.pages()[0] ?? (await other.context.newPage());
+      await p.goto(`${server.url}/office.html`);
+      await p.getByLabel('Device token').fill(token);
+      await p.getByRole('button', { name: 'Load synced surveys' }).click();
+      expect(await segmentTableRows(p)).toEqual(SURVEYED_SECTIONS);
+      expect(
+        ((await p.getByTestId('office-summary').textContent()) ?? '').replace(/\s+/g, ' '),
+      ).toContain("Road network: district-roads.geojson (the server's).");
+    } finally {
+      await other.close();
+      removeProfile(other.userDataDir);
+    }
+    // The first browser's own file still wins there.
+    await page.reload();
+    await page.getByRole('button', { name: 'Load synced surveys' }).click();
+    await pollUntil(
+      'the surveys to load again',
+      async () =>
+        ((await page.getByTestId('office-summary').textContent()) ?? '').replace(/\s+/g, ' '),
+      (t) => /5 synced surveys on the map/.test(t),
+    );
+    expect(
+      ((await page.getByTestId('office-summary').textContent()) ?? '').replace(/\s+/g, ' '),
+    ).toContain('Road network: roads.geojson (loaded in this browser).');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The office map: every synced survey on the same map element as the phone's (markers by what
  * was found, clustered), a tapped survey's details and photo beside it, and, with the office's
- * road network loaded (kept in this browser's origin-private storage), each survey matched to
+ * road network (a file loaded in this browser, kept in its origin-private storage; else the
+ * one the sync server keeps, which the exports use too), each survey matched to
  * its road and chainage, the surveyed sections coloured on the map, the segment report as a
  * table, and two downloads: the segment report (CSV) and the surveys with their chainage
  * (GeoPackage, made in the browser with sql.js).
@@ -12,6 +13,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ExportRow } from '../../geo/export-row';
 import { segmentReportCsv } from '../../geo/export/segment-report-csv';
 import { markerKind, type MapMarker } from '../../geo/markers';
+import { parseRoadNetworkText } from '../../geo/road-network';
 import { RoadMatcher } from '../../geo/road-matcher';
 import { segmentReport, type SegmentReport } from '../../geo/segment-report';
 import '../../features/map/map-view';
@@ -32,6 +34,9 @@ import { theme } from '../../components/theme';
 import type { OfficeApi } from '../services/office-api';
 import { rowFromFeature } from '../views/office-rows';
 import { tracksFromRunFeatures } from '../views/run-features';
+
+/** The road network matched against, and where it came from. */
+type Roads = StoredRoadNetwork & { matcher: RoadMatcher; source: 'browser' | 'server' };
 
 interface Matched {
   rows: ExportRow[];
@@ -86,7 +91,7 @@ export class RcOfficeMapPage extends LitElement {
   @state() private surveys: ExportRow[] = [];
   /** The synced drive runs' tracks (issue 13). */
   @state() private tracks: MapTrack[] = [];
-  @state() private roads: (StoredRoadNetwork & { matcher: RoadMatcher }) | null = null;
+  @state() private roads: Roads | null = null;
   @state() private selected: ExportRow | null = null;
   @state() private photoUrl = '';
   @state() private status = '';
@@ -103,7 +108,7 @@ export class RcOfficeMapPage extends LitElement {
   private async start(): Promise<void> {
     try {
       const stored = await storedRoadNetwork();
-      if (stored) this.roads = { ...stored, matcher: new RoadMatcher(stored.network) };
+      if (stored) this.roads = roadsOf(stored, 'browser');
     } catch (error) {
       this.error = String((error as Error).message ?? error);
     }
@@ -114,9 +119,20 @@ export class RcOfficeMapPage extends LitElement {
     this.status = 'Reading the synced surveys…';
     this.error = '';
     try {
-      const [collection, runs] = await Promise.all([this.api.surveys(), this.api.runs()]);
+      // A file loaded in this browser was chosen here: it wins over the server's network.
+      const askRoads = this.roads?.source !== 'browser';
+      const [collection, runs, serverRoads] = await Promise.all([
+        this.api.surveys(),
+        this.api.runs(),
+        askRoads ? this.api.roadNetwork() : null,
+      ]);
       this.surveys = collection.features.map(rowFromFeature);
       this.tracks = tracksFromRunFeatures(runs);
+      if (askRoads && serverRoads) {
+        // Checked by the same parser when it was loaded on the server.
+        const network = parseRoadNetworkText(serverRoads.text);
+        this.roads = roadsOf({ network, name: serverRoads.name }, 'server');
+      }
       this.status = '';
     } catch (error) {
       this.error = (error as Error).message;
@@ -187,7 +203,7 @@ export class RcOfficeMapPage extends LitElement {
     if (!file) return;
     try {
       const stored = await storeRoadNetwork(file);
-      this.roads = { ...stored, matcher: new RoadMatcher(stored.network) };
+      this.roads = roadsOf(stored, 'browser');
       this.error = '';
     } catch (error) {
       this.error = (error as Error).message;
@@ -278,7 +294,11 @@ export class RcOfficeMapPage extends LitElement {
       </form>
       <p data-testid="office-summary" role="status">
         ${this.error || this.status || `${markers.length} synced surveys on the map.`}
-        ${this.roads ? `Road network: ${this.roads.name}.` : nothing}
+        ${
+          this.roads
+            ? `Road network: ${this.roads.name} (${this.roads.source === 'server' ? "the server's" : 'loaded in this browser'}).`
+            : nothing
+        }
         ${this.tracks.length ? `${this.tracks.length} drive runs.` : nothing}
       </p>
       <div class="layout">
@@ -315,4 +335,8 @@ declare global {
   interface HTMLElementTagNameMap {
     'rc-office-map-page': RcOfficeMapPage;
   }
+}
+
+function roadsOf(stored: StoredRoadNetwork, source: Roads['source']): Roads {
+  return { ...stored, matcher: new RoadMatcher(stored.network), source };
 }

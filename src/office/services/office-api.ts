@@ -1,7 +1,8 @@
 /**
  * The office's access to the sync server it is served from: a device token (the server's
  * administrator makes one; kept in this browser's localStorage, never in a URL) and the synced
- * surveys, read from the server's GeoJSON export (streamed by the server, one request).
+ * surveys, read from the server's GeoJSON export (streamed by the server, one request), and
+ * the road network the server keeps.
  */
 import type { ExportFeatureCollection } from '../views/office-rows';
 import type { RunFeatureCollection } from '../views/run-features';
@@ -67,6 +68,20 @@ export class OfficeApi {
     } catch (error) {
       if (error instanceof OfficeApiError && error.status === 404)
         return { type: 'FeatureCollection', features: [] };
+      throw error;
+    }
+  }
+
+  /**
+   * The road network kept on the server (`PUT /api/v1/roads`): its file name and text, or null
+   * while it has none (404).
+   */
+  async roadNetwork(): Promise<{ name: string; text: string } | null> {
+    try {
+      const [info, file] = await Promise.all([this.get('/roads/info'), this.get('/roads')]);
+      return { name: ((await info.json()) as { name: string }).name, text: await file.text() };
+    } catch (error) {
+      if (error instanceof OfficeApiError && error.status === 404) return null;
       throw error;
     }
   }
