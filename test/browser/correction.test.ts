@@ -376,6 +376,43 @@ describe('the engineer’s Right / Wrong on the phone', () => {
     expect(server.survey.correction).toMatchObject({ verdict: 'right', labels: [], boxes: [] });
   });
 
+  it('an answer taken back: the survey is not answered again, on the phone and on the server', async () => {
+    await openSurvey(pageA, wrongId);
+    await pageA.getByTestId('answer-clear').click();
+    await pollUntil(
+      'the answer to go',
+      () => answerText(pageA),
+      (t) => t === 'Not answered yet.',
+    );
+    // Nothing left to take back.
+    expect(await pageA.getByTestId('answer-clear').count()).toBe(0);
+    await pollUntil(
+      'the phone to say synced',
+      async () => (await stored(pageA, wrongId)).state,
+      (s) => s === 'synced',
+      60_000,
+    );
+    const phone = await stored(pageA, wrongId);
+    expect(phone.revision).toBe(6);
+    const server = await held(wrongId);
+    expect(server.revision).toBe(6);
+    expect(server.survey.correction).toBeUndefined();
+    // Answered again, as before.
+    await pageA.getByTestId('answer-right').click();
+    await pollUntil(
+      'the answer',
+      () => answerText(pageA),
+      (t) => t === 'Your answer: Right.',
+    );
+    await pollUntil(
+      'the phone to say synced',
+      async () => (await stored(pageA, wrongId)).state,
+      (s) => s === 'synced',
+      60_000,
+    );
+    expect((await held(wrongId)).survey.correction).toMatchObject({ verdict: 'right' });
+  });
+
   it('two phones answer the same survey: the server decides, the other phone says which version won and loses nothing', async () => {
     // Phone B: the app, its own token, and a copy of the survey (a phone restored from a backup).
     const tokenB = await server.createToken('phone-b');

@@ -180,7 +180,7 @@ export class RcDetailPage extends LitElement {
 
   /** Right / Wrong: a new revision of the record, queued for sync like any edit. */
   private async onCorrectionSave(
-    event: CustomEvent<{ correction: SurveyCorrection }>,
+    event: CustomEvent<{ correction: SurveyCorrection | null }>,
   ): Promise<void> {
     const id = this.record?.id;
     if (!id) return;

@@ -259,7 +259,7 @@ export class RcSurveyPage extends LitElement {
   }
 
   private async onCorrectionSave(
-    event: CustomEvent<{ correction: SurveyCorrection }>,
+    event: CustomEvent<{ correction: SurveyCorrection | null }>,
   ): Promise<void> {
     const id = this.saved?.id;
     if (!id) return;

@@ -3,7 +3,8 @@
  * **Wrong** opens what it is instead (each damage type of the model, good road, not a road) and
  * the photo to box the damages the model missed or put in the wrong place. The saved answer
  * comes in as `answer`; the answer being made is a draft held here and changed only by the pure
- * functions of correction-draft.ts. Raises `correction-save` with the SurveyCorrection to keep.
+ * functions of correction-draft.ts. Raises `correction-save` with the SurveyCorrection to keep,
+ * or null when the engineer takes the answer back ("Clear my answer": a mis-tap, or unsure).
  */
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -98,7 +99,7 @@ export class RcCorrection extends LitElement {
     return this.choices.filter((c) => isDamageLabel(c.value));
   }
 
-  private save(correction: SurveyCorrection): void {
+  private save(correction: SurveyCorrection | null): void {
     this.dispatchEvent(
       new CustomEvent('correction-save', {
         detail: { correction },
@@ -121,6 +122,12 @@ export class RcCorrection extends LitElement {
     this.boxType =
       this.draft.labels.find(isDamageLabel) ?? this.damageChoices[0]?.value ?? this.boxType;
     this.problem = '';
+  }
+
+  private onClear(): void {
+    this.draft = null;
+    this.problem = '';
+    this.save(null);
   }
 
   private change(next: CorrectionDraft): void {
@@ -228,6 +235,20 @@ export class RcCorrection extends LitElement {
           Wrong…
         </button>
       </div>
+      ${
+        answer && !this.draft
+          ? html`<div class="row">
+              <button
+                type="button"
+                data-testid="answer-clear"
+                ?disabled=${this.saving}
+                @click=${this.onClear}
+              >
+                Clear my answer
+              </button>
+            </div>`
+          : nothing
+      }
       ${this.draft ? this.renderEditor(this.draft) : nothing}
     </section>`;
   }

@@ -18,7 +18,8 @@ export interface AnswerServices {
 export async function saveAnswer(
   app: AnswerServices,
   id: string,
-  correction: SurveyCorrection,
+  /** null: the answer taken back (the record goes back to "not answered"). */
+  correction: SurveyCorrection | null,
 ): Promise<SurveyRecord | null> {
   const repo = await app.repository();
   if (!repo) return null;
@@ -33,6 +34,7 @@ export async function saveAnswer(
 }
 
 /** What the page says once it is kept. */
-export function answerSavedText(correction: SurveyCorrection): string {
+export function answerSavedText(correction: SurveyCorrection | null): string {
+  if (!correction) return 'Answer cleared: the survey is not answered.';
   return `Answer saved: ${correction.verdict === 'right' ? 'Right' : 'Wrong'}.`;
 }
