@@ -96,6 +96,15 @@ async function publish(
   expect(result.code, result.stderr + result.stdout).toBe(0);
 }
 
+/** The release 3.2.0 files the phone asked the server for since request number `from`. */
+function releaseFilesFetched(from: number): string[] {
+  const prefix = /^GET \/api\/v1\/models\/3\.2\.0\//;
+  return proxy.stats.requested
+    .slice(from)
+    .filter((r) => prefix.test(r))
+    .map((r) => r.replace(prefix, ''));
+}
+
 async function openAbout(): Promise<void> {
   await page.getByRole('link', { name: 'About' }).click();
   await page.locator('rc-model-update').waitFor();
@@ -300,25 +309,29 @@ describe('model roll-out', () => {
     expect(await modelCaches()).toEqual(['roadcam-model-3.1.0']);
 
     writeFileSync(shardOnServer, good);
+    // Cut in a later file: the files before it arrive whole and are kept for the next try.
+    const cutTryFrom = proxy.stats.requested.length;
     proxy.cutResponse({
       afterBytes: 64 * 1024,
-      match: { path: /\/api\/v1\/models\/3\.2\.0\/group1/ },
+      match: { path: /\/api\/v1\/models\/3\.2\.0\/not-road\.bin/ },
     });
     await syncNow();
     await openAbout();
     await pollUntil(
       'the cut download to be told',
       () => text('model-problem'),
-      (t) => /download of group1-shard1of1\.bin stopped/.test(t),
+      (t) => /download of not-road\.bin stopped/.test(t),
     );
     expect(proxy.stats.cutResponses).toBe(1);
     expect(await text('model-problem')).toMatch(
-      /The current model stays; the download starts again at the next sync\.$/,
+      /The current model stays; the download goes on from not-road\.bin at the next sync\.$/,
     );
     expect(await text('model-info')).toContain('roadcam-road-damage 3.1.0');
     expect(await modelCaches()).toEqual(['roadcam-model-3.1.0']);
 
-    // The next sync, with nothing broken, installs it.
+    // The next sync, with nothing broken, installs it, from the file that was cut on.
+    const wholeBeforeCut = releaseFilesFetched(cutTryFrom);
+    const requestsBefore = proxy.stats.requested.length;
     await syncNow();
     await openAbout();
     await pollUntil(
@@ -326,6 +339,15 @@ describe('model roll-out', () => {
       () => text('model-info'),
       (t) => /3\.2\.0/.test(t),
     );
+    const fetched = releaseFilesFetched(requestsBefore);
+    // The cut file again, and what came after it; none of the files that had arrived whole
+    // (the model's shard on this try; manifest.json and model.json on this try or the one
+    // before, which stopped at the damaged shard).
+    expect(wholeBeforeCut).toContain(SHARD);
+    expect(fetched[0]).toBe('not-road.bin');
+    for (const whole of [SHARD, 'manifest.json', 'model.json']) {
+      expect(fetched).not.toContain(whole);
+    }
     expect(await text('model-problem')).toBe('');
     expect(await modelCaches()).toEqual(['roadcam-model-3.1.0', 'roadcam-model-3.2.0']);
   });

@@ -28,6 +28,8 @@ export interface RequestMatch {
 export interface FaultProxyStats {
   /** Requests that reached the proxy (not counting connections dropped while offline). */
   requests: number;
+  /** Each of those requests' method and path (with its query), in order. */
+  requested: string[];
   /** Requests passed to the server (including those whose answer became an injected 500). */
   forwarded: number;
   /** Injected 500s. */
@@ -83,6 +85,7 @@ function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHe
 export class FaultProxy {
   readonly stats: FaultProxyStats = {
     requests: 0,
+    requested: [],
     forwarded: 0,
     failed: 0,
     stalled: 0,
@@ -227,6 +230,7 @@ export class FaultProxy {
       return;
     }
     this.stats.requests++;
+    this.stats.requested.push(`${request.method} ${request.url}`);
 
     if (this.take(this.resetRule, request)) {
       this.forward(request, response, {

@@ -26,6 +26,7 @@ import { whatChanged, type ManifestFacts } from '../shared/what-changed';
 import { loadInstallState, saveInstallState } from './install-state-store';
 import {
   downloadRelease,
+  dropDownload,
   dropReleasesExcept,
   releaseComplete,
   storeRelease,
@@ -153,6 +154,7 @@ export class ModelUpdateService {
       onProgress: (progress) => this.setActivity({ kind: 'downloading', version, progress }),
     });
     await storeRelease(this.deps.origin, version, files);
+    await dropDownload(version);
     this.setActivity({ kind: 'switching', version });
     if (!(await releaseComplete(this.deps.origin, release))) {
       throw new ModelUpdateError(

@@ -1,9 +1,12 @@
 /**
  * A release's files on the phone: downloaded from the sync server with the device token, each
  * checked (size, SHA-256) as it arrives, then stored together in the release's own Cache Storage
- * cache (src/workers/installed-model.ts says why there). Nothing is stored until every file has
- * arrived and passed; a failure while storing drops the release's cache, so a half-stored model
- * is never there to load.
+ * cache (src/workers/installed-model.ts says why there). The release's cache is made only once
+ * every file has arrived and passed; a failure while storing drops it, so a half-stored model is
+ * never there to load. Meanwhile each file that passed is kept in a download cache of its own
+ * (`downloadCacheName`), so a download the connection cuts goes on at the next sync from the
+ * file it stopped at, not from the first (a phone on a weak link may never get all files in one
+ * go); a kept file is checked again before it is used.
  */
 import type { ModelReleaseResponse } from '../../../schema/model-release';
 import {
@@ -25,7 +28,56 @@ export interface DownloadOptions {
   timeoutMs?: number;
 }
 
-/** Every file of the release, checked; throws ModelUpdateError naming the file that failed. */
+const DOWNLOAD_PREFIX = 'roadcam-download-';
+
+/** The cache holding the files of release `version` downloaded so far (never loaded from). */
+export function downloadCacheName(version: string): string {
+  return `${DOWNLOAD_PREFIX}${version}`;
+}
+
+/** The download cache, or null where Cache Storage cannot be opened (then nothing is kept). */
+async function openDownloadCache(version: string): Promise<Cache | null> {
+  try {
+    for (const name of await caches.keys()) {
+      // A download of another release left unfinished is of no use any more.
+      if (name.startsWith(DOWNLOAD_PREFIX) && name !== downloadCacheName(version)) {
+        await caches.delete(name);
+      }
+    }
+    return await caches.open(downloadCacheName(version));
+  } catch {
+    return null;
+  }
+}
+
+/** A file kept by an earlier attempt, if it is still there and still passes its check. */
+async function keptFile(
+  cache: Cache | null,
+  url: string,
+  version: string,
+  file: ModelReleaseResponse['files'][number],
+): Promise<ArrayBuffer | null> {
+  try {
+    const kept = await cache?.match(url);
+    if (!kept) return null;
+    const bytes = await kept.arrayBuffer();
+    await checkFile(version, file, bytes);
+    return bytes;
+  } catch {
+    await cache?.delete(url).catch(() => undefined);
+    return null;
+  }
+}
+
+/** Drops the files kept for release `version`'s download (it is stored, or given up). */
+export async function dropDownload(version: string): Promise<void> {
+  await caches.delete(downloadCacheName(version)).catch(() => undefined);
+}
+
+/**
+ * Every file of the release, checked; throws ModelUpdateError naming the file that failed. The
+ * files an earlier, cut attempt got are taken from the download cache.
+ */
 export async function downloadRelease(
   release: ModelReleaseResponse,
   options: DownloadOptions,
@@ -33,9 +85,24 @@ export async function downloadRelease(
   const totalBytes = release.files.reduce((n, f) => n + f.bytes, 0);
   const files = new Map<string, ArrayBuffer>();
   let doneBytes = 0;
-  options.onProgress?.({ doneFiles: 0, totalFiles: release.files.length, doneBytes, totalBytes });
+  const progress = () =>
+    options.onProgress?.({
+      doneFiles: files.size,
+      totalFiles: release.files.length,
+      doneBytes,
+      totalBytes,
+    });
+  progress();
+  const partial = await openDownloadCache(release.version);
   for (const file of release.files) {
     const url = new URL(file.url, options.base).href;
+    const kept = await keptFile(partial, url, release.version, file);
+    if (kept) {
+      files.set(file.path, kept);
+      doneBytes += file.bytes;
+      progress();
+      continue;
+    }
     const timeout = AbortSignal.timeout(
       (options.timeoutMs ?? 30_000) + (file.bytes / 20_000) * 1000,
     );
@@ -55,19 +122,18 @@ export async function downloadRelease(
         'download',
         `Model ${release.version} was not installed: the download of ${file.path} stopped ` +
           '(the connection dropped or the server did not answer). The current model stays; ' +
-          'the download starts again at the next sync.',
+          `the download goes on from ${file.path} at the next sync.`,
         `${url}: ${String(error)}`,
       );
     }
     await checkFile(release.version, file, bytes);
+    // Kept for a next attempt; a phone without room for it only loses the resume.
+    await partial
+      ?.put(url, new Response(bytes, { headers: { 'content-type': typeOf(file.path) } }))
+      .catch(() => undefined);
     files.set(file.path, bytes);
     doneBytes += file.bytes;
-    options.onProgress?.({
-      doneFiles: files.size,
-      totalFiles: release.files.length,
-      doneBytes,
-      totalBytes,
-    });
+    progress();
   }
   return files;
 }
