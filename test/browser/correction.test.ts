@@ -113,6 +113,26 @@ async function answerText(page: Page): Promise<string> {
   return ((await page.getByTestId('answer-text').textContent()) ?? '').trim();
 }
 
+/** Waits until the phone says the survey is synced. */
+async function syncedOn(page: Page, id: string): Promise<void> {
+  await pollUntil(
+    'the phone to say synced',
+    async () => (await stored(page, id)).state,
+    (s) => s === 'synced',
+    60_000,
+  );
+}
+
+/** Taps Right and waits for the answer to show. */
+async function answerRight(page: Page): Promise<void> {
+  await page.getByTestId('answer-right').click();
+  await pollUntil(
+    'the answer',
+    () => answerText(page),
+    (t) => t === 'Your answer: Right.',
+  );
+}
+
 /** A point of the box layer, as fractions of its size, in page pixels. */
 async function at(page: Page, fx: number, fy: number): Promise<{ x: number; y: number }> {
   const box = (await page.getByTestId('box-layer').boundingBox())!;
@@ -211,12 +231,7 @@ describe('the engineer’s Right / Wrong on the phone', () => {
     // Right: one tap.
     await openSurvey(pageA, rightId);
     expect(await answerText(pageA)).toBe('Not answered yet.');
-    await pageA.getByTestId('answer-right').click();
-    await pollUntil(
-      'the answer',
-      () => answerText(pageA),
-      (t) => t === 'Your answer: Right.',
-    );
+    await answerRight(pageA);
     expect(await pageA.getByTestId('answer-right').getAttribute('aria-pressed')).toBe('true');
     // A second tap on Right keeps nothing new: no revision for nothing.
     await pageA.getByTestId('answer-right').click();
@@ -357,18 +372,8 @@ describe('the engineer’s Right / Wrong on the phone', () => {
       () => answerText(pageA),
       (t) => /\(1 marked on the photo\)/.test(t),
     );
-    await pageA.getByTestId('answer-right').click();
-    await pollUntil(
-      'the answer',
-      () => answerText(pageA),
-      (t) => t === 'Your answer: Right.',
-    );
-    await pollUntil(
-      'the phone to say synced',
-      async () => (await stored(pageA, wrongId)).state,
-      (s) => s === 'synced',
-      60_000,
-    );
+    await answerRight(pageA);
+    await syncedOn(pageA, wrongId);
     const phone = await stored(pageA, wrongId);
     expect(phone.revision).toBe(5);
     const server = await held(wrongId);
@@ -386,30 +391,15 @@ describe('the engineer’s Right / Wrong on the phone', () => {
     );
     // Nothing left to take back.
     expect(await pageA.getByTestId('answer-clear').count()).toBe(0);
-    await pollUntil(
-      'the phone to say synced',
-      async () => (await stored(pageA, wrongId)).state,
-      (s) => s === 'synced',
-      60_000,
-    );
+    await syncedOn(pageA, wrongId);
     const phone = await stored(pageA, wrongId);
     expect(phone.revision).toBe(6);
     const server = await held(wrongId);
     expect(server.revision).toBe(6);
     expect(server.survey.correction).toBeUndefined();
     // Answered again, as before.
-    await pageA.getByTestId('answer-right').click();
-    await pollUntil(
-      'the answer',
-      () => answerText(pageA),
-      (t) => t === 'Your answer: Right.',
-    );
-    await pollUntil(
-      'the phone to say synced',
-      async () => (await stored(pageA, wrongId)).state,
-      (s) => s === 'synced',
-      60_000,
-    );
+    await answerRight(pageA);
+    await syncedOn(pageA, wrongId);
     expect((await held(wrongId)).survey.correction).toMatchObject({ verdict: 'right' });
   });
 
