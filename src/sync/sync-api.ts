@@ -8,6 +8,9 @@ import type { RunRecordWire } from '../schema/run';
 import type {
   PhotoUploadResponse,
   SurveyBatchResponse,
+  SurveyCheckItem,
+  SurveyCheckResponse,
+  SurveyCheckResult,
   SurveyDetailResponse,
   SurveyListResponse,
   SurveyRecordWire,
@@ -98,6 +101,32 @@ export class SyncApi {
       throw new SyncError('protocol', MESSAGES.protocol, {
         status: answer.status,
         detail: `POST runs: answer does not match the batch: ${JSON.stringify(answer.body).slice(0, 300)}`,
+      });
+    }
+    return results;
+  }
+
+  /** POST /surveys/check: for each survey asked, in order, what the server holds of it. */
+  async checkSurveys(surveys: readonly SurveyCheckItem[]): Promise<SurveyCheckResult[]> {
+    const answer = await this.request<SurveyCheckResponse>('POST', 'surveys/check', {
+      body: JSON.stringify({ surveys }),
+      contentType: 'application/json',
+    });
+    const results = answer.body?.results;
+    const fits =
+      Array.isArray(results) &&
+      results.length === surveys.length &&
+      results.every(
+        (r, i) =>
+          r &&
+          r.id === surveys[i].id &&
+          typeof r.held === 'boolean' &&
+          typeof r.photoPresent === 'boolean',
+      );
+    if (answer.status !== 200 || !fits) {
+      throw new SyncError('protocol', MESSAGES.protocol, {
+        status: answer.status,
+        detail: `POST surveys/check: answer does not match the surveys asked: ${JSON.stringify(answer.body).slice(0, 300)}`,
       });
     }
     return results;

@@ -17,7 +17,7 @@ import { toWire } from '../../src/store/wire';
 import { createOutbox, type Outbox, type OutboxOptions } from '../../src/sync';
 import type { FetchLike } from '../../src/sync/sync-api';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { ServerProcess } from '../../tools/lib/server-process';
+import { ServerProcess, type ServerProcessOptions } from '../../tools/lib/server-process';
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -198,22 +198,28 @@ export class SyncRig {
     this.outboxDbName = fields.outboxDbName;
   }
 
-  static async start(options: Partial<OutboxOptions> = {}): Promise<SyncRig> {
+  /** `server`: the server process's options (e.g. `env: { DATABASE_URL }` for PostgreSQL). */
+  static async start(
+    options: Partial<OutboxOptions> = {},
+    server: ServerProcessOptions = {},
+  ): Promise<SyncRig> {
     // The server's data directory in RAM (tmpfs) where there is one: the same server, SQLite
     // and files, without a real disk's fsync time on every upload (the server's own tests
     // check durability on disk). SIGKILL and chattr +i behave the same on tmpfs.
     const ramDir = existsSync('/dev/shm')
       ? mkdtempSync(path.join('/dev/shm', 'roadcam-sync-'))
       : null;
-    const server = await ServerProcess.start(ramDir ? { dataDir: ramDir } : {});
+    const serverProcess = await ServerProcess.start(
+      ramDir ? { ...server, dataDir: ramDir } : server,
+    );
     try {
-      const proxy = await FaultProxy.start({ target: server.url });
-      const token = await server.createToken('test-phone');
+      const proxy = await FaultProxy.start({ target: serverProcess.url });
+      const token = await serverProcess.createToken('test-phone');
       const dbName = uniqueName('roadcam-sync-test');
       const outboxDbName = `${dbName}-outbox`;
       const repository = await SurveyRepository.open({ name: dbName });
       const rig: SyncRig = new SyncRig({
-        server,
+        server: serverProcess,
         proxy,
         token,
         repository,
@@ -226,7 +232,7 @@ export class SyncRig {
       rig.ramDir = ramDir;
       return rig;
     } catch (error) {
-      await server.dispose();
+      await serverProcess.dispose();
       if (ramDir) rmSync(ramDir, { recursive: true, force: true });
       throw error;
     }
