@@ -120,6 +120,17 @@ export async function saveSurveys(repository: SurveyRepository, surveys: readonl
   }
 }
 
+/** `count` new surveys numbered from `first`, saved on the phone (state 'local'). */
+export async function saveNewSurveys(
+  repository: SurveyRepository,
+  first: number,
+  count: number,
+): Promise<Survey[]> {
+  const list = await Promise.all(Array.from({ length: count }, (_, i) => makeSurvey(first + i)));
+  await saveSurveys(repository, list);
+  return list;
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }
@@ -263,6 +274,13 @@ export class SyncRig {
       fetch: recordingFetch(this.sent, (method, path) => this.beforeRequest?.(method, path)),
       ...options,
     });
+  }
+
+  /** The requests sent since `mark` (a length of `sent`), as `METHOD /path/:id STATUS`. */
+  sentSince(mark: number): string[] {
+    return this.sent
+      .slice(mark)
+      .map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')} ${r.status}`);
   }
 
   async api<T>(path: string): Promise<{ status: number; body: T; bytes: Buffer }> {

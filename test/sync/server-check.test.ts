@@ -20,7 +20,7 @@ import {
 } from '../../src/sync/server-check';
 import { PostgresCluster } from '../../tools/lib/postgres-cluster';
 import type { ServerProcessOptions } from '../../tools/lib/server-process';
-import { makeSurvey, saveSurveys, SyncRig, type Survey } from './fixtures';
+import { saveNewSurveys, SyncRig, type Survey } from './fixtures';
 
 const HOUR = 3600_000;
 
@@ -138,16 +138,11 @@ describe.each([
   });
 
   async function surveys(count: number): Promise<Survey[]> {
-    const list = await Promise.all(Array.from({ length: count }, () => makeSurvey(n++)));
-    await saveSurveys(rig.repository, list);
-    return list;
+    n += count;
+    return saveNewSurveys(rig.repository, n - count, count);
   }
 
-  function sentSince(mark: number) {
-    return rig.sent
-      .slice(mark)
-      .map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')} ${r.status}`);
-  }
+  const sentSince = (mark: number) => rig.sentSince(mark);
 
   async function phoneStates(list: readonly Survey[]) {
     return Promise.all(list.map(async (s) => (await rig.repository.get(s.record.id))?.sync.state));
