@@ -1,6 +1,6 @@
 /** A surveys table row, as both databases return it, and the StoredSurvey it stands for. */
 import type { SurveyRecordWire } from '../../src/schema/survey';
-import type { StoredSurvey } from './survey-store';
+import type { StoredSurvey, SurveyHolding } from './survey-store';
 
 /** Integers may come as strings (PostgreSQL bigint through node-postgres). */
 export interface SurveyRow {
@@ -28,5 +28,21 @@ export function toStoredSurvey(row: SurveyRow): StoredSurvey {
       bytes: Number(row.photo_bytes),
       storedAt: row.photo_stored_at === null ? null : Number(row.photo_stored_at),
     },
+  };
+}
+
+/** A row of the holdings query: the revision read from record_json in the database. */
+export interface HoldingRow {
+  id: string;
+  revision: number | string | null;
+  /** SQLite answers 0/1, PostgreSQL a boolean. */
+  photo_stored: number | boolean;
+}
+
+export function toHolding(row: HoldingRow): SurveyHolding {
+  return {
+    id: row.id,
+    revision: row.revision === null ? 1 : Number(row.revision),
+    photoStored: row.photo_stored === true || row.photo_stored === 1,
   };
 }

@@ -72,6 +72,14 @@ export interface SurveyPage {
   readAt: number;
 }
 
+/** What the store holds of one survey, for a phone's check (POST /surveys/check). */
+export interface SurveyHolding {
+  id: string;
+  /** The revision stored (a record without one reads as 1). */
+  revision: number;
+  photoStored: boolean;
+}
+
 export interface SurveyStore {
   /**
    * Stores the batch in one durable transaction; returns one outcome per record, in order. The
@@ -94,6 +102,12 @@ export interface SurveyStore {
     before: { receivedAt: number; id: string } | null,
     limit: number,
   ): Promise<StoredSurvey[]>;
+  /**
+   * The revision and photo state of each of these ids the store holds (unknown ids are left
+   * out), in no particular order. One read, without the records: a phone asks about up to 1000
+   * of its surveys at once.
+   */
+  findHoldings(ids: readonly string[]): Promise<SurveyHolding[]>;
   /** Marks the photo present; false when it already was (a concurrent or repeated upload). */
   markPhotoStored(id: string): Promise<boolean>;
 }

@@ -307,6 +307,32 @@ export interface SurveyDetailResponse extends SurveyServerState {
   survey: SurveyRecordWire;
 }
 
+/** Surveys per POST /api/v1/surveys/check: 1000 ids and revisions are about 60 kB of JSON. */
+export const MAX_SURVEYS_PER_CHECK = 1000;
+
+/** One item of POST /api/v1/surveys/check: a survey the phone holds as synced, at its revision. */
+export const surveyCheckItemSchema = z.object({
+  id: surveyIdSchema,
+  revision: z.number().int().min(1).max(MAX_REVISION),
+});
+export type SurveyCheckItem = z.infer<typeof surveyCheckItemSchema>;
+
+/** What the server holds of one asked survey; results[i] answers surveys[i]. */
+export interface SurveyCheckResult {
+  id: string;
+  /** The server holds this survey at the asked revision or a higher one. */
+  held: boolean;
+  /** The revision the server holds; null when it has no such survey. */
+  serverRevision: number | null;
+  /** The survey's photo is stored on the server (false when the survey is not). */
+  photoPresent: boolean;
+}
+
+/** 200 answer of POST /api/v1/surveys/check. */
+export interface SurveyCheckResponse {
+  results: SurveyCheckResult[];
+}
+
 /** 201/200 answer of PUT /api/v1/surveys/:id/photo. */
 export interface PhotoUploadResponse {
   id: string;

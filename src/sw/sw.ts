@@ -70,6 +70,7 @@ self.addEventListener('sync', (event) => {
         repository,
         maxWaitInFlushMs: 10_000,
         pullOfficeCorrections: true,
+        checkServerHolds: true,
       });
       try {
         await flushForBackgroundSync(outbox); // rejects while work remains: the browser retries

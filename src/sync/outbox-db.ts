@@ -156,6 +156,10 @@ export class OutboxDb {
   async setMeta(key: string, value: unknown): Promise<void> {
     await this.db.put('meta', { key, value });
   }
+
+  async deleteMeta(key: string): Promise<void> {
+    await this.db.delete('meta', key);
+  }
 }
 
 /** The settings kept in the outbox database (the default SyncSettingsSource). */

@@ -58,6 +58,13 @@ import {
 import { defaultLock, type ExclusiveLock } from './lock';
 import { pullOfficeCorrections } from './office-corrections';
 import { OutboxDb, storedSettings, OUTBOX_DB_NAME, type OutboxEntry } from './outbox-db';
+import {
+  askServerHoldings,
+  DEFAULT_SERVER_CHECK_INTERVAL_MS,
+  SERVER_CHECKED_AT_KEY,
+  serverCheckDue,
+  type ResendPlan,
+} from './server-check';
 import type { SyncSettings, SyncSettingsSource } from './settings';
 import { MESSAGES, type FetchLike, type SyncApi } from './sync-api';
 import { FlushTriggers } from './triggers';
@@ -94,6 +101,14 @@ export interface OutboxOptions {
    * uploads where a caller counts its requests.
    */
   pullOfficeCorrections?: boolean;
+  /**
+   * After a flush that uploaded everything, ask the server whether it still holds the surveys
+   * marked synced (server-check.ts) and queue again those it lacks: what a restore from a backup
+   * lost. The app turns it on; off by default, like pullOfficeCorrections.
+   */
+  checkServerHolds?: boolean;
+  /** At most one check in this long, across tabs and the service worker (default 6 hours). */
+  serverCheckIntervalMs?: number;
 }
 
 export type FlushOutcome =
@@ -118,6 +133,8 @@ export interface FlushResult {
   replayed: number;
   /** Records the server took as a newer revision of one it held (`updated`: an edit after sync). */
   updated: number;
+  /** Synced surveys the server no longer held (restored from a backup), queued again. */
+  resent: number;
   /** Records that became `failed` in this flush. */
   failed: number;
   /** Requests sent again after a retryable failure. */
@@ -172,6 +189,7 @@ interface Totals {
   synced: number;
   replayed: number;
   updated: number;
+  resent: number;
   failed: number;
   retries: number;
   retriesInARow: number;
@@ -220,6 +238,8 @@ export class Outbox {
   private readonly maxWaitInFlushMs: number;
   private readonly batchSize: number;
   private readonly pullsCorrections: boolean;
+  private readonly checksServer: boolean;
+  private readonly serverCheckIntervalMs: number;
   private readonly listeners = new Set<(event: OutboxEvent) => void>();
   private readonly channel: BroadcastChannel | null;
   private readonly closer = new AbortController();
@@ -260,6 +280,8 @@ export class Outbox {
     this.maxWaitInFlushMs = options.maxWaitInFlushMs ?? 60_000;
     this.batchSize = Math.min(MAX_SURVEYS_PER_BATCH, Math.max(1, options.batchSize ?? 100));
     this.pullsCorrections = options.pullOfficeCorrections ?? false;
+    this.checksServer = options.checkServerHolds ?? false;
+    this.serverCheckIntervalMs = options.serverCheckIntervalMs ?? DEFAULT_SERVER_CHECK_INTERVAL_MS;
     const channelName =
       options.channelName === undefined
         ? typeof BroadcastChannel === 'function'
@@ -294,7 +316,14 @@ export class Outbox {
    */
   private async enqueueRecords(
     records: readonly SurveyRecord[],
-    { overrideConflict = false } = {},
+    {
+      overrideConflict = false,
+      photoOnly = new Set<string>(),
+    }: {
+      overrideConflict?: boolean;
+      /** The server holds these records (at this revision or a later one): only the photo goes. */
+      photoOnly?: ReadonlySet<string>;
+    } = {},
   ): Promise<number> {
     if (records.length === 0) return 0;
     const queuedAt = new Date(this.clock.now()).toISOString();
@@ -312,7 +341,7 @@ export class Outbox {
       entries.push({
         id: record.id,
         ticket: newTicket(),
-        stage: failure ? 'failed' : 'record',
+        stage: failure ? 'failed' : photoOnly.has(record.id) ? 'photo' : 'record',
         queuedAt,
         wire,
         recordUpdatedAt: record.updatedAt,
@@ -445,6 +474,7 @@ export class Outbox {
       synced: totals.synced,
       replayed: totals.replayed,
       updated: totals.updated,
+      resent: totals.resent,
       failed: totals.failed,
       retries: totals.retries,
       waiting,
@@ -488,6 +518,7 @@ export class Outbox {
         });
       }
     }
+    if (this.checksServer) await this.resendWhatServerLacks(api, totals);
     // The office's corrections come back with each sync (the flush-end event refreshes the
     // pages). A failed pull is retried by the next sync; it never fails the uploads.
     if (!this.pullsCorrections) return;
@@ -495,6 +526,44 @@ export class Outbox {
       if (this.closed) return;
       console.warn('RoadCAM: could not pull the office’s corrections', error);
     });
+  }
+
+  /**
+   * When due (every serverCheckIntervalMs), asks the server about the surveys marked synced and
+   * queues again those it lacks (server-check.ts); this flush's next pass uploads them. A
+   * failed check changes nothing and is not retried in this flush: the next sync asks again.
+   */
+  private async resendWhatServerLacks(api: SyncApi, totals: Totals): Promise<void> {
+    const now = this.clock.now();
+    const last = await this.db.getMeta<number>(SERVER_CHECKED_AT_KEY);
+    if (!serverCheckDue(last, now, this.serverCheckIntervalMs)) return;
+    const synced = await this.repository.list({ syncState: 'synced' });
+    let plan: ResendPlan | null;
+    try {
+      plan = await askServerHoldings(
+        api,
+        synced.map((r) => ({ id: r.id, revision: r.revision })),
+      );
+    } catch (error) {
+      if (!this.closed) console.warn('RoadCAM: could not check what the server holds', error);
+      return;
+    }
+    if (plan) {
+      const lacking = new Set([...plan.records, ...plan.photos]);
+      // Only those still synced: one edited meanwhile is queued by the sweep with its edit.
+      const records = synced.filter((r) => lacking.has(r.id));
+      const current = await Promise.all(records.map((r) => this.repository.get(r.id)));
+      const stillSynced = current.filter(
+        (r): r is SurveyRecord => r !== undefined && r.sync.state === 'synced',
+      );
+      // Queued before the check is written down: a crash in between only asks again.
+      totals.failed += await this.enqueueRecords(stillSynced, {
+        photoOnly: new Set(plan.photos),
+      });
+      totals.resent += stillSynced.length;
+      if (stillSynced.length > 0) this.rerun = true;
+    }
+    await this.db.setMeta(SERVER_CHECKED_AT_KEY, now);
   }
 
   /** Runs one request's step until it succeeds, retrying what a later attempt can cure. */
@@ -849,6 +918,8 @@ export class Outbox {
    */
   async saveSettings(settings: SyncSettings): Promise<SyncSettings> {
     const clean = await this.connection.save(settings);
+    // Another server or token: what the last one held says nothing about this one.
+    await this.db.deleteMeta(SERVER_CHECKED_AT_KEY);
     this.lastError = null;
     this.emit({ type: 'settings' });
     this.triggers.changed();
@@ -898,7 +969,15 @@ export class Outbox {
 }
 
 function emptyTotals(): Totals {
-  return { synced: 0, replayed: 0, updated: 0, failed: 0, retries: 0, retriesInARow: 0 };
+  return {
+    synced: 0,
+    replayed: 0,
+    updated: 0,
+    resent: 0,
+    failed: 0,
+    retries: 0,
+    retriesInARow: 0,
+  };
 }
 
 /** Opens the outbox over the survey repository (and its own database). */

@@ -7,7 +7,8 @@
 import type { RunRecordWire } from '../schema/run';
 import type {
   PhotoUploadResponse,
-  SurveyBatchResponse,
+  SurveyCheckItem,
+  SurveyCheckResult,
   SurveyDetailResponse,
   SurveyListResponse,
   SurveyRecordWire,
@@ -64,40 +65,58 @@ export class SyncApi {
   }
 
   /** POST /surveys: one answer per record, in order; throws for a whole-request failure. */
-  async postSurveys(records: readonly SurveyRecordWire[]): Promise<SurveyUploadResult[]> {
-    const answer = await this.request<SurveyBatchResponse>('POST', 'surveys', {
-      body: JSON.stringify({ surveys: records }),
-      contentType: 'application/json',
-    });
-    const results = answer.body?.results;
-    const fits =
-      Array.isArray(results) &&
-      results.length === records.length &&
-      results.every((r, i) => r && r.id === records[i].id && typeof r.status === 'string');
-    if (answer.status !== 200 || !fits) {
-      throw new SyncError('protocol', MESSAGES.protocol, {
-        status: answer.status,
-        detail: `POST surveys: answer does not match the batch: ${JSON.stringify(answer.body).slice(0, 300)}`,
-      });
-    }
-    return results;
+  postSurveys(records: readonly SurveyRecordWire[]): Promise<SurveyUploadResult[]> {
+    return this.postForResults<SurveyUploadResult>(
+      'surveys',
+      { surveys: records },
+      records.map((r) => r.id),
+      (r) => typeof r.status === 'string',
+    );
   }
 
   /** POST /runs (drive runs, issue 13): one answer per run, in order, like postSurveys. */
-  async postRuns(runs: readonly RunRecordWire[]): Promise<SurveyUploadResult[]> {
-    const answer = await this.request<SurveyBatchResponse>('POST', 'runs', {
-      body: JSON.stringify({ runs }),
+  postRuns(runs: readonly RunRecordWire[]): Promise<SurveyUploadResult[]> {
+    return this.postForResults<SurveyUploadResult>(
+      'runs',
+      { runs },
+      runs.map((r) => r.id),
+      (r) => typeof r.status === 'string',
+    );
+  }
+
+  /** POST /surveys/check: for each survey asked, in order, what the server holds of it. */
+  checkSurveys(surveys: readonly SurveyCheckItem[]): Promise<SurveyCheckResult[]> {
+    return this.postForResults<SurveyCheckResult>(
+      'surveys/check',
+      { surveys },
+      surveys.map((s) => s.id),
+      (r) => typeof r.held === 'boolean' && typeof r.photoPresent === 'boolean',
+    );
+  }
+
+  /**
+   * POSTs a list and reads `{"results": [...]}`: one well-formed result per item, with its id,
+   * in order; anything else is not a RoadCAM server's answer (a protocol error).
+   */
+  private async postForResults<R extends { id: string | null }>(
+    path: string,
+    body: object,
+    ids: readonly string[],
+    wellFormed: (result: R) => boolean,
+  ): Promise<R[]> {
+    const answer = await this.request<{ results?: R[] }>('POST', path, {
+      body: JSON.stringify(body),
       contentType: 'application/json',
     });
     const results = answer.body?.results;
     const fits =
       Array.isArray(results) &&
-      results.length === runs.length &&
-      results.every((r, i) => r && r.id === runs[i].id && typeof r.status === 'string');
+      results.length === ids.length &&
+      results.every((r, i) => r && r.id === ids[i] && wellFormed(r));
     if (answer.status !== 200 || !fits) {
       throw new SyncError('protocol', MESSAGES.protocol, {
         status: answer.status,
-        detail: `POST runs: answer does not match the batch: ${JSON.stringify(answer.body).slice(0, 300)}`,
+        detail: `POST ${path}: answer does not match the request: ${JSON.stringify(answer.body).slice(0, 300)}`,
       });
     }
     return results;

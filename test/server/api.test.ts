@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   PhotoUploadResponse,
   SurveyBatchResponse,
+  SurveyCheckResponse,
   SurveyDetailResponse,
   SurveyListResponse,
   SyncApiErrorBody,
@@ -40,6 +41,7 @@ describe('health and authentication', () => {
   const protectedRoutes: [string, string][] = [
     ['GET', '/api/v1/surveys'],
     ['POST', '/api/v1/surveys'],
+    ['POST', '/api/v1/surveys/check'],
     ['GET', `/api/v1/surveys/${randomUUID()}`],
     ['PUT', `/api/v1/surveys/${randomUUID()}/photo`],
     ['GET', `/api/v1/surveys/${randomUUID()}/photo`],
@@ -300,6 +302,79 @@ describe('POST /api/v1/surveys', () => {
       '{"surveys": [1], "__proto__": {"polluted": true}}',
     );
     expect(proto.status).toBe(400);
+  });
+});
+
+describe('POST /api/v1/surveys/check', () => {
+  const check = <T>(body: unknown) =>
+    api.postRawTo<T>('/surveys/check', typeof body === 'string' ? body : JSON.stringify(body));
+
+  it('says per survey whether the server holds it at that revision or higher, and its photo', async () => {
+    const photo = await makeJpeg(700);
+    const withPhoto = makeRecord(700, photo);
+    const edited = makeRecord(701, photoMetaFor(701));
+    const unknown = makeRecord(702, photoMetaFor(702));
+    await api.postSurveys([withPhoto, edited, { ...edited, revision: 3, notes: 'edited' }]);
+    expect((await api.putPhoto(withPhoto.id, photo)).status).toBe(201);
+
+    const answer = await check<SurveyCheckResponse>({
+      surveys: [
+        { id: withPhoto.id, revision: 1 },
+        { id: edited.id, revision: 2 }, // the server holds a later edit
+        { id: edited.id, revision: 4 }, // the phone holds a later edit
+        { id: unknown.id, revision: 1 },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      results: [
+        { id: withPhoto.id, held: true, serverRevision: 1, photoPresent: true },
+        { id: edited.id, held: true, serverRevision: 3, photoPresent: false },
+        { id: edited.id, held: false, serverRevision: 3, photoPresent: false },
+        { id: unknown.id, held: false, serverRevision: null, photoPresent: false },
+      ],
+    });
+    // A read: nothing was stored.
+    expect((await api.get(`/surveys/${unknown.id}`)).status).toBe(404);
+  });
+
+  it('answers 1000 surveys in one request', async () => {
+    const surveys = Array.from({ length: 1000 }, () => ({ id: randomUUID(), revision: 1 }));
+    const answer = await check<SurveyCheckResponse>({ surveys });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results.map((r) => r.id)).toEqual(surveys.map((s) => s.id));
+    expect(answer.body.results.every((r) => !r.held)).toBe(true);
+  });
+
+  it('refuses a bad id, a bad revision, a bad shape with 400 and more than 1000 surveys with 413', async () => {
+    const id = randomUUID();
+    const bad: [string, unknown][] = [
+      ['uppercase id', { surveys: [{ id: id.toUpperCase(), revision: 1 }] }],
+      ['path-like id', { surveys: [{ id: '../x', revision: 1 }] }],
+      ['revision 0', { surveys: [{ id, revision: 0 }] }],
+      ['fractional revision', { surveys: [{ id, revision: 1.5 }] }],
+      ['revision as text', { surveys: [{ id, revision: '1' }] }],
+      ['no revision', { surveys: [{ id }] }],
+      ['empty list', { surveys: [] }],
+      ['no list', {}],
+      ['a list of ids', { surveys: [id] }],
+    ];
+    for (const [what, body] of bad) {
+      const answer = await check<SyncApiErrorBody>(body);
+      expect(answer.status, what).toBe(400);
+      expect(answer.body.error, what).toBe('invalid_batch');
+      expect(answer.body.message, what).toMatch(/surveys/);
+    }
+    const invalidJson = await check<SyncApiErrorBody>('{"surveys": [');
+    expect(invalidJson.body.error).toBe('invalid_json');
+
+    const tooMany = Array.from({ length: 1001 }, () => ({ id: randomUUID(), revision: 1 }));
+    const answer = await check<SyncApiErrorBody>({ surveys: tooMany });
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual({
+      error: 'batch_too_large',
+      message: expect.stringMatching(/1000/),
+    });
   });
 });
 

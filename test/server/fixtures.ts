@@ -58,6 +58,8 @@ export function apiClient(baseUrl: string, token: string | null) {
       call<T>('POST', '/surveys', { body: JSON.stringify({ surveys }), type: 'application/json' }),
     postRaw: <T = unknown>(body: string, type = 'application/json') =>
       call<T>('POST', '/surveys', { body, type }),
+    postRawTo: <T = unknown>(path: string, body: string, type = 'application/json') =>
+      call<T>('POST', path, { body, type }),
     putPhoto: <T = unknown>(id: string, bytes: Uint8Array, type = 'image/jpeg') =>
       call<T>('PUT', `/surveys/${id}/photo`, {
         // Node's Buffers here sit on plain ArrayBuffers, never shared ones.

@@ -17,7 +17,7 @@ import { toWire } from '../../src/store/wire';
 import { createOutbox, type Outbox, type OutboxOptions } from '../../src/sync';
 import type { FetchLike } from '../../src/sync/sync-api';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { ServerProcess } from '../../tools/lib/server-process';
+import { ServerProcess, type ServerProcessOptions } from '../../tools/lib/server-process';
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -120,6 +120,17 @@ export async function saveSurveys(repository: SurveyRepository, surveys: readonl
   }
 }
 
+/** `count` new surveys numbered from `first`, saved on the phone (state 'local'). */
+export async function saveNewSurveys(
+  repository: SurveyRepository,
+  first: number,
+  count: number,
+): Promise<Survey[]> {
+  const list = await Promise.all(Array.from({ length: count }, (_, i) => makeSurvey(first + i)));
+  await saveSurveys(repository, list);
+  return list;
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }
@@ -198,22 +209,28 @@ export class SyncRig {
     this.outboxDbName = fields.outboxDbName;
   }
 
-  static async start(options: Partial<OutboxOptions> = {}): Promise<SyncRig> {
+  /** `server`: the server process's options (e.g. `env: { DATABASE_URL }` for PostgreSQL). */
+  static async start(
+    options: Partial<OutboxOptions> = {},
+    server: ServerProcessOptions = {},
+  ): Promise<SyncRig> {
     // The server's data directory in RAM (tmpfs) where there is one: the same server, SQLite
     // and files, without a real disk's fsync time on every upload (the server's own tests
     // check durability on disk). SIGKILL and chattr +i behave the same on tmpfs.
     const ramDir = existsSync('/dev/shm')
       ? mkdtempSync(path.join('/dev/shm', 'roadcam-sync-'))
       : null;
-    const server = await ServerProcess.start(ramDir ? { dataDir: ramDir } : {});
+    const serverProcess = await ServerProcess.start(
+      ramDir ? { ...server, dataDir: ramDir } : server,
+    );
     try {
-      const proxy = await FaultProxy.start({ target: server.url });
-      const token = await server.createToken('test-phone');
+      const proxy = await FaultProxy.start({ target: serverProcess.url });
+      const token = await serverProcess.createToken('test-phone');
       const dbName = uniqueName('roadcam-sync-test');
       const outboxDbName = `${dbName}-outbox`;
       const repository = await SurveyRepository.open({ name: dbName });
       const rig: SyncRig = new SyncRig({
-        server,
+        server: serverProcess,
         proxy,
         token,
         repository,
@@ -226,7 +243,7 @@ export class SyncRig {
       rig.ramDir = ramDir;
       return rig;
     } catch (error) {
-      await server.dispose();
+      await serverProcess.dispose();
       if (ramDir) rmSync(ramDir, { recursive: true, force: true });
       throw error;
     }
@@ -257,6 +274,13 @@ export class SyncRig {
       fetch: recordingFetch(this.sent, (method, path) => this.beforeRequest?.(method, path)),
       ...options,
     });
+  }
+
+  /** The requests sent since `mark` (a length of `sent`), as `METHOD /path/:id STATUS`. */
+  sentSince(mark: number): string[] {
+    return this.sent
+      .slice(mark)
+      .map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')} ${r.status}`);
   }
 
   async api<T>(path: string): Promise<{ status: number; body: T; bytes: Buffer }> {

@@ -18,6 +18,7 @@ import {
 import {
   jpegBlob,
   makeSurvey,
+  saveNewSurveys,
   saveSurveys,
   sha256,
   SyncRig,
@@ -39,16 +40,11 @@ beforeEach(async () => {
 });
 
 async function surveys(count: number): Promise<Survey[]> {
-  const list = await Promise.all(Array.from({ length: count }, () => makeSurvey(n++)));
-  await saveSurveys(rig.repository, list);
-  return list;
+  n += count;
+  return saveNewSurveys(rig.repository, n - count, count);
 }
 
-function sentSince(mark: number) {
-  return rig.sent
-    .slice(mark)
-    .map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, ':id')} ${r.status}`);
-}
+const sentSince = (mark: number) => rig.sentSince(mark);
 
 /** Every survey of this phone on the server once, right photo, on the phone, synced (the
  * server is shared by the tests of this file, so it holds others too). */

@@ -10,11 +10,12 @@
  */
 import type pg from 'pg';
 import { planSurveyBatch, storedVersion, type StoredVersion } from '../survey-batch-plan';
-import { toStoredSurvey, type SurveyRow } from '../survey-row';
+import { toHolding, toStoredSurvey, type HoldingRow, type SurveyRow } from '../survey-row';
 import type {
   PreparedSurvey,
   PutSurveyOutcome,
   StoredSurvey,
+  SurveyHolding,
   SurveyListQuery,
   SurveyPage,
   SurveyStore,
@@ -148,6 +149,19 @@ export class PgSurveyStore implements SurveyStore {
       [before?.receivedAt ?? Number.MAX_SAFE_INTEGER, before?.id ?? '', limit],
     );
     return result.rows.map(toStoredSurvey);
+  }
+
+  async findHoldings(ids: readonly string[]): Promise<SurveyHolding[]> {
+    if (ids.length === 0) return [];
+    // record_json is text (jsonb would reorder keys): read as json, only the revision leaves
+    // the database.
+    const result = await this.db.query<HoldingRow>(
+      `SELECT id, (record_json::json ->> 'revision')::bigint AS revision,
+         photo_stored_at IS NOT NULL AS photo_stored
+       FROM surveys WHERE id = ANY($1)`,
+      [ids],
+    );
+    return result.rows.map(toHolding);
   }
 
   async markPhotoStored(id: string): Promise<boolean> {

@@ -6,11 +6,12 @@
 import type Database from 'better-sqlite3';
 import { SqliteChangeClock } from './sqlite-change-clock';
 import { planSurveyBatch, storedVersion, type StoredVersion } from '../survey-batch-plan';
-import { toStoredSurvey, type SurveyRow } from '../survey-row';
+import { toHolding, toStoredSurvey, type HoldingRow, type SurveyRow } from '../survey-row';
 import type {
   PreparedSurvey,
   PutSurveyOutcome,
   StoredSurvey,
+  SurveyHolding,
   SurveyListQuery,
   SurveyPage,
   SurveyStore,
@@ -96,6 +97,12 @@ export class SqliteSurveyStore implements SurveyStore {
       .map(toStoredSurvey);
   }
 
+  async findHoldings(ids: readonly string[]): Promise<SurveyHolding[]> {
+    if (ids.length === 0) return [];
+    // One statement for the whole list: json_each takes the ids as one JSON array parameter.
+    return this.sql.findHoldings.all(JSON.stringify(ids)).map(toHolding);
+  }
+
   async markPhotoStored(id: string): Promise<boolean> {
     return this.db.transaction(() => {
       const row = this.sql.photoStoredAt.get(id);
@@ -134,6 +141,12 @@ function prepareStatements(db: Database.Database) {
     listByReceived: db.prepare<[number, string, number], SurveyRow>(
       `SELECT * FROM surveys WHERE (received_at, id) < (?, ?)
        ORDER BY received_at DESC, id DESC LIMIT ?`,
+    ),
+    // The revision is read inside SQLite (json_extract) so the records never reach JavaScript.
+    findHoldings: db.prepare<[string], HoldingRow>(
+      `SELECT id, json_extract(record_json, '$.revision') AS revision,
+         photo_stored_at IS NOT NULL AS photo_stored
+       FROM surveys WHERE id IN (SELECT value FROM json_each(?))`,
     ),
     photoStoredAt: db.prepare<[string], { photo_stored_at: number | null }>(
       'SELECT photo_stored_at FROM surveys WHERE id = ?',

@@ -105,6 +105,7 @@ export class SyncService {
       const outbox = await createOutbox({
         repository: this.repository,
         pullOfficeCorrections: true,
+        checkServerHolds: true,
       });
       if (this.closed) {
         await outbox.close();

@@ -109,6 +109,30 @@ describe.each(['SQLite', 'PostgreSQL'])('%s store', (name) => {
     expect(sha256((await storage.photos.read(record.id))!)).toBe(sha256(photo));
   });
 
+  it('finds the revision and photo state of many surveys at once, leaving out unknown ids', async () => {
+    const photo = await makeJpeg(40);
+    const withPhoto = makeRecord(40, photo);
+    const edited = makeRecord(41, photoMetaFor(41));
+    const others = Array.from({ length: 998 }, (_, i) => makeRecord(1000 + i, photoMetaFor(i)));
+    await storage.surveys.putSurveys([withPhoto, edited].map(prepared), 'phone-1');
+    await storage.surveys.putSurveys(others.slice(0, 100).map(prepared), 'phone-1');
+    await storage.surveys.putSurveys([prepared({ ...edited, revision: 7, notes: 'x' })], 'phone-1');
+    await storage.photos.write(withPhoto.id, photo);
+    await storage.surveys.markPhotoStored(withPhoto.id);
+
+    const unknown = randomUUID();
+    const asked = [withPhoto.id, edited.id, unknown, ...others.map((o) => o.id)];
+    const holdings = await storage.surveys.findHoldings(asked);
+    const byId = new Map(holdings.map((h) => [h.id, h]));
+    expect(byId.get(withPhoto.id)).toEqual({ id: withPhoto.id, revision: 1, photoStored: true });
+    expect(byId.get(edited.id)).toEqual({ id: edited.id, revision: 7, photoStored: false });
+    expect(byId.has(unknown)).toBe(false);
+    // The first 100 of the others are stored, the rest are not.
+    expect(holdings).toHaveLength(2 + 100);
+    expect(others.slice(0, 100).every((o) => byId.get(o.id)?.revision === 1)).toBe(true);
+    expect(await storage.surveys.findHoldings([])).toEqual([]);
+  });
+
   it('pages by (changedAt, id) and by id, and readAt is a safe since for the next pull', async () => {
     const records = Array.from({ length: 25 }, (_, i) => makeRecord(100 + i, photoMetaFor(i)));
     for (let i = 0; i < records.length; i += 5) {
