@@ -10,10 +10,13 @@
  * survey is on the server exactly once with the phone's revision and the right photo bytes
  * (SHA-256 of the photo downloaded through the API), and still on the phone. Then an edit after
  * sync reaches the server as `updated`, and a conflict is shown in the detail view and not
- * overwritten until the engineer chooses to.
+ * overwritten until the engineer chooses to. Last, the server is restored from a backup taken
+ * before two surveys: the phone sends them again, once each.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +26,7 @@ import type {
   SurveyListResponse,
   SurveyRecordWire,
 } from '../../src/schema/survey';
+import { DATABASE_FILE_NAME } from '../../server/store/storage';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { FaultProxy } from '../helpers/fault-proxy';
 import { buildTestApp } from '../helpers/test-app';
@@ -544,5 +548,60 @@ describe('sync through the real app, with faults', () => {
     expect(problems.filter((p) => p.startsWith('pageerror') || p === 'page crashed')).toEqual([]);
     // The whole run (service worker, threaded wasm, workers, thumbnails) kept to the CSP.
     expect(problems.filter((p) => /Content Security Policy/i.test(p))).toEqual([]);
+  });
+
+  it('the server restored from a backup: the phone sends again the surveys it lost, once each', async () => {
+    // The administrator's backup (SQLite's online backup and the photos folder), taken while
+    // the server runs; then two surveys are taken and synced; then the server is restored.
+    const backupDir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-sync-backup-'));
+    let lost: string[];
+    try {
+      const live = new Database(path.join(server.dataDir, DATABASE_FILE_NAME));
+      await live.backup(path.join(backupDir, DATABASE_FILE_NAME));
+      live.close();
+      cpSync(path.join(server.dataDir, 'photos'), path.join(backupDir, 'photos'), {
+        recursive: true,
+      });
+      lost = await surveyOffline(2);
+      await browser.context.setOffline(false);
+      await openList();
+      await page.getByTestId('sync-now').click();
+      await untilAllSynced(page);
+      await expectEverySurveyOnServerOnce(page);
+
+      await server.kill('SIGTERM');
+      for (const suffix of ['', '-wal', '-shm']) {
+        rmSync(path.join(server.dataDir, DATABASE_FILE_NAME + suffix), { force: true });
+      }
+      copyFileSync(
+        path.join(backupDir, DATABASE_FILE_NAME),
+        path.join(server.dataDir, DATABASE_FILE_NAME),
+      );
+      rmSync(path.join(server.dataDir, 'photos'), { recursive: true, force: true });
+      cpSync(path.join(backupDir, 'photos'), path.join(server.dataDir, 'photos'), {
+        recursive: true,
+      });
+      await server.restart();
+    } finally {
+      rmSync(backupDir, { recursive: true, force: true });
+    }
+    // The server lost them; the phone still says they are synced.
+    for (const id of lost) expect((await api(`/surveys/${id}`)).status).toBe(404);
+    expect((await phoneSurveys(page)).every((s) => s.state === 'synced')).toBe(true);
+    // The phone asks what the server holds at most every 6 hours, and at the first sync after
+    // its settings are saved: the engineer saves them again (the office's message after a
+    // restore), rather than the test waiting 6 hours.
+    await page.getByRole('link', { name: 'About' }).click();
+    await page.getByTestId('sync-save').click();
+    for (const id of lost) {
+      await pollUntil(
+        `survey ${id} back on the server`,
+        async () => (await api(`/surveys/${id}`)).status,
+        (status) => status === 200,
+        60_000,
+      );
+    }
+    await untilAllSynced(page);
+    await expectEverySurveyOnServerOnce(page);
   });
 });
