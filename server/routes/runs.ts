@@ -1,15 +1,23 @@
 /**
  * Drive runs (issue 13): POST /runs (a batch, idempotent, the surveys' rules), GET /runs (pages
- * by id), GET /runs/:id. A run's surveys are uploaded as surveys, each with the run's id.
+ * by id), GET /runs/:id, POST /runs/check (which of a phone's synced runs the server lacks, e.g.
+ * after a restore from a backup). A run's surveys are uploaded as surveys, each with the run's
+ * id.
  */
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
-import { MAX_RUNS_PER_BATCH, runRecordSchema, type RunRecordWire } from '../../src/schema/run';
+import {
+  MAX_RUNS_PER_BATCH,
+  runRecordSchema,
+  type RunCheckResponse,
+  type RunRecordWire,
+} from '../../src/schema/run';
 import type { SurveyUploadResult } from '../../src/schema/survey';
 import { z } from '../../src/schema/zod';
 import { canonicalJson, sha256Hex } from '../canonical-json';
 import { ApiError } from '../errors';
 import type { PreparedRun, RunStore, StoredRun } from '../store/run-store';
+import { CHECK_ROUTE_OPTIONS, checkAnswers, idsToLookUp, parseCheckItems } from './record-check';
 import { parseSurveyIdParam } from './survey-id';
 
 /** A run with 20,000 track points is about 1 MB of JSON; 20 runs fit in 8 MB only when
@@ -105,6 +113,14 @@ export async function runRoutes(app: FastifyInstance, options: { runs: RunStore 
       });
     }
     return { results };
+  });
+
+  // The surveys check's rules (limits, errors, the surveyor's permission), without the photo.
+  app.post('/runs/check', CHECK_ROUTE_OPTIONS, async (request) => {
+    const items = parseCheckItems(request.body, 'runs');
+    const holdings = await runs.findHoldings(idsToLookUp(items));
+    const response: RunCheckResponse = { results: checkAnswers(items, holdings, () => ({})) };
+    return response;
   });
 
   app.get('/runs', async (request) => {

@@ -7,8 +7,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from '../../src/schema/zod';
 import {
   MAX_SURVEYS_PER_BATCH,
-  MAX_SURVEYS_PER_CHECK,
-  surveyCheckItemSchema,
   surveyRecordSchema,
   type SurveyBatchResponse,
   type SurveyCheckItem,
@@ -33,6 +31,7 @@ import {
   encodeListCursor as encodeCursor,
 } from './list-cursor';
 import { requirePermission } from './permission';
+import { CHECK_ROUTE_OPTIONS, checkAnswers, idsToLookUp, parseCheckItems } from './record-check';
 import { parseSurveyIdParam } from './survey-id';
 
 /**
@@ -42,14 +41,10 @@ import { parseSurveyIdParam } from './survey-id';
 export const SURVEY_BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 export const LIST_DEFAULT_LIMIT = 500;
 export const LIST_MAX_LIMIT = 1000;
-/** 1000 items of at most ~75 bytes each (id, revision, JSON punctuation), with room to spare. */
-export const SURVEY_CHECK_BODY_LIMIT = 256 * 1024;
 
 export interface SurveyRoutesOptions {
   surveys: SurveyStore;
 }
-
-const checkRequestSchema = z.object({ surveys: z.array(surveyCheckItemSchema) });
 
 const listQuerySchema = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
@@ -140,17 +135,12 @@ export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOp
     },
   );
 
-  // A read, but a phone's own question about what it uploaded: the surveyor's permission.
-  app.post(
-    '/surveys/check',
-    { bodyLimit: SURVEY_CHECK_BODY_LIMIT, onRequest: requirePermission('survey:write') },
-    async (request) => {
-      const items = parseCheckItems(request.body);
-      const holdings = await surveys.findHoldings([...new Set(items.map((i) => i.id))]);
-      const response: SurveyCheckResponse = { results: checkResults(items, holdings) };
-      return response;
-    },
-  );
+  app.post('/surveys/check', CHECK_ROUTE_OPTIONS, async (request) => {
+    const items = parseCheckItems(request.body, 'surveys');
+    const holdings = await surveys.findHoldings(idsToLookUp(items));
+    const response: SurveyCheckResponse = { results: checkResults(items, holdings) };
+    return response;
+  });
 
   app.get('/surveys', async (request) => {
     const parsed = listQuerySchema.safeParse(request.query);
@@ -211,56 +201,12 @@ export function toServerState(stored: StoredSurvey): SurveyServerState {
   };
 }
 
-/**
- * The check's body: `{"surveys": [{"id", "revision"}, ...]}` with 1 to MAX_SURVEYS_PER_CHECK
- * items. Unlike an upload, one bad item refuses the whole request: only a broken client sends
- * one, and nothing is stored either way.
- */
-function parseCheckItems(body: unknown): SurveyCheckItem[] {
-  const list = (body as { surveys?: unknown } | null | undefined)?.surveys;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new ApiError(
-      400,
-      'invalid_batch',
-      `The body must be JSON: {"surveys": [{"id": ..., "revision": ...}, ...]} with 1 to ` +
-        `${MAX_SURVEYS_PER_CHECK} surveys.`,
-    );
-  }
-  if (list.length > MAX_SURVEYS_PER_CHECK) {
-    throw new ApiError(
-      413,
-      'batch_too_large',
-      `A check holds at most ${MAX_SURVEYS_PER_CHECK} surveys; this one has ${list.length}. ` +
-        'Split it.',
-    );
-  }
-  const parsed = checkRequestSchema.safeParse({ surveys: list });
-  if (!parsed.success) {
-    throw new ApiError(
-      400,
-      'invalid_batch',
-      'Each survey to check is {"id": a lowercase UUID v4, "revision": an integer of 1 or more}. ' +
-        describeIssues(parsed.error),
-    );
-  }
-  return parsed.data.surveys;
-}
-
 /** One answer per asked item, in order: held at that revision or higher, and the photo. */
 export function checkResults(
   items: readonly SurveyCheckItem[],
   holdings: readonly SurveyHolding[],
 ): SurveyCheckResult[] {
-  const byId = new Map(holdings.map((h) => [h.id, h]));
-  return items.map(({ id, revision }) => {
-    const held = byId.get(id);
-    return {
-      id,
-      held: held !== undefined && held.revision >= revision,
-      serverRevision: held?.revision ?? null,
-      photoPresent: held?.photoStored ?? false,
-    };
-  });
+  return checkAnswers(items, holdings, (held) => ({ photoPresent: held?.photoStored ?? false }));
 }
 
 function echoedId(raw: unknown): string | null {

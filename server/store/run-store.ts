@@ -8,7 +8,7 @@
  *   clock (the same clock as surveys on PostgreSQL).
  */
 import type { RunRecordWire } from '../../src/schema/run';
-import type { PutSurveyOutcome } from './survey-store';
+import type { PutSurveyOutcome, RecordHolding } from './survey-store';
 
 export interface PreparedRun {
   id: string;
@@ -34,6 +34,11 @@ export interface RunStore {
   getRun(id: string): Promise<StoredRun | null>;
   /** Up to `limit` runs with id > afterId, by id (the export's and the list's pages). */
   listRunsById(afterId: string | null, limit: number): Promise<StoredRun[]>;
+  /**
+   * The stored revision of each of these runs the store holds (unknown ids are left out), in no
+   * particular order: a phone's check (POST /runs/check), one read without the records.
+   */
+  findHoldings(ids: readonly string[]): Promise<RecordHolding[]>;
 }
 
 export interface RunRow {

@@ -1,6 +1,6 @@
 /** A surveys table row, as both databases return it, and the StoredSurvey it stands for. */
 import type { SurveyRecordWire } from '../../src/schema/survey';
-import type { StoredSurvey, SurveyHolding } from './survey-store';
+import type { RecordHolding, StoredSurvey, SurveyHolding } from './survey-store';
 
 /** Integers may come as strings (PostgreSQL bigint through node-postgres). */
 export interface SurveyRow {
@@ -31,18 +31,25 @@ export function toStoredSurvey(row: SurveyRow): StoredSurvey {
   };
 }
 
-/** A row of the holdings query: the revision read from record_json in the database. */
-export interface HoldingRow {
+/** A row of a holdings query (surveys or runs): the revision read from record_json in the database. */
+export interface RevisionRow {
   id: string;
   revision: number | string | null;
+}
+
+export function toRecordHolding(row: RevisionRow): RecordHolding {
+  return { id: row.id, revision: row.revision === null ? 1 : Number(row.revision) };
+}
+
+/** A row of the surveys' holdings query: the revision and whether the photo is stored. */
+export interface HoldingRow extends RevisionRow {
   /** SQLite answers 0/1, PostgreSQL a boolean. */
   photo_stored: number | boolean;
 }
 
 export function toHolding(row: HoldingRow): SurveyHolding {
   return {
-    id: row.id,
-    revision: row.revision === null ? 1 : Number(row.revision),
+    ...toRecordHolding(row),
     photoStored: row.photo_stored === true || row.photo_stored === 1,
   };
 }

@@ -72,11 +72,15 @@ export interface SurveyPage {
   readAt: number;
 }
 
-/** What the store holds of one survey, for a phone's check (POST /surveys/check). */
-export interface SurveyHolding {
+/** What the store holds of one survey or run, for a phone's check (POST /surveys/check, /runs/check). */
+export interface RecordHolding {
   id: string;
   /** The revision stored (a record without one reads as 1). */
   revision: number;
+}
+
+/** What the store holds of one survey, for a phone's check (POST /surveys/check). */
+export interface SurveyHolding extends RecordHolding {
   photoStored: boolean;
 }
 

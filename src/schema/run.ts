@@ -5,7 +5,7 @@
  * carries the run's id). A run is uploaded once it has ended; `revision` follows the same rules
  * as a survey's (docs/SYNC.md).
  */
-import { surveyIdSchema } from './survey';
+import { MAX_SURVEYS_PER_CHECK, surveyIdSchema, type RecordCheckResult } from './survey';
 import { z } from './zod';
 
 /** Track points after thinning; a longer track is thinned harder before upload. */
@@ -56,3 +56,11 @@ export type RunRecordWire = z.infer<typeof runRecordSchema>;
 
 export const IMMUTABLE_RUN_FIELDS = ['id', 'startedAt'] as const;
 export const MAX_RUNS_PER_BATCH = 20;
+
+/** Runs per POST /api/v1/runs/check: the same items ({id, revision}) as the surveys check. */
+export const MAX_RUNS_PER_CHECK = MAX_SURVEYS_PER_CHECK;
+
+/** 200 answer of POST /api/v1/runs/check: the surveys check's answer without the photo. */
+export interface RunCheckResponse {
+  results: RecordCheckResult[];
+}

@@ -317,13 +317,17 @@ export const surveyCheckItemSchema = z.object({
 });
 export type SurveyCheckItem = z.infer<typeof surveyCheckItemSchema>;
 
-/** What the server holds of one asked survey; results[i] answers surveys[i]. */
-export interface SurveyCheckResult {
+/** What the server holds of one asked survey or run; results[i] answers the i-th item asked. */
+export interface RecordCheckResult {
   id: string;
-  /** The server holds this survey at the asked revision or a higher one. */
+  /** The server holds this record at the asked revision or a higher one. */
   held: boolean;
-  /** The revision the server holds; null when it has no such survey. */
+  /** The revision the server holds; null when it has no such record. */
   serverRevision: number | null;
+}
+
+/** What the server holds of one asked survey; results[i] answers surveys[i]. */
+export interface SurveyCheckResult extends RecordCheckResult {
   /** The survey's photo is stored on the server (false when the survey is not). */
   photoPresent: boolean;
 }

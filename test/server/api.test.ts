@@ -15,7 +15,16 @@ import type {
 } from '../../src/schema/survey';
 import { canonicalJson } from '../../server/canonical-json';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { apiClient, makeJpeg, makeRecord, photoMetaFor, rawRequest, sha256 } from './fixtures';
+import {
+  apiClient,
+  expectCheckLimits,
+  makeJpeg,
+  makeRecord,
+  photoMetaFor,
+  rawRequest,
+  revisionsToAsk,
+  sha256,
+} from './fixtures';
 
 let server: ServerProcess;
 let token: string;
@@ -317,64 +326,19 @@ describe('POST /api/v1/surveys/check', () => {
     await api.postSurveys([withPhoto, edited, { ...edited, revision: 3, notes: 'edited' }]);
     expect((await api.putPhoto(withPhoto.id, photo)).status).toBe(201);
 
-    const answer = await check<SurveyCheckResponse>({
-      surveys: [
-        { id: withPhoto.id, revision: 1 },
-        { id: edited.id, revision: 2 }, // the server holds a later edit
-        { id: edited.id, revision: 4 }, // the phone holds a later edit
-        { id: unknown.id, revision: 1 },
-      ],
-    });
+    const asked = revisionsToAsk({ held: withPhoto.id, edited: edited.id, unknown: unknown.id });
+    const answer = await check<SurveyCheckResponse>({ surveys: asked.items });
     expect(answer.status).toBe(200);
+    const photoPresent = [true, false, false, false];
     expect(answer.body).toEqual({
-      results: [
-        { id: withPhoto.id, held: true, serverRevision: 1, photoPresent: true },
-        { id: edited.id, held: true, serverRevision: 3, photoPresent: false },
-        { id: edited.id, held: false, serverRevision: 3, photoPresent: false },
-        { id: unknown.id, held: false, serverRevision: null, photoPresent: false },
-      ],
+      results: asked.answers.map((a, i) => ({ ...a, photoPresent: photoPresent[i] })),
     });
     // A read: nothing was stored.
     expect((await api.get(`/surveys/${unknown.id}`)).status).toBe(404);
   });
 
-  it('answers 1000 surveys in one request', async () => {
-    const surveys = Array.from({ length: 1000 }, () => ({ id: randomUUID(), revision: 1 }));
-    const answer = await check<SurveyCheckResponse>({ surveys });
-    expect(answer.status).toBe(200);
-    expect(answer.body.results.map((r) => r.id)).toEqual(surveys.map((s) => s.id));
-    expect(answer.body.results.every((r) => !r.held)).toBe(true);
-  });
-
-  it('refuses a bad id, a bad revision, a bad shape with 400 and more than 1000 surveys with 413', async () => {
-    const id = randomUUID();
-    const bad: [string, unknown][] = [
-      ['uppercase id', { surveys: [{ id: id.toUpperCase(), revision: 1 }] }],
-      ['path-like id', { surveys: [{ id: '../x', revision: 1 }] }],
-      ['revision 0', { surveys: [{ id, revision: 0 }] }],
-      ['fractional revision', { surveys: [{ id, revision: 1.5 }] }],
-      ['revision as text', { surveys: [{ id, revision: '1' }] }],
-      ['no revision', { surveys: [{ id }] }],
-      ['empty list', { surveys: [] }],
-      ['no list', {}],
-      ['a list of ids', { surveys: [id] }],
-    ];
-    for (const [what, body] of bad) {
-      const answer = await check<SyncApiErrorBody>(body);
-      expect(answer.status, what).toBe(400);
-      expect(answer.body.error, what).toBe('invalid_batch');
-      expect(answer.body.message, what).toMatch(/surveys/);
-    }
-    const invalidJson = await check<SyncApiErrorBody>('{"surveys": [');
-    expect(invalidJson.body.error).toBe('invalid_json');
-
-    const tooMany = Array.from({ length: 1001 }, () => ({ id: randomUUID(), revision: 1 }));
-    const answer = await check<SyncApiErrorBody>({ surveys: tooMany });
-    expect(answer.status).toBe(413);
-    expect(answer.body).toEqual({
-      error: 'batch_too_large',
-      message: expect.stringMatching(/1000/),
-    });
+  it('answers 1000 surveys in one request, refuses a bad id, revision or shape with 400 and more than 1000 surveys with 413', async () => {
+    await expectCheckLimits('surveys', check);
   });
 });
 

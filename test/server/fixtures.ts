@@ -1,9 +1,16 @@
 /**
  * Survey records, real JPEG bytes and a small authenticated client for the server tests.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import sharp from 'sharp';
-import type { SurveyListResponse, SurveyServerState } from '../../src/schema/survey';
+import { expect } from 'vitest';
+import type {
+  RecordCheckResult,
+  SurveyListResponse,
+  SurveyServerState,
+  SyncApiErrorBody,
+} from '../../src/schema/survey';
 import { sha256 } from '../../tools/lib/sample-survey';
 
 export { makeRecord, sha256 } from '../../tools/lib/sample-survey';
@@ -130,4 +137,75 @@ export async function listAllSurveys(
     cursor = page.body.nextCursor;
   } while (cursor);
   return all;
+}
+
+/**
+ * What both checks are asked about three records: `held` stored at revision 1, `edited` stored
+ * at revision 3 (asked at 2: the server holds a later edit; at 4: the phone does) and `unknown`
+ * not stored. `answers` are the results expected, in order, without the photo.
+ */
+export function revisionsToAsk(ids: { held: string; edited: string; unknown: string }) {
+  const { held, edited, unknown } = ids;
+  return {
+    items: [
+      { id: held, revision: 1 },
+      { id: edited, revision: 2 },
+      { id: edited, revision: 4 },
+      { id: unknown, revision: 1 },
+    ],
+    answers: [
+      { id: held, held: true, serverRevision: 1 },
+      { id: edited, held: true, serverRevision: 3 },
+      { id: edited, held: false, serverRevision: 3 },
+      { id: unknown, held: false, serverRevision: null },
+    ] satisfies RecordCheckResult[],
+  };
+}
+
+/**
+ * The limits both checks (POST /surveys/check, /runs/check) share, through `check` (a raw JSON
+ * body to that route): 1000 items answered in one request, in order; 400 for a bad id, a bad
+ * revision or a bad shape (the message names the list); 413 above 1000 items.
+ */
+export async function expectCheckLimits(
+  list: 'surveys' | 'runs',
+  check: (body: string) => Promise<ApiAnswer>,
+): Promise<void> {
+  const unknown = Array.from({ length: 1000 }, () => ({ id: randomUUID(), revision: 1 }));
+  const answer = await check(JSON.stringify({ [list]: unknown }));
+  expect(answer.status).toBe(200);
+  const results = (answer.body as { results: RecordCheckResult[] }).results;
+  expect(results.map((r) => r.id)).toEqual(unknown.map((s) => s.id));
+  expect(results.every((r) => !r.held && r.serverRevision === null)).toBe(true);
+
+  const id = randomUUID();
+  const bad: [string, unknown][] = [
+    ['uppercase id', { [list]: [{ id: id.toUpperCase(), revision: 1 }] }],
+    ['path-like id', { [list]: [{ id: '../x', revision: 1 }] }],
+    ['revision 0', { [list]: [{ id, revision: 0 }] }],
+    ['fractional revision', { [list]: [{ id, revision: 1.5 }] }],
+    ['revision as text', { [list]: [{ id, revision: '1' }] }],
+    ['no revision', { [list]: [{ id }] }],
+    ['empty list', { [list]: [] }],
+    ['no list', {}],
+    ['the other list', { [list === 'surveys' ? 'runs' : 'surveys']: [{ id, revision: 1 }] }],
+    ['a list of ids', { [list]: [id] }],
+  ];
+  for (const [what, body] of bad) {
+    const refused = await check(JSON.stringify(body));
+    const error = refused.body as SyncApiErrorBody;
+    expect(refused.status, what).toBe(400);
+    expect(error.error, what).toBe('invalid_batch');
+    expect(error.message, what).toContain(list);
+  }
+  const invalidJson = await check(`{"${list}": [`);
+  expect((invalidJson.body as SyncApiErrorBody).error).toBe('invalid_json');
+
+  const tooMany = Array.from({ length: 1001 }, () => ({ id: randomUUID(), revision: 1 }));
+  const tooLarge = await check(JSON.stringify({ [list]: tooMany }));
+  expect(tooLarge.status).toBe(413);
+  expect(tooLarge.body).toEqual({
+    error: 'batch_too_large',
+    message: expect.stringMatching(new RegExp(`1000 ${list}`)),
+  });
 }

@@ -1,12 +1,15 @@
 /**
  * The runs routes (issue 13) against the real server process and its SQLite database: a batch
  * is created, a replay is unchanged, a higher revision updates, an invalid run fails alone with
- * its reason, a run is read back as stored; the routes need a token like every other.
+ * its reason, a run is read back as stored; POST /runs/check says which runs the server holds
+ * at a revision (the surveys check's rules); the routes need a token like every other.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SurveyBatchResponse } from '../../src/schema/survey';
+import type { RunCheckResponse } from '../../src/schema/run';
+import type { SurveyBatchResponse, SyncApiErrorBody } from '../../src/schema/survey';
 import { ServerProcess } from '../../tools/lib/server-process';
+import { apiClient, expectCheckLimits, revisionsToAsk } from './fixtures';
 
 let server: ServerProcess;
 let token: string;
@@ -125,5 +128,35 @@ describe('runs API', () => {
     expect(
       (await call('POST', '/runs', { runs: Array.from({ length: 21 }, () => run()) })).status,
     ).toBe(413);
+  });
+});
+
+describe('POST /api/v1/runs/check', () => {
+  const check = (body: string, as: string | null = token) =>
+    apiClient(server.url, as).postRawTo('/runs/check', body);
+
+  it('says per run whether the server holds it at that revision or higher', async () => {
+    const [held, edited, unknown] = [run(), run(), run()];
+    await call('POST', '/runs', { runs: [held, edited, { ...edited, revision: 3 }] });
+
+    const asked = revisionsToAsk({ held: held.id, edited: edited.id, unknown: unknown.id });
+    const answer = await check(JSON.stringify({ runs: asked.items }));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ results: asked.answers } satisfies RunCheckResponse);
+    // A read: nothing was stored.
+    expect((await call('GET', `/runs/${unknown.id}`)).status).toBe(404);
+  });
+
+  it('answers 1000 runs in one request, refuses a bad id, revision or shape with 400 and more than 1000 runs with 413', async () => {
+    await expectCheckLimits('runs', (body) => check(body));
+  });
+
+  it('needs a surveyor’s token: 401 without one, 403 for a reviewer’s', async () => {
+    const body = JSON.stringify({ runs: [{ id: randomUUID(), revision: 1 }] });
+    expect((await check(body, null)).status).toBe(401);
+    const reviewer = await server.createToken('office-1', 'reviewer');
+    const refused = await check(body, reviewer);
+    expect(refused.status).toBe(403);
+    expect((refused.body as SyncApiErrorBody).error).toBe('forbidden');
   });
 });

@@ -13,7 +13,9 @@ import {
   type StoredRun,
 } from '../run-store';
 import { DB_NOW_MS, type PgDatabase } from './pg-database';
-import { nextChange } from './pg-surveys';
+import type { RecordHolding } from '../survey-store';
+import { toRecordHolding, type RevisionRow } from '../survey-row';
+import { holdingsQuery, nextChange } from './pg-surveys';
 
 const byId = (a: PreparedRun, b: PreparedRun) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -88,5 +90,11 @@ export class PgRunStore implements RunStore {
       [afterId ?? '', limit],
     );
     return result.rows.map(toStoredRun);
+  }
+
+  async findHoldings(ids: readonly string[]): Promise<RecordHolding[]> {
+    if (ids.length === 0) return [];
+    const result = await this.db.query<RevisionRow>(holdingsQuery('runs'), [ids]);
+    return result.rows.map(toRecordHolding);
   }
 }

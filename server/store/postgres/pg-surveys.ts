@@ -153,12 +153,8 @@ export class PgSurveyStore implements SurveyStore {
 
   async findHoldings(ids: readonly string[]): Promise<SurveyHolding[]> {
     if (ids.length === 0) return [];
-    // record_json is text (jsonb would reorder keys): read as json, only the revision leaves
-    // the database.
     const result = await this.db.query<HoldingRow>(
-      `SELECT id, (record_json::json ->> 'revision')::bigint AS revision,
-         photo_stored_at IS NOT NULL AS photo_stored
-       FROM surveys WHERE id = ANY($1)`,
+      holdingsQuery('surveys', 'photo_stored_at IS NOT NULL AS photo_stored'),
       [ids],
     );
     return result.rows.map(toHolding);
@@ -179,4 +175,14 @@ export class PgSurveyStore implements SurveyStore {
       return true;
     });
   }
+}
+
+/**
+ * The check's one read of a table (surveys, runs) for the ids in $1. record_json is text (jsonb
+ * would reorder keys): read as json, only the revision leaves the database.
+ */
+export function holdingsQuery(table: 'surveys' | 'runs', moreColumns?: string): string {
+  return `SELECT id, (record_json::json ->> 'revision')::bigint AS revision
+    ${moreColumns ? `, ${moreColumns}` : ''}
+    FROM ${table} WHERE id = ANY($1)`;
 }

@@ -12,6 +12,9 @@ import {
   type RunStore,
   type StoredRun,
 } from '../run-store';
+import type { RecordHolding } from '../survey-store';
+import { toRecordHolding, type RevisionRow } from '../survey-row';
+import { holdingsQuery } from './sqlite-surveys';
 
 export class SqliteRunStore implements RunStore {
   private readonly sql: ReturnType<typeof prepareStatements>;
@@ -67,6 +70,11 @@ export class SqliteRunStore implements RunStore {
   async listRunsById(afterId: string | null, limit: number): Promise<StoredRun[]> {
     return this.sql.listById.all(afterId ?? '', limit).map(toStoredRun);
   }
+
+  async findHoldings(ids: readonly string[]): Promise<RecordHolding[]> {
+    if (ids.length === 0) return [];
+    return this.sql.findHoldings.all(JSON.stringify(ids)).map(toRecordHolding);
+  }
 }
 
 function prepareStatements(db: Database.Database) {
@@ -86,5 +94,6 @@ function prepareStatements(db: Database.Database) {
     listById: db.prepare<[string, number], RunRow>(
       'SELECT * FROM runs WHERE id > ? ORDER BY id LIMIT ?',
     ),
+    findHoldings: db.prepare<[string], RevisionRow>(holdingsQuery('runs')),
   };
 }

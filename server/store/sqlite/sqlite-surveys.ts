@@ -142,11 +142,8 @@ function prepareStatements(db: Database.Database) {
       `SELECT * FROM surveys WHERE (received_at, id) < (?, ?)
        ORDER BY received_at DESC, id DESC LIMIT ?`,
     ),
-    // The revision is read inside SQLite (json_extract) so the records never reach JavaScript.
     findHoldings: db.prepare<[string], HoldingRow>(
-      `SELECT id, json_extract(record_json, '$.revision') AS revision,
-         photo_stored_at IS NOT NULL AS photo_stored
-       FROM surveys WHERE id IN (SELECT value FROM json_each(?))`,
+      holdingsQuery('surveys', 'photo_stored_at IS NOT NULL AS photo_stored'),
     ),
     photoStoredAt: db.prepare<[string], { photo_stored_at: number | null }>(
       'SELECT photo_stored_at FROM surveys WHERE id = ?',
@@ -155,4 +152,15 @@ function prepareStatements(db: Database.Database) {
       'UPDATE surveys SET photo_stored_at = ?, changed_at = ? WHERE id = ?',
     ),
   };
+}
+
+/**
+ * The check's one read of a table (surveys, runs) for the ids given as one JSON array
+ * parameter (json_each): the revision is read inside SQLite (json_extract), so the records
+ * never reach JavaScript.
+ */
+export function holdingsQuery(table: 'surveys' | 'runs', moreColumns?: string): string {
+  return `SELECT id, json_extract(record_json, '$.revision') AS revision
+    ${moreColumns ? `, ${moreColumns}` : ''}
+    FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`;
 }

@@ -1,6 +1,7 @@
 /**
  * Drive runs (issue 13) on both databases: the surveys' idempotent batch rules (created,
- * unchanged, updated, conflict), a repeated id in one batch, paging by id, and 8 clients
+ * unchanged, updated, conflict), a repeated id in one batch, paging by id, the stored revisions
+ * of many runs at once (a phone's check), and 8 clients
  * sending overlapping batches at once (each run created once, never a conflict; on PostgreSQL
  * through two stores, as two servers).
  */
@@ -84,6 +85,28 @@ describe.each(['SQLite', 'PostgreSQL'])('%s run store', (name) => {
     );
     expect(outcomes.map((o) => o.status)).toEqual(['created', 'unchanged', 'updated']);
     expect((await storage.runs.getRun(a.id))?.record.distanceM).toBe(7);
+  });
+
+  it('finds the stored revision of many runs at once, leaving out unknown ids', async () => {
+    const edited = makeRun(40);
+    const others = Array.from({ length: 999 }, (_, i) => makeRun(100 + i));
+    await storage.runs.putRuns([prepared(edited)], 'phone-1');
+    await storage.runs.putRuns([prepared({ ...edited, revision: 7, distanceM: 3 })], 'phone-1');
+    await storage.runs.putRuns(others.slice(0, 20).map(prepared), 'phone-1');
+
+    const unknown = randomUUID();
+    const holdings = await storage.runs.findHoldings([
+      edited.id,
+      unknown,
+      ...others.map((o) => o.id),
+    ]);
+    const byId = new Map(holdings.map((h) => [h.id, h]));
+    expect(byId.get(edited.id)).toEqual({ id: edited.id, revision: 7 });
+    expect(byId.has(unknown)).toBe(false);
+    // The first 20 of the others are stored, the rest are not.
+    expect(holdings).toHaveLength(1 + 20);
+    expect(others.slice(0, 20).every((o) => byId.get(o.id)?.revision === 1)).toBe(true);
+    expect(await storage.runs.findHoldings([])).toEqual([]);
   });
 
   it('pages by id', async () => {
