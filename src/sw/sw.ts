@@ -16,6 +16,7 @@ import {
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CacheFirst } from 'workbox-strategies';
 import { SurveyRepository } from '../store';
+import { RunRepository } from '../store/run-repository';
 import { createOutbox, flushForBackgroundSync, OUTBOX_SYNC_TAG } from '../sync';
 import { withIsolationHeaders } from './isolation';
 
@@ -65,9 +66,13 @@ self.addEventListener('sync', (event) => {
   sync.waitUntil(
     (async () => {
       const repository = await SurveyRepository.open();
+      // The server check asks about the runs too (its time is shared with the page's); the
+      // page uploads those it marks, after its next flush.
+      const runs = await RunRepository.open();
       // Short waits: the browser gives a sync event a few minutes at most, and retries itself.
       const outbox = await createOutbox({
         repository,
+        runs,
         maxWaitInFlushMs: 10_000,
         pullOfficeCorrections: true,
         checkServerHolds: true,
@@ -76,6 +81,7 @@ self.addEventListener('sync', (event) => {
         await flushForBackgroundSync(outbox); // rejects while work remains: the browser retries
       } finally {
         await outbox.close();
+        runs.close();
         repository.close();
       }
     })(),

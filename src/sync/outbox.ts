@@ -35,6 +35,7 @@
  * (triggers.ts), the failures' wording (errors.ts), the API client (sync-api.ts).
  */
 import { MAX_SURVEYS_PER_BATCH, type SurveyRecordWire } from '../schema/survey';
+import type { RunRepository } from '../store/run-repository';
 import type { SurveyRepository } from '../store/survey-repository';
 import type { SurveyRecord, SyncState, SyncStatus } from '../store/survey-record';
 import { toWire } from '../store/wire';
@@ -58,8 +59,11 @@ import {
 import { defaultLock, type ExclusiveLock } from './lock';
 import { pullOfficeCorrections } from './office-corrections';
 import { OutboxDb, storedSettings, OUTBOX_DB_NAME, type OutboxEntry } from './outbox-db';
+import { queueRunsAgain } from './run-upload';
 import {
   askServerHoldings,
+  askServerRunHoldings,
+  checkItem,
   DEFAULT_SERVER_CHECK_INTERVAL_MS,
   SERVER_CHECKED_AT_KEY,
   serverCheckDue,
@@ -109,6 +113,11 @@ export interface OutboxOptions {
   checkServerHolds?: boolean;
   /** At most one check in this long, across tabs and the service worker (default 6 hours). */
   serverCheckIntervalMs?: number;
+  /**
+   * The drive runs on the phone: the server check asks about the synced ones too and marks
+   * those the server lacks to upload again (run-upload.ts sends them). Without it, only surveys.
+   */
+  runs?: RunRepository;
 }
 
 export type FlushOutcome =
@@ -135,6 +144,8 @@ export interface FlushResult {
   updated: number;
   /** Synced surveys the server no longer held (restored from a backup), queued again. */
   resent: number;
+  /** Synced drive runs the server no longer held, marked to upload again (run-upload.ts). */
+  resentRuns: number;
   /** Records that became `failed` in this flush. */
   failed: number;
   /** Requests sent again after a retryable failure. */
@@ -190,6 +201,7 @@ interface Totals {
   replayed: number;
   updated: number;
   resent: number;
+  resentRuns: number;
   failed: number;
   retries: number;
   retriesInARow: number;
@@ -240,6 +252,7 @@ export class Outbox {
   private readonly pullsCorrections: boolean;
   private readonly checksServer: boolean;
   private readonly serverCheckIntervalMs: number;
+  private readonly runs: RunRepository | null;
   private readonly listeners = new Set<(event: OutboxEvent) => void>();
   private readonly channel: BroadcastChannel | null;
   private readonly closer = new AbortController();
@@ -282,6 +295,7 @@ export class Outbox {
     this.pullsCorrections = options.pullOfficeCorrections ?? false;
     this.checksServer = options.checkServerHolds ?? false;
     this.serverCheckIntervalMs = options.serverCheckIntervalMs ?? DEFAULT_SERVER_CHECK_INTERVAL_MS;
+    this.runs = options.runs ?? null;
     const channelName =
       options.channelName === undefined
         ? typeof BroadcastChannel === 'function'
@@ -475,6 +489,7 @@ export class Outbox {
       replayed: totals.replayed,
       updated: totals.updated,
       resent: totals.resent,
+      resentRuns: totals.resentRuns,
       failed: totals.failed,
       retries: totals.retries,
       waiting,
@@ -529,21 +544,23 @@ export class Outbox {
   }
 
   /**
-   * When due (every serverCheckIntervalMs), asks the server about the surveys marked synced and
-   * queues again those it lacks (server-check.ts); this flush's next pass uploads them. A
-   * failed check changes nothing and is not retried in this flush: the next sync asks again.
+   * When due (every serverCheckIntervalMs), asks the server about the surveys and drive runs
+   * marked synced and queues again those it lacks (server-check.ts); this flush's next pass
+   * uploads the surveys, the run upload after the flush the runs. Nothing changes until every
+   * answer is in; a failed check is not retried in this flush: the next sync asks again.
    */
   private async resendWhatServerLacks(api: SyncApi, totals: Totals): Promise<void> {
     const now = this.clock.now();
     const last = await this.db.getMeta<number>(SERVER_CHECKED_AT_KEY);
     if (!serverCheckDue(last, now, this.serverCheckIntervalMs)) return;
     const synced = await this.repository.list({ syncState: 'synced' });
+    const runs = this.runs;
+    const syncedRuns = runs ? (await runs.list()).filter((r) => r.sync.state === 'synced') : [];
     let plan: ResendPlan | null;
+    let runsLacking: string[] | null;
     try {
-      plan = await askServerHoldings(
-        api,
-        synced.map((r) => ({ id: r.id, revision: r.revision })),
-      );
+      plan = await askServerHoldings(api, synced.map(checkItem));
+      runsLacking = await askServerRunHoldings(api, syncedRuns.map(checkItem));
     } catch (error) {
       if (!this.closed) console.warn('RoadCAM: could not check what the server holds', error);
       return;
@@ -563,6 +580,7 @@ export class Outbox {
       totals.resent += stillSynced.length;
       if (stillSynced.length > 0) this.rerun = true;
     }
+    if (runs && runsLacking) totals.resentRuns += await queueRunsAgain(runs, runsLacking);
     await this.db.setMeta(SERVER_CHECKED_AT_KEY, now);
   }
 
@@ -974,6 +992,7 @@ function emptyTotals(): Totals {
     replayed: 0,
     updated: 0,
     resent: 0,
+    resentRuns: 0,
     failed: 0,
     retries: 0,
     retriesInARow: 0,

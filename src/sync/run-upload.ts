@@ -3,7 +3,7 @@
  * (a replay is `unchanged`, so a run sent twice is harmless). A run is marked synced only when
  * the server answered for it; a conflict or a refusal is kept on the phone with the reason.
  * Runs are small and few, so they need no outbox of their own: each flush sends every ended
- * run that is not synced yet.
+ * run that is not synced yet, including those the server check (server-check.ts) queued again.
  */
 import { MAX_RUNS_PER_BATCH } from '../schema/run';
 import type { RunRepository } from '../store/run-repository';
@@ -39,4 +39,21 @@ export async function uploadEndedRuns(runs: RunRepository, api: SyncApi): Promis
     }
   }
   return result;
+}
+
+/**
+ * Marks these runs to upload again (the server lacks them: a restore from a backup), like a
+ * run never sent; the next upload sends them and the server's replay rules decide. Only those
+ * still synced: one being sent or failed goes up anyway. Returns how many were marked.
+ */
+export async function queueRunsAgain(runs: RunRepository, ids: readonly string[]): Promise<number> {
+  let queued = 0;
+  for (const id of ids) {
+    await runs.update(id, (run) => {
+      if (run.sync.state !== 'synced') return run;
+      queued++;
+      return { ...run, sync: { ...run.sync, state: 'queued' } };
+    });
+  }
+  return queued;
 }

@@ -7,6 +7,7 @@
 import type { RunRecordWire } from '../schema/run';
 import type {
   PhotoUploadResponse,
+  RecordCheckResult,
   SurveyCheckItem,
   SurveyCheckResult,
   SurveyDetailResponse,
@@ -91,6 +92,16 @@ export class SyncApi {
       { surveys },
       surveys.map((s) => s.id),
       (r) => typeof r.held === 'boolean' && typeof r.photoPresent === 'boolean',
+    );
+  }
+
+  /** POST /runs/check: for each run asked, in order, whether the server holds that revision. */
+  checkRuns(runs: readonly SurveyCheckItem[]): Promise<RecordCheckResult[]> {
+    return this.postForResults<RecordCheckResult>(
+      'runs/check',
+      { runs },
+      runs.map((r) => r.id),
+      (r) => typeof r.held === 'boolean',
     );
   }
 

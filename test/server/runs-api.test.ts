@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunCheckResponse } from '../../src/schema/run';
 import type { SurveyBatchResponse, SyncApiErrorBody } from '../../src/schema/survey';
+import { makeRun } from '../../tools/lib/sample-run';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { apiClient, expectCheckLimits, revisionsToAsk } from './fixtures';
 
@@ -24,25 +25,7 @@ afterAll(async () => {
 });
 
 function run(overrides: Record<string, unknown> = {}) {
-  return {
-    id: randomUUID(),
-    revision: 1,
-    startedAt: '2026-12-02T08:00:00.000Z',
-    endedAt: '2026-12-02T08:10:00.000Z',
-    endReason: 'stopped',
-    track: [
-      [116.3, 39.9, 0],
-      [116.3, 39.91, 600000],
-    ],
-    trackToleranceM: 2,
-    distanceM: 1110,
-    framesAnalysed: 1200,
-    framesDropped: 30,
-    surveyIds: [randomUUID()],
-    settings: { maxFps: 2, sameDamageM: 10 },
-    model: { id: 'pothole-cnn', version: '1.0.0' },
-    ...overrides,
-  };
+  return makeRun(0, overrides);
 }
 
 async function call(method: string, path: string, body?: unknown, withToken = true) {

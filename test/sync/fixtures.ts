@@ -11,12 +11,17 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import { canonicalJson } from '../../server/canonical-json';
+import type { RunListResponse, RunServerState } from '../../server/routes/runs';
 import type { SurveyListResponse, SurveyServerState } from '../../src/schema/survey';
 import { SurveyRepository, type SurveyRecord } from '../../src/store';
+import type { RunRecord } from '../../src/store/run-record';
+import { RunRepository } from '../../src/store/run-repository';
 import { toWire } from '../../src/store/wire';
 import { createOutbox, type Outbox, type OutboxOptions } from '../../src/sync';
+import { uploadEndedRuns, type RunUploadResult } from '../../src/sync/run-upload';
 import type { FetchLike } from '../../src/sync/sync-api';
 import { FaultProxy } from '../helpers/fault-proxy';
+import { makeRun } from '../../tools/lib/sample-run';
 import { ServerProcess, type ServerProcessOptions } from '../../tools/lib/server-process';
 
 export function sha256(bytes: Uint8Array | string): string {
@@ -158,17 +163,18 @@ export interface SentRequest {
 export function recordingFetch(
   log: SentRequest[],
   before?: (method: string, path: string) => Promise<void> | void,
+  send: FetchLike = fetch,
 ): FetchLike {
   return async (input, init) => {
     const method = init.method ?? 'GET';
     const path = new URL(input).pathname;
     const records =
       method === 'POST' && typeof init.body === 'string'
-        ? (JSON.parse(init.body) as { surveys: unknown[] }).surveys.length
+        ? (JSON.parse(init.body) as { surveys?: unknown[] }).surveys?.length
         : undefined;
     await before?.(method, path);
     try {
-      const response = await fetch(input, init);
+      const response = await send(input, init);
       log.push({ method, path, status: response.status, records });
       return response;
     } catch (error) {
@@ -183,6 +189,8 @@ export class SyncRig {
   readonly proxy: FaultProxy;
   readonly token: string;
   repository: SurveyRepository;
+  /** The phone's drive runs, in the surveys' database; the outbox's server check gets them. */
+  runs: RunRepository;
   outbox: Outbox;
   dbName: string;
   outboxDbName: string;
@@ -196,6 +204,7 @@ export class SyncRig {
     proxy: FaultProxy;
     token: string;
     repository: SurveyRepository;
+    runs: RunRepository;
     outbox: Outbox;
     dbName: string;
     outboxDbName: string;
@@ -204,6 +213,7 @@ export class SyncRig {
     this.proxy = fields.proxy;
     this.token = fields.token;
     this.repository = fields.repository;
+    this.runs = fields.runs;
     this.outbox = fields.outbox;
     this.dbName = fields.dbName;
     this.outboxDbName = fields.outboxDbName;
@@ -229,11 +239,13 @@ export class SyncRig {
       const dbName = uniqueName('roadcam-sync-test');
       const outboxDbName = `${dbName}-outbox`;
       const repository = await SurveyRepository.open({ name: dbName });
+      const runs = await RunRepository.open({ name: dbName });
       const rig: SyncRig = new SyncRig({
         server: serverProcess,
         proxy,
         token,
         repository,
+        runs,
         outbox: null as unknown as Outbox,
         dbName,
         outboxDbName,
@@ -253,9 +265,11 @@ export class SyncRig {
   async freshPhone(options: Partial<OutboxOptions> = {}): Promise<void> {
     await this.outbox.close();
     this.repository.close();
+    this.runs.close();
     this.dbName = uniqueName('roadcam-sync-test');
     this.outboxDbName = `${this.dbName}-outbox`;
     this.repository = await SurveyRepository.open({ name: this.dbName });
+    this.runs = await RunRepository.open({ name: this.dbName });
     this.outbox = await this.openOutbox(options);
     await this.outbox.saveSettings({ serverUrl: this.proxy.url, token: this.token });
     this.beforeRequest = null;
@@ -270,6 +284,7 @@ export class SyncRig {
     return createOutbox({
       ...TEST_OUTBOX_OPTIONS,
       repository,
+      runs: this.runs,
       outboxDbName: this.outboxDbName,
       fetch: recordingFetch(this.sent, (method, path) => this.beforeRequest?.(method, path)),
       ...options,
@@ -294,6 +309,26 @@ export class SyncRig {
       body: (type.includes('json') ? JSON.parse(bytes.toString('utf8')) : undefined) as T,
       bytes,
     };
+  }
+
+  /** What the app does after each flush (SyncService.uploadRuns): sends the runs not synced. */
+  async syncRuns(): Promise<RunUploadResult> {
+    const settings = await this.outbox.connection.load();
+    return uploadEndedRuns(this.runs, this.outbox.connection.api(settings!));
+  }
+
+  async serverRuns(): Promise<RunServerState[]> {
+    const all: RunServerState[] = [];
+    let after: string | null = null;
+    do {
+      const page: { status: number; body: RunListResponse } = await this.api<RunListResponse>(
+        `/runs?limit=500${after ? `&after=${after}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      all.push(...page.body.runs);
+      after = page.body.nextAfter;
+    } while (after);
+    return all;
   }
 
   async serverSurveys(): Promise<SurveyServerState[]> {
@@ -356,9 +391,27 @@ export class SyncRig {
   async dispose(): Promise<void> {
     await this.outbox?.close();
     this.repository?.close();
+    this.runs?.close();
     await this.proxy?.close();
     await this.server.makeDataDirWritable();
     await this.server.dispose();
     if (this.ramDir) rmSync(this.ramDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An ended drive run on the phone (state 'local', not uploaded) with one survey it made (saved
+ * with the run, as the Drive page does: the survey carries the run's id).
+ */
+export async function saveEndedRun(runs: RunRepository, n: number): Promise<RunRecord> {
+  const { record, photo } = await makeSurvey(n);
+  const wire = makeRun(n, { surveyIds: [] });
+  await runs.create({
+    ...wire,
+    state: 'ended',
+    updatedAt: wire.endedAt,
+    damageSpots: [],
+    sync: { state: 'local', attempts: 0 },
+  });
+  return runs.addSurvey(wire.id, record, jpegBlob(photo), null);
 }

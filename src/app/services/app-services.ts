@@ -371,9 +371,9 @@ export class AppServices extends EventTarget {
       () => this.recordsChanged(),
       () => void this.modelUpdates?.checkAfterSync(),
     );
+    // The runs before start: the outbox's server check asks about them from its first flush.
+    this.sync.setRunRepository(this.runRepository());
     void this.sync.start();
-    const sync = this.sync;
-    void this.runRepository().then((runs) => runs && sync.setRunRepository(runs));
     return this.sync;
   }
 

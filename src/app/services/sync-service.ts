@@ -81,7 +81,7 @@ export class SyncService {
   private refreshing = false;
   private refreshAgain = false;
   private closed = false;
-  private runs: RunRepository | null = null;
+  private runs: Promise<RunRepository | null> = Promise.resolve(null);
   private runUpload: Promise<void> | null = null;
 
   constructor(
@@ -106,6 +106,7 @@ export class SyncService {
         repository: this.repository,
         pullOfficeCorrections: true,
         checkServerHolds: true,
+        runs: (await this.runs) ?? undefined,
       });
       if (this.closed) {
         await outbox.close();
@@ -143,8 +144,12 @@ export class SyncService {
     void this.refresh();
   }
 
-  /** Drive runs (issue 13) go up after each flush of the surveys. */
-  setRunRepository(runs: RunRepository): void {
+  /**
+   * Drive runs (issue 13) go up after each flush of the surveys, and the server check asks
+   * about them with the surveys. Set before start(): the outbox opens with them, so its first
+   * check covers them.
+   */
+  setRunRepository(runs: Promise<RunRepository | null>): void {
     this.runs = runs;
   }
 
@@ -154,9 +159,10 @@ export class SyncService {
       try {
         const outbox = this.outbox;
         const settings = await outbox?.connection.load();
-        if (!outbox || !this.runs || !settings?.token) return;
+        const runs = await this.runs;
+        if (!outbox || !runs || !settings?.token) return;
         const { uploadEndedRuns } = await import('../../sync/run-upload');
-        await uploadEndedRuns(this.runs, outbox.connection.api(settings));
+        await uploadEndedRuns(runs, outbox.connection.api(settings));
       } catch (error) {
         console.warn('RoadCAM: runs not uploaded yet', error);
       } finally {
