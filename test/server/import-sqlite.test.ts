@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelReleaseResponse } from '../../src/schema/model-release';
 import type {
@@ -194,6 +195,19 @@ describe('import-sqlite', () => {
       expect((await postRuns(runs)).status).toBe(200);
       expect((await postRuns([{ ...runs[1], revision: 2, distanceM: 96 }])).status).toBe(200);
 
+      // The pilot's clock ran ahead for a decision (two hours) and a run (one): later changes
+      // on PostgreSQL must still come after them (the shared change clock is raised past them).
+      await pilot.kill('SIGTERM');
+      const file = new Database(path.join(pilot.dataDir, 'roadcam.sqlite'));
+      file
+        .prepare('UPDATE reviews SET changed_at = changed_at + 7200000 WHERE survey_id = ?')
+        .run(records[0].id);
+      file
+        .prepare('UPDATE runs SET changed_at = changed_at + 3600000 WHERE id = ?')
+        .run(runs[0].id);
+      file.close();
+      await pilot.restart();
+
       /** What the office and the phones see, read through a server's API. */
       const served = async (server: ServerProcess) => {
         const asOffice = apiClient(server.url, officeToken);
@@ -255,20 +269,29 @@ describe('import-sqlite', () => {
       for (const file of after.model.files) expect(file.downloaded).toBe(file.sha256);
       expect(after.model.version).toBe('1.1.0');
 
-      // The office carries on: the next decision is version 4 and comes after every imported
-      // change (the shared change clock was raised past them), the phones' runs go on too.
-      const office2 = apiClient(importer.url, officeToken);
-      const next = await office2.put<ReviewSaveResponse>(`/reviews/${records[0].id}`, {
-        basedOnRevision: 1,
-        expectedVersion: 3,
-        labels: ['pothole'],
-      });
-      expect(next.body.review).toMatchObject({ version: 4 });
-      const pulled = await apiClient(importer.url, phoneToken).get<ReviewPullResponse>(
-        `/reviews?since=${before.pull.at(-1)!.changedAt}`,
+      // The office carries on: the next decision is version 4, and it and the next run come
+      // after every imported change.
+      const afterImport = (token: string) => apiClient(importer.url, token);
+      const next = await afterImport(officeToken).put<ReviewSaveResponse>(
+        `/reviews/${records[0].id}`,
+        { basedOnRevision: 1, expectedVersion: 3, labels: ['pothole'] },
       );
-      expect(pulled.body.reviews.at(-1)?.version).toBe(4);
-      expect(pulled.body.reviews.at(-1)!.changedAt > before.pull.at(-1)!.changedAt).toBe(true);
+      expect(next.body.review).toMatchObject({ version: 4 });
+      const latest = (list: { changedAt: string }[]) =>
+        list
+          .map((r) => r.changedAt)
+          .sort()
+          .at(-1)!;
+      expect(next.body.review.changedAt > latest(before.pull)).toBe(true);
+      const newRun = run();
+      expect(
+        (await afterImport(phoneToken).postRawTo('/runs', JSON.stringify({ runs: [newRun] })))
+          .status,
+      ).toBe(200);
+      const stored = await afterImport(phoneToken).get<{ changedAt: string }>(`/runs/${newRun.id}`);
+      expect(
+        stored.body.changedAt > latest((before.runs as { runs: { changedAt: string }[] }).runs),
+      ).toBe(true);
     },
   );
 });
