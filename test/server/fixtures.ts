@@ -1,6 +1,7 @@
 /**
  * Survey records, real JPEG bytes and a small authenticated client for the server tests.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -180,4 +181,27 @@ export function modelFolder(
   );
   writeFileSync(path.join(dir, 'group1-shard1of1.bin'), Buffer.alloc(shardBytes, seed));
   return dir;
+}
+
+/** A drive run (issue 13) as a phone sends it: ten minutes, 1.1 km; `overrides` replace fields. */
+export function makeRun(overrides: Record<string, unknown> = {}) {
+  return {
+    id: randomUUID(),
+    revision: 1,
+    startedAt: '2026-12-02T08:00:00.000Z',
+    endedAt: '2026-12-02T08:10:00.000Z',
+    endReason: 'stopped',
+    track: [
+      [116.3, 39.9, 0],
+      [116.3, 39.91, 600000],
+    ],
+    trackToleranceM: 2,
+    distanceM: 1110,
+    framesAnalysed: 1200,
+    framesDropped: 30,
+    surveyIds: [randomUUID()],
+    settings: { maxFps: 2, sameDamageM: 10 },
+    model: { id: 'pothole-cnn', version: '1.0.0' },
+    ...overrides,
+  };
 }

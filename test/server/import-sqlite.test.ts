@@ -7,7 +7,7 @@
  * (byte for byte) and runs; the phones' tokens work, a damaged photo is reported and not
  * copied, a second run adds nothing, and the office carries on where it stopped.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,7 @@ import type {
 import type { SurveyServerState } from '../../src/schema/survey';
 import { PostgresCluster } from '../../tools/lib/postgres-cluster';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { apiClient, listAllSurveys, makeJpeg, makeRecord, modelFolder } from './fixtures';
+import { apiClient, listAllSurveys, makeJpeg, makeRecord, makeRun, modelFolder } from './fixtures';
 
 let cluster: PostgresCluster;
 let folders: string;
@@ -170,25 +170,16 @@ describe('import-sqlite', () => {
       const loaded = await office.put('/roads?name=county.geojson', roads, 'application/geo+json');
       expect(loaded.status).toBe(200);
 
-      const run = (overrides: object = {}) => ({
-        id: randomUUID(),
-        revision: 1,
-        startedAt: '2026-12-02T08:00:00.000Z',
-        endedAt: '2026-12-02T08:10:00.000Z',
-        endReason: 'stopped',
-        track: [
-          [2.2602, 48.9398, 0],
-          [2.2595, 48.9405, 600000],
-        ],
-        trackToleranceM: 2,
-        distanceM: 95,
-        framesAnalysed: 1200,
-        framesDropped: 30,
-        surveyIds: records.map((r) => r.id),
-        settings: { maxFps: 2, sameDamageM: 10 },
-        model: { id: 'roadcam-test-model', version: '1.1.0' },
-        ...overrides,
-      });
+      const run = (overrides: object = {}) =>
+        makeRun({
+          track: [
+            [2.2602, 48.9398, 0],
+            [2.2595, 48.9405, 600000],
+          ],
+          distanceM: 95,
+          surveyIds: records.map((r) => r.id),
+          ...overrides,
+        });
       const runs = [run(), run({ endReason: 'hidden' })];
       const postRuns = (batch: object[]) =>
         phone.postRawTo('/runs', JSON.stringify({ runs: batch }));
@@ -250,18 +241,21 @@ describe('import-sqlite', () => {
       const env = { DATABASE_URL: await cluster.createDatabase(), ROADCAM_PHOTO_STORE: photoStore };
       const importer = await ServerProcess.start({ env });
       servers.push(importer);
-      const first = await importer.cli(['import-sqlite', pilot.dataDir]);
-      expect(first.stdout).toContain('drive runs: 2 new, 0 already there');
-      expect(first.stdout).toContain('reviews: 2 new, 0 already there; 4 trail events copied');
-      expect(first.stdout).toContain('model releases: 2 new, 0 already there');
-      expect(first.stdout).toContain('road network: copied');
-      expect(first.code).toBe(0);
-      const second = await importer.cli(['import-sqlite', pilot.dataDir]);
-      expect(second.stdout).toContain('drive runs: 0 new, 2 already there');
-      expect(second.stdout).toContain('reviews: 0 new, 2 already there; 0 trail events copied');
-      expect(second.stdout).toContain('model releases: 0 new, 2 already there');
-      expect(second.stdout).toContain('road network: already there');
-      expect(second.code).toBe(0);
+      // What the command says for the office's data, first time and again (nothing to add).
+      for (const [n, events, roadNetwork] of [
+        [2, 4, 'copied'],
+        [0, 0, 'already there'],
+      ] as const) {
+        const imported = await importer.cli(['import-sqlite', pilot.dataDir]);
+        const there = 2 - n;
+        expect(imported.stdout).toContain(`drive runs: ${n} new, ${there} already there\n`);
+        expect(imported.stdout).toContain(
+          `reviews: ${n} new, ${there} already there; ${events} trail events copied\n`,
+        );
+        expect(imported.stdout).toContain(`model releases: ${n} new, ${there} already there\n`);
+        expect(imported.stdout).toContain(`road network: ${roadNetwork}\n`);
+        expect(imported.code).toBe(0);
+      }
 
       const after = await served(importer);
       // Same ids, versions, times and change-clock values; the same files byte for byte.
