@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SurveyBatchResponse } from '../../src/schema/survey';
 import { ServerProcess } from '../../tools/lib/server-process';
+import { makeRun } from './fixtures';
 
 let server: ServerProcess;
 let token: string;
@@ -19,28 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.dispose();
 });
-
-function run(overrides: Record<string, unknown> = {}) {
-  return {
-    id: randomUUID(),
-    revision: 1,
-    startedAt: '2026-12-02T08:00:00.000Z',
-    endedAt: '2026-12-02T08:10:00.000Z',
-    endReason: 'stopped',
-    track: [
-      [116.3, 39.9, 0],
-      [116.3, 39.91, 600000],
-    ],
-    trackToleranceM: 2,
-    distanceM: 1110,
-    framesAnalysed: 1200,
-    framesDropped: 30,
-    surveyIds: [randomUUID()],
-    settings: { maxFps: 2, sameDamageM: 10 },
-    model: { id: 'pothole-cnn', version: '1.0.0' },
-    ...overrides,
-  };
-}
 
 async function call(method: string, path: string, body?: unknown, withToken = true) {
   const headers: Record<string, string> = {};
@@ -56,9 +35,9 @@ async function call(method: string, path: string, body?: unknown, withToken = tr
 
 describe('runs API', () => {
   it('stores a batch idempotently, with the surveys’ rules, and reads a run back', async () => {
-    const a = run();
-    const b = run({ endReason: 'hidden' });
-    const bad = run({ endedAt: '2026-12-02T07:00:00.000Z' });
+    const a = makeRun();
+    const b = makeRun({ endReason: 'hidden' });
+    const bad = makeRun({ endedAt: '2026-12-02T07:00:00.000Z' });
     const first = await call('POST', '/runs', { runs: [a, b, bad] });
     expect(first.status).toBe(200);
     const results = (first.body as unknown as SurveyBatchResponse).results;
@@ -116,14 +95,14 @@ describe('runs API', () => {
   });
 
   it('answers 401 without a token, 404 for an unknown run and 400 for a body that is not a batch', async () => {
-    expect((await call('POST', '/runs', { runs: [run()] }, false)).status).toBe(401);
+    expect((await call('POST', '/runs', { runs: [makeRun()] }, false)).status).toBe(401);
     expect((await call('GET', '/runs', undefined, false)).status).toBe(401);
     const missing = await call('GET', `/runs/${randomUUID()}`);
     expect(missing).toMatchObject({ status: 404, body: { error: 'run_not_found' } });
     expect((await call('POST', '/runs', { surveys: [] })).status).toBe(400);
     expect((await call('POST', '/runs', { runs: [] })).status).toBe(400);
     expect(
-      (await call('POST', '/runs', { runs: Array.from({ length: 21 }, () => run()) })).status,
+      (await call('POST', '/runs', { runs: Array.from({ length: 21 }, () => makeRun()) })).status,
     ).toBe(413);
   });
 });
