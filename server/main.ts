@@ -131,32 +131,16 @@ async function importSqlite(config: ServerConfig, sourceDir: string | undefined)
       `${source} holds no ${DATABASE_FILE_NAME}: name a RoadCAM data directory.`,
     );
   }
-  const { importSqliteDataDir } = await import('./store/postgres/pg-import');
+  const { importSqliteDataDir, importNeedsALook, importReportText } =
+    await import('./store/postgres/pg-import');
   const report = await importSqliteDataDir({
     sourceDir: source,
     databaseUrl: config.databaseUrl,
     photoStore: config.photoStore,
     targetDataDir: config.dataDir,
   });
-  const { surveys, photos, tokens } = report;
-  process.stdout.write(
-    `Imported from ${source}:\n` +
-      `  surveys: ${surveys.imported} new, ${surveys.alreadyThere} already there` +
-      (surveys.differentThere > 0
-        ? `, ${surveys.differentThere} held with other content by the database (kept as they are)`
-        : '') +
-      `\n  photos: ${photos.imported} copied` +
-      (photos.missingOrDamaged.length > 0
-        ? `, ${photos.missingOrDamaged.length} missing or damaged in the folder (their surveys ` +
-          `show no photo): ${photos.missingOrDamaged.slice(0, 10).join(', ')}`
-        : '') +
-      `\n  device tokens: ${tokens.imported} new` +
-      (tokens.skipped.length > 0
-        ? `; not imported (a live token of that name exists): ${tokens.skipped.join(', ')}`
-        : '') +
-      '\n',
-  );
-  return surveys.differentThere > 0 || photos.missingOrDamaged.length > 0 ? 1 : 0;
+  process.stdout.write(`Imported from ${source}:\n${importReportText(report)}`);
+  return importNeedsALook(report) ? 1 : 0;
 }
 
 async function main(args: string[]): Promise<number> {

@@ -2,7 +2,9 @@
  * Survey records, real JPEG bytes and a small authenticated client for the server tests.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import type {
@@ -67,6 +69,12 @@ export function apiClient(baseUrl: string, token: string | null) {
       call<T>('POST', '/surveys', { body, type }),
     postRawTo: <T = unknown>(path: string, body: string, type = 'application/json') =>
       call<T>('POST', path, { body, type }),
+    /** A JSON body, or a string sent as `type`. */
+    put: <T = unknown>(path: string, body: unknown, type = 'application/json') =>
+      call<T>('PUT', path, {
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        type,
+      }),
     putPhoto: <T = unknown>(id: string, bytes: Uint8Array, type = 'image/jpeg') =>
       call<T>('PUT', `/surveys/${id}/photo`, {
         // Node's Buffers here sit on plain ArrayBuffers, never shared ones.
@@ -208,4 +216,69 @@ export async function expectCheckLimits(
     error: 'batch_too_large',
     message: expect.stringMatching(new RegExp(`1000 ${list}`)),
   });
+}
+
+/**
+ * A model folder in `parent`: a manifest, a model.json with one 2x3 float32 weight, its 24-byte
+ * shard.
+ */
+export function modelFolder(
+  parent: string,
+  name: string,
+  options: { version?: string; metrics?: boolean; shardBytes?: number; seed?: number } = {},
+) {
+  const dir = path.join(parent, name);
+  const { version = '1.1.0', metrics = true, shardBytes = 24, seed = 1 } = options;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const manifest = {
+    id: 'roadcam-test-model',
+    version,
+    name: 'Test model',
+    format: 'layers',
+    labels: ['normal', 'pothole'],
+    input: { width: 8, height: 8, channels: 3, normalization: { mean: [0], std: [1] } },
+    cam: { layer: 'conv' },
+    task: 'classification',
+    ...(metrics ? { metrics: { evaluatedOn: 'fixture', accuracy: 0.5 } } : {}),
+  };
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(
+    path.join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'layers-model',
+      modelTopology: {},
+      weightsManifest: [
+        {
+          paths: ['group1-shard1of1.bin'],
+          weights: [{ name: 'w', shape: [2, 3], dtype: 'float32' }],
+        },
+      ],
+    }),
+  );
+  writeFileSync(path.join(dir, 'group1-shard1of1.bin'), Buffer.alloc(shardBytes, seed));
+  return dir;
+}
+
+/** A drive run (issue 13) as a phone sends it: ten minutes, 1.1 km; `overrides` replace fields. */
+export function makeRun(overrides: Record<string, unknown> = {}) {
+  return {
+    id: randomUUID(),
+    revision: 1,
+    startedAt: '2026-12-02T08:00:00.000Z',
+    endedAt: '2026-12-02T08:10:00.000Z',
+    endReason: 'stopped',
+    track: [
+      [116.3, 39.9, 0],
+      [116.3, 39.91, 600000],
+    ],
+    trackToleranceM: 2,
+    distanceM: 1110,
+    framesAnalysed: 1200,
+    framesDropped: 30,
+    surveyIds: [randomUUID()],
+    settings: { maxFps: 2, sameDamageM: 10 },
+    model: { id: 'pothole-cnn', version: '1.0.0' },
+    ...overrides,
+  };
 }

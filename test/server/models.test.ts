@@ -6,55 +6,17 @@
  * directory) and on PostgreSQL (files in the database).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelReleaseResponse } from '../../src/schema/model-release';
 import { PostgresCluster } from '../../tools/lib/postgres-cluster';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { apiClient } from './fixtures';
+import { apiClient, modelFolder } from './fixtures';
 
 let folders: string;
 let cluster: PostgresCluster;
-
-/** A model folder: a manifest, a model.json with one 2x3 float32 weight, its 24-byte shard. */
-function modelFolder(
-  name: string,
-  options: { version?: string; metrics?: boolean; shardBytes?: number; seed?: number } = {},
-) {
-  const dir = path.join(folders, name);
-  const { version = '1.1.0', metrics = true, shardBytes = 24, seed = 1 } = options;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const manifest = {
-    id: 'roadcam-test-model',
-    version,
-    name: 'Test model',
-    format: 'layers',
-    labels: ['normal', 'pothole'],
-    input: { width: 8, height: 8, channels: 3, normalization: { mean: [0], std: [1] } },
-    cam: { layer: 'conv' },
-    task: 'classification',
-    ...(metrics ? { metrics: { evaluatedOn: 'fixture', accuracy: 0.5 } } : {}),
-  };
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(
-    path.join(dir, 'model.json'),
-    JSON.stringify({
-      format: 'layers-model',
-      modelTopology: {},
-      weightsManifest: [
-        {
-          paths: ['group1-shard1of1.bin'],
-          weights: [{ name: 'w', shape: [2, 3], dtype: 'float32' }],
-        },
-      ],
-    }),
-  );
-  writeFileSync(path.join(dir, 'group1-shard1of1.bin'), Buffer.alloc(shardBytes, seed));
-  return dir;
-}
 
 beforeAll(async () => {
   folders = mkdtempSync(path.join(os.tmpdir(), 'roadcam-models-'));
@@ -92,18 +54,22 @@ describe.each(['SQLite', 'PostgreSQL'])('model releases on %s', (backend) => {
     const noMetrics = await server.cli([
       'model',
       'publish',
-      modelFolder('no-metrics', { metrics: false }),
+      modelFolder(folders, 'no-metrics', { metrics: false }),
     ]);
     expect(noMetrics.code).toBe(1);
     expect(noMetrics.stderr).toMatch(/no evaluation figures/);
-    const short = await server.cli(['model', 'publish', modelFolder('short', { shardBytes: 20 })]);
+    const short = await server.cli([
+      'model',
+      'publish',
+      modelFolder(folders, 'short', { shardBytes: 20 }),
+    ]);
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/hold 20 bytes where the model needs 24/);
     expect((await phone.get('/models/current')).status).toBe(204);
   });
 
   it('publishes a model the phones can fetch file by file with the listed SHA-256', async () => {
-    const dir = modelFolder('v110');
+    const dir = modelFolder(folders, 'v110');
     const published = await server.cli(['model', 'publish', dir, '--notes', 'Sees cracks too']);
     expect(published.code).toBe(0);
     expect(published.stdout.trim()).toBe('1.1.0');
@@ -134,12 +100,21 @@ describe.each(['SQLite', 'PostgreSQL'])('model releases on %s', (backend) => {
   });
 
   it('never changes a release, and makes an earlier one current again', async () => {
-    const changed = await server.cli(['model', 'publish', modelFolder('v110b', { seed: 7 })]);
+    const changed = await server.cli([
+      'model',
+      'publish',
+      modelFolder(folders, 'v110b', { seed: 7 }),
+    ]);
     expect(changed.code).toBe(1);
     expect(changed.stderr).toMatch(/already published with other files/);
     expect(
-      (await server.cli(['model', 'publish', modelFolder('v120', { version: '1.2.0', seed: 3 })]))
-        .code,
+      (
+        await server.cli([
+          'model',
+          'publish',
+          modelFolder(folders, 'v120', { version: '1.2.0', seed: 3 }),
+        ])
+      ).code,
     ).toBe(0);
     expect((await phone.get<ModelReleaseResponse>('/models/current')).body.version).toBe('1.2.0');
     expect((await server.cli(['model', 'current', '1.1.0'])).code).toBe(0);

@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunCheckResponse } from '../../src/schema/run';
 import type { SurveyBatchResponse, SyncApiErrorBody } from '../../src/schema/survey';
-import { makeRun } from '../../tools/lib/sample-run';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { apiClient, expectCheckLimits, revisionsToAsk } from './fixtures';
+import { apiClient, expectCheckLimits, makeRun, revisionsToAsk } from './fixtures';
 
 let server: ServerProcess;
 let token: string;
@@ -23,10 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.dispose();
 });
-
-function run(overrides: Record<string, unknown> = {}) {
-  return makeRun(0, overrides);
-}
 
 async function call(method: string, path: string, body?: unknown, withToken = true) {
   const headers: Record<string, string> = {};
@@ -42,9 +37,9 @@ async function call(method: string, path: string, body?: unknown, withToken = tr
 
 describe('runs API', () => {
   it('stores a batch idempotently, with the surveys’ rules, and reads a run back', async () => {
-    const a = run();
-    const b = run({ endReason: 'hidden' });
-    const bad = run({ endedAt: '2026-12-02T07:00:00.000Z' });
+    const a = makeRun();
+    const b = makeRun({ endReason: 'hidden' });
+    const bad = makeRun({ endedAt: '2026-12-02T07:00:00.000Z' });
     const first = await call('POST', '/runs', { runs: [a, b, bad] });
     expect(first.status).toBe(200);
     const results = (first.body as unknown as SurveyBatchResponse).results;
@@ -102,14 +97,14 @@ describe('runs API', () => {
   });
 
   it('answers 401 without a token, 404 for an unknown run and 400 for a body that is not a batch', async () => {
-    expect((await call('POST', '/runs', { runs: [run()] }, false)).status).toBe(401);
+    expect((await call('POST', '/runs', { runs: [makeRun()] }, false)).status).toBe(401);
     expect((await call('GET', '/runs', undefined, false)).status).toBe(401);
     const missing = await call('GET', `/runs/${randomUUID()}`);
     expect(missing).toMatchObject({ status: 404, body: { error: 'run_not_found' } });
     expect((await call('POST', '/runs', { surveys: [] })).status).toBe(400);
     expect((await call('POST', '/runs', { runs: [] })).status).toBe(400);
     expect(
-      (await call('POST', '/runs', { runs: Array.from({ length: 21 }, () => run()) })).status,
+      (await call('POST', '/runs', { runs: Array.from({ length: 21 }, () => makeRun()) })).status,
     ).toBe(413);
   });
 });
@@ -119,7 +114,7 @@ describe('POST /api/v1/runs/check', () => {
     apiClient(server.url, as).postRawTo('/runs/check', body);
 
   it('says per run whether the server holds it at that revision or higher', async () => {
-    const [held, edited, unknown] = [run(), run(), run()];
+    const [held, edited, unknown] = [makeRun(), makeRun(), makeRun()];
     await call('POST', '/runs', { runs: [held, edited, { ...edited, revision: 3 }] });
 
     const asked = revisionsToAsk({ held: held.id, edited: edited.id, unknown: unknown.id });

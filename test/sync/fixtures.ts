@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { expect } from 'vitest';
 import { canonicalJson } from '../../server/canonical-json';
 import type { RunListResponse, RunServerState } from '../../server/routes/runs';
+import { runRecordSchema } from '../../src/schema/run';
 import type { SurveyListResponse, SurveyServerState } from '../../src/schema/survey';
 import { SurveyRepository, type SurveyRecord } from '../../src/store';
 import type { RunRecord } from '../../src/store/run-record';
@@ -21,7 +22,7 @@ import { createOutbox, type Outbox, type OutboxOptions } from '../../src/sync';
 import { uploadEndedRuns, type RunUploadResult } from '../../src/sync/run-upload';
 import type { FetchLike } from '../../src/sync/sync-api';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { makeRun } from '../../tools/lib/sample-run';
+import { makeRun } from '../server/fixtures';
 import { ServerProcess, type ServerProcessOptions } from '../../tools/lib/server-process';
 
 export function sha256(bytes: Uint8Array | string): string {
@@ -405,7 +406,7 @@ export class SyncRig {
  */
 export async function saveEndedRun(runs: RunRepository, n: number): Promise<RunRecord> {
   const { record, photo } = await makeSurvey(n);
-  const wire = makeRun(n, { surveyIds: [] });
+  const wire = runRecordSchema.parse(makeRun({ surveyIds: [] }));
   await runs.create({
     ...wire,
     state: 'ended',

@@ -11,13 +11,27 @@ import { runRecordSchema, type RunRecordWire } from '../../../src/schema/run';
 import { canonicalJson, sha256Hex } from '../../../server/canonical-json';
 import type { PreparedRun } from '../../../server/store/run-store';
 import type { Storage } from '../../../server/store/storage';
-import { makeRun as sampleRun } from '../../../tools/lib/sample-run';
+import { makeRun as makeWireRun } from '../fixtures';
 import { useBothBackends } from './store-backends';
 
 const both = useBothBackends();
 
 function makeRun(i: number, overrides: Partial<RunRecordWire> = {}): RunRecordWire {
-  return runRecordSchema.parse(sampleRun(i, overrides));
+  const start = Date.UTC(2026, 11, 2, 8, i, 0);
+  return runRecordSchema.parse(
+    makeWireRun({
+      startedAt: new Date(start).toISOString(),
+      endedAt: new Date(start + 600_000).toISOString(),
+      track: [
+        [116.3, 39.9, 0],
+        [116.3, 39.91, 120_000],
+      ],
+      distanceM: 1110.5,
+      framesAnalysed: 600 + i,
+      framesDropped: 12,
+      ...overrides,
+    }),
+  );
 }
 
 function prepared(raw: RunRecordWire): PreparedRun {
