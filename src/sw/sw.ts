@@ -67,8 +67,9 @@ self.addEventListener('sync', (event) => {
     (async () => {
       const repository = await SurveyRepository.open();
       // The server check asks about the runs too (its time is shared with the page's); the
-      // page uploads those it marks, after its next flush.
-      const runs = await RunRepository.open();
+      // page uploads those it marks, after its next flush. Runs that cannot be opened never
+      // hold back the surveys' upload.
+      const runs = await RunRepository.open().catch(() => undefined);
       // Short waits: the browser gives a sync event a few minutes at most, and retries itself.
       const outbox = await createOutbox({
         repository,
@@ -81,7 +82,7 @@ self.addEventListener('sync', (event) => {
         await flushForBackgroundSync(outbox); // rejects while work remains: the browser retries
       } finally {
         await outbox.close();
-        runs.close();
+        runs?.close();
         repository.close();
       }
     })(),
