@@ -18,6 +18,7 @@ import { canonicalJson, sha256Hex } from '../canonical-json';
 import { ApiError } from '../errors';
 import type { PreparedRun, RunStore, StoredRun } from '../store/run-store';
 import { CHECK_ROUTE_OPTIONS, checkAnswers, idsToLookUp, parseCheckItems } from './record-check';
+import { requirePermission } from './permission';
 import { parseSurveyIdParam } from './survey-id';
 
 /** A run with 20,000 track points is about 1 MB of JSON; 20 runs fit in 8 MB only when
@@ -49,71 +50,76 @@ const listQuerySchema = z.object({
 export async function runRoutes(app: FastifyInstance, options: { runs: RunStore }) {
   const { runs } = options;
 
-  app.post('/runs', { bodyLimit: RUN_BATCH_BODY_LIMIT }, async (request) => {
-    const body = request.body as { runs?: unknown } | null | undefined;
-    if (typeof body !== 'object' || body === null || !Array.isArray(body.runs)) {
-      throw new ApiError(400, 'invalid_batch', 'The body must be JSON: {"runs": [run, ...]}.');
-    }
-    const records: unknown[] = body.runs;
-    if (records.length === 0 || records.length > MAX_RUNS_PER_BATCH) {
-      throw new ApiError(
-        records.length === 0 ? 400 : 413,
-        records.length === 0 ? 'invalid_batch' : 'batch_too_large',
-        `A batch holds 1 to ${MAX_RUNS_PER_BATCH} runs; this one has ${records.length}.`,
-      );
-    }
-    const results: SurveyUploadResult[] = new Array(records.length);
-    const valid: { index: number; run: PreparedRun }[] = [];
-    records.forEach((raw, index) => {
-      const parsed = runRecordSchema.safeParse(raw);
-      if (!parsed.success) {
-        const id = (raw as { id?: unknown } | null)?.id;
-        results[index] = {
-          id: typeof id === 'string' ? id.slice(0, 100) : null,
-          status: 'invalid',
-          reason: parsed.error.issues
-            .slice(0, 5)
-            .map((i) => `${i.path.join('.') || '(run)'}: ${i.message}`)
-            .join('; '),
-        };
-        return;
+  // A phone's upload, as for surveys: a reviewer's token never uploads a run.
+  app.post(
+    '/runs',
+    { bodyLimit: RUN_BATCH_BODY_LIMIT, onRequest: requirePermission('survey:write') },
+    async (request) => {
+      const body = request.body as { runs?: unknown } | null | undefined;
+      if (typeof body !== 'object' || body === null || !Array.isArray(body.runs)) {
+        throw new ApiError(400, 'invalid_batch', 'The body must be JSON: {"runs": [run, ...]}.');
       }
-      const canonical = canonicalJson(parsed.data);
-      valid.push({
-        index,
-        run: {
-          id: parsed.data.id,
-          record: parsed.data,
-          canonicalJson: canonical,
-          contentSha256: sha256Hex(canonical),
-        },
-      });
-    });
-    if (valid.length > 0) {
-      const outcomes = await runs.putRuns(
-        valid.map((v) => v.run),
-        request.deviceName,
-      );
-      valid.forEach(({ index, run }, i) => {
-        const outcome = outcomes[i];
-        if (outcome.status !== 'conflict') {
-          results[index] = { id: run.id, status: outcome.status };
+      const records: unknown[] = body.runs;
+      if (records.length === 0 || records.length > MAX_RUNS_PER_BATCH) {
+        throw new ApiError(
+          records.length === 0 ? 400 : 413,
+          records.length === 0 ? 'invalid_batch' : 'batch_too_large',
+          `A batch holds 1 to ${MAX_RUNS_PER_BATCH} runs; this one has ${records.length}.`,
+        );
+      }
+      const results: SurveyUploadResult[] = new Array(records.length);
+      const valid: { index: number; run: PreparedRun }[] = [];
+      records.forEach((raw, index) => {
+        const parsed = runRecordSchema.safeParse(raw);
+        if (!parsed.success) {
+          const id = (raw as { id?: unknown } | null)?.id;
+          results[index] = {
+            id: typeof id === 'string' ? id.slice(0, 100) : null,
+            status: 'invalid',
+            reason: parsed.error.issues
+              .slice(0, 5)
+              .map((i) => `${i.path.join('.') || '(run)'}: ${i.message}`)
+              .join('; '),
+          };
           return;
         }
-        results[index] = {
-          id: run.id,
-          status: 'conflict',
-          reason:
-            outcome.why === 'immutable-changed'
-              ? `The server holds this run with another ${outcome.fields.join(', ')}; it was not changed.`
-              : `The server holds revision ${outcome.storedRevision} of this run with other content; ` +
-                'an edit must raise the revision. It was not changed.',
-          serverRevision: outcome.storedRevision,
-        };
+        const canonical = canonicalJson(parsed.data);
+        valid.push({
+          index,
+          run: {
+            id: parsed.data.id,
+            record: parsed.data,
+            canonicalJson: canonical,
+            contentSha256: sha256Hex(canonical),
+          },
+        });
       });
-    }
-    return { results };
-  });
+      if (valid.length > 0) {
+        const outcomes = await runs.putRuns(
+          valid.map((v) => v.run),
+          request.deviceName,
+        );
+        valid.forEach(({ index, run }, i) => {
+          const outcome = outcomes[i];
+          if (outcome.status !== 'conflict') {
+            results[index] = { id: run.id, status: outcome.status };
+            return;
+          }
+          results[index] = {
+            id: run.id,
+            status: 'conflict',
+            reason:
+              outcome.why === 'immutable-changed'
+                ? `The server holds this run with another ${outcome.fields.join(', ')}; it was not changed.`
+                : `The server holds revision ${outcome.storedRevision} of this run with other content; ` +
+                  'an edit must raise the revision. It was not changed.',
+            serverRevision: outcome.storedRevision,
+          };
+        });
+      }
+      return { results };
+    },
+  );
 
   // The surveys check's rules (limits, errors, the surveyor's permission), without the photo.
   app.post('/runs/check', CHECK_ROUTE_OPTIONS, async (request) => {

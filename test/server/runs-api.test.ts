@@ -129,6 +129,21 @@ describe('POST /api/v1/runs/check', () => {
     await expectCheckLimits('runs', (body) => check(body));
   });
 
+  it('takes runs from a phone’s token only: a reviewer’s gets 403 and nothing is stored', async () => {
+    const run = makeRun();
+    const reviewer = await server.createToken('office-2', 'reviewer');
+    const refused = await fetch(`${server.url}/api/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ runs: [run] }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as SyncApiErrorBody).error).toBe('forbidden');
+    expect((await call('GET', `/runs/${run.id}`)).status).toBe(404);
+    expect((await call('POST', '/runs', { runs: [run] })).status).toBe(200);
+    expect((await call('GET', `/runs/${run.id}`)).status).toBe(200);
+  });
+
   it('needs a surveyor’s token: 401 without one, 403 for a reviewer’s', async () => {
     const body = JSON.stringify({ runs: [{ id: randomUUID(), revision: 1 }] });
     expect((await check(body, null)).status).toBe(401);
