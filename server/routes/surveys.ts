@@ -202,7 +202,7 @@ export function toServerState(stored: StoredSurvey): SurveyServerState {
 }
 
 /** One answer per asked item, in order: held at that revision or higher, and the photo. */
-export function checkResults(
+function checkResults(
   items: readonly SurveyCheckItem[],
   holdings: readonly SurveyHolding[],
 ): SurveyCheckResult[] {
