@@ -29,9 +29,10 @@ export function inputCrop(
 }
 
 /**
- * Normalises pixels in 0..255 (any shape ending in channels) as the manifest says:
- * (pixel / 255 - mean) / std, e.g. [-1, 1] for NORMALIZE_MINUS_ONE_TO_ONE. The one definition:
- * the worker (through imageToModelInput), training, evaluation and the tests all use it.
+ * Normalises RGB pixels in 0..255 (any shape ending in channels) as the manifest says: in the
+ * model's channel order, (pixel / 255 - mean) / std, e.g. [-1, 1] for
+ * NORMALIZE_MINUS_ONE_TO_ONE. The one definition: the worker (through imageToModelInput),
+ * training, evaluation and the tests all use it.
  */
 export function normalizePixels<T extends tf.Tensor>(pixels: T, normalization: Normalization): T {
   return tf.tidy(() => {
@@ -39,8 +40,17 @@ export function normalizePixels<T extends tf.Tensor>(pixels: T, normalization: N
     const pick = (v: number[]) => (v.length === 1 ? v[0] : v.slice(0, channels));
     const mean = tf.tensor(pick(normalization.mean));
     const std = tf.tensor(pick(normalization.std));
-    return tf.div(tf.sub(tf.div(pixels, 255), mean), std) as T;
+    const ordered = isBgr(normalization, channels) ? tf.reverse(pixels, -1) : pixels;
+    return tf.div(tf.sub(tf.div(ordered, 255), mean), std) as T;
   });
+}
+
+/** Whether a photo's RGB pixels go to the model as BGR (a grey input has no order). */
+export function isBgr(
+  normalization: Pick<Normalization, 'channelOrder'>,
+  channels: number,
+): boolean {
+  return normalization.channelOrder === 'bgr' && channels === 3;
 }
 
 /** One photo as a [1, H, W, C] model input. */

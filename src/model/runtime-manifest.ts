@@ -11,9 +11,13 @@ import { presetNormalization } from './normalization-presets';
 import { damageOutputSchema, notRoadSchema } from './damage-manifest';
 
 export const normalizationSchema = z.object({
-  /** Per-channel mean and std applied to pixel / 255: input = (pixel / 255 - mean) / std. */
+  /** Per-channel mean and std applied to pixel / 255: input = (pixel / 255 - mean) / std, in
+   * the model's channel order. */
   mean: z.array(z.number()).min(1).max(3),
   std: z.array(z.number().positive()).min(1).max(3),
+  /** 'bgr': the model takes blue, green, red (Caffe-style models such as Keras' VGG16 and
+   * ResNet50); absent: red, green, blue. */
+  channelOrder: z.enum(['rgb', 'bgr']).optional(),
 });
 export type Normalization = z.infer<typeof normalizationSchema>;
 

@@ -6,9 +6,11 @@
  * page answers clicks (how fast it answers: npm run bench:lab); the filter images differ from
  * each other and from their start noise; the grid saves as PNG; cat.jpg puts a cat in the top 3 with its heatmap drawn;
  * the model is kept, opened again offline, and removed; the graph format opens through the same
- * picker; missing weight files are named.
+ * picker; missing weight files are named; a Caffe-style model (BGR, chosen in the form) gets its
+ * input as BGR.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
@@ -16,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import type { Preview } from '../../tools/lib/preview-server';
 import { startTestApp, closeAppAndBrowser } from '../helpers/test-app';
+import { buildChannelProbe, CHANNEL_PROBE_SIZE } from '../helpers/channel-probe-model';
 import { fixturePath } from '../helpers/fixtures';
 import { pollUntil, serviceWorkerControls, watchProblems } from './app-page';
 import {
@@ -50,7 +53,7 @@ afterAll(() => closeAppAndBrowser(browser, preview));
 
 async function fillManifestForm(
   p: Page,
-  values: { name: string; size: number; normalization: string },
+  values: { name: string; size: number; normalization: string; labels?: string },
 ): Promise<void> {
   const form = p.getByTestId('manifest-form');
   await form.waitFor();
@@ -58,7 +61,7 @@ async function fillManifestForm(
   await p.getByTestId('input-width').fill(String(values.size));
   await p.getByTestId('input-height').fill(String(values.size));
   await p.getByTestId('normalization').selectOption(values.normalization);
-  await p.getByTestId('labels-file').setInputFiles(LABELS);
+  await p.getByTestId('labels-file').setInputFiles(values.labels ?? LABELS);
   await p.getByTestId('manifest-submit').click();
 }
 
@@ -271,5 +274,32 @@ describe('model lab with MobileNet from test/fixtures (real Chromium)', () => {
     expect(await marked.getAttribute('data-name')).toMatch(/Conv2d_13_pointwise/);
     // Bundled models not in this build yet are looked for, and their absence is logged.
     expect(problems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+  });
+
+  it("a Caffe-style model (BGR, mean subtracted): the lab's input reaches it as BGR", async () => {
+    const probe = await buildChannelProbe(mkdtempSync(path.join(os.tmpdir(), 'roadcam-probe-')));
+    await tab(page, 'model');
+    await page.getByTestId('model-files').setInputFiles(probe.modelFiles);
+    await fillManifestForm(page, {
+      name: 'Channel probe',
+      size: CHANNEL_PROBE_SIZE,
+      normalization: 'caffe',
+      labels: probe.labels,
+    });
+    await modelOpened(page, /Channel probe/);
+    expect(await labError(page)).toBe('');
+    await tab(page, 'model');
+    expect(await page.getByTestId('model-card').textContent()).toMatch(/BGR, mean 0\.40/);
+    await tab(page, 'cam');
+    await page.getByTestId('explore-photo').setInputFiles(probe.redPhoto);
+    const cards = page.getByTestId('class-card');
+    await pollUntil(
+      'the classes',
+      async () => ((await labError(page)) ? -1 : await cards.count()),
+      (n) => n === 2 || n === -1,
+    );
+    expect(await labError(page)).toBe('');
+    // Red is the third channel of a BGR input: an RGB input would make it the first.
+    expect(await cards.first().getAttribute('data-label')).toBe('third-channel');
   });
 });

@@ -14,6 +14,7 @@ import {
   jitter,
   maximizeActivation,
   maximizeActivations,
+  normalizationInput,
   objectiveScores,
   parseFilterSelection,
   randomRotate,
@@ -27,6 +28,7 @@ import {
 } from '../../src/explain/actmax';
 import { NORMALIZE_MINUS_ONE_TO_ONE, NORMALIZE_ZERO_TO_ONE } from '../../src/model/manifest';
 import { normalizePixels } from '../../src/model/preprocess';
+import { presetNormalization } from '../../src/model/normalization-presets';
 import { tf, useBackend } from '../../tools/lib/tf-node';
 import { mnistExamples, trainedMnistCnn } from './actmax-models';
 
@@ -224,6 +226,26 @@ describe('activation maximization: building blocks (wasm backend)', () => {
     expect(Math.abs(a[0] - a[1])).toBeGreaterThan(1e-3);
     tf.dispose([pixels, viaOptions, viaPipeline]);
     adapter.dispose();
+  });
+
+  it('a BGR (Caffe-style) model: the images stay RGB, the model sees them reversed', () => {
+    const caffe = presetNormalization('caffe');
+    const pixels = tf.randomUniform([2, 5, 5, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const toModel = normalizationInput(caffe, 3);
+    const [viaActmax, viaPipeline, gradient] = tf.tidy(() => [
+      toModel(pixels),
+      normalizePixels(tf.mul(pixels, 255), caffe),
+      // What the model's first input channel (blue) asks of the image: its third channel.
+      tf.grad((x) => tf.sum(tf.slice(toModel(x as tf.Tensor4D), [0, 0, 0, 0], [-1, -1, -1, 1])))(
+        pixels,
+      ),
+    ]);
+    const a = viaActmax.dataSync();
+    const b = viaPipeline.dataSync();
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-3);
+    const g = gradient.dataSync();
+    expect([g[0], g[1], g[2]]).toEqual([0, 0, 255].map((v) => expect.closeTo(v, 3)));
+    tf.dispose([pixels, viaActmax, viaPipeline, gradient]);
   });
 
   it('parses filter selections and rejects bad ones clearly', () => {

@@ -10,6 +10,7 @@ import {
   NORMALIZE_MINUS_ONE_TO_ONE,
   NORMALIZE_ZERO_TO_ONE,
 } from '../../src/model/manifest';
+import { presetNormalization } from '../../src/model/normalization-presets';
 import { imageToModelInput, normalizePixels } from '../../src/model/preprocess';
 import { inputTensor } from '../../tools/eval/evaluate';
 import { tf, useBackend } from '../../tools/lib/tf-node';
@@ -42,6 +43,34 @@ describe('input normalisation (src/model/preprocess.ts)', () => {
     const grey = tf.tensor2d([[255]]);
     expect((await values(normalizePixels(grey, imagenet)))[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
     tf.dispose([rgb, grey]);
+  });
+
+  it("caffe (Keras' VGG16, ResNet50): BGR with ImageNet's mean pixel subtracted, on both paths", async () => {
+    const caffe = presetNormalization('caffe');
+    // One pixel R 200, G 100, B 50, as Keras' preprocess_input(mode='caffe') makes it.
+    const keras = [50 - 103.939, 100 - 116.779, 200 - 123.68];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      const data = new Uint8ClampedArray([200, 100, 50, 255, 200, 100, 50, 255]);
+      const spec = { channels: 3 as const, resize: 'stretch' as const, normalization: caffe };
+      // At the input size (the worker's path) and resized (the tools' path).
+      const atSize = await values(
+        imageToModelInput({ width: 2, height: 1, data }, { ...spec, width: 2, height: 1 }),
+      );
+      const resized = await values(
+        imageToModelInput({ width: 2, height: 1, data }, { ...spec, width: 1, height: 1 }),
+      );
+      for (const got of [atSize.slice(0, 3), atSize.slice(3), resized]) {
+        got.forEach((v, c) => expect(v).toBeCloseTo(keras[c], 3));
+      }
+      // A grey input has no channel order: the first mean and std apply to its luma.
+      const white = tf.tensor2d([[255]]);
+      const grey = await values(normalizePixels(white, caffe));
+      white.dispose();
+      expect(grey[0]).toBeCloseTo(255 - 103.939, 3);
+      expect(tf.memory().numTensors).toBe(before);
+    }
   });
 
   it('the app (imageToModelInput) and evaluation (inputTensor) give the same model input', async () => {

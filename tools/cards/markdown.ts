@@ -32,7 +32,10 @@ export function table(header: string[], rows: (string | number)[][]): string {
 }
 
 export function normalisationText(m: ModelManifest): string {
-  const { mean, std } = m.input.normalization;
+  const { mean, std, channelOrder } = m.input.normalization;
+  if (channelOrder === 'bgr') {
+    return `channels as BGR, then (x / 255 - ${JSON.stringify(mean)}) / ${JSON.stringify(std)}`;
+  }
   if (mean[0] === 0.5 && std[0] === 0.5) return 'pixels scaled to [-1, 1] (`x / 127.5 - 1`)';
   if (mean[0] === 0 && std[0] === 1) return 'pixels scaled to [0, 1] (`x / 255`)';
   return `(x / 255 - ${JSON.stringify(mean)}) / ${JSON.stringify(std)}`;

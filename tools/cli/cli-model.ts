@@ -11,11 +11,16 @@ import { parseLabels } from '../../src/model/labels-file';
 import { parseManifest, type ModelManifest } from '../../src/model/manifest';
 import type { ManifestAnswers } from '../../src/model/manifest-answers';
 import { ModelLoadError } from '../../src/model/model-load-error';
-import { presetNormalization } from '../../src/model/normalization-presets';
+import type { Normalization } from '../../src/model/runtime-manifest';
+import {
+  NORMALIZATION_PRESETS,
+  presetNormalization,
+  type NormalizationPreset,
+} from '../../src/model/normalization-presets';
 import { loadModelDir, loadModelDirWithAnswers } from '../lib/model-dir';
 import { UsageError, type CliValues } from './usage';
 
-/** --size, --channels, --range, --labels and --label-offset as answers. */
+/** --size, --channels, --range (or --normalization), --labels and --label-offset as answers. */
 function answersFromFlags(dir: string, v: CliValues): ManifestAnswers {
   const missing = ['size', 'labels'].filter((k) => !v[k as keyof CliValues]);
   if (missing.length) {
@@ -27,9 +32,7 @@ function answersFromFlags(dir: string, v: CliValues): ManifestAnswers {
   const size = /^(\d+)x(\d+)$/.exec(v.size!);
   if (!size) throw new UsageError(`--size must look like 224x224, not "${v.size}".`);
   if (!existsSync(v.labels!)) throw new UsageError(`The labels file ${v.labels} does not exist.`);
-  if (v.range !== '-1,1' && v.range !== '0,1') {
-    throw new UsageError(`--range must be -1,1 or 0,1, not "${v.range}".`);
-  }
+  const normalization = normalizationFromFlags(v);
   const labelOffset = Number(v['label-offset']);
   if (!(Number.isInteger(labelOffset) && labelOffset >= 0)) {
     throw new UsageError(`--label-offset must be a whole number, not "${v['label-offset']}".`);
@@ -42,11 +45,28 @@ function answersFromFlags(dir: string, v: CliValues): ManifestAnswers {
     width: Number(size[1]),
     height: Number(size[2]),
     channels: Number(v.channels) as 1 | 3,
-    normalization: presetNormalization(v.range === '-1,1' ? 'minus-one-one' : 'zero-one'),
+    normalization,
     resize: 'stretch',
     labels: parseLabels(readFileSync(v.labels!, 'utf8'), v.labels),
     labelOffset,
   };
+}
+
+/** --normalization NAME (a preset of the lab's list), else --range. */
+function normalizationFromFlags(v: CliValues): Normalization {
+  if (v.normalization !== undefined) {
+    if (!(v.normalization in NORMALIZATION_PRESETS)) {
+      throw new UsageError(
+        `--normalization must be one of ${Object.keys(NORMALIZATION_PRESETS).join(', ')}, ` +
+          `not "${v.normalization}".`,
+      );
+    }
+    return presetNormalization(v.normalization as NormalizationPreset);
+  }
+  if (v.range !== '-1,1' && v.range !== '0,1') {
+    throw new UsageError(`--range must be -1,1 or 0,1, not "${v.range}".`);
+  }
+  return presetNormalization(v.range === '-1,1' ? 'minus-one-one' : 'zero-one');
 }
 
 function readManifestFile(file: string): ModelManifest {

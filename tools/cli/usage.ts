@@ -15,6 +15,9 @@ Model description, for a folder without manifest.json:
   --size WxH          input size, e.g. 224x224
   --channels 1|3      grey or RGB (default 3)
   --range=-1,1|0,1    the pixel range the model expects (default 0,1; write it with "=")
+  --normalization NAME instead of --range: zero-one, minus-one-one, imagenet (mean and std,
+                      PyTorch-style), caffe (BGR, ImageNet mean subtracted: Keras VGG16,
+                      VGG19, ResNet50)
   --labels FILE       class names in output order: a JSON list, or one name a line
   --label-offset N    index of the first label in the outputs (1 when index 0 is "background")
 Other options:
@@ -40,6 +43,7 @@ export const OPTIONS = {
   size: { type: 'string' },
   channels: { type: 'string', default: '3' },
   range: { type: 'string', default: '0,1' },
+  normalization: { type: 'string' },
   labels: { type: 'string' },
   'label-offset': { type: 'string', default: '0' },
   backend: { type: 'string', default: 'wasm' },

@@ -20,10 +20,12 @@ import { objectiveScores, type Objective } from './objectives';
 import { createParameterization, type ImageParameterization } from './parameterization';
 import { seededRandom } from './random';
 
-/** The model's normalisation of pixels, as in a model manifest: input = (pixel/255 - mean) / std. */
+/** The model's normalisation of pixels, as in a model manifest: input = (pixel/255 - mean) / std,
+ * in the model's channel order ('bgr': the images' RGB reversed first). */
 export interface PixelNormalization {
   readonly mean: readonly number[];
   readonly std: readonly number[];
+  readonly channelOrder?: 'rgb' | 'bgr';
 }
 
 /** Turns images in 0..1 [N, H, W, C] into the model's input. */
@@ -102,8 +104,13 @@ export function normalizationInput(
   if (std.some((s) => !(s > 0))) {
     throw new ExplainError('bad-argument', 'The normalisation std values must be positive.');
   }
+  // The images stay RGB (they are what is shown); only the model sees them reversed.
+  const bgr = normalization.channelOrder === 'bgr' && channels === 3;
   return (pixels01) =>
-    tf.tidy(() => tf.div(tf.sub(pixels01, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D);
+    tf.tidy(() => {
+      const ordered = bgr ? tf.reverse(pixels01, -1) : pixels01;
+      return tf.div(tf.sub(ordered, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D;
+    });
 }
 
 /** Adam (Kingma & Ba) on a plain tensor; its moment estimates are freed by dispose(). */

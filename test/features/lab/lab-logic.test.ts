@@ -20,6 +20,10 @@ import {
   pickedWeightFiles,
   sortPickedFiles,
 } from '../../../src/features/lab/shared/picked-files';
+import {
+  answersFromForm,
+  type ManifestFormValues,
+} from '../../../src/features/lab/shared/form-answers';
 import { parseLabels } from '../../../src/model/labels-file';
 import { labelsFor } from '../../../src/model/manifest-answers';
 import { readModelArtifacts } from '../../../src/model/model-artifacts';
@@ -283,5 +287,43 @@ describe('region audit summary', () => {
         { name: 'x', label: null, probability: null, regions: null, error: 'This file is empty.' },
       ]).sentence,
     ).toBe('None of the 1 photos could be analysed: This file is empty.');
+  });
+});
+
+describe("the manifest form's normalisation", () => {
+  const form: ManifestFormValues = {
+    name: 'm',
+    width: 224,
+    height: 224,
+    channels: 3,
+    normalization: 'custom',
+    mean: '0.4, 0.45, 0.48',
+    std: '0.0039216',
+    channelOrder: 'bgr',
+    resize: 'stretch',
+    inputNode: '',
+    outputNode: '',
+  };
+
+  it('custom values keep the channel order chosen; RGB is left unsaid', () => {
+    expect(answersFromForm(form, null).normalization).toEqual({
+      mean: [0.4, 0.45, 0.48],
+      std: [0.0039216],
+      channelOrder: 'bgr',
+    });
+    expect(answersFromForm({ ...form, channelOrder: 'rgb' }, null).normalization).toEqual({
+      mean: [0.4, 0.45, 0.48],
+      std: [0.0039216],
+    });
+  });
+
+  it('the Caffe preset is BGR whatever the custom fields held', () => {
+    const caffe = answersFromForm({ ...form, normalization: 'caffe', channelOrder: 'rgb' }, null);
+    expect(caffe.normalization.channelOrder).toBe('bgr');
+    expect(caffe.normalization.mean.map((m) => m * 255)).toEqual([
+      expect.closeTo(103.939, 6),
+      expect.closeTo(116.779, 6),
+      expect.closeTo(123.68, 6),
+    ]);
   });
 });

@@ -90,6 +90,7 @@ export class LabManifestForm extends LitElement {
       normalization: text('normalization'),
       mean: text('mean'),
       std: text('std'),
+      channelOrder: text('channelOrder') === 'bgr' ? 'bgr' : 'rgb',
       resize: text('resize') === 'center-crop' ? 'center-crop' : 'stretch',
       inputNode: text('inputNode'),
       outputNode: text('outputNode'),
@@ -174,6 +175,13 @@ export class LabManifestForm extends LitElement {
               <label
                 >Std <input type="text" name="std" placeholder="0.229, 0.224, 0.225" required
               /></label>
+              <label
+                >Channel order
+                <select name="channelOrder" data-testid="channel-order">
+                  <option value="rgb">RGB</option>
+                  <option value="bgr">BGR (Caffe-style models)</option>
+                </select></label
+              >
             </div>`
           : nothing
       }

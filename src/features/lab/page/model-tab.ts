@@ -208,7 +208,8 @@ export class ModelTab extends TabController {
 
   private renderModelCard(m: LabModelInfo) {
     const i = m.manifest.input;
-    const norm = `mean ${i.normalization.mean.join(', ')} / std ${i.normalization.std.join(', ')}`;
+    const order = i.normalization.channelOrder === 'bgr' ? 'BGR, ' : '';
+    const norm = `${order}mean ${i.normalization.mean.join(', ')} / std ${i.normalization.std.join(', ')}`;
     return html`<section class="card" data-testid="model-card" aria-label="Open model">
       <strong data-testid="model-name">${m.manifest.name}</strong>
       <dl>

@@ -20,6 +20,8 @@ export interface ManifestFormValues {
   normalization: string;
   mean: string;
   std: string;
+  /** With 'custom': the channel order the model takes. */
+  channelOrder: 'rgb' | 'bgr';
   resize: 'stretch' | 'center-crop';
   inputNode: string;
   outputNode: string;
@@ -35,7 +37,11 @@ function numbers(text: string): number[] {
 
 function normalizationOf(values: ManifestFormValues): Normalization {
   if (values.normalization === 'custom') {
-    return { mean: numbers(values.mean), std: numbers(values.std) };
+    return {
+      mean: numbers(values.mean),
+      std: numbers(values.std),
+      ...(values.channelOrder === 'bgr' ? { channelOrder: 'bgr' as const } : {}),
+    };
   }
   const id = values.normalization in NORMALIZATION_PRESETS ? values.normalization : 'zero-one';
   return presetNormalization(id as NormalizationPreset);
