@@ -234,7 +234,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         publicUrl: options.publicUrl ?? null,
         maxConcurrent: options.maxConcurrentExports ?? 2,
       });
-      await api.register(segmentReportRoutes, { surveys: options.surveys });
+      await api.register(segmentReportRoutes, {
+        surveys: options.surveys,
+        roads: options.roads ?? null,
+      });
     },
     { prefix: '/api/v1' },
   );

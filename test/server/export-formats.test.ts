@@ -228,7 +228,7 @@ interface Report {
   unmatched: number;
 }
 
-describe('segment report (POST /api/v1/segment-report)', () => {
+describe('segment report (POST and GET /api/v1/segment-report)', () => {
   const post = (query: string, body: string, type = 'application/geo+json') =>
     fetch(`${server.url}/api/v1/segment-report${query}`, {
       method: 'POST',
@@ -315,6 +315,35 @@ describe('segment report (POST /api/v1/segment-report)', () => {
     expect(body.error).toBe('invalid_road_network');
     expect(body.message).toMatch(/feature 1/i);
     const bad = await post('?section_m=-5', JSON.stringify(ROADS));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe('invalid_query');
+  });
+
+  it("GET reads the server's road network: none loaded says how to load one; then as POST", async () => {
+    const get = (query: string) =>
+      fetch(`${server.url}/api/v1/segment-report${query}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const none = await get('');
+    expect(none.status).toBe(404);
+    const missing = (await none.json()) as { error: string; message: string };
+    expect(missing.error).toBe('no_road_network');
+    expect(missing.message).toMatch(/roads load FILE.*or POST the network/);
+
+    const reviewer = await server.createToken('office-roads', 'reviewer');
+    const loaded = await fetch(`${server.url}/api/v1/roads?name=quai.geojson`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/geo+json' },
+      body: JSON.stringify(ROADS),
+    });
+    expect(loaded.status).toBe(200);
+    for (const query of ['', '?format=csv&section_m=50']) {
+      const held = await get(query);
+      expect(held.status).toBe(200);
+      const posted = await post(query, JSON.stringify(ROADS));
+      expect(await held.text()).toBe(await posted.text());
+    }
+    const bad = await get('?max_distance_m=0');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toBe('invalid_query');
   });
