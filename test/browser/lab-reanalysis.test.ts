@@ -6,7 +6,8 @@
  * while the field view is shown. Each survey keeps its verdict; the new one is listed beside
  * it. The bundled road-damage model re-analyses them too, and so does the same model opened in
  * the lab as its folder ("Open a model folder…", its not-a-road files with it; a copy under
- * another version, as a model builder's next model would be) and kept: the same verdicts. Then the region audit of four photos with the field model.
+ * another version, as a model builder's next model would be) and kept: the same verdicts. A
+ * run whose survey reads fail says so and goes on with Try again. Then the region audit of four photos with the field model.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -297,7 +298,28 @@ describe('re-analysis of stored surveys by a new pothole model (real Chromium)',
     const ref = await select.locator('option', { hasText: /road damage/i }).getAttribute('value');
     expect(ref).toMatch(/^url:.*\/models\/road-damage\/manifest\.json$/);
     await select.selectOption(ref!);
+    // First the survey database fails to be read (a disk error): the panel says so, keeps what
+    // was done, and Try again goes on once it reads again.
+    await page.evaluate(() => {
+      const open = IDBIndex.prototype.openCursor;
+      const w = window as unknown as { failSurveyReads: boolean };
+      w.failSurveyReads = true;
+      IDBIndex.prototype.openCursor = function (...args) {
+        if (w.failSurveyReads && this.name === 'by-created') {
+          throw new DOMException('The disk could not be read (test).', 'UnknownError');
+        }
+        return open.apply(this, args);
+      };
+    });
     await page.getByTestId('reanalysis-start').click();
+    const failed = page.getByTestId('reanalysis-failed');
+    await failed.waitFor();
+    expect(await failed.textContent()).toMatch(/The re-analysis stopped: .*What was done is kept/s);
+    await page.evaluate(() => {
+      (window as unknown as { failSurveyReads: boolean }).failSurveyReads = false;
+    });
+    await page.getByTestId('reanalysis-retry').click();
+    await failed.waitFor({ state: 'detached' });
     const runs = page.getByTestId('reanalysis-run');
     await pollUntil(
       'the road-damage run to finish',

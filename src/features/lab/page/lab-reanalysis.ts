@@ -1,7 +1,7 @@
 /**
  * Re-analysis of stored surveys by a new road model: each run with its progress and a
  * Pause / Resume button, and the surveys of the chosen run with the old verdict beside the new
- * one, disagreements first. Raises `run-start`, `run-pause`, `run-resume`, `run-select`,
+ * one, disagreements first. Raises `run-start`, `run-pause`, `run-resume`, `run-retry`, `run-select`,
  * `disagreements-only`.
  */
 import { css, html, LitElement, nothing } from 'lit';
@@ -177,8 +177,10 @@ export class LabReanalysis extends LitElement {
       ${
         this.loopError
           ? html`<p role="alert" data-testid="reanalysis-failed">
-              The re-analysis stopped: ${this.loopError} What was done is kept; reload the app to go
-              on.
+              The re-analysis stopped: ${this.loopError} What was done is kept.
+              <button data-testid="reanalysis-retry" @click=${() => this.emit('run-retry')}>
+                Try again
+              </button>
             </p>`
           : nothing
       }

@@ -212,6 +212,11 @@ export class ReanalyseTab extends TabController {
       @run-start=${(e: CustomEvent<{ ref: string }>) => this.onRunStart(e)}
       @run-pause=${(e: CustomEvent<{ id: string }>) => this.runner?.pause(e.detail.id)}
       @run-resume=${(e: CustomEvent<{ id: string }>) => this.runner?.resume(e.detail.id)}
+      @run-retry=${() => {
+        // The failed reads' message goes with them; a new failure says so again.
+        this.session.clearMessages();
+        void this.runner?.resumeAll();
+      }}
       @run-select=${(e: CustomEvent<{ id: string }>) => {
         this.selectedRunId = e.detail.id;
         void this.refresh();
