@@ -92,7 +92,7 @@ async function readTables(url: string): Promise<Rows> {
 }
 
 describe('import-sqlite into a database that holds other versions', () => {
-  it('reports what differs, exits with 1, keeps the database’s versions as they are and copies the rest', async () => {
+  it('names what differs, exits with 1, keeps the database’s versions as they are and copies the rest', async () => {
     // The SQLite pilot and the database each hold their own version of survey 1, run 1, the
     // review of survey 0, model release 1.1.0 and the road network; survey 0 and run 0 are
     // the same on both; survey 2, run 2, release 1.2.0 only on the pilot.
@@ -180,17 +180,21 @@ describe('import-sqlite into a database that holds other versions', () => {
     const first = await runServerCli(['import-sqlite', sourceDir], env);
     expect(first.stderr).toBe('');
     const kept = 'held with other content by the database (kept as they are)';
-    expect(first.stdout).toContain(`surveys: 1 new, 1 already there, 1 ${kept}\n`);
+    expect(first.stdout).toContain(
+      `surveys: 1 new, 1 already there, 1 ${kept}: ${surveys[1].id}\n`,
+    );
     // Survey 2's photo; survey 0's was there, survey 1's is another survey's.
     expect(first.stdout).toContain('photos: 1 copied\n');
     expect(first.stdout).toContain('device tokens: 0 new\n');
-    expect(first.stdout).toContain(`drive runs: 1 new, 1 already there, 1 ${kept}\n`);
     expect(first.stdout).toContain(
-      `reviews: 1 new, 0 already there, 1 ${kept}; 1 trail events copied; not imported (the ` +
-        `database holds their surveys with other content): ${surveys[1].id}\n`,
+      `drive runs: 1 new, 1 already there, 1 ${kept}: ${runs[1].id}\n`,
     );
     expect(first.stdout).toContain(
-      `model releases: 1 new, 0 already there, 1 ${kept}; the database's current release ` +
+      `reviews: 1 new, 0 already there, 1 ${kept}: ${surveys[0].id}; 1 trail events copied; ` +
+        `not imported (the database holds their surveys with other content): ${surveys[1].id}\n`,
+    );
+    expect(first.stdout).toContain(
+      `model releases: 1 new, 0 already there, 1 ${kept}: 1.1.0; the database's current release ` +
         '1.1.0 is kept (choose with `model current VERSION`)\n',
     );
     expect(first.stdout).toContain(
@@ -238,11 +242,17 @@ describe('import-sqlite into a database that holds other versions', () => {
 
     // Again: the same differences, nothing new.
     const second = await runServerCli(['import-sqlite', sourceDir], env);
-    expect(second.stdout).toContain(`surveys: 0 new, 2 already there, 1 ${kept}\n`);
+    expect(second.stdout).toContain(
+      `surveys: 0 new, 2 already there, 1 ${kept}: ${surveys[1].id}\n`,
+    );
     expect(second.stdout).toContain('photos: 0 copied\n');
-    expect(second.stdout).toContain(`drive runs: 0 new, 2 already there, 1 ${kept}\n`);
-    expect(second.stdout).toContain(`reviews: 0 new, 1 already there, 1 ${kept}; 0 trail events`);
-    expect(second.stdout).toContain(`model releases: 0 new, 1 already there, 1 ${kept};`);
+    expect(second.stdout).toContain(
+      `drive runs: 0 new, 2 already there, 1 ${kept}: ${runs[1].id}\n`,
+    );
+    expect(second.stdout).toContain(
+      `reviews: 0 new, 1 already there, 1 ${kept}: ${surveys[0].id}; 0 trail events`,
+    );
+    expect(second.stdout).toContain(`model releases: 0 new, 1 already there, 1 ${kept}: 1.1.0;`);
     expect(second.code).toBe(1);
     expect(await readTables(databaseUrl)).toEqual(after);
   });
