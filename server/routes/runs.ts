@@ -12,13 +12,12 @@ import {
   type RunCheckResponse,
   type RunRecordWire,
 } from '../../src/schema/run';
-import type { SurveyUploadResult } from '../../src/schema/survey';
 import { z } from '../../src/schema/zod';
-import { canonicalJson, sha256Hex } from '../canonical-json';
 import { ApiError } from '../errors';
-import type { PreparedRun, RunStore, StoredRun } from '../store/run-store';
+import type { RunStore, StoredRun } from '../store/run-store';
 import { CHECK_ROUTE_OPTIONS, checkAnswers, idsToLookUp, parseCheckItems } from './record-check';
 import { requirePermission } from './permission';
+import { storeBatch, type RecordBatch } from './record-batch';
 import { parseSurveyIdParam } from './survey-id';
 
 /** A run with 20,000 track points is about 1 MB of JSON; 20 runs fit in 8 MB only when
@@ -47,6 +46,25 @@ const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(RUN_LIST_MAX).optional(),
 });
 
+/** POST /runs in the runs' own words; the rules are the surveys' (record-batch.ts). */
+const RUN_BATCH: RecordBatch<RunRecordWire> = {
+  list: 'runs',
+  item: 'run',
+  max: MAX_RUNS_PER_BATCH,
+  schema: runRecordSchema,
+  describeSize: (count) => `A batch holds 1 to ${MAX_RUNS_PER_BATCH} runs; this one has ${count}.`,
+  describeInvalid: (error) =>
+    error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(run)'}: ${i.message}`)
+      .join('; '),
+  describeConflict: (_run, conflict) =>
+    conflict.why === 'immutable-changed'
+      ? `The server holds this run with another ${conflict.fields.join(', ')}; it was not changed.`
+      : `The server holds revision ${conflict.storedRevision} of this run with other content; ` +
+        'an edit must raise the revision. It was not changed.',
+};
+
 export async function runRoutes(app: FastifyInstance, options: { runs: RunStore }) {
   const { runs } = options;
 
@@ -55,68 +73,9 @@ export async function runRoutes(app: FastifyInstance, options: { runs: RunStore 
     '/runs',
     { bodyLimit: RUN_BATCH_BODY_LIMIT, onRequest: requirePermission('survey:write') },
     async (request) => {
-      const body = request.body as { runs?: unknown } | null | undefined;
-      if (typeof body !== 'object' || body === null || !Array.isArray(body.runs)) {
-        throw new ApiError(400, 'invalid_batch', 'The body must be JSON: {"runs": [run, ...]}.');
-      }
-      const records: unknown[] = body.runs;
-      if (records.length === 0 || records.length > MAX_RUNS_PER_BATCH) {
-        throw new ApiError(
-          records.length === 0 ? 400 : 413,
-          records.length === 0 ? 'invalid_batch' : 'batch_too_large',
-          `A batch holds 1 to ${MAX_RUNS_PER_BATCH} runs; this one has ${records.length}.`,
-        );
-      }
-      const results: SurveyUploadResult[] = new Array(records.length);
-      const valid: { index: number; run: PreparedRun }[] = [];
-      records.forEach((raw, index) => {
-        const parsed = runRecordSchema.safeParse(raw);
-        if (!parsed.success) {
-          const id = (raw as { id?: unknown } | null)?.id;
-          results[index] = {
-            id: typeof id === 'string' ? id.slice(0, 100) : null,
-            status: 'invalid',
-            reason: parsed.error.issues
-              .slice(0, 5)
-              .map((i) => `${i.path.join('.') || '(run)'}: ${i.message}`)
-              .join('; '),
-          };
-          return;
-        }
-        const canonical = canonicalJson(parsed.data);
-        valid.push({
-          index,
-          run: {
-            id: parsed.data.id,
-            record: parsed.data,
-            canonicalJson: canonical,
-            contentSha256: sha256Hex(canonical),
-          },
-        });
-      });
-      if (valid.length > 0) {
-        const outcomes = await runs.putRuns(
-          valid.map((v) => v.run),
-          request.deviceName,
-        );
-        valid.forEach(({ index, run }, i) => {
-          const outcome = outcomes[i];
-          if (outcome.status !== 'conflict') {
-            results[index] = { id: run.id, status: outcome.status };
-            return;
-          }
-          results[index] = {
-            id: run.id,
-            status: 'conflict',
-            reason:
-              outcome.why === 'immutable-changed'
-                ? `The server holds this run with another ${outcome.fields.join(', ')}; it was not changed.`
-                : `The server holds revision ${outcome.storedRevision} of this run with other content; ` +
-                  'an edit must raise the revision. It was not changed.',
-            serverRevision: outcome.storedRevision,
-          };
-        });
-      }
+      const results = await storeBatch(request.body, RUN_BATCH, (prepared) =>
+        runs.putRuns(prepared, request.deviceName),
+      );
       return { results };
     },
   );

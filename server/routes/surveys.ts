@@ -14,23 +14,18 @@ import {
   type SurveyCheckResult,
   type SurveyDetailResponse,
   type SurveyListResponse,
+  type SurveyRecordWire,
   type SurveyServerState,
-  type SurveyUploadResult,
 } from '../../src/schema/survey';
-import { canonicalJson, sha256Hex } from '../canonical-json';
 import { ApiError } from '../errors';
-import type {
-  PreparedSurvey,
-  StoredSurvey,
-  SurveyHolding,
-  SurveyStore,
-} from '../store/survey-store';
+import type { StoredSurvey, SurveyHolding, SurveyStore } from '../store/survey-store';
 import {
   decodeListCursor as decodeCursor,
   describeIssues,
   encodeListCursor as encodeCursor,
 } from './list-cursor';
 import { requirePermission } from './permission';
+import { storeBatch, type RecordBatch } from './record-batch';
 import { CHECK_ROUTE_OPTIONS, checkAnswers, idsToLookUp, parseCheckItems } from './record-check';
 import { parseSurveyIdParam } from './survey-id';
 
@@ -52,6 +47,30 @@ const listQuerySchema = z.object({
   cursor: z.string().max(300).optional(),
 });
 
+/** POST /surveys: a batch of survey records (record-batch.ts). */
+const SURVEY_BATCH: RecordBatch<SurveyRecordWire> = {
+  list: 'surveys',
+  item: 'record',
+  max: MAX_SURVEYS_PER_BATCH,
+  schema: surveyRecordSchema,
+  describeSize: (count) =>
+    count === 0
+      ? `The batch is empty: send 1 to ${MAX_SURVEYS_PER_BATCH} surveys.`
+      : `A batch holds at most ${MAX_SURVEYS_PER_BATCH} surveys; this one has ${count}. Split it.`,
+  describeInvalid: describeIssues,
+  describeConflict: (survey, conflict) => {
+    const why =
+      conflict.why === 'immutable-changed'
+        ? `its ${conflict.fields.join(', ')} differ from the stored survey's, and they never change`
+        : `the server holds revision ${conflict.storedRevision} with other content, and this ` +
+          `upload is revision ${survey.revision} (an edit must raise the revision)`;
+    return (
+      `The server already holds a different version of this survey (${why}); it was not ` +
+      `changed. GET /api/v1/surveys/${survey.id} shows it.`
+    );
+  },
+};
+
 export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOptions) {
   const { surveys } = options;
 
@@ -59,77 +78,9 @@ export async function surveyRoutes(app: FastifyInstance, options: SurveyRoutesOp
     '/surveys',
     { bodyLimit: SURVEY_BATCH_BODY_LIMIT, onRequest: requirePermission('survey:write') },
     async (request) => {
-      const body = request.body as { surveys?: unknown } | null | undefined;
-      if (typeof body !== 'object' || body === null || !Array.isArray(body.surveys)) {
-        throw new ApiError(
-          400,
-          'invalid_batch',
-          'The body must be JSON: {"surveys": [record, ...]}.',
-        );
-      }
-      const records: unknown[] = body.surveys;
-      if (records.length === 0) {
-        throw new ApiError(400, 'invalid_batch', 'The batch is empty: send 1 to 100 surveys.');
-      }
-      if (records.length > MAX_SURVEYS_PER_BATCH) {
-        throw new ApiError(
-          413,
-          'batch_too_large',
-          `A batch holds at most ${MAX_SURVEYS_PER_BATCH} surveys; this one has ` +
-            `${records.length}. Split it.`,
-        );
-      }
-
-      const results: SurveyUploadResult[] = new Array(records.length);
-      const valid: { index: number; survey: PreparedSurvey }[] = [];
-      records.forEach((raw, index) => {
-        const parsed = surveyRecordSchema.safeParse(raw);
-        if (!parsed.success) {
-          results[index] = {
-            id: echoedId(raw),
-            status: 'invalid',
-            reason: describeIssues(parsed.error),
-          };
-          return;
-        }
-        const canonical = canonicalJson(parsed.data);
-        valid.push({
-          index,
-          survey: {
-            id: parsed.data.id,
-            record: parsed.data,
-            canonicalJson: canonical,
-            contentSha256: sha256Hex(canonical),
-          },
-        });
-      });
-
-      if (valid.length > 0) {
-        const outcomes = await surveys.putSurveys(
-          valid.map((v) => v.survey),
-          request.deviceName,
-        );
-        valid.forEach(({ index, survey }, i) => {
-          const outcome = outcomes[i];
-          if (outcome.status !== 'conflict') {
-            results[index] = { id: survey.id, status: outcome.status };
-            return;
-          }
-          const why =
-            outcome.why === 'immutable-changed'
-              ? `its ${outcome.fields.join(', ')} differ from the stored survey's, and they never change`
-              : `the server holds revision ${outcome.storedRevision} with other content, and this ` +
-                `upload is revision ${survey.record.revision} (an edit must raise the revision)`;
-          results[index] = {
-            id: survey.id,
-            status: 'conflict',
-            reason:
-              `The server already holds a different version of this survey (${why}); it was not ` +
-              `changed. GET /api/v1/surveys/${survey.id} shows it.`,
-            serverRevision: outcome.storedRevision,
-          };
-        });
-      }
+      const results = await storeBatch(request.body, SURVEY_BATCH, (prepared) =>
+        surveys.putSurveys(prepared, request.deviceName),
+      );
       const response: SurveyBatchResponse = { results };
       return response;
     },
@@ -207,9 +158,4 @@ function checkResults(
   holdings: readonly SurveyHolding[],
 ): SurveyCheckResult[] {
   return checkAnswers(items, holdings, (held) => ({ photoPresent: held?.photoStored ?? false }));
-}
-
-function echoedId(raw: unknown): string | null {
-  const id = (raw as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id.slice(0, 100) : null;
 }

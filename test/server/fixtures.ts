@@ -260,6 +260,20 @@ export function modelFolder(
   return dir;
 }
 
+/** The text of a road network of one road, D907, along `line` ([lon, lat] points). */
+export function oneRoadNetwork(line: [number, number][]): string {
+  return JSON.stringify({
+    type: 'FeatureCollection',
+    features: [
+      {
+        type: 'Feature',
+        properties: { road_id: 'D907', name: 'Route de Paris' },
+        geometry: { type: 'LineString', coordinates: line },
+      },
+    ],
+  });
+}
+
 /** A drive run (issue 13) as a phone sends it: ten minutes, 1.1 km; `overrides` replace fields. */
 export function makeRun(overrides: Record<string, unknown> = {}) {
   return {

@@ -23,7 +23,15 @@ import type {
 import type { SurveyServerState } from '../../src/schema/survey';
 import { PostgresCluster } from '../../tools/lib/postgres-cluster';
 import { ServerProcess } from '../../tools/lib/server-process';
-import { apiClient, listAllSurveys, makeJpeg, makeRecord, makeRun, modelFolder } from './fixtures';
+import {
+  apiClient,
+  listAllSurveys,
+  makeJpeg,
+  makeRecord,
+  makeRun,
+  modelFolder,
+  oneRoadNetwork,
+} from './fixtures';
 
 let cluster: PostgresCluster;
 let folders: string;
@@ -151,22 +159,10 @@ describe('import-sqlite', () => {
       expect((await pilot.cli(['model', 'current', '1.1.0'])).code).toBe(0);
 
       // A road along the surveys (each 1e-4° north and west of the one before).
-      const roads = JSON.stringify({
-        type: 'FeatureCollection',
-        features: [
-          {
-            type: 'Feature',
-            properties: { road_id: 'D907', name: 'Route de Paris' },
-            geometry: {
-              type: 'LineString',
-              coordinates: [
-                [2.2602, 48.9398],
-                [2.2595, 48.9405],
-              ],
-            },
-          },
-        ],
-      });
+      const roads = oneRoadNetwork([
+        [2.2602, 48.9398],
+        [2.2595, 48.9405],
+      ]);
       const loaded = await office.put('/roads?name=county.geojson', roads, 'application/geo+json');
       expect(loaded.status).toBe(200);
 

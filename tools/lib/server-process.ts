@@ -172,19 +172,7 @@ export class ServerProcess {
 
   /** Runs `server/main.ts ARGS` (the CLI) against this data directory. */
   async cli(args: readonly string[]): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY, ...args], {
-        cwd: projectRoot,
-        env: { ...process.env, ...this.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runServerCli(args, this.env);
   }
 
   /** A new token, made by `token create --name NAME [--role ROLE]` (a phone's by default). */
@@ -265,4 +253,27 @@ export class ServerProcess {
       rmSync(this.dataDir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Runs `server/main.ts ARGS` (the CLI) with `env` added to this process's environment, for
+ * commands that need no running server (e.g. `import-sqlite` into a database).
+ */
+export function runServerCli(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY, ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }

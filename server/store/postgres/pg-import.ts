@@ -5,7 +5,7 @@
  * the office's reviews with their audit trail, model releases with their files and the current
  * one, and the road network. Rows keep their ids, times and change-clock values, so exports,
  * `since` pulls and the trail read the same afterwards. A row the database already holds is
- * left as it is (and counted, or reported when its content differs), so running it twice is
+ * left as it is (and counted, or named when its content differs), so running it twice is
  * harmless. Photos and model files are checked against their records (size and SHA-256) before
  * they are copied.
  */
@@ -26,12 +26,16 @@ import { migratePostgres } from './pg-migrate';
 import { PgModelFileStore } from './pg-model-files';
 import { PgPhotoStore } from './pg-photos';
 
+/** What became of one row. */
+type Outcome = 'imported' | 'alreadyThere' | 'differentThere';
+
 /** What became of the rows of one table. */
 export interface CopyCount {
   imported: number;
   alreadyThere: number;
-  /** Held by the database with other content: kept as they are. */
-  differentThere: number;
+  /** Held by the database with other content, kept as they are: their ids (releases: their
+   * versions), for the report to name. */
+  differentThere: string[];
 }
 
 export interface ImportReport {
@@ -51,11 +55,10 @@ export interface ImportReport {
     /** The database's current release when it is another than the SQLite one (kept). */
     currentKept: string | null;
   };
-  roads: 'none' | keyof CopyCount;
+  roads: 'none' | Outcome;
 }
 
 type SourceDb = ReturnType<typeof openSqliteDatabase>;
-type Outcome = keyof CopyCount;
 
 /** A pool or a transaction's client. */
 interface Queryable {
@@ -93,7 +96,7 @@ export async function importSqliteDataDir(options: {
       await importSurvey(row, db, photos, report);
     }
     for await (const row of pagesById<RunRow>(source, 'runs')) {
-      report.runs[await copyRow(db, 'runs', 'id', row, ['content_sha256'])]++;
+      tally(report.runs, await copyRow(db, 'runs', 'id', row, ['content_sha256']), row.id);
     }
     // Reviews after their surveys (a review refers to its survey).
     await importReviews(source, db, report);
@@ -121,7 +124,7 @@ export async function importSqliteDataDir(options: {
 export function importNeedsALook(report: ImportReport): boolean {
   return (
     [report.surveys, report.runs, report.reviews, report.models].some(
-      (count) => count.differentThere > 0,
+      (count) => count.differentThere.length > 0,
     ) ||
     report.photos.missingOrDamaged.length > 0 ||
     report.reviews.surveyDiffers.length > 0 ||
@@ -132,7 +135,12 @@ export function importNeedsALook(report: ImportReport): boolean {
 }
 
 function emptyCount(): CopyCount {
-  return { imported: 0, alreadyThere: 0, differentThere: 0 };
+  return { imported: 0, alreadyThere: 0, differentThere: [] };
+}
+
+function tally(count: CopyCount, outcome: Outcome, key: string): void {
+  if (outcome === 'differentThere') count.differentThere.push(key);
+  else count[outcome]++;
 }
 
 /** Every row of a table keyed by `id`, in id order, a page at a time. */
@@ -188,7 +196,7 @@ async function importSurvey(
   const outcome = await copyRow(db, 'surveys', 'id', { ...row, photo_stored_at: null }, [
     'content_sha256',
   ]);
-  report.surveys[outcome]++;
+  tally(report.surveys, outcome, row.id);
   if (outcome === 'differentThere') return;
   // The photo, checked against the record, when the source has it and the database not yet
   // (also after an import that was cut off between a row and its photo).
@@ -241,16 +249,14 @@ async function importReviews(source: SourceDb, db: PgDatabase, report: ImportRep
      WHERE survey_id = ? ORDER BY seq`,
   );
   for (const { survey_sha256, ...review } of reviews) {
-    await db.transaction(async (client) => {
+    // Counted once committed: a transaction retried after a deadlock must not count twice.
+    const copied = await db.transaction(async (client) => {
       // Locked as a reviewer's save locks it (pg-reviews.ts).
       const survey = await client.query<{ content_sha256: string }>(
         'SELECT content_sha256 FROM surveys WHERE id = $1 FOR UPDATE',
         [review.survey_id],
       );
-      if (survey.rows[0]?.content_sha256 !== survey_sha256) {
-        report.reviews.surveyDiffers.push(review.survey_id);
-        return;
-      }
+      if (survey.rows[0]?.content_sha256 !== survey_sha256) return null;
       const outcome = await copyRow(
         client,
         'reviews',
@@ -258,9 +264,9 @@ async function importReviews(source: SourceDb, db: PgDatabase, report: ImportRep
         { ...review, accepted: Number(review.accepted) === 1 },
         ['version', 'changed_at'],
       );
-      report.reviews[outcome]++;
-      if (outcome !== 'imported') return;
-      for (const event of events.all(review.survey_id)) {
+      if (outcome !== 'imported') return { outcome, events: 0 };
+      const trail = events.all(review.survey_id);
+      for (const event of trail) {
         await client.query(
           `INSERT INTO review_events (survey_id, reviewer, at, action, previous_json, next_json)
            VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -273,9 +279,15 @@ async function importReviews(source: SourceDb, db: PgDatabase, report: ImportRep
             event.next_json,
           ],
         );
-        report.reviews.events++;
       }
+      return { outcome, events: trail.length };
     });
+    if (copied === null) {
+      report.reviews.surveyDiffers.push(review.survey_id);
+      continue;
+    }
+    tally(report.reviews, copied.outcome, review.survey_id);
+    report.reviews.events += copied.events;
   }
 }
 
@@ -312,7 +324,7 @@ async function importModels(
       await targetFiles.writeRelease(release.version, files);
     }
     const outcome = await copyRow(db, 'model_releases', 'version', release, sameWhen);
-    report.models[outcome]++;
+    tally(report.models, outcome, release.version);
     if (outcome !== 'differentThere') usable.add(release.version);
   }
   const current = source
@@ -400,8 +412,9 @@ export function importReportText(report: ImportReport): string {
   const { surveys, photos, tokens, runs, reviews, models } = report;
   const counted = (count: CopyCount) =>
     `${count.imported} new, ${count.alreadyThere} already there` +
-    (count.differentThere > 0
-      ? `, ${count.differentThere} held with other content by the database (kept as they are)`
+    (count.differentThere.length > 0
+      ? `, ${count.differentThere.length} held with other content by the database (kept as ` +
+        `they are): ${firstTen(count.differentThere)}`
       : '');
   const roads = {
     none: 'none in the SQLite file',
@@ -415,7 +428,7 @@ export function importReportText(report: ImportReport): string {
     `photos: ${photos.imported} copied` +
       (photos.missingOrDamaged.length > 0
         ? `, ${photos.missingOrDamaged.length} missing or damaged in the folder (their surveys ` +
-          `show no photo): ${photos.missingOrDamaged.slice(0, 10).join(', ')}`
+          `show no photo): ${firstTen(photos.missingOrDamaged)}`
         : ''),
     `device tokens: ${tokens.imported} new` +
       (tokens.skipped.length > 0
@@ -425,7 +438,7 @@ export function importReportText(report: ImportReport): string {
     `reviews: ${counted(reviews)}; ${reviews.events} trail events copied` +
       (reviews.surveyDiffers.length > 0
         ? `; not imported (the database holds their surveys with other content): ` +
-          reviews.surveyDiffers.slice(0, 10).join(', ')
+          firstTen(reviews.surveyDiffers)
         : ''),
     `model releases: ${counted(models)}` +
       (models.missingOrDamaged.length > 0
@@ -439,4 +452,9 @@ export function importReportText(report: ImportReport): string {
     `road network: ${roads[report.roads]}`,
   ];
   return lines.map((line) => `  ${line}\n`).join('');
+}
+
+/** The ids a line names: ten at most, its count says how many there are. */
+function firstTen(keys: readonly string[]): string {
+  return keys.slice(0, 10).join(', ');
 }
