@@ -34,9 +34,10 @@ export interface QualityThresholds {
 }
 
 /**
- * Chosen on the shared road photos (docs in the road-damage model card): the darkest and the
- * least sharp of the 2,800 road photos lie above these; darkening or blurring validation photos
- * to below them costs the model a clear share of its pothole AUC (see tools/eval/quality.ts).
+ * The app's defaults, for a model without thresholds of its own (its manifest's photoQuality,
+ * chosen on its validation photos by tools/eval/quality-choice.ts): the darkest and the least
+ * sharp of the 2,800 shared road photos lie above these; darkening or blurring photos to below
+ * them costs the model a clear share of its AUC (tools/eval/quality.ts).
  */
 export const QUALITY_THRESHOLDS: QualityThresholds = {
   minBrightness: 40,

@@ -143,10 +143,37 @@ export const qualityStepSchema = z.object({
 });
 export type QualityStep = z.infer<typeof qualityStepSchema>;
 
+/** How one threshold was chosen (tools/eval/quality-choice.ts): the last step at which the
+ * model was fine, the first at which it was worse, and the shares of each flagged. */
+const qualityStepRefSchema = z.object({ kind: z.enum(['exposure', 'blur']), level: z.number() });
+const qualitySideChoiceSchema = z.object({
+  threshold: z.number(),
+  /** null: no step made the model worse; the app's default stayed. The fine step may be the
+   * photos as taken (exposure x 1). */
+  fine: qualityStepRefSchema.nullable(),
+  worse: qualityStepRefSchema.nullable(),
+  flaggedFine: z.number().nullable(),
+  flaggedWorse: z.number().nullable(),
+});
+
+/** `eval --quality --choose`: the thresholds chosen on the validation photos. */
+export const qualityChoiceSchema = z.object({
+  command: z.string(),
+  photos: z.number(),
+  /** A step is worse when an AUC falls more than this below the photos as taken. */
+  maxAucDrop: z.number(),
+  dark: qualitySideChoiceSchema,
+  blur: qualitySideChoiceSchema,
+  steps: z.array(qualityStepSchema),
+});
+export type QualityChoiceRecord = z.infer<typeof qualityChoiceSchema>;
+
 export const qualityRecordSchema = z.object({
   command: z.string(),
   photos: z.number(),
   thresholds: z.object({ minBrightness: z.number(), minSharpness: z.number() }),
   steps: z.array(qualityStepSchema),
+  /** Present when the thresholds were chosen on validation photos (else they were given). */
+  chosen: qualityChoiceSchema.optional(),
 });
 export type QualityRecord = z.infer<typeof qualityRecordSchema>;

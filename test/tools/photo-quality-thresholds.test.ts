@@ -17,6 +17,7 @@ import { DamageAnalyser, fetchNotRoadScorer } from '../../src/workers/damage-ana
 import { readPhotoFolder } from '../../tools/data/photo-folder';
 import { qualitySteps } from '../../tools/eval/quality';
 import { recordQuality } from '../../tools/eval/record-metrics';
+import { writeModelCard } from '../../tools/cards/model-card';
 import { loadModelDir, readManifest } from '../../tools/lib/model-dir';
 import { projectRoot } from '../../tools/lib/paths';
 import { useBackend } from '../../tools/lib/tf-node';
@@ -35,8 +36,8 @@ afterAll(() => loaded?.dispose());
 describe("a model's own photo-quality thresholds", () => {
   it('eval --quality flags what the thresholds it tries say, and records them', async () => {
     const photos = readPhotoFolder(FIELD).photos.slice(0, 3);
-    const run = (t: { minBrightness: number; minSharpness: number }) =>
-      qualitySteps(loaded, photos, 'npm run eval -- --quality', () => undefined, t);
+    const run = async (t: { minBrightness: number; minSharpness: number }) =>
+      (await qualitySteps(loaded, photos, 'npm run eval -- --quality', () => undefined, t)).record;
     const strict = await run({ minBrightness: 255, minSharpness: 1e6 });
     expect(strict.thresholds).toEqual({ minBrightness: 255, minSharpness: 1e6 });
     for (const step of strict.steps) {
@@ -55,8 +56,10 @@ describe("a model's own photo-quality thresholds", () => {
   it("--update-model makes them the model's own: manifest, card, runtime schema, analyser", async () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'roadcam-quality-')), 'road-damage');
     cpSync(ROAD_DAMAGE_DIR, dir, { recursive: true });
-    const manifest = readManifest(dir) as RoadDamageManifest;
-    expect(manifest.photoQuality).toBeUndefined();
+    // Without thresholds of its own, the card names the app's.
+    const shipped = readManifest(dir) as RoadDamageManifest;
+    const manifest = { ...shipped, photoQuality: undefined };
+    writeModelCard(dir, manifest);
     expect(readFileSync(path.join(dir, 'MODEL_CARD.md'), 'utf8')).toContain(
       `mean luma below ${QUALITY_THRESHOLDS.minBrightness} is "too dark"`,
     );

@@ -266,6 +266,29 @@ describe('evaluating a road-damage model', () => {
     expect(nr.not_road_rate).toBeLessThanOrEqual(1);
   });
 
+  it('--quality --choose chooses on validation photos only, and says when there are none', () => {
+    const run = (modelDir: string, args: string[]) =>
+      spawnSync(process.execPath, [tsx, 'tools/eval/main.ts', '--model', modelDir, ...args], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    // The shipped model's split holds the test fixtures among its held-out photos: none of them
+    // is there to choose on.
+    const shipped = path.join(projectRoot, 'public', 'models', 'road-damage');
+    const fixtures = path.join(projectRoot, 'test', 'fixtures', 'data', 'rdd2022-china-motorbike');
+    const none = run(shipped, ['--data', fixtures, '--quality', '--choose']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/None of the photos .* validation photos .*nothing to choose on/);
+    // A model without a split cannot tell its validation photos.
+    const unsplit = run(model, ['--data', field, '--quality', '--choose']);
+    expect(unsplit.status).toBe(1);
+    expect(unsplit.stderr).toMatch(/has no split\.json, so its validation photos are unknown/);
+    const given = run(model, ['--data', field, '--quality', '--choose', '--min-brightness', '30']);
+    expect(given.status).toBe(2);
+    expect(given.stderr).toMatch(/--choose goes with --quality, without --min-brightness/);
+  });
+
   it('says so when a model has no not-a-road statistics', async () => {
     const r = spawnSync(
       process.execPath,

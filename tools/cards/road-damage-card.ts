@@ -10,7 +10,7 @@ import path from 'node:path';
 import { QUALITY_THRESHOLDS } from '../../src/image/photo-quality';
 import type { RoadDamageManifest } from '../../src/model/manifest';
 import type { NotRoad } from '../../src/model/damage-manifest';
-import type { EvalReport } from '../../src/model/metrics-records';
+import type { EvalReport, QualityChoiceRecord } from '../../src/model/metrics-records';
 import { f3, f4, historyTable, latencyPlace, millions, normalisationText, table } from './markdown';
 import { aimRows } from './road-damage-aims';
 
@@ -500,11 +500,12 @@ function qualitySection(m: RoadDamageManifest): string[] {
       '(relative to the exposure, so a dark but sharp photo is called dark, not blurred). ' +
       (m.photoQuality
         ? "These are this model's own thresholds (its manifest's `photoQuality`)."
-        : "These are the app's defaults: `npm run eval -- --quality --update-model` makes the " +
-          "thresholds it measured the model's own (its manifest's `photoQuality`)."),
+        : "These are the app's defaults: `npm run eval -- --quality --choose --update-model` " +
+          "chooses the model's own on its validation photos (its manifest's `photoQuality`)."),
     '',
   );
   if (!q) return [...out, 'Not measured for this model yet (`npm run eval -- --quality`).', ''];
+  if (q.chosen) out.push(...qualityChoiceText(q.chosen), '');
   out.push(
     `Why there: the ${q.photos} held-out photos darkened and blurred step by step, with what the ` +
       'model and the check make of them:',
@@ -541,6 +542,38 @@ function qualitySection(m: RoadDamageManifest): string[] {
     '',
   );
   return out;
+}
+
+/** How `eval --quality --choose` chose the thresholds, on validation photos. */
+function qualityChoiceText(c: QualityChoiceRecord): string[] {
+  const step = (r: { kind: string; level: number }) =>
+    r.kind === 'blur'
+      ? `blur sigma ${r.level} px`
+      : r.level === 1
+        ? 'the photos as taken'
+        : `exposure x ${r.level}`;
+  const side = (what: string, s: QualityChoiceRecord['dark']) =>
+    !s.fine || !s.worse
+      ? `- ${what}: no step made the model worse, so the app's default (${s.threshold}) stays.`
+      : `- ${what} below **${s.threshold}**: the model is still fine at ${step(s.fine)} and ` +
+        `worse at ${step(s.worse)}; the threshold flags ${pct(s.flaggedWorse!)} of the ` +
+        `validation photos at ${step(s.worse)} and ${pct(s.flaggedFine!)} at ${step(s.fine)}, ` +
+        'the largest difference of any threshold.';
+  return [
+    `How they were chosen, on the ${c.photos} validation photos (the held-out photos below only ` +
+      'measure the choice), darkened and blurred by the same steps: along each, the first step ' +
+      `at which the model is worse is the first where an AUC falls more than ${c.maxAucDrop} ` +
+      "below the photos as taken; the threshold is the one that best tells that step's photos " +
+      'from those of the step before it (the share of the worse step flagged minus the share of ' +
+      'the fine step flagged, largest; `tools/eval/quality-choice.ts`).',
+    '',
+    '```sh',
+    c.command,
+    '```',
+    '',
+    side('Too dark: mean luma', c.dark),
+    side('Too blurred: sharpness', c.blur),
+  ];
 }
 
 function limitsSection(m: RoadDamageManifest): string[] {

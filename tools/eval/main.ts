@@ -13,6 +13,7 @@ import { listPictures } from '../data/pictures';
 import { parseNumber, runCli, usageError } from '../lib/cli';
 import { QUALITY_THRESHOLDS, type QualityThresholds } from '../../src/image/photo-quality';
 import type { EvalReport } from './evaluate';
+import type { QualityChoiceRecord } from '../../src/model/metrics-records';
 
 // tfjs, sharp and the evaluation code load only once the command line has been checked.
 
@@ -38,6 +39,11 @@ const USAGE = `Usage:
       --min-brightness N, --min-sharpness N
                           with --quality: the thresholds to try (default: the model's own, else
                           the app's, ${QUALITY_THRESHOLDS.minBrightness} and ${QUALITY_THRESHOLDS.minSharpness})
+      --choose            with --quality, instead: choose the thresholds on the model's validation
+                          photos (along each degradation, the threshold that best tells the last
+                          step at which the model is fine from the first at which an AUC falls
+                          more than 0.05; tools/eval/quality-choice.ts), then measure them on the
+                          held-out photos
       --boxes FILE        pothole boxes for a single --data folder (default DATA/boxes.json)
       --method NAME       CAM method: ${CAM_METHOD_NAMES.join(', ')} (default: the manifest's)
       --layer NAME        CAM layer (default: the manifest's)
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
         'update-model': { type: 'boolean' },
         'not-road': { type: 'string' },
         quality: { type: 'boolean' },
+        choose: { type: 'boolean' },
         'min-brightness': { type: 'string' },
         'min-sharpness': { type: 'string' },
         audit: { type: 'boolean' },
@@ -150,6 +157,13 @@ async function main(): Promise<void> {
   if (o['update-model'] && (o['validation-only'] || o['include-seen'])) {
     throw usageError(
       '--update-model records held-out figures only: leave out --validation-only and --include-seen.',
+      USAGE,
+    );
+  }
+  if (o.choose && (!o.quality || o['min-brightness'] || o['min-sharpness'] || o['include-seen'])) {
+    throw usageError(
+      '--choose goes with --quality, without --min-brightness, --min-sharpness or --include-seen: ' +
+        'it chooses the thresholds itself, on validation photos.',
       USAGE,
     );
   }
@@ -215,22 +229,35 @@ async function main(): Promise<void> {
     if (o.quality) {
       const { excludeSeen } = await import('./evaluate');
       const { qualitySteps } = await import('./quality');
-      const { evaluate } = await excludeSeen(
-        folders.flatMap((f) => f.photos),
-        o.model,
-        o['include-seen'] ?? false,
-      );
+      const photos = folders.flatMap((f) => f.photos);
       const command = [
         'npm run eval --',
         ...process.argv.slice(2).filter((a) => a !== '--update-model'),
       ].join(' ');
-      const quality = await qualitySteps(
-        loaded,
-        evaluate,
-        command,
-        log,
-        qualityThresholdsFrom(o, loaded.manifest),
-      );
+      let thresholds = qualityThresholdsFrom(o, loaded.manifest);
+      let chosen: QualityChoiceRecord | undefined;
+      if (o.choose) {
+        // Chosen on the validation photos; the held-out ones below only measure the choice.
+        const { chooseQualityThresholds } = await import('./quality-choice');
+        const validation = (await excludeSeen(photos, o.model, false, true)).evaluate;
+        if (!validation.length) {
+          throw usageError(
+            `None of the photos of the --data folders is among ${o.model}'s validation ` +
+              'photos (its split.json): --choose has nothing to choose on.',
+            USAGE,
+          );
+        }
+        log(`choosing on ${validation.length} validation photos`);
+        const measured = await qualitySteps(loaded, validation, command, log, thresholds);
+        ({ thresholds, choice: chosen } = chooseQualityThresholds(measured));
+        log(
+          `chosen: too dark below ${thresholds.minBrightness}, too blurred below ` +
+            `${thresholds.minSharpness}; measuring them on the held-out photos`,
+        );
+      }
+      const { evaluate } = await excludeSeen(photos, o.model, o['include-seen'] ?? false);
+      const measured = await qualitySteps(loaded, evaluate, command, log, thresholds);
+      const quality = { ...measured.record, ...(chosen ? { chosen } : {}) };
       const json = JSON.stringify(quality, null, 2);
       console.log(json);
       if (o.json) writeJson(o.json, json);

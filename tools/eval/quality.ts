@@ -51,6 +51,13 @@ async function degraded(
   return { input: new Uint8Array(input), ...q };
 }
 
+/** The steps' record, and each step's photos' own brightness and sharpness (in photo order),
+ * which choosing a threshold needs. */
+export interface MeasuredQuality {
+  record: QualityRecord;
+  perPhoto: { brightness: number[]; sharpness: number[] }[];
+}
+
 export async function qualitySteps(
   loaded: LoadedModel,
   photos: readonly PhotoRecord[],
@@ -58,7 +65,7 @@ export async function qualitySteps(
   log: (line: string) => void,
   /** The check's thresholds tried (the model's own, or candidates for it). */
   thresholds: QualityThresholds = QUALITY_THRESHOLDS,
-): Promise<QualityRecord> {
+): Promise<MeasuredQuality> {
   const { manifest } = loaded;
   const specs = outputSpecs(manifest).filter((s) => s.name === 'pothole' || s.name === 'crack');
   const steps: [string, number, Degrade][] = [
@@ -66,7 +73,10 @@ export async function qualitySteps(
     ...BLURRING.map((sigma): [string, number, Degrade] => ['blur', sigma, (s) => s.blur(sigma)]),
   ];
   const out: QualityStep[] = [];
+  const perPhoto: MeasuredQuality['perPhoto'] = [];
   for (const [kind, level, degrade] of steps) {
+    const values = { brightness: [] as number[], sharpness: [] as number[] };
+    perPhoto.push(values);
     const scores = specs.map(() => [] as number[]);
     const labels = specs.map(() => [] as BinaryLabel[]);
     let dark = 0;
@@ -106,6 +116,8 @@ export async function qualitySteps(
         });
         brightness += d[i].brightness;
         sharpness += d[i].sharpness;
+        values.brightness.push(d[i].brightness);
+        values.sharpness.push(d[i].sharpness);
         if (d[i].problems.includes('too-dark')) dark++;
         if (d[i].problems.includes('too-blurred')) blurred++;
       });
@@ -127,5 +139,5 @@ export async function qualitySteps(
     );
     out.push(step);
   }
-  return { command, photos: photos.length, thresholds, steps: out };
+  return { record: { command, photos: photos.length, thresholds, steps: out }, perPhoto };
 }
