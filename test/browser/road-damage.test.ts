@@ -401,7 +401,13 @@ describe('road damage, not a road and photo quality (real Chromium, default mode
       // The page's stage measures are of the last photo only (cleared when one is chosen).
       return { record, photo, decodedToKeep: await decodesToKeep() };
     };
+    const shownWidth = () =>
+      page.locator('rc-survey-page rc-explanation rc-heatmap canvas').evaluate((c) => {
+        return (c as HTMLCanvasElement).width;
+      });
     const phone = await analysed('phone-12mp.jpg', large);
+    // Shown from its 1000 px preview first, then as kept, at 1600 px, for zooming in.
+    expect(await pollUntil('the photo as kept shown', shownWidth, (w) => w === 1600)).toBe(1600);
     const same = await analysed('same-1600.jpg', kept);
     // The large photo went the preview's way (its photo decoded again to keep), the other not.
     expect(phone.decodedToKeep).toBe(1);

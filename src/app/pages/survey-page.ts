@@ -129,6 +129,9 @@ export class RcSurveyPage extends LitElement {
       const shown = this.result as ShownResult | null;
       const jpeg = outcome.kept.jpeg;
       if (shown) this.result = { ...shown, jpeg };
+      if (shown && outcome.kept.photo.width > shown.photo.width) {
+        void this.showKeptPhoto(shown.photo, jpeg);
+      }
       if (outcome.held) {
         this.held = { draft: outcome.draft, jpeg };
         return;
@@ -145,6 +148,22 @@ export class RcSurveyPage extends LitElement {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * A large photo was analysed from its preview: the photo as kept replaces it on screen once
+   * decoded (off the main thread, after the answer), so that zooming in shows its detail. The
+   * analysed photo stays the result's identity.
+   */
+  private async showKeptPhoto(analysed: ImageBitmap, jpeg: Blob): Promise<void> {
+    let kept: ImageBitmap;
+    try {
+      kept = await createImageBitmap(jpeg);
+    } catch {
+      return; // The preview stays shown; the photo is stored either way.
+    }
+    if (this.result?.photo === analysed) this.result = { ...this.result, keptPhoto: kept };
+    else kept.close();
   }
 
   private async afterSave(record: SurveyRecord): Promise<void> {
@@ -286,7 +305,7 @@ export class RcSurveyPage extends LitElement {
       html`<rc-correction
         .answer=${saved.correction ?? null}
         .choices=${labelChoices(saved)}
-        .photo=${r.photo}
+        .photo=${r.keptPhoto ?? r.photo}
         .photoSize=${{ width: saved.photo.width, height: saved.photo.height }}
         ?saving=${this.savingAnswer}
         @correction-save=${this.onCorrectionSave}
@@ -336,7 +355,7 @@ export class RcSurveyPage extends LitElement {
                 .summary=${r.damage?.headline ?? null}
                 heatmapOf=${heatmapOf(r)}
                 verdictReason=${r.verdictReason}
-                .photo=${r.photo}
+                .photo=${r.keptPhoto ?? r.photo}
                 .heatmap=${r.heatmap}
                 .region=${r.region}
                 .opacity=${opacity}

@@ -25,7 +25,11 @@ export interface ShownResult {
   verdict: SurveyVerdict | null;
   /** Why there is no verdict (the analysis failed; the photo is kept). */
   verdictReason: string;
+  /** The photo the model analysed (its identity tells one photo's answers from another's). */
   photo: ImageBitmap;
+  /** The photo as kept, shown once decoded when it is larger than the one analysed (a phone's
+   * large photo, analysed from its preview); null until then, or when it is not larger. */
+  keptPhoto: ImageBitmap | null;
   /** The JPEG kept (to explain again with another method); null until it comes, just after
    * the verdict. */
   jpeg: Blob | null;
@@ -123,6 +127,7 @@ export function shownResult(analysis: PhotoAnalysis, method: string): ShownResul
     verdict: e?.verdict ?? null,
     verdictReason: analysis.analysisError?.message ?? '',
     photo: analysis.display,
+    keptPhoto: null,
     jpeg: null,
     heatmap: e?.heatmap ?? null,
     region: e?.region ?? WHOLE_PHOTO,
