@@ -3,7 +3,7 @@
  * the verdict) plus two looks under the hood that a user cannot take: the records in
  * IndexedDB and the pixels of a stored photo.
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { testModelUrl } from '../helpers/test-app';
 import { defaultThreads } from '../../src/workers/worker-config';
 
@@ -141,6 +141,41 @@ export async function analysisSettled(page: Page, timeout = 60_000): Promise<'ve
     timeout,
   );
   return (await error.textContent())?.trim() ? 'error' : 'verdict';
+}
+
+/**
+ * The Drive page: sets the frame cap (when given) and the same-damage distance, starts a run and
+ * waits until it runs; returns the page's element.
+ */
+export async function startDriveRun(
+  page: Page,
+  settings: { maxFps?: number; sameDamageM: number },
+): Promise<Locator> {
+  await page.getByRole('link', { name: 'Drive' }).click();
+  const drive = page.locator('rc-drive-page');
+  const set = async (label: string, value: number) => {
+    await drive.getByLabel(label).fill(String(value));
+    await drive.getByLabel(label).dispatchEvent('change');
+  };
+  if (settings.maxFps !== undefined) await set('Frames per second at most', settings.maxFps);
+  await set('Same damage within (m)', settings.sameDamageM);
+  await drive.getByRole('button', { name: 'Start drive' }).click();
+  await pollUntil(
+    'the run to start',
+    () => drive.getAttribute('data-state'),
+    (s) => s === 'running',
+  );
+  return drive;
+}
+
+/** Stop on the Drive page (startDriveRun's element); waits until it shows the ended run. */
+export async function stopDriveRun(drive: Locator): Promise<void> {
+  await drive.getByRole('button', { name: 'Stop' }).click();
+  await pollUntil(
+    'the drive page to show the ended run',
+    () => drive.getAttribute('data-state'),
+    (s) => s === 'ended',
+  );
 }
 
 export interface StoredSurvey {

@@ -30,7 +30,15 @@ import { useBackend } from '../../tools/lib/tf-node';
 import { writeY4m } from '../../tools/lib/y4m';
 import { fieldPhotos, goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
 import { buildTestApp } from '../helpers/test-app';
-import { modelSettled, openApp, pollUntil, storedRecords, watchProblems } from './app-page';
+import {
+  modelSettled,
+  openApp,
+  pollUntil,
+  startDriveRun,
+  stopDriveRun,
+  storedRecords,
+  watchProblems,
+} from './app-page';
 
 const MODEL_DIR = path.join(projectRoot, 'public', 'models', 'road-damage');
 const WIDTH = 640;
@@ -164,16 +172,7 @@ describe('drive mode with damage types', () => {
       (t) => /Saved/.test(t ?? ''),
     );
 
-    await page.getByRole('link', { name: 'Drive' }).click();
-    const drive = page.locator('rc-drive-page');
-    await drive.getByLabel('Same damage within (m)').fill(String(SAME_DAMAGE_M));
-    await drive.getByLabel('Same damage within (m)').dispatchEvent('change');
-    await drive.getByRole('button', { name: 'Start drive' }).click();
-    await pollUntil(
-      'the run to start',
-      () => drive.getAttribute('data-state'),
-      (s) => s === 'running',
-    );
+    const drive = await startDriveRun(page, { sameDamageM: SAME_DAMAGE_M });
 
     // Ride with the video until both damages of a loop are saved (the phone 10 m past them).
     const video = drive.locator('video');
@@ -199,12 +198,7 @@ describe('drive mode with damage types', () => {
         );
       await new Promise((r) => setTimeout(r, 100));
     }
-    await drive.getByRole('button', { name: 'Stop' }).click();
-    await pollUntil(
-      'the run to end',
-      () => drive.getAttribute('data-state'),
-      (s) => s === 'ended',
-    );
+    await stopDriveRun(drive);
 
     const { runs, surveys } = await runSurveys();
     expect(runs).toHaveLength(1);

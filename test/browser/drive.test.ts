@@ -9,20 +9,37 @@
  * same run carries on (the fake camera starts its video again, so the phone is moved on to the
  * start of a later loop, as if the rider went on during the reload) with its track, its surveys
  * and no pothole recorded twice. The app hidden pauses the run (camera released, run written)
- * and shown again resumes it. The run and its surveys then sync to the real sync server.
+ * and shown again resumes it. The run and its surveys then sync to the real sync server. Last,
+ * the server is restored from a backup taken before a second run: once the engineer saves the
+ * sync settings again, the phone sends that run and its surveys again, once each.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SurveyDetailResponse } from '../../src/schema/survey';
+import type { RunListResponse, RunServerState } from '../../server/routes/runs';
+import type { RunRecordWire } from '../../src/schema/run';
+import type {
+  SurveyBatchResponse,
+  SurveyDetailResponse,
+  SurveyListResponse,
+} from '../../src/schema/survey';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
+import { backUpSqliteServer, restoreSqliteServer } from '../helpers/sqlite-backup';
 import { buildTestApp } from '../helpers/test-app';
 import { writeY4m } from '../../tools/lib/y4m';
-import { modelSettled, openApp, pollUntil, storedRecords, watchProblems } from './app-page';
+import {
+  modelSettled,
+  openApp,
+  pollUntil,
+  startDriveRun,
+  stopDriveRun,
+  storedRecords,
+  watchProblems,
+} from './app-page';
 
 const GOOD_S = 8;
 const POTHOLE_S = 3;
@@ -112,6 +129,7 @@ async function driveUntil(
 
 interface StoredRun {
   id: string;
+  revision: number;
   state: string;
   endReason: string | null;
   track: [number, number, number][];
@@ -119,10 +137,13 @@ interface StoredRun {
   framesAnalysed: number;
   surveyIds: string[];
   pausedAt?: string | null;
+  sync: { state: string };
 }
 interface StoredSurvey {
   id: string;
   runId?: string;
+  photo: { sha256: string };
+  sync: { state: string };
   verdict: { label: string; potholeProbability: number } | null;
   position: { lat: number; lon: number } | null;
   motion?: { speedMps: number | null; headingDeg: number | null };
@@ -142,6 +163,40 @@ async function api<T>(urlPath: string): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** The server holds each run and survey of the phone exactly once, as the phone has it. */
+async function expectPhoneRecordsOnServerOnce(): Promise<void> {
+  const { runs, surveys } = await phoneRecords();
+  const listedRuns = await api<RunListResponse>('/runs');
+  const runIds = listedRuns.body.runs.map((r) => r.id);
+  expect(new Set(runIds).size, 'a run is on the server twice').toBe(runIds.length);
+  expect(runIds.sort()).toEqual(runs.map((r) => r.id).sort());
+  for (const run of runs) {
+    const held = await api<RunServerState & { run: RunRecordWire }>(`/runs/${run.id}`);
+    expect(held.body.revision).toBe(run.revision);
+    expect([...held.body.run.surveyIds].sort()).toEqual([...run.surveyIds].sort());
+    expect(held.body.run.track).toEqual(run.track);
+  }
+  const listed = await api<SurveyListResponse>('/surveys?limit=1000');
+  const ids = listed.body.surveys.map((s) => s.id);
+  expect(new Set(ids).size, 'a survey is on the server twice').toBe(ids.length);
+  expect(ids.sort()).toEqual(surveys.map((s) => s.id).sort());
+  const byId = new Map(listed.body.surveys.map((s) => [s.id, s]));
+  for (const s of surveys) {
+    expect(byId.get(s.id)?.photo, `photo of ${s.id} on the server`).toMatchObject({
+      present: true,
+      sha256: s.photo.sha256,
+    });
+  }
+}
+
+/** Every run on the phone ended, and every run and survey marked synced (its upload answered). */
+function allSynced({ runs, surveys }: { runs: StoredRun[]; surveys: StoredSurvey[] }): boolean {
+  return (
+    runs.every((r) => r.state === 'ended') &&
+    [...runs, ...surveys].every((r) => r.sync.state === 'synced')
+  );
+}
+
 describe('drive mode', () => {
   it('records each pothole stretch once, with its track, resumes after a reload and a pause, and syncs', async () => {
     page = await openApp(browser.context, server.url);
@@ -159,18 +214,7 @@ describe('drive mode', () => {
       (t) => /Saved/.test(t ?? ''),
     );
 
-    await page.getByRole('link', { name: 'Drive' }).click();
-    const drive = page.locator('rc-drive-page');
-    await drive.getByLabel('Frames per second at most').fill('2');
-    await drive.getByLabel('Frames per second at most').dispatchEvent('change');
-    await drive.getByLabel('Same damage within (m)').fill(String(SAME_DAMAGE_M));
-    await drive.getByLabel('Same damage within (m)').dispatchEvent('change');
-    await drive.getByRole('button', { name: 'Start drive' }).click();
-    await pollUntil(
-      'the run to start',
-      () => drive.getAttribute('data-state'),
-      (s) => s === 'running',
-    );
+    const drive = await startDriveRun(page, { maxFps: 2, sameDamageM: SAME_DAMAGE_M });
 
     // Two pothole scenes, each closed (the phone more than 20 m past it) before the reload.
     // (Frames come as fast as this busy machine allows: the test waits for the saves, up to
@@ -257,12 +301,7 @@ describe('drive mode', () => {
     );
     await expect.poll(() => reloaded.locator('.paused').count()).toBe(0);
 
-    await reloaded.getByRole('button', { name: 'Stop' }).click();
-    await pollUntil(
-      'the drive page to show the ended run',
-      () => reloaded.getAttribute('data-state'),
-      (s) => s === 'ended',
-    );
+    await stopDriveRun(reloaded);
     const { runs, surveys } = await phoneRecords();
     expect(runs).toHaveLength(1);
     const run = runs[0];
@@ -330,4 +369,81 @@ describe('drive mode', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it('the server restored from a backup taken before a run: the phone sends the run and its surveys again, once each', async () => {
+    // The administrator's backup (SQLite's online backup and the photos folder), taken while
+    // the server runs: it holds the first run and its surveys.
+    const backupDir = path.join(tmp, 'backup');
+    mkdirSync(backupDir);
+    await backUpSqliteServer(server, backupDir);
+    const [first] = (await phoneRecords()).runs;
+    expect(first.state).toBe('ended');
+
+    // A second run further up the road (whole loops of the video on: the pothole scenes stay
+    // where the video's clock puts them), until it has recorded a pothole.
+    const offsetS = 10 * LOOP_S;
+    await browser.context.setGeolocation({ ...northOf(SPEED * offsetS), accuracy: 5 });
+    const drive = await startDriveRun(page, { maxFps: 2, sameDamageM: SAME_DAMAGE_M });
+    const second = (await phoneRecords()).runs.find((r) => r.state === 'running')!;
+    expect(second.id).not.toBe(first.id);
+    await driveUntil(
+      GOOD_S + POTHOLE_S + SAME_DAMAGE_M / SPEED + 1,
+      2 * LOOP_S + GOOD_S - 2,
+      async () => (await phoneRecords()).surveys.some((s) => s.runId === second.id),
+      offsetS,
+    );
+    await stopDriveRun(drive);
+    const { surveys } = await pollUntil(
+      'the second run and its surveys to sync',
+      phoneRecords,
+      allSynced,
+      90_000,
+    );
+    const lost = surveys.filter((s) => s.runId === second.id).map((s) => s.id);
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    await expectPhoneRecordsOnServerOnce();
+
+    // The server restored: it lost the second run and its surveys; the phone still says synced.
+    await restoreSqliteServer(server, backupDir);
+    expect((await api(`/runs/${second.id}`)).status).toBe(404);
+    for (const id of lost) expect((await api(`/surveys/${id}`)).status).toBe(404);
+    expect((await api(`/runs/${first.id}`)).status).toBe(200);
+    expect(allSynced(await phoneRecords())).toBe(true);
+
+    // The engineer saves the sync settings again (the office's message after a restore): the
+    // next sync asks the server what it holds at once, not 6 hours after the last check.
+    const runAnswers: string[] = [];
+    const onRunsAnswer = (response: Response) => {
+      const request = response.request();
+      if (request.method() !== 'POST' || new URL(response.url()).pathname !== '/api/v1/runs')
+        return;
+      void response
+        .json()
+        // POST /runs answers as a survey batch does.
+        .then((body: SurveyBatchResponse) => {
+          for (const r of body.results) runAnswers.push(`${r.id} ${r.status}`);
+        })
+        .catch(() => runAnswers.push(`${response.status()} without an answer`));
+    };
+    page.on('response', onRunsAnswer);
+    await page.getByRole('link', { name: 'About' }).click();
+    await page.getByTestId('sync-save').click();
+    await pollUntil(
+      'the second run back on the server',
+      async () => (await api(`/runs/${second.id}`)).status,
+      (status) => status === 200,
+      90_000,
+    );
+    await pollUntil('the phone to sync again', phoneRecords, allSynced, 90_000);
+    await pollUntil(
+      'the answer to the run upload',
+      async () => runAnswers.length,
+      (n) => n >= 1,
+    );
+    page.off('response', onRunsAnswer);
+    // Sent once, and only the run the server lacked: the first run was held, so not sent.
+    expect(runAnswers).toEqual([`${second.id} created`]);
+    await expectPhoneRecordsOnServerOnce();
+    expect(problems.filter((p) => p.startsWith('pageerror') || p === 'page crashed')).toEqual([]);
+  }, 300_000);
 });

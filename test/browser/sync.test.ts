@@ -13,8 +13,7 @@
  * overwritten until the engineer chooses to. Last, the server is restored from a backup taken
  * before two surveys: the phone sends them again, once each.
  */
-import Database from 'better-sqlite3';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,9 +25,9 @@ import type {
   SurveyListResponse,
   SurveyRecordWire,
 } from '../../src/schema/survey';
-import { DATABASE_FILE_NAME } from '../../server/store/storage';
 import { launchProfile, removeProfile, type LaunchedProfile } from '../../tools/lib/chromium';
 import { FaultProxy } from '../helpers/fault-proxy';
+import { backUpSqliteServer, restoreSqliteServer } from '../helpers/sqlite-backup';
 import { buildTestApp } from '../helpers/test-app';
 import { ServerProcess } from '../../tools/lib/server-process';
 import { goodRoadPhotos, potholePhotos } from '../helpers/fixtures';
@@ -556,32 +555,14 @@ describe('sync through the real app, with faults', () => {
     const backupDir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-sync-backup-'));
     let lost: string[];
     try {
-      const live = new Database(path.join(server.dataDir, DATABASE_FILE_NAME));
-      await live.backup(path.join(backupDir, DATABASE_FILE_NAME));
-      live.close();
-      cpSync(path.join(server.dataDir, 'photos'), path.join(backupDir, 'photos'), {
-        recursive: true,
-      });
+      await backUpSqliteServer(server, backupDir);
       lost = await surveyOffline(2);
       await browser.context.setOffline(false);
       await openList();
       await page.getByTestId('sync-now').click();
       await untilAllSynced(page);
       await expectEverySurveyOnServerOnce(page);
-
-      await server.kill('SIGTERM');
-      for (const suffix of ['', '-wal', '-shm']) {
-        rmSync(path.join(server.dataDir, DATABASE_FILE_NAME + suffix), { force: true });
-      }
-      copyFileSync(
-        path.join(backupDir, DATABASE_FILE_NAME),
-        path.join(server.dataDir, DATABASE_FILE_NAME),
-      );
-      rmSync(path.join(server.dataDir, 'photos'), { recursive: true, force: true });
-      cpSync(path.join(backupDir, 'photos'), path.join(server.dataDir, 'photos'), {
-        recursive: true,
-      });
-      await server.restart();
+      await restoreSqliteServer(server, backupDir);
     } finally {
       rmSync(backupDir, { recursive: true, force: true });
     }

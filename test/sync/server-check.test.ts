@@ -5,12 +5,10 @@
  * docs say: SQLite's online backup plus the photos folder) and on PostgreSQL (pg_dump,
  * pg_restore), through the fault proxy. Plus the pure rules of server-check.ts.
  */
-import Database from 'better-sqlite3';
-import { cpSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE_NAME } from '../../server/store/storage';
 import type { SurveyDetailResponse } from '../../src/schema/survey';
 import { realClock, type Clock } from '../../src/sync/backoff';
 import {
@@ -22,6 +20,7 @@ import {
 import { PostgresCluster } from '../../tools/lib/postgres-cluster';
 import type { ServerProcessOptions } from '../../tools/lib/server-process';
 import type { FetchLike } from '../../src/sync/sync-api';
+import { backUpSqliteServer, restoreSqliteServer } from '../helpers/sqlite-backup';
 import { recordingFetch, saveEndedRun, saveNewSurveys, SyncRig, type Survey } from './fixtures';
 
 const HOUR = 3600_000;
@@ -39,27 +38,8 @@ function sqliteBackups(): BackupWay {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'roadcam-backup-'));
   return {
     server: async () => ({}),
-    backup: async (rig) => {
-      // What `sqlite3 roadcam.sqlite ".backup backup.sqlite"` does, while the server runs.
-      const db = new Database(path.join(rig.server.dataDir, DATABASE_FILE_NAME));
-      await db.backup(path.join(dir, DATABASE_FILE_NAME));
-      db.close();
-      rmSync(path.join(dir, 'photos'), { recursive: true, force: true });
-      cpSync(path.join(rig.server.dataDir, 'photos'), path.join(dir, 'photos'), {
-        recursive: true,
-      });
-    },
-    restore: async (rig) => {
-      await rig.server.kill('SIGTERM');
-      const data = rig.server.dataDir;
-      for (const suffix of ['', '-wal', '-shm']) {
-        rmSync(path.join(data, DATABASE_FILE_NAME + suffix), { force: true });
-      }
-      copyFileSync(path.join(dir, DATABASE_FILE_NAME), path.join(data, DATABASE_FILE_NAME));
-      rmSync(path.join(data, 'photos'), { recursive: true, force: true });
-      cpSync(path.join(dir, 'photos'), path.join(data, 'photos'), { recursive: true });
-      await rig.server.restart();
-    },
+    backup: (rig) => backUpSqliteServer(rig.server, dir),
+    restore: (rig) => restoreSqliteServer(rig.server, dir),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
