@@ -18,6 +18,7 @@ import { CacheFirst } from 'workbox-strategies';
 import { SurveyRepository } from '../store';
 import { RunRepository } from '../store/run-repository';
 import { createOutbox, flushForBackgroundSync, OUTBOX_SYNC_TAG } from '../sync';
+import { uploadRunsTo } from '../sync/run-upload';
 import { withIsolationHeaders } from './isolation';
 
 declare const self: ServiceWorkerGlobalScope & {
@@ -66,9 +67,8 @@ self.addEventListener('sync', (event) => {
   sync.waitUntil(
     (async () => {
       const repository = await SurveyRepository.open();
-      // The server check asks about the runs too (its time is shared with the page's); the
-      // page uploads those it marks, after its next flush. Runs that cannot be opened never
-      // hold back the surveys' upload.
+      // Ended drive runs go up after the surveys, as the page sends them (and those the server
+      // check marks as lost); runs that cannot be opened never hold back the surveys' upload.
       const runs = await RunRepository.open().catch(() => undefined);
       // Short waits: the browser gives a sync event a few minutes at most, and retries itself.
       const outbox = await createOutbox({
@@ -80,6 +80,7 @@ self.addEventListener('sync', (event) => {
       });
       try {
         await flushForBackgroundSync(outbox); // rejects while work remains: the browser retries
+        if (runs) await uploadRunsTo(outbox.connection, runs);
       } finally {
         await outbox.close();
         runs?.close();

@@ -8,6 +8,7 @@
 import { MAX_RUNS_PER_BATCH } from '../schema/run';
 import type { RunRepository } from '../store/run-repository';
 import { runToWire } from '../store/run-wire';
+import type { ServerConnection } from './connection';
 import type { SyncApi } from './sync-api';
 
 export interface RunUploadResult {
@@ -39,6 +40,17 @@ export async function uploadEndedRuns(runs: RunRepository, api: SyncApi): Promis
     }
   }
   return result;
+}
+
+/** After a flush of the surveys, by the page or the service worker: the ended runs go to the
+ * server the settings name; nothing is sent before sync is set up. */
+export async function uploadRunsTo(
+  connection: Pick<ServerConnection, 'load' | 'api'>,
+  runs: RunRepository,
+): Promise<RunUploadResult | null> {
+  const settings = await connection.load();
+  if (!settings?.token) return null;
+  return uploadEndedRuns(runs, connection.api(settings));
 }
 
 /**

@@ -323,3 +323,34 @@ export async function workerTensors(page: Page): Promise<number> {
     return app.services.analysis.liveTensors();
   });
 }
+
+/**
+ * What Chromium does when the network comes back: a Background Sync `sync` event with the
+ * outbox's tag, to the app's service worker at `origin`, whether or not a page of the app is
+ * open (`page` is any page of the context, for the DevTools session).
+ */
+export async function fireBackgroundSync(
+  context: BrowserContext,
+  page: Page,
+  origin: string,
+): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (event) =>
+    registrations.push(...event.registrations),
+  );
+  await cdp.send('ServiceWorker.enable');
+  const registration = await pollUntil(
+    'the service worker registration',
+    async () => registrations.find((r) => r.scopeURL === `${origin}/` && !r.isDeleted),
+    (r) => r !== undefined,
+    10_000,
+  );
+  await cdp.send('ServiceWorker.dispatchSyncEvent', {
+    origin,
+    registrationId: registration!.registrationId,
+    tag: 'roadcam-outbox',
+    lastChance: false,
+  });
+  await cdp.detach();
+}

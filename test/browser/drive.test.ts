@@ -11,7 +11,8 @@
  * and no pothole recorded twice. The app hidden pauses the run (camera released, run written)
  * and shown again resumes it. The run and its surveys then sync to the real sync server. Last,
  * the server is restored from a backup taken before a second run: once the engineer saves the
- * sync settings again, the phone sends that run and its surveys again, once each.
+ * sync settings again, the phone sends that run and its surveys again, once each. Then a run
+ * ended offline goes up from the service worker's Background Sync with no page of the app open.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,7 @@ import { buildTestApp } from '../helpers/test-app';
 import { writeY4m } from '../../tools/lib/y4m';
 import {
   modelSettled,
+  fireBackgroundSync,
   openApp,
   pollUntil,
   startDriveRun,
@@ -443,6 +445,48 @@ describe('drive mode', () => {
     page.off('response', onRunsAnswer);
     // Sent once, and only the run the server lacked: the first run was held, so not sent.
     expect(runAnswers).toEqual([`${second.id} created`]);
+    await expectPhoneRecordsOnServerOnce();
+    expect(problems.filter((p) => p.startsWith('pageerror') || p === 'page crashed')).toEqual([]);
+  }, 300_000);
+
+  it('Background Sync: a run ended offline goes up from the service worker, no page of the app open', async () => {
+    // A third run, driven and ended with no network.
+    await browser.context.setOffline(true);
+    const offsetS = 20 * LOOP_S;
+    await browser.context.setGeolocation({ ...northOf(SPEED * offsetS), accuracy: 5 });
+    const drive = await startDriveRun(page, { maxFps: 2, sameDamageM: SAME_DAMAGE_M });
+    const third = (await phoneRecords()).runs.find((r) => r.state === 'running')!;
+    await driveUntil(
+      GOOD_S + POTHOLE_S + SAME_DAMAGE_M / SPEED + 1,
+      2 * LOOP_S + GOOD_S - 2,
+      async () => (await phoneRecords()).surveys.some((s) => s.runId === third.id),
+      offsetS,
+    );
+    await stopDriveRun(drive);
+    const offline = await pollUntil(
+      'the third run to end',
+      phoneRecords,
+      (r) => r.runs.find((x) => x.id === third.id)?.state === 'ended',
+    );
+    const surveyIds = offline.surveys.filter((s) => s.runId === third.id).map((s) => s.id);
+    expect(offline.runs.find((x) => x.id === third.id)!.sync.state).not.toBe('synced');
+    expect((await api(`/runs/${third.id}`)).status).toBe(404);
+
+    // The app closed, the network back: the browser wakes the service worker.
+    await page.goto('about:blank');
+    await browser.context.setOffline(false);
+    await fireBackgroundSync(browser.context, page, server.url);
+    await pollUntil(
+      'the service worker to upload the run',
+      async () => (await api(`/runs/${third.id}`)).status,
+      (status) => status === 200,
+      60_000,
+    );
+    for (const id of surveyIds) expect((await api(`/surveys/${id}`)).status).toBe(200);
+
+    // Back in the app: everything synced, each record on the server once.
+    page = await openApp(browser.context, server.url);
+    await pollUntil('the phone to show everything synced', phoneRecords, allSynced, 90_000);
     await expectPhoneRecordsOnServerOnce();
     expect(problems.filter((p) => p.startsWith('pageerror') || p === 'page crashed')).toEqual([]);
   }, 300_000);

@@ -35,6 +35,7 @@ import {
   analysisSettled,
   appUrl,
   choosePhoto,
+  fireBackgroundSync,
   modelSettled,
   openApp,
   pollUntil,
@@ -418,25 +419,7 @@ describe('sync through the real app, with faults', () => {
     const ids = await surveyOffline(2);
     await page.goto('about:blank');
     await browser.context.setOffline(false);
-    const cdp = await browser.context.newCDPSession(page);
-    const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (event) =>
-      registrations.push(...event.registrations),
-    );
-    await cdp.send('ServiceWorker.enable');
-    const registration = await pollUntil(
-      'the service worker registration',
-      async () => registrations.find((r) => r.scopeURL === `${proxy.url}/` && !r.isDeleted),
-      (r) => r !== undefined,
-      10_000,
-    );
-    // What Chromium does when the network is back: a `sync` event with the outbox's tag.
-    await cdp.send('ServiceWorker.dispatchSyncEvent', {
-      origin: proxy.url,
-      registrationId: registration!.registrationId,
-      tag: 'roadcam-outbox',
-      lastChance: false,
-    });
+    await fireBackgroundSync(browser.context, page, proxy.url);
     await pollUntil(
       'the service worker to upload the surveys and photos',
       async () =>
@@ -446,7 +429,6 @@ describe('sync through the real app, with faults', () => {
       (held) => held.every((h) => h?.photo?.present === true),
       30_000,
     );
-    await cdp.detach();
     // The same tab comes back to the app (its listeners stay attached).
     expect(await openApp(browser.context, proxy.url)).toBe(page);
     await untilAllSynced(page);

@@ -158,11 +158,10 @@ export class SyncService {
     this.runUpload ??= (async () => {
       try {
         const outbox = this.outbox;
-        const settings = await outbox?.connection.load();
         const runs = await this.runs;
-        if (!outbox || !runs || !settings?.token) return;
-        const { uploadEndedRuns } = await import('../../sync/run-upload');
-        await uploadEndedRuns(runs, outbox.connection.api(settings));
+        if (!outbox || !runs) return;
+        const { uploadRunsTo } = await import('../../sync/run-upload');
+        await uploadRunsTo(outbox.connection, runs);
       } catch (error) {
         console.warn('RoadCAM: runs not uploaded yet', error);
       } finally {
