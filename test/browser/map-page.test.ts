@@ -270,14 +270,15 @@ describe('the Map page', () => {
         summary: await summary(page),
         colour: await background(page),
       }),
-      (s) => /Basemap: \S+\.pmtiles\./.test(s.summary) && near(s.colour, LAND),
+      (s) => /Basemap: area\.pmtiles\./.test(s.summary) && near(s.colour, LAND),
     );
     await page.reload();
     await openMap(page, COPIES + 1);
+    // Kept under the name it was chosen by.
     await pollUntil(
       'the kept basemap to be drawn after a reload',
-      () => background(page),
-      (c) => near(c, LAND),
+      async () => ({ summary: await summary(page), colour: await background(page) }),
+      (s) => /Basemap: area\.pmtiles\./.test(s.summary) && near(s.colour, LAND),
     );
   });
 

@@ -12,6 +12,8 @@ import { leafletLayer } from 'protomaps-leaflet';
 
 const OPFS_DIR = 'basemaps';
 const OPFS_FILE = 'basemap.pmtiles';
+/** The chosen file's name, beside it: the archive is kept under OPFS_FILE. */
+const OPFS_NAME_FILE = 'basemap-name.txt';
 
 export class BasemapError extends Error {
   readonly detail?: string;
@@ -31,8 +33,8 @@ export interface Basemap {
 }
 
 /** Opens a PMTiles archive from a File or Blob; throws BasemapError for anything else. */
-export async function openBasemap(file: Blob, name = 'basemap.pmtiles'): Promise<Basemap> {
-  const asFile = file instanceof File ? file : new File([file], name);
+export async function openBasemap(file: Blob, name?: string): Promise<Basemap> {
+  const asFile = file instanceof File ? file : new File([file], name ?? OPFS_FILE);
   const pmtiles = new PMTiles(new FileSource(asFile));
   let header: Header;
   try {
@@ -63,7 +65,7 @@ export async function openBasemap(file: Blob, name = 'basemap.pmtiles'): Promise
     throw new BasemapError(
       'This basemap stops at zoom 0 (the whole world in one tile). Extract your area with a deeper zoom (pmtiles extract --maxzoom=15).',
     );
-  return { name: asFile.name, pmtiles, header, kind };
+  return { name: name ?? asFile.name, pmtiles, header, kind };
 }
 
 async function basemapDirectory(): Promise<FileSystemDirectoryHandle> {
@@ -93,7 +95,30 @@ export async function storeBasemap(file: File): Promise<Basemap> {
       String(error),
     );
   }
+  await writeKeptName(dir, file.name);
   return openBasemap(await handle.getFile(), file.name);
+}
+
+async function writeKeptName(dir: FileSystemDirectoryHandle, name: string): Promise<void> {
+  try {
+    const writable = await (
+      await dir.getFileHandle(OPFS_NAME_FILE, { create: true })
+    ).createWritable();
+    await writable.write(name);
+    await writable.close();
+  } catch {
+    // Only the name shown: the basemap is kept either way.
+  }
+}
+
+/** The name the kept basemap was chosen under (a basemap kept before names were, its own). */
+async function keptName(dir: FileSystemDirectoryHandle): Promise<string> {
+  try {
+    const name = (await (await dir.getFileHandle(OPFS_NAME_FILE)).getFile()).text();
+    return (await name).trim() || OPFS_FILE;
+  } catch {
+    return OPFS_FILE;
+  }
 }
 
 /** The basemap kept on this device, or null. */
@@ -101,7 +126,7 @@ export async function storedBasemap(): Promise<Basemap | null> {
   const dir = await basemapDirectory();
   try {
     const handle = await dir.getFileHandle(OPFS_FILE);
-    return await openBasemap(await handle.getFile());
+    return await openBasemap(await handle.getFile(), await keptName(dir));
   } catch (error) {
     if (error instanceof DOMException && error.name === 'NotFoundError') return null;
     throw error;
