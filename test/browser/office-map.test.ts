@@ -228,7 +228,7 @@ describe('the office map', () => {
     }
   });
 
-  it("another office browser, with no file of its own, matches against the server's road network", async () => {
+  it("another office browser, with no file of its own, matches against the server's road network; a browser's own file that differs from it is said so", async () => {
     const reviewer = await server.createToken('office-reviewer', 'reviewer');
     const put = await fetch(`${server.url}/api/v1/roads?name=district-roads.geojson`, {
       method: 'PUT',
@@ -262,5 +262,43 @@ describe('the office map', () => {
     expect(
       ((await page.getByTestId('office-summary').textContent()) ?? '').replace(/\s+/g, ' '),
     ).toContain('Road network: roads.geojson (loaded in this browser).');
+    // The server's network has the same text under another name: nothing to say.
+    expect(await page.getByTestId('office-roads-differ').count()).toBe(0);
+
+    // The office loads a new network on the server (the road renumbered): this browser's file
+    // is now another network, and the page says so and offers the server's.
+    const renumbered = roadsGeojson().replace('"R7"', '"R8"');
+    expect(renumbered).not.toBe(roadsGeojson());
+    const newer = await fetch(`${server.url}/api/v1/roads?name=district-roads-2027.geojson`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/geo+json' },
+      body: renumbered,
+    });
+    expect(newer.status).toBe(200);
+    await page.getByRole('button', { name: 'Load synced surveys' }).click();
+    const differ = page.getByTestId('office-roads-differ');
+    await differ.waitFor();
+    expect((await differ.textContent())?.replace(/\s+/g, ' ')).toMatch(
+      /another road network, district-roads-2027\.geojson/,
+    );
+    expect(await segmentTableRows(page)).toEqual(SURVEYED_SECTIONS);
+    await differ.getByRole('button', { name: "Use the server's road network" }).click();
+    const serverOnes = SURVEYED_SECTIONS.map(([, from, n]) => ['R8', from, n]);
+    await pollUntil(
+      "the server's network to be used",
+      () => segmentTableRows(page),
+      (rows) => rows.every((r) => r[0] === 'R8'),
+    );
+    expect(await segmentTableRows(page)).toEqual(serverOnes);
+    expect(await differ.count()).toBe(0);
+    // The file is gone from this browser: after a reload, the server's network still.
+    await page.reload();
+    await page.getByRole('button', { name: 'Load synced surveys' }).click();
+    await pollUntil(
+      "the server's network after a reload",
+      async () =>
+        ((await page.getByTestId('office-summary').textContent()) ?? '').replace(/\s+/g, ' '),
+      (t) => t.includes("Road network: district-roads-2027.geojson (the server's)."),
+    );
   });
 });

@@ -23,6 +23,13 @@ export interface StoredRoadNetwork {
   network: RoadNetwork;
   /** The file's name as chosen (kept in a small file of its own beside the network). */
   name: string;
+  /** SHA-256 of its text as UTF-8 (hex), as the sync server keys its own network. */
+  sha256: string;
+}
+
+async function textSha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 async function directory(): Promise<FileSystemDirectoryHandle> {
@@ -54,11 +61,22 @@ async function writeFile(dir: FileSystemDirectoryHandle, name: string, data: Blo
 
 /** Parses a chosen file (RoadNetworkError lists what is wrong with it), then keeps it. */
 export async function storeRoadNetwork(file: File): Promise<StoredRoadNetwork> {
-  const network = parseRoadNetworkText(await file.text());
+  const text = await file.text();
+  const network = parseRoadNetworkText(text);
   const dir = await directory();
   await writeFile(dir, OPFS_FILE, file);
   await writeFile(dir, `${OPFS_FILE}.name`, file.name);
-  return { network, name: file.name };
+  return { network, name: file.name, sha256: await textSha256(text) };
+}
+
+/** Forgets the road network kept on this device (the office's "use the server's"). */
+export async function removeRoadNetwork(): Promise<void> {
+  const dir = await directory();
+  for (const name of [OPFS_FILE, `${OPFS_FILE}.name`]) {
+    await dir.removeEntry(name).catch((error: unknown) => {
+      if (!(error instanceof DOMException && error.name === 'NotFoundError')) throw error;
+    });
+  }
 }
 
 /** The road network kept on this device, or null. */
@@ -76,5 +94,5 @@ export async function storedRoadNetwork(): Promise<StoredRoadNetwork | null> {
     .then((h) => h.getFile())
     .then((f) => f.text())
     .catch(() => OPFS_FILE);
-  return { network: parseRoadNetworkText(text), name };
+  return { network: parseRoadNetworkText(text), name, sha256: await textSha256(text) };
 }

@@ -25,6 +25,7 @@ import {
   type SegmentRow,
 } from '../../features/map/report-sections';
 import {
+  removeRoadNetwork,
   storedRoadNetwork,
   storeRoadNetwork,
   type StoredRoadNetwork,
@@ -92,6 +93,8 @@ export class RcOfficeMapPage extends LitElement {
   /** The synced drive runs' tracks (issue 13). */
   @state() private tracks: MapTrack[] = [];
   @state() private roads: Roads | null = null;
+  /** The server holds another network than the file loaded in this browser (its name). */
+  @state() private serverRoadsDiffer: { name: string } | null = null;
   @state() private selected: ExportRow | null = null;
   @state() private photoUrl = '';
   @state() private status = '';
@@ -119,19 +122,20 @@ export class RcOfficeMapPage extends LitElement {
     this.status = 'Reading the synced surveys…';
     this.error = '';
     try {
-      // A file loaded in this browser was chosen here: it wins over the server's network.
+      // A file loaded in this browser was chosen here: it wins over the server's network, and
+      // the page says when the server holds another one.
       const askRoads = this.roads?.source !== 'browser';
       const [collection, runs, serverRoads] = await Promise.all([
         this.api.surveys(),
         this.api.runs(),
-        askRoads ? this.api.roadNetwork() : null,
+        askRoads ? this.api.roadNetwork() : this.checkServerRoads().then(() => null),
       ]);
       this.surveys = collection.features.map(rowFromFeature);
       this.tracks = tracksFromRunFeatures(runs);
       if (askRoads && serverRoads) {
         // Checked by the same parser when it was loaded on the server.
         const network = parseRoadNetworkText(serverRoads.text);
-        this.roads = roadsOf({ network, name: serverRoads.name }, 'server');
+        this.roads = roadsOf({ network, ...serverRoads }, 'server');
       }
       this.status = '';
     } catch (error) {
@@ -196,6 +200,26 @@ export class RcOfficeMapPage extends LitElement {
     }
   }
 
+  /** Notes whether the server holds another network than this browser's file. */
+  private async checkServerRoads(): Promise<void> {
+    // Advice only: a server that cannot say leaves the surveys and this browser's file shown.
+    const info = this.api.token ? await this.api.roadNetworkInfo().catch(() => null) : null;
+    const own = this.roads?.source === 'browser' ? this.roads : null;
+    this.serverRoadsDiffer = info && own && info.sha256 !== own.sha256 ? { name: info.name } : null;
+  }
+
+  /** Drops this browser's file: the server's network is matched against from now on. */
+  private async useServerRoads(): Promise<void> {
+    try {
+      await removeRoadNetwork();
+      this.roads = null;
+      this.serverRoadsDiffer = null;
+      await this.loadSurveys();
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+
   private async onRoadsChosen(event: Event): Promise<void> {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
@@ -205,6 +229,7 @@ export class RcOfficeMapPage extends LitElement {
       const stored = await storeRoadNetwork(file);
       this.roads = roadsOf(stored, 'browser');
       this.error = '';
+      await this.checkServerRoads();
     } catch (error) {
       this.error = (error as Error).message;
     }
@@ -301,6 +326,17 @@ export class RcOfficeMapPage extends LitElement {
         }
         ${this.tracks.length ? `${this.tracks.length} drive runs.` : nothing}
       </p>
+      ${
+        this.serverRoadsDiffer
+          ? html`<p class="notice" data-testid="office-roads-differ" role="status">
+              The server holds another road network, ${this.serverRoadsDiffer.name}: its chainages
+              may differ from this browser's file.
+              <button type="button" @click=${this.useServerRoads}>
+                Use the server's road network
+              </button>
+            </p>`
+          : nothing
+      }
       <div class="layout">
         <rc-map-view
           .markers=${markers}
