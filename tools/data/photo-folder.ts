@@ -85,24 +85,28 @@ function isBox(v: unknown): v is Box {
   );
 }
 
-/** Reads boxes.json ({"images/img-1.jpg": [[xmin, ymin, xmax, ymax], ...]}). */
-export function readBoxesFile(file: string): Map<string, Box[]> {
+/** A box or label file's JSON object (photo path -> its entries); `what` names the file and
+ * `shape` what each entry holds, for the errors. */
+function readPhotoMap(file: string, what: string, shape: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ToolError(
       'bad-boxes',
-      `The box file ${file} could not be read as JSON.`,
+      `The ${what} file ${file} could not be read as JSON.`,
       e instanceof Error ? e.message : String(e),
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ToolError(
-      'bad-boxes',
-      `The box file ${file} must map photo paths to lists of [xmin, ymin, xmax, ymax] boxes.`,
-    );
+    throw new ToolError('bad-boxes', `The ${what} file ${file} must map photo paths to ${shape}.`);
   }
+  return parsed as Record<string, unknown>;
+}
+
+/** Reads boxes.json ({"images/img-1.jpg": [[xmin, ymin, xmax, ymax], ...]}). */
+export function readBoxesFile(file: string): Map<string, Box[]> {
+  const parsed = readPhotoMap(file, 'box', 'lists of [xmin, ymin, xmax, ymax] boxes');
   const boxes = new Map<string, Box[]>();
   for (const [key, value] of Object.entries(parsed)) {
     if (!Array.isArray(value) || !value.every(isBox)) {
@@ -126,23 +130,11 @@ const RDD_POTHOLE_CLASS = 'D40';
 
 /** Reads labels.json ({"images/x.jpg": [{"class": "D40", "box": [xmin, ymin, xmax, ymax]}]}). */
 export function readLabelsFile(file: string): Map<string, Annotation[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ToolError(
-      'bad-boxes',
-      `The label file ${file} could not be read as JSON.`,
-      e instanceof Error ? e.message : String(e),
-    );
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ToolError(
-      'bad-boxes',
-      `The label file ${file} must map photo paths to lists of {"class": ..., "box": [xmin, ` +
-        `ymin, xmax, ymax]}.`,
-    );
-  }
+  const parsed = readPhotoMap(
+    file,
+    'label',
+    'lists of {"class": ..., "box": [xmin, ymin, xmax, ymax]}',
+  );
   const labels = new Map<string, Annotation[]>();
   for (const [key, value] of Object.entries(parsed)) {
     const entries = Array.isArray(value) ? (value as unknown[]) : undefined;
