@@ -85,24 +85,33 @@ function isBox(v: unknown): v is Box {
   );
 }
 
-/** Reads boxes.json ({"images/img-1.jpg": [[xmin, ymin, xmax, ymax], ...]}). */
-export function readBoxesFile(file: string): Map<string, Box[]> {
+/**
+ * A JSON file that maps photo paths to lists (boxes.json, labels.json), read as an object; its
+ * entries are checked by the caller. `kind` and `entryShape` name the file and its lists in errors.
+ */
+function readPhotoMapFile(file: string, kind: string, entryShape: string): object {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ToolError(
       'bad-boxes',
-      `The box file ${file} could not be read as JSON.`,
+      `The ${kind} ${file} could not be read as JSON.`,
       e instanceof Error ? e.message : String(e),
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ToolError(
       'bad-boxes',
-      `The box file ${file} must map photo paths to lists of [xmin, ymin, xmax, ymax] boxes.`,
+      `The ${kind} ${file} must map photo paths to lists of ${entryShape}.`,
     );
   }
+  return parsed;
+}
+
+/** Reads boxes.json ({"images/img-1.jpg": [[xmin, ymin, xmax, ymax], ...]}). */
+export function readBoxesFile(file: string): Map<string, Box[]> {
+  const parsed = readPhotoMapFile(file, 'box file', '[xmin, ymin, xmax, ymax] boxes');
   const boxes = new Map<string, Box[]>();
   for (const [key, value] of Object.entries(parsed)) {
     if (!Array.isArray(value) || !value.every(isBox)) {
@@ -126,23 +135,11 @@ const RDD_POTHOLE_CLASS = 'D40';
 
 /** Reads labels.json ({"images/x.jpg": [{"class": "D40", "box": [xmin, ymin, xmax, ymax]}]}). */
 export function readLabelsFile(file: string): Map<string, Annotation[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ToolError(
-      'bad-boxes',
-      `The label file ${file} could not be read as JSON.`,
-      e instanceof Error ? e.message : String(e),
-    );
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ToolError(
-      'bad-boxes',
-      `The label file ${file} must map photo paths to lists of {"class": ..., "box": [xmin, ` +
-        `ymin, xmax, ymax]}.`,
-    );
-  }
+  const parsed = readPhotoMapFile(
+    file,
+    'label file',
+    '{"class": ..., "box": [xmin, ymin, xmax, ymax]}',
+  );
   const labels = new Map<string, Annotation[]>();
   for (const [key, value] of Object.entries(parsed)) {
     const entries = Array.isArray(value) ? (value as unknown[]) : undefined;
