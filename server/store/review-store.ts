@@ -146,6 +146,26 @@ export function planReview(
   };
 }
 
+/** The review a saved decision stores: the write as planned, stamped by the database's clocks. */
+export function toSavedReview(
+  write: ReviewWrite,
+  version: number,
+  reviewedAt: number,
+  changedAt: number,
+): StoredReview {
+  return {
+    surveyId: write.surveyId,
+    labels: write.labels,
+    boxes: write.boxes,
+    accepted: write.accepted,
+    reviewer: write.reviewer,
+    reviewedAt,
+    basedOnRevision: write.basedOnRevision,
+    version,
+    changedAt,
+  };
+}
+
 function sameDecision(current: StoredReview, write: ReviewWrite): boolean {
   return (
     current.reviewer === write.reviewer &&
@@ -181,6 +201,15 @@ export function toStoredReview(row: ReviewRow): StoredReview {
     version: Number(row.version),
     changedAt: Number(row.changed_at),
   };
+}
+
+/** A reviews row joined with its survey's revision (absent in the record: 1, the schema's default). */
+export interface ReviewWithSurveyRow extends ReviewRow {
+  survey_revision: number | string | null;
+}
+
+export function toReviewWithSurvey(row: ReviewWithSurveyRow): ReviewWithSurvey {
+  return { ...toStoredReview(row), surveyRevision: Number(row.survey_revision ?? 1) };
 }
 
 export interface ReviewEventRow {

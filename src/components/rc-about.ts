@@ -5,6 +5,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { theme } from './theme';
+import { definitionListStyles } from './definition-list.styles';
 
 export interface AboutView {
   backendText: string;
@@ -22,22 +23,16 @@ export interface AboutView {
 export class RcAbout extends LitElement {
   static override styles = [
     theme,
+    definitionListStyles,
     css`
       :host {
         display: grid;
         gap: 1rem;
       }
       dl {
-        display: grid;
-        grid-template-columns: auto 1fr;
         gap: 0.4rem 0.75rem;
-        margin: 0;
-      }
-      dt {
-        font-weight: 600;
       }
       dd {
-        margin: 0;
         overflow-wrap: anywhere;
       }
       h2 {

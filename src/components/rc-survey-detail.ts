@@ -16,6 +16,7 @@ import type { VerdictSummary } from './rc-verdict';
 import type { Region } from './rc-heatmap';
 import { syncText } from './rc-survey-list';
 import { theme } from './theme';
+import { definitionListStyles } from './definition-list.styles';
 
 export interface SurveyDetailView {
   id: string;
@@ -62,22 +63,11 @@ export interface SyncConflictView {
 export class RcSurveyDetail extends LitElement {
   static override styles = [
     theme,
+    definitionListStyles,
     css`
       :host {
         display: grid;
         gap: 0.75rem;
-      }
-      dl {
-        display: grid;
-        grid-template-columns: auto 1fr;
-        gap: 0.25rem 0.75rem;
-        margin: 0;
-      }
-      dt {
-        font-weight: 600;
-      }
-      dd {
-        margin: 0;
       }
       fieldset {
         border: 2px solid var(--rc-border);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { DigitsManifest, ModelManifest, PotholeManifest } from '../../src/model/manifest';
 import type { EvalReport } from '../../src/model/metrics-records';
 import { f3, f4, historyTable, latencyPlace, millions, normalisationText, table } from './markdown';
+import { cardOpening, commandBlock, trainingOf } from './trained-card';
 import { writeRoadDamageCard } from './road-damage-card';
 
 const METRIC_ROWS: [keyof EvalReport, string][] = [
@@ -40,17 +41,9 @@ function metricCell(report: EvalReport, key: keyof EvalReport): string {
 }
 
 function potholeCard(m: PotholeManifest): string {
-  const t = m.training;
+  const t = trainingOf(m);
   const metrics = m.metrics;
-  if (!t) throw new Error(`The manifest of ${m.name} has no training record to write a card from.`);
-  const out: string[] = [];
-  out.push(`# Model card: ${m.name}`);
-  out.push('');
-  out.push(
-    `\`${m.id}\` version ${m.version}. ${m.description ?? ''} Written by \`npm run train\` from ` +
-      `manifest.json; do not edit by hand (regenerate with the commands below).`,
-  );
-  out.push('');
+  const out = cardOpening(m);
   out.push('## What it is');
   out.push('');
   out.push(`- Architecture: ${t.description}.`);
@@ -108,12 +101,7 @@ function potholeCard(m: PotholeManifest): string {
   }
   out.push(table(['split', 'data set', 'normal', 'pothole'], splitRows));
   out.push('');
-  out.push('## Training');
-  out.push('');
-  out.push('```sh');
-  out.push(t.command);
-  out.push('```');
-  out.push('');
+  out.push('## Training', '', ...commandBlock(t.command), '');
   out.push(
     `tfjs ${t.backend} backend in Node, batch ${t.batchSize}, Adam from ${t.learningRate} with ` +
       `cosine decay, at most ${t.maxEpochs} epochs, early stopping on the validation loss ` +
@@ -269,17 +257,12 @@ function potholeCard(m: PotholeManifest): string {
 }
 
 function mnistCard(m: DigitsManifest): string {
-  const t = m.training;
+  const t = trainingOf(m);
   const metrics = m.metrics;
-  if (!t) throw new Error(`The manifest of ${m.name} has no training record to write a card from.`);
-  const out: string[] = [];
-  out.push(`# Model card: ${m.name}`);
-  out.push('');
-  out.push(
-    `\`${m.id}\` version ${m.version}. ${m.description ?? ''} Written by \`npm run train -- mnist\` ` +
-      `from manifest.json; do not edit by hand.`,
+  const out = cardOpening(
+    m,
+    'Written by `npm run train -- mnist` from manifest.json; do not edit by hand.',
   );
-  out.push('');
   out.push('## What it is');
   out.push('');
   out.push(`- Architecture: ${t.description}.`);
@@ -297,12 +280,7 @@ function mnistCard(m: DigitsManifest): string {
       `for validation (early stopping), ${t.data.test} held out for the figures below.`,
   );
   out.push('');
-  out.push('## Training');
-  out.push('');
-  out.push('```sh');
-  out.push(t.command);
-  out.push('```');
-  out.push('');
+  out.push('## Training', '', ...commandBlock(t.command), '');
   out.push(
     `tfjs ${t.backend} backend in Node, batch ${t.batchSize}, Adam from ${t.learningRate} with cosine ` +
       `decay, at most ${t.maxEpochs} epochs, early stopping on the validation loss (best epoch ` +

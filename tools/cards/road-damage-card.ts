@@ -12,6 +12,7 @@ import type { RoadDamageManifest } from '../../src/model/manifest';
 import type { NotRoad } from '../../src/model/damage-manifest';
 import type { EvalReport, QualityChoiceRecord } from '../../src/model/metrics-records';
 import { f3, f4, historyTable, latencyPlace, millions, normalisationText, table } from './markdown';
+import { cardOpening, commandBlock, trainingOf } from './trained-card';
 import { aimRows } from './road-damage-aims';
 
 const FIELD = 'rdd2022-china-motorbike';
@@ -313,15 +314,9 @@ function metricsSection(m: RoadDamageManifest, places?: HeldOutPlaces): string[]
 }
 
 export function roadDamageCard(m: RoadDamageManifest, places?: HeldOutPlaces): string {
-  const t = m.training;
-  if (!t) throw new Error(`The manifest of ${m.name} has no training record to write a card from.`);
+  const t = trainingOf(m);
   const metrics = m.metrics;
-  const out: string[] = [`# Model card: ${m.name}`, ''];
-  out.push(
-    `\`${m.id}\` version ${m.version}. ${m.description ?? ''} Written by \`npm run train\` from ` +
-      'manifest.json; do not edit by hand (regenerate with the commands below).',
-    '',
-  );
+  const out = cardOpening(m);
   out.push('## What it is', '');
   out.push(`- Architecture: ${t.description}.`);
   out.push(
@@ -349,7 +344,7 @@ export function roadDamageCard(m: RoadDamageManifest, places?: HeldOutPlaces): s
   );
   out.push(...outputsSection(m));
   out.push(...dataSection(m));
-  out.push('## Training', '', '```sh', t.command, '```', '');
+  out.push('## Training', '', ...commandBlock(t.command), '');
   out.push(
     `tfjs ${t.backend} backend in Node, batch ${t.batchSize}, Adam from ${t.learningRate} with ` +
       `cosine decay, at most ${t.maxEpochs} epochs, early stopping on the validation loss ` +

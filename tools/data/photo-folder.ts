@@ -85,28 +85,33 @@ function isBox(v: unknown): v is Box {
   );
 }
 
-/** A box or label file's JSON object (photo path -> its entries); `what` names the file and
- * `shape` what each entry holds, for the errors. */
-function readPhotoMap(file: string, what: string, shape: string): Record<string, unknown> {
+/**
+ * A JSON file that maps photo paths to lists (boxes.json, labels.json), read as an object; its
+ * entries are checked by the caller. `kind` and `entryShape` name the file and its lists in errors.
+ */
+function readPhotoMapFile(file: string, kind: string, entryShape: string): object {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ToolError(
       'bad-boxes',
-      `The ${what} file ${file} could not be read as JSON.`,
+      `The ${kind} ${file} could not be read as JSON.`,
       e instanceof Error ? e.message : String(e),
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ToolError('bad-boxes', `The ${what} file ${file} must map photo paths to ${shape}.`);
+    throw new ToolError(
+      'bad-boxes',
+      `The ${kind} ${file} must map photo paths to lists of ${entryShape}.`,
+    );
   }
-  return parsed as Record<string, unknown>;
+  return parsed;
 }
 
 /** Reads boxes.json ({"images/img-1.jpg": [[xmin, ymin, xmax, ymax], ...]}). */
 export function readBoxesFile(file: string): Map<string, Box[]> {
-  const parsed = readPhotoMap(file, 'box', 'lists of [xmin, ymin, xmax, ymax] boxes');
+  const parsed = readPhotoMapFile(file, 'box file', '[xmin, ymin, xmax, ymax] boxes');
   const boxes = new Map<string, Box[]>();
   for (const [key, value] of Object.entries(parsed)) {
     if (!Array.isArray(value) || !value.every(isBox)) {
@@ -130,10 +135,10 @@ const RDD_POTHOLE_CLASS = 'D40';
 
 /** Reads labels.json ({"images/x.jpg": [{"class": "D40", "box": [xmin, ymin, xmax, ymax]}]}). */
 export function readLabelsFile(file: string): Map<string, Annotation[]> {
-  const parsed = readPhotoMap(
+  const parsed = readPhotoMapFile(
     file,
-    'label',
-    'lists of {"class": ..., "box": [xmin, ymin, xmax, ymax]}',
+    'label file',
+    '{"class": ..., "box": [xmin, ymin, xmax, ymax]}',
   );
   const labels = new Map<string, Annotation[]>();
   for (const [key, value] of Object.entries(parsed)) {

@@ -69,6 +69,16 @@ export interface SplitEntry {
   group: string;
 }
 
+/** A split's photos counted by data set and label, as split.json and the model card give them. */
+export function countsBySource(entries: readonly SplitEntry[]) {
+  const out: Record<string, Record<string, number>> = {};
+  for (const e of entries) {
+    out[e.source] ??= { normal: 0, pothole: 0 };
+    out[e.source][e.label]++;
+  }
+  return out;
+}
+
 export interface DroppedDuplicate {
   dropped: string;
   keptAs: string;

@@ -16,24 +16,23 @@ import { writeModelCard } from '../cards/model-card';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { writeManifest } from '../lib/model-dir';
-import { predictExamples, trainClassifier, type LabelledExamples } from './train-loop';
+import {
+  epochSettings,
+  predictExamples,
+  trainClassifier,
+  type EpochSettings,
+  type LabelledExamples,
+} from './train-loop';
 import { trainingRun } from './training-run';
 import type { MnistTraining } from '../../src/model/training-records';
 import type { MnistMetrics } from '../../src/model/metrics-records';
 
 export type { MnistMetrics, MnistTraining };
 
-export interface MnistTrainArgs {
+export interface MnistTrainArgs extends EpochSettings {
   out: string;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  patience: number;
-  seed: number;
   maxShift: number;
-  maxBatchesPerEpoch?: number;
   command: string;
-  progress: boolean;
 }
 
 const PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -94,14 +93,8 @@ export async function trainMnist(
     new MnistExamples(split.train, args.maxShift),
     new MnistExamples(split.validation, 0),
     {
-      epochs: args.epochs,
-      batchSize: args.batchSize,
-      learningRate: args.learningRate,
-      patience: args.patience,
-      seed: args.seed,
+      ...epochSettings(args),
       numClasses: 10,
-      maxBatchesPerEpoch: args.maxBatchesPerEpoch,
-      progress: args.progress,
       log,
     },
   );

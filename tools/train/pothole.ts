@@ -22,7 +22,13 @@ import { trainingRun } from './training-run';
 import { DEFAULT_AUGMENT, DEFAULT_BOX_CROPS } from '../data/augment';
 import { ToolError } from '../lib/tool-error';
 import { readPhotoFolder, type PhotoFolder, type PhotoLabel } from '../data/photo-folder';
-import { DEFAULT_SPLIT_OPTIONS, planSplit, SPLIT_NAMES, type SplitEntry } from '../data/split';
+import {
+  countsBySource,
+  DEFAULT_SPLIT_OPTIONS,
+  planSplit,
+  SPLIT_NAMES,
+  type SplitEntry,
+} from '../data/split';
 import { sourceInfo } from '../data/sources';
 import { evaluateFolders } from '../eval/evaluate';
 import { measureLatency } from '../eval/latency';
@@ -37,20 +43,15 @@ import { writeModelCard } from '../cards/model-card';
 import { saveLayersModelToDir } from './model-files';
 import { multiplyAdds } from './multiply-adds';
 import { PhotoExamples } from './photo-examples';
-import { trainClassifier } from './train-loop';
+import { epochSettings, trainClassifier, type EpochSettings } from './train-loop';
 
 export const POTHOLE_LABELS: readonly PhotoLabel[] = ['normal', 'pothole'];
 
-export interface PotholeTrainArgs {
+export interface PotholeTrainArgs extends EpochSettings {
   data: string[];
   out: string;
   architecture: PotholeArchitecture;
   inputSize: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  patience: number;
-  seed: number;
   frameBlock: number;
   /** Share of box-aware crops of boxed pothole photos that cut the pothole out (0: off). */
   negativeCropRate: number;
@@ -63,22 +64,10 @@ export interface PotholeTrainArgs {
   mobilenetDir: string;
   /** Evaluate the held-out photos at the end (with Grad-CAM, deletion and insertion). */
   evaluate: boolean;
-  /** Cap on batches per epoch, for smoke runs. */
-  maxBatchesPerEpoch?: number;
   id: string;
   version: string;
   /** The command line as typed, recorded in the manifest and the card. */
   command: string;
-  progress: boolean;
-}
-
-function countsBySource(entries: readonly SplitEntry[]) {
-  const out: Record<string, Record<string, number>> = {};
-  for (const e of entries) {
-    out[e.source] ??= { normal: 0, pothole: 0 };
-    out[e.source][e.label]++;
-  }
-  return out;
 }
 
 function quoteArg(a: string): string {
@@ -208,14 +197,8 @@ export async function trainPothole(
           },
         }
       : {}),
-    epochs: args.epochs,
-    batchSize: args.batchSize,
-    learningRate: args.learningRate,
-    patience: args.patience,
-    seed: args.seed,
+    ...epochSettings(args),
     numClasses: POTHOLE_LABELS.length,
-    maxBatchesPerEpoch: args.maxBatchesPerEpoch,
-    progress: args.progress,
     log,
   });
   const trainingMinutes = (performance.now() - started) / 60000;

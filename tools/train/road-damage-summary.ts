@@ -7,7 +7,7 @@ import { DAMAGE_TYPE_NAMES } from '../../src/model/damage-types';
 import type { DataSummary, SplitSummary } from '../../src/model/training-records';
 import { typeLabel } from '../data/damage-labels';
 import { sourceInfo } from '../data/sources';
-import { DEFAULT_FIELD_RULES, isFieldPhoto, SPLIT_NAMES, type SplitEntry } from '../data/split';
+import { countsBySource, DEFAULT_FIELD_RULES, isFieldPhoto, SPLIT_NAMES } from '../data/split';
 import { SPLIT_FILE } from '../eval/split-file';
 import type { DamageData } from './damage-data';
 
@@ -34,15 +34,6 @@ export function dataSummaries(data: DamageData, folderArgs: readonly string[]): 
         : {}),
     };
   });
-}
-
-function countsBySource(entries: readonly SplitEntry[]) {
-  const out: Record<string, Record<string, number>> = {};
-  for (const e of entries) {
-    out[e.source] ??= { normal: 0, pothole: 0 };
-    out[e.source][e.label]++;
-  }
-  return out;
 }
 
 export function splitSummary(

@@ -21,6 +21,7 @@ import { readManifest, writeManifest } from '../lib/model-dir';
 import { mobilenetNetwork, type BuiltModel } from './architectures';
 import { loadDamageExamples, readDamageData, type DamageData } from './damage-data';
 import { damageValidation, predictDamage, trainDamageModel } from './damage-train-loop';
+import { epochSettings, type EpochSettings } from './train-loop';
 import { calibrateOutputs, featuresAndLogits } from './finish-damage-model';
 import { fitNotRoadFor } from './not-road-network';
 import type { NotRoadSetup } from './options';
@@ -31,7 +32,7 @@ import { dataSummaries, splitSummary } from './road-damage-summary';
 import { trainingRun } from './training-run';
 import { evaluateRoadDamage } from './road-damage-eval';
 
-export interface RoadDamageTrainArgs {
+export interface RoadDamageTrainArgs extends EpochSettings {
   data: string[];
   out: string;
   types: DamageTypeName[];
@@ -40,11 +41,6 @@ export interface RoadDamageTrainArgs {
   /** Input side in training (random crops of photos kept at 1.25 x this). */
   trainSize: number;
   frozenBlocks: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  patience: number;
-  seed: number;
   frameBlock: number;
   negativeCropRate: number;
   boxLoss: number;
@@ -64,11 +60,9 @@ export interface RoadDamageTrainArgs {
   holdOut: string[];
   mobilenetDir: string;
   evaluate: boolean;
-  maxBatchesPerEpoch?: number;
   id: string;
   version: string;
   command: string;
-  progress: boolean;
 }
 
 export const NOT_ROAD_STATS_FILE = 'not-road.bin';
@@ -210,13 +204,7 @@ export async function trainRoadDamage(
       weights.map((w, o) => `${args.types[o]} ${w.toFixed(2)}`).join(', '),
   );
   const result = await trainDamageModel(trainedNet.model, train, validationAtTrainSize, {
-    epochs: args.epochs,
-    batchSize: args.batchSize,
-    learningRate: args.learningRate,
-    patience: args.patience,
-    seed: args.seed,
-    maxBatchesPerEpoch: args.maxBatchesPerEpoch,
-    progress: args.progress,
+    ...epochSettings(args),
     log,
     camLayer: trainedNet.camLayer,
     denseLayer: trainedNet.denseLayer!,

@@ -166,6 +166,22 @@ export type EpochOptions = Pick<
   | 'log'
 >;
 
+/** The epoch loop's settings, as every train command takes them from its command line. */
+export type EpochSettings = Omit<EpochOptions, 'log'>;
+
+/** The epoch loop's settings out of a train command's arguments (and nothing else of them). */
+export function epochSettings(args: EpochSettings): EpochSettings {
+  return {
+    epochs: args.epochs,
+    batchSize: args.batchSize,
+    learningRate: args.learningRate,
+    patience: args.patience,
+    seed: args.seed,
+    maxBatchesPerEpoch: args.maxBatchesPerEpoch,
+    progress: args.progress,
+  };
+}
+
 /**
  * The epoch loop: shuffled mini-batches of `count` examples, each through `step` (which returns
  * the batch's loss and accuracy), cosine learning-rate decay, validation after each epoch (with

@@ -7,6 +7,8 @@
 import {
   planReview,
   toReviewEvent,
+  toReviewWithSurvey,
+  toSavedReview,
   toStoredReview,
   type PutReviewOutcome,
   type ReviewChangesQuery,
@@ -15,6 +17,7 @@ import {
   type ReviewPage,
   type ReviewRow,
   type ReviewStore,
+  type ReviewWithSurveyRow,
   type ReviewWrite,
   type StoredReview,
 } from '../review-store';
@@ -52,17 +55,7 @@ export class PgReviewStore implements ReviewStore {
         ],
       );
       const changed = await nextChange(client);
-      const review: StoredReview = {
-        surveyId: write.surveyId,
-        labels: write.labels,
-        boxes: write.boxes,
-        accepted: write.accepted,
-        reviewer: write.reviewer,
-        reviewedAt: Number(event.rows[0].at),
-        basedOnRevision: write.basedOnRevision,
-        version: plan.version,
-        changedAt: changed,
-      };
+      const review = toSavedReview(write, plan.version, Number(event.rows[0].at), changed);
       await client.query(
         `INSERT INTO reviews (survey_id, labels_json, boxes_json, accepted, reviewer, reviewed_at,
            based_on_revision, version, changed_at)
@@ -115,7 +108,7 @@ export class PgReviewStore implements ReviewStore {
         `SELECT last_ms, ${DB_NOW_MS} AS now_ms FROM change_clock FOR SHARE`,
       );
       const readAt = Math.max(Number(clock.rows[0].last_ms) + 1, Number(clock.rows[0].now_ms));
-      const rows = await client.query<ReviewRow & { survey_revision: number }>(
+      const rows = await client.query<ReviewWithSurveyRow>(
         `SELECT reviews.*, ${SURVEY_REVISION} AS survey_revision FROM reviews
          JOIN surveys ON surveys.id = reviews.survey_id
          WHERE reviews.changed_at >= $1 AND (reviews.changed_at, reviews.survey_id) > ($2, $3)
@@ -130,10 +123,7 @@ export class PgReviewStore implements ReviewStore {
         ],
       );
       return {
-        reviews: rows.rows.map((row) => ({
-          ...toStoredReview(row),
-          surveyRevision: Number(row.survey_revision),
-        })),
+        reviews: rows.rows.map(toReviewWithSurvey),
         readAt,
       };
     });

@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import {
   planReview,
   toReviewEvent,
+  toReviewWithSurvey,
+  toSavedReview,
   toStoredReview,
   type PutReviewOutcome,
   type ReviewChangesQuery,
@@ -11,6 +13,7 @@ import {
   type ReviewPage,
   type ReviewRow,
   type ReviewStore,
+  type ReviewWithSurveyRow,
   type ReviewWrite,
   type StoredReview,
 } from '../review-store';
@@ -45,17 +48,7 @@ export class SqliteReviewStore implements ReviewStore {
         plan.event.previous === null ? null : JSON.stringify(plan.event.previous),
         JSON.stringify(plan.event.next),
       );
-      const review: StoredReview = {
-        surveyId: write.surveyId,
-        labels: write.labels,
-        boxes: write.boxes,
-        accepted: write.accepted,
-        reviewer: write.reviewer,
-        reviewedAt: at,
-        basedOnRevision: write.basedOnRevision,
-        version: plan.version,
-        changedAt: changed,
-      };
+      const review = toSavedReview(write, plan.version, at, changed);
       this.sql.upsertReview.run(
         review.surveyId,
         JSON.stringify(review.labels),
@@ -95,10 +88,7 @@ export class SqliteReviewStore implements ReviewStore {
       query.limit,
     );
     return {
-      reviews: rows.map((row) => ({
-        ...toStoredReview(row),
-        surveyRevision: Number(row.survey_revision ?? 1),
-      })),
+      reviews: rows.map(toReviewWithSurvey),
       readAt,
     };
   }
@@ -133,7 +123,7 @@ function prepareStatements(db: Database.Database) {
     ),
     listChanges: db.prepare<
       [number, number, string, string | null, string | null, number],
-      ReviewRow & { survey_revision: number | null }
+      ReviewWithSurveyRow
     >(
       `SELECT reviews.*, json_extract(surveys.record_json, '$.revision') AS survey_revision
        FROM reviews

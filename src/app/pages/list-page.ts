@@ -14,7 +14,7 @@ import type { SyncState, VerdictKey } from '../../store/survey-record';
 import { ThumbnailUrls } from '../../ui/thumbnail-urls';
 import { appServicesContext, FollowAppState } from '../app-context';
 import { navigateEvent } from '../router';
-import type { AppServices } from '../services/app-services';
+import { surveysQuery, type AppServices } from '../services/app-services';
 import { listItem } from '../views/list-item';
 import { storageText } from '../views/storage-text';
 import { syncSummary } from '../views/sync-text';
@@ -59,15 +59,11 @@ export class RcListPage extends LitElement {
       const { verdict, sync, type } = this.app.state.filter;
       return [verdict, sync, type, this.visit, this.reads] as const;
     },
-    task: async ([verdict, syncState, type]) => {
+    task: async ([verdict, sync, type]) => {
       const repo = await this.app.repository();
       if (!repo) return { records: [], total: 0 };
       const [records, total] = await Promise.all([
-        repo.list({
-          verdict: verdict || undefined,
-          syncState: syncState || undefined,
-          type: type || undefined,
-        }),
+        repo.list(surveysQuery({ verdict, sync, type })),
         repo.count(),
       ]);
       return { records, total };

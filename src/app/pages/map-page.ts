@@ -24,7 +24,7 @@ import type { SyncState, VerdictKey } from '../../store/survey-record';
 import { SYNC_FILTERS, VERDICT_FILTERS } from '../../ui/survey-filters';
 import { appServicesContext, FollowAppState } from '../app-context';
 import { navigateEvent } from '../router';
-import type { AppServices } from '../services/app-services';
+import { surveysQuery, type AppServices } from '../services/app-services';
 import type { LoadedRoads } from '../services/road-service';
 import { reportSurveys, surveyMarkers } from '../views/map-markers';
 import { runTracks } from '../views/run-tracks';
@@ -90,14 +90,10 @@ export class RcMapPage extends LitElement {
         this.reads,
         this.roads,
       ] as const,
-    task: async ([verdict, syncState, type, , , roads]): Promise<Shown> => {
+    task: async ([verdict, sync, type, , , roads]): Promise<Shown> => {
       const repo = await this.app.repository();
       if (!repo) return EMPTY;
-      const records = await repo.list({
-        verdict: verdict || undefined,
-        syncState: syncState || undefined,
-        type: type || undefined,
-      });
+      const records = await repo.list(surveysQuery({ verdict, sync, type }));
       const fresh = surveyMarkers(records);
       const before = this.surveys.value?.markers;
       // The same list object when nothing moved: the map keeps its clusters (see sameMarkers).

@@ -8,6 +8,7 @@
  */
 import type { CamMethodName } from '../../explain/cam/compute-cam';
 import { SurveyRepository } from '../../store';
+import type { SurveyFilter as RepositoryFilter } from '../../store/survey-repository';
 import { RunRepository } from '../../store/run-repository';
 import { readStorageInfo, requestPersistence, type StorageInfo } from '../../store/storage-info';
 import type { SurveyRecord, SyncState, VerdictKey } from '../../store/survey-record';
@@ -62,6 +63,15 @@ export interface SurveyFilter {
   sync: SyncState | '';
   /** A damage type found (road-damage surveys), or '' for all. */
   type: string;
+}
+
+/** The repository's query for the surveys a filter shows ('' is "all": no condition). */
+export function surveysQuery(filter: SurveyFilter): RepositoryFilter {
+  return {
+    verdict: filter.verdict || undefined,
+    syncState: filter.sync || undefined,
+    type: filter.type || undefined,
+  };
 }
 
 /** How often pages re-read surveys whose sync state changes (a flush changes many). */

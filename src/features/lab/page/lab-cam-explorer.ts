@@ -2,11 +2,12 @@
  * The Grad-CAM explorer: a photo, the CAM method and target layer, and the top-k classes each
  * with its heatmap. Raises `explore-photo` (the chosen file) and `cam-settings`.
  */
-import { css, html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ImageExplanation, LabLayer } from '../shared/lab-protocol';
 import './lab-class-maps';
 import { theme } from '../../../components/theme';
+import { labFieldStyles, labPanelStyles } from './lab-panel.styles';
 
 export interface CamSettingsView {
   method: string;
@@ -17,29 +18,7 @@ export interface CamSettingsView {
 
 @customElement('lab-cam-explorer')
 export class LabCamExplorer extends LitElement {
-  static override styles = [
-    theme,
-    css`
-      :host {
-        display: grid;
-        gap: 0.75rem;
-      }
-      .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.75rem;
-        align-items: end;
-      }
-      label {
-        display: grid;
-        gap: 0.25rem;
-        font-weight: 600;
-      }
-      p {
-        margin: 0;
-      }
-    `,
-  ];
+  static override styles = [theme, labPanelStyles, labFieldStyles];
 
   @property({ attribute: false }) methods: { id: string; label: string }[] = [];
   @property({ attribute: false }) layers: LabLayer[] = [];

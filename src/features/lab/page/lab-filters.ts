@@ -16,6 +16,7 @@ import type {
 } from '../shared/lab-protocol';
 import { theme } from '../../../components/theme';
 import { downloadGridPng } from './grid-png';
+import { labFieldStyles, labPanelStyles } from './lab-panel.styles';
 
 export interface PresetChoice {
   id: string;
@@ -38,32 +39,16 @@ function draw(canvas: HTMLCanvasElement, image: RgbaPixels): void {
 export class LabFilters extends LitElement {
   static override styles = [
     theme,
+    labPanelStyles,
+    labFieldStyles,
     css`
-      :host {
-        display: grid;
-        gap: 0.75rem;
-      }
-      .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.75rem;
-        align-items: end;
-      }
       label {
-        display: grid;
         /* A select with a long option shrinks to the phone's width instead of widening it. */
         grid-template-columns: minmax(0, 1fr);
         max-width: 100%;
-        gap: 0.25rem;
-        font-weight: 600;
       }
       input[type='number'],
       input[type='text'] {
-        font: inherit;
-        min-height: var(--rc-target);
-        border: 2px solid var(--rc-border);
-        border-radius: 8px;
-        padding: 0.4rem 0.6rem;
         width: 7rem;
       }
       select {
@@ -118,9 +103,6 @@ export class LabFilters extends LitElement {
         image-rendering: pixelated;
       }
       dialog figure {
-        margin: 0;
-      }
-      p {
         margin: 0;
       }
     `,

@@ -7,6 +7,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { theme } from '../../../components/theme';
+import { labFieldStyles } from './lab-panel.styles';
 import type { ManifestFormValues } from '../shared/form-answers';
 
 export interface ManifestFormPrefill {
@@ -30,6 +31,7 @@ export interface NormalizationChoice {
 export class LabManifestForm extends LitElement {
   static override styles = [
     theme,
+    labFieldStyles,
     css`
       form {
         display: grid;
@@ -43,18 +45,8 @@ export class LabManifestForm extends LitElement {
         flex-wrap: wrap;
         gap: 0.75rem;
       }
-      label {
-        display: grid;
-        gap: 0.25rem;
-        font-weight: 600;
-      }
       input[type='number'],
       input[type='text'] {
-        font: inherit;
-        min-height: var(--rc-target);
-        border: 2px solid var(--rc-border);
-        border-radius: 8px;
-        padding: 0.4rem 0.6rem;
         width: 8rem;
       }
       input[name='name'] {

@@ -1,9 +1,11 @@
 /** The lab page's own look: tab bar, message line, the open model's card. */
 import { css } from 'lit';
 import { theme } from '../../../components/theme';
+import { definitionListStyles } from '../../../components/definition-list.styles';
 
 export const labPageStyles = [
   theme,
+  definitionListStyles,
   css`
     :host {
       display: grid;
@@ -42,17 +44,7 @@ export const labPageStyles = [
       display: grid;
       gap: 0.4rem;
     }
-    dl {
-      display: grid;
-      grid-template-columns: auto 1fr;
-      gap: 0.25rem 0.75rem;
-      margin: 0;
-    }
-    dt {
-      font-weight: 600;
-    }
     dd {
-      margin: 0;
       overflow-wrap: anywhere;
     }
   `,

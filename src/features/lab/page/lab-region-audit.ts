@@ -15,6 +15,7 @@ import {
   type AuditSummary,
 } from '../shared/region-audit';
 import { theme } from '../../../components/theme';
+import { labPanelStyles } from './lab-panel.styles';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
 
@@ -51,15 +52,10 @@ async function photosIn(dir: DirectoryHandle, prefix = ''): Promise<File[]> {
 export class LabRegionAudit extends LitElement {
   static override styles = [
     theme,
+    labPanelStyles,
     css`
-      :host {
-        display: grid;
-        gap: 0.75rem;
-      }
+      /* A row of buttons, no labelled fields: centred rather than aligned on their bottoms. */
       .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.75rem;
         align-items: center;
       }
       table {
@@ -82,9 +78,6 @@ export class LabRegionAudit extends LitElement {
       }
       progress {
         width: 100%;
-      }
-      p {
-        margin: 0;
       }
       details ul {
         max-height: 16rem;
