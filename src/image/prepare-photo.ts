@@ -7,6 +7,7 @@
  * (OffscreenCanvas).
  */
 import { gps, orientation as readOrientation } from 'exifr/dist/mini.esm.mjs';
+import { sha256Hex } from '../schema/sha256-hex';
 import type { Position } from '../schema/survey';
 import { readJpegInfo, readPngInfo } from './jpeg-structure';
 import { HEIC_MESSAGE, PhotoError } from './photo-error';
@@ -74,11 +75,6 @@ const untimed: TimeStage = async (_stage, run) => run();
 const NOT_A_PHOTO =
   'This file is not a photo the app can read. Choose a JPEG or PNG photo, or take the photo again.';
 const DAMAGED = 'This photo could not be read: the file is damaged. Take the photo again.';
-
-export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export function fitLongSide(
   width: number,

@@ -8,10 +8,10 @@ import {
   fitLongSide,
   PHOTO_JPEG_QUALITY,
   PHOTO_LONG_SIDE,
-  sha256Hex,
   THUMBNAIL_JPEG_QUALITY,
   THUMBNAIL_LONG_SIDE,
 } from '../image/prepare-photo';
+import { sha256Hex } from '../schema/sha256-hex';
 import type { FieldAnalyser } from './field-analyser';
 import type { FrameAnalysis } from './protocol';
 

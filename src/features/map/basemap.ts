@@ -9,11 +9,10 @@
 import * as L from 'leaflet';
 import { FileSource, PMTiles, TileType, type Header } from 'pmtiles';
 import { leafletLayer } from 'protomaps-leaflet';
+import { readKeptName, writeKeptName } from './kept-name';
 
 const OPFS_DIR = 'basemaps';
 const OPFS_FILE = 'basemap.pmtiles';
-/** The chosen file's name, beside it: the archive is kept under OPFS_FILE. */
-const OPFS_NAME_FILE = 'basemap-name.txt';
 
 export class BasemapError extends Error {
   readonly detail?: string;
@@ -95,30 +94,9 @@ export async function storeBasemap(file: File): Promise<Basemap> {
       String(error),
     );
   }
-  await writeKeptName(dir, file.name);
+  // Only the name shown: the basemap is kept either way.
+  await writeKeptName(dir, OPFS_FILE, file.name).catch(() => undefined);
   return openBasemap(await handle.getFile(), file.name);
-}
-
-async function writeKeptName(dir: FileSystemDirectoryHandle, name: string): Promise<void> {
-  try {
-    const writable = await (
-      await dir.getFileHandle(OPFS_NAME_FILE, { create: true })
-    ).createWritable();
-    await writable.write(name);
-    await writable.close();
-  } catch {
-    // Only the name shown: the basemap is kept either way.
-  }
-}
-
-/** The name the kept basemap was chosen under (a basemap kept before names were, its own). */
-async function keptName(dir: FileSystemDirectoryHandle): Promise<string> {
-  try {
-    const name = (await (await dir.getFileHandle(OPFS_NAME_FILE)).getFile()).text();
-    return (await name).trim() || OPFS_FILE;
-  } catch {
-    return OPFS_FILE;
-  }
 }
 
 /** The basemap kept on this device, or null. */
@@ -126,7 +104,7 @@ export async function storedBasemap(): Promise<Basemap | null> {
   const dir = await basemapDirectory();
   try {
     const handle = await dir.getFileHandle(OPFS_FILE);
-    return await openBasemap(await handle.getFile(), await keptName(dir));
+    return await openBasemap(await handle.getFile(), await readKeptName(dir, OPFS_FILE));
   } catch (error) {
     if (error instanceof DOMException && error.name === 'NotFoundError') return null;
     throw error;

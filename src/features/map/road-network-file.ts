@@ -5,6 +5,8 @@
  * the engineer a good network.
  */
 import { parseRoadNetworkText, type RoadNetwork } from '../../geo/road-network';
+import { sha256Hex } from '../../schema/sha256-hex';
+import { keptNameFile, readKeptName } from './kept-name';
 
 const OPFS_DIR = 'road-networks';
 const OPFS_FILE = 'road-network.geojson';
@@ -23,13 +25,6 @@ export interface StoredRoadNetwork {
   network: RoadNetwork;
   /** The file's name as chosen (kept in a small file of its own beside the network). */
   name: string;
-  /** SHA-256 of its text as UTF-8 (hex), as the sync server keys its own network. */
-  sha256: string;
-}
-
-async function textSha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 async function directory(): Promise<FileSystemDirectoryHandle> {
@@ -61,18 +56,33 @@ async function writeFile(dir: FileSystemDirectoryHandle, name: string, data: Blo
 
 /** Parses a chosen file (RoadNetworkError lists what is wrong with it), then keeps it. */
 export async function storeRoadNetwork(file: File): Promise<StoredRoadNetwork> {
-  const text = await file.text();
-  const network = parseRoadNetworkText(text);
+  const network = parseRoadNetworkText(await file.text());
   const dir = await directory();
   await writeFile(dir, OPFS_FILE, file);
-  await writeFile(dir, `${OPFS_FILE}.name`, file.name);
-  return { network, name: file.name, sha256: await textSha256(text) };
+  await writeFile(dir, keptNameFile(OPFS_FILE), file.name);
+  return { network, name: file.name };
+}
+
+/**
+ * SHA-256 of the kept network's text as UTF-8 (hex), as the sync server keys its own; null
+ * when none is kept. Read on demand (the office compares it with the server's), not with
+ * every load of the network.
+ */
+export async function keptRoadNetworkSha256(): Promise<string | null> {
+  const dir = await directory();
+  try {
+    const text = await (await (await dir.getFileHandle(OPFS_FILE)).getFile()).text();
+    return await sha256Hex(new TextEncoder().encode(text));
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'NotFoundError') return null;
+    throw error;
+  }
 }
 
 /** Forgets the road network kept on this device (the office's "use the server's"). */
 export async function removeRoadNetwork(): Promise<void> {
   const dir = await directory();
-  for (const name of [OPFS_FILE, `${OPFS_FILE}.name`]) {
+  for (const name of [OPFS_FILE, keptNameFile(OPFS_FILE)]) {
     await dir.removeEntry(name).catch((error: unknown) => {
       if (!(error instanceof DOMException && error.name === 'NotFoundError')) throw error;
     });
@@ -89,10 +99,6 @@ export async function storedRoadNetwork(): Promise<StoredRoadNetwork | null> {
     if (error instanceof DOMException && error.name === 'NotFoundError') return null;
     throw error;
   }
-  const name = await dir
-    .getFileHandle(`${OPFS_FILE}.name`)
-    .then((h) => h.getFile())
-    .then((f) => f.text())
-    .catch(() => OPFS_FILE);
-  return { network: parseRoadNetworkText(text), name, sha256: await textSha256(text) };
+  const name = await readKeptName(dir, OPFS_FILE);
+  return { network: parseRoadNetworkText(text), name };
 }

@@ -25,6 +25,7 @@ import {
   type SegmentRow,
 } from '../../features/map/report-sections';
 import {
+  keptRoadNetworkSha256,
   removeRoadNetwork,
   storedRoadNetwork,
   storeRoadNetwork,
@@ -135,7 +136,7 @@ export class RcOfficeMapPage extends LitElement {
       if (askRoads && serverRoads) {
         // Checked by the same parser when it was loaded on the server.
         const network = parseRoadNetworkText(serverRoads.text);
-        this.roads = roadsOf({ network, ...serverRoads }, 'server');
+        this.roads = roadsOf({ network, name: serverRoads.name }, 'server');
       }
       this.status = '';
     } catch (error) {
@@ -204,8 +205,8 @@ export class RcOfficeMapPage extends LitElement {
   private async checkServerRoads(): Promise<void> {
     // Advice only: a server that cannot say leaves the surveys and this browser's file shown.
     const info = this.api.token ? await this.api.roadNetworkInfo().catch(() => null) : null;
-    const own = this.roads?.source === 'browser' ? this.roads : null;
-    this.serverRoadsDiffer = info && own && info.sha256 !== own.sha256 ? { name: info.name } : null;
+    const own = info && this.roads?.source === 'browser' ? await keptRoadNetworkSha256() : null;
+    this.serverRoadsDiffer = info && own && info.sha256 !== own ? { name: info.name } : null;
   }
 
   /** Drops this browser's file: the server's network is matched against from now on. */

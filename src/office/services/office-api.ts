@@ -76,11 +76,10 @@ export class OfficeApi {
    * The road network kept on the server (`PUT /api/v1/roads`): its file name and text, or null
    * while it has none (404).
    */
-  async roadNetwork(): Promise<{ name: string; sha256: string; text: string } | null> {
+  async roadNetwork(): Promise<{ name: string; text: string } | null> {
     try {
       const [info, file] = await Promise.all([this.get('/roads/info'), this.get('/roads')]);
-      const { name, sha256 } = (await info.json()) as { name: string; sha256: string };
-      return { name, sha256, text: await file.text() };
+      return { name: ((await info.json()) as { name: string }).name, text: await file.text() };
     } catch (error) {
       if (error instanceof OfficeApiError && error.status === 404) return null;
       throw error;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkFile, sha256Hex } from '../../../src/features/model-update/shared/file-check';
+import { checkFile } from '../../../src/features/model-update/shared/file-check';
+import { sha256Hex } from '../../../src/schema/sha256-hex';
 import {
   decideRelease,
   ModelUpdateError,

@@ -4,12 +4,8 @@
  * what was wrong and that the working model stays.
  */
 import type { ModelReleaseFile } from '../../../schema/model-release';
+import { sha256Hex } from '../../../schema/sha256-hex';
 import { ModelUpdateError } from './release-check';
-
-export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Throws ModelUpdateError ('size-mismatch' or 'hash-mismatch') unless `bytes` is `file`. */
 export async function checkFile(
