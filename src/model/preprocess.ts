@@ -46,10 +46,7 @@ export function normalizePixels<T extends tf.Tensor>(pixels: T, normalization: N
 }
 
 /** Whether a photo's RGB pixels go to the model as BGR (a grey input has no order). */
-export function isBgr(
-  normalization: Pick<Normalization, 'channelOrder'>,
-  channels: number,
-): boolean {
+function isBgr(normalization: Pick<Normalization, 'channelOrder'>, channels: number): boolean {
   return normalization.channelOrder === 'bgr' && channels === 3;
 }
 

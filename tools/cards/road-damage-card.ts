@@ -522,11 +522,7 @@ function qualitySection(m: RoadDamageManifest): string[] {
         'flagged too blurred',
       ],
       q.steps.map((st) => [
-        st.kind === 'exposure'
-          ? st.level === 1
-            ? 'as taken'
-            : `exposure x ${st.level}`
-          : `blurred, sigma ${st.level} px`,
+        qualityStepName(st),
         st.meanBrightness.toFixed(0),
         st.meanSharpness.toFixed(1),
         ...types.map((t) => f3(st.auc[t])),
@@ -539,14 +535,15 @@ function qualitySection(m: RoadDamageManifest): string[] {
   return out;
 }
 
+/** A step of `eval --quality` as the card's table names it. */
+function qualityStepName(step: { kind: 'exposure' | 'blur'; level: number }): string {
+  if (step.kind === 'blur') return `blurred, sigma ${step.level} px`;
+  return step.level === 1 ? 'as taken' : `exposure x ${step.level}`;
+}
+
 /** How `eval --quality --choose` chose the thresholds, on validation photos. */
 function qualityChoiceText(c: QualityChoiceRecord): string[] {
-  const step = (r: { kind: string; level: number }) =>
-    r.kind === 'blur'
-      ? `blur sigma ${r.level} px`
-      : r.level === 1
-        ? 'the photos as taken'
-        : `exposure x ${r.level}`;
+  const step = (r: { kind: 'exposure' | 'blur'; level: number }) => `"${qualityStepName(r)}"`;
   const side = (what: string, s: QualityChoiceRecord['dark']) =>
     !s.fine || !s.worse
       ? `- ${what}: no step made the model worse, so the app's default (${s.threshold}) stays.`
